@@ -1,0 +1,251 @@
+package bots
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// Lang picks the reply language: the employee's, else the one the message
+// was written in, else Chinese.
+func Lang(r core.Reply, fallback string) string {
+	switch {
+	case r.Lang == "zh" || r.Lang == "en":
+		return r.Lang
+	case fallback == "zh" || fallback == "en":
+		return fallback
+	}
+	return "zh"
+}
+
+func pick(lang, zh, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return zh
+}
+
+// Distance formats metres the way people read them: "85 m", "1.2 km".
+func Distance(m float64) string {
+	if m < 1000 {
+		return fmt.Sprintf("%.0f m", m)
+	}
+	return fmt.Sprintf("%.1f km", m/1000)
+}
+
+func zone(name string) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil && name != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// Clock formats t as HH:MM in the reply's time zone.
+func Clock(r core.Reply, t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(zone(r.TimeZone)).Format("15:04")
+}
+
+func kindWord(lang string, k core.PunchKind) string {
+	if k == core.KindOut {
+		return pick(lang, "下班", "Clock-out")
+	}
+	return pick(lang, "上班", "Clock-in")
+}
+
+// Headline is the one-line summary of a reply: outcome, time, site and
+// distance, and why when rejected.
+func Headline(r core.Reply, lang string) string {
+	lang = Lang(r, lang)
+	switch r.Outcome {
+	case core.OutcomeAccepted, core.OutcomeField:
+		return punchLine(r, lang)
+	case core.OutcomeRejected:
+		return "❌ " + pick(lang, kindWord(lang, r.Kind)+"打卡未记录：", kindWord(lang, r.Kind)+" not recorded: ") + RejectReason(r, lang)
+	case core.OutcomeNeedLocation:
+		what := pick(lang, "打卡", "punch")
+		if r.Kind != core.KindAuto {
+			what = kindWord(lang, r.Kind) + pick(lang, "打卡", "")
+		}
+		return pick(lang, "📍 请在 5 分钟内发送你的位置以完成"+what+"。", "📍 Share your location within 5 minutes to complete your "+strings.ToLower(what)+".")
+	case core.OutcomeStatus:
+		return StatusLine(r, lang)
+	case core.OutcomeHelp:
+		return HelpText(lang)
+	case core.OutcomeUnknownUser:
+		return pick(lang, "你的账号还没有登记到 punchbot，请联系 "+r.Contact+" 把你加入组织名单。",
+			"Your account is not registered with punchbot yet. Please ask "+r.Contact+" to add you to the organisation file.")
+	case core.OutcomeInactive:
+		return pick(lang, "你的账号已停用，打卡未记录。如有疑问请联系 "+r.Contact+"。", "Your account is inactive, so nothing was recorded. Please contact "+r.Contact+".")
+	case core.OutcomeRateLimited:
+		return pick(lang, fmt.Sprintf("操作太频繁，请 %d 秒后再试。", int(r.RetryAfter.Seconds()+0.5)),
+			fmt.Sprintf("Too many attempts; try again in %d s.", int(r.RetryAfter.Seconds()+0.5)))
+	case core.OutcomeNoted:
+		return pick(lang, "📍 已记录你的位置。", "📍 Location noted.")
+	}
+	return string(r.Outcome)
+}
+
+func punchLine(r core.Reply, lang string) string {
+	var b strings.Builder
+	if r.Outcome == core.OutcomeField {
+		b.WriteString("🟡 " + pick(lang, "外勤"+kindWord(lang, r.Kind)+"打卡已记录 ", "Field "+strings.ToLower(kindWord(lang, r.Kind))+" recorded at "))
+	} else {
+		b.WriteString("✅ " + pick(lang, kindWord(lang, r.Kind)+"打卡成功 ", kindWord(lang, r.Kind)+" recorded at "))
+	}
+	b.WriteString(Clock(r, r.At))
+	switch r.TimeResult {
+	case core.TimeLate:
+		b.WriteString(pick(lang, fmt.Sprintf("（迟到 %d 分钟）", r.LateMin), fmt.Sprintf(" (%d min late)", r.LateMin)))
+	case core.TimeSeriousLate:
+		b.WriteString(pick(lang, fmt.Sprintf("（严重迟到 %d 分钟）", r.LateMin), fmt.Sprintf(" (seriously late, %d min)", r.LateMin)))
+	case core.TimeAbsentLate:
+		b.WriteString(pick(lang, fmt.Sprintf("（迟到 %d 分钟，记为旷工）", r.LateMin), fmt.Sprintf(" (%d min late, counts as absent)", r.LateMin)))
+	case core.TimeEarly:
+		b.WriteString(pick(lang, fmt.Sprintf("（早退 %d 分钟）", r.EarlyMin), fmt.Sprintf(" (%d min early)", r.EarlyMin)))
+	case core.TimeRestDay:
+		if slices.Contains(r.Reasons, core.ReasonHoliday) {
+			b.WriteString(pick(lang, "（节假日）", " (holiday)"))
+		} else {
+			b.WriteString(pick(lang, "（休息日）", " (rest day)"))
+		}
+	}
+	if r.SiteName != "" {
+		if r.Outcome == core.OutcomeField || slices.Contains(r.Flags, core.FlagOutOfRange) {
+			b.WriteString(pick(lang, " · 距 "+r.SiteName+" "+Distance(r.DistanceM), " · "+Distance(r.DistanceM)+" from "+r.SiteName))
+		} else {
+			b.WriteString(" · " + r.SiteName + " " + Distance(r.DistanceM))
+		}
+	}
+	if r.Outcome == core.OutcomeField {
+		b.WriteString(pick(lang, "，需审批", ", needs approval"))
+	}
+	if slices.Contains(r.Reasons, core.ReasonAlreadyIn) {
+		b.WriteString(pick(lang, "（今天已上班打卡，以第一次为准）", " (already clocked in today; the first one counts)"))
+	}
+	if slices.Contains(r.Reasons, core.ReasonNotIn) {
+		b.WriteString(pick(lang, "（今天没有上班打卡，可申请补卡）", " (no clock-in today; you can request a make-up)"))
+	}
+	if notes := FlagNotes(r.Flags, lang); notes != "" {
+		b.WriteString(" ⚠️ " + notes)
+	}
+	return b.String()
+}
+
+// RejectReason explains a rejection with the numbers the user needs.
+func RejectReason(r core.Reply, lang string) string {
+	reason := ""
+	if len(r.Reasons) > 0 {
+		reason = r.Reasons[len(r.Reasons)-1]
+	}
+	switch reason {
+	case core.ReasonOutOfRange:
+		return pick(lang, fmt.Sprintf("不在打卡范围内：距 %s %s，允许 %s", r.SiteName, Distance(r.DistanceM), Distance(r.RadiusM)),
+			fmt.Sprintf("outside the punch area: %s from %s, allowed %s", Distance(r.DistanceM), r.SiteName, Distance(r.RadiusM)))
+	case core.ReasonLowAccuracy:
+		return pick(lang, fmt.Sprintf("定位精度太差（±%s），请到开阔处重试", Distance(r.AccuracyM)),
+			fmt.Sprintf("the location is too imprecise (±%s); try again in the open", Distance(r.AccuracyM)))
+	case core.ReasonBadCoordinates:
+		return pick(lang, "位置无效，请重新发送位置", "the location is not valid; please share it again")
+	case core.ReasonNoLocation:
+		return pick(lang, "没有位置信息，请发送位置", "no location; please share your location")
+	case core.ReasonWindowNotOpen:
+		return pick(lang, "还没到打卡时间，"+Clock(r, r.WindowOpens)+" 开始可以打卡", "punching opens at "+Clock(r, r.WindowOpens))
+	case core.ReasonWindowClosed:
+		return pick(lang, "打卡时间已过（"+Clock(r, r.WindowCloses)+" 截止），请申请补卡", "the punch window closed at "+Clock(r, r.WindowCloses)+"; please request a make-up")
+	case core.ReasonFutureTime:
+		return pick(lang, "消息时间晚于服务器时间，请检查手机时间", "the message time is ahead of the server; check your phone's clock")
+	case core.ReasonTooOld:
+		return pick(lang, "消息发送得太久以前（超过离线容忍时间），请重新打卡或申请补卡", "the message is too old to count; punch again or request a make-up")
+	case core.ReasonBlockedBySignal:
+		return pick(lang, "检测到异常（"+FlagNotes(r.Flags, lang)+"），请联系 "+r.Contact, "suspicious signal ("+FlagNotes(r.Flags, lang)+"); please contact "+r.Contact)
+	}
+	return reason
+}
+
+// FlagNotes lists the signals on a punch in words.
+func FlagNotes(flags []string, lang string) string {
+	var out []string
+	for _, f := range flags {
+		switch f {
+		case core.FlagImpossibleTravel:
+			out = append(out, pick(lang, "与上次打卡距离过远", "impossible travel since the last punch"))
+		case core.FlagIdenticalCoords:
+			out = append(out, pick(lang, "坐标与上次完全相同", "coordinates identical to the last punch"))
+		case core.FlagStaleLocation:
+			out = append(out, pick(lang, "位置不是最新的", "location is not fresh"))
+		case core.FlagOfflineDelay:
+			out = append(out, pick(lang, "离线延迟送达", "delivered late (offline)"))
+		case core.FlagOutOfRange:
+			out = append(out, pick(lang, "不在打卡范围内", "outside the punch area"))
+		}
+	}
+	return strings.Join(out, pick(lang, "；", "; "))
+}
+
+// DayStatusWord names a day verdict.
+func DayStatusWord(st core.DayStatus, lang string) string {
+	zh := map[core.DayStatus]string{core.DayNormal: "正常", core.DayLate: "迟到", core.DaySeriousLate: "严重迟到", core.DayEarlyLeave: "早退",
+		core.DayMissingIn: "上班缺卡", core.DayMissingOut: "下班缺卡", core.DayAbsent: "旷工", core.DayHoliday: "节假日", core.DayRest: "休息日",
+		core.DayField: "外勤", core.DayInProgress: "进行中"}
+	en := map[core.DayStatus]string{core.DayNormal: "normal", core.DayLate: "late", core.DaySeriousLate: "seriously late", core.DayEarlyLeave: "left early",
+		core.DayMissingIn: "missing clock-in", core.DayMissingOut: "missing clock-out", core.DayAbsent: "absent", core.DayHoliday: "holiday", core.DayRest: "rest day",
+		core.DayField: "field", core.DayInProgress: "in progress"}
+	if lang == "en" {
+		return en[st]
+	}
+	return zh[st]
+}
+
+// StatusLine summarises the day for the status command.
+func StatusLine(r core.Reply, lang string) string {
+	if r.Day == nil {
+		return pick(lang, "今天还没有打卡记录。", "No punches today yet.")
+	}
+	d := r.Day
+	in, out := "—", "—"
+	if d.In != nil {
+		in = Clock(r, d.In.At)
+	}
+	if d.Out != nil {
+		out = Clock(r, d.Out.At)
+	}
+	var sts []string
+	for _, st := range d.Statuses {
+		sts = append(sts, DayStatusWord(st, lang))
+	}
+	line := pick(lang, fmt.Sprintf("📋 %s：上班 %s，下班 %s；%s", d.Date, in, out, strings.Join(sts, "、")),
+		fmt.Sprintf("📋 %s: in %s, out %s; %s", d.Date, in, out, strings.Join(sts, ", ")))
+	if d.WorkedMin > 0 {
+		line += pick(lang, fmt.Sprintf("；工作 %d 小时 %d 分", d.WorkedMin/60, d.WorkedMin%60), fmt.Sprintf("; worked %dh%02dm", d.WorkedMin/60, d.WorkedMin%60))
+	}
+	return line
+}
+
+// HelpText lists the commands.
+func HelpText(lang string) string {
+	return pick(lang,
+		"可用命令：\n• 上班 / 上班打卡 — 上班打卡\n• 下班 / 下班打卡 — 下班打卡\n• 打卡 — 根据时间自动判断上下班\n• 状态 — 查看今天的打卡\n• 补卡 11-25 09:00 上班 原因 — 申请补卡\n• 帮助 — 显示本帮助\n直接发送位置即可打卡。",
+		"Commands:\n• in — clock in\n• out — clock out\n• punch — in or out, decided by the time\n• status — today's punches\n• makeup 2026-11-25 09:00 in reason — request a make-up\n• help — this text\nSharing your location alone is a punch.")
+}
+
+// ErrorText is the one place that turns a core error into user text, for
+// the rare replies a bot must give when the core could not answer.
+func ErrorText(err error, lang string) string {
+	switch core.ErrorCode(err) {
+	case core.EINVALID:
+		return pick(lang, "请求无效："+core.ErrorMessage(err), "Invalid request: "+core.ErrorMessage(err))
+	case core.ENOTFOUND:
+		return pick(lang, "没有找到："+core.ErrorMessage(err), "Not found: "+core.ErrorMessage(err))
+	case core.EFORBIDDEN, core.EUNAUTHORIZED:
+		return pick(lang, "你没有权限执行这个操作。", "You are not allowed to do that.")
+	case core.ERATELIMIT:
+		return pick(lang, "操作太频繁，请稍后再试。", "Too many attempts; please try again shortly.")
+	}
+	return pick(lang, "系统暂时出错，打卡未记录，请稍后重试。", "Something went wrong and nothing was recorded; please try again shortly.")
+}

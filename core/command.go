@@ -1,0 +1,73 @@
+package core
+
+import "time"
+
+// CommandKind is what the user asked for.
+type CommandKind string
+
+// Command kinds the bots produce from the shared grammar and platform events.
+const (
+	CmdPunch          CommandKind = "punch"           // punch in, out or by context
+	CmdStatus         CommandKind = "status"          // 状态: the day so far
+	CmdHelp           CommandKind = "help"            // 帮助
+	CmdReportLocation CommandKind = "report_location" // a position reported without a punch (WeCom LOCATION event)
+)
+
+// Command is one user action, translated by a bot from its platform's wire
+// format. It carries no platform types, only what the rules need.
+type Command struct {
+	Actor      Identity // Platform, Tenant, UserID; EmployeeID is ignored
+	Kind       CommandKind
+	Punch      PunchKind // for CmdPunch: in, out, or KindAuto to decide by context
+	At         time.Time // platform message time; zero means ReceivedAt
+	ReceivedAt time.Time // when punchbot received it; zero means the service clock
+	Location   *Location // nil when the message carried none
+	Source     string    // defaults to the platform name
+	EventID    string    // platform event or message id; retries carry the same one
+	ClientIP   string    // the browser's address, for the web channel
+	// ReplyRoute is the bot's own address for the answer (JSON). When set,
+	// the reply is queued in the outbox in the same transaction as the punch.
+	ReplyRoute string
+	// ReplyPlatform is whose outbox sender delivers the reply; it defaults
+	// to Actor.Platform. The web page sets it to the chat platform whose
+	// message carried the link, so that message is updated with the result.
+	ReplyPlatform Platform
+}
+
+func (c Command) source() string {
+	if c.Source != "" {
+		return c.Source
+	}
+	return string(c.Actor.Platform)
+}
+
+// Reply is the structured answer to a command. Bots render it in the user's
+// language; it never contains pre-rendered text.
+type Reply struct {
+	Outcome      Outcome
+	Kind         PunchKind
+	Reasons      []string
+	Flags        []string
+	Platform     Platform
+	EmployeeID   string
+	EmployeeName string
+	Lang         string
+	TimeZone     string
+	At           time.Time
+	ShiftDate    string
+	TimeResult   TimeResult
+	LateMin      int
+	EarlyMin     int
+	SiteID       string
+	SiteName     string
+	DistanceM    float64 // to SiteName (the matched site, or the nearest one)
+	RadiusM      float64
+	AccuracyM    float64
+	WindowOpens  time.Time // set with window_not_open / window_closed
+	WindowCloses time.Time
+	PunchID      int64
+	RetryAfter   time.Duration
+	Day          *DayResult // for status
+	Contact      string     // whom an unknown user should ask
+	Replayed     bool       // this is the stored answer to an earlier delivery
+}

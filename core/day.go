@@ -1,0 +1,151 @@
+package core
+
+import (
+	"slices"
+	"time"
+)
+
+// DayStatus is one verdict about an employee's day.
+type DayStatus string
+
+// Day verdicts. A day can carry several (late and early leave).
+const (
+	DayNormal      DayStatus = "normal"
+	DayLate        DayStatus = "late"
+	DaySeriousLate DayStatus = "serious_late"
+	DayEarlyLeave  DayStatus = "early_leave"
+	DayMissingIn   DayStatus = "missing_in"
+	DayMissingOut  DayStatus = "missing_out"
+	DayAbsent      DayStatus = "absent"
+	DayHoliday     DayStatus = "holiday"
+	DayRest        DayStatus = "rest"
+	DayField       DayStatus = "field"
+	DayInProgress  DayStatus = "in_progress"
+)
+
+// DayResult is the attendance of one employee on one shift date, computed
+// from punches (including approved make-ups); never edited by hand.
+type DayResult struct {
+	EmployeeID string
+	Date       string
+	Workday    bool
+	Holiday    string
+	Statuses   []DayStatus
+	In         *Punch
+	Out        *Punch
+	LateMin    int
+	EarlyMin   int
+	WorkedMin  int
+	Flags      []string
+}
+
+// Has reports whether the day carries status st.
+func (d DayResult) Has(st DayStatus) bool { return slices.Contains(d.Statuses, st) }
+
+// ComputeDay derives the day result for date ("2006-01-02") from the
+// employee's punches of that shift date. now decides whether the shift is
+// still running: a missing check-out is only missing after the window closes.
+func ComputeDay(r Roster, date string, punches []Punch, now time.Time) DayResult {
+	loc := r.Zone()
+	res := DayResult{EmployeeID: r.Employee.ID, Date: date, Workday: true}
+	var in, out *Punch
+	for i := range punches {
+		p := &punches[i]
+		if !p.Valid() || p.ShiftDate != date {
+			continue
+		}
+		for _, f := range p.Flags {
+			if !slices.Contains(res.Flags, f) {
+				res.Flags = append(res.Flags, f)
+			}
+		}
+		switch p.Kind {
+		case KindIn:
+			if in == nil || p.At.Before(in.At) {
+				in = p
+			}
+		case KindOut:
+			if out == nil || p.At.After(out.At) {
+				out = p
+			}
+		}
+	}
+	res.In, res.Out = in, out
+	if in != nil && out != nil && out.At.After(in.At) {
+		res.WorkedMin = int(out.At.Sub(in.At) / time.Minute)
+	}
+	field := (in != nil && in.Outcome == OutcomeField) || (out != nil && out.Outcome == OutcomeField)
+
+	day, err := time.ParseInLocation(DateLayout, date, loc)
+	if err != nil || r.Schedule == nil {
+		if in == nil && out == nil {
+			res.Statuses = []DayStatus{DayRest}
+			return res
+		}
+		res.Statuses = []DayStatus{DayNormal}
+		if field {
+			res.Statuses = append(res.Statuses, DayField)
+		}
+		return res
+	}
+	sh := r.Schedule.ShiftOn(day, loc, r.Calendar)
+	res.Workday, res.Holiday = sh.Workday, sh.Holiday
+	if !sh.Workday {
+		if sh.Holiday != "" {
+			res.Statuses = []DayStatus{DayHoliday}
+		} else {
+			res.Statuses = []DayStatus{DayRest}
+		}
+		if field {
+			res.Statuses = append(res.Statuses, DayField)
+		}
+		return res
+	}
+
+	running := now.Before(sh.Closes)
+	var st []DayStatus
+	switch {
+	case in == nil && out == nil:
+		if running {
+			st = append(st, DayInProgress)
+		} else {
+			st = append(st, DayAbsent)
+		}
+	default:
+		if in == nil {
+			st = append(st, DayMissingIn)
+		} else {
+			switch tr, late := r.Schedule.ClassifyIn(sh, in.At); tr {
+			case TimeLate:
+				st, res.LateMin = append(st, DayLate), late
+			case TimeSeriousLate:
+				st, res.LateMin = append(st, DaySeriousLate), late
+			case TimeAbsentLate:
+				st, res.LateMin = append(st, DayAbsent), late
+			}
+		}
+		if out == nil {
+			if running {
+				st = append(st, DayInProgress)
+			} else {
+				st = append(st, DayMissingOut)
+			}
+		} else {
+			var inAt time.Time
+			if in != nil {
+				inAt = in.At
+			}
+			if tr, early := r.Schedule.ClassifyOut(sh, inAt, out.At); tr == TimeEarly {
+				st, res.EarlyMin = append(st, DayEarlyLeave), early
+			}
+		}
+	}
+	if len(st) == 0 {
+		st = append(st, DayNormal)
+	}
+	if field {
+		st = append(st, DayField)
+	}
+	res.Statuses = st
+	return res
+}

@@ -1,0 +1,125 @@
+package core
+
+import (
+	"fmt"
+	"time"
+)
+
+// MakeupStatus is the state of a make-up (补卡) request.
+type MakeupStatus string
+
+// Make-up states: pending → approved | rejected | cancelled | expired.
+const (
+	MakeupPending   MakeupStatus = "pending"
+	MakeupApproved  MakeupStatus = "approved"
+	MakeupRejected  MakeupStatus = "rejected"
+	MakeupCancelled MakeupStatus = "cancelled"
+	MakeupExpired   MakeupStatus = "expired"
+)
+
+// MakeupRequest asks for a missing, late or early punch to be recorded.
+type MakeupRequest struct {
+	ID         int64
+	EmployeeID string
+	ShiftDate  string
+	Kind       PunchKind
+	At         time.Time // the requested punch time
+	Reason     string
+	Evidence   []string // platform file references
+	Status     MakeupStatus
+	ApproverID string
+	DecidedBy  string
+	DecidedAt  time.Time
+	Note       string // the approver's comment, for example a reject reason
+	PunchID    int64  // the punch written on approval
+	Platform   Platform
+	CreatedAt  time.Time
+}
+
+// MakeupPolicy is the organisation's 补卡 rule set, after WeCom
+// allow_apply_bk_cnt / allow_apply_bk_day_limit and Feishu remedy_limit_count
+// / remedy_date_num.
+type MakeupPolicy struct {
+	MonthlyQuota     int // requests per calendar month; 0 means unlimited
+	DeadlineDays     int // a slot can be made up at most this many days later; 0 means unlimited
+	ExpireAfterHours int // pending requests expire after this; 0 means never
+}
+
+// MakeupFilter selects make-up requests.
+type MakeupFilter struct {
+	EmployeeID string
+	ShiftDate  string
+	Statuses   []MakeupStatus
+	From, To   time.Time // CreatedAt range; zero means unbounded
+}
+
+// Transition moves the request to a terminal state. Only pending requests can
+// change; a second decision fails with ECONFLICT naming the first, which is
+// what makes double clicks and retried callbacks harmless.
+func (m *MakeupRequest) Transition(to MakeupStatus, by string, at time.Time, note string) error {
+	switch to {
+	case MakeupApproved, MakeupRejected, MakeupCancelled, MakeupExpired:
+	default:
+		return Errorf(EINVALID, "cannot move a make-up request to %q", to)
+	}
+	if m.Status != MakeupPending {
+		return Errorf(ECONFLICT, "make-up request %d is already %s", m.ID, m.Status)
+	}
+	m.Status, m.DecidedBy, m.DecidedAt, m.Note = to, by, at, note
+	return nil
+}
+
+// Make-up policy refusal reasons, for the bots' catalogues.
+const (
+	MakeupQuotaExhausted = "makeup_quota_exhausted"
+	MakeupPastDeadline   = "makeup_past_deadline"
+	MakeupInFuture       = "makeup_in_future"
+	MakeupSlotValid      = "makeup_slot_has_punch"
+	MakeupAlreadyOpen    = "makeup_already_open"
+)
+
+// MakeupRefusal explains why a request breaks the policy, with the numbers
+// the user needs ("本月补卡次数已用完（3/3）").
+type MakeupRefusal struct {
+	Rule  string
+	Used  int
+	Quota int
+	Days  int
+}
+
+func (r *MakeupRefusal) Error() string {
+	return fmt.Sprintf("%s (%d/%d, %d days)", r.Rule, r.Used, r.Quota, r.Days)
+}
+
+// CheckMakeup applies the policy to a new request. monthRequests are the
+// employee's requests created in the same calendar month (any state);
+// slotPunches are the punches of the requested shift date.
+func CheckMakeup(p MakeupPolicy, req MakeupRequest, monthRequests []MakeupRequest, slotPunches []Punch, now time.Time, loc *time.Location) *MakeupRefusal {
+	if req.At.After(now) {
+		return &MakeupRefusal{Rule: MakeupInFuture}
+	}
+	if p.DeadlineDays > 0 {
+		day, err := time.ParseInLocation(DateLayout, req.ShiftDate, loc)
+		if err == nil && now.In(loc).Sub(day) > time.Duration(p.DeadlineDays+1)*24*time.Hour {
+			return &MakeupRefusal{Rule: MakeupPastDeadline, Days: p.DeadlineDays}
+		}
+	}
+	used := 0
+	for _, m := range monthRequests {
+		if m.Status == MakeupPending || m.Status == MakeupApproved {
+			used++
+		}
+		if m.Status == MakeupPending && m.ShiftDate == req.ShiftDate && m.Kind == req.Kind {
+			return &MakeupRefusal{Rule: MakeupAlreadyOpen}
+		}
+	}
+	if p.MonthlyQuota > 0 && used >= p.MonthlyQuota {
+		return &MakeupRefusal{Rule: MakeupQuotaExhausted, Used: used, Quota: p.MonthlyQuota}
+	}
+	for _, pu := range slotPunches {
+		if pu.Valid() && pu.Kind == req.Kind && pu.TimeResult == TimeNormal {
+			return &MakeupRefusal{Rule: MakeupSlotValid}
+		}
+	}
+	return nil
+}

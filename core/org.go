@@ -1,0 +1,365 @@
+package core
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Org is a whole organisation as declared in the org file: applied in one
+// transaction, it creates or updates everything it names.
+type Org struct {
+	Name      string
+	Lang      string // organisation language for reports: "zh" or "en"
+	TimeZone  string // default for employees that name none
+	Sites     []OrgSite
+	Schedules []Schedule
+	Calendars []Calendar
+	Employees []Employee
+	Makeup    MakeupPolicy
+	Reminders []Reminder
+}
+
+// OrgSite is a site as written in the org file; Datum says which datum its
+// coordinates use, and Prepare converts GCJ-02 sites to WGS-84 once.
+type OrgSite struct {
+	Site
+	Datum Datum
+}
+
+// Reminder is a scheduled message declared in the org file. The scheduler
+// interprets it; the store keeps it as declared.
+type Reminder struct {
+	ID            string
+	Kind          string // punch_in, punch_out, missed_punch, approval_digest, broadcast
+	Cron          string // for broadcasts and digests; "CRON_TZ=" prefixes allowed
+	MinutesBefore int    // punch_in: how long before shift start
+	OlderThanHrs  int    // approval_digest: requests waiting longer than this
+	Text          string
+	Markdown      bool
+	Audience      Audience
+	Until         string // last date (inclusive), "" for no end
+	Enabled       bool
+}
+
+// Reminder kinds.
+const (
+	ReminderPunchIn        = "punch_in"
+	ReminderPunchOut       = "punch_out"
+	ReminderMissedPunch    = "missed_punch"
+	ReminderApprovalDigest = "approval_digest"
+	ReminderBroadcast      = "broadcast"
+)
+
+// Audience selects who receives a broadcast.
+type Audience struct {
+	Everyone    bool
+	Departments []string
+	Employees   []string
+	Chats       []ChatTarget
+}
+
+// ChatTarget is a named group chat or channel on one platform.
+type ChatTarget struct {
+	Platform Platform
+	ChatID   string
+}
+
+// ApplyResult counts what an org apply changed.
+type ApplyResult struct {
+	Sites, Schedules, Calendars, Employees, Identities, Reminders int
+}
+
+// FieldError names the offending field of an org document by path, such as
+// "employees[2].manager"; the file parser maps the path back to a line.
+type FieldError struct {
+	Path    string
+	Message string
+}
+
+func (e FieldError) Error() string { return e.Path + ": " + e.Message }
+
+// ValidationError carries every problem found in a document at once, so the
+// author can fix them all in one pass.
+type ValidationError struct{ Fields []FieldError }
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Error()
+	}
+	return "invalid organisation: " + strings.Join(parts, "; ")
+}
+
+// Schedule defaults applied when the org file leaves a field out, chosen to
+// match what DingTalk and WeCom use out of the box.
+const (
+	DefaultCheckInOpensMin   = 120
+	DefaultCheckOutClosesMin = 360
+	DefaultRadiusM           = 300
+)
+
+// Prepare fills defaults, converts GCJ-02 sites to WGS-84 and validates the
+// document. It returns a *ValidationError listing every problem.
+func (o *Org) Prepare() error {
+	var errs []FieldError
+	add := func(path, format string, args ...any) {
+		errs = append(errs, FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
+	}
+	if o.Lang == "" {
+		o.Lang = "zh"
+	}
+	if o.Lang != "zh" && o.Lang != "en" {
+		add("lang", "must be zh or en, not %q", o.Lang)
+	}
+	if o.TimeZone == "" {
+		o.TimeZone = "Asia/Shanghai"
+	}
+	if _, err := time.LoadLocation(o.TimeZone); err != nil {
+		add("timezone", "unknown time zone %q", o.TimeZone)
+	}
+
+	sites := map[string]bool{}
+	for i := range o.Sites {
+		s := &o.Sites[i]
+		p := fmt.Sprintf("sites[%d]", i)
+		if s.ID == "" {
+			add(p+".id", "is required")
+		} else if sites[s.ID] {
+			add(p+".id", "duplicate site id %q", s.ID)
+		}
+		sites[s.ID] = true
+		if s.Name == "" {
+			s.Name = s.ID
+		}
+		if !ValidCoordinates(s.Lat, s.Lng) {
+			add(p+".lat", "coordinates %v,%v are not a place on Earth", s.Lat, s.Lng)
+		}
+		switch s.Datum {
+		case "", WGS84:
+			s.Datum = WGS84
+		case GCJ02:
+			s.Lat, s.Lng = GCJ02ToWGS84(s.Lat, s.Lng)
+			s.Datum = WGS84
+		default:
+			add(p+".datum", "must be wgs84 or gcj02, not %q", s.Datum)
+		}
+		if s.RadiusM == 0 {
+			s.RadiusM = DefaultRadiusM
+		}
+		if s.RadiusM < 10 || s.RadiusM > 5000 {
+			add(p+".radius_m", "must be between 10 and 5000 metres, not %v", s.RadiusM)
+		}
+		for j, r := range s.IPRanges {
+			if _, err := netip.ParsePrefix(r); err != nil {
+				add(fmt.Sprintf("%s.ip_ranges[%d]", p, j), "%q is not a CIDR range", r)
+			}
+		}
+	}
+
+	calendars := map[string]bool{}
+	for i, c := range o.Calendars {
+		p := fmt.Sprintf("calendars[%d]", i)
+		if c.ID == "" {
+			add(p+".id", "is required")
+		} else if calendars[c.ID] {
+			add(p+".id", "duplicate calendar id %q", c.ID)
+		}
+		calendars[c.ID] = true
+		seen := map[string]bool{}
+		for j, d := range c.Days {
+			if _, err := time.Parse(DateLayout, d.Date); err != nil {
+				add(fmt.Sprintf("%s.days[%d]", p, j), "date %q is not YYYY-MM-DD", d.Date)
+			} else if seen[d.Date] {
+				add(fmt.Sprintf("%s.days[%d]", p, j), "date %s is listed twice", d.Date)
+			}
+			seen[d.Date] = true
+		}
+	}
+
+	schedules := map[string]bool{}
+	for i := range o.Schedules {
+		s := &o.Schedules[i]
+		p := fmt.Sprintf("schedules[%d]", i)
+		if s.ID == "" {
+			add(p+".id", "is required")
+		} else if schedules[s.ID] {
+			add(p+".id", "duplicate schedule id %q", s.ID)
+		}
+		schedules[s.ID] = true
+		if s.StartMin < 0 || s.StartMin >= 24*60 {
+			add(p+".start", "must be between 00:00 and 23:59")
+		}
+		if s.EndMin <= s.StartMin || s.EndMin-s.StartMin > 24*60 {
+			add(p+".end", "must be after start and at most 24 hours later (use 26:00 for 02:00 next day)")
+		}
+		if s.OutOfRange == "" {
+			s.OutOfRange = OutOfRangeReject
+		}
+		if !slices.Contains([]OutOfRangePolicy{OutOfRangeReject, OutOfRangeField, OutOfRangeFlag}, s.OutOfRange) {
+			add(p+".out_of_range", "must be reject, field or flag, not %q", s.OutOfRange)
+		}
+		if s.SeriousLateMin > 0 && s.SeriousLateMin < s.LateGraceMin {
+			add(p+".serious_late_min", "must be at least late_grace_min")
+		}
+		if s.AbsentLateMin > 0 && s.SeriousLateMin > 0 && s.AbsentLateMin <= s.SeriousLateMin {
+			add(p+".absent_late_min", "must be greater than serious_late_min")
+		}
+		for _, v := range []struct {
+			name string
+			val  int
+		}{{"check_in_opens_min", s.CheckInOpensMin}, {"check_out_closes_min", s.CheckOutClosesMin}, {"flexible_min", s.FlexibleMin}, {"late_grace_min", s.LateGraceMin}, {"serious_late_min", s.SeriousLateMin}, {"absent_late_min", s.AbsentLateMin}, {"early_leave_grace_min", s.EarlyLeaveGraceMin}} {
+			if v.val < 0 || v.val > 24*60 {
+				add(p+"."+v.name, "must be between 0 and 1440 minutes")
+			}
+		}
+		if s.CalendarID != "" && !calendars[s.CalendarID] {
+			add(p+".calendar", "unknown calendar %q", s.CalendarID)
+		}
+	}
+
+	employees := map[string]bool{}
+	for _, e := range o.Employees {
+		employees[e.ID] = true
+	}
+	seenEmp := map[string]bool{}
+	identities := map[string]string{}
+	for i := range o.Employees {
+		e := &o.Employees[i]
+		p := fmt.Sprintf("employees[%d]", i)
+		if e.ID == "" {
+			add(p+".id", "is required")
+		} else if seenEmp[e.ID] {
+			add(p+".id", "duplicate employee id %q", e.ID)
+		}
+		seenEmp[e.ID] = true
+		if e.Name == "" {
+			add(p+".name", "is required")
+		}
+		if e.Lang == "" {
+			e.Lang = o.Lang
+		}
+		if e.Lang != "zh" && e.Lang != "en" {
+			add(p+".lang", "must be zh or en, not %q", e.Lang)
+		}
+		if e.TimeZone == "" {
+			e.TimeZone = o.TimeZone
+		}
+		if _, err := time.LoadLocation(e.TimeZone); err != nil {
+			add(p+".timezone", "unknown time zone %q", e.TimeZone)
+		}
+		if e.Role == "" {
+			e.Role = RoleEmployee
+		}
+		if !slices.Contains([]Role{RoleEmployee, RoleManager, RoleHR}, e.Role) {
+			add(p+".role", "must be employee, manager or hr, not %q", e.Role)
+		}
+		if e.ManagerID != "" && !employees[e.ManagerID] {
+			add(p+".manager", "unknown employee %q", e.ManagerID)
+		}
+		if e.ManagerID == e.ID && e.ID != "" {
+			add(p+".manager", "an employee cannot manage themselves")
+		}
+		if e.ScheduleID != "" && !schedules[e.ScheduleID] {
+			add(p+".schedule", "unknown schedule %q", e.ScheduleID)
+		}
+		for j, s := range e.SiteIDs {
+			if !sites[s] {
+				add(fmt.Sprintf("%s.sites[%d]", p, j), "unknown site %q", s)
+			}
+		}
+		for j := range e.Identities {
+			id := &e.Identities[j]
+			ip := fmt.Sprintf("%s.identities[%d]", p, j)
+			id.EmployeeID = e.ID
+			if !slices.Contains([]Platform{PlatformWeCom, PlatformFeishu, PlatformSlack, PlatformWeb}, id.Platform) {
+				add(ip+".platform", "must be wecom, feishu, slack or web, not %q", id.Platform)
+			}
+			if id.UserID == "" {
+				add(ip+".user", "is required")
+			}
+			key := string(id.Platform) + "/" + id.Tenant + "/" + id.UserID
+			if other, dup := identities[key]; dup {
+				add(ip+".user", "%s account %q is already bound to %s", id.Platform, id.UserID, other)
+			}
+			identities[key] = e.ID
+		}
+	}
+	if err := managerCycle(o.Employees); err != "" {
+		add("employees", "manager chain has a cycle: %s", err)
+	}
+
+	if o.Makeup.MonthlyQuota < 0 || o.Makeup.DeadlineDays < 0 || o.Makeup.ExpireAfterHours < 0 {
+		add("makeup", "quota, deadline and expiry must not be negative")
+	}
+
+	kinds := []string{ReminderPunchIn, ReminderPunchOut, ReminderMissedPunch, ReminderApprovalDigest, ReminderBroadcast}
+	reminders := map[string]bool{}
+	for i := range o.Reminders {
+		r := &o.Reminders[i]
+		p := fmt.Sprintf("reminders[%d]", i)
+		if r.ID == "" {
+			add(p+".id", "is required")
+		} else if reminders[r.ID] {
+			add(p+".id", "duplicate reminder id %q", r.ID)
+		}
+		reminders[r.ID] = true
+		if !slices.Contains(kinds, r.Kind) {
+			add(p+".kind", "must be one of %s, not %q", strings.Join(kinds, ", "), r.Kind)
+		}
+		if (r.Kind == ReminderBroadcast || r.Kind == ReminderApprovalDigest) && r.Cron == "" {
+			add(p+".cron", "is required for %s reminders", r.Kind)
+		}
+		if r.Kind == ReminderBroadcast && r.Text == "" {
+			add(p+".text", "is required for broadcasts")
+		}
+		if r.Until != "" {
+			if _, err := time.Parse(DateLayout, r.Until); err != nil {
+				add(p+".until", "date %q is not YYYY-MM-DD", r.Until)
+			}
+		}
+		for j, e := range r.Audience.Employees {
+			if !employees[e] {
+				add(fmt.Sprintf("%s.audience.employees[%d]", p, j), "unknown employee %q", e)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return &ValidationError{Fields: errs}
+	}
+	return nil
+}
+
+// managerCycle returns a description of the first manager cycle, or "".
+func managerCycle(emps []Employee) string {
+	manager := map[string]string{}
+	for _, e := range emps {
+		manager[e.ID] = e.ManagerID
+	}
+	for _, e := range emps {
+		seen := map[string]bool{}
+		chain := []string{}
+		for id := e.ID; id != ""; id = manager[id] {
+			if seen[id] {
+				return strings.Join(append(chain, id), " → ")
+			}
+			seen[id] = true
+			chain = append(chain, id)
+		}
+	}
+	return ""
+}
+
+// ParseClock parses "09:00" or an overnight "26:00" into minutes after midnight.
+func ParseClock(s string) (int, error) {
+	var h, m int
+	if n, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || n != 2 || h < 0 || h > 48 || m < 0 || m > 59 {
+		return 0, Errorf(EINVALID, "%q is not a time like 09:00 (or 26:00 for 02:00 the next day)", s)
+	}
+	return h*60 + m, nil
+}
+
+// FormatClock formats minutes after midnight as "HH:MM", keeping hours above 23.
+func FormatClock(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }

@@ -1,0 +1,392 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Config holds the tunable limits of the verification pipeline.
+type Config struct {
+	// OfflineTolerance is how old a platform message time may be and still
+	// be used as the punch time (phones queue messages without network).
+	OfflineTolerance time.Duration
+	// OfflineFlagAfter flags punches delivered later than this.
+	OfflineFlagAfter time.Duration
+	// FutureSkew is how far ahead of the server a message time may be.
+	FutureSkew time.Duration
+	// IntentTTL is how long a text punch waits for its location.
+	IntentTTL time.Duration
+	// ReportedLocationTTL is how long a reported position (WeCom LOCATION
+	// event) can stand in for a location; older than StaleLocationAfter it
+	// is used but flagged.
+	ReportedLocationTTL time.Duration
+	StaleLocationAfter  time.Duration
+	// RateLimit commands per RateWindow per employee.
+	RateLimit  int
+	RateWindow time.Duration
+	// MaxSpeedKmh above which travel between two punches is impossible.
+	MaxSpeedKmh float64
+	// AccuracyAllowanceM caps how much of the reported accuracy widens a
+	// site's radius: a fix of ±30 m at 320 m from a 300 m site counts.
+	AccuracyAllowanceM float64
+	// MaxAccuracyM rejects fixes vaguer than this.
+	MaxAccuracyM float64
+	// BlockFlags lists signals that reject a punch instead of flagging it.
+	BlockFlags []string
+	// Contact is whom unregistered users are told to ask.
+	Contact string
+}
+
+// DefaultConfig returns the limits used when nothing is configured.
+func DefaultConfig() Config {
+	return Config{
+		OfflineTolerance:    12 * time.Hour,
+		OfflineFlagAfter:    2 * time.Minute,
+		FutureSkew:          2 * time.Minute,
+		IntentTTL:           5 * time.Minute,
+		ReportedLocationTTL: 5 * time.Minute,
+		StaleLocationAfter:  2 * time.Minute,
+		RateLimit:           10,
+		RateWindow:          time.Minute,
+		MaxSpeedKmh:         300,
+		AccuracyAllowanceM:  100,
+		MaxAccuracyM:        1500,
+		Contact:             "HR",
+	}
+}
+
+// Service is the verification core every bot calls.
+type Service struct {
+	store    Store
+	sessions SessionStore
+	limiter  RateLimiter
+	cfg      Config
+	now      func() time.Time
+
+	zonesMu sync.RWMutex
+	zones   map[string]*time.Location
+}
+
+// NewService wires the core. now is the clock; tests pass a fixed one.
+func NewService(store Store, sessions SessionStore, limiter RateLimiter, cfg Config, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, sessions: sessions, limiter: limiter, cfg: cfg, now: now, zones: map[string]*time.Location{}}
+}
+
+// Now returns the service clock, for bots that need to stamp receipt times.
+func (s *Service) Now() time.Time { return s.now() }
+
+// zone resolves a time zone name once; time.LoadLocation reads the zone
+// database from disk and would dominate the punch path otherwise.
+func (s *Service) zone(name string) *time.Location {
+	s.zonesMu.RLock()
+	loc, ok := s.zones[name]
+	s.zonesMu.RUnlock()
+	if ok {
+		return loc
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "" {
+		loc = time.UTC
+	}
+	s.zonesMu.Lock()
+	s.zones[name] = loc
+	s.zonesMu.Unlock()
+	return loc
+}
+
+// Roster loads an employee's rules with the time zone resolved.
+func (s *Service) Roster(ctx context.Context, employeeID string) (Roster, error) {
+	r, err := s.store.Roster(ctx, employeeID)
+	if err != nil {
+		return r, err
+	}
+	r.Loc = s.zone(r.Employee.TimeZone)
+	return r, nil
+}
+
+func sessionKey(kind string, id Identity) string {
+	return kind + ":" + string(id.Platform) + ":" + id.Tenant + ":" + id.UserID
+}
+
+// reportedPosition is a position remembered from a LOCATION event.
+type reportedPosition struct {
+	Location Location
+	At       time.Time
+}
+
+// Handle runs one command through the pipeline: identity, idempotency, rate
+// limit, time, place, signals, and one transaction that stores the punch, the
+// audit entry, the event's reply and the outgoing message together.
+func (s *Service) Handle(ctx context.Context, cmd Command) (Reply, error) {
+	now := s.now()
+	if cmd.ReceivedAt.IsZero() {
+		cmd.ReceivedAt = now
+	}
+	if cmd.Kind == "" {
+		cmd.Kind = CmdPunch
+	}
+	emp, err := s.store.FindIdentity(ctx, cmd.Actor.Platform, cmd.Actor.Tenant, cmd.Actor.UserID)
+	if ErrorCode(err) == ENOTFOUND {
+		reply := Reply{Outcome: OutcomeUnknownUser, Platform: cmd.Actor.Platform, Contact: s.cfg.Contact, At: cmd.ReceivedAt}
+		return reply, s.replyOnly(ctx, cmd, reply)
+	}
+	if err != nil {
+		return Reply{}, err
+	}
+	base := Reply{Platform: cmd.Actor.Platform, EmployeeID: emp.ID, EmployeeName: emp.Name, Lang: emp.Lang, TimeZone: emp.TimeZone, Contact: s.cfg.Contact}
+	if !emp.Active {
+		base.Outcome = OutcomeInactive
+		return base, s.replyOnly(ctx, cmd, base)
+	}
+	if cmd.EventID != "" {
+		rec, err := s.store.EventReply(ctx, cmd.source(), cmd.EventID)
+		if err == nil {
+			rec.Reply.Replayed = true
+			return rec.Reply, nil
+		}
+		if ErrorCode(err) != ENOTFOUND {
+			return Reply{}, err
+		}
+	}
+	if s.limiter != nil && s.cfg.RateLimit > 0 && cmd.Kind != CmdReportLocation {
+		ok, after, err := s.limiter.Allow(ctx, "punch:"+emp.ID, s.cfg.RateLimit, s.cfg.RateWindow)
+		if err != nil {
+			return Reply{}, err
+		}
+		if !ok {
+			base.Outcome, base.RetryAfter = OutcomeRateLimited, after
+			return base, s.replyOnly(ctx, cmd, base)
+		}
+	}
+
+	switch cmd.Kind {
+	case CmdHelp:
+		base.Outcome = OutcomeHelp
+		return s.commitReply(ctx, cmd, base)
+	case CmdStatus:
+		return s.status(ctx, cmd, base)
+	case CmdReportLocation:
+		if cmd.Location == nil {
+			return Reply{}, Errorf(EINVALID, "a location report needs a location")
+		}
+		if !ValidCoordinates(cmd.Location.Lat, cmd.Location.Lng) {
+			base.Outcome, base.Reasons = OutcomeRejected, []string{ReasonBadCoordinates}
+			return base, nil
+		}
+		at := cmd.At
+		if at.IsZero() || at.After(cmd.ReceivedAt) {
+			at = cmd.ReceivedAt
+		}
+		buf, _ := json.Marshal(reportedPosition{Location: *cmd.Location, At: at})
+		if err := s.sessions.Put(ctx, sessionKey("pos", cmd.Actor), buf, s.cfg.ReportedLocationTTL); err != nil {
+			return Reply{}, err
+		}
+		base.Outcome = OutcomeNoted
+		return base, nil
+	case CmdPunch:
+		return s.punch(ctx, cmd, base)
+	default:
+		return Reply{}, Errorf(EINVALID, "unknown command %q", cmd.Kind)
+	}
+}
+
+// replyOnly queues a reply that records nothing else (unknown users, rate
+// limits). The dedupe key keeps platform retries from answering twice.
+func (s *Service) replyOnly(ctx context.Context, cmd Command, reply Reply) error {
+	if cmd.ReplyRoute == "" {
+		return nil
+	}
+	return s.store.InTx(ctx, func(tx Tx) error { return tx.EnqueueOutbox(ctx, s.replyMessage(cmd, reply)) })
+}
+
+func (s *Service) replyMessage(cmd Command, reply Reply) OutboxMessage {
+	payload, _ := json.Marshal(reply)
+	key := ""
+	if cmd.EventID != "" {
+		key = "reply:" + cmd.source() + ":" + cmd.EventID
+	}
+	platform := cmd.ReplyPlatform
+	if platform == "" {
+		platform = cmd.Actor.Platform
+	}
+	return OutboxMessage{Platform: platform, Route: cmd.ReplyRoute, Kind: "reply", Payload: payload, DedupeKey: key, NextAttempt: s.now(), Status: OutboxPending, CreatedAt: s.now()}
+}
+
+// commitReply records the event's reply and queues it, for commands that
+// change nothing else.
+func (s *Service) commitReply(ctx context.Context, cmd Command, reply Reply) (Reply, error) {
+	err := s.store.InTx(ctx, func(tx Tx) error { return s.record(ctx, tx, cmd, reply) })
+	return s.settle(ctx, cmd, reply, err)
+}
+
+// record writes the event record and the outgoing reply inside tx.
+func (s *Service) record(ctx context.Context, tx Tx, cmd Command, reply Reply) error {
+	if cmd.EventID != "" {
+		if err := tx.InsertEvent(ctx, EventRecord{Source: cmd.source(), EventID: cmd.EventID, EmployeeID: reply.EmployeeID, Reply: reply, CreatedAt: s.now()}); err != nil {
+			return err
+		}
+	}
+	if cmd.ReplyRoute != "" {
+		return tx.EnqueueOutbox(ctx, s.replyMessage(cmd, reply))
+	}
+	return nil
+}
+
+// settle turns a lost idempotency race into the winner's reply.
+func (s *Service) settle(ctx context.Context, cmd Command, reply Reply, err error) (Reply, error) {
+	if err == nil {
+		return reply, nil
+	}
+	if ErrorCode(err) == ECONFLICT && cmd.EventID != "" {
+		if rec, e := s.store.EventReply(ctx, cmd.source(), cmd.EventID); e == nil {
+			rec.Reply.Replayed = true
+			return rec.Reply, nil
+		}
+	}
+	return Reply{}, err
+}
+
+func (s *Service) status(ctx context.Context, cmd Command, base Reply) (Reply, error) {
+	r, err := s.Roster(ctx, base.EmployeeID)
+	if err != nil {
+		return Reply{}, err
+	}
+	now := s.now()
+	date := now.In(r.Loc).Format(DateLayout)
+	if r.Schedule != nil {
+		if matches, _ := r.Schedule.ShiftCandidates(now, r.Loc, r.Calendar); len(matches) > 0 {
+			date = matches[0].Date
+		}
+	}
+	reply := base
+	reply.Outcome, reply.ShiftDate, reply.At = OutcomeStatus, date, now
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		punches, err := tx.ShiftPunches(ctx, r.Employee.ID, date)
+		if err != nil {
+			return err
+		}
+		day := ComputeDay(r, date, punches, now)
+		reply.Day = &day
+		return s.record(ctx, tx, cmd, reply)
+	})
+	return s.settle(ctx, cmd, reply, err)
+}
+
+func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, error) {
+	loc := cmd.Location
+	var flags []string
+	// A text punch without a location either uses a position the platform
+	// reported a moment ago or waits for the user to share one.
+	if loc == nil {
+		if buf, err := s.sessions.Get(ctx, sessionKey("pos", cmd.Actor)); err == nil {
+			var pos reportedPosition
+			if json.Unmarshal(buf, &pos) == nil {
+				loc = &pos.Location
+				if cmd.ReceivedAt.Sub(pos.At) > s.cfg.StaleLocationAfter {
+					flags = append(flags, FlagStaleLocation)
+				}
+			}
+		} else if ErrorCode(err) != ENOTFOUND {
+			return Reply{}, err
+		}
+	}
+	r, err := s.Roster(ctx, base.EmployeeID)
+	if err != nil {
+		return Reply{}, err
+	}
+	if loc == nil && len(r.Sites) > 0 && !ipOnSite(r.Sites, cmd.ClientIP) {
+		if err := s.sessions.Put(ctx, sessionKey("intent", cmd.Actor), []byte(cmd.Punch), s.cfg.IntentTTL); err != nil {
+			return Reply{}, err
+		}
+		reply := base
+		reply.Outcome, reply.Kind, reply.At = OutcomeNeedLocation, cmd.Punch, cmd.ReceivedAt
+		return s.commitReply(ctx, cmd, reply)
+	}
+	kind := cmd.Punch
+	if cmd.Location != nil && kind == KindAuto {
+		// A shared location completes a text punch that was waiting for it.
+		if buf, err := s.sessions.Get(ctx, sessionKey("intent", cmd.Actor)); err == nil {
+			kind = PunchKind(buf)
+			_ = s.sessions.Delete(ctx, sessionKey("intent", cmd.Actor))
+		}
+	}
+
+	var reply Reply
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.LockEmployee(ctx, r.Employee.ID); err != nil {
+			return err
+		}
+		in := VerifyInput{Roster: r, Command: cmd, Kind: kind, Location: loc, Flags: flags, Config: &s.cfg}
+		in.ShiftPunches = func(date string) ([]Punch, error) { return tx.ShiftPunches(ctx, r.Employee.ID, date) }
+		in.LastLocated = func(before time.Time) (*Punch, error) {
+			p, err := tx.LastLocatedPunch(ctx, r.Employee.ID, before)
+			if ErrorCode(err) == ENOTFOUND {
+				return nil, nil
+			}
+			return &p, err
+		}
+		p, err := Verify(in)
+		if err != nil {
+			return err
+		}
+		if err := tx.InsertPunch(ctx, &p); err != nil {
+			return err
+		}
+		reply = base
+		fillReply(&reply, p, r)
+		detail, _ := json.Marshal(map[string]any{"punch_id": p.ID, "kind": p.Kind, "reasons": p.Reasons, "flags": p.Flags, "source": p.Source})
+		if err := tx.InsertAudit(ctx, AuditEntry{At: s.now(), Actor: r.Employee.ID, Action: "punch." + string(p.Outcome), Subject: r.Employee.ID, Detail: string(detail)}); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, cmd, reply)
+	})
+	return s.settle(ctx, cmd, reply, err)
+}
+
+func fillReply(reply *Reply, p Punch, r Roster) {
+	reply.Outcome, reply.Kind, reply.At, reply.ShiftDate = p.Outcome, p.Kind, p.At, p.ShiftDate
+	reply.Reasons, reply.Flags, reply.TimeResult = p.Reasons, p.Flags, p.TimeResult
+	reply.LateMin, reply.EarlyMin, reply.AccuracyM, reply.PunchID = p.LateMin, p.EarlyMin, p.AccuracyM, p.ID
+	reply.SiteID, reply.DistanceM = p.SiteID, p.DistanceM
+	for _, site := range r.Sites {
+		if site.ID == p.SiteID {
+			reply.SiteName, reply.RadiusM = site.Name, site.RadiusM
+		}
+	}
+	if r.Schedule != nil && (slices.Contains(p.Reasons, ReasonWindowNotOpen) || slices.Contains(p.Reasons, ReasonWindowClosed)) {
+		sh := r.Schedule.ShiftOn(p.At, r.Loc, r.Calendar)
+		reply.WindowOpens, reply.WindowCloses = sh.Opens, sh.Closes
+	}
+}
+
+// ipOnSite reports whether ip falls in one of the sites' office ranges.
+func ipOnSite(sites []Site, ip string) bool {
+	_, ok := siteByIP(sites, ip)
+	return ok
+}
+
+func siteByIP(sites []Site, ip string) (Site, bool) {
+	if ip == "" {
+		return Site{}, false
+	}
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return Site{}, false
+	}
+	addr = addr.Unmap()
+	for _, s := range sites {
+		for _, r := range s.IPRanges {
+			if p, err := netip.ParsePrefix(r); err == nil && p.Contains(addr) {
+				return s, true
+			}
+		}
+	}
+	return Site{}, false
+}

@@ -1,0 +1,254 @@
+package core
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// VerifyInput is everything Verify needs to judge one punch. The two
+// callbacks read the employee's history inside the caller's transaction.
+type VerifyInput struct {
+	Roster   Roster
+	Command  Command
+	Kind     PunchKind // in, out or KindAuto
+	Location *Location // the position to judge (the command's or a reported one)
+	Flags    []string  // signals found before verification (stale location)
+	Config   *Config
+
+	ShiftPunches func(shiftDate string) ([]Punch, error)
+	LastLocated  func(before time.Time) (*Punch, error) // nil, nil when none
+}
+
+// Verify judges a punch: which shift it belongs to, in or out, on time or
+// not, on site or not, and which anti-cheating signals it raises. It returns
+// the punch to store; a rejected punch has Outcome rejected and its reasons.
+func Verify(in VerifyInput) (Punch, error) {
+	cfg, cmd, r := in.Config, in.Command, in.Roster
+	loc := r.Zone()
+	p := Punch{
+		EmployeeID: r.Employee.ID,
+		ReceivedAt: cmd.ReceivedAt,
+		At:         cmd.At,
+		Source:     cmd.source(),
+		EventID:    cmd.EventID,
+		ClientIP:   cmd.ClientIP,
+		Outcome:    OutcomeAccepted,
+		Flags:      slices.Clone(in.Flags),
+	}
+	if p.At.IsZero() {
+		p.At = p.ReceivedAt
+	}
+	reject := func(reason string) (Punch, error) {
+		p.Outcome = OutcomeRejected
+		p.Reasons = append(p.Reasons, reason)
+		if p.Kind == KindAuto {
+			p.Kind = in.Kind
+		}
+		if p.ShiftDate == "" {
+			p.ShiftDate = p.At.In(loc).Format(DateLayout)
+		}
+		return p, nil
+	}
+
+	// Time: trust the platform's message time within the offline tolerance,
+	// never a clock running ahead of ours.
+	p.Kind = in.Kind
+	if p.At.After(p.ReceivedAt.Add(cfg.FutureSkew)) {
+		return reject(ReasonFutureTime)
+	}
+	if p.At.After(p.ReceivedAt) {
+		p.At = p.ReceivedAt
+	}
+	if delay := p.ReceivedAt.Sub(p.At); delay > cfg.OfflineTolerance {
+		return reject(ReasonTooOld)
+	} else if delay > cfg.OfflineFlagAfter {
+		p.Flags = append(p.Flags, FlagOfflineDelay)
+	}
+
+	// Shift: a punch belongs to the shift whose window contains it, which
+	// for an overnight shift is the one that started the day before.
+	var shift Shift
+	var prior []Punch
+	var err error
+	if r.Schedule == nil {
+		p.ShiftDate = p.At.In(loc).Format(DateLayout)
+		if prior, err = in.ShiftPunches(p.ShiftDate); err != nil {
+			return p, err
+		}
+	} else {
+		matches, today := r.Schedule.ShiftCandidates(p.At, loc, r.Calendar)
+		switch len(matches) {
+		case 0:
+			if today.Workday {
+				p.ShiftDate = today.Date
+				if p.At.Before(today.Opens) {
+					return reject(ReasonWindowNotOpen)
+				}
+				return reject(ReasonWindowClosed)
+			}
+			shift = today
+		case 1:
+			shift = matches[0]
+		default:
+			// Windows of consecutive shifts overlap: an explicit in starts
+			// the new shift, an out (or an open check-in) ends the old one.
+			shift = matches[1]
+			if in.Kind == KindOut {
+				shift = matches[0]
+			} else if in.Kind == KindAuto {
+				earlier, err := in.ShiftPunches(matches[0].Date)
+				if err != nil {
+					return p, err
+				}
+				if hasValid(earlier, KindIn) && !hasValid(earlier, KindOut) {
+					shift = matches[0]
+				}
+			}
+		}
+		p.ShiftDate = shift.Date
+		if prior, err = in.ShiftPunches(p.ShiftDate); err != nil {
+			return p, err
+		}
+	}
+
+	// Direction by context: the first punch of a shift is in unless it comes
+	// in the second half of the shift (a forgotten check-in); later ones are out.
+	if p.Kind == KindAuto {
+		p.Kind = KindIn
+		if hasValid(prior, KindIn) {
+			p.Kind = KindOut
+		} else if r.Schedule == nil {
+			p.Kind = KindIn
+		} else if shift.Workday && p.At.After(shift.Start.Add(shift.End.Sub(shift.Start)/2)) {
+			p.Kind = KindOut
+		}
+	}
+	switch {
+	case r.Schedule != nil && !shift.Workday:
+		p.TimeResult = TimeRestDay
+		if shift.Holiday != "" {
+			p.Reasons = append(p.Reasons, ReasonHoliday)
+		} else {
+			p.Reasons = append(p.Reasons, ReasonRestDay)
+		}
+	case r.Schedule == nil:
+		p.TimeResult = TimeNormal
+	case p.Kind == KindIn:
+		if hasValid(prior, KindIn) {
+			p.Reasons = append(p.Reasons, ReasonAlreadyIn)
+		}
+		p.TimeResult, p.LateMin = r.Schedule.ClassifyIn(shift, p.At)
+	default:
+		first := firstValid(prior, KindIn)
+		var inAt time.Time
+		if first == nil {
+			p.Reasons = append(p.Reasons, ReasonNotIn)
+		} else {
+			inAt = first.At
+		}
+		p.TimeResult, p.EarlyMin = r.Schedule.ClassifyOut(shift, inAt, p.At)
+	}
+
+	// Place: convert to WGS-84, measure every site, widen each radius by the
+	// fix's accuracy up to a cap so that honest GPS noise at the boundary
+	// does not reject, while a vague fix cannot cover a whole district.
+	ipSite, byIP := siteByIP(r.Sites, cmd.ClientIP)
+	if in.Location != nil {
+		l := in.Location
+		if !ValidCoordinates(l.Lat, l.Lng) || math.IsNaN(l.AccuracyM) || l.AccuracyM < 0 {
+			return reject(ReasonBadCoordinates)
+		}
+		p.HasLocation = true
+		p.Lat, p.Lng = l.ToWGS84()
+		p.AccuracyM, p.Label = l.AccuracyM, l.Label
+	}
+	switch {
+	case len(r.Sites) == 0:
+		// No sites: remote staff may punch anywhere.
+	case byIP:
+		p.SiteID = ipSite.ID
+		p.Flags = append(p.Flags, FlagByIP)
+		if p.HasLocation {
+			p.DistanceM = DistanceM(p.Lat, p.Lng, ipSite.Lat, ipSite.Lng)
+		}
+	case !p.HasLocation:
+		return reject(ReasonNoLocation)
+	case cfg.MaxAccuracyM > 0 && p.AccuracyM > cfg.MaxAccuracyM:
+		p.SiteID, p.DistanceM, _ = nearestSite(r.Sites, p.Lat, p.Lng, 0)
+		return reject(ReasonLowAccuracy)
+	default:
+		allowance := math.Min(p.AccuracyM, cfg.AccuracyAllowanceM)
+		id, dist, inside := nearestSite(r.Sites, p.Lat, p.Lng, allowance)
+		p.SiteID, p.DistanceM = id, dist
+		if !inside {
+			switch r.Schedule.outOfRange() {
+			case OutOfRangeField:
+				p.Outcome = OutcomeField
+				p.Reasons = append(p.Reasons, ReasonOutOfRange)
+			case OutOfRangeFlag:
+				p.Flags = append(p.Flags, FlagOutOfRange)
+			default:
+				return reject(ReasonOutOfRange)
+			}
+		}
+	}
+
+	// Signals: compare with the previous located punch.
+	if p.HasLocation && in.LastLocated != nil {
+		last, err := in.LastLocated(p.At)
+		if err != nil {
+			return p, err
+		}
+		if last != nil && last.EventID != p.EventID {
+			if last.Lat == p.Lat && last.Lng == p.Lng {
+				p.Flags = append(p.Flags, FlagIdenticalCoords)
+			}
+			dist := DistanceM(last.Lat, last.Lng, p.Lat, p.Lng)
+			if dt := p.At.Sub(last.At); dist > 1000 && dt >= 0 {
+				hours := math.Max(dt.Hours(), 1.0/3600)
+				if dist/1000/hours > cfg.MaxSpeedKmh {
+					p.Flags = append(p.Flags, FlagImpossibleTravel)
+				}
+			}
+		}
+	}
+	for _, f := range p.Flags {
+		if slices.Contains(cfg.BlockFlags, f) {
+			return reject(ReasonBlockedBySignal)
+		}
+	}
+	return p, nil
+}
+
+func (s *Schedule) outOfRange() OutOfRangePolicy {
+	if s == nil || s.OutOfRange == "" {
+		return OutOfRangeReject
+	}
+	return s.OutOfRange
+}
+
+// nearestSite returns the site whose edge is closest, the distance to its
+// centre, and whether the point is inside its radius widened by allowance.
+func nearestSite(sites []Site, lat, lng, allowance float64) (id string, dist float64, inside bool) {
+	best := math.Inf(1)
+	for _, s := range sites {
+		d := DistanceM(lat, lng, s.Lat, s.Lng)
+		if edge := d - s.RadiusM; edge < best {
+			best, id, dist = edge, s.ID, d
+		}
+	}
+	return id, dist, best <= allowance
+}
+
+func hasValid(ps []Punch, k PunchKind) bool { return firstValid(ps, k) != nil }
+
+func firstValid(ps []Punch, k PunchKind) *Punch {
+	var first *Punch
+	for i := range ps {
+		if ps[i].Valid() && ps[i].Kind == k && (first == nil || ps[i].At.Before(first.At)) {
+			first = &ps[i]
+		}
+	}
+	return first
+}
