@@ -106,3 +106,22 @@ func DetectLang(text string) string {
 	}
 	return "en"
 }
+
+// LinkRequest asks for a signed one-time link to the location page, bound
+// to one person and one intent.
+type LinkRequest struct {
+	Actor  core.Identity  // who will punch (their chat identity)
+	Name   string         // shown on the page
+	Lang   string         // page language
+	Intent core.PunchKind // in, out or auto
+	// ReplyPlatform and ReplyRoute address the chat message that carried the
+	// link, so the result can update it.
+	ReplyPlatform core.Platform
+	ReplyRoute    string
+}
+
+// LinkIssuer issues location-page links; bots/web implements it and
+// cmd/punchbot hands it to the bots that need one (Slack).
+type LinkIssuer interface {
+	PunchLink(ctx context.Context, req LinkRequest) (string, error)
+}
