@@ -32,6 +32,10 @@ type Command struct {
 	// to Actor.Platform. The web page sets it to the chat platform whose
 	// message carried the link, so that message is updated with the result.
 	ReplyPlatform Platform
+	// AltUserIDs are other ids of the same platform account (Feishu sends
+	// open_id, user_id and union_id together), tried in order when
+	// Actor.UserID is bound to nobody, so the org file may name any of them.
+	AltUserIDs []string
 }
 
 func (c Command) source() string {

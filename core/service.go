@@ -133,6 +133,14 @@ func (s *Service) Handle(ctx context.Context, cmd Command) (Reply, error) {
 		cmd.Kind = CmdPunch
 	}
 	emp, err := s.store.FindIdentity(ctx, cmd.Actor.Platform, cmd.Actor.Tenant, cmd.Actor.UserID)
+	for _, alt := range cmd.AltUserIDs {
+		if ErrorCode(err) != ENOTFOUND {
+			break
+		}
+		if alt != "" && alt != cmd.Actor.UserID {
+			emp, err = s.store.FindIdentity(ctx, cmd.Actor.Platform, cmd.Actor.Tenant, alt)
+		}
+	}
 	if ErrorCode(err) == ENOTFOUND {
 		reply := Reply{Outcome: OutcomeUnknownUser, Platform: cmd.Actor.Platform, Contact: s.cfg.Contact, At: cmd.ReceivedAt}
 		return reply, s.replyOnly(ctx, cmd, reply)

@@ -1,0 +1,336 @@
+// Package feishu is punchbot's Feishu / Lark bot: it receives event
+// subscription v2.0 callbacks (im.message.receive_v1) on /feishu/events,
+// authenticates and decrypts them, turns text commands and shared locations
+// into core commands, and delivers the core's replies from the outbox as
+// cards or text through the Open Platform IM API.
+//
+// It builds on larksuite/oapi-sdk-go v3 (the event dispatcher, crypto
+// primitives and HTTP transport) and adds what the SDK lacks: a timestamp
+// window, a header.token check on every event, 4xx answers instead of 500 for
+// forged or broken requests, duplicate-delivery handling, and a per-client
+// token cache.
+package feishu
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	lark "github.com/larksuite/oapi-sdk-go/v3"
+	larkcore "github.com/larksuite/oapi-sdk-go/v3/core"
+	larkevent "github.com/larksuite/oapi-sdk-go/v3/event"
+	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher"
+	larkim "github.com/larksuite/oapi-sdk-go/v3/service/im/v1"
+
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/core"
+)
+
+// Timing of the event endpoint.
+const (
+	// HandleTimeout bounds the core call. Feishu waits 3 s before it counts
+	// a push as failed and retries; answering first means a retry never
+	// races a delivery still in progress.
+	HandleTimeout = 2500 * time.Millisecond
+	// DedupeTTL is how long an event id is remembered by the fast path;
+	// Feishu's retries of one event span a few hours.
+	DedupeTTL = 24 * time.Hour
+	// botInfoTimeout bounds the one-time bot/v3/info lookup made inside a
+	// callback.
+	botInfoTimeout = time.Second
+)
+
+// Config is the app's credentials from the developer console.
+type Config struct {
+	AppID             string
+	AppSecret         string
+	VerificationToken string
+	EncryptKey        string
+	BaseURL           string // default lark.FeishuBaseUrl; lark.LarkBaseUrl for Lark
+}
+
+// Deps are the bot's collaborators.
+type Deps struct {
+	Core bots.Core
+	// Dedupe drops repeated deliveries of an event before they reach the
+	// database; optional, since the core's event ledger already makes a
+	// retry harmless.
+	Dedupe     core.Deduper
+	Now        func() time.Time
+	Log        *slog.Logger
+	HTTPClient *http.Client
+}
+
+// Bot is the Feishu channel: the event endpoint and the outbox sender.
+type Bot struct {
+	core       bots.Core
+	dedupe     core.Deduper
+	now        func() time.Time
+	log        *slog.Logger
+	verifier   verifier
+	client     *Client
+	dispatcher *dispatcher.EventDispatcher
+}
+
+var _ core.Sender = (*Bot)(nil)
+
+// New checks the configuration and builds the bot.
+func New(cfg Config, deps Deps) (*Bot, error) {
+	switch {
+	case cfg.AppID == "":
+		return nil, core.Errorf(core.EINVALID, "feishu: app id is required")
+	case cfg.AppSecret == "":
+		return nil, core.Errorf(core.EINVALID, "feishu: app secret is required")
+	case cfg.VerificationToken == "":
+		return nil, core.Errorf(core.EINVALID, "feishu: verification token is required (developer console → Events & Callbacks → Encryption Strategy)")
+	case deps.Core == nil:
+		return nil, core.Errorf(core.EINVALID, "feishu: a core is required")
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = lark.FeishuBaseUrl
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
+	log := deps.Log.With("platform", "feishu")
+	if cfg.EncryptKey == "" {
+		log.Warn("feishu: no Encrypt Key configured; events are neither encrypted nor signed, only the verification token authenticates them")
+	}
+	b := &Bot{
+		core:     deps.Core,
+		dedupe:   deps.Dedupe,
+		now:      deps.Now,
+		log:      log,
+		verifier: verifier{token: cfg.VerificationToken, encryptKey: cfg.EncryptKey, now: deps.Now},
+		client:   NewClient(cfg.AppID, cfg.AppSecret, cfg.BaseURL, deps.HTTPClient, deps.Now, log),
+	}
+	// The dispatcher only routes already-verified plaintext (Do); the keys
+	// passed here are never used by it for checks.
+	b.dispatcher = dispatcher.NewEventDispatcher(cfg.VerificationToken, cfg.EncryptKey)
+	b.dispatcher.InitConfig(larkevent.WithLogger(sdkLogger{log}), larkevent.WithLogLevel(larkcore.LogLevelWarn))
+	b.dispatcher.OnP2MessageReceiveV1(b.onMessage)
+	return b, nil
+}
+
+// Client is the bot's Open Platform client, for features that send or
+// update messages themselves (make-up approval cards).
+func (b *Bot) Client() *Client { return b.client }
+
+// Dispatcher is the SDK dispatcher events are routed through, so other
+// features can register handlers (card.action.trigger) on the same endpoint.
+func (b *Bot) Dispatcher() *dispatcher.EventDispatcher { return b.dispatcher }
+
+// Register mounts the event endpoint.
+func (b *Bot) Register(mux *http.ServeMux) {
+	mux.Handle("POST /feishu/events", b)
+}
+
+// handlerError carries a failure out of a dispatcher handler with the status
+// the platform should see.
+type handlerError struct {
+	status int
+	err    error
+}
+
+func (e *handlerError) Error() string { return e.err.Error() }
+func (e *handlerError) Unwrap() error { return e.err }
+
+// ServeHTTP answers one callback: 200 once the command is committed (or
+// deliberately ignored), 4xx for anything forged, stale or malformed (and
+// nothing is stored), 500 when the core failed so Feishu retries.
+func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"msg": "POST only"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			b.refuse(w, r, reject(http.StatusRequestEntityTooLarge, "body over 1 MiB"))
+			return
+		}
+		b.refuse(w, r, reject(http.StatusBadRequest, "cannot read body"))
+		return
+	}
+	in, err := b.verifier.decode(r.Header, body)
+	if err != nil {
+		b.refuse(w, r, err)
+		return
+	}
+	if in.isChallenge {
+		writeJSON(w, http.StatusOK, map[string]string{"challenge": in.challenge})
+		return
+	}
+	if !in.schema2 {
+		// Legacy v1 callbacks: the app subscribes to v2 events only.
+		b.log.Info("feishu: ignoring a v1 callback", "uuid", in.eventID)
+		writeJSON(w, http.StatusOK, map[string]string{"msg": "ignored"})
+		return
+	}
+	ctx := r.Context()
+	if b.seen(ctx, in.eventID) {
+		b.log.Info("feishu: duplicate delivery dropped", "event_id", in.eventID)
+		writeJSON(w, http.StatusOK, map[string]string{"msg": "duplicate"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, HandleTimeout)
+	defer cancel()
+	result, err := b.dispatcher.Do(ctx, in.plain)
+	var notFound *dispatcher.NotFoundEventHandlerErr
+	var hErr *handlerError
+	switch {
+	case err == nil && result != nil:
+		// Callback handlers (card actions) answer inline.
+		writeJSON(w, http.StatusOK, result)
+	case err == nil:
+		writeJSON(w, http.StatusOK, map[string]string{"msg": "success"})
+	case errors.As(err, &notFound):
+		writeJSON(w, http.StatusOK, map[string]string{"msg": "ignored"})
+	case errors.As(err, &hErr):
+		if hErr.status >= 500 {
+			b.failed(ctx, in.eventID)
+			b.log.Error("feishu: event not handled, asking for a retry", "event_id", in.eventID, "event_type", in.eventType, "err", hErr.err)
+		} else {
+			b.log.Warn("feishu: event refused", "event_id", in.eventID, "status", hErr.status, "err", hErr.err)
+		}
+		writeJSON(w, hErr.status, map[string]string{"msg": http.StatusText(hErr.status)})
+	default:
+		// The dispatcher could not decode the event into its typed model.
+		b.refuse(w, r, reject(http.StatusBadRequest, "event does not match its type: "+err.Error()))
+	}
+}
+
+// refuse answers a rejected callback without revealing more than the status.
+func (b *Bot) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusBadRequest
+	var rErr *requestError
+	if errors.As(err, &rErr) {
+		status = rErr.status
+	}
+	b.log.Warn("feishu: callback refused", "status", status, "reason", err.Error(), "remote", r.RemoteAddr)
+	writeJSON(w, status, map[string]string{"msg": http.StatusText(status)})
+}
+
+// seen is the duplicate fast path. Deduper can only claim, not release, so a
+// delivery that fails leaves a "failed" mark (see failed); a repeat is
+// dropped only when no such mark exists, i.e. an earlier delivery got
+// through. Claiming the mark here also sets it, so any further copy goes on
+// to the core, whose event ledger answers it without a second punch or
+// reply. Errors of the dedupe store fail open for the same reason.
+func (b *Bot) seen(ctx context.Context, eventID string) bool {
+	if b.dedupe == nil {
+		return false
+	}
+	first, err := b.dedupe.Claim(ctx, "feishu:event:"+eventID, DedupeTTL)
+	if err != nil || first {
+		return false
+	}
+	noFailure, err := b.dedupe.Claim(ctx, "feishu:event-failed:"+eventID, DedupeTTL)
+	return err == nil && noFailure
+}
+
+// failed marks an event whose delivery was answered with 500, so that the
+// platform's retry is not taken for a duplicate.
+func (b *Bot) failed(ctx context.Context, eventID string) {
+	if b.dedupe == nil {
+		return
+	}
+	// The request context may be spent; the mark must still be written.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if _, err := b.dedupe.Claim(ctx, "feishu:event-failed:"+eventID, DedupeTTL); err != nil {
+		b.log.Error("feishu: cannot mark a failed event; its retry may be dropped", "event_id", eventID, "err", err)
+	}
+}
+
+// onMessage is the dispatcher's im.message.receive_v1 handler: one event,
+// one core call. The reply travels through the outbox.
+func (b *Bot) onMessage(ctx context.Context, ev *larkim.P2MessageReceiveV1) error {
+	botID := ""
+	if ev != nil && ev.Event != nil && ev.Event.Message != nil && s(ev.Event.Message.ChatType) != "p2p" {
+		botID = b.botOpenID(ctx)
+	}
+	cmd, err := messageCommand(ev, botID, b.now())
+	if errors.Is(err, errIgnore) {
+		return nil
+	}
+	if err != nil {
+		var rErr *requestError
+		if errors.As(err, &rErr) {
+			return &handlerError{status: rErr.status, err: err}
+		}
+		return &handlerError{status: http.StatusBadRequest, err: err}
+	}
+	reply, err := b.core.Handle(ctx, cmd)
+	if err != nil {
+		if core.ErrorCode(err) == core.EINVALID {
+			return &handlerError{status: http.StatusBadRequest, err: err}
+		}
+		return &handlerError{status: http.StatusInternalServerError, err: err}
+	}
+	b.log.Info("feishu: command handled", "event_id", cmd.EventID, "kind", cmd.Kind, "outcome", reply.Outcome, "replayed", reply.Replayed)
+	return nil
+}
+
+// botOpenID looks the bot's open_id up once, within a short budget so a
+// slow API never costs the callback its deadline; "" on failure.
+func (b *Bot) botOpenID(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, botInfoTimeout)
+	defer cancel()
+	id, err := b.client.BotOpenID(ctx)
+	if err != nil {
+		b.log.Warn("feishu: bot info unavailable; treating any mention as addressed to the bot", "err", err)
+		return ""
+	}
+	return id
+}
+
+// Send delivers one outbox message: a reply to the user's message, or a new
+// message to the route's receive_id when there is no message to reply to or
+// the platform refuses the reply (the message was recalled or is too old).
+// It implements core.Sender for core.PlatformFeishu.
+func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
+	var rt route
+	if err := json.Unmarshal([]byte(m.Route), &rt); err != nil {
+		return core.WrapError(core.EINVALID, err, "feishu: outbox message %d has a bad route", m.ID)
+	}
+	var msg Message
+	switch m.Kind {
+	case "reply", "":
+		var r core.Reply
+		if err := json.Unmarshal(m.Payload, &r); err != nil {
+			return core.WrapError(core.EINVALID, err, "feishu: outbox message %d has a bad reply payload", m.ID)
+		}
+		msg = RenderReply(r, rt.Lang)
+	default:
+		return core.Errorf(core.EINVALID, "feishu: outbox kind %q is not supported", m.Kind)
+	}
+	// uuid lets the platform drop a request we repeat after a lost answer.
+	if rt.MessageID != "" {
+		_, err := b.client.ReplyMessage(ctx, rt.MessageID, msg, fmt.Sprintf("punchbot-r-%d", m.ID))
+		if err == nil || core.ErrorCode(err) != core.EINVALID || rt.ReceiveID == "" {
+			return err
+		}
+		b.log.Warn("feishu: reply refused, sending a new message instead", "id", m.ID, "err", err)
+	}
+	if rt.ReceiveID == "" {
+		return core.Errorf(core.EINVALID, "feishu: outbox message %d has neither message_id nor receive_id", m.ID)
+	}
+	_, err := b.client.CreateMessage(ctx, rt.ReceiveIDType, rt.ReceiveID, msg, fmt.Sprintf("punchbot-c-%d", m.ID))
+	return err
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,341 @@
+package feishu
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	lark "github.com/larksuite/oapi-sdk-go/v3"
+	larkcore "github.com/larksuite/oapi-sdk-go/v3/core"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// Feishu business codes the client reacts to (docs "通用错误码" and the
+// SDK's core/constants.go).
+const (
+	codeTenantTokenInvalid = 99991663
+	codeAppTokenInvalid    = 99991664
+	codeAccessTokenInvalid = 99991671
+	codeRateLimited        = 99991400 // gateway frequency limit
+	codeChatRateLimited    = 230020   // per-chat send limit (5 QPS per user or group)
+	codeTenantSendLimited  = 11232    // tenant-level message service limit
+)
+
+// tokenEarlyRefresh renews a cached token this long before it expires, as
+// the SDK does, so a request never leaves with a token about to die.
+const tokenEarlyRefresh = 3 * time.Minute
+
+// Message is one outgoing IM message: MsgType is "text", "interactive", …
+// and Content the JSON string the API expects in "content".
+type Message struct {
+	MsgType string
+	Content string
+}
+
+// Client calls the Feishu Open Platform through the SDK's transport. It keeps
+// its own tenant access token: the SDK's cache is process-global and keyed by
+// app id, so two clients of one app pointed at different hosts (tests, a
+// proxy) would share tokens, and lark.WithTokenCache replaces that global
+// rather than scoping it.
+type Client struct {
+	lark      *lark.Client
+	appID     string
+	appSecret string
+	now       func() time.Time
+
+	mu      sync.Mutex // guards token, expires; held while fetching so one fetch serves all
+	token   string
+	expires time.Time
+
+	botMu     sync.Mutex
+	botOpenID string
+}
+
+// NewClient returns a client for one self-built app. baseURL defaults to
+// lark.FeishuBaseUrl; httpClient and now default to a 10 s client and
+// time.Now.
+func NewClient(appID, appSecret, baseURL string, httpClient *http.Client, now func() time.Time, log *slog.Logger) *Client {
+	if baseURL == "" {
+		baseURL = lark.FeishuBaseUrl
+	}
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	lc := lark.NewClient(appID, appSecret,
+		lark.WithOpenBaseUrl(strings.TrimRight(baseURL, "/")),
+		lark.WithEnableTokenCache(false),
+		lark.WithHttpClient(httpClient),
+		lark.WithLogger(sdkLogger{log}),
+		lark.WithLogLevel(larkcore.LogLevelWarn),
+	)
+	return &Client{lark: lc, appID: appID, appSecret: appSecret, now: now}
+}
+
+// ReplyMessage answers the message messageID in its chat and returns the new
+// message's id. uuid makes a retried request idempotent for an hour on the
+// platform side.
+func (c *Client) ReplyMessage(ctx context.Context, messageID string, m Message, uuid string) (string, error) {
+	body := map[string]string{"msg_type": m.MsgType, "content": m.Content}
+	if uuid != "" {
+		body["uuid"] = uuid
+	}
+	var out struct {
+		MessageID string `json:"message_id"`
+	}
+	err := c.call(ctx, "reply message", &larkcore.ApiReq{
+		HttpMethod: http.MethodPost,
+		ApiPath:    "/open-apis/im/v1/messages/:message_id/reply",
+		PathParams: larkcore.PathParams{"message_id": messageID},
+		Body:       body,
+	}, &out)
+	return out.MessageID, err
+}
+
+// CreateMessage sends a new message to receiveID, whose kind receiveIDType
+// is open_id, user_id, union_id, email or chat_id.
+func (c *Client) CreateMessage(ctx context.Context, receiveIDType, receiveID string, m Message, uuid string) (string, error) {
+	if receiveIDType == "" {
+		receiveIDType = "open_id"
+	}
+	body := map[string]string{"receive_id": receiveID, "msg_type": m.MsgType, "content": m.Content}
+	if uuid != "" {
+		body["uuid"] = uuid
+	}
+	var out struct {
+		MessageID string `json:"message_id"`
+	}
+	err := c.call(ctx, "create message", &larkcore.ApiReq{
+		HttpMethod:  http.MethodPost,
+		ApiPath:     "/open-apis/im/v1/messages",
+		QueryParams: larkcore.QueryParams{"receive_id_type": []string{receiveIDType}},
+		Body:        body,
+	}, &out)
+	return out.MessageID, err
+}
+
+// PatchCard replaces the content of an interactive card the bot sent. The
+// card must have had config.update_multi set when it was sent and must still
+// have it; the platform allows this for 14 days.
+func (c *Client) PatchCard(ctx context.Context, messageID string, card json.RawMessage) error {
+	return c.call(ctx, "patch card", &larkcore.ApiReq{
+		HttpMethod: http.MethodPatch,
+		ApiPath:    "/open-apis/im/v1/messages/:message_id",
+		PathParams: larkcore.PathParams{"message_id": messageID},
+		Body:       map[string]string{"content": string(card)},
+	}, nil)
+}
+
+// BotOpenID returns the bot's own open_id (bot/v3/info), fetched once; group
+// messages count only when they mention it.
+func (c *Client) BotOpenID(ctx context.Context) (string, error) {
+	c.botMu.Lock()
+	defer c.botMu.Unlock()
+	if c.botOpenID != "" {
+		return c.botOpenID, nil
+	}
+	var out struct {
+		Bot struct {
+			OpenID string `json:"open_id"`
+		} `json:"bot"`
+	}
+	// bot/v3/info answers {"code":0,"bot":{…}} at the top level, not in "data".
+	if err := c.call(ctx, "bot info", &larkcore.ApiReq{HttpMethod: http.MethodGet, ApiPath: "/open-apis/bot/v3/info"}, wholeBody{&out}); err != nil {
+		return "", err
+	}
+	if out.Bot.OpenID == "" {
+		return "", core.Errorf(core.EUNAVAILABLE, "feishu bot info has no open_id")
+	}
+	c.botOpenID = out.Bot.OpenID
+	return c.botOpenID, nil
+}
+
+// wholeBody marks an output that decodes the whole response body rather
+// than its "data" member.
+type wholeBody struct{ v any }
+
+// call sends one API request with the tenant token and decodes "data" into
+// out. A token the platform calls invalid is dropped and the request is
+// retried once with a fresh one.
+func (c *Client) call(ctx context.Context, op string, req *larkcore.ApiReq, out any) error {
+	req.SupportedAccessTokenTypes = []larkcore.AccessTokenType{larkcore.AccessTokenTypeTenant}
+	for attempt := 0; ; attempt++ {
+		token, err := c.tenantToken(ctx)
+		if err != nil {
+			return err
+		}
+		resp, err := c.lark.Do(ctx, req, larkcore.WithTenantAccessToken(token))
+		if err != nil {
+			return transportError(ctx, op, err)
+		}
+		env, err := classify(op, resp)
+		var tokenErr *tokenInvalidError
+		if errors.As(err, &tokenErr) && attempt == 0 {
+			c.dropToken(token)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		switch o := out.(type) {
+		case nil:
+			return nil
+		case wholeBody:
+			if err := json.Unmarshal(resp.RawBody, o.v); err != nil {
+				return core.WrapError(core.EUNAVAILABLE, err, "feishu %s: undecodable response", op)
+			}
+		default:
+			if len(env.Data) > 0 {
+				if err := json.Unmarshal(env.Data, out); err != nil {
+					return core.WrapError(core.EUNAVAILABLE, err, "feishu %s: undecodable data", op)
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// envelope is the common shape of Open Platform responses.
+type envelope struct {
+	Code int             `json:"code"`
+	Msg  string          `json:"msg"`
+	Data json.RawMessage `json:"data"`
+}
+
+// tokenInvalidError asks call to refetch the token and try again.
+type tokenInvalidError struct{ code int }
+
+func (e *tokenInvalidError) Error() string {
+	return fmt.Sprintf("feishu access token invalid (code %d)", e.code)
+}
+
+// classify turns a response into nil or a coded error: rate limits into
+// ERATELIMIT with the wait the gateway asked for, server trouble into
+// EUNAVAILABLE (the outbox retries), and refusals into EINVALID (the outbox
+// gives up, since the same request will be refused again).
+func classify(op string, resp *larkcore.ApiResp) (envelope, error) {
+	var env envelope
+	jsonErr := json.Unmarshal(resp.RawBody, &env)
+	status := resp.StatusCode
+	switch {
+	case status == http.StatusTooManyRequests || (jsonErr == nil && (env.Code == codeRateLimited || env.Code == codeChatRateLimited || env.Code == codeTenantSendLimited)):
+		e := core.Errorf(core.ERATELIMIT, "feishu %s: rate limited (HTTP %d, code %d %s)", op, status, env.Code, env.Msg)
+		e.RetryAfter = retryAfter(resp.Header)
+		return env, e
+	case jsonErr == nil && (env.Code == codeTenantTokenInvalid || env.Code == codeAppTokenInvalid || env.Code == codeAccessTokenInvalid):
+		return env, core.WrapError(core.EUNAVAILABLE, &tokenInvalidError{env.Code}, "feishu %s: token refused after a refetch", op)
+	case status >= 500 || status == http.StatusRequestTimeout:
+		return env, core.Errorf(core.EUNAVAILABLE, "feishu %s: HTTP %d %s", op, status, snippet(resp.RawBody))
+	case jsonErr != nil:
+		if status >= 400 {
+			return env, core.Errorf(core.EINVALID, "feishu %s: HTTP %d %s", op, status, snippet(resp.RawBody))
+		}
+		return env, core.Errorf(core.EUNAVAILABLE, "feishu %s: HTTP %d, response is not JSON: %s", op, status, snippet(resp.RawBody))
+	case env.Code != 0 || status >= 400:
+		return env, core.Errorf(core.EINVALID, "feishu %s: HTTP %d, code %d: %s", op, status, env.Code, env.Msg)
+	}
+	return env, nil
+}
+
+// retryAfter reads the gateway's x-ogw-ratelimit-reset (seconds until the
+// window resets), falling back to Retry-After, and never asks for less than
+// a second so a burst does not hammer the gateway.
+func retryAfter(h http.Header) time.Duration {
+	for _, name := range []string{"x-ogw-ratelimit-reset", "Retry-After"} {
+		if n, err := strconv.Atoi(strings.TrimSpace(h.Get(name))); err == nil && n >= 0 {
+			return max(time.Duration(n)*time.Second, time.Second)
+		}
+	}
+	return time.Second
+}
+
+func snippet(b []byte) string {
+	const n = 200
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}
+
+// transportError keeps a cancelled context recognisable and marks network
+// failures as transient.
+func transportError(ctx context.Context, op string, err error) error {
+	if ctx.Err() != nil {
+		return core.WrapError(core.EUNAVAILABLE, ctx.Err(), "feishu %s: %v", op, ctx.Err())
+	}
+	return core.WrapError(core.EUNAVAILABLE, err, "feishu %s failed", op)
+}
+
+// tenantToken returns the cached tenant access token or fetches a new one.
+func (c *Client) tenantToken(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	if c.token != "" && now.Before(c.expires) {
+		return c.token, nil
+	}
+	resp, err := c.lark.GetTenantAccessTokenBySelfBuiltApp(ctx, &larkcore.SelfBuiltTenantAccessTokenReq{AppID: c.appID, AppSecret: c.appSecret})
+	if err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return "", core.WrapError(core.EUNAVAILABLE, err, "feishu token: response is not JSON")
+		}
+		return "", transportError(ctx, "token", err)
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.Code == codeRateLimited {
+		e := core.Errorf(core.ERATELIMIT, "feishu token: rate limited")
+		e.RetryAfter = retryAfter(resp.Header)
+		return "", e
+	}
+	if resp.Code != 0 || resp.TenantAccessToken == "" {
+		// A wrong app secret is an operator's mistake that a restart with the
+		// right one fixes; EUNAVAILABLE keeps queued replies until then.
+		return "", core.Errorf(core.EUNAVAILABLE, "feishu token: HTTP %d, code %d: %s", resp.StatusCode, resp.Code, resp.Msg)
+	}
+	ttl := time.Duration(resp.Expire) * time.Second
+	if ttl > 2*tokenEarlyRefresh {
+		ttl -= tokenEarlyRefresh
+	} else {
+		ttl /= 2
+	}
+	c.token, c.expires = resp.TenantAccessToken, now.Add(ttl)
+	return c.token, nil
+}
+
+// dropToken forgets token unless another request already replaced it.
+func (c *Client) dropToken(token string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token == token {
+		c.token, c.expires = "", time.Time{}
+	}
+}
+
+// sdkLogger sends the SDK's log lines to slog.
+type sdkLogger struct{ log *slog.Logger }
+
+func (l sdkLogger) Debug(ctx context.Context, args ...any) {
+	l.log.DebugContext(ctx, fmt.Sprint(args...), "component", "lark")
+}
+func (l sdkLogger) Info(ctx context.Context, args ...any) {
+	l.log.InfoContext(ctx, fmt.Sprint(args...), "component", "lark")
+}
+func (l sdkLogger) Warn(ctx context.Context, args ...any) {
+	l.log.WarnContext(ctx, fmt.Sprint(args...), "component", "lark")
+}
+func (l sdkLogger) Error(ctx context.Context, args ...any) {
+	l.log.ErrorContext(ctx, fmt.Sprint(args...), "component", "lark")
+}
