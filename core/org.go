@@ -333,20 +333,28 @@ func (o *Org) Prepare() error {
 }
 
 // managerCycle returns a description of the first manager cycle, or "".
+// Chains already proven acyclic are remembered, so a long chain costs
+// linear time rather than quadratic.
 func managerCycle(emps []Employee) string {
 	manager := map[string]string{}
 	for _, e := range emps {
 		manager[e.ID] = e.ManagerID
 	}
+	acyclic := map[string]bool{}
 	for _, e := range emps {
-		seen := map[string]bool{}
-		chain := []string{}
-		for id := e.ID; id != ""; id = manager[id] {
-			if seen[id] {
+		onPath := map[string]bool{}
+		var chain []string
+		id := e.ID
+		for id != "" && !acyclic[id] {
+			if onPath[id] {
 				return strings.Join(append(chain, id), " → ")
 			}
-			seen[id] = true
+			onPath[id] = true
 			chain = append(chain, id)
+			id = manager[id]
+		}
+		for _, c := range chain {
+			acyclic[c] = true
 		}
 	}
 	return ""
