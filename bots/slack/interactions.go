@@ -1,0 +1,92 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// clickTTL is how long a button click is remembered to drop a duplicate.
+const clickTTL = time.Hour
+
+// handleInteraction takes block_actions. The URL button to the location
+// page needs nothing (the page does the work) but Slack still reports the
+// click and expects a 200. The punch and status buttons run the same core
+// command as the slash command; the answer replaces the message with the
+// buttons through the outbox and response_url.
+func (b *Bot) handleInteraction(w http.ResponseWriter, r *http.Request) {
+	body, ok := b.readVerified(w, r)
+	if !ok {
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("payload") == "" {
+		http.Error(w, "malformed interaction", http.StatusBadRequest)
+		return
+	}
+	var cb slackapi.InteractionCallback
+	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
+		return
+	}
+	if cb.Type != slackapi.InteractionTypeBlockActions {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	team := tenant(cb.Team.ID, cb.User.TeamID)
+	if team == "" || cb.User.ID == "" {
+		http.Error(w, "interaction without team or user", http.StatusBadRequest)
+		return
+	}
+	var cmd core.Command
+	for _, a := range cb.ActionCallback.BlockActions {
+		switch a.ActionID {
+		case ActionPunchIn:
+			cmd.Kind, cmd.Punch = core.CmdPunch, core.KindIn
+		case ActionPunchOut:
+			cmd.Kind, cmd.Punch = core.CmdPunch, core.KindOut
+		case ActionStatus:
+			cmd.Kind = core.CmdStatus
+		default:
+			continue
+		}
+		break
+	}
+	if cmd.Kind == "" || cb.ResponseURL == "" {
+		// The location button, or a button of a message we no longer
+		// understand.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	eventID := "act:" + cb.TriggerID
+	if cb.TriggerID == "" {
+		eventID = "act:" + team + ":" + cb.User.ID + ":" + cb.ActionTs
+	}
+	if b.dedupe != nil {
+		// Slack does not retry interactions, so a claim that is never
+		// followed by a recorded command loses nothing: the user clicks
+		// again and that click has its own trigger id.
+		first, err := b.dedupe.Claim(r.Context(), "slack:"+eventID, clickTTL)
+		if err == nil && !first {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
+	cmd.Actor = identity(team, cb.User.ID)
+	cmd.Source, cmd.EventID, cmd.ReceivedAt = string(core.PlatformSlack), eventID, b.now()
+	cmd.ReplyRoute = Route{ResponseURL: cb.ResponseURL, Replace: true, Team: team, User: cb.User.ID}.Encode()
+	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
+	defer cancel()
+	if _, err := b.core.Handle(ctx, cmd); err != nil {
+		b.log.Error("slack interaction failed", "err", err, "user", cb.User.ID)
+		http.Error(w, "not recorded", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,191 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/core"
+)
+
+// Route is where a Slack outbox message goes, stored as JSON in
+// core.OutboxMessage.Route. Exactly one way of delivery applies, in this
+// order: ResponseURL (with Replace to overwrite the message it belongs to),
+// Channel+TS (chat.update of that message), Channel+User with Ephemeral
+// (chat.postEphemeral), Channel (chat.postMessage; a user id is a DM).
+// Team and User also say whose message it is, so a "share your location"
+// reply can carry a fresh link bound to that person.
+type Route struct {
+	ResponseURL string `json:"response_url,omitempty"`
+	Replace     bool   `json:"replace_original,omitempty"`
+	Channel     string `json:"channel,omitempty"`
+	TS          string `json:"ts,omitempty"`
+	ThreadTS    string `json:"thread_ts,omitempty"`
+	Ephemeral   bool   `json:"ephemeral,omitempty"`
+	Team        string `json:"team,omitempty"`
+	User        string `json:"user,omitempty"`
+}
+
+// Encode returns the route as the JSON the outbox stores.
+func (r Route) Encode() string {
+	buf, _ := json.Marshal(r)
+	return string(buf)
+}
+
+// TextPayload is the outbox payload of messages other than replies
+// (reminders, broadcasts): one line of text.
+type TextPayload struct {
+	Text string `json:"text"`
+}
+
+// Send delivers one outbox message: a core.Reply (kind "reply") or a
+// TextPayload (any other kind). A reply asking for a location gets a fresh
+// link to the location page bound to the route's team and user.
+func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
+	var rt Route
+	if err := json.Unmarshal([]byte(m.Route), &rt); err != nil {
+		return core.WrapError(core.EINVALID, err, "slack: route %q is not JSON", m.Route)
+	}
+	if rt.ResponseURL == "" && rt.Channel == "" {
+		return core.Errorf(core.EINVALID, "slack: route %q names no channel or response_url", m.Route)
+	}
+	if m.Kind != "reply" {
+		var p TextPayload
+		if err := json.Unmarshal(m.Payload, &p); err != nil || p.Text == "" {
+			return core.Errorf(core.EINVALID, "slack: %s message %d has no text", m.Kind, m.ID)
+		}
+		return b.deliver(ctx, rt, rendered{Text: p.Text, Blocks: []slackapi.Block{section(p.Text)}})
+	}
+	var r core.Reply
+	if err := json.Unmarshal(m.Payload, &r); err != nil {
+		return core.WrapError(core.EINVALID, err, "slack: reply payload of message %d", m.ID)
+	}
+	lang := bots.Lang(r, "")
+	if r.Outcome == core.OutcomeNeedLocation && rt.User != "" {
+		return b.sendLink(ctx, rt, r, lang)
+	}
+	return b.deliver(ctx, rt, replyMessage(r, lang))
+}
+
+// sendLink posts the "share your location" message with a button to a new
+// link whose own route points back at that message, so the page's result
+// replaces it.
+func (b *Bot) sendLink(ctx context.Context, rt Route, r core.Reply, lang string) error {
+	req := bots.LinkRequest{
+		Actor: identity(rt.Team, rt.User), Name: r.EmployeeName, Lang: lang, Intent: r.Kind,
+		ReplyPlatform: core.PlatformSlack,
+	}
+	link := func(result Route) (rendered, error) {
+		req.ReplyRoute = result.Encode()
+		url, err := b.links.PunchLink(ctx, req)
+		if err != nil {
+			return rendered{}, err
+		}
+		return linkMessage(lang, r.Kind, url), nil
+	}
+	switch {
+	case rt.ResponseURL != "":
+		msg, err := link(Route{ResponseURL: rt.ResponseURL, Replace: true})
+		if err != nil {
+			return err
+		}
+		return b.deliver(ctx, Route{ResponseURL: rt.ResponseURL, Replace: rt.Replace}, msg)
+	case rt.TS != "" || rt.Ephemeral:
+		// An ephemeral message cannot be updated by chat.update, so its
+		// result arrives as another ephemeral message.
+		msg, err := link(Route{Channel: rt.Channel, TS: rt.TS, ThreadTS: rt.ThreadTS, Ephemeral: rt.Ephemeral, User: rt.User})
+		if err != nil {
+			return err
+		}
+		return b.deliver(ctx, rt, msg)
+	}
+	// A DM: post first to learn the message's ts, then put the button in with
+	// chat.update, so the result can replace this very message. If the update
+	// fails the outbox retries the whole send; the stray first message has no
+	// button and so cannot punch.
+	placeholder := linkMessage(lang, r.Kind, "")
+	channel, ts, err := b.api.PostMessageContext(ctx, rt.Channel, b.msgOptions(rt, placeholder)...)
+	if err != nil {
+		return slackError(err)
+	}
+	msg, err := link(Route{Channel: channel, TS: ts})
+	if err != nil {
+		return err
+	}
+	return b.deliver(ctx, Route{Channel: channel, TS: ts}, msg)
+}
+
+func (b *Bot) msgOptions(rt Route, msg rendered) []slackapi.MsgOption {
+	opts := []slackapi.MsgOption{slackapi.MsgOptionText(msg.Text, true), slackapi.MsgOptionBlocks(msg.Blocks...)}
+	if rt.ThreadTS != "" && rt.TS == "" {
+		opts = append(opts, slackapi.MsgOptionTS(rt.ThreadTS))
+	}
+	return opts
+}
+
+// deliver sends msg the way the route says.
+func (b *Bot) deliver(ctx context.Context, rt Route, msg rendered) error {
+	opts := b.msgOptions(rt, msg)
+	var err error
+	switch {
+	case rt.ResponseURL != "":
+		if rt.Replace {
+			opts = append(opts, slackapi.MsgOptionReplaceOriginal(rt.ResponseURL))
+		} else {
+			opts = append(opts, slackapi.MsgOptionResponseURL(rt.ResponseURL, slackapi.ResponseTypeEphemeral))
+		}
+		_, _, err = b.api.PostMessageContext(ctx, "", opts...)
+	case rt.TS != "":
+		_, _, _, err = b.api.UpdateMessageContext(ctx, rt.Channel, rt.TS, opts...)
+	case rt.Ephemeral && rt.User != "":
+		_, err = b.api.PostEphemeralContext(ctx, rt.Channel, rt.User, opts...)
+	default:
+		_, _, err = b.api.PostMessageContext(ctx, rt.Channel, opts...)
+	}
+	return slackError(err)
+}
+
+// permanent lists Slack errors that no retry can fix: the message or its
+// address is wrong. Auth and server errors stay retryable so that fixing the
+// token or waiting out an incident delivers what is queued.
+var permanent = []string{
+	"channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text", "invalid_blocks",
+	"invalid_blocks_format", "user_not_found", "user_not_in_channel", "cant_update_message", "message_not_found",
+	"edit_window_closed", "invalid_arguments", "too_many_attachments", "messages_tab_disabled", "expired_url", "used_url",
+}
+
+// slackError maps slack-go errors to core codes for the outbox: ERATELIMIT
+// with Slack's Retry-After, EINVALID for errors that will never succeed,
+// EUNAVAILABLE for everything worth retrying.
+func slackError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var rl *slackapi.RateLimitedError
+	if errors.As(err, &rl) {
+		return &core.Error{Code: core.ERATELIMIT, Message: "slack rate limit", RetryAfter: rl.RetryAfter, Err: err}
+	}
+	var se slackapi.SlackErrorResponse
+	if errors.As(err, &se) {
+		if slices.Contains(permanent, se.Err) {
+			return core.WrapError(core.EINVALID, err, "slack refused the message")
+		}
+		return core.WrapError(core.EUNAVAILABLE, err, "slack API error")
+	}
+	var sc slackapi.StatusCodeError
+	if errors.As(err, &sc) {
+		switch {
+		case sc.Code == http.StatusNotFound || sc.Code == http.StatusGone:
+			// An expired or exhausted response_url.
+			return core.WrapError(core.EINVALID, err, "slack response URL is gone")
+		case sc.Code >= 400 && sc.Code < 500 && sc.Code != http.StatusRequestTimeout:
+			return core.WrapError(core.EINVALID, err, "slack refused the request")
+		}
+	}
+	return core.WrapError(core.EUNAVAILABLE, err, "slack unreachable")
+}

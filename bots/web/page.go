@@ -1,0 +1,224 @@
+package web
+
+import (
+	"html/template"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// Page states, exposed as <body data-state> so scripts and tests can tell
+// where the page is without parsing prose. The core's outcomes (accepted,
+// field, rejected, unknown_user, …) are states too.
+const (
+	stateReady      = "ready"
+	stateUsed       = "used"
+	stateExpired    = "expired"
+	stateInvalid    = "invalid"
+	stateBadRequest = "bad_request"
+	stateError      = "error"
+)
+
+// texts is the page catalogue. The chat replies come from bots.Headline; these
+// are the words only the page needs.
+var texts = map[string]map[string]string{
+	"zh": {
+		"title": "punchbot · 打卡", "who": "打卡人", "what": "操作",
+		"in": "上班打卡", "out": "下班打卡", "auto": "打卡（按时间自动判断上班或下班）",
+		"start":          "正在准备获取位置…",
+		"locating":       "正在获取你的位置，浏览器询问时请选择“允许”…",
+		"sending":        "正在提交打卡…",
+		"denied":         "你没有允许使用位置，打卡未提交。请在浏览器设置中允许本网站使用位置，然后点“重试”。",
+		"timeout":        "获取位置超时，打卡未提交。请到信号更好的地方，然后点“重试”。",
+		"unavailable":    "暂时无法获取位置，打卡未提交。请打开设备的定位服务，然后点“重试”。",
+		"unsupported":    "这个浏览器无法提供位置（需要 HTTPS 和定位功能），打卡未提交。",
+		"network":        "网络出错，无法确认打卡结果。请点“重试”：同一个链接不会重复打卡。",
+		"retry":          "重试",
+		"privacy":        "你的位置只用于核对这次打卡。",
+		"noscript":       "这个页面需要 JavaScript 才能读取位置。",
+		"newlink":        "需要再次打卡时，请在聊天中重新发送打卡命令获取新链接（Slack：/punch in）。",
+		"result":         "打卡结果",
+		stateUsed:        "这个链接已经用过了，不会重复打卡。",
+		stateExpired:     "这个链接已过期，什么也没有记录。",
+		stateInvalid:     "这个链接无效（可能复制不完整或被修改过），什么也没有记录。",
+		stateBadRequest:  "提交的位置无效，什么也没有记录。请重试。",
+		stateError:       "系统暂时出错，打卡未记录，请稍后重试。",
+		"h_" + stateUsed: "链接已使用", "h_" + stateExpired: "链接已过期", "h_" + stateInvalid: "链接无效",
+	},
+	"en": {
+		"title": "punchbot · Punch", "who": "Who", "what": "Punch",
+		"in": "Clock in", "out": "Clock out", "auto": "Punch in or out (decided by the time)",
+		"start":          "Getting ready to read your location…",
+		"locating":       "Reading your location. Choose “Allow” when your browser asks…",
+		"sending":        "Recording your punch…",
+		"denied":         "Location access was not allowed, so nothing was sent. Allow location for this site in your browser settings, then press “Try again”.",
+		"timeout":        "Finding your location took too long, so nothing was sent. Move somewhere with better reception, then press “Try again”.",
+		"unavailable":    "Your location is not available right now, so nothing was sent. Turn on location services, then press “Try again”.",
+		"unsupported":    "This browser cannot provide a location (it needs HTTPS and geolocation), so nothing was sent.",
+		"network":        "Network error: the punch could not be confirmed. Press “Try again”; the same link never punches twice.",
+		"retry":          "Try again",
+		"privacy":        "Your location is used only to check this punch.",
+		"noscript":       "This page needs JavaScript to read your location.",
+		"newlink":        "To punch again, send the punch command in chat for a new link (Slack: /punch in).",
+		"result":         "Punch result",
+		stateUsed:        "This link was already used; it cannot punch twice.",
+		stateExpired:     "This link has expired, and nothing was recorded.",
+		stateInvalid:     "This link is not valid (it may be incomplete or altered), and nothing was recorded.",
+		stateBadRequest:  "The position sent was not valid, and nothing was recorded. Please try again.",
+		stateError:       "Something went wrong and nothing was recorded; please try again shortly.",
+		"h_" + stateUsed: "Link already used", "h_" + stateExpired: "Link expired", "h_" + stateInvalid: "Invalid link",
+	},
+}
+
+func stateText(lang, state string) string { return texts[pageLang(lang)][state] }
+
+func intentText(lang string, k core.PunchKind) string {
+	switch k {
+	case core.KindIn:
+		return texts[lang]["in"]
+	case core.KindOut:
+		return texts[lang]["out"]
+	}
+	return texts[lang]["auto"]
+}
+
+// page is what the template renders: either the punch page (Punch true)
+// or a message page.
+type page struct {
+	Lang    string
+	Title   string
+	Heading string
+	State   string
+	Punch   bool
+	Name    string
+	What    string
+	Message string
+	Good    bool
+	T       map[string]string
+	Nonce   string
+}
+
+func punchPage(c claims) page {
+	lang := pageLang(c.Lang)
+	t := texts[lang]
+	what := intentText(lang, c.Intent)
+	return page{Lang: lang, Title: what + " · punchbot", Heading: what, State: stateReady, Punch: true, Name: c.Name, What: what, T: t}
+}
+
+func messagePage(lang, state, message string) page {
+	lang = pageLang(lang)
+	t := texts[lang]
+	heading := t["h_"+state]
+	if heading == "" {
+		heading = t["result"]
+	}
+	if message == "" {
+		message = t[state]
+	}
+	good := state == string(core.OutcomeAccepted) || state == string(core.OutcomeField)
+	return page{Lang: lang, Title: heading + " · punchbot", Heading: heading, State: state, Message: message, Good: good, T: t}
+}
+
+// pageTemplate is the whole page: no external assets (there is no CDN),
+// inline CSS and JS allowed by a per-response CSP nonce, and a live region
+// so screen readers hear each step.
+var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="{{.Lang}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>{{.Title}}</title>
+<style nonce="{{.Nonce}}">
+:root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fff;--muted:#555;--ok:#0a6b2d;--bad:#a4161a;--accent:#1a5fb4}
+@media (prefers-color-scheme:dark){:root{--fg:#eee;--bg:#161616;--muted:#bbb;--ok:#6fd28f;--bad:#ff8a8a;--accent:#8ab4f8}}
+*{box-sizing:border-box}
+body{margin:0;font:1.0625rem/1.5 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;color:var(--fg);background:var(--bg)}
+main{max-width:32rem;margin:0 auto;padding:1.5rem 1rem}
+h1{font-size:1.5rem;margin:0 0 1rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1.25rem}
+dt{color:var(--muted)}dd{margin:0;font-weight:600}
+#status{font-size:1.125rem;padding:.75rem 1rem;border-left:.25rem solid var(--accent);margin:0 0 1rem}
+#status.ok{border-color:var(--ok);color:var(--ok)}#status.bad{border-color:var(--bad);color:var(--bad)}
+button{font:inherit;font-weight:600;padding:.75rem 1.5rem;border:0;border-radius:.5rem;background:var(--accent);color:var(--bg);cursor:pointer;min-height:2.75rem}
+button:focus-visible{outline:3px solid var(--fg);outline-offset:2px}
+button[hidden]{display:none}
+.note{color:var(--muted);font-size:.9375rem}
+</style>
+</head>
+<body data-state="{{.State}}">
+<main>
+<h1>{{.Heading}}</h1>
+{{- if .Punch}}
+<dl>
+<dt>{{index .T "who"}}</dt><dd id="who">{{.Name}}</dd>
+<dt>{{index .T "what"}}</dt><dd id="what">{{.What}}</dd>
+</dl>
+<p id="status" role="status" aria-live="polite">{{index .T "start"}}</p>
+<button id="retry" type="button" hidden>{{index .T "retry"}}</button>
+<p class="note" id="hint">{{index .T "privacy"}}</p>
+<noscript><p class="bad">{{index .T "noscript"}}</p></noscript>
+<script nonce="{{.Nonce}}">
+(function () {
+  "use strict";
+  var T = {{.T}};
+  var status = document.getElementById("status");
+  var retry = document.getElementById("retry");
+  var hint = document.getElementById("hint");
+  var busy = false;
+  function show(text, cls, state) {
+    status.textContent = text;
+    status.className = cls || "";
+    document.body.setAttribute("data-state", state);
+  }
+  function offerRetry() {
+    busy = false;
+    retry.hidden = false;
+    retry.disabled = false;
+    retry.focus();
+  }
+  function locate() {
+    if (busy) { return; }
+    if (!window.isSecureContext || !navigator.geolocation) {
+      show(T.unsupported, "bad", "unsupported");
+      return;
+    }
+    busy = true;
+    retry.hidden = true;
+    retry.disabled = true;
+    show(T.locating, "", "locating");
+    navigator.geolocation.getCurrentPosition(send, failed, {enableHighAccuracy: true, timeout: 15000, maximumAge: 0});
+  }
+  function failed(err) {
+    var code = err && err.code;
+    if (code === 1) { show(T.denied, "bad", "denied"); }
+    else if (code === 3) { show(T.timeout, "bad", "timeout"); }
+    else { show(T.unavailable, "bad", "unavailable"); }
+    offerRetry();
+  }
+  function send(pos) {
+    show(T.sending, "", "sending");
+    var body = new URLSearchParams();
+    body.set("lat", String(pos.coords.latitude));
+    body.set("lng", String(pos.coords.longitude));
+    body.set("accuracy", String(pos.coords.accuracy));
+    fetch(window.location.pathname, {method: "POST", headers: {"Accept": "application/json"}, body: body, credentials: "omit", cache: "no-store"})
+      .then(function (r) { return r.json(); })
+      .then(function (res) {
+        var good = res.status === "accepted" || res.status === "field";
+        show(res.headline, good ? "ok" : "bad", res.status);
+        if (res.retry) { offerRetry(); } else { busy = false; hint.textContent = T.newlink; }
+      })
+      .catch(function () { show(T.network, "bad", "network"); offerRetry(); });
+  }
+  retry.addEventListener("click", locate);
+  locate();
+}());
+</script>
+{{- else}}
+<p id="status" role="status" class="{{if .Good}}ok{{else}}bad{{end}}">{{.Message}}</p>
+<p class="note" id="hint">{{index .T "newlink"}}</p>
+{{- end}}
+</main>
+</body>
+</html>
+`))

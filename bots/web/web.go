@@ -1,0 +1,378 @@
+// Package web is the browser as a channel: a short-lived signed link opens
+// a small page that asks the browser for its position and records the punch
+// through the core. Slack has no location message, so its bot hands out these
+// links; anyone without a chat app can use the same page.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/core"
+)
+
+// DefaultTTL is how long a link stays valid when Config.TTL is zero: long
+// enough to find a window with GPS reception, short enough that a link
+// forwarded later is useless.
+const DefaultTTL = 10 * time.Minute
+
+// maxBody bounds what a POST may send; a position is a few dozen bytes.
+const maxBody = 1 << 20
+
+// handleTimeout bounds the core call of one POST. The call is detached from
+// the browser's connection so a user closing the tab mid-request cannot leave
+// half a transaction behind.
+const handleTimeout = 10 * time.Second
+
+// Config configures the location pages.
+type Config struct {
+	// Secret signs links (HMAC-SHA256); at least 32 bytes.
+	Secret []byte
+	// PublicURL is the base the links point at, such as
+	// "https://punch.example.com"; the page lives under /l/.
+	PublicURL string
+	// TTL is how long a link stays valid; zero means DefaultTTL.
+	TTL time.Duration
+	// TrustedProxies lists the reverse proxies whose X-Forwarded-For header
+	// is believed. Empty means the header is ignored and the client IP is the
+	// TCP peer: a forged header must never place someone inside an office IP
+	// range, which counts as being on site.
+	TrustedProxies []netip.Prefix
+}
+
+// Deps are the collaborators of the pages.
+type Deps struct {
+	Core bots.Core
+	// Used marks a link's nonce once its punch was recorded. The durable
+	// single-use guarantee is the core's event id ("web:"+nonce); the mark
+	// is a cheap trace of it for caches and dashboards. Optional.
+	Used core.Deduper
+	Now  func() time.Time
+	Log  *slog.Logger
+	// Rand supplies link nonces and CSP nonces; nil means crypto/rand.
+	Rand io.Reader
+}
+
+// Pages serves the location page and issues links to it.
+type Pages struct {
+	secret  []byte
+	base    string
+	ttl     time.Duration
+	proxies []netip.Prefix
+	core    bots.Core
+	used    core.Deduper
+	now     func() time.Time
+	log     *slog.Logger
+	rand    io.Reader
+}
+
+var _ bots.LinkIssuer = (*Pages)(nil)
+
+// New checks the configuration and returns the pages.
+func New(cfg Config, deps Deps) (*Pages, error) {
+	if len(cfg.Secret) < 32 {
+		return nil, core.Errorf(core.EINVALID, "web: the link secret must be at least 32 bytes, got %d", len(cfg.Secret))
+	}
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, core.Errorf(core.EINVALID, "web: public URL %q must be an absolute http(s) URL without query", cfg.PublicURL)
+	}
+	if deps.Core == nil {
+		return nil, core.Errorf(core.EINVALID, "web: a core is required")
+	}
+	if cfg.TTL < 0 {
+		return nil, core.Errorf(core.EINVALID, "web: link TTL must not be negative")
+	}
+	p := &Pages{
+		secret: append([]byte(nil), cfg.Secret...), base: strings.TrimRight(cfg.PublicURL, "/"), ttl: cfg.TTL,
+		proxies: cfg.TrustedProxies, core: deps.Core, used: deps.Used, now: deps.Now, log: deps.Log, rand: deps.Rand,
+	}
+	if p.ttl == 0 {
+		p.ttl = DefaultTTL
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.log == nil {
+		p.log = slog.Default()
+	}
+	if p.rand == nil {
+		p.rand = rand.Reader
+	}
+	return p, nil
+}
+
+// Register mounts GET and POST /l/{token}.
+func (p *Pages) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /l/{token}", p.serveGet)
+	mux.HandleFunc("POST /l/{token}", p.servePost)
+}
+
+// PunchLink issues a signed one-time link for one person and one intent.
+func (p *Pages) PunchLink(ctx context.Context, req bots.LinkRequest) (string, error) {
+	if req.Actor.Platform == "" || req.Actor.UserID == "" {
+		return "", core.Errorf(core.EINVALID, "web: a link needs the platform and user id of who will punch")
+	}
+	switch req.Intent {
+	case core.KindIn, core.KindOut, core.KindAuto:
+	default:
+		return "", core.Errorf(core.EINVALID, "web: unknown punch intent %q", req.Intent)
+	}
+	nonce, err := p.random(16)
+	if err != nil {
+		return "", core.WrapError(core.EINTERNAL, err, "web: no randomness for a link nonce")
+	}
+	rp := req.ReplyPlatform
+	if rp == "" && req.ReplyRoute != "" {
+		rp = req.Actor.Platform
+	}
+	token, err := sign(p.secret, claims{
+		Plat: req.Actor.Platform, Tenant: req.Actor.Tenant, User: req.Actor.UserID,
+		Name: req.Name, Lang: pageLang(req.Lang), Intent: req.Intent,
+		RPlat: rp, RRoute: req.ReplyRoute,
+		Expires: p.now().Add(p.ttl).Unix(), Nonce: nonce,
+	})
+	if err != nil {
+		return "", core.WrapError(core.EINTERNAL, err, "web: cannot encode a link")
+	}
+	return p.base + "/l/" + token, nil
+}
+
+func (p *Pages) random(n int) (string, error) {
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(p.rand, buf); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(buf), nil
+}
+
+// pageLang maps anything but English to Chinese, as the bots' catalogue does.
+func pageLang(l string) string {
+	if l == "en" {
+		return "en"
+	}
+	return "zh"
+}
+
+// linkStatus maps a token error to its HTTP status and page state.
+func linkStatus(err error) (int, string) {
+	switch {
+	case errors.Is(err, errExpired):
+		return http.StatusGone, stateExpired
+	case errors.Is(err, errTampered):
+		return http.StatusForbidden, stateInvalid
+	default:
+		return http.StatusBadRequest, stateInvalid
+	}
+}
+
+func (p *Pages) serveGet(w http.ResponseWriter, r *http.Request) {
+	c, err := parse(p.secret, r.PathValue("token"), p.now())
+	lang := linkLang(c, r)
+	if err != nil {
+		status, state := linkStatus(err)
+		p.log.Info("web link refused", "err", err, "status", status)
+		p.writePage(w, status, messagePage(lang, state, ""))
+		return
+	}
+	p.writePage(w, http.StatusOK, punchPage(c))
+}
+
+// linkLang is the link's language, or for a link that could not be read a
+// guess from the browser's Accept-Language.
+func linkLang(c claims, r *http.Request) string {
+	if c.Lang != "" {
+		return pageLang(c.Lang)
+	}
+	if strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "en") {
+		return "en"
+	}
+	return "zh"
+}
+
+// result is the JSON answer to the page's POST.
+type result struct {
+	State    string `json:"status"`
+	Headline string `json:"headline"`
+	// Retry says whether trying again with the same link can help.
+	Retry bool `json:"retry"`
+}
+
+func (p *Pages) servePost(w http.ResponseWriter, r *http.Request) {
+	now := p.now()
+	c, err := parse(p.secret, r.PathValue("token"), now)
+	lang := linkLang(c, r)
+	if err != nil {
+		status, state := linkStatus(err)
+		p.log.Info("web punch refused", "err", err, "status", status)
+		p.respond(w, r, status, lang, result{State: state, Headline: stateText(lang, state)})
+		return
+	}
+	loc, err := readLocation(w, r)
+	if err != nil {
+		status := http.StatusBadRequest
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		p.log.Info("web punch payload refused", "err", err)
+		p.respond(w, r, status, lang, result{State: stateBadRequest, Headline: stateText(lang, stateBadRequest), Retry: true})
+		return
+	}
+	cmd := core.Command{
+		Actor:         c.actor(),
+		Kind:          core.CmdPunch,
+		Punch:         c.Intent,
+		ReceivedAt:    now,
+		Location:      &loc,
+		Source:        string(core.PlatformWeb),
+		EventID:       "web:" + c.Nonce,
+		ClientIP:      p.clientIP(r),
+		ReplyPlatform: c.RPlat,
+		ReplyRoute:    c.RRoute,
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), handleTimeout)
+	defer cancel()
+	reply, err := p.core.Handle(ctx, cmd)
+	if err != nil {
+		p.log.Error("web punch failed", "err", err, "user", c.User)
+		p.respond(w, r, http.StatusServiceUnavailable, lang, result{State: stateError, Headline: bots.ErrorText(err, lang), Retry: true})
+		return
+	}
+	if reply.Replayed {
+		// The link was used before: the core answered from its record and
+		// stored nothing. Show the first answer so the user knows where
+		// they stand.
+		p.respond(w, r, http.StatusConflict, lang, result{State: stateUsed, Headline: stateText(lang, stateUsed) + " " + bots.Headline(reply, lang)})
+		return
+	}
+	if p.used != nil && reply.Outcome != core.OutcomeRateLimited {
+		ttl := c.expiry().Sub(now) + time.Minute
+		if _, err := p.used.Claim(ctx, "weblink:"+c.Nonce, ttl); err != nil {
+			p.log.Warn("web link mark failed", "err", err)
+		}
+	}
+	status, res := http.StatusOK, result{State: string(reply.Outcome), Headline: bots.Headline(reply, lang)}
+	if reply.Outcome == core.OutcomeRateLimited {
+		// Nothing was recorded, so the same link may try again later.
+		status, res.Retry = http.StatusTooManyRequests, true
+	}
+	p.respond(w, r, status, lang, res)
+}
+
+// readLocation reads lat, lng and accuracy from a form or JSON body and
+// refuses anything that is not a finite position on Earth, before the core
+// sees it, so a malformed request stores nothing.
+func readLocation(w http.ResponseWriter, r *http.Request) (core.Location, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	var lat, lng, acc string
+	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/json") {
+		var in struct{ Lat, Lng, Accuracy jsonNumber }
+		if err := decodeJSON(r.Body, &in); err != nil {
+			return core.Location{}, err
+		}
+		lat, lng, acc = string(in.Lat), string(in.Lng), string(in.Accuracy)
+	} else {
+		if err := r.ParseForm(); err != nil {
+			return core.Location{}, err
+		}
+		lat, lng, acc = r.PostForm.Get("lat"), r.PostForm.Get("lng"), r.PostForm.Get("accuracy")
+	}
+	return parseLocation(lat, lng, acc)
+}
+
+// clientIP is the TCP peer, or the first untrusted hop of X-Forwarded-For
+// when the peer is a configured proxy.
+func (p *Pages) clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	addr = addr.Unmap()
+	if !p.trusted(addr) {
+		return addr.String()
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		addr = hop.Unmap()
+		if !p.trusted(addr) {
+			break
+		}
+	}
+	return addr.String()
+}
+
+func (p *Pages) trusted(a netip.Addr) bool {
+	for _, pr := range p.proxies {
+		if pr.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// respond answers the page's fetch with JSON and anything else (a plain form
+// post, curl) with a whole page.
+func (p *Pages) respond(w http.ResponseWriter, r *http.Request, status int, lang string, res result) {
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		securityHeaders(w.Header(), "")
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		_ = encodeJSON(w, res)
+		return
+	}
+	p.writePage(w, status, messagePage(lang, res.State, res.Headline))
+}
+
+func (p *Pages) writePage(w http.ResponseWriter, status int, pg page) {
+	nonce, err := p.random(16)
+	if err != nil {
+		http.Error(w, "no randomness", http.StatusInternalServerError)
+		return
+	}
+	pg.Nonce = nonce
+	securityHeaders(w.Header(), nonce)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := pageTemplate.Execute(w, pg); err != nil {
+		p.log.Error("web page render failed", "err", err)
+	}
+}
+
+// securityHeaders lock the page down: no third-party anything, no framing,
+// and no Referer, because the link itself is the credential.
+func securityHeaders(h http.Header, nonce string) {
+	csp := "default-src 'none'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	if nonce != "" {
+		csp += fmt.Sprintf("; script-src 'nonce-%s'; style-src 'nonce-%s'", nonce, nonce)
+	}
+	h.Set("Content-Security-Policy", csp)
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Permissions-Policy", "geolocation=(self)")
+}
