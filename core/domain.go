@@ -295,3 +295,32 @@ type PunchFilter struct {
 	From, To   time.Time // At in [From, To); zero means unbounded
 	Limit      int
 }
+
+// Outbox kinds. A "reply" carries the bot's own route (written by the bot
+// that received the command); every other kind is started by the core and
+// carries a Recipient route that each bot turns into its own send call.
+const (
+	OutboxReply = "reply"
+)
+
+// Recipient addresses a person (or a named chat) on one platform when the
+// core starts the conversation: approval cards, reminders, broadcasts.
+type Recipient struct {
+	Platform   Platform `json:"platform"`
+	Tenant     string   `json:"tenant,omitempty"`
+	UserID     string   `json:"user_id,omitempty"`
+	ChatID     string   `json:"chat_id,omitempty"` // a group chat or channel instead of a person
+	EmployeeID string   `json:"employee_id,omitempty"`
+	Lang       string   `json:"lang,omitempty"`
+}
+
+// RecipientFor picks where to reach an employee: the first identity on a
+// chat platform (the org file lists the preferred one first).
+func RecipientFor(e Employee) (Recipient, bool) {
+	for _, id := range e.Identities {
+		if id.Platform != PlatformWeb {
+			return Recipient{Platform: id.Platform, Tenant: id.Tenant, UserID: id.UserID, EmployeeID: e.ID, Lang: e.Lang}, true
+		}
+	}
+	return Recipient{}, false
+}
