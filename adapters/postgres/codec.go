@@ -1,0 +1,127 @@
+package postgres
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/punchbot/punchbot/core"
+)
+
+// ts prepares an instant for timestamptz: UTC, truncated to the microsecond
+// PostgreSQL keeps, so the stored value never depends on rounding.
+func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// nullTS encodes an optional instant: the zero time is NULL.
+func nullTS(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return ts(t)
+}
+
+// fromTS decodes an instant in UTC.
+func fromTS(t time.Time) time.Time { return t.UTC() }
+
+// fromNullTS decodes an optional instant.
+func fromNullTS(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// jsonList encodes a list as JSON text for a jsonb column, "[]" when empty.
+// pgx passes a string to json and jsonb parameters unchanged.
+func jsonList[T any](v []T) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Lists of strings always marshal.
+		panic(err)
+	}
+	return string(b)
+}
+
+// nilIfEmpty returns nil for an empty list, so every store returns the same
+// value for "none".
+func nilIfEmpty[T any](v []T) []T {
+	if len(v) == 0 {
+		return nil
+	}
+	return v
+}
+
+const employeeCols = `id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids`
+
+func scanEmployee(row pgx.Row) (core.Employee, error) {
+	var e core.Employee
+	err := row.Scan(&e.ID, &e.Name, &e.Lang, &e.TimeZone, &e.ManagerID, &e.Department, &e.Role, &e.Active, &e.ScheduleID, &e.SiteIDs)
+	e.SiteIDs = nilIfEmpty(e.SiteIDs)
+	return e, err
+}
+
+const punchCols = `id, employee_id, kind, at, received_at, shift_date, source, event_id, has_location, lat, lng, accuracy_m,
+	label, site_id, distance_m, client_ip, outcome, time_result, late_min, early_min, reasons, flags, makeup_id`
+
+func scanPunch(row pgx.Row) (core.Punch, error) {
+	var p core.Punch
+	err := scanPunchAnd(row, &p)
+	return p, err
+}
+
+// scanPunchAnd scans punchCols into p, then any further columns into more.
+func scanPunchAnd(row pgx.Row, p *core.Punch, more ...any) error {
+	var lateMin, earlyMin int32
+	dest := append([]any{&p.ID, &p.EmployeeID, &p.Kind, &p.At, &p.ReceivedAt, &p.ShiftDate, &p.Source, &p.EventID, &p.HasLocation, &p.Lat, &p.Lng,
+		&p.AccuracyM, &p.Label, &p.SiteID, &p.DistanceM, &p.ClientIP, &p.Outcome, &p.TimeResult, &lateMin, &earlyMin, &p.Reasons, &p.Flags, &p.MakeupID}, more...)
+	err := row.Scan(dest...)
+	p.LateMin, p.EarlyMin = int(lateMin), int(earlyMin)
+	p.At, p.ReceivedAt = fromTS(p.At), fromTS(p.ReceivedAt)
+	p.Reasons, p.Flags = nilIfEmpty(p.Reasons), nilIfEmpty(p.Flags)
+	return err
+}
+
+// punchArgs are the values of every punch column but id, in punchCols order.
+func punchArgs(p *core.Punch) []any {
+	return []any{p.EmployeeID, string(p.Kind), ts(p.At), ts(p.ReceivedAt), p.ShiftDate, p.Source, p.EventID, p.HasLocation,
+		p.Lat, p.Lng, p.AccuracyM, p.Label, p.SiteID, p.DistanceM, p.ClientIP, string(p.Outcome), string(p.TimeResult),
+		int32(p.LateMin), int32(p.EarlyMin), jsonList(p.Reasons), jsonList(p.Flags), p.MakeupID}
+}
+
+const outboxCols = `id, platform, route, kind, payload, dedupe_key, attempts, next_attempt, status, last_error, created_at, sent_at, firing_id`
+
+func scanOutbox(row pgx.Row) (core.OutboxMessage, error) {
+	var m core.OutboxMessage
+	var payload []byte
+	var attempts int32
+	var next, sent *time.Time
+	err := row.Scan(&m.ID, &m.Platform, &m.Route, &m.Kind, &payload, &m.DedupeKey, &attempts, &next, &m.Status, &m.LastError, &m.CreatedAt, &sent, &m.FiringID)
+	if len(payload) > 0 {
+		m.Payload = json.RawMessage(payload)
+	}
+	m.Attempts = int(attempts)
+	m.NextAttempt, m.CreatedAt, m.SentAt = fromNullTS(next), fromTS(m.CreatedAt), fromNullTS(sent)
+	return m, err
+}
+
+const makeupCols = `id, employee_id, shift_date, kind, at, reason, evidence, status, approver_id, decided_by, decided_at, note, punch_id, platform, created_at`
+
+func scanMakeup(row pgx.Row) (core.MakeupRequest, error) {
+	var m core.MakeupRequest
+	var decided *time.Time
+	err := row.Scan(&m.ID, &m.EmployeeID, &m.ShiftDate, &m.Kind, &m.At, &m.Reason, &m.Evidence, &m.Status, &m.ApproverID, &m.DecidedBy, &decided,
+		&m.Note, &m.PunchID, &m.Platform, &m.CreatedAt)
+	m.At, m.DecidedAt, m.CreatedAt = fromTS(m.At), fromNullTS(decided), fromTS(m.CreatedAt)
+	m.Evidence = nilIfEmpty(m.Evidence)
+	return m, err
+}
+
+// makeupArgs are the values of every make-up column but id, in makeupCols
+// order.
+func makeupArgs(m *core.MakeupRequest) []any {
+	return []any{m.EmployeeID, m.ShiftDate, string(m.Kind), ts(m.At), m.Reason, jsonList(m.Evidence), string(m.Status), m.ApproverID,
+		m.DecidedBy, nullTS(m.DecidedAt), m.Note, m.PunchID, string(m.Platform), ts(m.CreatedAt)}
+}

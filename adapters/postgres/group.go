@@ -1,0 +1,174 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Group commit. A punch judged from cached punches (see punchView) is, at
+// commit, a self-contained list of statements that nothing has been sent
+// of: the employee's lock, the check of their punch sequence and the
+// writes. Such lists from concurrent callers are sent together, in one round
+// trip, as one implicit transaction (one COMMIT, one WAL flush) instead of
+// one each. Every member's statements stay as they are, in order, and the
+// members lock their employees in ascending order, so two groups never wait
+// for each other in a cycle. If anything in a group fails, nothing of it is
+// kept and every member commits again on its own, getting exactly the
+// result it would have had alone: a conflict or a stale check fails only the
+// member it belongs to.
+
+// groupMax bounds the members of one group.
+const groupMax = 32
+
+// groupLeaders is how many groups may be on their way at once. With fewer
+// leaders than callers, callers that get ready while a group is on its way
+// queue up and go together in the next one.
+var groupLeaders = 1
+
+var groupWait = 100 * time.Microsecond
+var groupWaitBelow = 2
+
+// errGroupFailed tells a member to commit on its own.
+var errGroupFailed = errors.New("group commit failed")
+
+// member is one transaction waiting to be committed with others.
+type member struct {
+	employeeID string
+	stmts      []stmt
+	conn       *pgxpool.Conn // the member's connection, used when it leads
+	done       chan error    // its result
+	promote    chan struct{} // told to lead the next group
+	promoted   bool          // promote was sent; guarded by groupCommitter.mu
+}
+
+// groupCommitter queues members and elects leaders: a leader takes a group
+// from the head of the queue, sends it on its own connection and hands the
+// results out.
+type groupCommitter struct {
+	mu      sync.Mutex
+	queue   []*member
+	leaders int
+}
+
+// commit sends stmts (of a transaction that locked only employeeID and sent
+// nothing yet) with those of concurrent callers. errGroupFailed means the
+// caller must commit them alone.
+func (g *groupCommitter) commit(ctx context.Context, s *Store, conn *pgxpool.Conn, employeeID string, stmts []stmt) error {
+	m := &member{employeeID: employeeID, stmts: stmts, conn: conn, done: make(chan error, 1), promote: make(chan struct{}, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, m)
+	lead := g.leaders < groupLeaders
+	if lead {
+		g.leaders++
+	}
+	g.mu.Unlock()
+	if lead {
+		g.lead(ctx, s, m)
+	}
+	for {
+		select {
+		case err := <-m.done:
+			// Promoted while queued, then taken by another leader: the
+			// lead was sent before the result, so it is waiting here.
+			select {
+			case <-m.promote:
+				g.lead(ctx, s, m)
+			default:
+			}
+			return err
+		case <-m.promote:
+			g.lead(ctx, s, m)
+		}
+	}
+}
+
+// lead runs one group on the leader's connection, then passes the lead to
+// the first member still queued, or steps down.
+func (g *groupCommitter) lead(ctx context.Context, s *Store, leader *member) {
+	g.mu.Lock()
+	n := len(g.queue)
+	g.mu.Unlock()
+	if n < groupWaitBelow {
+		time.Sleep(groupWait)
+	}
+	g.mu.Lock()
+	group := g.take()
+	g.mu.Unlock()
+	if len(group) > 0 {
+		// The group carries other callers' punches: the leader's own
+		// cancellation must not fail them.
+		g.run(context.WithoutCancel(ctx), s, leader.conn, group)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, m := range g.queue {
+		if !m.promoted {
+			m.promoted = true
+			m.promote <- struct{}{} // buffered, and sent once per member
+			return
+		}
+	}
+	// Nobody left to hand over to (or already handed over).
+	g.leaders--
+}
+
+// take removes up to groupMax members with distinct employees from the
+// head of the queue; a second command of one employee waits for the next
+// group, since its check must see the first one's punch.
+func (g *groupCommitter) take() []*member {
+	var group []*member
+	seen := map[string]bool{}
+	rest := g.queue[:0]
+	for _, m := range g.queue {
+		if len(group) < groupMax && !seen[m.employeeID] {
+			seen[m.employeeID] = true
+			group = append(group, m)
+		} else {
+			rest = append(rest, m)
+		}
+	}
+	clear(g.queue[len(rest):])
+	g.queue = rest
+	return group
+}
+
+// run sends a group as one implicit transaction and tells each member how
+// it went.
+func (g *groupCommitter) run(ctx context.Context, s *Store, conn *pgxpool.Conn, group []*member) {
+	DebugGroups.Add(1)
+	DebugMembers.Add(int64(len(group)))
+	if len(group) == 1 {
+		group[0].done <- errGroupFailed // alone: no need to go through here
+		return
+	}
+	slices.SortFunc(group, func(a, b *member) int {
+		switch {
+		case a.employeeID < b.employeeID:
+			return -1
+		case a.employeeID > b.employeeID:
+			return 1
+		}
+		return 0
+	})
+	b := &pgx.Batch{}
+	for _, m := range group {
+		s.batch(b, m.stmts)
+	}
+	err := conn.SendBatch(ctx, b).Close()
+	for _, m := range group {
+		if err != nil {
+			m.done <- errGroupFailed
+		} else {
+			m.done <- nil
+		}
+	}
+}
+
+var DebugGroups, DebugMembers atomic.Int64

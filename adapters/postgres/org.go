@@ -1,0 +1,145 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/punchbot/punchbot/core"
+)
+
+// ApplyOrg creates or updates everything org names in one transaction:
+// sites, schedules, calendars (their days replaced), employees (their
+// identities replaced), reminders and the make-up policy, plus the audit
+// entry. An account still bound to an employee the document does not list is
+// ECONFLICT, and then nothing changes. Concurrent applies run one at a time.
+func (s *Store) ApplyOrg(ctx context.Context, org core.Org, audit core.AuditEntry) (core.ApplyResult, error) {
+	conn, err := s.acquire(ctx)
+	if err != nil {
+		return core.ApplyResult{}, err
+	}
+	defer conn.Release()
+	var res core.ApplyResult
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		var err error
+		res, err = s.applyOrg(ctx, tx, org, audit)
+		return err
+	})
+	if err != nil {
+		return core.ApplyResult{}, translate(err, "apply organisation")
+	}
+	s.cache.clear()
+	return res, nil
+}
+
+func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit core.AuditEntry) (core.ApplyResult, error) {
+	var res core.ApplyResult
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "punchbot.apply:"+s.schema)
+	for _, st := range org.Sites {
+		b.Queue(`INSERT INTO sites (id, name, lat, lng, radius_m, ip_ranges) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, lat = excluded.lat, lng = excluded.lng,
+				radius_m = excluded.radius_m, ip_ranges = excluded.ip_ranges`,
+			st.ID, st.Name, st.Lat, st.Lng, st.RadiusM, nonNil(st.IPRanges))
+		res.Sites++
+	}
+	for _, c := range org.Calendars {
+		b.Queue(`INSERT INTO calendars (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name`, c.ID, c.Name)
+		b.Queue(`DELETE FROM calendar_days WHERE calendar_id = $1`, c.ID)
+		days, work, names := make([]string, len(c.Days)), make([]bool, len(c.Days)), make([]string, len(c.Days))
+		for i, d := range c.Days {
+			days[i], work[i], names[i] = d.Date, d.Workday, d.Name
+		}
+		b.Queue(`INSERT INTO calendar_days (calendar_id, day, workday, name)
+			SELECT $1, d, w, n FROM unnest($2::text[], $3::boolean[], $4::text[]) AS u(d, w, n)`, c.ID, days, work, names)
+		res.Calendars++
+	}
+	for _, sc := range org.Schedules {
+		days := make([]int16, len(sc.WorkDays))
+		for i, d := range sc.WorkDays {
+			days[i] = int16(d)
+		}
+		b.Queue(`INSERT INTO schedules (id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
+				late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, work_days = excluded.work_days, start_min = excluded.start_min,
+				end_min = excluded.end_min, check_in_opens_min = excluded.check_in_opens_min, check_out_closes_min = excluded.check_out_closes_min,
+				flexible_min = excluded.flexible_min, late_grace_min = excluded.late_grace_min, serious_late_min = excluded.serious_late_min,
+				absent_late_min = excluded.absent_late_min, early_leave_grace_min = excluded.early_leave_grace_min,
+				out_of_range = excluded.out_of_range, calendar_id = excluded.calendar_id`,
+			sc.ID, sc.Name, days, int32(sc.StartMin), int32(sc.EndMin), int32(sc.CheckInOpensMin), int32(sc.CheckOutClosesMin), int32(sc.FlexibleMin),
+			int32(sc.LateGraceMin), int32(sc.SeriousLateMin), int32(sc.AbsentLateMin), int32(sc.EarlyLeaveGraceMin), string(sc.OutOfRange), sc.CalendarID)
+		res.Schedules++
+	}
+	var listed []string
+	for _, e := range org.Employees {
+		b.Queue(`INSERT INTO employees (id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, lang = excluded.lang, time_zone = excluded.time_zone,
+				manager_id = excluded.manager_id, department = excluded.department, role = excluded.role, active = excluded.active,
+				schedule_id = excluded.schedule_id, site_ids = excluded.site_ids, updated_at = excluded.updated_at`,
+			e.ID, e.Name, e.Lang, e.TimeZone, e.ManagerID, e.Department, string(e.Role), e.Active, e.ScheduleID, nonNil(e.SiteIDs), ts(audit.At))
+		listed = append(listed, e.ID)
+		res.Employees++
+	}
+	// Identities of every listed employee go before any is inserted, so an
+	// account can move between two employees of one document.
+	b.Queue(`DELETE FROM identities WHERE employee_id = ANY($1)`, nonNil(listed))
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return res, translate(err, "save organisation")
+	}
+
+	var platforms, tenants, users, owners []string
+	for _, e := range org.Employees {
+		for _, id := range e.Identities {
+			platforms, tenants, users, owners = append(platforms, string(id.Platform)), append(tenants, id.Tenant), append(users, id.UserID), append(owners, e.ID)
+		}
+	}
+	if len(users) > 0 {
+		var platform, user, owner string
+		err := tx.QueryRow(ctx, `SELECT i.platform, i.user_id, i.employee_id FROM identities i
+			JOIN unnest($1::text[], $2::text[], $3::text[]) AS u(p, t, usr) ON i.platform = u.p AND i.tenant = u.t AND i.user_id = u.usr
+			LIMIT 1`, platforms, tenants, users).Scan(&platform, &user, &owner)
+		if err == nil {
+			return res, core.Errorf(core.ECONFLICT, "%s account %q is already bound to employee %s", platform, user, owner)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return res, translate(err, "check identities")
+		}
+	}
+
+	b = &pgx.Batch{}
+	if len(users) > 0 {
+		b.Queue(`INSERT INTO identities (platform, tenant, user_id, employee_id)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`, platforms, tenants, users, owners)
+		res.Identities = len(users)
+	}
+	for _, r := range org.Reminders {
+		spec, err := json.Marshal(r)
+		if err != nil {
+			return res, core.WrapError(core.EINTERNAL, err, "encode reminder %s", r.ID)
+		}
+		b.Queue(`INSERT INTO reminders (id, spec) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET spec = excluded.spec`, r.ID, string(spec))
+		res.Reminders++
+	}
+	p := org.Makeup
+	b.Queue(`INSERT INTO makeup_policy (id, monthly_quota, deadline_days, expire_after_hours) VALUES (1, $1, $2, $3)
+		ON CONFLICT (id) DO UPDATE SET monthly_quota = excluded.monthly_quota, deadline_days = excluded.deadline_days,
+			expire_after_hours = excluded.expire_after_hours`, int32(p.MonthlyQuota), int32(p.DeadlineDays), int32(p.ExpireAfterHours))
+	b.Queue(insertAudit, auditArgs(audit)...)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return res, translate(err, fmt.Sprintf("save organisation %s", org.Name))
+	}
+	return res, nil
+}
+
+// nonNil turns a nil list into an empty one: a NULL array would violate
+// the NOT NULL columns.
+func nonNil[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}

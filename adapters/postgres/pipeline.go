@@ -1,0 +1,419 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/punchbot/punchbot/core"
+)
+
+// rollbackTimeout bounds the ROLLBACK sent after a failure, even when the
+// caller's context is already done.
+const rollbackTimeout = 5 * time.Second
+
+// stmt is one statement waiting for the next round trip.
+type stmt struct {
+	what  string
+	sql   string
+	args  []any
+	check func(pgconn.CommandTag) error // for statements without rows
+	rows  func(pgx.Rows) error          // for statements with rows
+	// table is set on plain INSERTs that return nothing: a run of them
+	// into different tables is sent as one statement (see combine).
+	table string
+}
+
+// pgTx is one pipelined transaction on a borrowed connection. Statements
+// whose results the caller does not need wait in pending and travel with the
+// next statement that has to answer (a read, an insert returning an id, or
+// COMMIT). BEGIN goes with the first round trip; a transaction that never
+// needed an answer goes in one round trip without BEGIN or COMMIT, as the
+// implicit transaction of a pipeline.
+type pgTx struct {
+	s       *Store
+	conn    *pgxpool.Conn
+	pending []stmt
+	started bool  // BEGIN has been sent
+	err     error // the first failure; the transaction is lost
+	locked  map[string]bool
+	// views holds, per locked employee, their punches as this transaction
+	// knows them (read, or taken from the cache when speculate is set),
+	// with its own inserts added: while the lock is held nobody else adds
+	// punches for them.
+	views map[string]*txView
+	// inserted marks employees this transaction added punches for without
+	// a view: their cached views go stale.
+	inserted  map[string]bool
+	speculate bool // fn may run again: reads may come from the cache
+}
+
+// errStalePunches is what a transaction that judged from cached punches
+// fails with when they were not current; InTx then runs fn again.
+var errStalePunches = core.Errorf(core.EUNAVAILABLE, "punches changed while a punch was judged; try again")
+
+// pgStalePunches is the SQLSTATE punchbot_expect_punch_seq raises.
+const pgStalePunches = "PB001"
+
+// InTx runs fn in one transaction. An error from fn (or from a pipelined
+// statement) rolls back and is returned. With a context marked
+// core.Retryable, fn may first run on cached punches (see punchView) and,
+// when those turn out stale at commit, run again on punches read inside
+// the transaction.
+func (s *Store) InTx(ctx context.Context, fn func(core.Tx) error) error {
+	speculate := core.IsRetryable(ctx)
+	err := s.runTx(ctx, fn, speculate)
+	if speculate && errors.Is(err, errStalePunches) {
+		err = s.runTx(ctx, fn, false)
+	}
+	return err
+}
+
+func (s *Store) runTx(ctx context.Context, fn func(core.Tx) error, speculate bool) error {
+	conn, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	t := &pgTx{s: s, conn: conn, speculate: speculate}
+	defer func() {
+		if p := recover(); p != nil {
+			t.rollback(ctx)
+			conn.Release()
+			panic(p)
+		}
+	}()
+	if err := fn(t); err != nil {
+		t.fail(ctx, err)
+		conn.Release()
+		return err
+	}
+	if err := t.commit(ctx); err != nil {
+		t.fail(ctx, err)
+		conn.Release()
+		return err
+	}
+	conn.Release()
+	t.keepViews()
+	return nil
+}
+
+// fail rolls back, and forgets cached views that proved stale.
+func (t *pgTx) fail(ctx context.Context, err error) {
+	t.rollback(ctx)
+	if errors.Is(err, errStalePunches) {
+		for id, tv := range t.views {
+			if tv.guarded {
+				t.s.views.drop(id)
+			}
+		}
+	}
+}
+
+// keepViews updates the store's cache after a commit: each employee's view
+// now stands at the sequence their punches reached with this transaction's
+// inserts (one trigger bump per punch).
+func (t *pgTx) keepViews() {
+	for id := range t.inserted {
+		if t.views[id] == nil {
+			t.s.views.drop(id)
+		}
+	}
+	for id, tv := range t.views {
+		if !tv.cache {
+			continue
+		}
+		v := tv.v
+		v.seq = tv.base + tv.inserted
+		if day, err := time.Parse(core.DateLayout, tv.maxDate); err == nil {
+			v.prune(day.AddDate(0, 0, -1).Format(core.DateLayout))
+		}
+		t.s.views.put(id, v)
+	}
+}
+
+// exec queues a statement without rows; check, when set, inspects its
+// command tag (for example to turn "UPDATE 0" into ENOTFOUND). The check
+// runs on the client, after the server has executed everything sent with
+// the statement, so a statement with a check must be flushed before COMMIT
+// is queued (UpdateMakeup does; COMMIT's own check comes last).
+func (t *pgTx) exec(what, sql string, args []any, check func(pgconn.CommandTag) error) {
+	t.pending = append(t.pending, stmt{what: what, sql: sql, args: args, check: check})
+}
+
+// insert queues a plain INSERT into table whose result nobody reads.
+func (t *pgTx) insert(what, table, sql string, args []any) {
+	t.pending = append(t.pending, stmt{what: what, sql: sql, args: args, table: table})
+}
+
+// query queues a statement whose rows fn reads when the round trip returns.
+func (t *pgTx) query(what, sql string, args []any, fn func(pgx.Rows) error) {
+	t.pending = append(t.pending, stmt{what: what, sql: sql, args: args, rows: fn})
+}
+
+// flush sends everything pending in one round trip, opening the
+// transaction first if needed.
+func (t *pgTx) flush(ctx context.Context) error {
+	if t.err != nil {
+		return t.err
+	}
+	if len(t.pending) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	if !t.started {
+		b.Queue("begin")
+		t.started = true
+	}
+	t.s.batch(b, t.pending)
+	t.pending = t.pending[:0]
+	if err := t.conn.SendBatch(ctx, b).Close(); err != nil {
+		t.err = translate(err, "transaction")
+		return t.err
+	}
+	return nil
+}
+
+func (t *pgTx) commit(ctx context.Context) error {
+	if t.err != nil {
+		return t.err
+	}
+	if len(t.pending) == 0 && !t.started {
+		return nil // fn did nothing
+	}
+	if !t.started {
+		// Nothing was needed before the end: the pipeline's implicit
+		// transaction commits everything at its Sync, in one round trip,
+		// shared with concurrent callers when it is a punch judged from
+		// cached punches.
+		if id, ok := t.groupable(); ok {
+			if err := t.s.group.commit(ctx, t.s, t.conn, id, t.pending); !errors.Is(err, errGroupFailed) {
+				t.pending = nil
+				return err
+			}
+		}
+		b := &pgx.Batch{}
+		t.s.batch(b, t.pending)
+		t.pending = nil
+		if err := t.conn.SendBatch(ctx, b).Close(); err != nil {
+			t.err = translate(err, "transaction")
+			return t.err
+		}
+		return nil
+	}
+	t.exec("commit", "commit", nil, func(ct pgconn.CommandTag) error {
+		// COMMIT of a failed transaction answers ROLLBACK without an error.
+		if ct.String() != "COMMIT" {
+			return core.Errorf(core.EINTERNAL, "transaction was rolled back by the server (%s)", ct)
+		}
+		return nil
+	})
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	t.started = false
+	return nil
+}
+
+// groupable reports whether the transaction, not yet started, can commit
+// in a group: it locked one employee, judged from their cached punches
+// (so its statements begin with the lock and the check of the punch
+// sequence) and has no statement whose result the client must inspect.
+func (t *pgTx) groupable() (employeeID string, ok bool) {
+	if len(t.locked) != 1 || len(t.pending) == 0 {
+		return "", false
+	}
+	for id := range t.locked {
+		employeeID = id
+	}
+	if tv := t.views[employeeID]; tv == nil || !tv.guarded {
+		return "", false
+	}
+	for _, st := range t.pending {
+		if st.check != nil || st.rows != nil {
+			return "", false
+		}
+	}
+	return employeeID, true
+}
+
+// rollback ends a transaction that failed or whose fn failed. If the
+// ROLLBACK itself fails the pool sees a connection that is not idle and
+// discards it, so a broken transaction never returns to the pool.
+func (t *pgTx) rollback(ctx context.Context) {
+	if !t.started {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	t.conn.Exec(rctx, "rollback")
+	t.started = false
+}
+
+// batch queues stmts on b, merging each run of plain INSERTs into distinct
+// tables into one statement. Inserts into different tables that read
+// nothing do not depend on each other, so running them as the parts of one
+// statement is the same as running them in turn, and the server parses,
+// plans and executes one statement instead of four.
+func (s *Store) batch(b *pgx.Batch, stmts []stmt) {
+	for i := 0; i < len(stmts); {
+		j := i + 1
+		if stmts[i].table != "" {
+			tables := map[string]bool{stmts[i].table: true}
+			for j < len(stmts) && stmts[j].table != "" && !tables[stmts[j].table] {
+				tables[stmts[j].table] = true
+				j++
+			}
+		}
+		if j-i == 1 {
+			queueStmt(b, stmts[i])
+		} else {
+			queueStmt(b, s.combine(stmts[i:j]))
+		}
+		i = j
+	}
+}
+
+func queueStmt(b *pgx.Batch, st stmt) {
+	qq := b.Queue(st.sql, st.args...)
+	if st.rows != nil {
+		qq.Fn = func(br pgx.BatchResults) error {
+			rows, err := br.Query()
+			if err != nil {
+				return translate(err, st.what)
+			}
+			defer rows.Close()
+			if err := st.rows(rows); err != nil {
+				return translate(err, st.what)
+			}
+			rows.Close()
+			return translate(rows.Err(), st.what)
+		}
+		return
+	}
+	qq.Fn = func(br pgx.BatchResults) error {
+		ct, err := br.Exec()
+		if err != nil {
+			return translate(err, st.what)
+		}
+		if st.check != nil {
+			return st.check(ct)
+		}
+		return nil
+	}
+}
+
+// combinedSQL caches the text of merged statements; there are only a few
+// shapes (punch + audit + event + outbox, and their subsets).
+type combinedSQL struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+var placeholder = regexp.MustCompile(`\$(\d+)`)
+
+// combine merges plain INSERTs into one statement of data-modifying CTEs,
+// renumbering their parameters.
+func (s *Store) combine(stmts []stmt) stmt {
+	var key strings.Builder
+	var args []any
+	var whats []string
+	for _, st := range stmts {
+		key.WriteString(st.sql)
+		key.WriteByte(0)
+		args = append(args, st.args...)
+		whats = append(whats, st.what)
+	}
+	s.combined.mu.Lock()
+	sql, ok := s.combined.m[key.String()]
+	if !ok {
+		var q strings.Builder
+		offset := 0
+		for i, st := range stmts {
+			shifted := placeholder.ReplaceAllStringFunc(st.sql, func(p string) string {
+				n, _ := strconv.Atoi(p[1:])
+				return "$" + strconv.Itoa(n+offset)
+			})
+			offset += len(st.args)
+			if i < len(stmts)-1 {
+				if i == 0 {
+					q.WriteString("WITH ")
+				} else {
+					q.WriteString(", ")
+				}
+				fmt.Fprintf(&q, "w%d AS (%s)", i, shifted)
+			} else {
+				q.WriteString(" ")
+				q.WriteString(shifted)
+			}
+		}
+		sql = q.String()
+		if s.combined.m == nil {
+			s.combined.m = map[string]string{}
+		}
+		s.combined.m[key.String()] = sql
+	}
+	s.combined.mu.Unlock()
+	return stmt{what: strings.Join(whats, ", "), sql: sql, args: args}
+}
+
+// punchIDBlock is how many punch ids one nextval reserves: the punches
+// identity column increments by it (migration 0001), so InsertPunch draws
+// ids from memory and needs a round trip only once per block.
+const punchIDBlock = 64
+
+// idBlock hands out the ids of reserved blocks, in increasing order.
+type idBlock struct {
+	mu        sync.Mutex
+	next, end int64
+}
+
+func (b *idBlock) take() (int64, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.next >= b.end {
+		return 0, false
+	}
+	b.next++
+	return b.next - 1, true
+}
+
+// add makes the block starting at first available, unless a concurrent
+// refill got there first; the ids of a dropped block are simply unused.
+func (b *idBlock) add(first int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.next >= b.end {
+		b.next, b.end = first, first+punchIDBlock
+	}
+}
+
+// punchID returns an id for a new punch, reserving a block through the
+// transaction's connection when the current one is used up.
+func (t *pgTx) punchID(ctx context.Context) (int64, error) {
+	for {
+		if id, ok := t.s.punchIDs.take(); ok {
+			return id, nil
+		}
+		var first int64
+		t.query("reserve punch ids", `SELECT nextval('punches_id_seq')`, nil, func(rows pgx.Rows) error {
+			for rows.Next() {
+				if err := rows.Scan(&first); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err := t.flush(ctx); err != nil {
+			return 0, err
+		}
+		t.s.punchIDs.add(first)
+	}
+}

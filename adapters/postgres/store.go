@@ -1,0 +1,189 @@
+// Package postgres is punchbot's production store: PostgreSQL through a
+// pgx/v5 connection pool, safe for any number of replicas. Unlike the
+// embedded store it never migrates on open: `punchbot migrate` runs Migrate,
+// and the server calls CheckSchema and refuses to start on an out-of-date
+// schema.
+//
+// A punch handled by core.Service costs four round trips:
+//   - FindIdentity reads the employee and their whole roster (four simple
+//     statements in one batch) and keeps the roster for the Roster call that
+//     follows (see rosterPrefetch);
+//   - EventReply, the idempotency check;
+//   - BEGIN, the employee's advisory lock and one read of the shift's
+//     punches together with the latest located punch;
+//   - one statement inserting punch, audit entry, event and outbox message
+//     (data-modifying CTEs), and COMMIT.
+//
+// Writes whose results the caller does not need are queued and travel with
+// the next statement that must answer; punch ids come from blocks reserved
+// in advance so that InsertPunch needs no round trip. Errors of queued
+// writes therefore surface at the next read or at commit; InTx returns them
+// either way, and since a failed statement aborts a PostgreSQL transaction
+// anyway, the caller could not have continued.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/puddle/v2"
+	"github.com/punchbot/punchbot/core"
+)
+
+// Store is a core.Store, core.OutboxStore and core.OrgStore on PostgreSQL.
+type Store struct {
+	pool     *pgxpool.Pool
+	schema   string
+	cache    *rosterCache
+	views    punchViews
+	group    groupCommitter
+	punchIDs idBlock
+	combined combinedSQL
+}
+
+var (
+	_ core.Store       = (*Store)(nil)
+	_ core.OutboxStore = (*Store)(nil)
+	_ core.OrgStore    = (*Store)(nil)
+	_ core.Tx          = (*pgTx)(nil)
+)
+
+// Open connects to the database at url (a postgres:// URL or key=value
+// string; pool_max_conns and the other pgxpool parameters are honoured) and
+// checks that it answers. It does not migrate: see Migrate and CheckSchema.
+func Open(ctx context.Context, url string) (*Store, error) {
+	return OpenWithSchema(ctx, url, "")
+}
+
+// OpenWithSchema is Open with every table in schema instead of the
+// connection's default search_path. Tests use it to get a database of their
+// own; Migrate creates the schema when it is missing.
+func OpenWithSchema(ctx context.Context, url, schema string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// The parse error can echo the URL, password included.
+		return nil, core.Errorf(core.EINVALID, "database URL is not a valid postgres connection string")
+	}
+	if schema != "" {
+		cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	}
+
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, translate(err, "connect to postgres")
+	}
+	s := &Store{pool: pool, schema: schema, cache: newRosterCache(time.Now, rosterCacheTTL)}
+	if err := s.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close waits for borrowed connections and closes the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return core.WrapError(core.EUNAVAILABLE, err, "postgres does not answer")
+	}
+	return nil
+}
+
+// acquire borrows a connection; failing to get one (closed pool, no
+// server, cancelled context) always means the database is unavailable.
+func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, core.WrapError(core.EUNAVAILABLE, err, "postgres connection")
+	}
+	return c, nil
+}
+
+// Pool exposes the connection pool, for health checks and benchmarks.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// PostgreSQL error codes the store translates.
+const (
+	pgUniqueViolation     = "23505"
+	pgForeignKeyViolation = "23503"
+	pgCheckViolation      = "23514"
+	pgNotNullViolation    = "23502"
+	pgSerialization       = "40001"
+	pgDeadlock            = "40P01"
+	pgUndefinedTable      = "42P01"
+	pgInvalidSchema       = "3F000"
+	pgQueryCanceled       = "57014"
+	pgAdminShutdown       = "57P01"
+	pgCannotConnectNow    = "57P03"
+	pgTooManyConnections  = "53300"
+	pgReadOnlyTransaction = "25006"
+)
+
+// translate turns a driver error into a *core.Error at the boundary: a
+// unique violation is ECONFLICT, no rows ENOTFOUND, anything that a retry
+// or an operator can fix EUNAVAILABLE, the rest EINTERNAL.
+func translate(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var ce *core.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return core.WrapError(core.ENOTFOUND, err, "%s: not found", what)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == pgStalePunches:
+			return errStalePunches
+		case pe.Code == pgUniqueViolation:
+			return core.WrapError(core.ECONFLICT, err, "%s: %s", what, conflictMessage(pe))
+		case pe.Code == pgForeignKeyViolation || pe.Code == pgCheckViolation || pe.Code == pgNotNullViolation:
+			return core.WrapError(core.EINVALID, err, "%s: %s", what, pe.Message)
+		case pe.Code == pgSerialization || pe.Code == pgDeadlock:
+			return core.WrapError(core.EUNAVAILABLE, err, "%s: concurrent update, try again", what)
+		case pe.Code == pgUndefinedTable || pe.Code == pgInvalidSchema:
+			return core.WrapError(core.EUNAVAILABLE, err, "%s: database schema is missing: run `punchbot migrate`", what)
+		case pe.Code == pgQueryCanceled || pe.Code == pgAdminShutdown || pe.Code == pgCannotConnectNow ||
+			pe.Code == pgTooManyConnections || pe.Code == pgReadOnlyTransaction || pe.Code[:2] == "08" || pe.Code[:2] == "53":
+			return core.WrapError(core.EUNAVAILABLE, err, "%s: database unavailable", what)
+		}
+		return core.WrapError(core.EINTERNAL, err, "%s", what)
+	}
+	var ne net.Error
+	var connectErr *pgconn.ConnectError
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) ||
+		errors.As(err, &connectErr) || pgconn.Timeout(err) || pgconn.SafeToRetry(err) || errors.Is(err, puddle.ErrClosedPool) {
+		return core.WrapError(core.EUNAVAILABLE, err, "%s: database unavailable", what)
+	}
+	// Anything else from a closed or broken connection.
+	if errors.Is(err, net.ErrClosed) || errors.Is(err, pgx.ErrTxClosed) {
+		return core.WrapError(core.EUNAVAILABLE, err, "%s: database unavailable", what)
+	}
+	return core.WrapError(core.EINTERNAL, err, "%s", what)
+}
+
+// conflictMessage names what already exists, from the constraint.
+func conflictMessage(pe *pgconn.PgError) string {
+	switch pe.ConstraintName {
+	case "events_pkey":
+		return "event already recorded"
+	case "punches_event_key":
+		return "a punch for this event exists"
+	case "identities_account_key":
+		return "platform account already bound to an employee"
+	}
+	if pe.Detail != "" {
+		return pe.Detail
+	}
+	return "already exists"
+}

@@ -1,0 +1,149 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// Instants are stored as microseconds since the Unix epoch (UTC), the
+// precision PostgreSQL keeps, so both stores truncate the same way.
+
+// micros encodes a required instant.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// nullMicros encodes an optional instant: the zero time is NULL.
+func nullMicros(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros decodes an instant in UTC.
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// fromNullMicros decodes an optional instant.
+func fromNullMicros(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return fromMicros(v.Int64)
+}
+
+// jsonList encodes a list as JSON text, "[]" when empty.
+func jsonList[T any](v []T) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Lists of strings and numbers always marshal.
+		panic(err)
+	}
+	return string(b)
+}
+
+// parseList decodes a JSON list; empty lists come back nil so that every
+// store returns the same value for "none".
+func parseList[T any](s string, what string) ([]T, error) {
+	var v []T
+	if s == "" {
+		return nil, nil
+	}
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return nil, core.WrapError(core.EINTERNAL, err, "decode %s", what)
+	}
+	if len(v) == 0 {
+		return nil, nil
+	}
+	return v, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+const employeeCols = `id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids`
+
+func scanEmployee(sc scanner) (core.Employee, error) {
+	var e core.Employee
+	var role, sites string
+	var active int
+	if err := sc.Scan(&e.ID, &e.Name, &e.Lang, &e.TimeZone, &e.ManagerID, &e.Department, &role, &active, &e.ScheduleID, &sites); err != nil {
+		return e, err
+	}
+	e.Role, e.Active = core.Role(role), active != 0
+	var err error
+	e.SiteIDs, err = parseList[string](sites, "employee sites")
+	return e, err
+}
+
+const punchCols = `id, employee_id, kind, at, received_at, shift_date, source, event_id, has_location, lat, lng, accuracy_m,
+	label, site_id, distance_m, client_ip, outcome, time_result, late_min, early_min, reasons, flags, makeup_id`
+
+func scanPunch(sc scanner) (core.Punch, error) {
+	var p core.Punch
+	var kind, outcome, timeResult, reasons, flags string
+	var at, received int64
+	var has int
+	if err := sc.Scan(&p.ID, &p.EmployeeID, &kind, &at, &received, &p.ShiftDate, &p.Source, &p.EventID, &has, &p.Lat, &p.Lng, &p.AccuracyM,
+		&p.Label, &p.SiteID, &p.DistanceM, &p.ClientIP, &outcome, &timeResult, &p.LateMin, &p.EarlyMin, &reasons, &flags, &p.MakeupID); err != nil {
+		return p, err
+	}
+	p.Kind, p.Outcome, p.TimeResult = core.PunchKind(kind), core.Outcome(outcome), core.TimeResult(timeResult)
+	p.At, p.ReceivedAt, p.HasLocation = fromMicros(at), fromMicros(received), has != 0
+	var err error
+	if p.Reasons, err = parseList[string](reasons, "punch reasons"); err != nil {
+		return p, err
+	}
+	p.Flags, err = parseList[string](flags, "punch flags")
+	return p, err
+}
+
+const outboxCols = `id, platform, route, kind, payload, dedupe_key, attempts, next_attempt, status, last_error, created_at, sent_at, firing_id`
+
+func scanOutbox(sc scanner) (core.OutboxMessage, error) {
+	var m core.OutboxMessage
+	var platform string
+	var payload []byte
+	var next, sent sql.NullInt64
+	var created int64
+	if err := sc.Scan(&m.ID, &platform, &m.Route, &m.Kind, &payload, &m.DedupeKey, &m.Attempts, &next, &m.Status, &m.LastError, &created, &sent, &m.FiringID); err != nil {
+		return m, err
+	}
+	m.Platform = core.Platform(platform)
+	if len(payload) > 0 {
+		m.Payload = json.RawMessage(payload)
+	}
+	m.NextAttempt, m.CreatedAt, m.SentAt = fromNullMicros(next), fromMicros(created), fromNullMicros(sent)
+	return m, nil
+}
+
+const makeupCols = `id, employee_id, shift_date, kind, at, reason, evidence, status, approver_id, decided_by, decided_at, note, punch_id, platform, created_at`
+
+func scanMakeup(sc scanner) (core.MakeupRequest, error) {
+	var m core.MakeupRequest
+	var kind, evidence, status, platform string
+	var at, created int64
+	var decided sql.NullInt64
+	if err := sc.Scan(&m.ID, &m.EmployeeID, &m.ShiftDate, &kind, &at, &m.Reason, &evidence, &status, &m.ApproverID, &m.DecidedBy, &decided,
+		&m.Note, &m.PunchID, &platform, &created); err != nil {
+		return m, err
+	}
+	m.Kind, m.Status, m.Platform = core.PunchKind(kind), core.MakeupStatus(status), core.Platform(platform)
+	m.At, m.DecidedAt, m.CreatedAt = fromMicros(at), fromNullMicros(decided), fromMicros(created)
+	var err error
+	m.Evidence, err = parseList[string](evidence, "make-up evidence")
+	return m, err
+}

@@ -1,0 +1,129 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// ApplyOrg creates or updates everything org names in one transaction:
+// sites, schedules, calendars (their days replaced), employees (their
+// identities replaced), reminders and the make-up policy, plus the audit
+// entry. An account still bound to an employee the document does not list is
+// ECONFLICT, and then nothing changes.
+func (s *Store) ApplyOrg(ctx context.Context, org core.Org, audit core.AuditEntry) (core.ApplyResult, error) {
+	var res core.ApplyResult
+	err := s.writeTx(ctx, func(tx txConn) error {
+		var err error
+		res, err = applyOrg(ctx, tx, org, audit)
+		return err
+	})
+	if err != nil {
+		return core.ApplyResult{}, err
+	}
+	return res, nil
+}
+
+func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntry) (core.ApplyResult, error) {
+	var res core.ApplyResult
+	exec := func(what, q string, args ...any) error {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return translate(err, what)
+	}
+	for _, st := range org.Sites {
+		if err := exec("save site "+st.ID, `INSERT INTO sites (id, name, lat, lng, radius_m, ip_ranges) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, lat = excluded.lat, lng = excluded.lng,
+				radius_m = excluded.radius_m, ip_ranges = excluded.ip_ranges`,
+			st.ID, st.Name, st.Lat, st.Lng, st.RadiusM, jsonList(st.IPRanges)); err != nil {
+			return res, err
+		}
+		res.Sites++
+	}
+	for _, c := range org.Calendars {
+		if err := exec("save calendar "+c.ID, `INSERT INTO calendars (id, name) VALUES (?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name`, c.ID, c.Name); err != nil {
+			return res, err
+		}
+		if err := exec("replace calendar days", `DELETE FROM calendar_days WHERE calendar_id = ?`, c.ID); err != nil {
+			return res, err
+		}
+		for _, d := range c.Days {
+			if err := exec("save calendar day "+d.Date, `INSERT INTO calendar_days (calendar_id, day, workday, name) VALUES (?, ?, ?, ?)`,
+				c.ID, d.Date, boolInt(d.Workday), d.Name); err != nil {
+				return res, err
+			}
+		}
+		res.Calendars++
+	}
+	for _, sc := range org.Schedules {
+		if err := exec("save schedule "+sc.ID, `INSERT INTO schedules (id, name, work_days, start_min, end_min, check_in_opens_min,
+				check_out_closes_min, flexible_min, late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, work_days = excluded.work_days, start_min = excluded.start_min,
+				end_min = excluded.end_min, check_in_opens_min = excluded.check_in_opens_min, check_out_closes_min = excluded.check_out_closes_min,
+				flexible_min = excluded.flexible_min, late_grace_min = excluded.late_grace_min, serious_late_min = excluded.serious_late_min,
+				absent_late_min = excluded.absent_late_min, early_leave_grace_min = excluded.early_leave_grace_min,
+				out_of_range = excluded.out_of_range, calendar_id = excluded.calendar_id`,
+			sc.ID, sc.Name, jsonList(sc.WorkDays), sc.StartMin, sc.EndMin, sc.CheckInOpensMin, sc.CheckOutClosesMin, sc.FlexibleMin,
+			sc.LateGraceMin, sc.SeriousLateMin, sc.AbsentLateMin, sc.EarlyLeaveGraceMin, string(sc.OutOfRange), sc.CalendarID); err != nil {
+			return res, err
+		}
+		res.Schedules++
+	}
+	for _, e := range org.Employees {
+		if err := exec("save employee "+e.ID, `INSERT INTO employees (id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, lang = excluded.lang, time_zone = excluded.time_zone,
+				manager_id = excluded.manager_id, department = excluded.department, role = excluded.role, active = excluded.active,
+				schedule_id = excluded.schedule_id, site_ids = excluded.site_ids, updated_at = excluded.updated_at`,
+			e.ID, e.Name, e.Lang, e.TimeZone, e.ManagerID, e.Department, string(e.Role), boolInt(e.Active), e.ScheduleID,
+			jsonList(e.SiteIDs), micros(audit.At)); err != nil {
+			return res, err
+		}
+		if err := exec("replace identities of "+e.ID, `DELETE FROM identities WHERE employee_id = ?`, e.ID); err != nil {
+			return res, err
+		}
+		res.Employees++
+	}
+	// Identities go in after every listed employee dropped theirs, so an
+	// account can move between two employees of one document.
+	for _, e := range org.Employees {
+		for _, id := range e.Identities {
+			var owner string
+			err := tx.QueryRowContext(ctx, `SELECT employee_id FROM identities WHERE platform = ? AND tenant = ? AND user_id = ?`,
+				string(id.Platform), id.Tenant, id.UserID).Scan(&owner)
+			if err == nil {
+				return res, core.Errorf(core.ECONFLICT, "%s account %q is already bound to employee %s", id.Platform, id.UserID, owner)
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return res, translate(err, "check identity")
+			}
+			if err := exec("save identity", `INSERT INTO identities (platform, tenant, user_id, employee_id) VALUES (?, ?, ?, ?)`,
+				string(id.Platform), id.Tenant, id.UserID, e.ID); err != nil {
+				return res, err
+			}
+			res.Identities++
+		}
+	}
+	for _, r := range org.Reminders {
+		spec, err := json.Marshal(r)
+		if err != nil {
+			return res, core.WrapError(core.EINTERNAL, err, "encode reminder %s", r.ID)
+		}
+		if err := exec("save reminder "+r.ID, `INSERT INTO reminders (id, spec) VALUES (?, ?)
+			ON CONFLICT (id) DO UPDATE SET spec = excluded.spec`, r.ID, string(spec)); err != nil {
+			return res, err
+		}
+		res.Reminders++
+	}
+	p := org.Makeup
+	if err := exec("save make-up policy", `INSERT INTO makeup_policy (id, monthly_quota, deadline_days, expire_after_hours) VALUES (1, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET monthly_quota = excluded.monthly_quota, deadline_days = excluded.deadline_days,
+			expire_after_hours = excluded.expire_after_hours`, p.MonthlyQuota, p.DeadlineDays, p.ExpireAfterHours); err != nil {
+		return res, err
+	}
+	return res, insertAudit(ctx, tx, audit)
+}

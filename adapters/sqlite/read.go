@@ -1,0 +1,339 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// querier is what reads need: the read pool, a read transaction or the
+// write transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// FindIdentity returns the employee bound to the account; an identity with
+// an exact tenant wins over a tenant-less one.
+func (s *Store) FindIdentity(ctx context.Context, platform core.Platform, tenant, userID string) (core.Employee, error) {
+	var empID string
+	err := poolConn{s.rs}.QueryRowContext(ctx, `SELECT employee_id FROM identities
+		WHERE platform = ? AND user_id = ? AND (tenant = ? OR tenant = '')
+		ORDER BY tenant = '' LIMIT 1`, string(platform), userID, tenant).Scan(&empID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.Employee{}, core.Errorf(core.ENOTFOUND, "no employee for %s user %s", platform, userID)
+	}
+	if err != nil {
+		return core.Employee{}, translate(err, "find identity")
+	}
+	return employee(ctx, poolConn{s.rs}, empID)
+}
+
+// Employee returns one employee with identities.
+func (s *Store) Employee(ctx context.Context, id string) (core.Employee, error) {
+	return employee(ctx, poolConn{s.rs}, id)
+}
+
+func employee(ctx context.Context, q querier, id string) (core.Employee, error) {
+	e, err := scanEmployee(q.QueryRowContext(ctx, `SELECT `+employeeCols+` FROM employees WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, core.Errorf(core.ENOTFOUND, "no employee %q", id)
+	}
+	if err != nil {
+		return e, translate(err, "load employee")
+	}
+	ids, err := identities(ctx, q, `WHERE employee_id = ?`, id)
+	if err != nil {
+		return e, err
+	}
+	e.Identities = ids[id]
+	return e, nil
+}
+
+// identities loads identities matching where, grouped by employee.
+func identities(ctx context.Context, q querier, where string, args ...any) (map[string][]core.Identity, error) {
+	rows, err := q.QueryContext(ctx, `SELECT platform, tenant, user_id, employee_id FROM identities `+where+` ORDER BY employee_id, platform, tenant, user_id`, args...)
+	if err != nil {
+		return nil, translate(err, "load identities")
+	}
+	defer rows.Close()
+	out := map[string][]core.Identity{}
+	for rows.Next() {
+		var i core.Identity
+		var platform string
+		if err := rows.Scan(&platform, &i.Tenant, &i.UserID, &i.EmployeeID); err != nil {
+			return nil, translate(err, "load identities")
+		}
+		i.Platform = core.Platform(platform)
+		out[i.EmployeeID] = append(out[i.EmployeeID], i)
+	}
+	return out, translate(rows.Err(), "load identities")
+}
+
+// ListEmployees returns every employee with identities, ordered by id.
+func (s *Store) ListEmployees(ctx context.Context) ([]core.Employee, error) {
+	rtx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, translate(err, "begin read")
+	}
+	var missed []string
+	defer func() {
+		rtx.Rollback()
+		s.rs.prepare(ctx, missed)
+	}()
+	tx := txConn{tx: rtx, c: s.rs, missed: &missed}
+	rows, err := tx.QueryContext(ctx, `SELECT `+employeeCols+` FROM employees ORDER BY id`)
+	if err != nil {
+		return nil, translate(err, "list employees")
+	}
+	defer rows.Close()
+	var out []core.Employee
+	for rows.Next() {
+		e, err := scanEmployee(rows)
+		if err != nil {
+			return nil, translate(err, "list employees")
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "list employees")
+	}
+	ids, err := identities(ctx, tx, ``)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Identities = ids[out[i].ID]
+	}
+	return out, nil
+}
+
+// Roster returns an employee with schedule, sites, calendar and policy, read
+// from one snapshot.
+func (s *Store) Roster(ctx context.Context, employeeID string) (core.Roster, error) {
+	rtx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return core.Roster{}, translate(err, "begin read")
+	}
+	var missed []string
+	defer func() {
+		rtx.Rollback()
+		s.rs.prepare(ctx, missed)
+	}()
+	tx := txConn{tx: rtx, c: s.rs, missed: &missed}
+	e, err := employee(ctx, tx, employeeID)
+	if err != nil {
+		return core.Roster{}, err
+	}
+	r := core.Roster{Employee: e}
+	if e.ScheduleID != "" {
+		sch, err := schedule(ctx, tx, e.ScheduleID)
+		switch {
+		case err == nil:
+			r.Schedule = &sch
+		case core.ErrorCode(err) != core.ENOTFOUND:
+			return r, err
+		}
+	}
+	if r.Schedule != nil && r.Schedule.CalendarID != "" {
+		cal, err := calendar(ctx, tx, r.Schedule.CalendarID)
+		switch {
+		case err == nil:
+			r.Calendar = &cal
+		case core.ErrorCode(err) != core.ENOTFOUND:
+			return r, err
+		}
+	}
+	if r.Sites, err = sites(ctx, tx, e.SiteIDs); err != nil {
+		return r, err
+	}
+	err = tx.QueryRowContext(ctx, `SELECT monthly_quota, deadline_days, expire_after_hours FROM makeup_policy WHERE id = 1`).
+		Scan(&r.Policy.MonthlyQuota, &r.Policy.DeadlineDays, &r.Policy.ExpireAfterHours)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return r, translate(err, "load make-up policy")
+	}
+	return r, nil
+}
+
+func schedule(ctx context.Context, q querier, id string) (core.Schedule, error) {
+	var s core.Schedule
+	var days, oor string
+	err := q.QueryRowContext(ctx, `SELECT id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
+		late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id FROM schedules WHERE id = ?`, id).
+		Scan(&s.ID, &s.Name, &days, &s.StartMin, &s.EndMin, &s.CheckInOpensMin, &s.CheckOutClosesMin, &s.FlexibleMin,
+			&s.LateGraceMin, &s.SeriousLateMin, &s.AbsentLateMin, &s.EarlyLeaveGraceMin, &oor, &s.CalendarID)
+	if err != nil {
+		return s, translate(err, "load schedule "+id)
+	}
+	s.OutOfRange = core.OutOfRangePolicy(oor)
+	s.WorkDays, err = parseList[time.Weekday](days, "schedule work days")
+	return s, err
+}
+
+func calendar(ctx context.Context, q querier, id string) (core.Calendar, error) {
+	c := core.Calendar{ID: id}
+	if err := q.QueryRowContext(ctx, `SELECT name FROM calendars WHERE id = ?`, id).Scan(&c.Name); err != nil {
+		return c, translate(err, "load calendar "+id)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT day, workday, name FROM calendar_days WHERE calendar_id = ? ORDER BY day`, id)
+	if err != nil {
+		return c, translate(err, "load calendar days")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d core.CalendarDay
+		var work int
+		if err := rows.Scan(&d.Date, &work, &d.Name); err != nil {
+			return c, translate(err, "load calendar days")
+		}
+		d.Workday = work != 0
+		c.Days = append(c.Days, d)
+	}
+	return c, translate(rows.Err(), "load calendar days")
+}
+
+// sites loads the named sites in the order given; unknown ids are skipped.
+func sites(ctx context.Context, q querier, ids []string) ([]core.Site, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, name, lat, lng, radius_m, ip_ranges FROM sites WHERE id IN (SELECT value FROM json_each(?))`, jsonList(ids))
+	if err != nil {
+		return nil, translate(err, "load sites")
+	}
+	defer rows.Close()
+	byID := map[string]core.Site{}
+	for rows.Next() {
+		var s core.Site
+		var ranges string
+		if err := rows.Scan(&s.ID, &s.Name, &s.Lat, &s.Lng, &s.RadiusM, &ranges); err != nil {
+			return nil, translate(err, "load sites")
+		}
+		if s.IPRanges, err = parseList[string](ranges, "site ip ranges"); err != nil {
+			return nil, err
+		}
+		byID[s.ID] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "load sites")
+	}
+	var out []core.Site
+	for _, id := range ids {
+		if s, ok := byID[id]; ok {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// EventReply returns the reply recorded for an event.
+func (s *Store) EventReply(ctx context.Context, source, eventID string) (core.EventRecord, error) {
+	rec := core.EventRecord{Source: source, EventID: eventID}
+	var reply string
+	var created int64
+	err := poolConn{s.rs}.QueryRowContext(ctx, `SELECT employee_id, reply, created_at FROM events WHERE source = ? AND event_id = ?`, source, eventID).
+		Scan(&rec.EmployeeID, &reply, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rec, core.Errorf(core.ENOTFOUND, "no event %s/%s", source, eventID)
+	}
+	if err != nil {
+		return rec, translate(err, "load event")
+	}
+	rec.CreatedAt = fromMicros(created)
+	if err := json.Unmarshal([]byte(reply), &rec.Reply); err != nil {
+		return rec, core.WrapError(core.EINTERNAL, err, "decode reply of event %s/%s", source, eventID)
+	}
+	return rec, nil
+}
+
+// ListPunches returns punches in [From, To) ordered by time.
+func (s *Store) ListPunches(ctx context.Context, f core.PunchFilter) ([]core.Punch, error) {
+	var where []string
+	var args []any
+	if f.EmployeeID != "" {
+		where, args = append(where, "employee_id = ?"), append(args, f.EmployeeID)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "at >= ?"), append(args, micros(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "at < ?"), append(args, micros(f.To))
+	}
+	q := `SELECT ` + punchCols + ` FROM punches`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY at, id`
+	if f.Limit > 0 {
+		q, args = q+` LIMIT ?`, append(args, f.Limit)
+	}
+	return punches(ctx, s.r, q, args...)
+}
+
+func punches(ctx context.Context, q querier, query string, args ...any) ([]core.Punch, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translate(err, "list punches")
+	}
+	defer rows.Close()
+	var out []core.Punch
+	for rows.Next() {
+		p, err := scanPunch(rows)
+		if err != nil {
+			return nil, translate(err, "list punches")
+		}
+		out = append(out, p)
+	}
+	return out, translate(rows.Err(), "list punches")
+}
+
+// ListAudit returns the latest limit entries, newest first; limit 0 or less
+// returns all of them.
+func (s *Store) ListAudit(ctx context.Context, limit int) ([]core.AuditEntry, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := poolConn{s.rs}.QueryContext(ctx, `SELECT id, at, actor, action, subject, detail FROM audit ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, translate(err, "list audit")
+	}
+	defer rows.Close()
+	var out []core.AuditEntry
+	for rows.Next() {
+		var a core.AuditEntry
+		var at int64
+		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Action, &a.Subject, &a.Detail); err != nil {
+			return nil, translate(err, "list audit")
+		}
+		a.At = fromMicros(at)
+		out = append(out, a)
+	}
+	return out, translate(rows.Err(), "list audit")
+}
+
+// ListReminders returns every reminder ordered by id.
+func (s *Store) ListReminders(ctx context.Context) ([]core.Reminder, error) {
+	rows, err := poolConn{s.rs}.QueryContext(ctx, `SELECT spec FROM reminders ORDER BY id`)
+	if err != nil {
+		return nil, translate(err, "list reminders")
+	}
+	defer rows.Close()
+	var out []core.Reminder
+	for rows.Next() {
+		var spec string
+		if err := rows.Scan(&spec); err != nil {
+			return nil, translate(err, "list reminders")
+		}
+		var r core.Reminder
+		if err := json.Unmarshal([]byte(spec), &r); err != nil {
+			return nil, core.WrapError(core.EINTERNAL, err, "decode reminder")
+		}
+		out = append(out, r)
+	}
+	return out, translate(rows.Err(), "list reminders")
+}

@@ -1,0 +1,175 @@
+package coretest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// Store benchmark shape, from issue 2: 16 concurrent callers, 64 employees
+// with 5 sites each, so that the per-employee lock does not serialise the
+// run.
+const (
+	BenchConcurrency = 16
+	BenchEmployees   = 64
+	BenchSitesPer    = 5
+)
+
+// benchStart is the first day of the benchmark's punches.
+var benchStart = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+
+// BenchOrg returns an organisation of n employees in Shanghai, each with
+// sitesPer sites of their own, on an every-day 09:00–18:00 schedule.
+func BenchOrg(tb testing.TB, n, sitesPer int) core.Org {
+	tb.Helper()
+	org := core.Org{Name: "bench", TimeZone: "Asia/Shanghai",
+		Schedules: []core.Schedule{{ID: "day", Name: "Day", StartMin: 9 * 60, EndMin: 18 * 60, LateGraceMin: 5, SeriousLateMin: 30,
+			CheckInOpensMin: 120, CheckOutClosesMin: 360,
+			WorkDays: []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}}},
+	}
+	for e := range n {
+		emp := core.Employee{ID: fmt.Sprintf("b%03d", e), Name: fmt.Sprintf("Bench %d", e), Active: true, ScheduleID: "day",
+			Identities: []core.Identity{{Platform: core.PlatformSlack, Tenant: "T1", UserID: fmt.Sprintf("U%03d", e)}}}
+		for k := range sitesPer {
+			id := fmt.Sprintf("s%03d-%d", e, k)
+			lat, lng := benchSite(e, k)
+			org.Sites = append(org.Sites, core.OrgSite{Site: core.Site{ID: id, Name: id, Lat: lat, Lng: lng, RadiusM: 200}})
+			emp.SiteIDs = append(emp.SiteIDs, id)
+		}
+		org.Employees = append(org.Employees, emp)
+	}
+	if err := org.Prepare(); err != nil {
+		tb.Fatalf("bench org: %v", err)
+	}
+	return org
+}
+
+func benchSite(e, k int) (lat, lng float64) {
+	return 31.2 + float64(e)*0.01, 121.4 + float64(k)*0.02
+}
+
+// BenchCommand returns the i-th punch of a run over n employees: employee
+// i mod n, in and out on consecutive days (so each shift holds two punches,
+// as in real use), at the employee's last site, with a distinct event id and
+// a reply route so that the outbox is written too.
+func BenchCommand(i, n, sitesPer int) core.Command {
+	e, seq := i%n, i/n
+	at := benchStart.Add(time.Duration(seq/2)*24*time.Hour + time.Hour) // 09:00 Shanghai
+	if seq%2 == 1 {
+		at = at.Add(9*time.Hour + 5*time.Minute)
+	}
+	at = at.Add(time.Duration(i%997) * time.Millisecond)
+	lat, lng := benchSite(e, sitesPer-1)
+	return core.Command{
+		Actor: core.Identity{Platform: core.PlatformSlack, Tenant: "T1", UserID: fmt.Sprintf("U%03d", e)},
+		Kind:  core.CmdPunch, At: at, ReceivedAt: at.Add(800 * time.Millisecond),
+		Location: &core.Location{Lat: lat + float64(seq%7)*1e-5, Lng: lng, AccuracyM: 15, Datum: core.WGS84},
+		EventID:  fmt.Sprintf("bench-%d", i), ReplyRoute: `{"channel":"D1"}`,
+	}
+}
+
+// HandleVsRaw is the result of RunHandleVsRaw.
+type HandleVsRaw struct {
+	HandlePerSec float64 // punches per second through core.Service.Handle
+	RawPerSec    float64 // raw single-row inserts per second
+}
+
+// Ratio is handle throughput over raw insert throughput.
+func (r HandleVsRaw) Ratio() float64 { return r.HandlePerSec / r.RawPerSec }
+
+// RunHandleVsRaw measures, in one run and with BenchConcurrency callers,
+// punches per second through core.Service.Handle on s (identity, idempotency,
+// verification, one transaction with punch, audit, event and outbox) against
+// raw single-row inserts per second made by raw(ctx, i) into a comparable
+// table. The two are interleaved in rounds so that a noisy machine affects
+// both alike. It reports handle_punches/s, raw_inserts/s and ratio.
+func RunHandleVsRaw(b *testing.B, s Store, raw func(ctx context.Context, i int) error) HandleVsRaw {
+	b.Helper()
+	ctx := context.Background()
+	if _, err := s.ApplyOrg(ctx, BenchOrg(b, BenchEmployees, BenchSitesPer), core.AuditEntry{At: benchStart, Actor: "bench", Action: "org.applied"}); err != nil {
+		b.Fatalf("ApplyOrg: %v", err)
+	}
+	// No rate limiter: the benchmark measures the store, and 16 callers
+	// punching as 64 employees would exceed any sane per-employee limit.
+	now := func() time.Time { return benchStart }
+	svc := core.NewService(s, NewMemKV(now), nil, core.DefaultConfig(), now)
+
+	var next atomic.Int64
+	handle := func(n int) error {
+		return benchParallel(n, func(int) error {
+			i := int(next.Add(1))
+			r, err := svc.Handle(ctx, BenchCommand(i, BenchEmployees, BenchSitesPer))
+			if err == nil && (r.PunchID == 0 || r.Replayed) {
+				err = fmt.Errorf("punch %d was not stored: %+v", i, r)
+			}
+			return err
+		})
+	}
+	var nextRaw atomic.Int64
+	insert := func(n int) error {
+		return benchParallel(n, func(int) error { return raw(ctx, int(nextRaw.Add(1))) })
+	}
+
+	// Warm up: connections, prepared statements, caches.
+	if err := handle(4 * BenchConcurrency); err != nil {
+		b.Fatalf("warm-up Handle: %v", err)
+	}
+	if err := insert(4 * BenchConcurrency); err != nil {
+		b.Fatalf("warm-up insert: %v", err)
+	}
+
+	const rounds = 4
+	per := max(b.N/rounds, BenchConcurrency)
+	var handleTime, rawTime time.Duration
+	b.ResetTimer()
+	for range rounds {
+		start := time.Now()
+		if err := handle(per); err != nil {
+			b.Fatalf("Handle: %v", err)
+		}
+		handleTime += time.Since(start)
+		start = time.Now()
+		if err := insert(per); err != nil {
+			b.Fatalf("raw insert: %v", err)
+		}
+		rawTime += time.Since(start)
+	}
+	b.StopTimer()
+	res := HandleVsRaw{
+		HandlePerSec: float64(per*rounds) / handleTime.Seconds(),
+		RawPerSec:    float64(per*rounds) / rawTime.Seconds(),
+	}
+	b.ReportMetric(res.HandlePerSec, "handle_punches/s")
+	b.ReportMetric(res.RawPerSec, "raw_inserts/s")
+	b.ReportMetric(res.Ratio(), "ratio")
+	return res
+}
+
+// benchParallel runs fn n times on BenchConcurrency goroutines and returns
+// the first error.
+func benchParallel(n int, fn func(i int) error) error {
+	var wg sync.WaitGroup
+	var left atomic.Int64
+	left.Store(int64(n))
+	errs := make(chan error, BenchConcurrency)
+	for range BenchConcurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for left.Add(-1) >= 0 {
+				if err := fn(0); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
