@@ -62,6 +62,9 @@ func kindWord(lang string, k core.PunchKind) string {
 // distance, and why when rejected.
 func Headline(r core.Reply, lang string) string {
 	lang = Lang(r, lang)
+	if line, ok := MakeupLine(r, lang); ok {
+		return line
+	}
 	switch r.Outcome {
 	case core.OutcomeAccepted, core.OutcomeField:
 		return punchLine(r, lang)
@@ -87,6 +90,8 @@ func Headline(r core.Reply, lang string) string {
 			fmt.Sprintf("Too many attempts; try again in %d s.", int(r.RetryAfter.Seconds()+0.5)))
 	case core.OutcomeNoted:
 		return pick(lang, "📍 已记录你的位置。", "📍 Location noted.")
+	case core.OutcomeLink:
+		return LinkText(r, lang)
 	}
 	return string(r.Outcome)
 }

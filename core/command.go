@@ -36,6 +36,12 @@ type Command struct {
 	// open_id, user_id and union_id together), tried in order when
 	// Actor.UserID is bound to nobody, so the org file may name any of them.
 	AltUserIDs []string
+	// Makeup carries the arguments of the make-up commands (CmdMakeup,
+	// CmdMakeupCancel, CmdMakeupDecide, CmdMakeupEvidence).
+	Makeup *MakeupArgs
+	// LinkPurpose is, for CmdLink, which link is asked for (LinkConsole or
+	// LinkMyData).
+	LinkPurpose string
 }
 
 func (c Command) source() string {
@@ -74,4 +80,11 @@ type Reply struct {
 	Day          *DayResult // for status
 	Contact      string     // whom an unknown user should ask
 	Replayed     bool       // this is the stored answer to an earlier delivery
+	// Makeup describes the make-up request a make-up command acted on.
+	Makeup *MakeupView `json:",omitempty"`
+	// Link is, for OutcomeLink, the signed one-time URL; LinkPurpose says
+	// where it leads and LinkExpires when it stops working.
+	Link        string    `json:",omitempty"`
+	LinkPurpose string    `json:",omitempty"`
+	LinkExpires time.Time `json:",omitzero"`
 }

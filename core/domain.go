@@ -270,6 +270,10 @@ type OutboxMessage struct {
 	LastError   string
 	CreatedAt   time.Time
 	SentAt      time.Time
+	// FiringID links a reminder delivery to its firing (0 for replies and
+	// cards), so counts per firing can be queried and replies can be sent
+	// ahead of a large broadcast.
+	FiringID int64
 }
 
 // Outbox statuses.

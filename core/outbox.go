@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -27,6 +28,16 @@ type OutboxWorker struct {
 	MaxBackoff  time.Duration
 	// OnResult, when set, observes every attempt (metrics).
 	OnResult func(platform Platform, status string)
+	// Limits paces each platform's API calls; a platform without one is
+	// not paced. See TokenBucket.
+	Limits map[Platform]*TokenBucket
+	// Concurrency is how many calls per platform may be in flight at once
+	// (default 1): platform round trips, not the limit, bound a single
+	// caller's rate.
+	Concurrency int
+	// DrainTimeout bounds how long sends already in flight may take after
+	// the worker is asked to stop (default 30 s).
+	DrainTimeout time.Duration
 }
 
 func (w *OutboxWorker) defaults() {
@@ -48,6 +59,12 @@ func (w *OutboxWorker) defaults() {
 	if w.MaxBackoff == 0 {
 		w.MaxBackoff = 10 * time.Minute
 	}
+	if w.Concurrency <= 0 {
+		w.Concurrency = 1
+	}
+	if w.DrainTimeout == 0 {
+		w.DrainTimeout = 30 * time.Second
+	}
 }
 
 // Backoff returns the wait after the n-th failed attempt: 1 s, 2 s, 4 s, …
@@ -65,14 +82,10 @@ func Backoff(n int, max time.Duration) time.Duration {
 func (w *OutboxWorker) RunOnce(ctx context.Context) (sent int, err error) {
 	w.defaults()
 	for platform, sender := range w.Senders {
-		msgs, err := w.Store.ClaimOutbox(ctx, platform, w.Batch, w.Now(), w.Lease)
+		n, _, err := w.runPlatform(ctx, platform, sender)
+		sent += n
 		if err != nil {
 			return sent, err
-		}
-		for _, m := range msgs {
-			if w.deliver(ctx, sender, m) {
-				sent++
-			}
 		}
 	}
 	return sent, nil
@@ -80,6 +93,16 @@ func (w *OutboxWorker) RunOnce(ctx context.Context) (sent int, err error) {
 
 func (w *OutboxWorker) deliver(ctx context.Context, sender Sender, m OutboxMessage) bool {
 	err := sender.Send(ctx, m)
+	m = w.settle(m, err)
+	if ferr := w.Store.FinishOutbox(ctx, m); ferr != nil {
+		w.Log.Error("outbox finish failed", "id", m.ID, "err", ferr)
+	}
+	return err == nil
+}
+
+// settle records the result of one attempt on m: sent, failed for good, or
+// pending with the next attempt after a backoff or the platform's wait.
+func (w *OutboxWorker) settle(m OutboxMessage, err error) OutboxMessage {
 	m.Attempts++
 	now := w.Now()
 	switch {
@@ -101,31 +124,22 @@ func (w *OutboxWorker) deliver(ctx context.Context, sender Sender, m OutboxMessa
 	if w.OnResult != nil {
 		w.OnResult(m.Platform, m.Status)
 	}
-	if ferr := w.Store.FinishOutbox(ctx, m); ferr != nil {
-		w.Log.Error("outbox finish failed", "id", m.ID, "err", ferr)
-	}
-	return err == nil
+	return m
 }
 
-// Run drains the outbox every interval until ctx ends.
+// Run drains the outbox every interval until ctx ends. Each platform has
+// its own loop, so a slow or rate-limited platform never holds up another.
+// Sends in flight when ctx ends are allowed DrainTimeout to finish and be
+// recorded, so a message the platform accepted is not sent again.
 func (w *OutboxWorker) Run(ctx context.Context, interval time.Duration) {
 	w.defaults()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		for {
-			n, err := w.RunOnce(ctx)
-			if err != nil && ctx.Err() == nil {
-				w.Log.Error("outbox run failed", "err", err)
-			}
-			if n == 0 || err != nil {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	var wg sync.WaitGroup
+	for platform, sender := range w.Senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.runLoop(ctx, platform, sender, interval)
+		}()
 	}
+	wg.Wait()
 }

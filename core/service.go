@@ -69,6 +69,8 @@ type Service struct {
 
 	zonesMu sync.RWMutex
 	zones   map[string]*time.Location
+
+	links LinkSigner // answers CmdLink; see SetLinkSigner
 }
 
 // NewService wires the core. now is the clock; tests pass a fixed one.
@@ -153,14 +155,13 @@ func (s *Service) Handle(ctx context.Context, cmd Command) (Reply, error) {
 		base.Outcome = OutcomeInactive
 		return base, s.replyOnly(ctx, cmd, base)
 	}
-	if cmd.EventID != "" {
-		rec, err := s.store.EventReply(ctx, cmd.source(), cmd.EventID)
-		if err == nil {
-			rec.Reply.Replayed = true
-			return rec.Reply, nil
-		}
-		if ErrorCode(err) != ENOTFOUND {
-			return Reply{}, err
+	// A punch skips the look-up of an earlier reply: its transaction records
+	// the event, so a retry fails there on the event's unique key and settle
+	// answers with the first reply. That saves a round trip on every punch;
+	// punch looks the reply up itself before it touches session state.
+	if cmd.Kind != CmdPunch {
+		if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
+			return rep, err
 		}
 	}
 	if s.limiter != nil && s.cfg.RateLimit > 0 && cmd.Kind != CmdReportLocation {
@@ -169,6 +170,11 @@ func (s *Service) Handle(ctx context.Context, cmd Command) (Reply, error) {
 			return Reply{}, err
 		}
 		if !ok {
+			// A retried punch counts against the limit; a refused one
+			// still gets the answer its first delivery got.
+			if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
+				return rep, err
+			}
 			base.Outcome, base.RetryAfter = OutcomeRateLimited, after
 			return base, s.replyOnly(ctx, cmd, base)
 		}
@@ -200,9 +206,30 @@ func (s *Service) Handle(ctx context.Context, cmd Command) (Reply, error) {
 		return base, nil
 	case CmdPunch:
 		return s.punch(ctx, cmd, base)
+	case CmdLink:
+		return s.link(ctx, cmd, emp, base)
+	case CmdMakeup, CmdMakeupCancel, CmdMakeupDecide, CmdMakeupEvidence:
+		return s.handleMakeup(ctx, cmd, base)
 	default:
 		return Reply{}, Errorf(EINVALID, "unknown command %q", cmd.Kind)
 	}
+}
+
+// replayed returns the reply recorded for the command's event, marked as
+// replayed; ok is false when there is none.
+func (s *Service) replayed(ctx context.Context, cmd Command) (reply Reply, ok bool, err error) {
+	if cmd.EventID == "" {
+		return Reply{}, false, nil
+	}
+	rec, err := s.store.EventReply(ctx, cmd.source(), cmd.EventID)
+	if ErrorCode(err) == ENOTFOUND {
+		return Reply{}, false, nil
+	}
+	if err != nil {
+		return Reply{}, false, err
+	}
+	rec.Reply.Replayed = true
+	return rec.Reply, true, nil
 }
 
 // replyOnly queues a reply that records nothing else (unknown users, rate
@@ -310,6 +337,10 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 		return Reply{}, err
 	}
 	if loc == nil && len(r.Sites) > 0 && !ipOnSite(r.Sites, cmd.ClientIP) {
+		// A retry must not arm the intent again: it may have been used.
+		if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
+			return rep, err
+		}
 		if err := s.sessions.Put(ctx, sessionKey("intent", cmd.Actor), []byte(cmd.Punch), s.cfg.IntentTTL); err != nil {
 			return Reply{}, err
 		}
@@ -321,13 +352,19 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 	if cmd.Location != nil && kind == KindAuto {
 		// A shared location completes a text punch that was waiting for it.
 		if buf, err := s.sessions.Get(ctx, sessionKey("intent", cmd.Actor)); err == nil {
+			// A retry must not use up an intent a later command left.
+			if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
+				return rep, err
+			}
 			kind = PunchKind(buf)
 			_ = s.sessions.Delete(ctx, sessionKey("intent", cmd.Actor))
 		}
 	}
 
 	var reply Reply
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	// fn only reads and writes through tx and sets reply afresh, so the
+	// store may run it again (see Retryable).
+	err = s.store.InTx(Retryable(ctx), func(tx Tx) error {
 		if err := tx.LockEmployee(ctx, r.Employee.ID); err != nil {
 			return err
 		}

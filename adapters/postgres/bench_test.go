@@ -2,11 +2,8 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/punchbot/punchbot/core"
 	"github.com/punchbot/punchbot/core/coretest"
@@ -20,15 +17,6 @@ import (
 //	PUNCHBOT_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
 //	  go test -run '^$' -bench HandleVsRawInsert -benchtime 20000x ./adapters/postgres/
 func BenchmarkHandleVsRawInsert(b *testing.B) {
-	if v := os.Getenv("ZZWAIT"); v != "" {
-		groupWait, _ = time.ParseDuration(v)
-	}
-	if v := os.Getenv("ZZLEADERS"); v != "" {
-		fmt.Sscan(v, &groupLeaders)
-	}
-	if v := os.Getenv("ZZBELOW"); v != "" {
-		fmt.Sscan(v, &groupWaitBelow)
-	}
 	url := testURL(b)
 	if strings.Contains(url, "?") {
 		url += "&pool_max_conns=16"
@@ -51,5 +39,4 @@ func BenchmarkHandleVsRawInsert(b *testing.B) {
 		_, err := s.pool.Exec(ctx, raw, punchArgs(&p)...)
 		return err
 	})
-	b.Logf("groups %d members %d", DebugGroups.Load(), DebugMembers.Load())
 }

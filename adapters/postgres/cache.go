@@ -95,6 +95,20 @@ func (c *rosterCache) roster(employeeID string) (core.Roster, bool) {
 	return cloneRoster(e.r), true
 }
 
+// employee returns a copy of the employee of a cached roster.
+func (c *rosterCache) employee(employeeID string) (core.Employee, bool) {
+	c.mu.RLock()
+	e, ok := c.rosters[employeeID]
+	c.mu.RUnlock()
+	if !ok || !c.fresh(e.at, c.now()) {
+		return core.Employee{}, false
+	}
+	emp := e.r.Employee
+	emp.SiteIDs = slices.Clone(emp.SiteIDs)
+	emp.Identities = slices.Clone(emp.Identities)
+	return emp, true
+}
+
 // put keeps what a read begun at generation gen found: the roster (nil
 // when the employee does not exist) and, when a is not nil, the account
 // that led to it. It keeps nothing if the cache was cleared since.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,13 +26,18 @@ import (
 // groupMax bounds the members of one group.
 const groupMax = 32
 
-// groupLeaders is how many groups may be on their way at once. With fewer
-// leaders than callers, callers that get ready while a group is on its way
-// queue up and go together in the next one.
-var groupLeaders = 1
+// groupLeaders is how many groups may be on their way at once, per 8
+// connections of the pool (at least 2). With fewer leaders than callers,
+// callers that get ready while a group is on its way queue up and go
+// together in the next one; each group runs on one server process, so two
+// let a small server use two cores.
+func groupLeaders(maxConns int32) int { return max(2, int(maxConns)/8) }
 
-var groupWait = 100 * time.Microsecond
-var groupWaitBelow = 2
+// groupWait is how long a leader that is alone in the queue waits for
+// company before it sends. It adds that much latency to a punch when the
+// store is idle, and under load turns many one-punch commits into few
+// larger ones.
+const groupWait = 100 * time.Microsecond
 
 // errGroupFailed tells a member to commit on its own.
 var errGroupFailed = errors.New("group commit failed")
@@ -52,9 +56,10 @@ type member struct {
 // from the head of the queue, sends it on its own connection and hands the
 // results out.
 type groupCommitter struct {
-	mu      sync.Mutex
-	queue   []*member
-	leaders int
+	mu         sync.Mutex
+	queue      []*member
+	leaders    int
+	maxLeaders int // groupLeaders of the pool; set by OpenWithSchema
 }
 
 // commit sends stmts (of a transaction that locked only employeeID and sent
@@ -64,7 +69,7 @@ func (g *groupCommitter) commit(ctx context.Context, s *Store, conn *pgxpool.Con
 	m := &member{employeeID: employeeID, stmts: stmts, conn: conn, done: make(chan error, 1), promote: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, m)
-	lead := g.leaders < groupLeaders
+	lead := g.leaders < max(g.maxLeaders, 1)
 	if lead {
 		g.leaders++
 	}
@@ -93,9 +98,9 @@ func (g *groupCommitter) commit(ctx context.Context, s *Store, conn *pgxpool.Con
 // the first member still queued, or steps down.
 func (g *groupCommitter) lead(ctx context.Context, s *Store, leader *member) {
 	g.mu.Lock()
-	n := len(g.queue)
+	alone := len(g.queue) < 2
 	g.mu.Unlock()
-	if n < groupWaitBelow {
+	if alone {
 		time.Sleep(groupWait)
 	}
 	g.mu.Lock()
@@ -142,8 +147,6 @@ func (g *groupCommitter) take() []*member {
 // run sends a group as one implicit transaction and tells each member how
 // it went.
 func (g *groupCommitter) run(ctx context.Context, s *Store, conn *pgxpool.Conn, group []*member) {
-	DebugGroups.Add(1)
-	DebugMembers.Add(int64(len(group)))
 	if len(group) == 1 {
 		group[0].done <- errGroupFailed // alone: no need to go through here
 		return
@@ -170,5 +173,3 @@ func (g *groupCommitter) run(ctx context.Context, s *Store, conn *pgxpool.Conn, 
 		}
 	}
 }
-
-var DebugGroups, DebugMembers atomic.Int64

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/punchbot/punchbot/core"
@@ -74,7 +76,10 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 		res.Schedules++
 	}
 	var listed []string
-	for _, e := range org.Employees {
+	// Employee rows are locked in id order, the order in which a group of
+	// punches locks them (their punch_seq trigger, see group.go), so the
+	// two never wait for each other in a cycle.
+	for _, e := range slices.SortedFunc(slices.Values(org.Employees), func(a, b core.Employee) int { return strings.Compare(a.ID, b.ID) }) {
 		b.Queue(`INSERT INTO employees (id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, lang = excluded.lang, time_zone = excluded.time_zone,
@@ -128,6 +133,7 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 	b.Queue(`INSERT INTO makeup_policy (id, monthly_quota, deadline_days, expire_after_hours) VALUES (1, $1, $2, $3)
 		ON CONFLICT (id) DO UPDATE SET monthly_quota = excluded.monthly_quota, deadline_days = excluded.deadline_days,
 			expire_after_hours = excluded.expire_after_hours`, int32(p.MonthlyQuota), int32(p.DeadlineDays), int32(p.ExpireAfterHours))
+	queueOrgInfo(b, org) // report.go
 	b.Queue(insertAudit, auditArgs(audit)...)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return res, translate(err, fmt.Sprintf("save organisation %s", org.Name))

@@ -46,9 +46,9 @@ type pgTx struct {
 	err     error // the first failure; the transaction is lost
 	locked  map[string]bool
 	// views holds, per locked employee, their punches as this transaction
-	// knows them (read, or taken from the cache when speculate is set),
-	// with its own inserts added: while the lock is held nobody else adds
-	// punches for them.
+	// knows them, with its own inserts added: read under the lock, or
+	// taken from the store's cache when speculate is set and then checked
+	// at commit (see punchView).
 	views map[string]*txView
 	// inserted marks employees this transaction added punches for without
 	// a view: their cached views go stale.

@@ -113,6 +113,9 @@ func TestRosterCache(t *testing.T) {
 	if id, ok := c.account(nobody); !ok || id != "" {
 		t.Errorf("unbound account after put = %q, %v, want known to be unbound", id, ok)
 	}
+	if e, ok := c.employee("li"); !ok || e.Name != "李雷" || e.SiteIDs[0] != "hq" {
+		t.Errorf("employee after put = %+v, %v", e, ok)
+	}
 	got, ok := c.roster("li")
 	if !ok || got.Employee.Name != "李雷" {
 		t.Fatalf("roster after put = %v, %v", got.Employee, ok)

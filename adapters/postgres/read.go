@@ -49,8 +49,8 @@ func (s *Store) FindIdentity(ctx context.Context, platform core.Platform, tenant
 		if id == "" {
 			return core.Employee{}, core.Errorf(core.ENOTFOUND, "no employee for %s user %s", platform, userID)
 		}
-		if r, ok := s.cache.roster(id); ok {
-			return r.Employee, nil
+		if e, ok := s.cache.employee(id); ok {
+			return e, nil
 		}
 	}
 	gen := s.cache.generation()

@@ -4,15 +4,21 @@
 // and the server calls CheckSchema and refuses to start on an out-of-date
 // schema.
 //
-// A punch handled by core.Service costs four round trips:
-//   - FindIdentity reads the employee and their whole roster (four simple
-//     statements in one batch) and keeps the roster for the Roster call that
-//     follows (see rosterPrefetch);
-//   - EventReply, the idempotency check;
-//   - BEGIN, the employee's advisory lock and one read of the shift's
-//     punches together with the latest located punch;
-//   - one statement inserting punch, audit entry, event and outbox message
-//     (data-modifying CTEs), and COMMIT.
+// A punch handled by core.Service usually costs one round trip, shared with
+// concurrent punches:
+//   - FindIdentity and Roster answer from a cache kept for a few seconds
+//     (rosterCache; a miss reads the employee and their whole roster in one
+//     round trip of four simple statements);
+//   - the service does not look the event up first: the transaction records
+//     it, and a retry fails there on the event's unique key;
+//   - the transaction judges the punch from the employee's punches as this
+//     store last read and wrote them (punchView), and sends the employee's
+//     lock, a check that those punches are still current and every write
+//     together as one implicit transaction, in one group with other callers'
+//     (groupCommitter). When the check fails, nothing is written and the
+//     punch is judged again from punches read inside the transaction:
+//     BEGIN, the lock and one read of the shift's punches together with the
+//     latest located punch, then the writes and COMMIT.
 //
 // Writes whose results the caller does not need are queued and travel with
 // the next statement that must answer; punch ids come from blocks reserved
@@ -78,6 +84,7 @@ func OpenWithSchema(ctx context.Context, url, schema string) (*Store, error) {
 		return nil, translate(err, "connect to postgres")
 	}
 	s := &Store{pool: pool, schema: schema, cache: newRosterCache(time.Now, rosterCacheTTL)}
+	s.group.maxLeaders = groupLeaders(cfg.MaxConns)
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -45,7 +45,7 @@ func (t *pgTx) InsertEvent(ctx context.Context, e core.EventRecord) error {
 	if err != nil {
 		return core.WrapError(core.EINTERNAL, err, "encode reply")
 	}
-	t.insert(fmt.Sprintf("record event %s/%s", e.Source, e.EventID), "events",
+	t.insert("record event "+e.Source+"/"+e.EventID, "events",
 		`INSERT INTO events (source, event_id, employee_id, reply, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		[]any{e.Source, e.EventID, e.EmployeeID, string(reply), ts(e.CreatedAt)})
 	return nil
@@ -226,7 +226,7 @@ func (t *pgTx) InsertPunch(ctx context.Context, p *core.Punch) error {
 	if err != nil {
 		return err
 	}
-	t.insert(fmt.Sprintf("insert punch for %s/%s", p.Source, p.EventID), "punches", insertPunch, append([]any{id}, punchArgs(p)...))
+	t.insert("insert punch for "+p.Source+"/"+p.EventID, "punches", insertPunch, append([]any{id}, punchArgs(p)...))
 	p.ID = id
 	if tv := t.views[p.EmployeeID]; tv != nil {
 		stored := clonePunch(*p)

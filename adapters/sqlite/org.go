@@ -125,5 +125,8 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 			expire_after_hours = excluded.expire_after_hours`, p.MonthlyQuota, p.DeadlineDays, p.ExpireAfterHours); err != nil {
 		return res, err
 	}
+	if err := saveOrgInfo(ctx, tx, org); err != nil { // report.go
+		return res, err
+	}
 	return res, insertAudit(ctx, tx, audit)
 }

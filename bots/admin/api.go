@@ -50,16 +50,30 @@ type Deps struct {
 	Zone *time.Location
 	Now  func() time.Time
 	Log  *slog.Logger
+	// Makeups serves the make-up endpoints (makeups.go); nil answers them
+	// with 503.
+	Makeups Makeups
+	// Reports serves the report and erasure endpoints (reports.go); nil
+	// answers them with 503.
+	Reports ReportStore
+	// Reminders serves the reminder endpoints (reminders.go); nil answers
+	// them with 503.
+	Reminders Reminders
 }
 
 // API serves the admin JSON endpoints under /api/v1/.
 type API struct {
+	makeups Makeups
+
 	store   Store
 	enabled bool
 	token   [sha256.Size]byte // hashed so comparisons take the same time for any input length
 	zone    *time.Location
 	now     func() time.Time
 	log     *slog.Logger
+	reports ReportStore
+
+	reminders Reminders
 }
 
 // New returns the admin API.
@@ -74,6 +88,9 @@ func New(deps Deps) *API {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
+	a.reports = deps.Reports
+	a.reminders = deps.Reminders
+	a.makeups = deps.Makeups
 	return a
 }
 
@@ -83,6 +100,9 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/punches", a.authorised(a.listPunches))
 	mux.Handle("GET /api/v1/employees", a.authorised(a.listEmployees))
 	mux.Handle("GET /api/v1/audit", a.authorised(a.listAudit))
+	a.registerMakeups(mux)
+	a.registerReports(mux)
+	a.registerReminders(mux)
 }
 
 // errorBody is every error response; Problems is set for a rejected file.

@@ -64,6 +64,9 @@ type Deps struct {
 	Now        func() time.Time
 	Log        *slog.Logger
 	HTTPClient *http.Client
+	// Makeups records and finds approval cards; defaults to Core when it
+	// implements bots.MakeupCore (the real service does).
+	Makeups bots.MakeupCore
 }
 
 // Bot is the Feishu channel: the event endpoint and the outbox sender.
@@ -75,6 +78,9 @@ type Bot struct {
 	verifier   verifier
 	client     *Client
 	dispatcher *dispatcher.EventDispatcher
+
+	makeups     bots.MakeupCore
+	cardActions map[string]CardActionHandler // see OnCardAction
 }
 
 var _ core.Sender = (*Bot)(nil)
@@ -117,6 +123,7 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	b.dispatcher = dispatcher.NewEventDispatcher(cfg.VerificationToken, cfg.EncryptKey)
 	b.dispatcher.InitConfig(larkevent.WithLogger(sdkLogger{log}), larkevent.WithLogLevel(larkcore.LogLevelWarn))
 	b.dispatcher.OnP2MessageReceiveV1(b.onMessage)
+	b.registerCardActions(deps)
 	return b, nil
 }
 
@@ -177,7 +184,9 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if b.seen(ctx, in.eventID) {
+	// A card callback is answered inline (toast, updated card), so its retry
+	// goes to the core, whose event ledger gives the same answer again.
+	if in.eventType != "card.action.trigger" && b.seen(ctx, in.eventID) {
 		b.log.Info("feishu: duplicate delivery dropped", "event_id", in.eventID)
 		writeJSON(w, http.StatusOK, map[string]string{"msg": "duplicate"})
 		return
@@ -299,6 +308,12 @@ func (b *Bot) botOpenID(ctx context.Context) string {
 // the platform refuses the reply (the message was recalled or is too old).
 // It implements core.Sender for core.PlatformFeishu.
 func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
+	if isMakeupKind(m.Kind) {
+		return b.sendMakeup(ctx, m)
+	}
+	if m.Kind == core.OutboxNotice {
+		return b.sendNotice(ctx, m)
+	}
 	var rt route
 	if err := json.Unmarshal([]byte(m.Route), &rt); err != nil {
 		return core.WrapError(core.EINVALID, err, "feishu: outbox message %d has a bad route", m.ID)

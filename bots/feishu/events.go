@@ -260,6 +260,15 @@ func messageCommand(ev *larkim.P2MessageReceiveV1, botOpenID string, receivedAt 
 		text := stripMentions(c.Text, msg.Mentions)
 		intent := bots.Parse(text)
 		rt.Lang = intent.Lang
+		if bots.LinkCommand(intent, &cmd) {
+			rt = privateRoute(rt, primary, s(ids.OpenId) != "")
+			break
+		}
+		if intent.Verb == bots.VerbMakeup {
+			mc := bots.MakeupCommand(bots.ParseMakeup(intent.Args))
+			cmd.Kind, cmd.Makeup = mc.Kind, mc.Makeup
+			break
+		}
 		switch intent.Kind {
 		case core.CmdPunch, core.CmdStatus, core.CmdHelp:
 			cmd.Kind, cmd.Punch = intent.Kind, intent.Punch
@@ -281,6 +290,13 @@ func messageCommand(ev *larkim.P2MessageReceiveV1, botOpenID string, receivedAt 
 		// "bad coordinates" and the user is asked to share it again.
 		cmd.Kind, cmd.Punch = core.CmdPunch, core.KindAuto
 		cmd.Location = &core.Location{Lat: number(c.Latitude), Lng: number(c.Longitude), Datum: core.GCJ02, Label: c.Name}
+	case "image", "file", "media":
+		// Right after a make-up request, a file is its evidence.
+		args, ok := evidenceArgs(s(msg.MessageType), s(msg.MessageId), content)
+		if !ok {
+			return core.Command{}, errIgnore
+		}
+		cmd.Kind, cmd.Makeup = core.CmdMakeupEvidence, args
 	default:
 		return core.Command{}, errIgnore
 	}

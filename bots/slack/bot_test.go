@@ -161,6 +161,7 @@ type env struct {
 	app     *httptest.Server
 	bot     *punchslack.Bot
 	worker  *core.OutboxWorker
+	svc     *core.Service
 	calls   int // core calls
 	callsMu sync.Mutex
 	// lastPage is the HTML of the location page punchAt opened last.
@@ -194,6 +195,7 @@ func MustEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	svc := core.NewService(e.store, e.kv, e.kv, core.DefaultConfig(), e.clock.Now)
+	e.svc = svc
 	counted := coreFunc(func(ctx context.Context, cmd core.Command) (core.Reply, error) {
 		e.callsMu.Lock()
 		e.calls++
@@ -457,7 +459,7 @@ func TestSlashAnswersDirectly(t *testing.T) {
 		{"status in Chinese", "T1", "U2", "状态", []string{"📋 2026-03-02：上班 —，下班 —"}, 0, false},
 		{"help", "T1", "U1", "help", []string{"Commands:", "Clock in", "punch_in"}, 0, true},
 		{"not understood", "T1", "U1", "dance", []string{"did not understand “dance”", "Commands:"}, 0, true},
-		{"known verb not offered here", "T1", "U1", "mydata", []string{"“mydata” is not available in Slack yet", "Commands:"}, 0, true},
+		{"link verb without a console", "T1", "U1", "mydata", []string{"Commands:"}, 0, true},
 		{"unknown user", "T1", "U9", "in", []string{"not registered with punchbot", "ask HR"}, 0, false},
 		{"known user id in another workspace", "T2", "U1", "in", []string{"not registered with punchbot"}, 0, false},
 		{"unknown user in Chinese", "T1", "U9", "上班", []string{"还没有登记到 punchbot", "联系 HR"}, 0, false},

@@ -27,6 +27,14 @@ func (b *Bot) handleCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := bots.Parse(sc.Text)
+	if in.Verb == bots.VerbMakeup {
+		b.makeupCommand(w, r, sc, in)
+		return
+	}
+	if _, ok := bots.LinkPurpose(in); ok {
+		b.linkCommand(w, r, sc, in)
+		return
+	}
 	kind, punch := command(in, sc.Text)
 	if kind == core.CmdHelp && in.Kind == "" {
 		writeEphemeral(w, notUnderstood(in, strings.TrimSpace(sc.Text)))

@@ -75,6 +75,9 @@ func (b *Bot) handleEvents(w http.ResponseWriter, r *http.Request) {
 // outbox delivers: in the DM, or as an ephemeral message in the channel of a
 // mention, because a location link is personal.
 func (b *Bot) eventCommand(ev slackevents.EventsAPIEvent, eventID string) (core.Command, bool) {
+	if cmd, ok := b.makeupEvent(ev, eventID); ok {
+		return cmd, true
+	}
 	var user, team, channel, text, ts, thread string
 	var ephemeral bool
 	switch in := ev.InnerEvent.Data.(type) {
@@ -97,12 +100,14 @@ func (b *Bot) eventCommand(ev slackevents.EventsAPIEvent, eventID string) (core.
 	if kind == "" {
 		kind = core.CmdHelp
 	}
-	return core.Command{
+	cmd := core.Command{
 		Actor: identity(team, user), Kind: kind, Punch: punch,
 		At: messageTime(ts), ReceivedAt: b.now(),
 		Source: string(core.PlatformSlack), EventID: eventID,
 		ReplyRoute: Route{Channel: channel, ThreadTS: thread, Ephemeral: ephemeral, Team: team, User: user}.Encode(),
-	}, true
+	}
+	bots.LinkCommand(intent, &cmd) // admin, mydata: a mention's reply is ephemeral, so the link stays private
+	return cmd, true
 }
 
 // messageTime reads a Slack ts ("1531431954.000073"); zero when malformed,

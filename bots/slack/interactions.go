@@ -35,6 +35,12 @@ func (b *Bot) handleInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 		return
 	}
+	if b.makeupInteraction(w, r, cb) {
+		return
+	}
+	if b.noticeInteraction(w, r, cb) {
+		return
+	}
 	if cb.Type != slackapi.InteractionTypeBlockActions {
 		w.WriteHeader(http.StatusOK)
 		return

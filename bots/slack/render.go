@@ -43,6 +43,9 @@ type rendered struct {
 // replyMessage renders a core reply that needs no link.
 func replyMessage(r core.Reply, lang string) rendered {
 	lang = bots.Lang(r, lang)
+	if r.Outcome == core.OutcomeLink {
+		return signInMessage(r, lang)
+	}
 	text := bots.Headline(r, lang)
 	m := rendered{Text: text, Blocks: []slackapi.Block{section(text)}}
 	if r.Outcome == core.OutcomeHelp {

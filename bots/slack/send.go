@@ -47,6 +47,12 @@ type TextPayload struct {
 // TextPayload (any other kind). A reply asking for a location gets a fresh
 // link to the location page bound to the route's team and user.
 func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
+	if isMakeupKind(m.Kind) {
+		return b.sendMakeup(ctx, m)
+	}
+	if m.Kind == core.OutboxNotice {
+		return b.sendNotice(ctx, m)
+	}
 	var rt Route
 	if err := json.Unmarshal([]byte(m.Route), &rt); err != nil {
 		return core.WrapError(core.EINVALID, err, "slack: route %q is not JSON", m.Route)

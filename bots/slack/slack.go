@@ -49,6 +49,9 @@ type Deps struct {
 	Now        func() time.Time
 	Log        *slog.Logger
 	HTTPClient *http.Client
+	// Makeups records and finds approval cards; defaults to Core when it
+	// implements bots.MakeupCore (the real service does).
+	Makeups bots.MakeupCore
 }
 
 // Bot serves Slack's request URLs and sends outbox messages to Slack.
@@ -60,6 +63,9 @@ type Bot struct {
 	now    func() time.Time
 	log    *slog.Logger
 	api    *slackapi.Client
+
+	makeups bots.MakeupCore
+	dms     dmCache // DM channels of reminder recipients, see notice.go
 }
 
 var _ core.Sender = (*Bot)(nil)
@@ -87,6 +93,7 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 		apiURL += "/"
 	}
 	b := &Bot{secret: cfg.SigningSecret, core: deps.Core, links: deps.Links, dedupe: deps.Dedupe, now: deps.Now, log: deps.Log}
+	b.makeups = makeupCore(deps)
 	if b.now == nil {
 		b.now = time.Now
 	}

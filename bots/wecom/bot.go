@@ -65,6 +65,9 @@ type Deps struct {
 	Now        func() time.Time
 	Log        *slog.Logger
 	HTTPClient *http.Client
+	// Makeups records and finds approval cards; defaults to Core when it
+	// implements bots.MakeupCore (the real service does).
+	Makeups bots.MakeupCore
 }
 
 // Bot is the WeCom channel: an HTTP callback handler and an outbox sender.
@@ -77,6 +80,7 @@ type Bot struct {
 	sessions core.SessionStore
 	now      func() time.Time
 	log      *slog.Logger
+	makeups  bots.MakeupCore
 }
 
 var _ core.Sender = (*Bot)(nil)
@@ -127,6 +131,7 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 		cfg: cfg, agentID: agentID, crypto: crypto, core: deps.Core, sessions: deps.Sessions,
 		now: deps.Now, log: deps.Log.With("platform", string(core.PlatformWeCom)),
 	}
+	b.makeups = makeupCore(deps)
 	b.client = NewClient(ClientConfig{APIURL: cfg.APIURL, CorpID: cfg.CorpID, Secret: cfg.Secret, AgentID: agentID, HTTPClient: deps.HTTPClient, Now: deps.Now})
 	return b, nil
 }
@@ -292,6 +297,12 @@ func (b *Bot) translate(m Message) (inbound, bool) {
 	}
 	gcj := func(label string, accuracy float64) *core.Location {
 		return &core.Location{Lat: m.Lat, Lng: m.Lng, AccuracyM: accuracy, Datum: core.GCJ02, Label: label}
+	}
+	if in, ok := b.makeupInbound(m, cmd); ok {
+		return in, true
+	}
+	if in, ok := b.linkInbound(m, cmd); ok {
+		return in, true
 	}
 	switch {
 	case m.MsgType == MsgText:

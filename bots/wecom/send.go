@@ -21,6 +21,12 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 	if m.Platform != core.PlatformWeCom {
 		return core.Errorf(core.EINVALID, "wecom: outbox message %d is for %s", m.ID, m.Platform)
 	}
+	if isMakeupKind(m.Kind) {
+		return b.sendMakeup(ctx, m)
+	}
+	if m.Kind == core.OutboxNotice {
+		return b.sendNotice(ctx, m)
+	}
 	var route Route
 	if err := json.Unmarshal([]byte(m.Route), &route); err != nil || route.ToUser == "" {
 		return core.Errorf(core.EINVALID, "wecom: outbox message %d has no usable route %q", m.ID, m.Route)

@@ -36,8 +36,13 @@ type memState struct {
 	audit      []core.AuditEntry
 	outbox     []core.OutboxMessage
 	makeups    []core.MakeupRequest
+	cardRefs   []core.CardRef
+	orgInfo    core.OrgInfo         // see memreport.go
+	retention  map[string]time.Time // claimed retention days, see memreport.go
 	leases     map[int64]time.Time
 	nextID     int64
+	firings    []core.Firing        // see memdelivery.go
+	marks      map[string]time.Time // scheduler checkpoints, see memdelivery.go
 }
 
 var (
@@ -60,7 +65,10 @@ func (s memState) clone() memState {
 	c.employees, c.sites, c.schedules = maps.Clone(s.employees), maps.Clone(s.sites), maps.Clone(s.schedules)
 	c.calendars, c.reminders, c.events, c.leases = maps.Clone(s.calendars), maps.Clone(s.reminders), maps.Clone(s.events), maps.Clone(s.leases)
 	c.identities, c.punches, c.audit = slices.Clone(s.identities), slices.Clone(s.punches), slices.Clone(s.audit)
+	c.firings, c.marks = slices.Clone(s.firings), maps.Clone(s.marks)
 	c.outbox, c.makeups = slices.Clone(s.outbox), slices.Clone(s.makeups)
+	c.cardRefs = slices.Clone(s.cardRefs)
+	c.retention = maps.Clone(s.retention)
 	return c
 }
 
@@ -77,10 +85,23 @@ func (m *MemStore) InTx(ctx context.Context, fn func(core.Tx) error) error {
 	return nil
 }
 
-// ApplyOrg creates or updates everything in org.
+// ApplyOrg creates or updates everything in org. Like the SQL stores it
+// replaces the identities of every listed employee, refuses (ECONFLICT) an
+// account still bound to an employee the document does not list, and changes
+// nothing when it fails.
 func (m *MemStore) ApplyOrg(ctx context.Context, org core.Org, audit core.AuditEntry) (core.ApplyResult, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	snapshot := m.state.clone()
+	res, err := m.applyOrg(org, audit)
+	if err != nil {
+		m.state = snapshot
+		return core.ApplyResult{}, err
+	}
+	return res, nil
+}
+
+func (m *MemStore) applyOrg(org core.Org, audit core.AuditEntry) (core.ApplyResult, error) {
 	var res core.ApplyResult
 	for _, s := range org.Sites {
 		m.state.sites[s.ID] = s.Site
@@ -94,10 +115,19 @@ func (m *MemStore) ApplyOrg(ctx context.Context, org core.Org, audit core.AuditE
 		m.state.calendars[c.ID] = c
 		res.Calendars++
 	}
+	listed := map[string]bool{}
 	for _, e := range org.Employees {
-		m.state.identities = slices.DeleteFunc(m.state.identities, func(i core.Identity) bool { return i.EmployeeID == e.ID })
+		listed[e.ID] = true
+	}
+	m.state.identities = slices.DeleteFunc(m.state.identities, func(i core.Identity) bool { return listed[i.EmployeeID] })
+	for _, e := range org.Employees {
 		for _, id := range e.Identities {
 			id.EmployeeID = e.ID
+			for _, other := range m.state.identities {
+				if other.Platform == id.Platform && other.Tenant == id.Tenant && other.UserID == id.UserID {
+					return res, core.Errorf(core.ECONFLICT, "%s account %q is already bound to employee %s", id.Platform, id.UserID, other.EmployeeID)
+				}
+			}
 			m.state.identities = append(m.state.identities, id)
 			res.Identities++
 		}
@@ -110,6 +140,7 @@ func (m *MemStore) ApplyOrg(ctx context.Context, org core.Org, audit core.AuditE
 		res.Reminders++
 	}
 	m.state.policy = org.Makeup
+	m.state.orgInfo = core.OrgInfo{Name: org.Name, Lang: org.Lang, TimeZone: org.TimeZone}
 	m.state.nextID++
 	audit.ID = m.state.nextID
 	m.state.audit = append(m.state.audit, audit)
@@ -152,6 +183,46 @@ func (m *MemStore) Employee(ctx context.Context, id string) (core.Employee, erro
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.employee(id)
+}
+
+// ListEmployees returns every employee with identities, ordered by id.
+func (m *MemStore) ListEmployees(ctx context.Context) ([]core.Employee, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ids := slices.Sorted(maps.Keys(m.state.employees))
+	out := make([]core.Employee, 0, len(ids))
+	for _, id := range ids {
+		e, err := m.employee(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// ListReminders returns every reminder ordered by id.
+func (m *MemStore) ListReminders(ctx context.Context) ([]core.Reminder, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]core.Reminder, 0, len(m.state.reminders))
+	for _, id := range slices.Sorted(maps.Keys(m.state.reminders)) {
+		out = append(out, m.state.reminders[id])
+	}
+	return out, nil
+}
+
+// ListAudit returns the latest limit audit entries, newest first; limit 0 or
+// less returns all.
+func (m *MemStore) ListAudit(ctx context.Context, limit int) ([]core.AuditEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := slices.Clone(m.state.audit)
+	slices.Reverse(out)
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
 // Roster returns an employee's rules.

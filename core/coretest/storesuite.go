@@ -65,6 +65,8 @@ func RunStoreSuite(t *testing.T, open func(t *testing.T) Store) {
 		{"Outbox", stOutbox},
 		{"OutboxConcurrentClaims", stOutboxConcurrentClaims},
 		{"Makeups", stMakeups},
+		{"MakeupConcurrentDecisions", stMakeupConcurrentDecisions},
+		{"MakeupCardRefs", stCardRefs},
 		{"ListAudit", stListAudit},
 	}
 	for _, c := range cases {

@@ -1,0 +1,452 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// Reminder firings and their deliveries (migration 0003). A firing is a
+// row unique on (reminder_id, fire_at); its deliveries are outbox rows
+// carrying its id, unique on their dedupe key.
+
+var (
+	_ core.ReminderStore   = (*Store)(nil)
+	_ core.OutboxLaneStore = (*Store)(nil)
+)
+
+// Rosters returns every employee with schedule, calendar, sites and the
+// make-up policy, read from one snapshot with one query per table.
+func (s *Store) Rosters(ctx context.Context) ([]core.Roster, error) {
+	rtx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, translate(err, "begin read")
+	}
+	defer rtx.Rollback()
+	q := txConn{tx: rtx, c: s.rs}
+	rows, err := q.QueryContext(ctx, `SELECT `+employeeCols+` FROM employees ORDER BY id`)
+	if err != nil {
+		return nil, translate(err, "list rosters")
+	}
+	var emps []core.Employee
+	for rows.Next() {
+		e, err := scanEmployee(rows)
+		if err != nil {
+			rows.Close()
+			return nil, translate(err, "list rosters")
+		}
+		emps = append(emps, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "list rosters")
+	}
+	ids, err := identities(ctx, q, ``)
+	if err != nil {
+		return nil, err
+	}
+	schedules, err := rosterSchedules(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	calendars, err := rosterCalendars(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	siteByID, err := rosterSites(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var policy core.MakeupPolicy
+	err = q.QueryRowContext(ctx, `SELECT monthly_quota, deadline_days, expire_after_hours FROM makeup_policy WHERE id = 1`).
+		Scan(&policy.MonthlyQuota, &policy.DeadlineDays, &policy.ExpireAfterHours)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, translate(err, "load make-up policy")
+	}
+	out := make([]core.Roster, len(emps))
+	for i, e := range emps {
+		e.Identities = ids[e.ID]
+		r := core.Roster{Employee: e, Policy: policy}
+		if sch, ok := schedules[e.ScheduleID]; ok {
+			r.Schedule = sch
+			r.Calendar = calendars[sch.CalendarID]
+		}
+		for _, id := range e.SiteIDs {
+			if site, ok := siteByID[id]; ok {
+				r.Sites = append(r.Sites, site)
+			}
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// rosterSchedules loads every schedule; rosters on one schedule share it.
+func rosterSchedules(ctx context.Context, q querier) (map[string]*core.Schedule, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
+		late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id FROM schedules`)
+	if err != nil {
+		return nil, translate(err, "load schedules")
+	}
+	defer rows.Close()
+	out := map[string]*core.Schedule{}
+	for rows.Next() {
+		var s core.Schedule
+		var days, oor string
+		if err := rows.Scan(&s.ID, &s.Name, &days, &s.StartMin, &s.EndMin, &s.CheckInOpensMin, &s.CheckOutClosesMin, &s.FlexibleMin,
+			&s.LateGraceMin, &s.SeriousLateMin, &s.AbsentLateMin, &s.EarlyLeaveGraceMin, &oor, &s.CalendarID); err != nil {
+			return nil, translate(err, "load schedules")
+		}
+		s.OutOfRange = core.OutOfRangePolicy(oor)
+		if s.WorkDays, err = parseList[time.Weekday](days, "schedule work days"); err != nil {
+			return nil, err
+		}
+		out[s.ID] = &s
+	}
+	return out, translate(rows.Err(), "load schedules")
+}
+
+// rosterCalendars loads every calendar with its days.
+func rosterCalendars(ctx context.Context, q querier) (map[string]*core.Calendar, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, name FROM calendars`)
+	if err != nil {
+		return nil, translate(err, "load calendars")
+	}
+	out := map[string]*core.Calendar{}
+	for rows.Next() {
+		c := &core.Calendar{}
+		if err := rows.Scan(&c.ID, &c.Name); err != nil {
+			rows.Close()
+			return nil, translate(err, "load calendars")
+		}
+		out[c.ID] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "load calendars")
+	}
+	days, err := q.QueryContext(ctx, `SELECT calendar_id, day, workday, name FROM calendar_days ORDER BY calendar_id, day`)
+	if err != nil {
+		return nil, translate(err, "load calendar days")
+	}
+	defer days.Close()
+	for days.Next() {
+		var id string
+		var d core.CalendarDay
+		var work int
+		if err := days.Scan(&id, &d.Date, &work, &d.Name); err != nil {
+			return nil, translate(err, "load calendar days")
+		}
+		d.Workday = work != 0
+		if c, ok := out[id]; ok {
+			c.Days = append(c.Days, d)
+		}
+	}
+	return out, translate(days.Err(), "load calendar days")
+}
+
+// rosterSites loads every site by id.
+func rosterSites(ctx context.Context, q querier) (map[string]core.Site, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, name, lat, lng, radius_m, ip_ranges FROM sites`)
+	if err != nil {
+		return nil, translate(err, "load sites")
+	}
+	defer rows.Close()
+	out := map[string]core.Site{}
+	for rows.Next() {
+		var s core.Site
+		var ranges string
+		if err := rows.Scan(&s.ID, &s.Name, &s.Lat, &s.Lng, &s.RadiusM, &ranges); err != nil {
+			return nil, translate(err, "load sites")
+		}
+		if s.IPRanges, err = parseList[string](ranges, "site ip ranges"); err != nil {
+			return nil, err
+		}
+		out[s.ID] = s
+	}
+	return out, translate(rows.Err(), "load sites")
+}
+
+const firingCols = `id, reminder_id, kind, fire_at, status, late, manual, recipients, note, created_at, updated_at`
+
+func scanFiring(sc scanner) (core.Firing, error) {
+	var f core.Firing
+	var fireAt, created, updated int64
+	var late, manual int
+	if err := sc.Scan(&f.ID, &f.ReminderID, &f.Kind, &fireAt, &f.Status, &late, &manual, &f.Recipients, &f.Note, &created, &updated); err != nil {
+		return f, err
+	}
+	f.FireAt, f.CreatedAt, f.UpdatedAt = fromMicros(fireAt), fromMicros(created), fromMicros(updated)
+	f.Late, f.Manual = late != 0, manual != 0
+	return f, nil
+}
+
+// BeginFiring records f unless its (reminder, fire time) is already known,
+// in which case the stored firing comes back.
+func (s *Store) BeginFiring(ctx context.Context, f core.Firing) (core.Firing, bool, error) {
+	if f.ReminderID == "" || f.FireAt.IsZero() {
+		return core.Firing{}, false, core.Errorf(core.EINVALID, "a firing needs a reminder id and a fire time")
+	}
+	if f.Status == "" {
+		f.Status = core.FiringQueuing
+	}
+	if f.UpdatedAt.IsZero() {
+		f.UpdatedAt = f.CreatedAt
+	}
+	var out core.Firing
+	created := false
+	err := s.writeTx(ctx, func(tx txConn) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO reminder_firings (reminder_id, kind, fire_at, status, late, manual, recipients, note, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reminder_id, fire_at) DO NOTHING RETURNING id`,
+			f.ReminderID, f.Kind, micros(f.FireAt), f.Status, boolInt(f.Late), boolInt(f.Manual), f.Recipients, f.Note, micros(f.CreatedAt), micros(f.UpdatedAt)).Scan(&id)
+		switch {
+		case err == nil:
+			created = true
+		case !errors.Is(err, sql.ErrNoRows):
+			return translate(err, "record firing")
+		}
+		out, err = scanFiring(tx.QueryRowContext(ctx, `SELECT `+firingCols+` FROM reminder_firings WHERE reminder_id = ? AND fire_at = ?`, f.ReminderID, micros(f.FireAt)))
+		return translate(err, "load firing")
+	})
+	return out, created, err
+}
+
+// enqueueRows is how many outbox rows one INSERT writes: 11 parameters a
+// row stays far below SQLite's limit of 32766.
+const enqueueRows = 500
+
+// EnqueueDeliveries queues msgs for one firing in one transaction with
+// multi-row inserts; rows whose dedupe key is already queued are skipped.
+func (s *Store) EnqueueDeliveries(ctx context.Context, firingID int64, msgs []core.OutboxMessage) (int, error) {
+	inserted := 0
+	err := s.writeTx(ctx, func(tx txConn) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM reminder_firings WHERE id = ?`, firingID).Scan(&one); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return core.Errorf(core.ENOTFOUND, "no firing %d", firingID)
+			}
+			return translate(err, "check firing")
+		}
+		for i := 0; i < len(msgs); i += enqueueRows {
+			chunk := msgs[i:min(i+enqueueRows, len(msgs))]
+			var b strings.Builder
+			b.WriteString(`INSERT INTO outbox (platform, route, kind, payload, dedupe_key, attempts, next_attempt, status, last_error, created_at, firing_id) VALUES `)
+			args := make([]any, 0, len(chunk)*11)
+			for j, m := range chunk {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				status := m.Status
+				if status == "" {
+					status = core.OutboxPending
+				}
+				var payload any
+				if len(m.Payload) > 0 {
+					payload = []byte(m.Payload)
+				}
+				args = append(args, string(m.Platform), m.Route, m.Kind, payload, m.DedupeKey, m.Attempts, nullMicros(m.NextAttempt), status, m.LastError,
+					micros(m.CreatedAt), firingID)
+			}
+			b.WriteString(` ON CONFLICT (dedupe_key) WHERE dedupe_key <> '' DO NOTHING`)
+			res, err := tx.tx.ExecContext(ctx, b.String(), args...)
+			if err != nil {
+				return translate(err, "enqueue deliveries")
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return translate(err, "enqueue deliveries")
+			}
+			inserted += int(n)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return inserted, nil
+}
+
+// FinishFiring sets a firing's outcome.
+func (s *Store) FinishFiring(ctx context.Context, id int64, status string, recipients int, note string, now time.Time) error {
+	return s.writeTx(ctx, func(tx txConn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE reminder_firings SET status = ?, recipients = ?, note = ?, updated_at = ? WHERE id = ?`,
+			status, recipients, note, micros(now), id)
+		if err != nil {
+			return translate(err, "finish firing")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return translate(err, "finish firing")
+		} else if n == 0 {
+			return core.Errorf(core.ENOTFOUND, "no firing %d", id)
+		}
+		return nil
+	})
+}
+
+// ListFirings returns matching firings, newest fire time first.
+func (s *Store) ListFirings(ctx context.Context, f core.FiringFilter) ([]core.Firing, error) {
+	var where []string
+	var args []any
+	if f.ReminderID != "" {
+		where, args = append(where, "reminder_id = ?"), append(args, f.ReminderID)
+	}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "fire_at >= ?"), append(args, micros(f.Since))
+	}
+	q := `SELECT ` + firingCols + ` FROM reminder_firings`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY fire_at DESC, id DESC`
+	if f.Limit > 0 {
+		q, args = q+` LIMIT ?`, append(args, f.Limit)
+	}
+	rows, err := poolConn{s.rs}.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, translate(err, "list firings")
+	}
+	defer rows.Close()
+	var out []core.Firing
+	for rows.Next() {
+		g, err := scanFiring(rows)
+		if err != nil {
+			return nil, translate(err, "list firings")
+		}
+		out = append(out, g)
+	}
+	return out, translate(rows.Err(), "list firings")
+}
+
+// FiringCounts counts each firing's deliveries by status.
+func (s *Store) FiringCounts(ctx context.Context, ids []int64) (map[int64]core.DeliveryCounts, error) {
+	out := map[int64]core.DeliveryCounts{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := poolConn{s.rs}.QueryContext(ctx, `SELECT firing_id, status, count(*) FROM outbox
+		WHERE firing_id IN (SELECT value FROM json_each(?)) GROUP BY firing_id, status`, jsonList(ids))
+	if err != nil {
+		return nil, translate(err, "count deliveries")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var status string
+		var n int
+		if err := rows.Scan(&id, &status, &n); err != nil {
+			return nil, translate(err, "count deliveries")
+		}
+		c := out[id]
+		c.Queued += n
+		switch status {
+		case core.OutboxPending:
+			c.Pending += n
+		case core.OutboxSent:
+			c.Sent += n
+		case core.OutboxFailed:
+			c.Failed += n
+		}
+		out[id] = c
+	}
+	return out, translate(rows.Err(), "count deliveries")
+}
+
+// Checkpoint returns the named scheduler's last finished minute.
+func (s *Store) Checkpoint(ctx context.Context, name string) (time.Time, error) {
+	var at int64
+	err := poolConn{s.rs}.QueryRowContext(ctx, `SELECT at FROM scheduler_checkpoints WHERE name = ?`, name).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, translate(err, "load checkpoint")
+	}
+	return fromMicros(at), nil
+}
+
+// SetCheckpoint moves the named checkpoint forward to t, never back.
+func (s *Store) SetCheckpoint(ctx context.Context, name string, t time.Time) error {
+	return s.writeTx(ctx, func(tx txConn) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO scheduler_checkpoints (name, at) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET at = max(at, excluded.at)`, name, micros(t))
+		return translate(err, "set checkpoint")
+	})
+}
+
+// laneCond is the lane's condition on the outbox.
+func laneCond(lane core.OutboxLane) string {
+	if lane == core.LaneDeliveries {
+		return "firing_id <> 0"
+	}
+	return "firing_id = 0"
+}
+
+// ClaimOutboxLane is ClaimOutbox restricted to one lane; the partial
+// indexes of migration 0003 keep the replies lane fast behind a large
+// broadcast.
+func (s *Store) ClaimOutboxLane(ctx context.Context, platform core.Platform, lane core.OutboxLane, limit int, now time.Time, lease time.Duration) ([]core.OutboxMessage, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var out []core.OutboxMessage
+	err := s.writeTx(ctx, func(tx txConn) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET lease_until = ?
+			WHERE id IN (SELECT id FROM outbox
+				WHERE platform = ? AND status = 'pending' AND `+laneCond(lane)+`
+				  AND (next_attempt IS NULL OR next_attempt <= ?)
+				  AND (lease_until IS NULL OR lease_until <= ?)
+				ORDER BY id LIMIT ?)
+			RETURNING `+outboxCols,
+			micros(now.Add(lease)), string(platform), micros(now), micros(now), limit)
+		if err != nil {
+			return translate(err, "claim outbox")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanOutbox(rows)
+			if err != nil {
+				return translate(err, "claim outbox")
+			}
+			out = append(out, m)
+		}
+		return translate(rows.Err(), "claim outbox")
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// FinishOutboxBatch records many delivery attempts in one transaction;
+// nothing changes when one of the messages is unknown.
+func (s *Store) FinishOutboxBatch(ctx context.Context, msgs []core.OutboxMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	return s.writeTx(ctx, func(tx txConn) error {
+		for _, m := range msgs {
+			res, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = ?, next_attempt = ?, status = ?, last_error = ?, sent_at = ?, lease_until = NULL
+				WHERE id = ?`, m.Attempts, nullMicros(m.NextAttempt), m.Status, m.LastError, nullMicros(m.SentAt), m.ID)
+			if err != nil {
+				return translate(err, "finish outbox messages")
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return translate(err, "finish outbox messages")
+			} else if n == 0 {
+				return core.Errorf(core.ENOTFOUND, "no outbox message %d", m.ID)
+			}
+		}
+		return nil
+	})
+}

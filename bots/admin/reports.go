@@ -1,0 +1,523 @@
+package admin
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/core"
+)
+
+// Report formats.
+const (
+	FormatCSV  = "csv"
+	FormatXLSX = "xlsx"
+	FormatJSON = "json"
+)
+
+// ReportStore is what the report and privacy endpoints need from storage.
+type ReportStore interface {
+	core.ReportSource
+	core.OrgInfoStore
+	core.EraseStore
+	// InTx writes the audit entry of an export.
+	InTx(ctx context.Context, fn func(core.Tx) error) error
+}
+
+// ParseFormat checks a format name; empty means def.
+func ParseFormat(s, def string) (string, error) {
+	switch f := strings.ToLower(strings.TrimSpace(s)); f {
+	case "":
+		return def, nil
+	case FormatCSV, FormatXLSX, FormatJSON:
+		return f, nil
+	}
+	return "", core.Errorf(core.EINVALID, "format must be csv, xlsx or json, not %q", s)
+}
+
+// ContentType is the media type of a report format.
+func ContentType(format string) string {
+	switch format {
+	case FormatCSV:
+		return "text/csv; charset=utf-8"
+	case FormatXLSX:
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "application/json; charset=utf-8"
+}
+
+// ReportFileName names a downloaded report, such as
+// punchbot-monthly-2026-11.xlsx.
+func ReportFileName(kind, period, format string) string {
+	return "punchbot-" + kind + "-" + period + "." + format
+}
+
+// column is one report column: its header in each language and its JSON key.
+type column struct{ zh, en, key string }
+
+func (c column) header(lang string) string {
+	if lang == "en" {
+		return c.en
+	}
+	return c.zh
+}
+
+var monthlyColumns = []column{
+	{"工号", "Employee ID", "employee_id"},
+	{"姓名", "Name", "name"},
+	{"部门", "Department", "department"},
+	{"应出勤天数", "Workdays", "workdays"},
+	{"出勤天数", "Days worked", "days_worked"},
+	{"迟到次数", "Late (times)", "late_count"},
+	{"迟到分钟", "Late (min)", "late_min"},
+	{"严重迟到次数", "Seriously late (times)", "serious_late"},
+	{"早退次数", "Early leave (times)", "early_leave"},
+	{"早退分钟", "Early leave (min)", "early_min"},
+	{"缺卡次数", "Missing punches", "missing_punches"},
+	{"旷工天数", "Absences (days)", "absences"},
+	{"补卡次数", "Make-ups used", "makeups_used"},
+	{"外勤打卡次数", "Field punches", "field_punches"},
+	{"工作时长（小时）", "Worked hours", "worked_hours"},
+}
+
+var dailyColumns = []column{
+	{"日期", "Date", "date"},
+	{"工号", "Employee ID", "employee_id"},
+	{"姓名", "Name", "name"},
+	{"部门", "Department", "department"},
+	{"上班打卡", "First in", "first_in"},
+	{"下班打卡", "Last out", "last_out"},
+	{"结果", "Result", "result"},
+	{"迟到分钟", "Late (min)", "late_min"},
+	{"早退分钟", "Early (min)", "early_min"},
+	{"工作分钟", "Worked (min)", "worked_min"},
+	{"地点", "Site", "site"},
+	{"外勤", "Field", "field"},
+	{"补卡", "Make-ups", "makeups"},
+	{"异常标记", "Flags", "flags"},
+}
+
+// MonthlyHeaders are the column headers of a monthly report in lang.
+func MonthlyHeaders(lang string) []string { return headers(monthlyColumns, lang) }
+
+// DailyHeaders are the column headers of a daily report in lang.
+func DailyHeaders(lang string) []string { return headers(dailyColumns, lang) }
+
+func headers(cols []column, lang string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.header(lang)
+	}
+	return out
+}
+
+// MonthlyCells are the cells of one monthly row, in column order: strings
+// and numbers, so that spreadsheets get numbers they can sum.
+func MonthlyCells(r core.MonthlyRow) []any {
+	return []any{r.EmployeeID, r.Name, r.Department, r.Workdays, r.DaysWorked, r.LateCount, r.LateMin, r.SeriousLate,
+		r.EarlyLeave, r.EarlyMin, r.MissingPunches, r.Absences, r.MakeupsUsed, r.FieldPunches, r.WorkedHours()}
+}
+
+// DailyCells are the cells of one daily row in lang, in column order.
+func DailyCells(r core.DailyRow, lang string) []any {
+	return []any{r.Date, r.EmployeeID, r.Name, r.Department, ClockOn(r.FirstIn, r.Date), ClockOn(r.LastOut, r.Date),
+		ResultText(r, lang), r.LateMin, r.EarlyMin, r.WorkedMin, r.SiteName, yesNo(r.Field, lang), r.Makeups, bots.FlagNotes(r.Flags, lang)}
+}
+
+// ClockOn formats a punch time as HH:MM, marking one that falls on a later
+// date than the shift (the check-out of an overnight shift) with "+1".
+func ClockOn(t time.Time, date string) string {
+	if t.IsZero() {
+		return ""
+	}
+	s := t.Format("15:04")
+	if d, err := time.ParseInLocation(core.DateLayout, date, t.Location()); err == nil {
+		if days := int(t.Sub(d) / (24 * time.Hour)); days > 0 {
+			s += " (+" + strconv.Itoa(days) + ")"
+		}
+	}
+	return s
+}
+
+// ResultText names a day's statuses in lang, with the holiday's name.
+func ResultText(r core.DailyRow, lang string) string {
+	sep := "、"
+	if lang == "en" {
+		sep = ", "
+	}
+	words := make([]string, 0, len(r.Statuses))
+	for _, st := range r.Statuses {
+		w := bots.DayStatusWord(st, lang)
+		if st == core.DayHoliday && r.Holiday != "" {
+			w += "（" + r.Holiday + "）"
+		}
+		words = append(words, w)
+	}
+	return strings.Join(words, sep)
+}
+
+func yesNo(b bool, lang string) string {
+	switch {
+	case b && lang == "en":
+		return "yes"
+	case b:
+		return "是"
+	case lang == "en":
+		return "no"
+	}
+	return "否"
+}
+
+// EncodeMonthly renders a monthly report in format with headers in lang.
+func EncodeMonthly(rep core.MonthlyReport, format, lang string) ([]byte, error) {
+	rows := make([][]any, len(rep.Rows))
+	for i, r := range rep.Rows {
+		rows[i] = MonthlyCells(r)
+	}
+	switch format {
+	case FormatCSV:
+		return encodeCSV(MonthlyHeaders(lang), rows)
+	case FormatXLSX:
+		title := "月报 " + rep.Month
+		if lang == "en" {
+			title = "Monthly " + rep.Month
+		}
+		return encodeXLSX(title, MonthlyHeaders(lang), rows)
+	case FormatJSON:
+		out := struct {
+			Month       string           `json:"month"`
+			From        string           `json:"from"`
+			To          string           `json:"to"`
+			GeneratedAt string           `json:"generated_at"`
+			Rows        []map[string]any `json:"rows"`
+		}{rep.Month, rep.From, rep.To, rep.GeneratedAt.UTC().Format(time.RFC3339), jsonRows(monthlyColumns, rows)}
+		return json.Marshal(out)
+	}
+	return nil, core.Errorf(core.EINVALID, "unknown report format %q", format)
+}
+
+// EncodeDaily renders a daily report in format with headers in lang.
+func EncodeDaily(rep core.DailyReport, format, lang string) ([]byte, error) {
+	rows := make([][]any, len(rep.Rows))
+	for i, r := range rep.Rows {
+		rows[i] = DailyCells(r, lang)
+	}
+	switch format {
+	case FormatCSV:
+		return encodeCSV(DailyHeaders(lang), rows)
+	case FormatXLSX:
+		title := "日报 " + rep.From
+		if lang == "en" {
+			title = "Daily " + rep.From
+		}
+		return encodeXLSX(title, DailyHeaders(lang), rows)
+	case FormatJSON:
+		// JSON is for programs: statuses and flags as codes, times as RFC 3339.
+		out := struct {
+			From        string           `json:"from"`
+			To          string           `json:"to"`
+			GeneratedAt string           `json:"generated_at"`
+			Rows        []map[string]any `json:"rows"`
+		}{rep.From, rep.To, rep.GeneratedAt.UTC().Format(time.RFC3339), make([]map[string]any, len(rep.Rows))}
+		for i, r := range rep.Rows {
+			out.Rows[i] = map[string]any{
+				"date": r.Date, "employee_id": r.EmployeeID, "name": r.Name, "department": r.Department,
+				"first_in": rfc3339(r.FirstIn), "last_out": rfc3339(r.LastOut), "workday": r.Workday, "holiday": r.Holiday,
+				"result": nonNilStatuses(r.Statuses), "late_min": r.LateMin, "early_min": r.EarlyMin, "worked_min": r.WorkedMin,
+				"site_id": r.SiteID, "site": r.SiteName, "field": r.Field, "makeups": r.Makeups, "flags": nonNil(r.Flags),
+			}
+		}
+		return json.Marshal(out)
+	}
+	return nil, core.Errorf(core.EINVALID, "unknown report format %q", format)
+}
+
+func rfc3339(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Format(time.RFC3339)
+}
+
+func nonNilStatuses(s []core.DayStatus) []core.DayStatus {
+	if s == nil {
+		return []core.DayStatus{}
+	}
+	return s
+}
+
+func jsonRows(cols []column, rows [][]any) []map[string]any {
+	out := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		m := make(map[string]any, len(cols))
+		for j, c := range cols {
+			m[c.key] = r[j]
+		}
+		out[i] = m
+	}
+	return out
+}
+
+// utf8BOM lets Excel recognise a CSV file as UTF-8; without it Chinese
+// names turn into mojibake on a Chinese Windows.
+const utf8BOM = "\ufeff"
+
+// encodeCSV writes a BOM, the headers and the rows with CRLF line ends, as
+// Excel expects. Text cells that a spreadsheet would run as a formula are
+// prefixed with an apostrophe.
+func encodeCSV(header []string, rows [][]any) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(utf8BOM)
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	if err := w.Write(header); err != nil {
+		return nil, err
+	}
+	rec := make([]string, len(header))
+	for _, r := range rows {
+		for i, v := range r {
+			rec[i] = cellText(v)
+		}
+		if err := w.Write(rec); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+func cellText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return defuse(x)
+	case int:
+		return strconv.Itoa(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// defuse keeps a text cell from being read as a formula (CSV injection):
+// names and site labels come from files people edit.
+func defuse(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// encodeXLSX writes one sheet with a bold, frozen header row through the
+// stream writer, which keeps memory flat for ten thousand rows.
+func encodeXLSX(sheet string, header []string, rows [][]any) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return nil, err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return nil, err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF7"}}})
+	if err != nil {
+		return nil, err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, err
+	}
+	for i, h := range header {
+		width := 10.0
+		if n := len([]rune(h)); n > 5 {
+			width = float64(n)*1.6 + 2
+		}
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+			return nil, err
+		}
+	}
+	cells := make([]any, len(header))
+	for i, h := range header {
+		cells[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	if err := sw.SetRow("A1", cells); err != nil {
+		return nil, err
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, r); err != nil {
+			return nil, err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// registerReports mounts the report endpoints.
+func (a *API) registerReports(mux *http.ServeMux) {
+	mux.Handle("GET /api/v1/reports/monthly", a.authorised(a.monthlyReport))
+	mux.Handle("GET /api/v1/reports/daily", a.authorised(a.dailyReport))
+	mux.Handle("POST /api/v1/employees/{id}/erase", a.authorised(a.eraseEmployee))
+}
+
+func (a *API) reportStore() (ReportStore, error) {
+	if a.reports == nil {
+		return nil, core.Errorf(core.EUNAVAILABLE, "reports are not available: the server was started without a report store")
+	}
+	return a.reports, nil
+}
+
+// reportLang is ?lang= when given, else the organisation's language.
+func (a *API) reportLang(ctx context.Context, rs ReportStore, q string) (string, error) {
+	switch q {
+	case "zh", "en":
+		return q, nil
+	case "":
+	default:
+		return "", core.Errorf(core.EINVALID, "lang must be zh or en, not %q", q)
+	}
+	info, err := rs.OrgInfo(ctx)
+	if err != nil {
+		return "", err
+	}
+	var emps []core.Employee
+	if info.Lang == "" {
+		if emps, err = a.store.ListEmployees(ctx); err != nil {
+			return "", err
+		}
+	}
+	return core.ReportLang(info, emps), nil
+}
+
+// monthlyReport answers GET /api/v1/reports/monthly?month=YYYY-MM&format=
+// csv|xlsx|json[&lang=zh|en]; the month defaults to the current one.
+func (a *API) monthlyReport(w http.ResponseWriter, r *http.Request) error {
+	rs, err := a.reportStore()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	format, err := ParseFormat(q.Get("format"), FormatJSON)
+	if err != nil {
+		return err
+	}
+	month := strings.TrimSpace(q.Get("month"))
+	if month == "" {
+		month = a.now().In(a.zone).Format(core.MonthLayout)
+	}
+	lang, err := a.reportLang(r.Context(), rs, q.Get("lang"))
+	if err != nil {
+		return err
+	}
+	rep, err := core.BuildMonthlyReport(r.Context(), rs, month, core.ScopeAll(), a.now())
+	if err != nil {
+		return err
+	}
+	body, err := EncodeMonthly(rep, format, lang)
+	if err != nil {
+		return err
+	}
+	return a.sendReport(w, r, rs, "monthly", month, format, len(rep.Rows), body)
+}
+
+// dailyReport answers GET /api/v1/reports/daily?date=YYYY-MM-DD[&to=
+// YYYY-MM-DD]&format=csv|xlsx|json[&lang=zh|en]; the date defaults to today.
+func (a *API) dailyReport(w http.ResponseWriter, r *http.Request) error {
+	rs, err := a.reportStore()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	format, err := ParseFormat(q.Get("format"), FormatJSON)
+	if err != nil {
+		return err
+	}
+	from := strings.TrimSpace(q.Get("date"))
+	if from == "" {
+		from = a.now().In(a.zone).Format(core.DateLayout)
+	}
+	to := strings.TrimSpace(q.Get("to"))
+	if to == "" {
+		to = from
+	}
+	lang, err := a.reportLang(r.Context(), rs, q.Get("lang"))
+	if err != nil {
+		return err
+	}
+	rep, err := core.BuildDailyReport(r.Context(), rs, from, to, core.ScopeAll(), a.now())
+	if err != nil {
+		return err
+	}
+	body, err := EncodeDaily(rep, format, lang)
+	if err != nil {
+		return err
+	}
+	period := from
+	if to != from {
+		period += "_" + to
+	}
+	return a.sendReport(w, r, rs, "daily", period, format, len(rep.Rows), body)
+}
+
+// sendReport audits the export, then sends it; an export that could not be
+// audited is not sent.
+func (a *API) sendReport(w http.ResponseWriter, r *http.Request, rs ReportStore, kind, period, format string, rows int, body []byte) error {
+	detail, _ := json.Marshal(map[string]any{"format": format, "rows": rows, "via": "api"})
+	err := rs.InTx(r.Context(), func(tx core.Tx) error {
+		return tx.InsertAudit(r.Context(), core.AuditEntry{At: a.now(), Actor: "admin", Action: "report.exported", Subject: kind + ":" + period, Detail: string(detail)})
+	})
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", ContentType(format))
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if format != FormatJSON {
+		h.Set("Content-Disposition", `attachment; filename="`+ReportFileName(kind, period, format)+`"`)
+	}
+	w.WriteHeader(http.StatusOK)
+	_, err = io.Copy(w, bytes.NewReader(body))
+	if err != nil {
+		a.log.WarnContext(r.Context(), "report not fully sent", "kind", kind, "period", period, "err", err)
+	}
+	return nil
+}
+
+// eraseEmployee answers POST /api/v1/employees/{id}/erase: the personal data
+// of an inactive (departed) employee is removed and their attendance
+// numbers kept.
+func (a *API) eraseEmployee(w http.ResponseWriter, r *http.Request) error {
+	rs, err := a.reportStore()
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	res, err := core.ErasePersonalData(r.Context(), rs, id, "admin", a.now())
+	if err != nil {
+		return err
+	}
+	a.log.InfoContext(r.Context(), "employee personal data erased", "employee", id, "punches", res.Punches, "identities", res.Identities)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"employee_id": id, "punches_reduced": res.Punches, "identities_removed": res.Identities,
+		"makeups_cleared": res.Makeups, "events_removed": res.Events, "messages_removed": res.Outbox,
+		"note": "attendance numbers are kept; remove the person from the organisation file, or the next apply restores what it lists",
+	})
+	return nil
+}

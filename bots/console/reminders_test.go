@@ -1,0 +1,114 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// fakeScheduler plays the scheduler: two reminders, one with a firing
+// whose deliveries are partly sent.
+type fakeScheduler struct {
+	mu    sync.Mutex
+	fired []string
+	now   func() time.Time
+}
+
+func (s *fakeScheduler) Reminders(ctx context.Context) ([]core.ReminderStatus, error) {
+	fire := time.Date(2026, 11, 26, 0, 50, 0, 0, time.UTC)
+	return []core.ReminderStatus{
+		{Reminder: core.Reminder{ID: "morning", Kind: core.ReminderPunchIn, MinutesBefore: 10, Enabled: true}, Schedule: "10 min before each shift",
+			Recent: []core.FiringReport{{Firing: core.Firing{ID: 7, ReminderID: "morning", FireAt: fire, Recipients: 5}, Counts: core.DeliveryCounts{Queued: 5, Sent: 4, Failed: 1}}}},
+		{Reminder: core.Reminder{ID: "weekly", Kind: core.ReminderBroadcast, Cron: "0 9 * * MON", Text: "请提交周报", Enabled: true}, Schedule: "0 9 * * MON",
+			Next: time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC)},
+	}, nil
+}
+
+func (s *fakeScheduler) Preview(ctx context.Context, id string) (core.ReminderPreview, error) {
+	if id != "weekly" {
+		return core.ReminderPreview{}, core.Errorf(core.ENOTFOUND, "no reminder %q", id)
+	}
+	n := &core.Notice{Reminder: "weekly", Kind: core.ReminderBroadcast, Text: "请提交周报", Lang: "zh"}
+	return core.ReminderPreview{Reminder: core.Reminder{ID: id, Kind: core.ReminderBroadcast}, At: s.now(),
+		Deliveries: []core.Delivery{
+			{Recipient: core.Recipient{Platform: core.PlatformWeCom, UserID: "zhangsan", EmployeeID: "E1"}, Notice: n},
+			{Recipient: core.Recipient{Platform: core.PlatformWeCom, UserID: "lisi", EmployeeID: "E2"}, Notice: n},
+		}, Unreachable: []string{"M1"}}, nil
+}
+
+func (s *fakeScheduler) Fire(ctx context.Context, id string) (core.FiringReport, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	first := len(s.fired) == 0
+	s.fired = append(s.fired, id)
+	return core.FiringReport{Firing: core.Firing{ID: 8, ReminderID: id, FireAt: s.now(), Recipients: 2, Manual: true}}, first, nil
+}
+
+func withScheduler(s *fakeScheduler) func(*Config, *Deps) {
+	return func(c *Config, d *Deps) { d.Reminders = s }
+}
+
+func TestRemindersWithTheScheduler(t *testing.T) {
+	sched := &fakeScheduler{}
+	f := MustFixture(t, false, withScheduler(sched))
+	sched.now = f.clock.Now
+	hr, m1 := f.MustSignIn(t, "H1"), f.MustSignIn(t, "M1")
+
+	page := hr.get(t, "/reminders")
+	for _, want := range []string{`data-id="morning"`, "10 min before each shift", "排队 5 · 已发送 4 · 待发送 0 · 失败 1", `action="/reminders/weekly/run"`} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("reminders page lacks %q", want)
+		}
+	}
+	res := hr.post(t, "/reminders/weekly/preview", nil)
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, `data-count="2"`) || !strings.Contains(res.Body, "张三 (E1)") || !strings.Contains(res.Body, "请提交周报") || !strings.Contains(res.Body, "M1") {
+		t.Errorf("preview = %d:\n%s", res.Status, res.Body)
+	}
+	if res := hr.post(t, "/reminders/nope/preview", nil); res.Status != http.StatusNotFound {
+		t.Errorf("preview of an unknown reminder = %d", res.Status)
+	}
+	res = hr.post(t, "/reminders/weekly/run", nil)
+	if res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "done=fired") {
+		t.Fatalf("run = %d → %q", res.Status, res.Location)
+	}
+	if page := hr.get(t, res.Location); !strings.Contains(page.Body, "已发送提醒 weekly，共 2 位接收人") {
+		t.Errorf("no notice after running")
+	}
+	if res := hr.post(t, "/reminders/weekly/run", nil); !strings.Contains(res.Location, "done=already") {
+		t.Errorf("second run = %q, want the already-fired notice", res.Location)
+	}
+	if es := f.audits(t, core.AuditFilter{Action: "console.reminder_fired", Actor: "H1"}); len(es) != 2 || es[0].Subject != "weekly" {
+		t.Errorf("run audit = %+v", es)
+	}
+	// Managers may neither see nor fire reminders; a forged POST is refused.
+	if res := m1.get(t, "/reminders"); res.Status != http.StatusForbidden {
+		t.Errorf("manager reminders page = %d", res.Status)
+	}
+	if res := m1.post(t, "/reminders/weekly/run", nil); res.Status != http.StatusForbidden {
+		t.Errorf("manager run = %d", res.Status)
+	}
+	if res := hr.do(t, http.MethodPost, "/reminders/weekly/run", url.Values{"csrf": {"x"}}); res.Status != http.StatusForbidden {
+		t.Errorf("run without the CSRF token = %d", res.Status)
+	}
+	if len(sched.fired) != 2 {
+		t.Errorf("fired %v, want exactly the two HR runs", sched.fired)
+	}
+}
+
+func TestRemindersWithoutTheScheduler(t *testing.T) {
+	f := MustFixture(t, false)
+	hr := f.MustSignIn(t, "H1")
+	page := hr.get(t, "/reminders")
+	if !strings.Contains(page.Body, `id="static"`) || !strings.Contains(page.Body, `data-id="weekly"`) || strings.Contains(page.Body, "/run") {
+		t.Errorf("static reminders page:\n%s", page.Body)
+	}
+	if res := hr.post(t, "/reminders/weekly/run", nil); res.Status != http.StatusBadRequest {
+		t.Errorf("run without a scheduler = %d, want 400", res.Status)
+	}
+}

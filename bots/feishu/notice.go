@@ -1,0 +1,245 @@
+package feishu
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	larkcore "github.com/larksuite/oapi-sdk-go/v3/core"
+
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/core"
+)
+
+// Reminder delivery on Feishu. Personal reminders are created one by one
+// through im/v1/messages with a uuid (the platform drops a repeated request
+// for an hour, so a resend after a crash is harmless). Broadcasts go
+// through message/v4/batch_send, up to maxBatchIDs people per call.
+//
+// Rate limits (docs "频控策略"): sending messages is limited to 50 calls per
+// second and 1000 per minute per app; the default bucket of 15 calls per
+// second with a burst of 40 stays under both (15 × 60 + 40 < 1000).
+
+// DefaultNoticeRate and DefaultNoticeBurst are the default token bucket of
+// Feishu message calls (calls per second, burst).
+const (
+	DefaultNoticeRate  = 15
+	DefaultNoticeBurst = 40
+)
+
+// maxBatchIDs is how many ids of one kind batch_send takes per request.
+const maxBatchIDs = 200
+
+var _ core.BatchSender = (*Bot)(nil)
+
+// MaxBatch is how many due messages one claim takes.
+func (b *Bot) MaxBatch() int { return maxBatchIDs }
+
+// noticeMessage is a notice as Feishu shows it, with its addressee.
+type noticeMessage struct {
+	idType string // open_id, user_id, union_id or chat_id
+	id     string
+	msg    Message
+	batch  bool // a broadcast to a person: may share a batch_send
+	err    error
+}
+
+// noticeIDType tells which Feishu id the org file gave: open ids start
+// with "ou_", union ids with "on_", chats with "oc_", an address with "@"
+// is an email; anything else is a tenant user_id.
+func noticeIDType(id string) string {
+	switch {
+	case strings.HasPrefix(id, "ou_"):
+		return "open_id"
+	case strings.HasPrefix(id, "on_"):
+		return "union_id"
+	case strings.HasPrefix(id, "oc_"):
+		return "chat_id"
+	case strings.Contains(id, "@"):
+		return "email"
+	}
+	return "user_id"
+}
+
+func renderNoticeMessage(m core.OutboxMessage) noticeMessage {
+	var r noticeMessage
+	var to core.Recipient
+	if err := json.Unmarshal([]byte(m.Route), &to); err != nil || (to.UserID == "" && to.ChatID == "") {
+		r.err = core.Errorf(core.EINVALID, "feishu: notice %d has no usable recipient %q", m.ID, m.Route)
+		return r
+	}
+	var n core.Notice
+	if err := json.Unmarshal(m.Payload, &n); err != nil {
+		r.err = core.WrapError(core.EINVALID, err, "feishu: notice %d: payload is not a notice", m.ID)
+		return r
+	}
+	if to.ChatID != "" {
+		r.idType, r.id = "chat_id", to.ChatID
+	} else {
+		r.idType, r.id = noticeIDType(to.UserID), to.UserID
+		// batch_send addresses open, user and union ids only.
+		r.batch = n.Kind == core.ReminderBroadcast && r.idType != "email" && r.idType != "chat_id"
+	}
+	text := bots.NoticeText(n, to.Lang)
+	if strings.TrimSpace(text) == "" {
+		r.err = core.Errorf(core.EINVALID, "feishu: notice %d renders to nothing", m.ID)
+		return r
+	}
+	r.msg = NoticeMessage(n, text, bots.NoticeLang(n, to.Lang))
+	return r
+}
+
+// NoticeMessage is a rendered notice: a card for markdown broadcasts and
+// for reminders that carry a list (missed punches, digests), plain text
+// otherwise.
+func NoticeMessage(n core.Notice, text, lang string) Message {
+	switch {
+	case n.Kind == core.ReminderBroadcast && n.Markdown:
+		return cardMessage(map[string]any{
+			"config":   map[string]any{"wide_screen_mode": true},
+			"elements": []any{map[string]any{"tag": "markdown", "content": text}},
+		})
+	case n.Kind == core.ReminderMissedPunch || n.Kind == core.ReminderApprovalDigest:
+		colour := "orange"
+		if n.Kind == core.ReminderApprovalDigest {
+			colour = "blue"
+		}
+		return cardMessage(map[string]any{
+			"config":   map[string]any{"wide_screen_mode": true},
+			"header":   CardHeader{Template: colour, Title: CardText{Tag: "plain_text", Content: bots.NoticeTitle(n, lang)}},
+			"elements": []any{CardElement{Tag: "div", Text: &CardText{Tag: "plain_text", Content: text}}},
+		})
+	}
+	return TextMessage(text)
+}
+
+func cardMessage(card any) Message {
+	buf, _ := json.Marshal(card)
+	return Message{MsgType: "interactive", Content: string(buf)}
+}
+
+// Group puts broadcast deliveries to people with the same content and id
+// kind together, up to 200 per batch_send; everything else goes alone.
+func (b *Bot) Group(msgs []core.OutboxMessage) [][]core.OutboxMessage {
+	var out [][]core.OutboxMessage
+	open := map[string]int{}
+	for _, m := range msgs {
+		if m.Kind != core.OutboxNotice {
+			out = append(out, []core.OutboxMessage{m})
+			continue
+		}
+		r := renderNoticeMessage(m)
+		if r.err != nil || !r.batch {
+			out = append(out, []core.OutboxMessage{m})
+			continue
+		}
+		key := r.idType + "\x00" + r.msg.MsgType + "\x00" + r.msg.Content
+		if i, ok := open[key]; ok && len(out[i]) < maxBatchIDs {
+			out[i] = append(out[i], m)
+			continue
+		}
+		open[key] = len(out)
+		out = append(out, []core.OutboxMessage{m})
+	}
+	return out
+}
+
+// SendGroup makes one call for a group made by Group: a batch_send for
+// several broadcast deliveries, a message create otherwise.
+func (b *Bot) SendGroup(ctx context.Context, group []core.OutboxMessage) []error {
+	errs := make([]error, len(group))
+	if len(group) == 0 {
+		return errs
+	}
+	if group[0].Kind != core.OutboxNotice {
+		errs[0] = b.Send(ctx, group[0])
+		return errs
+	}
+	first := renderNoticeMessage(group[0])
+	if first.err != nil || len(group) == 1 {
+		errs[0] = b.sendNoticeMessage(ctx, group[0], first)
+		return errs
+	}
+	ids := make([]string, len(group))
+	for i, m := range group {
+		r := renderNoticeMessage(m)
+		if r.err != nil || !r.batch || r.idType != first.idType || r.msg != first.msg {
+			for j := range errs {
+				errs[j] = core.Errorf(core.EINVALID, "feishu: notice %d does not belong to this batch", m.ID)
+			}
+			return errs
+		}
+		ids[i] = r.id
+	}
+	invalid, err := b.client.BatchSend(ctx, first.idType, ids, first.msg)
+	for i, id := range ids {
+		switch {
+		case err != nil:
+			errs[i] = err
+		case slices.Contains(invalid, id):
+			errs[i] = core.Errorf(core.EINVALID, "feishu: %s %q cannot receive messages from the app", first.idType, id)
+		}
+	}
+	return errs
+}
+
+func (b *Bot) sendNoticeMessage(ctx context.Context, m core.OutboxMessage, r noticeMessage) error {
+	if r.err != nil {
+		return r.err
+	}
+	_, err := b.client.CreateMessage(ctx, r.idType, r.id, r.msg, fmt.Sprintf("punchbot-n-%d", m.ID))
+	return err
+}
+
+// sendNotice delivers one notice outside a batch (core.Sender).
+func (b *Bot) sendNotice(ctx context.Context, m core.OutboxMessage) error {
+	return b.sendNoticeMessage(ctx, m, renderNoticeMessage(m))
+}
+
+// batchSendResult is the data of a message/v4/batch_send answer.
+type batchSendResult struct {
+	MessageID       string   `json:"message_id"`
+	InvalidOpenIDs  []string `json:"invalid_open_ids"`
+	InvalidUserIDs  []string `json:"invalid_user_ids"`
+	InvalidUnionIDs []string `json:"invalid_union_ids"`
+}
+
+// BatchSend sends one message to up to 200 people of one id kind
+// (open_id, user_id or union_id) with message/v4/batch_send and returns the
+// ids the platform refused. The platform delivers asynchronously.
+func (c *Client) BatchSend(ctx context.Context, idType string, ids []string, m Message) ([]string, error) {
+	if len(ids) == 0 || len(ids) > maxBatchIDs {
+		return nil, core.Errorf(core.EINVALID, "feishu batch send: %d recipients, want 1 to %d", len(ids), maxBatchIDs)
+	}
+	body := map[string]any{"msg_type": m.MsgType}
+	switch idType {
+	case "open_id":
+		body["open_ids"] = ids
+	case "user_id":
+		body["user_ids"] = ids
+	case "union_id":
+		body["union_ids"] = ids
+	default:
+		return nil, core.Errorf(core.EINVALID, "feishu batch send: cannot address %s", idType)
+	}
+	// batch_send takes the card as an object under "card" and any other
+	// content as an object under "content".
+	var content any
+	if err := json.Unmarshal([]byte(m.Content), &content); err != nil {
+		return nil, core.WrapError(core.EINVALID, err, "feishu batch send: content is not JSON")
+	}
+	if m.MsgType == "interactive" {
+		body["card"] = content
+	} else {
+		body["content"] = content
+	}
+	var out batchSendResult
+	err := c.call(ctx, "batch send", &larkcore.ApiReq{HttpMethod: http.MethodPost, ApiPath: "/open-apis/message/v4/batch_send/", Body: body}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(out.InvalidOpenIDs, out.InvalidUserIDs, out.InvalidUnionIDs), nil
+}

@@ -1,0 +1,127 @@
+package bots
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// NoticeLang picks the language of a reminder delivery: the notice's own
+// (the employee's), else the recipient's, else Chinese.
+func NoticeLang(n core.Notice, fallback string) string {
+	return Lang(core.Reply{Lang: n.Lang}, fallback)
+}
+
+// NoticeTitle is the short title of a reminder, for card headers.
+func NoticeTitle(n core.Notice, lang string) string {
+	switch n.Kind {
+	case core.ReminderPunchIn:
+		return pick(lang, "上班打卡提醒", "Clock-in reminder")
+	case core.ReminderPunchOut:
+		return pick(lang, "下班打卡提醒", "Clock-out reminder")
+	case core.ReminderMissedPunch:
+		return pick(lang, "缺卡提醒", "Missed punch")
+	case core.ReminderApprovalDigest:
+		return pick(lang, "待审批的补卡申请", "Make-up requests waiting for you")
+	}
+	return pick(lang, "通知", "Notice")
+}
+
+// noticeClock formats t as HH:MM in the notice's zone.
+func noticeClock(n core.Notice, t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(zone(n.TimeZone)).Format("15:04")
+}
+
+// NoticeText renders a reminder delivery as plain text: one line saying
+// what is due and what to do, plus the list a missed-punch notice or a
+// digest carries. A broadcast is HR's text as written.
+func NoticeText(n core.Notice, lang string) string {
+	lang = NoticeLang(n, lang)
+	var b strings.Builder
+	switch n.Kind {
+	case core.ReminderBroadcast:
+		return n.Text
+	case core.ReminderPunchIn:
+		b.WriteString("⏰ ")
+		b.WriteString(pick(lang,
+			fmt.Sprintf("上班打卡提醒：今天（%s）%s 上班，你还没有打卡。发送「上班」或位置即可打卡。", n.ShiftDate, noticeClock(n, n.ShiftStart)),
+			fmt.Sprintf("Clock-in reminder: your shift starts at %s today (%s) and you have not clocked in yet. Send “in” or your location to punch.", noticeClock(n, n.ShiftStart), n.ShiftDate)))
+	case core.ReminderPunchOut:
+		b.WriteString("⏰ ")
+		b.WriteString(pick(lang,
+			fmt.Sprintf("下班打卡提醒：%s 的班次 %s 结束，别忘了下班打卡（发送「下班」）。", n.ShiftDate, noticeClock(n, n.ShiftEnd)),
+			fmt.Sprintf("Clock-out reminder: your %s shift ends at %s. Don't forget to clock out (send “out”).", n.ShiftDate, noticeClock(n, n.ShiftEnd))))
+	case core.ReminderMissedPunch:
+		b.WriteString("📋 ")
+		var slots []string
+		for _, m := range n.Missing {
+			slots = append(slots, kindWord(lang, m.Kind)+pick(lang, "打卡（", " (")+noticeClock(n, m.At)+pick(lang, "）", ")"))
+		}
+		date := n.ShiftDate
+		if len(n.Missing) > 0 {
+			date = n.Missing[0].Date
+		}
+		b.WriteString(pick(lang,
+			fmt.Sprintf("缺卡提醒：%s 缺少%s。", date, strings.Join(slots, "、")),
+			fmt.Sprintf("Missed punch on %s: no %s.", date, strings.ToLower(strings.Join(slots, ", ")))))
+		if len(n.Missing) > 0 {
+			b.WriteString("\n")
+			b.WriteString(pick(lang, "如需补卡，请发送：", "To request a make-up, send: "))
+			b.WriteString(MakeupHint(n, n.Missing[0], lang))
+		}
+	case core.ReminderApprovalDigest:
+		b.WriteString("📝 ")
+		b.WriteString(pick(lang,
+			fmt.Sprintf("待审批提醒：%d 条补卡申请等待你审批超过 %d 小时：", n.PendingTotal, n.OlderThanHours),
+			fmt.Sprintf("%d make-up request(s) have waited for your approval for more than %d hours:", n.PendingTotal, n.OlderThanHours)))
+		for _, p := range n.Pending {
+			b.WriteString("\n• ")
+			b.WriteString(DigestLine(n, p, lang))
+		}
+		if more := n.PendingTotal - len(n.Pending); more > 0 {
+			b.WriteString("\n")
+			b.WriteString(pick(lang, fmt.Sprintf("……还有 %d 条", more), fmt.Sprintf("…and %d more", more)))
+		}
+	default:
+		b.WriteString(n.Text)
+	}
+	if n.Late && n.Kind != core.ReminderBroadcast {
+		b.WriteString(pick(lang, "\n（此提醒因系统维护延迟发送）", "\n(This reminder is late: punchbot was briefly unavailable.)"))
+	}
+	return b.String()
+}
+
+// DigestLine is one waiting request in a digest: who, which slot, how long
+// it has waited.
+func DigestLine(n core.Notice, p core.PendingMakeup, lang string) string {
+	name := p.EmployeeName
+	if name == "" {
+		name = p.EmployeeID
+	}
+	waited := int(n.FireAt.Sub(p.CreatedAt).Hours())
+	return pick(lang,
+		fmt.Sprintf("%s %s %s %s（#%d，已等待 %d 小时）", name, p.ShiftDate, kindWord(lang, p.Kind), noticeClock(n, p.At), p.ID, waited),
+		fmt.Sprintf("%s, %s %s %s (#%d, waiting %d h)", name, p.ShiftDate, strings.ToLower(kindWord(lang, p.Kind)), noticeClock(n, p.At), p.ID, waited))
+}
+
+// MakeupHint is the chat command that requests a make-up of the slot, in
+// the grammar's words: "补卡 2026-11-25 09:00 上班 <原因>".
+func MakeupHint(n core.Notice, s core.MissingSlot, lang string) string {
+	if lang == "en" {
+		kind := "in"
+		if s.Kind == core.KindOut {
+			kind = "out"
+		}
+		return fmt.Sprintf("makeup %s %s %s <reason>", s.Date, noticeClock(n, s.At), kind)
+	}
+	return fmt.Sprintf("补卡 %s %s %s <原因>", s.Date, noticeClock(n, s.At), kindWord("zh", s.Kind))
+}
+
+// MakeupButtonLabel is the label of the button that starts a make-up
+// request from a missed-punch notice.
+func MakeupButtonLabel(lang string) string { return pick(lang, "申请补卡", "Request make-up") }

@@ -1,0 +1,286 @@
+package wecom
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/core"
+)
+
+// Message types that carry files: sent right after a make-up request,
+// they are its evidence.
+const (
+	MsgImage = "image"
+	MsgFile  = "file"
+	MsgVideo = "video"
+)
+
+// Keys of the approval card's buttons; they come back as EventKey in the
+// template_card_event.
+const (
+	KeyMakeupApprove = "makeup_approve"
+	KeyMakeupReject  = "makeup_reject"
+)
+
+// makeupTaskPrefix starts the task_id of every approval card. The rest is
+// the request id, the outbox message id and the attempt, because WeCom
+// refuses a task_id it has seen (errcode 42014) and a retried send must
+// not fail on it.
+const makeupTaskPrefix = "makeup-"
+
+// cardRef is the WeCom part of a core.CardRef: the card's task_id and the
+// one-time response_code that lets update_template_card change it. An
+// empty code means it was spent.
+type cardRef struct {
+	ResponseCode string `json:"response_code"`
+	TaskID       string `json:"task_id"`
+}
+
+func (r cardRef) encode() string {
+	buf, _ := json.Marshal(r)
+	return string(buf)
+}
+
+func makeupCore(d Deps) bots.MakeupCore {
+	if d.Makeups != nil {
+		return d.Makeups
+	}
+	if mc, ok := d.Core.(bots.MakeupCore); ok {
+		return mc
+	}
+	return nil
+}
+
+func isMakeupKind(kind string) bool {
+	return kind == core.OutboxMakeupCard || kind == core.OutboxMakeupUpdate || kind == core.OutboxMakeupResult
+}
+
+func makeupTaskID(requestID, messageID int64, attempt int) string {
+	return fmt.Sprintf("%s%d-%d-%d", makeupTaskPrefix, requestID, messageID, attempt)
+}
+
+// parseTaskID returns the request id of an approval card's task_id.
+func parseTaskID(taskID string) (int64, bool) {
+	rest, ok := strings.CutPrefix(taskID, makeupTaskPrefix)
+	if !ok {
+		return 0, false
+	}
+	head, _, _ := strings.Cut(rest, "-")
+	id, err := strconv.ParseInt(head, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// makeupInbound translates the make-up messages: 补卡 text commands, files
+// sent as evidence, and clicks on an approval card. ok is false for
+// anything else, which translate handles.
+func (b *Bot) makeupInbound(m Message, cmd core.Command) (inbound, bool) {
+	route := func(lang string) string {
+		buf, _ := json.Marshal(Route{ToUser: m.FromUserName, AgentID: b.agentID, Lang: lang})
+		return string(buf)
+	}
+	switch {
+	case m.MsgType == MsgText:
+		intent := bots.Parse(m.Content)
+		if intent.Verb != bots.VerbMakeup {
+			return inbound{}, false
+		}
+		mc := bots.MakeupCommand(bots.ParseMakeup(intent.Args))
+		cmd.Kind, cmd.Makeup, cmd.ReplyRoute = mc.Kind, mc.Makeup, route(intent.Lang)
+		return inbound{cmd: cmd}, true
+	case m.MsgType == MsgImage || m.MsgType == MsgFile || m.MsgType == MsgVideo:
+		if m.MediaID == "" {
+			return inbound{}, false
+		}
+		kind := "file"
+		if m.MsgType == MsgImage {
+			kind = "image"
+		}
+		cmd.Kind, cmd.ReplyRoute = core.CmdMakeupEvidence, route("zh")
+		cmd.Makeup = &core.MakeupArgs{Evidence: []string{bots.EvidenceRef(core.PlatformWeCom, kind, m.MediaID)}}
+		return inbound{cmd: cmd}, true
+	case m.MsgType == MsgEvent && m.Event == EventTemplateCard:
+		id, ok := parseTaskID(m.TaskID)
+		if !ok {
+			return inbound{}, false
+		}
+		args := &core.MakeupArgs{ID: id}
+		switch m.EventKey {
+		case KeyMakeupApprove:
+			args.Decision = core.MakeupApproved
+		case KeyMakeupReject:
+			args.Decision = core.MakeupRejected
+		default:
+			return inbound{}, false
+		}
+		if m.ResponseCode != "" {
+			// The click's response code is fresh; the card is updated with it.
+			args.Card = &core.CardRef{Platform: core.PlatformWeCom, Recipient: m.FromUserName, Ref: cardRef{ResponseCode: m.ResponseCode, TaskID: m.TaskID}.encode()}
+		}
+		cmd.Kind, cmd.Makeup, cmd.ReplyRoute = core.CmdMakeupDecide, args, route("zh")
+		return inbound{cmd: cmd}, true
+	}
+	return inbound{}, false
+}
+
+func tr(lang, zh, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return zh
+}
+
+// makeupCard is the approval card: who, which day and slot, the reason as
+// the subtitle, the month's count, the day's punches and the evidence, with
+// Approve and Reject buttons. Once the request is closed the buttons give
+// way to a grey replace_text and the title's description says who decided
+// and when.
+func makeupCard(v core.MakeupView, lang, taskID string) TemplateCard {
+	c := bots.MakeupCardContent(v, lang)
+	evidence := CardHorizontal{KeyName: tr(lang, "证明", "Evidence"), Value: tr(lang, "无", "none")}
+	if ev := c.Evidence; len(ev) > 0 {
+		var labels []string
+		for _, e := range ev {
+			labels = append(labels, e.Label)
+		}
+		evidence.Value = strings.Join(labels, tr(lang, "、", ", "))
+		if ev[0].URL != "" {
+			evidence.Type, evidence.URL = 1, ev[0].URL
+		}
+	}
+	card := TemplateCard{
+		CardType:     CardButtonInteraction,
+		Source:       &CardSource{Desc: tr(lang, "补卡审批", "Make-up approval")},
+		MainTitle:    &CardTitle{Title: c.Title, Desc: c.Status},
+		SubTitleText: tr(lang, "原因：", "Reason: ") + v.Request.Reason,
+		HorizontalContentList: []CardHorizontal{
+			{KeyName: tr(lang, "申请人", "Employee"), Value: v.EmployeeName},
+			{KeyName: tr(lang, "日期", "Date"), Value: bots.MakeupDate(v, lang)},
+			{KeyName: tr(lang, "补卡", "Punch"), Value: bots.MakeupSlot(v, lang)},
+			{KeyName: tr(lang, "本月", "This month"), Value: bots.MakeupUsed(v, lang)},
+			{KeyName: tr(lang, "当天打卡", "That day"), Value: bots.MakeupPunches(v, lang)},
+			evidence,
+		},
+		TaskID: taskID,
+		ButtonList: []CardButton{
+			{Text: c.Approve, Style: 1, Key: KeyMakeupApprove},
+			{Text: c.Reject, Style: 2, Key: KeyMakeupReject},
+		},
+	}
+	if !c.Pending {
+		card.ReplaceText = shortStatus(v.Request.Status, lang)
+	}
+	return card
+}
+
+func shortStatus(st core.MakeupStatus, lang string) string {
+	switch st {
+	case core.MakeupApproved:
+		return tr(lang, "已同意", "Approved")
+	case core.MakeupRejected:
+		return tr(lang, "已驳回", "Rejected")
+	case core.MakeupCancelled:
+		return tr(lang, "已撤回", "Withdrawn")
+	case core.MakeupExpired:
+		return tr(lang, "已过期", "Expired")
+	}
+	return string(st)
+}
+
+// sendMakeup delivers the make-up outbox kinds: the approver's card (its
+// response_code recorded for later edits), the card's update in place
+// (update_template_card with the freshest code; a plain message when no
+// code is left), and the requester's result.
+func (b *Bot) sendMakeup(ctx context.Context, m core.OutboxMessage) error {
+	var to core.Recipient
+	if err := json.Unmarshal([]byte(m.Route), &to); err != nil || to.UserID == "" {
+		return core.Errorf(core.EINVALID, "wecom: outbox message %d has no usable recipient %q", m.ID, m.Route)
+	}
+	var v core.MakeupView
+	if err := json.Unmarshal(m.Payload, &v); err != nil || v.Request.ID == 0 {
+		return core.Errorf(core.EINVALID, "wecom: outbox message %d: payload is not a make-up view", m.ID)
+	}
+	lang := to.Lang
+	switch m.Kind {
+	case core.OutboxMakeupResult:
+		return b.sendTo(ctx, to.UserID, AppMessage{MsgType: "text", Text: &Content{Content: bots.MakeupResultText(v, lang)}})
+	case core.OutboxMakeupCard:
+		taskID := makeupTaskID(v.Request.ID, m.ID, m.Attempts)
+		res, err := b.client.SendTemplateCard(ctx, to.UserID, makeupCard(v, lang, taskID))
+		if err != nil {
+			return err
+		}
+		if err := refused(res, to.UserID); err != nil {
+			return err
+		}
+		if res.ResponseCode != "" && b.makeups != nil {
+			// The card is out; failing here would send it twice. Without the
+			// reference later changes arrive as messages instead.
+			ref := core.CardRef{RequestID: v.Request.ID, Platform: core.PlatformWeCom, Recipient: to.UserID, Ref: cardRef{ResponseCode: res.ResponseCode, TaskID: taskID}.encode()}
+			if err := b.makeups.RecordCardRef(ctx, ref); err != nil {
+				b.log.Error("wecom: cannot record the approval card", "request", v.Request.ID, "err", err)
+			}
+		}
+		return nil
+	}
+	// OutboxMakeupUpdate.
+	if v.Request.Status == core.MakeupPending {
+		// New evidence: say so in a message, keeping the one-time code for
+		// the decision.
+		text := tr(lang, fmt.Sprintf("📎 %s 为补卡申请 #%d 补充了证明（共 %d 个附件）。", v.EmployeeName, v.Request.ID, len(v.Request.Evidence)),
+			fmt.Sprintf("📎 %s added evidence to make-up request #%d (%d file(s)).", v.EmployeeName, v.Request.ID, len(v.Request.Evidence)))
+		return b.sendTo(ctx, to.UserID, AppMessage{MsgType: "text", Text: &Content{Content: text}})
+	}
+	if b.makeups != nil {
+		stored, err := b.makeups.CardRef(ctx, v.Request.ID, core.PlatformWeCom, to.UserID)
+		if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
+			return err
+		}
+		var ref cardRef
+		if err == nil && json.Unmarshal([]byte(stored.Ref), &ref) == nil && ref.ResponseCode != "" && ref.TaskID != "" {
+			card := makeupCard(v, lang, ref.TaskID)
+			err := b.client.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{to.UserID}, ResponseCode: ref.ResponseCode, TemplateCard: &card})
+			if err == nil {
+				stored.Ref = cardRef{TaskID: ref.TaskID}.encode()
+				if err := b.makeups.RecordCardRef(ctx, stored); err != nil {
+					b.log.Warn("wecom: cannot mark the response code spent", "request", v.Request.ID, "err", err)
+				}
+				return nil
+			}
+			if core.ErrorCode(err) != core.EINVALID {
+				return err
+			}
+			b.log.Warn("wecom: the approval card cannot be updated; sending the outcome as a message", "request", v.Request.ID, "err", err)
+		}
+	}
+	return b.sendTo(ctx, to.UserID, AppMessage{MsgType: "text", Text: &Content{Content: bots.MakeupCardContent(v, lang).Text()}})
+}
+
+// sendTo sends one application message to a user.
+func (b *Bot) sendTo(ctx context.Context, user string, msg AppMessage) error {
+	msg.ToUser, msg.AgentID = user, b.agentID
+	res, err := b.client.SendMessage(ctx, msg)
+	if err != nil {
+		return err
+	}
+	return refused(res, user)
+}
+
+// refused turns "errcode 0 but every recipient refused" into EINVALID:
+// nobody got the message and nobody ever will.
+func refused(res SendResult, toUser string) error {
+	if res.InvalidUser == "" && res.UnlicensedUser == "" {
+		return nil
+	}
+	bad := slices.Concat(strings.Split(res.InvalidUser, "|"), strings.Split(res.UnlicensedUser, "|"))
+	for _, u := range strings.Split(toUser, "|") {
+		if !slices.Contains(bad, u) {
+			return nil
+		}
+	}
+	return core.Errorf(core.EINVALID, "wecom: user %q cannot receive messages (invalid %q, unlicensed %q)", toUser, res.InvalidUser, res.UnlicensedUser)
+}

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/punchbot/punchbot/adapters/memory"
+	"github.com/punchbot/punchbot/adapters/postgres"
+	"github.com/punchbot/punchbot/adapters/redis"
+	"github.com/punchbot/punchbot/adapters/sqlite"
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/bots/admin"
+	"github.com/punchbot/punchbot/bots/console"
+	"github.com/punchbot/punchbot/bots/feishu"
+	"github.com/punchbot/punchbot/bots/slack"
+	"github.com/punchbot/punchbot/bots/web"
+	"github.com/punchbot/punchbot/bots/wecom"
+	"github.com/punchbot/punchbot/core"
+	"github.com/punchbot/punchbot/scheduler"
+)
+
+// store is what the server needs from either SQL store.
+type store interface {
+	core.Store
+	core.OutboxStore
+	core.OrgStore
+	admin.Store
+	core.ReminderStore
+	core.OutboxLaneStore
+	reportStore // report.go
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// kv is what the server needs from the short-lived state store.
+type kv interface {
+	core.SessionStore
+	core.Deduper
+	core.RateLimiter
+	core.Locker
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// pgStore adapts the postgres store's Close, which cannot fail.
+type pgStore struct{ *postgres.Store }
+
+func (s pgStore) Close() error { s.Store.Close(); return nil }
+
+func openPostgres(ctx context.Context, url string) (*postgres.Store, error) {
+	s, err := postgres.Open(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("open PostgreSQL: %w", err)
+	}
+	return s, nil
+}
+
+func openSQLite(ctx context.Context, cfg config) (*sqlite.Store, error) {
+	s, err := sqlite.Open(ctx, cfg.DBPath)
+	if err != nil {
+		return nil, fmt.Errorf("open embedded store %s: %w", cfg.DBPath, err)
+	}
+	return s, nil
+}
+
+// openStore opens PostgreSQL when configured, refusing an out-of-date schema,
+// and otherwise the embedded SQLite file, which migrates itself.
+func openStore(ctx context.Context, cfg config) (store, error) {
+	if cfg.DatabaseURL == "" {
+		return openSQLite(ctx, cfg)
+	}
+	s, err := openPostgres(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.CheckSchema(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return pgStore{s}, nil
+}
+
+// memoryKV adapts the in-process KV to the server's lifecycle.
+type memoryKV struct{ *memory.KV }
+
+func (memoryKV) Ping(context.Context) error { return nil }
+func (memoryKV) Close() error               { return nil }
+
+func openKV(ctx context.Context, cfg config, now func() time.Time) (kv, error) {
+	if cfg.RedisURL == "" {
+		return memoryKV{memory.New(now)}, nil
+	}
+	k, err := redis.Open(ctx, cfg.RedisURL, "punchbot:")
+	if err != nil {
+		return nil, fmt.Errorf("open Redis: %w", err)
+	}
+	return k, nil
+}
+
+// server is the wired application.
+type server struct {
+	cfg     config
+	log     *slog.Logger
+	store   store
+	kv      kv
+	svc     *core.Service
+	core    bots.Core
+	metrics *metrics
+	mux     *http.ServeMux
+	senders map[core.Platform]core.Sender
+	links   *web.Pages
+	sched   *scheduler.Scheduler // see reminders.go
+
+	console   *console.Console   // see report.go
+	retention *core.RetentionJob // see report.go
+}
+
+// newServer opens the stores and wires the core, the bots and the HTTP
+// routes. now is the clock of everything it builds.
+func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() time.Time) (*server, error) {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	k, err := openKV(ctx, cfg, now)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	coreCfg := core.DefaultConfig()
+	coreCfg.OfflineTolerance = cfg.OfflineTolerance
+	coreCfg.Contact = cfg.Contact
+	s := &server{cfg: cfg, log: log, store: st, kv: k, mux: http.NewServeMux(), senders: map[core.Platform]core.Sender{}}
+	s.svc = core.NewService(st, k, k, coreCfg, now)
+	s.metrics = newMetrics(st)
+	s.core = meteredCore{inner: s.svc, m: s.metrics}
+
+	fail := func(err error) (*server, error) {
+		s.close(context.Background())
+		return nil, err
+	}
+	if s.sched, err = newReminderScheduler(cfg, st, log, now, s.metrics); err != nil {
+		return fail(fmt.Errorf("scheduler: %w", err))
+	}
+	s.metrics.reg.MustRegister(newFiringCollector(st, s.sched.IsLeader, now))
+	s.links, err = web.New(web.Config{Secret: []byte(cfg.Secret), PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies}, web.Deps{Core: s.core, Used: k, Now: now, Log: log})
+	if err != nil {
+		return fail(fmt.Errorf("web pages: %w", err))
+	}
+	s.links.Register(s.mux)
+	if cfg.WeCom.CorpID != "" {
+		b, err := wecom.New(wecom.Config{CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret, Token: cfg.WeCom.Token,
+			EncodingAESKey: cfg.WeCom.EncodingAESKey, APIURL: cfg.WeCom.APIURL},
+			wecom.Deps{Core: s.core, Makeups: s.svc, Sessions: k, Dedupe: k, Now: now, Log: log})
+		if err != nil {
+			return fail(fmt.Errorf("WeCom bot: %w", err))
+		}
+		b.Register(s.mux)
+		s.senders[core.PlatformWeCom] = b
+	}
+	if cfg.Feishu.AppID != "" {
+		b, err := feishu.New(feishu.Config{AppID: cfg.Feishu.AppID, AppSecret: cfg.Feishu.AppSecret, VerificationToken: cfg.Feishu.VerificationToken,
+			EncryptKey: cfg.Feishu.EncryptKey, BaseURL: cfg.Feishu.BaseURL},
+			feishu.Deps{Core: s.core, Makeups: s.svc, Dedupe: k, Now: now, Log: log})
+		if err != nil {
+			return fail(fmt.Errorf("Feishu bot: %w", err))
+		}
+		b.Register(s.mux)
+		s.senders[core.PlatformFeishu] = b
+	}
+	if cfg.Slack.SigningSecret != "" {
+		b, err := slack.New(slack.Config{SigningSecret: cfg.Slack.SigningSecret, BotToken: cfg.Slack.BotToken, APIURL: cfg.Slack.APIURL},
+			slack.Deps{Core: s.core, Makeups: s.svc, Links: s.links, Dedupe: k, Now: now, Log: log})
+		if err != nil {
+			return fail(fmt.Errorf("Slack bot: %w", err))
+		}
+		b.Register(s.mux)
+		s.senders[core.PlatformSlack] = b
+	}
+	zone, _ := time.LoadLocation(cfg.TimeZone)
+	admin.New(admin.Deps{Store: st, Makeups: s.svc, Reminders: s.sched, Reports: st, Token: cfg.AdminToken, Zone: zone, Now: now, Log: log}).Register(s.mux)
+	if err := s.newConsole(zone, now); err != nil {
+		return fail(err)
+	}
+	s.retention = newRetentionJob(st, cfg.RetentionDays, zone, log, now)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	s.mux.HandleFunc("GET /readyz", s.ready)
+	s.mux.Handle("GET /metrics", s.metrics.handler())
+	return s, nil
+}
+
+// ready reports whether the store and the short-lived state store answer.
+func (s *server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	var problems []error
+	if err := s.store.Ping(ctx); err != nil {
+		problems = append(problems, fmt.Errorf("store: %w", err))
+	}
+	if err := s.kv.Ping(ctx); err != nil {
+		problems = append(problems, fmt.Errorf("redis: %w", err))
+	}
+	if err := errors.Join(problems...); err != nil {
+		s.log.Warn("not ready", "err", err)
+		http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// handler is the whole HTTP surface with its cross-cutting limits.
+func (s *server) handler() http.Handler {
+	return s.metrics.instrument(limitBodies(s.mux, 1<<20))
+}
+
+// limitBodies caps every request body; handlers see an error past max.
+func limitBodies(next http.Handler, max int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// close releases the stores.
+func (s *server) close(ctx context.Context) {
+	if s.kv != nil {
+		if err := s.kv.Close(); err != nil {
+			s.log.Warn("closing kv", "err", err)
+		}
+	}
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			s.log.Warn("closing store", "err", err)
+		}
+	}
+}
+
+// serve runs the HTTP server and the outbox workers until ctx ends, then
+// shuts down in reverse start order: HTTP server, outbox workers, stores,
+// each bounded by a timeout. ready, when set, receives the bound address.
+func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, ready func(addr string, s *server)) error {
+	s, err := newServer(ctx, cfg, log, time.Now)
+	if err != nil {
+		return err
+	}
+	defer s.close(context.Background())
+	return s.run(ctx, ready)
+}
+
+func (s *server) run(ctx context.Context, ready func(addr string, s *server)) error {
+	s.log.Info("starting punchbot", "version", version, "config", s.cfg)
+	if s.cfg.secretGenerated {
+		s.log.Warn("PUNCHBOT_SECRET is not set: location links are signed with a random key and stop working on restart; set it (shared by all replicas) in production")
+	}
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+
+	workerCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	workersDone := make(chan struct{})
+	worker := &core.OutboxWorker{Store: s.store, Senders: s.senders, Log: s.log, OnResult: s.metrics.outboxResult,
+		Limits: s.cfg.Sched.buckets(), Concurrency: s.cfg.Sched.Concurrency}
+	go func() {
+		defer close(workersDone)
+		expiry := s.expireMakeups(workerCtx)
+		retention := s.runRetention(workerCtx) // report.go
+		worker.Run(workerCtx, time.Second)
+		<-expiry
+		<-retention
+	}()
+
+	// The scheduler fires only while this replica holds the leader lock
+	// (Redis, or the in-process lock of a single instance).
+	schedCtx, stopSched := context.WithCancel(context.WithoutCancel(ctx))
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		if s.cfg.Sched.Enabled {
+			s.sched.Run(schedCtx, s.kv)
+		}
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	s.log.Info("listening", "addr", ln.Addr().String(), "public_url", s.cfg.PublicURL)
+	if ready != nil {
+		ready(ln.Addr().String(), s)
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		stopSched()
+		<-schedDone
+		stopWorkers()
+		<-workersDone
+		return err
+	}
+	s.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		s.log.Warn("http shutdown", "err", err)
+	}
+	stopSched()
+	select {
+	case <-schedDone:
+	case <-time.After(5 * time.Second):
+		s.log.Warn("scheduler did not stop in time")
+	}
+	stopWorkers()
+	select {
+	case <-workersDone:
+	case <-time.After(5 * time.Second):
+		s.log.Warn("outbox workers did not stop in time")
+	}
+	return nil
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/bots/admin"
+	"github.com/punchbot/punchbot/core"
+)
+
+// demo runs punchbot on the embedded store with the sample organisation:
+// it applies the org, sends a few sample punches through the real pipeline,
+// prints the replies, then serves with fresh location-page links.
+func demo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	doServe := fs.Bool("serve", true, "keep serving after the sample punches")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%v (usage: punchbot demo [-serve=false])", err)
+	}
+	cfg.DatabaseURL, cfg.RedisURL = "", "" // the demo is the zero-configuration default
+	if cfg.AdminToken == "" {
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		cfg.AdminToken = "demo-" + hex.EncodeToString(b)
+	}
+	s, err := newServer(ctx, cfg, log, time.Now)
+	if err != nil {
+		return err
+	}
+	defer s.close(context.Background())
+
+	org, err := admin.ParseOrg(admin.ExampleOrg())
+	if err != nil {
+		return fmt.Errorf("demo organisation: %w", err)
+	}
+	res, err := s.store.ApplyOrg(ctx, org, core.AuditEntry{At: time.Now(), Actor: "demo", Action: "org.applied", Subject: "demo.yaml"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "punchbot demo — embedded store %s\n", cfg.DBPath)
+	fmt.Fprintf(stdout, "Applied the sample organisation %q: %d sites, %d employees, %d identities.\n\n", org.Name, res.Sites, res.Employees, res.Identities)
+	if err := samplePunches(ctx, s, org, stdout); err != nil {
+		return err
+	}
+	if !*doServe {
+		return nil
+	}
+	s.mux.HandleFunc("GET /demo", func(w http.ResponseWriter, r *http.Request) { demoPage(w, r, s, org) })
+	return s.run(ctx, func(addr string, s *server) {
+		base := s.cfg.PublicURL
+		fmt.Fprintf(stdout, "\nServing on %s. Try:\n", base)
+		fmt.Fprintf(stdout, "  • %s/demo — fresh one-time location links for each sample employee (open one, allow location)\n", base)
+		for _, e := range org.Employees {
+			if link, err := demoLink(ctx, s, e); err == nil {
+				fmt.Fprintf(stdout, "  • %s (%s): %s\n", e.Name, e.ID, link)
+			}
+		}
+		fmt.Fprintf(stdout, "  • %s/ — the HR console: sign in with the admin token %s (reports at %s/reports)\n", base, s.cfg.AdminToken, base)
+		fmt.Fprintf(stdout, "  • curl -H 'Authorization: Bearer %s' '%s/api/v1/punches'\n", s.cfg.AdminToken, base)
+		fmt.Fprintf(stdout, "  • curl -X PUT -H 'Authorization: Bearer %s' --data-binary @org.yaml %s/api/v1/org\n", s.cfg.AdminToken, base)
+		fmt.Fprintf(stdout, "  • %s/healthz, %s/readyz, %s/metrics\n", base, base, base)
+		fmt.Fprintf(stdout, "Links expire after 10 minutes and work once. Stop with Ctrl-C.\n")
+	})
+}
+
+// demoLink issues a location-page link for an employee's first identity.
+func demoLink(ctx context.Context, s *server, e core.Employee) (string, error) {
+	if len(e.Identities) == 0 || !e.Active {
+		return "", fmt.Errorf("%s has no identity", e.ID)
+	}
+	id := e.Identities[0]
+	for _, candidate := range e.Identities {
+		if candidate.Platform == core.PlatformWeb {
+			id = candidate
+		}
+	}
+	return s.links.PunchLink(ctx, bots.LinkRequest{Actor: id, Name: e.Name, Lang: e.Lang, Intent: core.KindAuto})
+}
+
+var demoTemplate = template.Must(template.New("demo").Parse(`<!doctype html>
+<html lang="zh"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>punchbot demo</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}a{display:block;margin:.5rem 0}</style>
+<h1>punchbot demo</h1>
+<p>每个链接只能使用一次，10 分钟内有效。Each link works once, for 10 minutes.</p>
+{{range .}}<a href="{{.URL}}">{{.Name}} ({{.ID}})</a>{{end}}
+</html>`))
+
+func demoPage(w http.ResponseWriter, r *http.Request, s *server, org core.Org) {
+	type row struct{ ID, Name, URL string }
+	var rows []row
+	for _, e := range org.Employees {
+		if link, err := demoLink(r.Context(), s, e); err == nil {
+			rows = append(rows, row{e.ID, e.Name, link})
+		}
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = demoTemplate.Execute(w, rows)
+}
+
+// samplePunches sends a short, deterministic story through the real core:
+// a text punch waiting for its location, the location, a platform retry, a
+// punch from too far away and a check-out. Message times are on the most
+// recent workday so the story reads the same whenever the demo runs, and
+// fixed event ids make a second run replay instead of duplicating.
+func samplePunches(ctx context.Context, s *server, org core.Org, stdout io.Writer) error {
+	var emp core.Employee
+	var id core.Identity
+	for _, e := range org.Employees {
+		for _, i := range e.Identities {
+			if emp.ID == "" && e.Active && len(e.SiteIDs) > 0 && e.ScheduleID != "" {
+				emp, id = e, i
+			}
+		}
+	}
+	if emp.ID == "" {
+		return fmt.Errorf("the demo organisation has no employee with a site, a schedule and an identity")
+	}
+	r, err := s.svc.Roster(ctx, emp.ID)
+	if err != nil {
+		return err
+	}
+	site := r.Sites[0]
+	day := time.Now().In(r.Zone())
+	for {
+		day = day.AddDate(0, 0, -1)
+		if work, _ := core.DayKind(r.Schedule, r.Calendar, day); work {
+			break
+		}
+	}
+	at := func(min int) time.Time {
+		y, m, d := day.Date()
+		return time.Date(y, m, d, 0, min, 0, 0, r.Zone())
+	}
+	start := r.Schedule.StartMin
+	gLat, gLng := core.WGS84ToGCJ02(site.Lat+40/111195.0, site.Lng)
+	fLat, fLng := core.WGS84ToGCJ02(site.Lat+(site.RadiusM+900)/111195.0, site.Lng)
+	tag := day.Format("20060102")
+	steps := []struct {
+		say  string
+		cmd  core.Command
+		note string
+	}{
+		{"上班", core.Command{Kind: core.CmdPunch, Punch: core.KindIn, At: at(start - 7)}, ""},
+		{"[位置 / location, GCJ-02, 40 m from " + site.Name + "]", core.Command{Kind: core.CmdPunch, At: at(start - 6),
+			Location: &core.Location{Lat: gLat, Lng: gLng, AccuracyM: 15, Datum: core.GCJ02, Label: site.Name}}, ""},
+		{"[the platform retries the same message]", core.Command{Kind: core.CmdPunch, At: at(start - 6),
+			Location: &core.Location{Lat: gLat, Lng: gLng, AccuracyM: 15, Datum: core.GCJ02}}, "same event id: the stored reply, nothing new"},
+		{"[位置 / location, 900 m outside the radius]", core.Command{Kind: core.CmdPunch, Punch: core.KindOut, At: at(start + 300),
+			Location: &core.Location{Lat: fLat, Lng: fLng, AccuracyM: 10, Datum: core.GCJ02}}, ""},
+		{"下班 + [位置 / location]", core.Command{Kind: core.CmdPunch, Punch: core.KindOut, At: at(r.Schedule.EndMin + 4),
+			Location: &core.Location{Lat: gLat + 0.00002, Lng: gLng, AccuracyM: 12, Datum: core.GCJ02}}, ""},
+	}
+	fmt.Fprintf(stdout, "Sample punches by %s (%s) on %s, through the same pipeline the bots use:\n", emp.Name, id.Platform, day.Format(core.DateLayout))
+	for i, step := range steps {
+		cmd := step.cmd
+		cmd.Actor, cmd.ReceivedAt = id, cmd.At
+		cmd.EventID = fmt.Sprintf("demo-%s-%d", tag, i)
+		if i == 2 {
+			cmd.EventID = fmt.Sprintf("demo-%s-%d", tag, 1)
+		}
+		reply, err := s.core.Handle(ctx, cmd)
+		if err != nil {
+			return fmt.Errorf("sample punch %d: %w", i+1, err)
+		}
+		line := bots.Headline(reply, emp.Lang)
+		if reply.Replayed && step.note != "" {
+			line += "   (" + step.note + ")"
+		}
+		fmt.Fprintf(stdout, "  › %s\n  ‹ %s\n", step.say, strings.ReplaceAll(line, "\n", "\n    "))
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/core"
+)
+
+// metrics owns a private Prometheus registry, so tests and several servers
+// in one process never share counters.
+type metrics struct {
+	reg      *prometheus.Registry
+	commands *prometheus.CounterVec
+	punches  *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	outbox   *prometheus.CounterVec
+	firings  *prometheus.CounterVec // see reminders.go
+}
+
+func newMetrics(depth core.OutboxStore) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "punchbot_commands_total", Help: "Commands handled by the core, by kind and outcome.",
+		}, []string{"kind", "outcome"}),
+		punches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "punchbot_punches_total", Help: "Punches recorded, by outcome (retries of one event count once).",
+		}, []string{"outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "punchbot_http_request_duration_seconds", Help: "Latency of HTTP requests (platform callbacks included), by route and status.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "code"}),
+		outbox: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "punchbot_outbox_attempts_total", Help: "Outbox delivery attempts, by platform and resulting status.",
+		}, []string{"platform", "status"}),
+	}
+	m.firings = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "punchbot_reminder_firings_total", Help: "Reminder firings this replica recorded, by kind, status (queued, skipped) and whether late.",
+	}, []string{"kind", "status", "late"})
+	m.reg.MustRegister(m.commands, m.punches, m.latency, m.outbox, m.firings,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "punchbot_outbox_depth", Help: "Outbox messages waiting to be sent."},
+			func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				n, err := depth.OutboxDepth(ctx)
+				if err != nil {
+					return -1
+				}
+				return float64(n)
+			}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+func (m *metrics) outboxResult(platform core.Platform, status string) {
+	m.outbox.WithLabelValues(string(platform), status).Inc()
+}
+
+// statusRecorder remembers the status code a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// instrument times every request by its route pattern, so the label set
+// stays bounded whatever paths clients send.
+func (m *metrics) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		m.latency.WithLabelValues(route, http.StatusText(rec.code)).Observe(time.Since(start).Seconds())
+	})
+}
+
+// meteredCore counts commands and punches on their way through the core.
+type meteredCore struct {
+	inner bots.Core
+	m     *metrics
+}
+
+// Handle forwards to the core and counts the outcome.
+func (c meteredCore) Handle(ctx context.Context, cmd core.Command) (core.Reply, error) {
+	r, err := c.inner.Handle(ctx, cmd)
+	outcome := string(r.Outcome)
+	if err != nil {
+		outcome = "error"
+	}
+	c.m.commands.WithLabelValues(string(cmd.Kind), outcome).Inc()
+	if err == nil && !r.Replayed && r.PunchID != 0 {
+		c.m.punches.WithLabelValues(outcome).Inc()
+	}
+	return r, err
+}

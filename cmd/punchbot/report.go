@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/punchbot/punchbot/bots/admin"
+	"github.com/punchbot/punchbot/bots/console"
+	"github.com/punchbot/punchbot/core"
+)
+
+// reportStore is what reports, the console and the retention job need from
+// either SQL store.
+type reportStore interface {
+	console.Store
+	core.RetentionStore
+}
+
+// report runs `punchbot report --month 2026-11 --format csv|xlsx|json
+// [--daily 2026-11-26] [--lang zh|en] [-o file]`: a monthly report, or with
+// --daily the daily report of one date, computed from punches and approved
+// make-ups, with headers in the organisation's language.
+func report(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
+	const usage = "usage: punchbot report --month 2026-11 --format csv|xlsx|json [--daily 2026-11-26] [--lang zh|en] [-o file]"
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	zone, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return err
+	}
+	month := fs.String("month", time.Now().In(zone).Format(core.MonthLayout), "YYYY-MM")
+	daily := fs.String("daily", "", "YYYY-MM-DD: the daily report of that date")
+	format := fs.String("format", admin.FormatCSV, "csv, xlsx or json")
+	lang := fs.String("lang", "", "zh or en; default: the organisation's language")
+	out := fs.String("o", "", "output file; default: standard output")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%v (%s)", err, usage)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (%s)", fs.Arg(0), usage)
+	}
+	f, err := admin.ParseFormat(*format, admin.FormatCSV)
+	if err != nil {
+		return fmt.Errorf("%s (%s)", core.ErrorMessage(err), usage)
+	}
+	if *lang != "" && *lang != "zh" && *lang != "en" {
+		return fmt.Errorf("--lang must be zh or en, not %q", *lang)
+	}
+	from, to, err := core.MonthRange(*month)
+	if err != nil {
+		return errors.New(core.ErrorMessage(err))
+	}
+	if *daily != "" {
+		if _, err := time.Parse(core.DateLayout, *daily); err != nil {
+			return fmt.Errorf("--daily %q is not a date like 2026-11-26", *daily)
+		}
+		if isSet(fs, "month") && (*daily < from || *daily > to) {
+			return fmt.Errorf("--daily %s is not in --month %s", *daily, *month)
+		}
+	}
+
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *lang == "" {
+		info, err := st.OrgInfo(ctx)
+		if err != nil {
+			return err
+		}
+		emps, err := st.ListEmployees(ctx)
+		if err != nil {
+			return err
+		}
+		*lang = core.ReportLang(info, emps)
+	}
+	kind, period := "monthly", *month
+	var body []byte
+	var rows int
+	if *daily != "" {
+		kind, period = "daily", *daily
+		rep, err := core.BuildDailyReport(ctx, st, *daily, *daily, core.ScopeAll(), time.Now())
+		if err != nil {
+			return err
+		}
+		rows = len(rep.Rows)
+		body, err = admin.EncodeDaily(rep, f, *lang)
+		if err != nil {
+			return err
+		}
+	} else {
+		rep, err := core.BuildMonthlyReport(ctx, st, *month, core.ScopeAll(), time.Now())
+		if err != nil {
+			return err
+		}
+		rows = len(rep.Rows)
+		body, err = admin.EncodeMonthly(rep, f, *lang)
+		if err != nil {
+			return err
+		}
+	}
+	// The export is audited like one from the API or the console.
+	detail, _ := json.Marshal(map[string]any{"format": f, "rows": rows, "via": "cli", "file": filepath.Base(*out)})
+	err = st.InTx(ctx, func(tx core.Tx) error {
+		return tx.InsertAudit(ctx, core.AuditEntry{At: time.Now(), Actor: "cli", Action: "report.exported", Subject: kind + ":" + period, Detail: string(detail)})
+	})
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err := stdout.Write(body)
+		return err
+	}
+	if err := writeFileAtomic(*out, body); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote the %s report %s (%d rows, %s, headers in %s) to %s\n", kind, period, rows, f, *lang, *out)
+	return nil
+}
+
+// isSet reports whether a flag was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// writeFileAtomic writes through a temporary file in the same directory, so
+// a payroll system watching the directory never reads half a report.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// newConsole wires the console at "/" and makes the core answer the admin
+// and mydata chat commands with its sign-in links.
+func (s *server) newConsole(zone *time.Location, now func() time.Time) error {
+	c, err := console.New(console.Config{Secret: []byte(s.cfg.Secret), PublicURL: s.cfg.PublicURL, AdminToken: s.cfg.AdminToken, Zone: zone,
+		RetentionDays: s.cfg.RetentionDays, RemindersAPI: "/api/v1/reminders"},
+		console.Deps{Store: s.store, Used: s.kv, Sessions: s.kv, Makeups: s.svc, Reminders: s.sched, Now: now, Log: s.log})
+	if err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	c.Register(s.mux)
+	s.svc.SetLinkSigner(c)
+	s.console = c
+	return nil
+}
+
+// retentionInterval is how often each replica checks whether today's
+// retention run is done; the store's daily claim makes all but one check a
+// single insert that finds the day taken.
+const retentionInterval = time.Hour
+
+// newRetentionJob is the daily job that reduces precise positions older
+// than PUNCHBOT_RETENTION_DAYS to a site and a distance band.
+func newRetentionJob(st reportStore, days int, zone *time.Location, log *slog.Logger, now func() time.Time) *core.RetentionJob {
+	return &core.RetentionJob{Store: st, Days: days, Zone: zone, Now: now, Log: log.With("job", "retention")}
+}
+
+// runRetention runs the retention job until ctx ends, on every replica: the
+// store's daily claim lets one of them do each day's work. The returned
+// channel closes when the job has stopped.
+func (s *server) runRetention(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.retention.Run(ctx, retentionInterval)
+	}()
+	return done
+}

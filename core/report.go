@@ -1,0 +1,396 @@
+package core
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// MonthLayout is the layout of report months.
+const MonthLayout = "2006-01"
+
+// ShiftRange selects punches by shift date, the way reports read them.
+type ShiftRange struct {
+	From, To string // local shift dates, YYYY-MM-DD, both inclusive
+	// ValidOnly keeps only punches that count (accepted or field): a report
+	// never needs the rejected attempts, and skipping them halves the rows.
+	ValidOnly bool
+	// EmployeeIDs limits the range to these people; nil means everyone.
+	EmployeeIDs []string
+	// Lean asks only for what reports read: employee, kind, time, shift
+	// date, source, site, outcome and flags. A store may leave every other
+	// field zero, which makes a month for ten thousand people several times
+	// cheaper to read.
+	Lean bool
+}
+
+// ReportSource is what reports read from storage: everyone's rules and the
+// punches of a range of shift dates in bulk, so that a month for ten
+// thousand people costs two queries instead of twenty thousand.
+type ReportSource interface {
+	// Rosters returns the roster of every employee (schedule, sites,
+	// calendar, policy), ordered by employee id; core.ReminderStore asks
+	// the same of a store.
+	Rosters(ctx context.Context) ([]Roster, error)
+	// ScanShiftPunches calls fn for every punch in the range, ordered by
+	// employee id, shift date, time and id. An error from fn stops the scan
+	// and is returned as is.
+	ScanShiftPunches(ctx context.Context, r ShiftRange, fn func(Punch) error) error
+}
+
+// DailyRow is one employee's attendance on one shift date, as payroll and
+// HR read it. Times are in the employee's zone.
+type DailyRow struct {
+	EmployeeID string
+	Name       string
+	Department string
+	Date       string
+	Workday    bool
+	Holiday    string
+	FirstIn    time.Time // zero: no valid check-in
+	LastOut    time.Time // zero: no valid check-out
+	Statuses   []DayStatus
+	LateMin    int
+	EarlyMin   int
+	WorkedMin  int
+	SiteID     string // where the day started (or ended, without a check-in)
+	SiteName   string
+	Field      bool
+	Makeups    int // punches of the day written by approved make-up requests
+	Flags      []string
+}
+
+// Has reports whether the row carries status st.
+func (r DailyRow) Has(st DayStatus) bool { return slices.Contains(r.Statuses, st) }
+
+// DailyReport lists every included employee for every date of a range.
+type DailyReport struct {
+	From, To    string
+	GeneratedAt time.Time
+	Rows        []DailyRow // by employee id, then date
+}
+
+// MonthlyRow sums one employee's month. Counts are days unless named
+// otherwise.
+type MonthlyRow struct {
+	EmployeeID     string
+	Name           string
+	Department     string
+	Workdays       int // scheduled working days in the month
+	DaysWorked     int // days with at least one valid punch
+	LateCount      int // late or seriously late
+	LateMin        int
+	SeriousLate    int
+	EarlyLeave     int
+	EarlyMin       int
+	MissingPunches int // missing check-ins plus missing check-outs
+	Absences       int
+	MakeupsUsed    int // punches written by approved make-up requests
+	FieldPunches   int // valid punches accepted as field punches (外勤)
+	WorkedMin      int
+}
+
+// WorkedHours is WorkedMin in hours, rounded to two decimals for payroll.
+func (r MonthlyRow) WorkedHours() float64 { return math.Round(float64(r.WorkedMin)/60*100) / 100 }
+
+// MonthlyReport sums a calendar month per employee.
+type MonthlyReport struct {
+	Month       string // YYYY-MM
+	From, To    string // first and last date
+	GeneratedAt time.Time
+	Rows        []MonthlyRow // by employee id
+}
+
+// MonthRange returns the first and last date of a YYYY-MM month.
+func MonthRange(month string) (from, to string, err error) {
+	m, err := time.Parse(MonthLayout, month)
+	if err != nil {
+		return "", "", Errorf(EINVALID, "month %q is not YYYY-MM", month)
+	}
+	return m.Format(DateLayout), m.AddDate(0, 1, -1).Format(DateLayout), nil
+}
+
+// maxReportDays bounds a daily report's range: a year of rows for ten
+// thousand people is already millions of lines.
+const maxReportDays = 366
+
+// Dates lists the dates from from to to, both inclusive.
+func Dates(from, to string) ([]string, error) {
+	f, err := time.Parse(DateLayout, from)
+	if err != nil {
+		return nil, Errorf(EINVALID, "date %q is not YYYY-MM-DD", from)
+	}
+	t, err := time.Parse(DateLayout, to)
+	if err != nil {
+		return nil, Errorf(EINVALID, "date %q is not YYYY-MM-DD", to)
+	}
+	if t.Before(f) {
+		return nil, Errorf(EINVALID, "the range %s to %s ends before it starts", from, to)
+	}
+	if t.Sub(f) >= maxReportDays*24*time.Hour {
+		return nil, Errorf(EINVALID, "the range %s to %s is longer than %d days", from, to, maxReportDays)
+	}
+	var out []string
+	for d := f; !d.After(t); d = d.AddDate(0, 0, 1) {
+		out = append(out, d.Format(DateLayout))
+	}
+	return out, nil
+}
+
+// DailyRows computes the rows of one employee for dates from their punches
+// (any order; rejected attempts are ignored) through ComputeDay.
+func DailyRows(r Roster, dates []string, punches []Punch, now time.Time) []DailyRow {
+	byDate := func(a, b Punch) int { return strings.Compare(a.ShiftDate, b.ShiftDate) }
+	if !slices.IsSortedFunc(punches, byDate) {
+		punches = slices.Clone(punches)
+		slices.SortStableFunc(punches, byDate)
+	}
+	// Stores hand punches over sorted by shift date, so each date's punches
+	// are a sub-slice found by walking forward: a month for ten thousand
+	// people allocates no per-date copies.
+	out := make([]DailyRow, 0, len(dates))
+	i := 0
+	for _, d := range dates {
+		for i < len(punches) && punches[i].ShiftDate < d {
+			i++
+		}
+		j := i
+		for j < len(punches) && punches[j].ShiftDate == d {
+			j++
+		}
+		out = append(out, dailyRow(r, d, punches[i:j:j], now))
+		i = j
+	}
+	return out
+}
+
+func dailyRow(r Roster, date string, punches []Punch, now time.Time) DailyRow {
+	day := ComputeDay(r, date, punches, now)
+	loc := r.Zone()
+	row := DailyRow{
+		EmployeeID: r.Employee.ID, Name: r.Employee.Name, Department: r.Employee.Department,
+		Date: date, Workday: day.Workday, Holiday: day.Holiday, Statuses: day.Statuses,
+		LateMin: day.LateMin, EarlyMin: day.EarlyMin, WorkedMin: day.WorkedMin, Field: day.Has(DayField), Flags: day.Flags,
+	}
+	if day.In != nil {
+		row.FirstIn, row.SiteID = day.In.At.In(loc), day.In.SiteID
+	}
+	if day.Out != nil {
+		row.LastOut = day.Out.At.In(loc)
+		if row.SiteID == "" {
+			row.SiteID = day.Out.SiteID
+		}
+	}
+	row.SiteName = row.SiteID
+	for _, s := range r.Sites {
+		if s.ID == row.SiteID {
+			row.SiteName = s.Name
+		}
+	}
+	for _, p := range punches {
+		if p.Valid() && p.ShiftDate == date && p.Source == SourceMakeup {
+			row.Makeups++
+		}
+	}
+	return row
+}
+
+// MonthlyRowOf sums an employee's daily rows (consecutive dates in order, as
+// DailyRows returns them) and counts their field punches.
+func MonthlyRowOf(r Roster, days []DailyRow, punches []Punch) MonthlyRow {
+	m := MonthlyRow{EmployeeID: r.Employee.ID, Name: r.Employee.Name, Department: r.Employee.Department}
+	for _, d := range days {
+		if d.Workday {
+			m.Workdays++
+		}
+		if !d.FirstIn.IsZero() || !d.LastOut.IsZero() {
+			m.DaysWorked++
+		}
+		for _, st := range d.Statuses {
+			switch st {
+			case DayLate:
+				m.LateCount++
+				m.LateMin += d.LateMin
+			case DaySeriousLate:
+				m.LateCount++
+				m.SeriousLate++
+				m.LateMin += d.LateMin
+			case DayEarlyLeave:
+				m.EarlyLeave++
+				m.EarlyMin += d.EarlyMin
+			case DayMissingIn, DayMissingOut:
+				m.MissingPunches++
+			case DayAbsent:
+				m.Absences++
+			}
+		}
+		m.MakeupsUsed += d.Makeups
+		m.WorkedMin += d.WorkedMin
+	}
+	if len(days) == 0 {
+		return m
+	}
+	// Days are consecutive dates, so "in the range" is two comparisons.
+	first, last := days[0].Date, days[len(days)-1].Date
+	for _, p := range punches {
+		if p.Valid() && p.Outcome == OutcomeField && p.ShiftDate >= first && p.ShiftDate <= last {
+			m.FieldPunches++
+		}
+	}
+	return m
+}
+
+// includeInReport decides who appears: everyone active, and people no longer
+// active only when they have punches in the range (a departed employee's
+// last month is still paid).
+func includeInReport(r Roster, hasPunches bool) bool { return r.Employee.Active || hasPunches }
+
+// scanReport reads the rosters in scope and calls each once per employee who
+// belongs in the report, with their valid punches of the range. The order
+// of the calls is the order of the punch stream; callers sort.
+func scanReport(ctx context.Context, src ReportSource, from, to string, scope Scope, each func(r Roster, punches []Punch)) error {
+	rosters, err := src.Rosters(ctx)
+	if err != nil {
+		return err
+	}
+	inScope := map[string]Roster{}
+	var ids []string
+	zones := map[string]*time.Location{}
+	for _, r := range rosters {
+		if !scope.Allows(r.Employee.ID) {
+			continue
+		}
+		if r.Loc == nil {
+			// Resolving a zone reads the zone database; ten thousand people
+			// share a handful of zones.
+			loc, ok := zones[r.Employee.TimeZone]
+			if !ok {
+				loc = r.Employee.Location()
+				zones[r.Employee.TimeZone] = loc
+			}
+			r.Loc = loc
+		}
+		inScope[r.Employee.ID] = r
+		ids = append(ids, r.Employee.ID)
+	}
+	q := ShiftRange{From: from, To: to, ValidOnly: true, Lean: true}
+	if !scope.All {
+		if len(ids) == 0 {
+			return nil
+		}
+		q.EmployeeIDs = ids
+	}
+	done := map[string]bool{}
+	var cur string
+	var batch []Punch
+	flush := func() error {
+		if r, ok := inScope[cur]; ok {
+			if done[cur] {
+				return Errorf(EINTERNAL, "report: the store returned the punches of %s in more than one group", cur)
+			}
+			done[cur] = true
+			each(r, batch)
+		}
+		batch = batch[:0] // each keeps nothing of the punches it is given
+		return nil
+	}
+	err = src.ScanShiftPunches(ctx, q, func(p Punch) error {
+		if p.EmployeeID != cur {
+			if err := flush(); err != nil {
+				return err
+			}
+			cur = p.EmployeeID
+		}
+		if p.Valid() {
+			batch = append(batch, p)
+		}
+		return ctx.Err()
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if r := inScope[id]; !done[id] && includeInReport(r, false) {
+			each(r, nil)
+		}
+	}
+	return nil
+}
+
+// BuildDailyReport computes the daily rows of every employee in scope for the
+// dates from to to (inclusive) from their punches, approved make-ups
+// included, through ComputeDay. now decides which shifts are still running.
+func BuildDailyReport(ctx context.Context, src ReportSource, from, to string, scope Scope, now time.Time) (DailyReport, error) {
+	dates, err := Dates(from, to)
+	if err != nil {
+		return DailyReport{}, err
+	}
+	rep := DailyReport{From: from, To: to, GeneratedAt: now}
+	err = scanReport(ctx, src, from, to, scope, func(r Roster, punches []Punch) {
+		rep.Rows = append(rep.Rows, DailyRows(r, dates, punches, now)...)
+	})
+	// Each employee's rows are already in date order.
+	slices.SortStableFunc(rep.Rows, func(a, b DailyRow) int { return strings.Compare(a.EmployeeID, b.EmployeeID) })
+	return rep, err
+}
+
+// BuildMonthlyReport sums a calendar month (YYYY-MM) for every employee in
+// scope, computed from punches and approved make-ups; nothing in it can be
+// edited by hand.
+func BuildMonthlyReport(ctx context.Context, src ReportSource, month string, scope Scope, now time.Time) (MonthlyReport, error) {
+	from, to, err := MonthRange(month)
+	if err != nil {
+		return MonthlyReport{}, err
+	}
+	dates, err := Dates(from, to)
+	if err != nil {
+		return MonthlyReport{}, err
+	}
+	rep := MonthlyReport{Month: month, From: from, To: to, GeneratedAt: now}
+	err = scanReport(ctx, src, from, to, scope, func(r Roster, punches []Punch) {
+		rep.Rows = append(rep.Rows, MonthlyRowOf(r, DailyRows(r, dates, punches, now), punches))
+	})
+	slices.SortFunc(rep.Rows, func(a, b MonthlyRow) int { return strings.Compare(a.EmployeeID, b.EmployeeID) })
+	return rep, err
+}
+
+// OrgInfo is what the organisation file says about the organisation itself:
+// reports use its language for their column headers.
+type OrgInfo struct {
+	Name     string
+	Lang     string // "zh" or "en"
+	TimeZone string
+}
+
+// OrgInfoStore keeps the OrgInfo of the last applied organisation file.
+type OrgInfoStore interface {
+	// OrgInfo returns the last applied file's name, language and zone; the
+	// zero OrgInfo when no file was applied since the store learnt to keep it.
+	OrgInfo(ctx context.Context) (OrgInfo, error)
+}
+
+// ReportLang is the language of report headers: the organisation's, or when
+// it is unknown the language most employees use, or Chinese.
+func ReportLang(info OrgInfo, employees []Employee) string {
+	if info.Lang == "zh" || info.Lang == "en" {
+		return info.Lang
+	}
+	n := 0
+	for _, e := range employees {
+		switch e.Lang {
+		case "en":
+			n++
+		case "zh":
+			n--
+		}
+	}
+	if n > 0 {
+		return "en"
+	}
+	return "zh"
+}

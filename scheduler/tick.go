@@ -1,0 +1,382 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// TickResult says what one tick did.
+type TickResult struct {
+	Minutes int // minutes handled (more than one after downtime)
+	Fired   int // firings queued (late ones included)
+	Late    int // of which after their minute
+	Skipped int // firings recorded as skipped: missed by more than LateWindow
+	Resumed int // half-queued firings finished
+	Queued  int // deliveries queued
+}
+
+// Tick handles every minute from the checkpoint up to now: it fires the
+// reminders due in each (late, when the minute is past but within
+// LateWindow), records older ones as skipped, and moves the checkpoint on.
+// The first tick of a new installation starts at now. Only the leader
+// should tick; a second ticker queues nothing twice, it only wastes work.
+func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var res TickResult
+	minute := now.Truncate(time.Minute)
+	last, err := s.store.Checkpoint(ctx, checkpointName)
+	if err != nil {
+		return res, err
+	}
+	if last.IsZero() {
+		last = minute.Add(-time.Minute)
+	}
+	rems, err := s.store.ListReminders(ctx)
+	if err != nil {
+		return res, err
+	}
+	compiledRems := make([]compiled, 0, len(rems))
+	for _, r := range rems {
+		compiledRems = append(compiledRems, s.compile(r))
+	}
+	if err := s.resume(ctx, now, compiledRems, &res); err != nil {
+		return res, err
+	}
+	if !last.Before(minute) {
+		return res, nil
+	}
+	start := last.Add(time.Minute)
+	if gap := minute.Sub(start); gap > s.cfg.MaxCatchUp {
+		s.log.Warn("scheduler: no record of firings older than the catch-up limit", "from", start, "to", minute.Add(-s.cfg.MaxCatchUp), "limit", s.cfg.MaxCatchUp)
+		start = minute.Add(-s.cfg.MaxCatchUp)
+	}
+	var schedules []core.Roster
+	needRosters := false
+	for _, c := range compiledRems {
+		needRosters = needRosters || (c.Enabled && c.PerEmployee() && c.problem == "")
+	}
+	if needRosters {
+		rs, err := s.organisationLocked(ctx, now)
+		if err != nil {
+			return res, err
+		}
+		schedules = core.DistinctSchedules(rs)
+	}
+	for m := start; !m.After(minute); m = m.Add(time.Minute) {
+		late := now.Sub(m) >= time.Minute
+		tooLate := now.Sub(m) > s.cfg.LateWindow
+		for _, c := range compiledRems {
+			if !s.dueAt(c, m, schedules) {
+				continue
+			}
+			if tooLate {
+				created, err := s.skip(ctx, c, m, now)
+				if err != nil {
+					return res, err
+				}
+				if created {
+					res.Skipped++
+				}
+				continue
+			}
+			rep, created, err := s.fire(ctx, c, m, now, late, false)
+			if err != nil {
+				return res, fmt.Errorf("reminder %s at %s: %w", c.ID, m.Format(time.RFC3339), err)
+			}
+			if created {
+				res.Fired++
+				res.Queued += rep.Recipients
+				if late {
+					res.Late++
+				}
+			}
+		}
+		if err := s.store.SetCheckpoint(ctx, checkpointName, m); err != nil {
+			return res, err
+		}
+		res.Minutes++
+	}
+	return res, nil
+}
+
+// organisationLocked is organisation for callers holding s.mu.
+func (s *Scheduler) organisationLocked(ctx context.Context, now time.Time) ([]core.Roster, error) {
+	if s.rosters != nil && now.Sub(s.loadedAt) < s.cfg.RosterTTL && !now.Before(s.loadedAt) {
+		return s.rosters, nil
+	}
+	rs, err := s.store.Rosters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	core.ResolveZones(rs)
+	s.rosters, s.loadedAt = rs, now
+	return rs, nil
+}
+
+// dueAt reports whether a reminder fires in minute m: by its cron, or, for
+// a per-employee reminder, for anyone on any schedule.
+func (s *Scheduler) dueAt(c compiled, m time.Time, schedules []core.Roster) bool {
+	if c.problem != "" || !c.Enabled {
+		return false
+	}
+	if c.PerEmployee() {
+		return core.ReminderDueAny(c.Reminder, schedules, core.DueQuery{At: m, LocalFires: c.localFires(m)})
+	}
+	return c.firesAt(m)
+}
+
+// skip records a firing missed by more than LateWindow.
+func (s *Scheduler) skip(ctx context.Context, c compiled, m, now time.Time) (bool, error) {
+	f, created, err := s.store.BeginFiring(ctx, core.Firing{ReminderID: c.ID, Kind: c.Kind, FireAt: m, Status: core.FiringSkipped,
+		Late: true, Note: fmt.Sprintf("missed by %s: no scheduler was running", now.Sub(m).Truncate(time.Second)), CreatedAt: now})
+	if err != nil {
+		return false, err
+	}
+	if created {
+		s.log.Warn("scheduler: firing skipped, too late", "reminder", c.ID, "fire_at", m, "late_by", now.Sub(m).Truncate(time.Second))
+		s.observe(f)
+	}
+	return created, nil
+}
+
+func (s *Scheduler) observe(f core.Firing) {
+	if s.onFiring != nil {
+		s.onFiring(f)
+	}
+}
+
+// resume finishes firings whose queuing instance died half-way, or records
+// them as skipped when they are too old to send now.
+func (s *Scheduler) resume(ctx context.Context, now time.Time, rems []compiled, res *TickResult) error {
+	stuck, err := s.store.ListFirings(ctx, core.FiringFilter{Status: core.FiringQueuing})
+	if err != nil {
+		return err
+	}
+	for _, f := range stuck {
+		if now.Sub(f.CreatedAt) < s.cfg.ResumeAfter {
+			continue // probably still being queued by a live instance
+		}
+		i := -1
+		for j := range rems {
+			if rems[j].ID == f.ReminderID {
+				i = j
+			}
+		}
+		var why string
+		switch {
+		case i < 0:
+			why = "the reminder was removed before its firing was fully queued"
+		case now.Sub(f.FireAt) > s.cfg.LateWindow:
+			why = fmt.Sprintf("interrupted while queuing; missed by %s, too late to finish", now.Sub(f.FireAt).Truncate(time.Second))
+		}
+		if why != "" {
+			counts, err := s.store.FiringCounts(ctx, []int64{f.ID})
+			if err != nil {
+				return err
+			}
+			if err := s.store.FinishFiring(ctx, f.ID, core.FiringSkipped, counts[f.ID].Queued, why, now); err != nil {
+				return err
+			}
+			f.Status, f.Note = core.FiringSkipped, why
+			s.observe(f)
+			continue
+		}
+		c := rems[i]
+		if f.Manual {
+			c.Enabled, c.Until = true, ""
+		}
+		if _, _, err := s.fire(ctx, c, f.FireAt, now, true, f.Manual); err != nil {
+			return fmt.Errorf("resume reminder %s at %s: %w", f.ReminderID, f.FireAt.Format(time.RFC3339), err)
+		}
+		s.log.Info("scheduler: resumed a half-queued firing", "reminder", f.ReminderID, "fire_at", f.FireAt)
+		res.Resumed++
+	}
+	return nil
+}
+
+// fire plans a firing and queues its deliveries: the firing row first (the
+// unique claim on the minute), then the deliveries in chunks, each chunk one
+// transaction whose unique keys skip what an earlier attempt queued.
+// created is false when the minute was already fired (or is being fired).
+func (s *Scheduler) fire(ctx context.Context, c compiled, m, now time.Time, late, manual bool) (core.Firing, bool, error) {
+	existing, err := s.store.ListFirings(ctx, core.FiringFilter{ReminderID: c.ID, Since: m})
+	if err != nil {
+		return core.Firing{}, false, err
+	}
+	resuming := false
+	for _, e := range existing {
+		if !e.FireAt.Equal(m) {
+			continue
+		}
+		if e.Status != core.FiringQueuing {
+			return e, false, nil
+		}
+		resuming = true
+	}
+	plan, err := s.plan(ctx, c, m, manual, late)
+	if err != nil {
+		return core.Firing{}, false, err
+	}
+	if len(plan.Deliveries) == 0 && c.PerEmployee() && !manual && !resuming {
+		// Due for a schedule, but everyone concerned has punched (or is
+		// outside the audience): nothing to record.
+		return core.Firing{}, false, nil
+	}
+	f, created, err := s.store.BeginFiring(ctx, core.Firing{ReminderID: c.ID, Kind: c.Kind, FireAt: m, Status: core.FiringQueuing,
+		Late: late, Manual: manual, CreatedAt: now})
+	if err != nil {
+		return core.Firing{}, false, err
+	}
+	if !created && f.Status != core.FiringQueuing {
+		return f, false, nil
+	}
+	for i := 0; i < len(plan.Deliveries); i += s.cfg.Chunk {
+		chunk := plan.Deliveries[i:min(i+s.cfg.Chunk, len(plan.Deliveries))]
+		msgs, err := core.DeliveryMessages(chunk, f.ID, now)
+		if err != nil {
+			return f, false, err
+		}
+		if _, err := s.store.EnqueueDeliveries(ctx, f.ID, msgs); err != nil {
+			return f, false, err
+		}
+	}
+	note := ""
+	switch {
+	case c.problem != "":
+		note = c.problem
+	case len(plan.Unreachable) > 0:
+		note = fmt.Sprintf("%d selected employee(s) have no chat account: %s", len(plan.Unreachable), abbreviate(plan.Unreachable, 10))
+	}
+	if err := s.store.FinishFiring(ctx, f.ID, core.FiringQueued, len(plan.Deliveries), note, s.now()); err != nil {
+		return f, false, err
+	}
+	f.Status, f.Recipients, f.Note = core.FiringQueued, len(plan.Deliveries), note
+	s.log.Info("scheduler: fired", "reminder", c.ID, "kind", c.Kind, "fire_at", m, "recipients", f.Recipients, "late", late, "manual", manual, "resumed", !created)
+	s.observe(f)
+	return f, created || resuming, nil
+}
+
+func abbreviate(ids []string, n int) string {
+	if len(ids) <= n {
+		return fmt.Sprint(ids)
+	}
+	return fmt.Sprintf("%v and %d more", ids[:n], len(ids)-n)
+}
+
+// plan resolves who receives reminder c fired in minute m. forced evaluates
+// it "now" for the admin API, ignoring its timing.
+func (s *Scheduler) plan(ctx context.Context, c compiled, m time.Time, forced, late bool) (core.ReminderPreview, error) {
+	p := core.ReminderPreview{Reminder: c.Reminder, At: m}
+	r := c.Reminder
+	if forced {
+		r.Enabled, r.Until = true, ""
+	}
+	var rosters []core.Roster
+	var err error
+	if forced {
+		rosters, err = s.freshOrganisation(ctx, m)
+	} else {
+		rosters, err = s.organisationLocked(ctx, s.now())
+	}
+	if err != nil {
+		return p, err
+	}
+	switch {
+	case r.PerEmployee():
+		q := core.DueQuery{At: m, Forced: forced, LocalFires: c.localFires(m)}
+		cands := core.ReminderCandidates(r, rosters, q)
+		if len(cands) == 0 {
+			return p, nil
+		}
+		punches, err := s.punches(ctx, cands)
+		if err != nil {
+			return p, err
+		}
+		var makeups []core.MakeupRequest
+		if r.Kind == core.ReminderMissedPunch {
+			if makeups, err = s.slotMakeups(ctx, cands); err != nil {
+				return p, err
+			}
+		}
+		p.Deliveries = core.ReminderDeliveries(r, cands, punches, makeups, q, late)
+	case r.Kind == core.ReminderBroadcast:
+		p.Deliveries, p.Unreachable = core.BroadcastDeliveries(r, employeesOf(rosters), m, s.cfg.Lang, late)
+	case r.Kind == core.ReminderApprovalDigest:
+		var pending []core.MakeupRequest
+		err := s.store.InTx(ctx, func(tx core.Tx) error {
+			var err error
+			pending, err = tx.ListMakeups(ctx, core.MakeupFilter{Statuses: []core.MakeupStatus{core.MakeupPending}})
+			return err
+		})
+		if err != nil {
+			return p, err
+		}
+		p.Deliveries = core.DigestDeliveries(r, pending, employeesOf(rosters), m, late)
+	}
+	return p, nil
+}
+
+// freshOrganisation loads the organisation for an admin request, which
+// must see the latest org file. Callers hold s.mu.
+func (s *Scheduler) freshOrganisation(ctx context.Context, now time.Time) ([]core.Roster, error) {
+	rs, err := s.store.Rosters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	core.ResolveZones(rs)
+	s.rosters, s.loadedAt = rs, now
+	return rs, nil
+}
+
+// smallPlan is the candidate count up to which punches are read per
+// employee rather than by one query over the whole window.
+const smallPlan = 200
+
+// punches returns the candidates' punches around their shifts, by employee.
+func (s *Scheduler) punches(ctx context.Context, cands []core.Candidate) (map[string][]core.Punch, error) {
+	out := map[string][]core.Punch{}
+	if len(cands) <= smallPlan {
+		for _, c := range cands {
+			ps, err := s.store.ListPunches(ctx, core.PunchFilter{EmployeeID: c.Roster.Employee.ID, From: c.Shift.Opens, To: c.Shift.Closes.Add(time.Minute)})
+			if err != nil {
+				return nil, err
+			}
+			out[c.Roster.Employee.ID] = ps
+		}
+		return out, nil
+	}
+	from, to := core.PunchWindow(cands)
+	ps, err := s.store.ListPunches(ctx, core.PunchFilter{From: from, To: to})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		out[p.EmployeeID] = append(out[p.EmployeeID], p)
+	}
+	return out, nil
+}
+
+// slotMakeups returns the pending and approved make-up requests of the
+// candidates' shift dates, which cover missing slots.
+func (s *Scheduler) slotMakeups(ctx context.Context, cands []core.Candidate) ([]core.MakeupRequest, error) {
+	dates := map[string]bool{}
+	for _, c := range cands {
+		dates[c.Shift.Date] = true
+	}
+	var out []core.MakeupRequest
+	err := s.store.InTx(ctx, func(tx core.Tx) error {
+		for d := range dates {
+			ms, err := tx.ListMakeups(ctx, core.MakeupFilter{ShiftDate: d, Statuses: []core.MakeupStatus{core.MakeupPending, core.MakeupApproved}})
+			if err != nil {
+				return err
+			}
+			out = append(out, ms...)
+		}
+		return nil
+	})
+	return out, err
+}
