@@ -235,8 +235,8 @@ func StatusLine(r core.Reply, lang string) string {
 // HelpText lists the commands.
 func HelpText(lang string) string {
 	return pick(lang,
-		"可用命令：\n• 上班 / 上班打卡 — 上班打卡\n• 下班 / 下班打卡 — 下班打卡\n• 打卡 — 根据时间自动判断上下班\n• 状态 — 查看今天的打卡\n• 补卡 11-25 09:00 上班 原因 — 申请补卡\n• 帮助 — 显示本帮助\n直接发送位置即可打卡。",
-		"Commands:\n• in — clock in\n• out — clock out\n• punch — in or out, decided by the time\n• status — today's punches\n• makeup 2026-11-25 09:00 in reason — request a make-up\n• help — this text\nSharing your location alone is a punch.")
+		"可用命令：\n• 上班 / 上班打卡 — 上班打卡\n• 下班 / 下班打卡 — 下班打卡\n• 打卡 — 根据时间自动判断上下班\n• 状态 — 查看今天的打卡\n• 补卡 11-25 09:00 上班 原因 — 申请补卡\n• 我的数据 — 查看和导出你的个人数据\n• 管理 — 考勤控制台登录链接\n• 帮助 — 显示本帮助\n直接发送位置即可打卡。",
+		"Commands:\n• in — clock in\n• out — clock out\n• punch — in or out, decided by the time\n• status — today's punches\n• makeup 2026-11-25 09:00 in reason — request a make-up\n• mydata — see and export your personal data\n• admin — sign-in link to the attendance console\n• help — this text\nSharing your location alone is a punch.")
 }
 
 // ErrorText is the one place that turns a core error into user text, for

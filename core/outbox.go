@@ -28,8 +28,10 @@ type OutboxWorker struct {
 	MaxBackoff  time.Duration
 	// OnResult, when set, observes every attempt (metrics).
 	OnResult func(platform Platform, status string)
-	// Limits paces each platform's API calls; a platform without one is
-	// not paced. See TokenBucket.
+	// Limits paces each platform's reminder deliveries (replies are sent
+	// at once, ahead of them); a rate-limit answer to any call pauses the
+	// platform's deliveries. A platform without one is not paced. See
+	// TokenBucket.
 	Limits map[Platform]*TokenBucket
 	// Concurrency is how many calls per platform may be in flight at once
 	// (default 1): platform round trips, not the limit, bound a single
@@ -38,6 +40,8 @@ type OutboxWorker struct {
 	// DrainTimeout bounds how long sends already in flight may take after
 	// the worker is asked to stop (default 30 s).
 	DrainTimeout time.Duration
+
+	perCall sync.Map // Platform → messages per call in the last round, see outbox_batch.go
 }
 
 func (w *OutboxWorker) defaults() {

@@ -29,7 +29,8 @@ type OutboxLaneStore interface {
 // BatchSender is a Sender that can deliver several outbox messages with one
 // platform call (WeCom's touser list, Feishu's batch send). The worker
 // claims up to MaxBatch messages, lets Group split them into calls, and
-// spends one rate-limit token per SendGroup.
+// spends one rate-limit token per SendGroup of reminder deliveries. Group
+// must not mix replies (FiringID 0) with deliveries in one group.
 type BatchSender interface {
 	Sender
 	// MaxBatch is how many due messages are worth claiming at once.
@@ -55,35 +56,58 @@ type groupResult struct{ msgs []OutboxMessage }
 // try before their lease ran short, or because the platform asked to wait,
 // are given back untouched (no attempt counted).
 func (w *OutboxWorker) runPlatform(ctx context.Context, platform Platform, sender Sender) (sent, claimed int, err error) {
-	limiter := w.Limits[platform]
-	if limiter != nil && limiter.PausedFor() > 0 {
-		return 0, 0, nil
-	}
-	now := w.Now()
-	bs, batching := sender.(BatchSender)
-	limit := w.Batch
-	if batching {
-		limit = max(limit, bs.MaxBatch())
-	}
-	if limiter != nil {
-		// About a second of work per claim at the platform's rate, so the
-		// claim's round trip is small next to the sending.
-		limit = max(limit, min(int(limiter.Rate()), maxClaim))
-	}
-	var msgs []OutboxMessage
-	if ls, ok := w.Store.(OutboxLaneStore); ok {
-		msgs, err = ls.ClaimOutboxLane(ctx, platform, LaneReplies, w.Batch, now, w.Lease)
-		if err == nil && len(msgs) < w.Batch {
-			var more []OutboxMessage
-			more, err = ls.ClaimOutboxLane(ctx, platform, LaneDeliveries, limit, now, w.Lease)
-			msgs = append(msgs, more...)
-		}
-	} else {
-		msgs, err = w.Store.ClaimOutbox(ctx, platform, w.Batch, now, w.Lease)
-	}
+	msgs, at, err := w.claim(ctx, platform, sender)
 	if len(msgs) == 0 {
 		return 0, 0, err
 	}
+	return w.dispatch(ctx, platform, sender, msgs, at)(), len(msgs), err
+}
+
+// claim leases the platform's due messages: replies first, then reminder
+// deliveries, about a second's worth at the platform's rate so that the
+// claim's round trip is small next to the sending.
+func (w *OutboxWorker) claim(ctx context.Context, platform Platform, sender Sender) ([]OutboxMessage, time.Time, error) {
+	limiter := w.Limits[platform]
+	now := w.Now()
+	// While the platform asked for a pause, only replies are claimed.
+	paused := limiter != nil && limiter.PausedFor() > 0
+	limit := w.Batch
+	perCall := 1.0
+	if bs, ok := sender.(BatchSender); ok {
+		limit = max(limit, bs.MaxBatch())
+		// Until a round has shown how the messages group, assume full calls.
+		perCall = float64(bs.MaxBatch())
+	}
+	if limiter != nil {
+		if v, ok := w.perCall.Load(platform); ok {
+			perCall = v.(float64)
+		}
+		limit = max(limit, min(int(limiter.Rate()*perCall), maxClaim))
+	}
+	ls, ok := w.Store.(OutboxLaneStore)
+	if !ok {
+		if paused {
+			return nil, now, nil
+		}
+		msgs, err := w.Store.ClaimOutbox(ctx, platform, w.Batch, now, w.Lease)
+		return msgs, now, err
+	}
+	msgs, err := ls.ClaimOutboxLane(ctx, platform, LaneReplies, w.Batch, now, w.Lease)
+	if err == nil && len(msgs) < w.Batch && !paused {
+		var more []OutboxMessage
+		more, err = ls.ClaimOutboxLane(ctx, platform, LaneDeliveries, limit, now, w.Lease)
+		msgs = append(msgs, more...)
+	}
+	return msgs, now, err
+}
+
+// dispatch starts sending claimed messages and returns once every call has
+// been started (or the rest given back); the returned function waits for
+// the calls in flight, records their results and reports how many
+// messages were sent. Between the two the worker can claim its next round.
+func (w *OutboxWorker) dispatch(ctx context.Context, platform Platform, sender Sender, msgs []OutboxMessage, claimedAt time.Time) (finish func() int) {
+	limiter := w.Limits[platform]
+	bs, batching := sender.(BatchSender)
 	var groups [][]OutboxMessage
 	if batching {
 		groups = bs.Group(msgs)
@@ -92,12 +116,13 @@ func (w *OutboxWorker) runPlatform(ctx context.Context, platform Platform, sende
 			groups = append(groups, []OutboxMessage{m})
 		}
 	}
+	w.perCall.Store(platform, float64(len(msgs))/float64(max(len(groups), 1)))
 	// Work is handed back well before the lease runs out, so another
 	// worker never claims a message this one is still sending.
-	deadline := now.Add(w.Lease - w.Lease/5)
+	deadline := claimedAt.Add(w.Lease - w.Lease/5)
 
-	results := make(chan groupResult, len(groups))
-	flushed := make(chan int)
+	results := make(chan groupResult, len(groups)+1)
+	flushed := make(chan int, 1)
 	go func() { flushed <- w.flush(ctx, results) }()
 
 	var wg sync.WaitGroup
@@ -107,7 +132,10 @@ func (w *OutboxWorker) runPlatform(ctx context.Context, platform Platform, sende
 		// A free slot first, then a token: a call's answer (a rate limit,
 		// or the end of the run) is known before the next call is paid for.
 		sem <- struct{}{}
-		if ctx.Err() != nil || !w.Now().Before(deadline) || (limiter != nil && limiter.WaitBefore(ctx, deadline) != nil) {
+		// Reminder deliveries are paced; a reply to someone waiting in a
+		// chat is not held back by a broadcast's budget.
+		paced := limiter != nil && groups[next][0].FiringID != 0
+		if ctx.Err() != nil || !w.Now().Before(deadline) || (paced && limiter.WaitBefore(ctx, deadline) != nil) {
 			<-sem
 			break
 		}
@@ -117,26 +145,36 @@ func (w *OutboxWorker) runPlatform(ctx context.Context, platform Platform, sende
 			results <- groupResult{msgs: w.sendGroup(ctx, sender, bs, batching, group, limiter)}
 		}(groups[next])
 	}
-	wg.Wait()
 	// Untried messages go back as they were; while the platform asked for a
 	// pause they are not due again before it ends.
 	var back []OutboxMessage
 	for _, g := range groups[next:] {
-		for _, m := range g {
-			if limiter != nil {
-				if d := limiter.PausedFor(); d > 0 && m.NextAttempt.Before(w.Now().Add(d)) {
-					m.NextAttempt = w.Now().Add(d)
+		back = append(back, g...)
+	}
+	return func() int {
+		wg.Wait()
+		if len(back) > 0 {
+			w.giveBack(platform, back, results)
+		}
+		close(results)
+		return <-flushed
+	}
+}
+
+// giveBack queues untried messages for recording unchanged, not due
+// before a pause the platform asked for ends.
+func (w *OutboxWorker) giveBack(platform Platform, msgs []OutboxMessage, results chan<- groupResult) {
+	if l := w.Limits[platform]; l != nil {
+		if d := l.PausedFor(); d > 0 {
+			until := w.Now().Add(d)
+			for i := range msgs {
+				if msgs[i].NextAttempt.Before(until) {
+					msgs[i].NextAttempt = until
 				}
 			}
-			back = append(back, m)
 		}
 	}
-	if len(back) > 0 {
-		results <- groupResult{msgs: back}
-	}
-	close(results)
-	sent = <-flushed
-	return sent, len(msgs), err
+	results <- groupResult{msgs: msgs}
 }
 
 // sendGroup makes one call and settles its messages. The call runs on a
@@ -233,25 +271,69 @@ func (w *OutboxWorker) finishMany(ctx context.Context, msgs []OutboxMessage) {
 	}
 }
 
+// claimed is the result of a claim.
+type claimed struct {
+	msgs []OutboxMessage
+	at   time.Time
+	err  error
+}
+
 // runLoop drains one platform until ctx ends: straight on while there is
-// work, otherwise every interval (or when the platform's pause ends).
+// work, otherwise every interval (or when the platform's pause ends). The
+// next round is claimed while the current one is sent, and started while
+// the current one's last calls finish and their results are recorded, so
+// the platform's rate is used without gaps; at most two rounds are
+// outstanding.
 func (w *OutboxWorker) runLoop(ctx context.Context, platform Platform, sender Sender, interval time.Duration) {
-	for ctx.Err() == nil {
-		_, claimed, err := w.runPlatform(ctx, platform, sender)
-		if err != nil && ctx.Err() == nil {
-			w.Log.Error("outbox run failed", "platform", platform, "err", err)
+	var prev chan struct{} // the previous round, finishing
+	wait := func() {
+		if prev != nil {
+			<-prev
+			prev = nil
 		}
-		if claimed > 0 && err == nil {
+	}
+	defer wait()
+	prefetch := func() chan claimed {
+		ch := make(chan claimed, 1)
+		go func() {
+			msgs, at, err := w.claim(ctx, platform, sender)
+			ch <- claimed{msgs, at, err}
+		}()
+		return ch
+	}
+	cur := <-prefetch()
+	for ctx.Err() == nil {
+		if cur.err != nil {
+			w.Log.Error("outbox claim failed", "platform", platform, "err", cur.err)
+		}
+		if len(cur.msgs) == 0 {
+			wait()
+			pause := interval
+			if l := w.Limits[platform]; l != nil {
+				if d := l.PausedFor(); d > 0 {
+					pause = min(d, 10*interval)
+				}
+			}
+			if SleepContext(ctx, pause) != nil {
+				return
+			}
+			cur = <-prefetch()
 			continue
 		}
-		wait := interval
-		if l := w.Limits[platform]; l != nil {
-			if d := l.PausedFor(); d > 0 {
-				wait = min(d, 10*interval)
-			}
-		}
-		if SleepContext(ctx, wait) != nil {
-			return
-		}
+		next := prefetch()
+		finish := w.dispatch(ctx, platform, sender, cur.msgs, cur.at)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			finish()
+		}()
+		wait()
+		prev = done
+		cur = <-next
+	}
+	if len(cur.msgs) > 0 {
+		// Claimed just as the worker stopped: give them back at once rather
+		// than leave them leased.
+		w.finishMany(context.WithoutCancel(ctx), cur.msgs)
 	}
 }

@@ -167,10 +167,16 @@ func TestOutboxWorkerBatchesAndRepliesFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(fake.calls) != 4 || len(fake.calls[0]) != 1 {
-		t.Fatalf("calls = %d (first with %d messages), want the reply alone first, then 250 in 3 calls of ≤100", len(fake.calls), len(fake.calls[0]))
+	if len(fake.calls) < 4 || len(fake.calls) > 5 || len(fake.calls[0]) != 1 {
+		t.Fatalf("calls = %d (first with %d messages), want the reply alone first, then 250 in 3 or 4 calls", len(fake.calls), len(fake.calls[0]))
 	}
-	for i := 1; i < len(fake.times); i++ {
+	for _, c := range fake.calls[1:] {
+		if len(c) > 100 {
+			t.Errorf("a call carried %d messages, want at most 100", len(c))
+		}
+	}
+	// The reply is not paced; the deliveries are.
+	for i := 2; i < len(fake.times); i++ {
 		if gap := fake.times[i].Sub(fake.times[i-1]); gap < 499*time.Millisecond {
 			t.Errorf("calls %d and %d %s apart, want ≥ 0.5 s at 2/s", i-1, i, gap)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,12 +18,13 @@ import (
 // of: the employee's lock, the check of their punch sequence and the
 // writes. Such lists from concurrent callers are sent together, in one round
 // trip, as one implicit transaction (one COMMIT, one WAL flush) instead of
-// one each. Every member's statements stay as they are, in order, and the
-// members lock their employees in ascending order, so two groups never wait
-// for each other in a cycle. If anything in a group fails, nothing of it is
-// kept and every member commits again on its own, getting exactly the
-// result it would have had alone: a conflict or a stale check fails only the
-// member it belongs to.
+// one each, and where they have the same shape as a few multi-row
+// statements (mergeGroup). Members have distinct employees and lock them in
+// ascending order, so two groups never wait for each other in a cycle
+// (ApplyOrg writes employee rows in the same order). If anything in a group
+// fails, nothing of it is kept and every member commits again on its own,
+// getting exactly the result it would have had alone: a conflict or a stale
+// check fails only the member it belongs to.
 
 // groupMax bounds the members of one group.
 const groupMax = 32
@@ -148,21 +151,18 @@ func (g *groupCommitter) take() []*member {
 // it went.
 func (g *groupCommitter) run(ctx context.Context, s *Store, conn *pgxpool.Conn, group []*member) {
 	if len(group) == 1 {
-		group[0].done <- errGroupFailed // alone: no need to go through here
+		// A group of one commits on its own connection, as without groups.
+		group[0].done <- errGroupFailed
 		return
 	}
-	slices.SortFunc(group, func(a, b *member) int {
-		switch {
-		case a.employeeID < b.employeeID:
-			return -1
-		case a.employeeID > b.employeeID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(group, func(a, b *member) int { return strings.Compare(a.employeeID, b.employeeID) })
 	b := &pgx.Batch{}
-	for _, m := range group {
-		s.batch(b, m.stmts)
+	if merged, ok := s.mergeGroup(group); ok {
+		s.batch(b, merged)
+	} else {
+		for _, m := range group {
+			s.batch(b, m.stmts)
+		}
 	}
 	err := conn.SendBatch(ctx, b).Close()
 	for _, m := range group {
@@ -172,4 +172,99 @@ func (g *groupCommitter) run(ctx context.Context, s *Store, conn *pgxpool.Conn, 
 			m.done <- nil
 		}
 	}
+}
+
+// lockAndCheckSQL is the first statement of a punch judged from a view.
+const lockAndCheckSQL = `SELECT punchbot_lock_and_expect_punch_seq($1, $2, $3)`
+
+// mergeGroup turns the members' statements into fewer, larger ones when
+// every member sent the same statements (a punch's lock and check, then its
+// inserts): one call locking and checking every employee in turn, in the
+// group's order, and one multi-row INSERT per table. The members are
+// independent (distinct employees, nothing read), so running their inserts
+// table by table does what running them member by member does; the server
+// parses, plans and executes a handful of statements instead of a few per
+// member.
+func (s *Store) mergeGroup(group []*member) ([]stmt, bool) {
+	shape := group[0].stmts
+	for _, m := range group[1:] {
+		if len(m.stmts) != len(shape) {
+			return nil, false
+		}
+		for i, st := range m.stmts {
+			if st.sql != shape[i].sql {
+				return nil, false
+			}
+		}
+	}
+	var out []stmt
+	for i, first := range shape {
+		switch {
+		case first.sql == lockAndCheckSQL:
+			class := first.args[0]
+			emps := make([]string, len(group))
+			seqs := make([]int64, len(group))
+			for j, m := range group {
+				emps[j], _ = m.stmts[i].args[1].(string)
+				seqs[j], _ = m.stmts[i].args[2].(int64)
+			}
+			out = append(out, stmt{what: "lock and check punches", args: []any{class, emps, seqs},
+				sql: `SELECT punchbot_lock_and_expect_punch_seq($1, u.e, u.s) FROM unnest($2::text[], $3::bigint[]) AS u(e, s)`})
+		case first.table != "":
+			sql, ok := s.multiRow(first.sql, len(group))
+			if !ok {
+				return nil, false
+			}
+			var args []any
+			whats := make([]string, len(group))
+			for j, m := range group {
+				args = append(args, m.stmts[i].args...)
+				whats[j] = m.stmts[i].what
+			}
+			out = append(out, stmt{what: strings.Join(whats, ", "), sql: sql, args: args, table: first.table})
+		default:
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// multiRow rewrites `INSERT ... VALUES ($1, ..., $n) [rest]` to insert rows
+// rows, numbering each row's parameters after the previous row's.
+func (s *Store) multiRow(sql string, rows int) (string, bool) {
+	key := strconv.Itoa(rows) + "\x00" + sql
+	s.combined.mu.Lock()
+	defer s.combined.mu.Unlock()
+	if out, ok := s.combined.rows[key]; ok {
+		return out, true
+	}
+	open := strings.Index(sql, "VALUES (")
+	if open < 0 {
+		return "", false
+	}
+	open += len("VALUES ")
+	end := strings.IndexByte(sql[open:], ')')
+	if end < 0 {
+		return "", false
+	}
+	end += open + 1
+	tuple := sql[open:end]
+	params := len(placeholder.FindAllString(tuple, -1))
+	var b strings.Builder
+	b.WriteString(sql[:open])
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(placeholder.ReplaceAllStringFunc(tuple, func(p string) string {
+			n, _ := strconv.Atoi(p[1:])
+			return "$" + strconv.Itoa(n+r*params)
+		}))
+	}
+	b.WriteString(sql[end:])
+	if s.combined.rows == nil {
+		s.combined.rows = map[string]string{}
+	}
+	s.combined.rows[key] = b.String()
+	return b.String(), true
 }

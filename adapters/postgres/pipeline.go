@@ -60,7 +60,7 @@ type pgTx struct {
 // fails with when they were not current; InTx then runs fn again.
 var errStalePunches = core.Errorf(core.EUNAVAILABLE, "punches changed while a punch was judged; try again")
 
-// pgStalePunches is the SQLSTATE punchbot_expect_punch_seq raises.
+// pgStalePunches is the SQLSTATE punchbot_lock_and_expect_punch_seq raises.
 const pgStalePunches = "PB001"
 
 // InTx runs fn in one transaction. An error from fn (or from a pipelined
@@ -69,7 +69,7 @@ const pgStalePunches = "PB001"
 // when those turn out stale at commit, run again on punches read inside
 // the transaction.
 func (s *Store) InTx(ctx context.Context, fn func(core.Tx) error) error {
-	speculate := core.IsRetryable(ctx)
+	speculate := core.IsRetryable(ctx) && s.spec.allowed(time.Now())
 	err := s.runTx(ctx, fn, speculate)
 	if speculate && errors.Is(err, errStalePunches) {
 		err = s.runTx(ctx, fn, false)
@@ -77,12 +77,17 @@ func (s *Store) InTx(ctx context.Context, fn func(core.Tx) error) error {
 	return err
 }
 
-func (s *Store) runTx(ctx context.Context, fn func(core.Tx) error, speculate bool) error {
+func (s *Store) runTx(ctx context.Context, fn func(core.Tx) error, speculate bool) (err error) {
 	conn, err := s.acquire(ctx)
 	if err != nil {
 		return err
 	}
 	t := &pgTx{s: s, conn: conn, speculate: speculate}
+	defer func() {
+		if t.guarded() {
+			s.spec.record(errors.Is(err, errStalePunches), time.Now())
+		}
+	}()
 	defer func() {
 		if p := recover(); p != nil {
 			t.rollback(ctx)
@@ -222,6 +227,16 @@ func (t *pgTx) commit(ctx context.Context) error {
 	return nil
 }
 
+// guarded reports whether the transaction judged from cached punches.
+func (t *pgTx) guarded() bool {
+	for _, tv := range t.views {
+		if tv.guarded {
+			return true
+		}
+	}
+	return false
+}
+
 // groupable reports whether the transaction, not yet started, can commit
 // in a group: it locked one employee, judged from their cached punches
 // (so its statements begin with the lock and the check of the punch
@@ -313,8 +328,9 @@ func queueStmt(b *pgx.Batch, st stmt) {
 // combinedSQL caches the text of merged statements; there are only a few
 // shapes (punch + audit + event + outbox, and their subsets).
 type combinedSQL struct {
-	mu sync.Mutex
-	m  map[string]string
+	mu   sync.Mutex
+	m    map[string]string
+	rows map[string]string // multi-row INSERTs of groups, see multiRow
 }
 
 var placeholder = regexp.MustCompile(`\$(\d+)`)

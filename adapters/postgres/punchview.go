@@ -15,11 +15,13 @@ import (
 // read and wrote, per employee, as a punchView stamped with
 // employees.punch_seq, which a trigger bumps on every change to that
 // employee's punches (migration 0001). A transaction run with a context
-// marked core.Retryable answers the reads from the view and sends, before
-// its writes and in the same round trip, punchbot_expect_punch_seq: if any
-// punch of the employee changed since (another replica, a repair by hand),
-// the server refuses the whole transaction (SQLSTATE PB001), nothing is
-// written, and InTx runs fn again reading inside the transaction as usual.
+// marked core.Retryable answers the reads from the view and sends, instead
+// of the employee's lock and in the same round trip as its writes,
+// punchbot_lock_and_expect_punch_seq, which takes that lock and then checks
+// the sequence: if any punch of the employee changed since (another
+// replica, a repair by hand), the server refuses the whole transaction
+// (SQLSTATE PB001), nothing is written, and InTx runs fn again reading
+// inside the transaction as usual.
 // The decision is therefore always made on the punches current at commit,
 // under the employee's lock, exactly as without the view.
 
@@ -148,4 +150,47 @@ func (c *punchViews) drop(employeeID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.m, employeeID)
+}
+
+// Speculation pays only while views are current. With several replicas an
+// employee's punches often change on another one, and every stale view
+// costs its punch a wasted attempt and its group a retry alone; so when
+// more than specStaleMax of the last specWindow attempts found their view
+// stale, the store stops judging from views for specPause and reads inside
+// the transaction, as it would without them.
+const (
+	specWindow   = 200
+	specStaleMax = 0.05
+	specPause    = time.Minute
+)
+
+// specStats counts how attempts judged from views ended.
+type specStats struct {
+	mu              sync.Mutex
+	attempts, stale int
+	pausedUntil     time.Time
+}
+
+// allowed reports whether transactions may judge from views at now.
+func (c *specStats) allowed(now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !now.Before(c.pausedUntil)
+}
+
+// record counts one attempt judged from views.
+func (c *specStats) record(stale bool, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.attempts++
+	if stale {
+		c.stale++
+	}
+	if c.attempts < specWindow {
+		return
+	}
+	if float64(c.stale) > specStaleMax*float64(c.attempts) {
+		c.pausedUntil = now.Add(specPause)
+	}
+	c.attempts, c.stale = 0, 0
 }

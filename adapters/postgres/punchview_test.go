@@ -218,15 +218,27 @@ func TestGroupCommitKeepsEveryCallersOutcome(t *testing.T) {
 func TestGroupCommitter(t *testing.T) {
 	s := MustOpen(t)
 	ctx := context.Background()
-	if _, err := s.pool.Exec(ctx, `CREATE TABLE g (id int PRIMARY KEY)`); err != nil {
+	// Rows 5, 21, 37 and 53 exist: their members fail on the key.
+	if _, err := s.pool.Exec(ctx, `CREATE TABLE g (id int PRIMARY KEY); INSERT INTO g VALUES (5), (21), (37), (53)`); err != nil {
 		t.Fatal(err)
 	}
-	ins := func(ids ...int) []stmt {
-		var out []stmt
-		for _, id := range ids {
-			out = append(out, stmt{what: "insert", sql: `INSERT INTO g (id) VALUES ($1)`, args: []any{id}})
+	// Member 10 expects a punch sequence its employee is not at: stale.
+	failing := func(i int) bool { return i%16 == 5 || i == 10 }
+	ins := func(id int) []stmt {
+		seq := int64(0)
+		if id == 10 {
+			seq = 1
 		}
-		return out
+		return []stmt{
+			{what: "lock", sql: lockAndCheckSQL, args: []any{int32(employeeLockClass), fmt.Sprintf("e%02d", id), seq}},
+			{what: "insert", sql: `INSERT INTO g (id) VALUES ($1)`, args: []any{id}, table: "g"},
+		}
+	}
+	// The check passes for employees at punch sequence 0.
+	for i := range 64 {
+		if _, err := s.pool.Exec(ctx, `INSERT INTO employees (id, name) VALUES ($1, $1)`, fmt.Sprintf("e%02d", i)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// Members commit concurrently, each on a connection of its own; a
 	// failing member fails its group as a whole and nothing of it stays.
@@ -243,11 +255,7 @@ func TestGroupCommitter(t *testing.T) {
 				return
 			}
 			defer conn.Release()
-			ids := []int{i}
-			if i%16 == 5 {
-				ids = append(ids, i) // a duplicate key: fails
-			}
-			errs[i] = s.group.commit(ctx, s, conn, fmt.Sprintf("e%02d", i), ins(ids...))
+			errs[i] = s.group.commit(ctx, s, conn, fmt.Sprintf("e%02d", i), ins(i))
 		}()
 	}
 	done := make(chan struct{})
@@ -267,6 +275,9 @@ func TestGroupCommitter(t *testing.T) {
 	}
 	for i, err := range errs {
 		kept := slices.Contains(stored, int32(i))
+		if i%16 == 5 {
+			kept = false // the row was there before
+		}
 		switch {
 		case err == nil && !kept:
 			t.Errorf("member %d succeeded but its row is missing", i)
@@ -274,8 +285,8 @@ func TestGroupCommitter(t *testing.T) {
 			t.Errorf("member %d: %v, want nil or errGroupFailed", i, err)
 		case err != nil && kept:
 			t.Errorf("member %d was told to retry but its row was kept", i)
-		case i%16 == 5 && err == nil:
-			t.Errorf("member %d with a duplicate key succeeded", i)
+		case failing(i) && err == nil:
+			t.Errorf("member %d with a duplicate key or a stale sequence succeeded", i)
 		}
 	}
 	if s.group.leaders != 0 || len(s.group.queue) != 0 {
@@ -306,5 +317,76 @@ func TestGroupTakesDistinctEmployees(t *testing.T) {
 	}
 	if want := []string{"e32", "e33", "e34", "e35", "e36", "e0", "e1", "e2", "e3", "e4"}; !slices.Equal(rest, want) {
 		t.Errorf("left queued %v, want %v", rest, want)
+	}
+}
+
+func TestSpeculationPausesWhenViewsGoStale(t *testing.T) {
+	now := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		stale  int // of specWindow attempts
+		paused bool
+	}{
+		{"a few races between callers of one replica", specWindow * 5 / 100, false},
+		{"another replica changes punches", specWindow*5/100 + 1, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var c specStats
+			for i := range specWindow {
+				if !c.allowed(now) {
+					t.Fatalf("paused after %d attempts", i)
+				}
+				c.record(i < tc.stale, now)
+			}
+			if got := !c.allowed(now); got != tc.paused {
+				t.Errorf("paused = %v, want %v", got, tc.paused)
+			}
+			if !c.allowed(now.Add(specPause)) {
+				t.Errorf("still paused after %v", specPause)
+			}
+		})
+	}
+}
+
+func TestMergeGroup(t *testing.T) {
+	s := &Store{}
+	punch := func(emp string, seq int64, n int) *member {
+		return &member{employeeID: emp, stmts: []stmt{
+			{what: "lock " + emp, sql: lockAndCheckSQL, args: []any{int32(employeeLockClass), emp, seq}},
+			{what: "punch " + emp, sql: `INSERT INTO p (a, b) VALUES ($1, $2)`, args: []any{n, emp}, table: "p"},
+			{what: "reply " + emp, sql: `INSERT INTO o (a) VALUES ($1) ON CONFLICT (a) WHERE a <> '' DO NOTHING`, args: []any{n}, table: "o"},
+		}}
+	}
+	got, ok := s.mergeGroup([]*member{punch("a", 3, 1), punch("b", 7, 2)})
+	if !ok || len(got) != 3 {
+		t.Fatalf("mergeGroup = %d statements, %v; want 3", len(got), ok)
+	}
+	if emps, seqs := got[0].args[1].([]string), got[0].args[2].([]int64); !slices.Equal(emps, []string{"a", "b"}) || !slices.Equal(seqs, []int64{3, 7}) {
+		t.Errorf("lock and check args = %v, want employees in group order with their sequences", got[0].args)
+	}
+	wantSQL := []string{
+		`INSERT INTO p (a, b) VALUES ($1, $2), ($3, $4)`,
+		`INSERT INTO o (a) VALUES ($1), ($2) ON CONFLICT (a) WHERE a <> '' DO NOTHING`,
+	}
+	for i, want := range wantSQL {
+		if got[i+1].sql != want || got[i+1].table == "" {
+			t.Errorf("statement %d = %q (table %q), want %q", i+1, got[i+1].sql, got[i+1].table, want)
+		}
+	}
+	if args := got[1].args; len(args) != 4 || args[0] != 1 || args[3] != "b" {
+		t.Errorf("punch args = %v, want both rows in group order", args)
+	}
+
+	// Members that sent different statements are not merged.
+	odd := punch("c", 1, 3)
+	odd.stmts = odd.stmts[:2]
+	if _, ok := s.mergeGroup([]*member{punch("a", 3, 1), odd}); ok {
+		t.Errorf("members of different shapes were merged")
+	}
+	unknown := punch("d", 1, 4)
+	unknown.stmts[1].table = ""
+	if _, ok := s.mergeGroup([]*member{unknown, unknown}); ok {
+		t.Errorf("a statement that is not a plain insert was merged")
 	}
 }

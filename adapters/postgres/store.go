@@ -47,6 +47,7 @@ type Store struct {
 	schema   string
 	cache    *rosterCache
 	views    punchViews
+	spec     specStats
 	group    groupCommitter
 	punchIDs idBlock
 	combined combinedSQL

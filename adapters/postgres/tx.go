@@ -30,9 +30,11 @@ func (t *pgTx) LockEmployee(ctx context.Context, employeeID string) error {
 		return nil
 	}
 	t.locked[employeeID] = true
-	t.exec("lock employee "+employeeID, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, []any{int32(employeeLockClass), employeeID}, nil)
+	t.exec(lockWhat(employeeID), `SELECT pg_advisory_xact_lock($1, hashtext($2))`, []any{int32(employeeLockClass), employeeID}, nil)
 	return nil
 }
+
+func lockWhat(employeeID string) string { return "lock employee " + employeeID }
 
 // InsertEvent records the reply to an event, sent with the next statement;
 // a duplicate (source, event id) fails the transaction then, with
@@ -82,7 +84,7 @@ const selectViewPunches = `SELECT ` + punchCols + `, k FROM (
 // txView is a punchView used by one transaction: base is the punch_seq it
 // was read at, inserted counts the punches the transaction added to it
 // since, and guarded tells that it came from the cache and is checked by
-// punchbot_expect_punch_seq.
+// punchbot_lock_and_expect_punch_seq.
 type txView struct {
 	v        *punchView
 	base     int64
@@ -93,10 +95,11 @@ type txView struct {
 }
 
 // ShiftPunches returns the employee's punches of one shift date by time.
-// For a locked employee it reads their punches from the day before on and
-// their latest located punch, in one statement, and answers later reads of
-// the transaction from that; a Retryable transaction answers from the
-// store's view when it has one (see punchView).
+// For a locked employee it reads their punch sequence, their punches from
+// the day before on and their latest located punch in one round trip, and
+// answers later reads of the transaction from that; a Retryable
+// transaction answers from the store's view when it has one (see
+// punchView).
 func (t *pgTx) ShiftPunches(ctx context.Context, employeeID, shiftDate string) ([]core.Punch, error) {
 	if t.err != nil {
 		return nil, t.err
@@ -131,11 +134,17 @@ func (t *pgTx) view(ctx context.Context, employeeID, date string) (*txView, erro
 	}
 	if t.speculate && !t.started && !t.inserted[employeeID] {
 		if v := t.s.views.get(employeeID); v != nil && v.covers(date) {
-			// Checked before anything of this transaction is written.
-			t.exec("check punches of "+employeeID, `SELECT punchbot_expect_punch_seq($1, $2)`, []any{employeeID, v.seq}, nil)
-			tv := &txView{v: v.clone(), base: v.seq, guarded: true, cache: true}
-			t.setView(employeeID, tv)
-			return tv, nil
+			// The employee's lock, still waiting to be sent, becomes the
+			// lock and the check that v is current, before any write.
+			for i, st := range t.pending {
+				if st.what == lockWhat(employeeID) {
+					t.pending[i] = stmt{what: "lock and check punches of " + employeeID, sql: lockAndCheckSQL,
+						args: []any{int32(employeeLockClass), employeeID, v.seq}}
+					tv := &txView{v: v.clone(), base: v.seq, guarded: true, cache: true}
+					t.setView(employeeID, tv)
+					return tv, nil
+				}
+			}
 		}
 	}
 	day, err := time.Parse(core.DateLayout, date)

@@ -19,7 +19,9 @@ type stubReminders struct {
 	fired    []string
 }
 
-func (s *stubReminders) Reminders(context.Context) ([]core.ReminderStatus, error) { return s.statuses, nil }
+func (s *stubReminders) Reminders(context.Context) ([]core.ReminderStatus, error) {
+	return s.statuses, nil
+}
 
 func (s *stubReminders) Preview(_ context.Context, id string) (core.ReminderPreview, error) {
 	if id != s.preview.Reminder.ID {

@@ -64,31 +64,39 @@ func noticeIDType(id string) string {
 	return "user_id"
 }
 
-func renderNoticeMessage(m core.OutboxMessage) noticeMessage {
+// noticeMemo remembers renderings by payload and language within one batch:
+// a broadcast's deliveries share one payload.
+type noticeMemo map[string]noticeMessage
+
+func (memo noticeMemo) render(m core.OutboxMessage) noticeMessage {
 	var r noticeMessage
 	var to core.Recipient
 	if err := json.Unmarshal([]byte(m.Route), &to); err != nil || (to.UserID == "" && to.ChatID == "") {
 		r.err = core.Errorf(core.EINVALID, "feishu: notice %d has no usable recipient %q", m.ID, m.Route)
 		return r
 	}
-	var n core.Notice
-	if err := json.Unmarshal(m.Payload, &n); err != nil {
-		r.err = core.WrapError(core.EINVALID, err, "feishu: notice %d: payload is not a notice", m.ID)
-		return r
+	key := to.Lang + "\x00" + string(m.Payload)
+	cached, ok := memo[key]
+	if !ok {
+		var n core.Notice
+		if err := json.Unmarshal(m.Payload, &n); err != nil {
+			cached.err = core.WrapError(core.EINVALID, err, "feishu: notice %d: payload is not a notice", m.ID)
+		} else if text := bots.NoticeText(n, to.Lang); strings.TrimSpace(text) == "" {
+			cached.err = core.Errorf(core.EINVALID, "feishu: notice %d renders to nothing", m.ID)
+		} else {
+			cached.msg = NoticeMessage(n, text, bots.NoticeLang(n, to.Lang))
+			cached.batch = n.Kind == core.ReminderBroadcast
+		}
+		memo[key] = cached
 	}
+	r.msg, r.err = cached.msg, cached.err
 	if to.ChatID != "" {
 		r.idType, r.id = "chat_id", to.ChatID
 	} else {
 		r.idType, r.id = noticeIDType(to.UserID), to.UserID
 		// batch_send addresses open, user and union ids only.
-		r.batch = n.Kind == core.ReminderBroadcast && r.idType != "email" && r.idType != "chat_id"
+		r.batch = cached.batch && r.idType != "email" && r.idType != "chat_id"
 	}
-	text := bots.NoticeText(n, to.Lang)
-	if strings.TrimSpace(text) == "" {
-		r.err = core.Errorf(core.EINVALID, "feishu: notice %d renders to nothing", m.ID)
-		return r
-	}
-	r.msg = NoticeMessage(n, text, bots.NoticeLang(n, to.Lang))
 	return r
 }
 
@@ -126,17 +134,18 @@ func cardMessage(card any) Message {
 func (b *Bot) Group(msgs []core.OutboxMessage) [][]core.OutboxMessage {
 	var out [][]core.OutboxMessage
 	open := map[string]int{}
+	memo := noticeMemo{}
 	for _, m := range msgs {
 		if m.Kind != core.OutboxNotice {
 			out = append(out, []core.OutboxMessage{m})
 			continue
 		}
-		r := renderNoticeMessage(m)
+		r := memo.render(m)
 		if r.err != nil || !r.batch {
 			out = append(out, []core.OutboxMessage{m})
 			continue
 		}
-		key := r.idType + "\x00" + r.msg.MsgType + "\x00" + r.msg.Content
+		key := lane(m) + r.idType + "\x00" + r.msg.MsgType + "\x00" + r.msg.Content
 		if i, ok := open[key]; ok && len(out[i]) < maxBatchIDs {
 			out[i] = append(out[i], m)
 			continue
@@ -158,14 +167,15 @@ func (b *Bot) SendGroup(ctx context.Context, group []core.OutboxMessage) []error
 		errs[0] = b.Send(ctx, group[0])
 		return errs
 	}
-	first := renderNoticeMessage(group[0])
+	memo := noticeMemo{}
+	first := memo.render(group[0])
 	if first.err != nil || len(group) == 1 {
 		errs[0] = b.sendNoticeMessage(ctx, group[0], first)
 		return errs
 	}
 	ids := make([]string, len(group))
 	for i, m := range group {
-		r := renderNoticeMessage(m)
+		r := memo.render(m)
 		if r.err != nil || !r.batch || r.idType != first.idType || r.msg != first.msg {
 			for j := range errs {
 				errs[j] = core.Errorf(core.EINVALID, "feishu: notice %d does not belong to this batch", m.ID)
@@ -196,7 +206,7 @@ func (b *Bot) sendNoticeMessage(ctx context.Context, m core.OutboxMessage, r not
 
 // sendNotice delivers one notice outside a batch (core.Sender).
 func (b *Bot) sendNotice(ctx context.Context, m core.OutboxMessage) error {
-	return b.sendNoticeMessage(ctx, m, renderNoticeMessage(m))
+	return b.sendNoticeMessage(ctx, m, noticeMemo{}.render(m))
 }
 
 // batchSendResult is the data of a message/v4/batch_send answer.
@@ -242,4 +252,13 @@ func (c *Client) BatchSend(ctx context.Context, idType string, ids []string, m M
 		return nil, err
 	}
 	return slices.Concat(out.InvalidOpenIDs, out.InvalidUserIDs, out.InvalidUnionIDs), nil
+}
+
+// lane keeps deliveries of firings (paced) and other messages apart in
+// groups.
+func lane(m core.OutboxMessage) string {
+	if m.FiringID != 0 {
+		return "d"
+	}
+	return "r"
 }

@@ -39,7 +39,7 @@ var _ core.BatchSender = (*Bot)(nil)
 // MaxBatch is how many due messages one claim takes: one full touser list.
 func (b *Bot) MaxBatch() int { return maxUsers }
 
-// rendered is a notice as WeCom shows it.
+// renderedNotice is a notice as WeCom shows it.
 type renderedNotice struct {
 	to      core.Recipient
 	msgType string // text or markdown
@@ -47,19 +47,28 @@ type renderedNotice struct {
 	err     error
 }
 
-// renderNotice decodes and renders one notice delivery.
-func renderNotice(m core.OutboxMessage) renderedNotice {
-	var r renderedNotice
-	if err := json.Unmarshal([]byte(m.Route), &r.to); err != nil || (r.to.UserID == "" && r.to.ChatID == "") {
-		r.err = core.Errorf(core.EINVALID, "wecom: notice %d has no usable recipient %q", m.ID, m.Route)
+// noticeMemo remembers renderings by payload and language within one batch:
+// a broadcast's thousand deliveries share one payload.
+type noticeMemo map[string]renderedNotice
+
+// render decodes and renders one notice delivery.
+func (memo noticeMemo) render(m core.OutboxMessage) renderedNotice {
+	var to core.Recipient
+	if err := json.Unmarshal([]byte(m.Route), &to); err != nil || (to.UserID == "" && to.ChatID == "") {
+		return renderedNotice{err: core.Errorf(core.EINVALID, "wecom: notice %d has no usable recipient %q", m.ID, m.Route)}
+	}
+	key := to.Lang + "\x00" + string(m.Payload)
+	if r, ok := memo[key]; ok {
+		r.to = to
 		return r
 	}
+	r := renderedNotice{to: to}
 	var n core.Notice
 	if err := json.Unmarshal(m.Payload, &n); err != nil {
 		r.err = core.WrapError(core.EINVALID, err, "wecom: notice %d: payload is not a notice", m.ID)
 		return r
 	}
-	text := bots.NoticeText(n, r.to.Lang)
+	text := bots.NoticeText(n, to.Lang)
 	if strings.TrimSpace(text) == "" {
 		r.err = core.Errorf(core.EINVALID, "wecom: notice %d renders to nothing", m.ID)
 		return r
@@ -70,6 +79,7 @@ func renderNotice(m core.OutboxMessage) renderedNotice {
 	if n.Markdown && len(text) <= maxMarkdownBytes {
 		r.msgType = "markdown"
 	}
+	memo[key] = r
 	return r
 }
 
@@ -78,17 +88,18 @@ func renderNotice(m core.OutboxMessage) renderedNotice {
 func (b *Bot) Group(msgs []core.OutboxMessage) [][]core.OutboxMessage {
 	var out [][]core.OutboxMessage
 	open := map[string]int{}
+	memo := noticeMemo{}
 	for _, m := range msgs {
 		if m.Kind != core.OutboxNotice {
 			out = append(out, []core.OutboxMessage{m})
 			continue
 		}
-		r := renderNotice(m)
+		r := memo.render(m)
 		if r.err != nil || r.to.ChatID != "" {
 			out = append(out, []core.OutboxMessage{m})
 			continue
 		}
-		key := r.msgType + "\x00" + r.content
+		key := lane(m) + r.msgType + "\x00" + r.content
 		if i, ok := open[key]; ok && len(out[i]) < maxUsers {
 			out[i] = append(out[i], m)
 			continue
@@ -111,7 +122,8 @@ func (b *Bot) SendGroup(ctx context.Context, group []core.OutboxMessage) []error
 		errs[0] = b.Send(ctx, group[0])
 		return errs
 	}
-	first := renderNotice(group[0])
+	memo := noticeMemo{}
+	first := memo.render(group[0])
 	if first.err != nil {
 		errs[0] = first.err
 		return errs
@@ -122,7 +134,7 @@ func (b *Bot) SendGroup(ctx context.Context, group []core.OutboxMessage) []error
 	}
 	users := make([]string, len(group))
 	for i, m := range group {
-		r := renderNotice(m)
+		r := memo.render(m)
 		if r.err != nil || r.content != first.content || r.msgType != first.msgType || r.to.UserID == "" {
 			// Group never mixes contents; a caller that did gets an error
 			// rather than someone else's message.
@@ -203,4 +215,13 @@ func (c *Client) SendAppChat(ctx context.Context, chatID, msgType, content strin
 		return err
 	}
 	return nil
+}
+
+// lane keeps deliveries of firings (paced) and other messages apart in
+// groups.
+func lane(m core.OutboxMessage) string {
+	if m.FiringID != 0 {
+		return "d"
+	}
+	return "r"
 }

@@ -34,10 +34,12 @@ type rateConfig struct {
 
 // defaultRates are below each platform's documented limits; the bots'
 // notice files explain the numbers.
-var defaultRates = map[core.Platform]rateConfig{
-	core.PlatformWeCom:  {wecom.DefaultNoticeRate, wecom.DefaultNoticeBurst},
-	core.PlatformFeishu: {feishu.DefaultNoticeRate, feishu.DefaultNoticeBurst},
-	core.PlatformSlack:  {slack.DefaultNoticeRate, slack.DefaultNoticeBurst},
+func defaultRates() map[core.Platform]rateConfig {
+	return map[core.Platform]rateConfig{
+		core.PlatformWeCom:  {wecom.DefaultNoticeRate, wecom.DefaultNoticeBurst},
+		core.PlatformFeishu: {feishu.DefaultNoticeRate, feishu.DefaultNoticeBurst},
+		core.PlatformSlack:  {slack.DefaultNoticeRate, slack.DefaultNoticeBurst},
+	}
 }
 
 // loadSchedConfig reads PUNCHBOT_SCHEDULER*, PUNCHBOT_OUTBOX_CONCURRENCY and
@@ -77,7 +79,7 @@ func loadSchedConfig(env func(name, def string) string) (schedConfig, []error) {
 			c.Concurrency = n
 		}
 	}
-	for p, def := range defaultRates {
+	for p, def := range defaultRates() {
 		name := map[core.Platform]string{core.PlatformWeCom: "WECOM", core.PlatformFeishu: "FEISHU", core.PlatformSlack: "SLACK"}[p]
 		r := def
 		if v := env(name+"_RATE", ""); v != "" {

@@ -567,3 +567,49 @@ func TestServeRemindersAPI(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadSchedConfig(t *testing.T) {
+	c, err := loadConfig(env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Sched.Enabled || c.Sched.TTL != 30*time.Second || c.Sched.LateWindow != 15*time.Minute || c.Sched.Concurrency != 4 ||
+		c.Sched.Rates[core.PlatformWeCom] != (rateConfig{30, 30}) || c.Sched.Rates[core.PlatformFeishu] != (rateConfig{15, 40}) || c.Sched.Rates[core.PlatformSlack] != (rateConfig{4, 10}) {
+		t.Errorf("defaults = %+v", c.Sched)
+	}
+	c, err = loadConfig(env("PUNCHBOT_SCHEDULER", "off", "PUNCHBOT_SCHEDULER_TTL", "10s", "PUNCHBOT_SCHEDULER_LATE_WINDOW", "1h",
+		"PUNCHBOT_OUTBOX_CONCURRENCY", "8", "PUNCHBOT_SLACK_RATE", "0.5", "PUNCHBOT_SLACK_BURST", "3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Sched.Enabled || c.Sched.TTL != 10*time.Second || c.Sched.LateWindow != time.Hour || c.Sched.Concurrency != 8 || c.Sched.Rates[core.PlatformSlack] != (rateConfig{0.5, 3}) {
+		t.Errorf("explicit = %+v", c.Sched)
+	}
+	if b := c.Sched.buckets(); len(b) != 3 || b[core.PlatformSlack].Rate() != 0.5 {
+		t.Errorf("buckets = %v", b)
+	}
+	_, err = loadConfig(env("PUNCHBOT_SCHEDULER", "maybe", "PUNCHBOT_SCHEDULER_TTL", "1s", "PUNCHBOT_OUTBOX_CONCURRENCY", "0",
+		"PUNCHBOT_WECOM_RATE", "-1", "PUNCHBOT_FEISHU_BURST", "x"))
+	for _, want := range []string{"PUNCHBOT_SCHEDULER:", "PUNCHBOT_SCHEDULER_TTL", "PUNCHBOT_OUTBOX_CONCURRENCY", "PUNCHBOT_WECOM_RATE", "PUNCHBOT_FEISHU_BURST"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error = %v, want it to name %s", err, want)
+		}
+	}
+}
+
+func TestBenchFlags(t *testing.T) {
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"bench"}, env(), &out, &out); code != 1 || !strings.Contains(out.String(), "usage: punchbot bench broadcast") {
+		t.Errorf("bench without a target = %d %q", code, out.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"bench", "broadcast", "-store", "oracle"}, env(), &out, &out); code != 1 || !strings.Contains(out.String(), "-store") {
+		t.Errorf("bench with a bad store = %d %q", code, out.String())
+	}
+	out.Reset()
+	// A small run end to end.
+	if code := run(context.Background(), []string{"bench", "broadcast", "-n", "600", "-window", "1s", "-slack-rate", "500"}, env(), &out, &out); code != 0 ||
+		!strings.Contains(out.String(), "600 deliveries queued") || !strings.Contains(out.String(), "result: 0 duplicates, 0 not delivered") {
+		t.Errorf("bench = %d %s", code, out.String())
+	}
+}

@@ -258,7 +258,9 @@ func dsLanes(t *testing.T, s DeliveryStore) {
 		t.Errorf("claim after lease expiry = %d, want the 2 leased ones (the retry waits)", len(c))
 	}
 	later := claim(core.LaneDeliveries, 10, stNow.Add(2*time.Hour))
-	if len(later) != 3 || !slices.ContainsFunc(later, func(m core.OutboxMessage) bool { return m.ID == first[2].ID && m.LastError == "rate limited" && m.FiringID == f.ID }) {
+	if len(later) != 3 || !slices.ContainsFunc(later, func(m core.OutboxMessage) bool {
+		return m.ID == first[2].ID && m.LastError == "rate limited" && m.FiringID == f.ID
+	}) {
 		t.Errorf("claim at the retry time = %+v, want the retry among 3", later)
 	}
 	bad := first[0]

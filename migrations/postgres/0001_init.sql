@@ -158,11 +158,14 @@ CREATE TRIGGER punches_truncate_bumps_punch_seqs AFTER TRUNCATE ON punches
     FOR EACH STATEMENT EXECUTE FUNCTION punchbot_bump_all_punch_seqs();
 
 -- The store sends this before writing a punch it judged from punches kept
--- in memory: it fails with SQLSTATE PB001 (nothing of the transaction is
--- kept) unless the employee's punches are still at seq, and the store then
--- judges the punch again from punches read in the transaction.
-CREATE FUNCTION punchbot_expect_punch_seq(emp text, seq bigint) RETURNS void LANGUAGE plpgsql AS $$
+-- in memory: it takes the employee's lock (the one Tx.LockEmployee takes),
+-- then fails with SQLSTATE PB001 (nothing of the transaction is kept)
+-- unless the employee's punches are still at seq; the store then judges the
+-- punch again from punches read in the transaction. The check is a
+-- statement of its own, so it sees everything committed before the lock.
+CREATE FUNCTION punchbot_lock_and_expect_punch_seq(lock_class integer, emp text, seq bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM pg_advisory_xact_lock(lock_class, hashtext(emp));
     IF NOT EXISTS (SELECT 1 FROM employees WHERE id = emp AND punch_seq = seq) THEN
         RAISE EXCEPTION 'punches of employee % changed since they were read', emp USING ERRCODE = 'PB001';
     END IF;
