@@ -43,7 +43,7 @@ func (s *Store) Rosters(ctx context.Context) ([]core.Roster, error) {
 		return rows.Err()
 	})
 	ids := map[string][]core.Identity{}
-	b.Queue(`SELECT platform, tenant, user_id, employee_id FROM identities ORDER BY employee_id, platform, tenant, user_id`).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT platform, tenant, user_id, employee_id FROM identities ORDER BY employee_id, position, platform, tenant, user_id`).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var id core.Identity
 			if err := rows.Scan(&id.Platform, &id.Tenant, &id.UserID, &id.EmployeeID); err != nil {

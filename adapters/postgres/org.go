@@ -97,9 +97,11 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 	}
 
 	var platforms, tenants, users, owners []string
+	var positions []int32
 	for _, e := range org.Employees {
 		for _, id := range e.Identities {
 			platforms, tenants, users, owners = append(platforms, string(id.Platform)), append(tenants, id.Tenant), append(users, id.UserID), append(owners, e.ID)
+			positions = append(positions, int32(len(positions)))
 		}
 	}
 	if len(users) > 0 {
@@ -117,8 +119,8 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 
 	b = &pgx.Batch{}
 	if len(users) > 0 {
-		b.Queue(`INSERT INTO identities (platform, tenant, user_id, employee_id)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`, platforms, tenants, users, owners)
+		b.Queue(`INSERT INTO identities (platform, tenant, user_id, employee_id, position)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])`, platforms, tenants, users, owners, positions)
 		res.Identities = len(users)
 	}
 	for _, r := range org.Reminders {

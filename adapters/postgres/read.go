@@ -16,7 +16,7 @@ import (
 // identities as one JSON array of [platform, tenant, user] triples, so that
 // an employee is one row and one statement.
 const employeeWithIdentities = `SELECT e.id, e.name, e.lang, e.time_zone, e.manager_id, e.department, e.role, e.active, e.schedule_id, e.site_ids,
-	(SELECT json_agg(json_build_array(i2.platform, i2.tenant, i2.user_id) ORDER BY i2.platform, i2.tenant, i2.user_id)
+	(SELECT json_agg(json_build_array(i2.platform, i2.tenant, i2.user_id) ORDER BY i2.position, i2.platform, i2.tenant, i2.user_id)
 	   FROM identities i2 WHERE i2.employee_id = e.id)`
 
 func scanEmployeeWithIdentities(row pgx.Row) (core.Employee, error) {
@@ -128,7 +128,7 @@ func (s *Store) roster(ctx context.Context, who string, args ...any) (r core.Ros
 		return nil
 	})
 	var ids []core.Identity
-	b.Queue(`SELECT platform, tenant, user_id FROM identities WHERE employee_id = `+who+` ORDER BY platform, tenant, user_id`, args...).
+	b.Queue(`SELECT platform, tenant, user_id FROM identities WHERE employee_id = `+who+` ORDER BY position, platform, tenant, user_id`, args...).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id core.Identity

@@ -91,7 +91,7 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 	// Identities go in after every listed employee dropped theirs, so an
 	// account can move between two employees of one document.
 	for _, e := range org.Employees {
-		for _, id := range e.Identities {
+		for position, id := range e.Identities {
 			var owner string
 			err := tx.QueryRowContext(ctx, `SELECT employee_id FROM identities WHERE platform = ? AND tenant = ? AND user_id = ?`,
 				string(id.Platform), id.Tenant, id.UserID).Scan(&owner)
@@ -101,8 +101,8 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 			if !errors.Is(err, sql.ErrNoRows) {
 				return res, translate(err, "check identity")
 			}
-			if err := exec("save identity", `INSERT INTO identities (platform, tenant, user_id, employee_id) VALUES (?, ?, ?, ?)`,
-				string(id.Platform), id.Tenant, id.UserID, e.ID); err != nil {
+			if err := exec("save identity", `INSERT INTO identities (platform, tenant, user_id, employee_id, position) VALUES (?, ?, ?, ?, ?)`,
+				string(id.Platform), id.Tenant, id.UserID, e.ID, position); err != nil {
 				return res, err
 			}
 			res.Identities++

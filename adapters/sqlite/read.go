@@ -57,7 +57,7 @@ func employee(ctx context.Context, q querier, id string) (core.Employee, error) 
 
 // identities loads identities matching where, grouped by employee.
 func identities(ctx context.Context, q querier, where string, args ...any) (map[string][]core.Identity, error) {
-	rows, err := q.QueryContext(ctx, `SELECT platform, tenant, user_id, employee_id FROM identities `+where+` ORDER BY employee_id, platform, tenant, user_id`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT platform, tenant, user_id, employee_id FROM identities `+where+` ORDER BY employee_id, position, platform, tenant, user_id`, args...)
 	if err != nil {
 		return nil, translate(err, "load identities")
 	}

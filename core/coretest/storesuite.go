@@ -51,6 +51,7 @@ func RunStoreSuite(t *testing.T, open func(t *testing.T) Store) {
 		run  func(t *testing.T, s Store)
 	}{
 		{"ApplyOrgThenRead", stApplyOrgThenRead},
+		{"IdentitiesKeepFileOrder", stIdentityOrder},
 		{"NotFound", stNotFound},
 		{"Conflicts", stConflicts},
 		{"IdentityConflictChangesNothing", stIdentityConflict},
@@ -1379,5 +1380,38 @@ func stListAudit(t *testing.T, s Store) {
 	}
 	if all, _ := s.ListAudit(ctx, 0); len(all) != 5 {
 		t.Errorf("ListAudit(0) = %d entries, want 5", len(all))
+	}
+}
+
+// stIdentityOrder checks that identities come back in the order the org
+// file lists them: the first chat account is where the core reaches a
+// person with cards and reminders (core.RecipientFor).
+func stIdentityOrder(t *testing.T, s Store) {
+	org := stOrg(t)
+	stMustApply(t, s, org)
+	ctx := context.Background()
+	e, err := s.Employee(ctx, "li")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []core.Platform
+	for _, id := range e.Identities {
+		got = append(got, id.Platform)
+	}
+	want := []core.Platform{core.PlatformWeCom, core.PlatformSlack}
+	if !slices.Equal(got, want) {
+		t.Errorf("Employee(li) identities = %v, want the file order %v", got, want)
+	}
+	emps, err := s.ListEmployees(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range emps {
+		if e.ID != "li" {
+			continue
+		}
+		if r, ok := core.RecipientFor(e); !ok || r.Platform != core.PlatformWeCom {
+			t.Errorf("RecipientFor(li) from ListEmployees = %+v, want the first listed account (wecom)", r)
+		}
 	}
 }
