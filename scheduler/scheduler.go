@@ -147,8 +147,14 @@ func New(cfg Config, deps Deps) (*Scheduler, error) {
 	}
 	return &Scheduler{
 		cfg: cfg, store: deps.Store, now: deps.Now, log: deps.Log.With("component", "scheduler"), onFiring: deps.OnFiring,
-		parser: cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor),
+		parser: newParser(),
 	}, nil
+}
+
+// newParser reads the five-field cron expressions of the org file, with
+// CRON_TZ= prefixes and @daily-style descriptors.
+func newParser() cron.Parser {
+	return cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 }
 
 // IsLeader reports whether this instance holds the leader lease.

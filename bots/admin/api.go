@@ -59,6 +59,9 @@ type Deps struct {
 	// Reminders serves the reminder endpoints (reminders.go); nil answers
 	// them with 503.
 	Reminders Reminders
+	// CheckOrg adds validations that live outside core, such as the
+	// scheduler's reading of cron expressions.
+	CheckOrg func(core.Org) []core.FieldError
 }
 
 // API serves the admin JSON endpoints under /api/v1/.
@@ -74,6 +77,7 @@ type API struct {
 	reports ReportStore
 
 	reminders Reminders
+	checks    []func(core.Org) []core.FieldError
 }
 
 // New returns the admin API.
@@ -91,6 +95,9 @@ func New(deps Deps) *API {
 	a.reports = deps.Reports
 	a.reminders = deps.Reminders
 	a.makeups = deps.Makeups
+	if deps.CheckOrg != nil {
+		a.checks = append(a.checks, deps.CheckOrg)
+	}
 	return a
 }
 
@@ -223,7 +230,7 @@ func (a *API) putOrg(w http.ResponseWriter, r *http.Request) error {
 		}
 		return core.WrapError(core.EINVALID, err, "could not read the request body")
 	}
-	org, err := ParseOrg(data)
+	org, err := ParseOrg(data, a.checks...)
 	if err != nil {
 		return err
 	}

@@ -193,8 +193,10 @@ type nodeDecoder interface {
 // ParseOrg decodes an organisation file (YAML or JSON), fills defaults,
 // converts GCJ-02 sites to WGS-84 and validates the result. Any problem
 // yields a *FileError naming the line and field of each one; parsing has no
-// side effects, so a rejected file changes nothing.
-func ParseOrg(data []byte) (core.Org, error) {
+// side effects, so a rejected file changes nothing. checks add validations
+// that live outside core (the scheduler's cron parsing); their field paths
+// are mapped to lines like core's own.
+func ParseOrg(data []byte, checks ...func(core.Org) []core.FieldError) (core.Org, error) {
 	p := &parser{budget: maxNodes, pos: map[string]position{"": {1, 1}}, failed: map[string]bool{}}
 	root := p.document(data)
 	if root == nil {
@@ -214,6 +216,11 @@ func ParseOrg(data []byte) (core.Org, error) {
 			for _, fe := range ve.Fields {
 				p.coreProblem(fe, org, aliases)
 			}
+		}
+	}
+	for _, check := range checks {
+		for _, fe := range check(org) {
+			p.coreProblem(fe, org, aliases)
 		}
 	}
 	if len(p.problems) > 0 {

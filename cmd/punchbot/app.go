@@ -184,7 +184,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 		s.senders[core.PlatformSlack] = b
 	}
 	zone, _ := time.LoadLocation(cfg.TimeZone)
-	admin.New(admin.Deps{Store: st, Makeups: s.svc, Reminders: s.sched, Reports: st, Token: cfg.AdminToken, Zone: zone, Now: now, Log: log}).Register(s.mux)
+	admin.New(admin.Deps{Store: st, CheckOrg: scheduler.CheckReminders, Makeups: s.svc, Reminders: s.sched, Reports: st, Token: cfg.AdminToken, Zone: zone, Now: now, Log: log}).Register(s.mux)
 	if err := s.newConsole(zone, now); err != nil {
 		return fail(err)
 	}

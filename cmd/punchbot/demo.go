@@ -16,6 +16,7 @@ import (
 	"github.com/punchbot/punchbot/bots"
 	"github.com/punchbot/punchbot/bots/admin"
 	"github.com/punchbot/punchbot/core"
+	"github.com/punchbot/punchbot/scheduler"
 )
 
 // demo runs punchbot on the embedded store with the sample organisation:
@@ -40,7 +41,7 @@ func demo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdo
 	}
 	defer s.close(context.Background())
 
-	org, err := admin.ParseOrg(admin.ExampleOrg())
+	org, err := admin.ParseOrg(admin.ExampleOrg(), scheduler.CheckReminders)
 	if err != nil {
 		return fmt.Errorf("demo organisation: %w", err)
 	}

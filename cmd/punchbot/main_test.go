@@ -360,3 +360,18 @@ func TestPostgresSchemaGate(t *testing.T) {
 		t.Errorf("readyz on a migrated schema = %d %s", code, body)
 	}
 }
+
+func TestApplyRefusesABrokenCron(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "org.yaml")
+	doc := string(admin.ExampleOrg()) + "  - id: weekly\n    kind: broadcast\n    cron: \"every monday\"\n    text: 请提交周报\n    audience: {everyone: true}\n"
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	line := strings.Count(doc[:strings.Index(doc, "every monday")], "\n") + 1
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"apply", "-f", file}, env("PUNCHBOT_DB_PATH", filepath.Join(dir, "p.db")), &out, &errOut)
+	if want := fmt.Sprintf("line %d: reminders[1].cron", line); code != 1 || !strings.Contains(errOut.String(), want) {
+		t.Errorf("apply = %d %q, want a refusal naming %q", code, errOut.String(), want)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/punchbot/punchbot/bots/admin"
 	"github.com/punchbot/punchbot/core"
+	"github.com/punchbot/punchbot/scheduler"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -124,7 +125,7 @@ func apply(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
-	org, err := admin.ParseOrg(data)
+	org, err := admin.ParseOrg(data, scheduler.CheckReminders)
 	if err != nil {
 		return fmt.Errorf("%s: %w (nothing was changed)", *file, err)
 	}
