@@ -450,6 +450,32 @@ func (s *Service) announce(ctx context.Context, tx Tx, v MakeupView, p makeupPeo
 	return nil
 }
 
+// saveMakeup stores a changed request inside tx, audits it as action,
+// queues its card updates (and, with notifyRequester, the requester's
+// notification) and then runs after, if any. Deciding, cancelling,
+// attaching evidence and expiring all end this way; writing the steps
+// once keeps their order the same everywhere. The view is returned even
+// when announcing or after fails, as the callers always had it.
+func (s *Service) saveMakeup(ctx context.Context, tx Tx, actor, action string, m MakeupRequest, extra map[string]any, p makeupPeople, notifyRequester bool, after func(Tx, MakeupView) error) (MakeupView, error) {
+	if err := tx.UpdateMakeup(ctx, m); err != nil {
+		return MakeupView{}, err
+	}
+	if err := s.audit(ctx, tx, actor, action, m, extra); err != nil {
+		return MakeupView{}, err
+	}
+	v, err := s.view(ctx, tx, m, p)
+	if err != nil {
+		return v, err
+	}
+	if err := s.announce(ctx, tx, v, p, notifyRequester); err != nil {
+		return v, err
+	}
+	if after != nil {
+		return v, after(tx, v)
+	}
+	return v, nil
+}
+
 func (s *Service) audit(ctx context.Context, tx Tx, actor, action string, m MakeupRequest, extra map[string]any) error {
 	detail := map[string]any{"request_id": m.ID, "shift_date": m.ShiftDate, "kind": m.Kind, "at": m.At.UTC().Format(time.RFC3339), "status": m.Status}
 	for k, v := range extra {
@@ -591,6 +617,20 @@ func (s *Service) peek(ctx context.Context, id int64) (MakeupRequest, error) {
 	return m, err
 }
 
+// ownMakeupPeople loads the people of request id for a change only its
+// requester may make (cancelling, attaching evidence); anyone else gets
+// EFORBIDDEN, "make-up request N is not yours" followed by purpose.
+func (s *Service) ownMakeupPeople(ctx context.Context, employeeID string, id int64, purpose string) (makeupPeople, error) {
+	pre, err := s.peek(ctx, id)
+	if err != nil {
+		return makeupPeople{}, err
+	}
+	if pre.EmployeeID != employeeID {
+		return makeupPeople{}, Errorf(EFORBIDDEN, "make-up request %d is not yours%s", id, purpose)
+	}
+	return s.people(ctx, pre)
+}
+
 // mayDecide is the approval rule: the assigned approver or any HR
 // employee, never the requester; ActorAdmin (HR at the console) always.
 func mayDecide(actorID string, actor Employee, m MakeupRequest) error {
@@ -698,22 +738,8 @@ func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, M
 			m.PunchID = punch.ID
 			extra["punch_id"] = punch.ID
 		}
-		if err := tx.UpdateMakeup(ctx, m); err != nil {
-			return err
-		}
-		if err := s.audit(ctx, tx, d.Actor, "makeup."+string(d.Status), m, extra); err != nil {
-			return err
-		}
-		if v, err = s.view(ctx, tx, m, p); err != nil {
-			return err
-		}
-		if err := s.announce(ctx, tx, v, p, true); err != nil {
-			return err
-		}
-		if after != nil {
-			return after(tx, v)
-		}
-		return nil
+		v, err = s.saveMakeup(ctx, tx, d.Actor, "makeup."+string(d.Status), m, extra, p, true, after)
+		return err
 	})
 	if ErrorCode(err) == ECONFLICT && closed.Request.ID != 0 {
 		return closed, err
@@ -816,14 +842,7 @@ func (s *Service) cancel(ctx context.Context, employeeID string, id int64, after
 			return MakeupView{}, err
 		}
 	}
-	pre, err := s.peek(ctx, id)
-	if err != nil {
-		return MakeupView{}, err
-	}
-	if pre.EmployeeID != employeeID {
-		return MakeupView{}, Errorf(EFORBIDDEN, "make-up request %d is not yours to cancel", id)
-	}
-	p, err := s.people(ctx, pre)
+	p, err := s.ownMakeupPeople(ctx, employeeID, id, " to cancel")
 	if err != nil {
 		return MakeupView{}, err
 	}
@@ -836,22 +855,8 @@ func (s *Service) cancel(ctx context.Context, employeeID string, id int64, after
 		if err := m.Transition(MakeupCancelled, employeeID, s.now(), ""); err != nil {
 			return s.closedView(ctx, tx, m, p, &closed, err)
 		}
-		if err := tx.UpdateMakeup(ctx, m); err != nil {
-			return err
-		}
-		if err := s.audit(ctx, tx, employeeID, "makeup.cancelled", m, nil); err != nil {
-			return err
-		}
-		if v, err = s.view(ctx, tx, m, p); err != nil {
-			return err
-		}
-		if err := s.announce(ctx, tx, v, p, false); err != nil {
-			return err
-		}
-		if after != nil {
-			return after(tx, v)
-		}
-		return nil
+		v, err = s.saveMakeup(ctx, tx, employeeID, "makeup.cancelled", m, nil, p, false, after)
+		return err
 	})
 	if ErrorCode(err) == ECONFLICT && closed.Request.ID != 0 {
 		return closed, err
@@ -870,14 +875,7 @@ func (s *Service) attach(ctx context.Context, employeeID string, id int64, refs 
 	if len(capEvidence(nil, refs)) == 0 {
 		return MakeupView{}, Errorf(EINVALID, "no file to attach")
 	}
-	pre, err := s.peek(ctx, id)
-	if err != nil {
-		return MakeupView{}, err
-	}
-	if pre.EmployeeID != employeeID {
-		return MakeupView{}, Errorf(EFORBIDDEN, "make-up request %d is not yours", id)
-	}
-	p, err := s.people(ctx, pre)
+	p, err := s.ownMakeupPeople(ctx, employeeID, id, "")
 	if err != nil {
 		return MakeupView{}, err
 	}
@@ -895,22 +893,8 @@ func (s *Service) attach(ctx context.Context, employeeID string, id int64, refs 
 		if len(m.Evidence) == before {
 			return Errorf(EINVALID, "those files are already attached, or the request has %d already", MaxMakeupEvidence)
 		}
-		if err := tx.UpdateMakeup(ctx, m); err != nil {
-			return err
-		}
-		if err := s.audit(ctx, tx, employeeID, "makeup.evidence", m, map[string]any{"evidence": m.Evidence[before:]}); err != nil {
-			return err
-		}
-		if v, err = s.view(ctx, tx, m, p); err != nil {
-			return err
-		}
-		if err := s.announce(ctx, tx, v, p, false); err != nil {
-			return err
-		}
-		if after != nil {
-			return after(tx, v)
-		}
-		return nil
+		v, err = s.saveMakeup(ctx, tx, employeeID, "makeup.evidence", m, map[string]any{"evidence": m.Evidence[before:]}, p, false, after)
+		return err
 	})
 	if ErrorCode(err) == ECONFLICT && closed.Request.ID != 0 {
 		return closed, err
@@ -953,17 +937,8 @@ func (s *Service) ExpireMakeups(ctx context.Context) (int, error) {
 			if err := m.Transition(MakeupExpired, ActorSystem, now, ""); err != nil {
 				return err
 			}
-			if err := tx.UpdateMakeup(ctx, m); err != nil {
-				return err
-			}
-			if err := s.audit(ctx, tx, ActorSystem, "makeup.expired", m, map[string]any{"after_hours": hours}); err != nil {
-				return err
-			}
-			v, err := s.view(ctx, tx, m, p)
-			if err != nil {
-				return err
-			}
-			return s.announce(ctx, tx, v, p, true)
+			_, err = s.saveMakeup(ctx, tx, ActorSystem, "makeup.expired", m, map[string]any{"after_hours": hours}, p, true, nil)
+			return err
 		})
 		switch ErrorCode(err) {
 		case "":

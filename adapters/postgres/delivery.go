@@ -1,11 +1,9 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -344,28 +342,7 @@ func laneCond(lane core.OutboxLane) string {
 // ClaimOutboxLane is ClaimOutbox restricted to one lane; the partial
 // indexes of migration 0003 keep each lane's scan short.
 func (s *Store) ClaimOutboxLane(ctx context.Context, platform core.Platform, lane core.OutboxLane, limit int, now time.Time, lease time.Duration) ([]core.OutboxMessage, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	rows, err := s.pool.Query(ctx, `WITH due AS (
-			SELECT id FROM outbox
-			WHERE platform = $1 AND status = 'pending' AND `+laneCond(lane)+`
-			  AND (next_attempt IS NULL OR next_attempt <= $2)
-			  AND (lease_until IS NULL OR lease_until <= $2)
-			ORDER BY id LIMIT $3
-			FOR UPDATE SKIP LOCKED)
-		UPDATE outbox o SET lease_until = $4 FROM due WHERE o.id = due.id
-		RETURNING o.id, o.platform, o.route, o.kind, o.payload, o.dedupe_key, o.attempts, o.next_attempt, o.status, o.last_error, o.created_at, o.sent_at, o.firing_id`,
-		string(platform), ts(now), limit, ts(now.Add(lease)))
-	if err != nil {
-		return nil, translate(err, "claim outbox")
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (core.OutboxMessage, error) { return scanOutbox(row) })
-	if err != nil {
-		return nil, translate(err, "claim outbox")
-	}
-	slices.SortFunc(out, func(a, b core.OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
-	return out, nil
+	return s.claimOutbox(ctx, platform, " AND "+laneCond(lane), limit, now, lease)
 }
 
 // FinishOutboxBatch records many delivery attempts with one UPDATE over

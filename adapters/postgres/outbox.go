@@ -15,12 +15,20 @@ import (
 // pick disjoint rows without waiting for each other, and the lease keeps a
 // claimed row from being claimed again until it runs out.
 func (s *Store) ClaimOutbox(ctx context.Context, platform core.Platform, limit int, now time.Time, lease time.Duration) ([]core.OutboxMessage, error) {
+	return s.claimOutbox(ctx, platform, "", limit, now, lease)
+}
+
+// claimOutbox is the one claim statement behind ClaimOutbox and
+// ClaimOutboxLane, so the two cannot drift apart; cond is "" or " AND "
+// and a further condition on the outbox (a lane's, spelled out so the
+// planner can use the lane's partial index).
+func (s *Store) claimOutbox(ctx context.Context, platform core.Platform, cond string, limit int, now time.Time, lease time.Duration) ([]core.OutboxMessage, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	rows, err := s.pool.Query(ctx, `WITH due AS (
 			SELECT id FROM outbox
-			WHERE platform = $1 AND status = 'pending'
+			WHERE platform = $1 AND status = 'pending'`+cond+`
 			  AND (next_attempt IS NULL OR next_attempt <= $2)
 			  AND (lease_until IS NULL OR lease_until <= $2)
 			ORDER BY id LIMIT $3

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sort"
 	"strings"
 	"time"
 
@@ -395,37 +394,7 @@ func laneCond(lane core.OutboxLane) string {
 // indexes of migration 0003 keep the replies lane fast behind a large
 // broadcast.
 func (s *Store) ClaimOutboxLane(ctx context.Context, platform core.Platform, lane core.OutboxLane, limit int, now time.Time, lease time.Duration) ([]core.OutboxMessage, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	var out []core.OutboxMessage
-	err := s.writeTx(ctx, func(tx txConn) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET lease_until = ?
-			WHERE id IN (SELECT id FROM outbox
-				WHERE platform = ? AND status = 'pending' AND `+laneCond(lane)+`
-				  AND (next_attempt IS NULL OR next_attempt <= ?)
-				  AND (lease_until IS NULL OR lease_until <= ?)
-				ORDER BY id LIMIT ?)
-			RETURNING `+outboxCols,
-			micros(now.Add(lease)), string(platform), micros(now), micros(now), limit)
-		if err != nil {
-			return translate(err, "claim outbox")
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanOutbox(rows)
-			if err != nil {
-				return translate(err, "claim outbox")
-			}
-			out = append(out, m)
-		}
-		return translate(rows.Err(), "claim outbox")
-	})
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return s.claimOutbox(ctx, platform, " AND "+laneCond(lane), limit, now, lease)
 }
 
 // FinishOutboxBatch records many delivery attempts in one transaction;

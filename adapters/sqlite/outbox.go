@@ -12,6 +12,14 @@ import (
 // now+lease. The select and the lease are one statement under the write
 // lock, so two workers never claim the same message.
 func (s *Store) ClaimOutbox(ctx context.Context, platform core.Platform, limit int, now time.Time, lease time.Duration) ([]core.OutboxMessage, error) {
+	return s.claimOutbox(ctx, platform, "", limit, now, lease)
+}
+
+// claimOutbox is the one claim statement behind ClaimOutbox and
+// ClaimOutboxLane, so the two cannot drift apart; cond is "" or " AND "
+// and a further condition on the outbox (a lane's, spelled out so the
+// planner can use the lane's partial index).
+func (s *Store) claimOutbox(ctx context.Context, platform core.Platform, cond string, limit int, now time.Time, lease time.Duration) ([]core.OutboxMessage, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -19,7 +27,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, platform core.Platform, limit i
 	err := s.writeTx(ctx, func(tx txConn) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET lease_until = ?
 			WHERE id IN (SELECT id FROM outbox
-				WHERE platform = ? AND status = 'pending'
+				WHERE platform = ? AND status = 'pending'`+cond+`
 				  AND (next_attempt IS NULL OR next_attempt <= ?)
 				  AND (lease_until IS NULL OR lease_until <= ?)
 				ORDER BY id LIMIT ?)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,49 +16,15 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 
+	"github.com/punchbot/punchbot/bots/internal/browsertest"
 	"github.com/punchbot/punchbot/core"
 )
 
-// chromiumPath finds a Chromium to drive: PUNCHBOT_CHROMIUM, then the usual
-// binary names.
-func chromiumPath() string {
-	if p := os.Getenv("PUNCHBOT_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// MustBrowser starts a headless Chromium with a fresh profile and returns a
-// context whose browser is already running.
+// MustBrowser starts a headless Chromium with a fresh profile and a desktop-sized window
+// and returns a context whose browser is already running.
 func MustBrowser(tb testing.TB) context.Context {
 	tb.Helper()
-	path := chromiumPath()
-	if path == "" {
-		tb.Skip("no chromium binary found (apt-get install -y chromium, or set PUNCHBOT_CHROMIUM); CI installs it")
-	}
-	profile, err := os.MkdirTemp("", "punchbot-console-chromium-")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(profile), chromedp.WindowSize(1280, 900))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	tb.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-		_ = os.RemoveAll(profile)
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		tb.Fatalf("start chromium %s: %v", path, err)
-	}
-	return ctx
+	return browsertest.MustBrowser(tb, "punchbot-console-chromium-", 1280, 900)
 }
 
 // tab is one browser tab (in its own browser context, so its own cookies)

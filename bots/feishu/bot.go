@@ -308,7 +308,7 @@ func (b *Bot) botOpenID(ctx context.Context) string {
 // the platform refuses the reply (the message was recalled or is too old).
 // It implements core.Sender for core.PlatformFeishu.
 func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
-	if isMakeupKind(m.Kind) {
+	if bots.IsMakeupKind(m.Kind) {
 		return b.sendMakeup(ctx, m)
 	}
 	if m.Kind == core.OutboxNotice {

@@ -34,25 +34,11 @@ func (b *Bot) OnCardAction(action string, h CardActionHandler) {
 }
 
 func (b *Bot) registerCardActions(deps Deps) {
-	b.makeups = makeupCore(deps)
+	b.makeups = bots.ResolveMakeupCore(deps.Makeups, deps.Core)
 	b.cardActions = map[string]CardActionHandler{}
 	b.dispatcher.OnP2CardActionTrigger(b.onCardAction)
 	b.OnCardAction(ActionMakeupApprove, b.onMakeupAction)
 	b.OnCardAction(ActionMakeupReject, b.onMakeupAction)
-}
-
-func makeupCore(d Deps) bots.MakeupCore {
-	if d.Makeups != nil {
-		return d.Makeups
-	}
-	if mc, ok := d.Core.(bots.MakeupCore); ok {
-		return mc
-	}
-	return nil
-}
-
-func isMakeupKind(kind string) bool {
-	return kind == core.OutboxMakeupCard || kind == core.OutboxMakeupUpdate || kind == core.OutboxMakeupResult
 }
 
 // onCardAction is the dispatcher's card.action.trigger handler.
@@ -251,11 +237,13 @@ func makeupCard(v core.MakeupView, lang string) makeupCardDoc {
 }
 
 func makeupMessage(v core.MakeupView, lang string) Message {
-	buf, _ := json.Marshal(makeupCard(v, lang))
-	return Message{MsgType: "interactive", Content: string(buf)}
+	return cardMessage(makeupCard(v, lang))
 }
 
-// receiveIDType tells which kind of id the org file gave for a person.
+// receiveIDType tells which Feishu id the org file gave, for make-up
+// cards and notices alike: open ids start with "ou_", union ids with
+// "on_", chats with "oc_", an address with "@" is an email; anything else
+// is a tenant user_id.
 func receiveIDType(id string) string {
 	switch {
 	case strings.HasPrefix(id, "ou_"):

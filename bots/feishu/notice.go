@@ -47,23 +47,6 @@ type noticeMessage struct {
 	err    error
 }
 
-// noticeIDType tells which Feishu id the org file gave: open ids start
-// with "ou_", union ids with "on_", chats with "oc_", an address with "@"
-// is an email; anything else is a tenant user_id.
-func noticeIDType(id string) string {
-	switch {
-	case strings.HasPrefix(id, "ou_"):
-		return "open_id"
-	case strings.HasPrefix(id, "on_"):
-		return "union_id"
-	case strings.HasPrefix(id, "oc_"):
-		return "chat_id"
-	case strings.Contains(id, "@"):
-		return "email"
-	}
-	return "user_id"
-}
-
 // noticeMemo remembers renderings by payload and language within one batch:
 // a broadcast's deliveries share one payload.
 type noticeMemo map[string]noticeMessage
@@ -93,7 +76,7 @@ func (memo noticeMemo) render(m core.OutboxMessage) noticeMessage {
 	if to.ChatID != "" {
 		r.idType, r.id = "chat_id", to.ChatID
 	} else {
-		r.idType, r.id = noticeIDType(to.UserID), to.UserID
+		r.idType, r.id = receiveIDType(to.UserID), to.UserID
 		// batch_send addresses open, user and union ids only.
 		r.batch = cached.batch && r.idType != "email" && r.idType != "chat_id"
 	}
@@ -132,28 +115,14 @@ func cardMessage(card any) Message {
 // Group puts broadcast deliveries to people with the same content and id
 // kind together, up to 200 per batch_send; everything else goes alone.
 func (b *Bot) Group(msgs []core.OutboxMessage) [][]core.OutboxMessage {
-	var out [][]core.OutboxMessage
-	open := map[string]int{}
 	memo := noticeMemo{}
-	for _, m := range msgs {
-		if m.Kind != core.OutboxNotice {
-			out = append(out, []core.OutboxMessage{m})
-			continue
-		}
+	return bots.GroupNotices(msgs, maxBatchIDs, func(m core.OutboxMessage) (string, bool) {
 		r := memo.render(m)
 		if r.err != nil || !r.batch {
-			out = append(out, []core.OutboxMessage{m})
-			continue
+			return "", false
 		}
-		key := lane(m) + r.idType + "\x00" + r.msg.MsgType + "\x00" + r.msg.Content
-		if i, ok := open[key]; ok && len(out[i]) < maxBatchIDs {
-			out[i] = append(out[i], m)
-			continue
-		}
-		open[key] = len(out)
-		out = append(out, []core.OutboxMessage{m})
-	}
-	return out
+		return r.idType + "\x00" + r.msg.MsgType + "\x00" + r.msg.Content, true
+	})
 }
 
 // SendGroup makes one call for a group made by Group: a batch_send for
@@ -252,13 +221,4 @@ func (c *Client) BatchSend(ctx context.Context, idType string, ids []string, m M
 		return nil, err
 	}
 	return slices.Concat(out.InvalidOpenIDs, out.InvalidUserIDs, out.InvalidUnionIDs), nil
-}
-
-// lane keeps deliveries of firings (paced) and other messages apart in
-// groups.
-func lane(m core.OutboxMessage) string {
-	if m.FiringID != 0 {
-		return "d"
-	}
-	return "r"
 }

@@ -38,20 +38,6 @@ const (
 	inputValue  = "value"
 )
 
-func makeupCore(d Deps) bots.MakeupCore {
-	if d.Makeups != nil {
-		return d.Makeups
-	}
-	if mc, ok := d.Core.(bots.MakeupCore); ok {
-		return mc
-	}
-	return nil
-}
-
-func isMakeupKind(kind string) bool {
-	return kind == core.OutboxMakeupCard || kind == core.OutboxMakeupUpdate || kind == core.OutboxMakeupResult
-}
-
 // cardRef is the Slack part of a core.CardRef: where chat.update finds the
 // card.
 type cardRef struct {

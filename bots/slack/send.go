@@ -47,7 +47,7 @@ type TextPayload struct {
 // TextPayload (any other kind). A reply asking for a location gets a fresh
 // link to the location page bound to the route's team and user.
 func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
-	if isMakeupKind(m.Kind) {
+	if bots.IsMakeupKind(m.Kind) {
 		return b.sendMakeup(ctx, m)
 	}
 	if m.Kind == core.OutboxNotice {

@@ -93,7 +93,7 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 		apiURL += "/"
 	}
 	b := &Bot{secret: cfg.SigningSecret, core: deps.Core, links: deps.Links, dedupe: deps.Dedupe, now: deps.Now, log: deps.Log}
-	b.makeups = makeupCore(deps)
+	b.makeups = bots.ResolveMakeupCore(deps.Makeups, deps.Core)
 	if b.now == nil {
 		b.now = time.Now
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,51 +12,15 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/punchbot/punchbot/bots/internal/browsertest"
 	"github.com/punchbot/punchbot/core"
 )
 
-// chromiumPath finds a Chromium to drive: PUNCHBOT_CHROMIUM, then the usual
-// binary names.
-func chromiumPath() string {
-	if p := os.Getenv("PUNCHBOT_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// MustBrowser starts a headless Chromium with a fresh profile and returns a
-// context whose browser is already running.
+// MustBrowser starts a headless Chromium with a fresh profile and a phone-sized window
+// and returns a context whose browser is already running.
 func MustBrowser(tb testing.TB) context.Context {
 	tb.Helper()
-	path := chromiumPath()
-	if path == "" {
-		tb.Skip("no chromium binary found (apt-get install -y chromium, or set PUNCHBOT_CHROMIUM); CI installs it")
-	}
-	profile, err := os.MkdirTemp("", "punchbot-chromium-")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(profile), chromedp.WindowSize(420, 860))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	tb.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-		// Chromium may still flush its profile while exiting; a leftover
-		// temp directory is not a test failure.
-		_ = os.RemoveAll(profile)
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		tb.Fatalf("start chromium %s: %v", path, err)
-	}
-	return ctx
+	return browsertest.MustBrowser(tb, "punchbot-chromium-", 420, 860)
 }
 
 // pageRun is what the page showed when it settled.

@@ -131,7 +131,7 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 		cfg: cfg, agentID: agentID, crypto: crypto, core: deps.Core, sessions: deps.Sessions,
 		now: deps.Now, log: deps.Log.With("platform", string(core.PlatformWeCom)),
 	}
-	b.makeups = makeupCore(deps)
+	b.makeups = bots.ResolveMakeupCore(deps.Makeups, deps.Core)
 	b.client = NewClient(ClientConfig{APIURL: cfg.APIURL, CorpID: cfg.CorpID, Secret: cfg.Secret, AgentID: agentID, HTTPClient: deps.HTTPClient, Now: deps.Now})
 	return b, nil
 }

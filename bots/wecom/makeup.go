@@ -46,20 +46,6 @@ func (r cardRef) encode() string {
 	return string(buf)
 }
 
-func makeupCore(d Deps) bots.MakeupCore {
-	if d.Makeups != nil {
-		return d.Makeups
-	}
-	if mc, ok := d.Core.(bots.MakeupCore); ok {
-		return mc
-	}
-	return nil
-}
-
-func isMakeupKind(kind string) bool {
-	return kind == core.OutboxMakeupCard || kind == core.OutboxMakeupUpdate || kind == core.OutboxMakeupResult
-}
-
 func makeupTaskID(requestID, messageID int64, attempt int) string {
 	return fmt.Sprintf("%s%d-%d-%d", makeupTaskPrefix, requestID, messageID, attempt)
 }

@@ -86,28 +86,14 @@ func (memo noticeMemo) render(m core.OutboxMessage) renderedNotice {
 // Group puts notices to people with identical content together, up to
 // 1000 per call; everything else is sent on its own.
 func (b *Bot) Group(msgs []core.OutboxMessage) [][]core.OutboxMessage {
-	var out [][]core.OutboxMessage
-	open := map[string]int{}
 	memo := noticeMemo{}
-	for _, m := range msgs {
-		if m.Kind != core.OutboxNotice {
-			out = append(out, []core.OutboxMessage{m})
-			continue
-		}
+	return bots.GroupNotices(msgs, maxUsers, func(m core.OutboxMessage) (string, bool) {
 		r := memo.render(m)
 		if r.err != nil || r.to.ChatID != "" {
-			out = append(out, []core.OutboxMessage{m})
-			continue
+			return "", false
 		}
-		key := lane(m) + r.msgType + "\x00" + r.content
-		if i, ok := open[key]; ok && len(out[i]) < maxUsers {
-			out[i] = append(out[i], m)
-			continue
-		}
-		open[key] = len(out)
-		out = append(out, []core.OutboxMessage{m})
-	}
-	return out
+		return r.msgType + "\x00" + r.content, true
+	})
 }
 
 // SendGroup sends one group made by Group with one API call and reports a
@@ -215,13 +201,4 @@ func (c *Client) SendAppChat(ctx context.Context, chatID, msgType, content strin
 		return err
 	}
 	return nil
-}
-
-// lane keeps deliveries of firings (paced) and other messages apart in
-// groups.
-func lane(m core.OutboxMessage) string {
-	if m.FiringID != 0 {
-		return "d"
-	}
-	return "r"
 }

@@ -21,7 +21,7 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 	if m.Platform != core.PlatformWeCom {
 		return core.Errorf(core.EINVALID, "wecom: outbox message %d is for %s", m.ID, m.Platform)
 	}
-	if isMakeupKind(m.Kind) {
+	if bots.IsMakeupKind(m.Kind) {
 		return b.sendMakeup(ctx, m)
 	}
 	if m.Kind == core.OutboxNotice {
