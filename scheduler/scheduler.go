@@ -42,9 +42,10 @@ const checkpointName = "reminders"
 type Config struct {
 	// LockKey is the leader lock's key (default "scheduler:leader").
 	LockKey string
-	// TTL is the leader lease; it is renewed every TTL/3, so another
-	// replica takes over within TTL (plus its retry period, TTL/10) of the
-	// leader's death (default 30 s).
+	// TTL bounds how long the replicas go without a leader after the
+	// leader dies (default 30 s): the lease itself lasts TTL less the
+	// followers' retry period (TTL/10) and is renewed every third of that,
+	// so a follower takes over within TTL.
 	TTL time.Duration
 	// Poll is the longest wait between two ticks of the leader (default
 	// 5 s); ticks also happen right after each minute boundary.
@@ -163,7 +164,8 @@ func (s *Scheduler) IsLeader() bool { return s.leader.Load() }
 func (s *Scheduler) setLeader(v bool) { s.leader.Store(v) }
 
 // Run elects a leader through locker until ctx ends: the instance holding
-// the lease ticks and renews it every TTL/3, the others retry every TTL/10. A leader that cannot renew
+// the lease (0.9 TTL) ticks and renews it every third of that, the others
+// retry every TTL/10, so a dead leader is replaced within TTL. A leader that cannot renew
 // its lease stops firing at once (ECONFLICT: someone else has it) or before
 // its TTL runs out (the lock store is unreachable). On return the lease is
 // released, so a replica stopping in an orderly way hands over at once.
@@ -175,7 +177,7 @@ func (s *Scheduler) Run(ctx context.Context, locker core.Locker) error {
 	// lease runs out rather than up to a renewal period later.
 	retry := s.cfg.TTL / 10
 	for ctx.Err() == nil {
-		lease, err := locker.TryLock(ctx, s.cfg.LockKey, s.cfg.TTL)
+		lease, err := locker.TryLock(ctx, s.cfg.LockKey, s.hold())
 		if err != nil {
 			if core.ErrorCode(err) != core.ECONFLICT && ctx.Err() == nil {
 				s.log.Warn("scheduler: cannot take the leader lock", "err", err)
@@ -185,7 +187,7 @@ func (s *Scheduler) Run(ctx context.Context, locker core.Locker) error {
 			}
 			continue
 		}
-		s.log.Info("scheduler: leading", "lock", s.cfg.LockKey, "ttl", s.cfg.TTL)
+		s.log.Info("scheduler: leading", "lock", s.cfg.LockKey, "ttl", s.cfg.TTL, "lease", s.hold())
 		s.lead(ctx, lease)
 	}
 	return nil
@@ -226,16 +228,20 @@ func (s *Scheduler) lead(ctx context.Context, lease core.Lease) {
 	}
 }
 
-// keep renews the lease every TTL/3 and resigns when it is lost, or when
-// it could not be renewed for so long that it may have expired.
+// hold is the lease duration: TTL less the followers' retry period, so that
+// lease expiry plus one retry stays within TTL.
+func (s *Scheduler) hold() time.Duration { return s.cfg.TTL - s.cfg.TTL/10 }
+
+// keep renews the lease every third of its duration and resigns when it is
+// lost, or when it could not be renewed for so long that it may have expired.
 func (s *Scheduler) keep(ctx context.Context, lease core.Lease, resign func()) {
-	every := s.cfg.TTL / 3
+	every := s.hold() / 3
 	lastOK := time.Now()
 	for {
 		if core.SleepContext(ctx, every) != nil {
 			return
 		}
-		err := lease.Renew(ctx, s.cfg.TTL)
+		err := lease.Renew(ctx, s.hold())
 		switch {
 		case err == nil:
 			lastOK = time.Now()
@@ -249,7 +255,7 @@ func (s *Scheduler) keep(ctx context.Context, lease core.Lease, resign func()) {
 			s.log.Warn("scheduler: cannot renew the leader lock", "err", err)
 			// Leave a margin of one renewal period before the lease
 			// could have run out on the server.
-			if time.Since(lastOK) >= s.cfg.TTL-every {
+			if time.Since(lastOK) >= s.hold()-every {
 				resign()
 				return
 			}

@@ -507,8 +507,9 @@ func TestTwoSchedulersOnePostgresAndRedis(t *testing.T) {
 	if got := leaderOf(3*ttl, []*replica{survivor}); got == nil {
 		t.Fatal("the surviving replica did not take over")
 	}
-	if took := time.Since(died); took > ttl+ttl/10+200*time.Millisecond {
-		t.Errorf("takeover after %s, want within TTL + TTL/10 (%s)", took, ttl+ttl/10)
+	// 200 ms of slack covers this test's own polling and a loaded machine.
+	if took := time.Since(died); took > ttl+200*time.Millisecond {
+		t.Errorf("takeover after %s, want within the TTL (%s)", took, ttl)
 	}
 	t.Logf("replica %s led, died; %s took over after %s", leader.name, survivor.name, time.Since(died).Round(time.Millisecond))
 	// The next minute fires on the new leader, once.
