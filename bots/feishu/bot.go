@@ -67,6 +67,10 @@ type Deps struct {
 	// Makeups records and finds approval cards; defaults to Core when it
 	// implements bots.MakeupCore (the real service does).
 	Makeups bots.MakeupCore
+	// Sessions remembers the slot of a clicked make-up button on a
+	// missed-punch notice until its reason arrives; without it the
+	// button answers that it is unavailable.
+	Sessions core.SessionStore
 }
 
 // Bot is the Feishu channel: the event endpoint and the outbox sender.
@@ -81,6 +85,7 @@ type Bot struct {
 
 	makeups     bots.MakeupCore
 	cardActions map[string]CardActionHandler // see OnCardAction
+	sessions    core.SessionStore
 }
 
 var _ core.Sender = (*Bot)(nil)
@@ -124,6 +129,8 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	b.dispatcher.InitConfig(larkevent.WithLogger(sdkLogger{log}), larkevent.WithLogLevel(larkcore.LogLevelWarn))
 	b.dispatcher.OnP2MessageReceiveV1(b.onMessage)
 	b.registerCardActions(deps)
+	b.sessions = deps.Sessions
+	b.OnCardAction(ActionNoticeMakeup, b.onNoticeMakeup)
 	return b, nil
 }
 
@@ -279,12 +286,22 @@ func (b *Bot) onMessage(ctx context.Context, ev *larkim.P2MessageReceiveV1) erro
 		}
 		return &handlerError{status: http.StatusBadRequest, err: err}
 	}
+	cmd, pendingReason, err := b.withPendingReason(ctx, ev, cmd)
+	if err != nil {
+		// The text is handled as what it says; the click can be repeated.
+		b.log.Warn("feishu: cannot read the pending make-up slot", "err", err)
+	}
 	reply, err := b.core.Handle(ctx, cmd)
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			return &handlerError{status: http.StatusBadRequest, err: err}
 		}
 		return &handlerError{status: http.StatusInternalServerError, err: err}
+	}
+	if pendingReason {
+		if err := bots.ForgetNoticeSlot(ctx, b.sessions, cmd.Actor); err != nil {
+			b.log.Warn("feishu: cannot drop the pending make-up slot", "err", err)
+		}
 	}
 	b.log.Info("feishu: command handled", "event_id", cmd.EventID, "kind", cmd.Kind, "outcome", reply.Outcome, "replayed", reply.Replayed)
 	return nil

@@ -20,9 +20,9 @@ const (
 
 // MustMakeupHarness is MustHarness with Alice reporting to 王经理 and a
 // colleague who may not approve, all on Feishu, and a make-up policy.
-func MustMakeupHarness(tb testing.TB) *harness {
+func MustMakeupHarness(tb testing.TB, mutate ...func(*Config, *Deps)) *harness {
 	tb.Helper()
-	h := MustHarness(tb)
+	h := MustHarness(tb, mutate...)
 	org := core.Org{
 		Name: "Acme", Lang: "zh", TimeZone: "Asia/Shanghai",
 		Sites: []core.OrgSite{{Site: core.Site{ID: "wj", Name: "望京SOHO", Lat: office.lat, Lng: office.lng, RadiusM: 200}, Datum: core.WGS84}},

@@ -45,6 +45,11 @@ type noticeMessage struct {
 	msg    Message
 	batch  bool // a broadcast to a person: may share a batch_send
 	err    error
+	// A missed-punch notice carries make-up buttons for its one person,
+	// so its card is built per recipient (noticeMessageFor).
+	notice *core.Notice
+	text   string
+	lang   string
 }
 
 // noticeMemo remembers renderings by payload and language within one batch:
@@ -69,6 +74,9 @@ func (memo noticeMemo) render(m core.OutboxMessage) noticeMessage {
 		} else {
 			cached.msg = NoticeMessage(n, text, bots.NoticeLang(n, to.Lang))
 			cached.batch = n.Kind == core.ReminderBroadcast
+			if n.Kind == core.ReminderMissedPunch {
+				cached.notice, cached.text, cached.lang = &n, text, bots.NoticeLang(n, to.Lang)
+			}
 		}
 		memo[key] = cached
 	}
@@ -77,6 +85,9 @@ func (memo noticeMemo) render(m core.OutboxMessage) noticeMessage {
 		r.idType, r.id = "chat_id", to.ChatID
 	} else {
 		r.idType, r.id = receiveIDType(to.UserID), to.UserID
+		if cached.notice != nil {
+			r.msg = noticeMessageFor(*cached.notice, cached.text, cached.lang, to.UserID)
+		}
 		// batch_send addresses open, user and union ids only.
 		r.batch = cached.batch && r.idType != "email" && r.idType != "chat_id"
 	}

@@ -231,6 +231,11 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 		b.reject(w, r, http.StatusBadRequest, "bad message", err)
 		return
 	}
+	ctx, cancel := context.WithTimeout(r.Context(), coreTimeout)
+	defer cancel()
+	if b.receiveNoticeClick(ctx, w, msg) {
+		return
+	}
 	in, ok := b.translate(msg)
 	if !ok {
 		b.log.Debug("wecom message ignored", "msgtype", msg.MsgType, "event", msg.Event, "key", msg.EventKey)
@@ -238,11 +243,14 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ctx, cancel := context.WithTimeout(r.Context(), coreTimeout)
-	defer cancel()
 	if b.handled(ctx, in) {
 		w.WriteHeader(http.StatusOK)
 		return
+	}
+	in, pendingReason, err := b.withPendingReason(ctx, msg, in)
+	if err != nil {
+		// The text is handled as what it says; the click can be repeated.
+		b.log.Warn("wecom: cannot read the pending make-up slot", "err", err)
 	}
 	reply, err := b.core.Handle(ctx, in.cmd)
 	if err != nil {
@@ -257,6 +265,11 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b.remember(ctx, in)
+	if pendingReason {
+		if err := bots.ForgetNoticeSlot(ctx, b.sessions, in.cmd.Actor); err != nil {
+			b.log.Warn("wecom: cannot drop the pending make-up slot", "err", err)
+		}
+	}
 	b.log.Info("wecom command", "event", in.cmd.EventID, "kind", in.cmd.Kind, "outcome", reply.Outcome, "replayed", reply.Replayed)
 	w.WriteHeader(http.StatusOK)
 }

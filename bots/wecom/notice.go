@@ -45,6 +45,11 @@ type renderedNotice struct {
 	msgType string // text or markdown
 	content string
 	err     error
+	// A missed-punch notice to a person goes as a card with a make-up
+	// button per slot (see noticeCard), built per recipient.
+	notice core.Notice
+	lang   string
+	slots  []bots.NoticeSlot
 }
 
 // noticeMemo remembers renderings by payload and language within one batch:
@@ -60,6 +65,7 @@ func (memo noticeMemo) render(m core.OutboxMessage) renderedNotice {
 	key := to.Lang + "\x00" + string(m.Payload)
 	if r, ok := memo[key]; ok {
 		r.to = to
+		r.slots = bots.NoticeSlots(r.notice, to.UserID, r.lang)
 		return r
 	}
 	r := renderedNotice{to: to}
@@ -74,6 +80,8 @@ func (memo noticeMemo) render(m core.OutboxMessage) renderedNotice {
 		return r
 	}
 	r.msgType, r.content = "text", text
+	r.notice, r.lang = n, bots.NoticeLang(n, to.Lang)
+	r.slots = bots.NoticeSlots(n, to.UserID, r.lang)
 	// WeCom markdown is limited to 2048 bytes; a longer one goes as text,
 	// which the client truncates on a character boundary.
 	if n.Markdown && len(text) <= maxMarkdownBytes {
@@ -89,7 +97,7 @@ func (b *Bot) Group(msgs []core.OutboxMessage) [][]core.OutboxMessage {
 	memo := noticeMemo{}
 	return bots.GroupNotices(msgs, maxUsers, func(m core.OutboxMessage) (string, bool) {
 		r := memo.render(m)
-		if r.err != nil || r.to.ChatID != "" {
+		if r.err != nil || r.to.ChatID != "" || len(r.slots) > 0 {
 			return "", false
 		}
 		return r.msgType + "\x00" + r.content, true
@@ -116,6 +124,10 @@ func (b *Bot) SendGroup(ctx context.Context, group []core.OutboxMessage) []error
 	}
 	if first.to.ChatID != "" {
 		errs[0] = b.client.SendAppChat(ctx, first.to.ChatID, first.msgType, first.content)
+		return errs
+	}
+	if len(first.slots) > 0 && len(group) == 1 {
+		errs[0] = b.sendNoticeCard(ctx, group[0], first)
 		return errs
 	}
 	users := make([]string, len(group))

@@ -167,7 +167,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 	if cfg.Feishu.AppID != "" {
 		b, err := feishu.New(feishu.Config{AppID: cfg.Feishu.AppID, AppSecret: cfg.Feishu.AppSecret, VerificationToken: cfg.Feishu.VerificationToken,
 			EncryptKey: cfg.Feishu.EncryptKey, BaseURL: cfg.Feishu.BaseURL},
-			feishu.Deps{Core: s.core, Makeups: s.svc, Dedupe: k, Now: now, Log: log})
+			feishu.Deps{Core: s.core, Makeups: s.svc, Sessions: k, Dedupe: k, Now: now, Log: log})
 		if err != nil {
 			return fail(fmt.Errorf("Feishu bot: %w", err))
 		}
