@@ -30,15 +30,9 @@ func (s *Store) Rosters(ctx context.Context) ([]core.Roster, error) {
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	b := &pgx.Batch{}
 	var emps []core.Employee
-	b.Queue(`SELECT ` + employeeCols + ` FROM employees ORDER BY id`).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			e, err := scanEmployee(rows)
-			if err != nil {
-				return err
-			}
-			emps = append(emps, e)
-		}
-		return rows.Err()
+	b.Queue(`SELECT ` + employeeCols + ` FROM employees ORDER BY id`).Query(func(rows pgx.Rows) (err error) {
+		emps, err = pgx.AppendRows(emps, rows, func(row pgx.CollectableRow) (core.Employee, error) { return scanEmployee(row) })
+		return err
 	})
 	ids := map[string][]core.Identity{}
 	b.Queue(`SELECT platform, tenant, user_id, employee_id FROM identities ORDER BY employee_id, position, platform, tenant, user_id`).Query(func(rows pgx.Rows) error {

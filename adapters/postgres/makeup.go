@@ -41,18 +41,16 @@ func (t *pgTx) CardRefs(ctx context.Context, requestID int64) ([]core.CardRef, e
 	}
 	var out []core.CardRef
 	t.query("list card references", `SELECT request_id, platform, recipient, ref, updated_at FROM makeup_cards WHERE request_id = $1 ORDER BY id`,
-		[]any{requestID}, func(rows pgx.Rows) error {
-			for rows.Next() {
+		[]any{requestID}, func(rows pgx.Rows) (err error) {
+			out, err = pgx.AppendRows(out, rows, func(row pgx.CollectableRow) (core.CardRef, error) {
 				var r core.CardRef
 				var platform string
 				var updated time.Time
-				if err := rows.Scan(&r.RequestID, &platform, &r.Recipient, &r.Ref, &updated); err != nil {
-					return err
-				}
+				err := row.Scan(&r.RequestID, &platform, &r.Recipient, &r.Ref, &updated)
 				r.Platform, r.UpdatedAt = core.Platform(platform), fromTS(updated)
-				out = append(out, r)
-			}
-			return nil
+				return r, err
+			})
+			return err
 		})
 	if err := t.flush(ctx); err != nil {
 		return nil, err

@@ -129,15 +129,12 @@ func (s *Store) roster(ctx context.Context, who string, args ...any) (r core.Ros
 	})
 	var ids []core.Identity
 	b.Queue(`SELECT platform, tenant, user_id FROM identities WHERE employee_id = `+who+` ORDER BY position, platform, tenant, user_id`, args...).
-		Query(func(rows pgx.Rows) error {
-			for rows.Next() {
+		Query(func(rows pgx.Rows) (err error) {
+			ids, err = pgx.AppendRows(ids, rows, func(row pgx.CollectableRow) (core.Identity, error) {
 				var id core.Identity
-				if err := rows.Scan(&id.Platform, &id.Tenant, &id.UserID); err != nil {
-					return err
-				}
-				ids = append(ids, id)
-			}
-			return nil
+				return id, row.Scan(&id.Platform, &id.Tenant, &id.UserID)
+			})
+			return err
 		})
 	var cal *core.Calendar
 	b.Queue(`SELECT c.id, c.name, d.day, d.workday, d.name

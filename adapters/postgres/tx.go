@@ -60,15 +60,9 @@ const selectLastLocated = `SELECT ` + punchCols + ` FROM punches
 
 // collectPunches returns a rows callback appending to *out.
 func collectPunches(out *[]core.Punch) func(pgx.Rows) error {
-	return func(rows pgx.Rows) error {
-		for rows.Next() {
-			p, err := scanPunch(rows)
-			if err != nil {
-				return err
-			}
-			*out = append(*out, p)
-		}
-		return nil
+	return func(rows pgx.Rows) (err error) {
+		*out, err = pgx.AppendRows(*out, rows, func(row pgx.CollectableRow) (core.Punch, error) { return scanPunch(row) })
+		return err
 	}
 }
 
@@ -392,15 +386,9 @@ func (t *pgTx) ListMakeups(ctx context.Context, f core.MakeupFilter) ([]core.Mak
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	var out []core.MakeupRequest
-	t.query("list make-up requests", q+` ORDER BY created_at, id`, args, func(rows pgx.Rows) error {
-		for rows.Next() {
-			m, err := scanMakeup(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return nil
+	t.query("list make-up requests", q+` ORDER BY created_at, id`, args, func(rows pgx.Rows) (err error) {
+		out, err = pgx.AppendRows(out, rows, func(row pgx.CollectableRow) (core.MakeupRequest, error) { return scanMakeup(row) })
+		return err
 	})
 	if err := t.flush(ctx); err != nil {
 		return nil, err

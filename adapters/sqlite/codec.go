@@ -147,3 +147,50 @@ func scanMakeup(sc scanner) (core.MakeupRequest, error) {
 	m.Evidence, err = parseList[string](evidence, "make-up evidence")
 	return m, err
 }
+
+// scanAudit reads the columns id, at, actor, action, subject, detail.
+func scanAudit(sc scanner) (core.AuditEntry, error) {
+	var a core.AuditEntry
+	var at int64
+	err := sc.Scan(&a.ID, &at, &a.Actor, &a.Action, &a.Subject, &a.Detail)
+	a.At = fromMicros(at)
+	return a, err
+}
+
+// scanSite reads the columns id, name, lat, lng, radius_m, ip_ranges.
+func scanSite(sc scanner) (core.Site, error) {
+	var s core.Site
+	var ranges string
+	if err := sc.Scan(&s.ID, &s.Name, &s.Lat, &s.Lng, &s.RadiusM, &ranges); err != nil {
+		return s, err
+	}
+	var err error
+	s.IPRanges, err = parseList[string](ranges, "site ip ranges")
+	return s, err
+}
+
+// sitesByID indexes sites by id.
+func sitesByID(list []core.Site) map[string]core.Site {
+	out := make(map[string]core.Site, len(list))
+	for _, s := range list {
+		out[s.ID] = s
+	}
+	return out
+}
+
+// scanSchedule reads the columns id, name, work_days, start_min, end_min,
+// check_in_opens_min, check_out_closes_min, flexible_min, late_grace_min,
+// serious_late_min, absent_late_min, early_leave_grace_min, out_of_range,
+// calendar_id.
+func scanSchedule(sc scanner) (core.Schedule, error) {
+	var s core.Schedule
+	var days, oor string
+	if err := sc.Scan(&s.ID, &s.Name, &days, &s.StartMin, &s.EndMin, &s.CheckInOpensMin, &s.CheckOutClosesMin, &s.FlexibleMin,
+		&s.LateGraceMin, &s.SeriousLateMin, &s.AbsentLateMin, &s.EarlyLeaveGraceMin, &oor, &s.CalendarID); err != nil {
+		return s, err
+	}
+	s.OutOfRange = core.OutOfRangePolicy(oor)
+	var err error
+	s.WorkDays, err = parseList[time.Weekday](days, "schedule work days")
+	return s, err
+}

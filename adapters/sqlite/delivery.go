@@ -28,22 +28,9 @@ func (s *Store) Rosters(ctx context.Context) ([]core.Roster, error) {
 	}
 	defer rtx.Rollback()
 	q := txConn{tx: rtx, c: s.rs}
-	rows, err := q.QueryContext(ctx, `SELECT `+employeeCols+` FROM employees ORDER BY id`)
+	emps, err := queryAll(ctx, q, "list rosters", `SELECT `+employeeCols+` FROM employees ORDER BY id`, nil, scanEmployee)
 	if err != nil {
-		return nil, translate(err, "list rosters")
-	}
-	var emps []core.Employee
-	for rows.Next() {
-		e, err := scanEmployee(rows)
-		if err != nil {
-			rows.Close()
-			return nil, translate(err, "list rosters")
-		}
-		emps = append(emps, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, translate(err, "list rosters")
+		return nil, err
 	}
 	ids, err := identities(ctx, q, ``)
 	if err != nil {
@@ -87,47 +74,30 @@ func (s *Store) Rosters(ctx context.Context) ([]core.Roster, error) {
 
 // rosterSchedules loads every schedule; rosters on one schedule share it.
 func rosterSchedules(ctx context.Context, q querier) (map[string]*core.Schedule, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
-		late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id FROM schedules`)
+	list, err := queryAll(ctx, q, "load schedules", `SELECT id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
+		late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id FROM schedules`, nil, scanSchedule)
 	if err != nil {
-		return nil, translate(err, "load schedules")
+		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]*core.Schedule{}
-	for rows.Next() {
-		var s core.Schedule
-		var days, oor string
-		if err := rows.Scan(&s.ID, &s.Name, &days, &s.StartMin, &s.EndMin, &s.CheckInOpensMin, &s.CheckOutClosesMin, &s.FlexibleMin,
-			&s.LateGraceMin, &s.SeriousLateMin, &s.AbsentLateMin, &s.EarlyLeaveGraceMin, &oor, &s.CalendarID); err != nil {
-			return nil, translate(err, "load schedules")
-		}
-		s.OutOfRange = core.OutOfRangePolicy(oor)
-		if s.WorkDays, err = parseList[time.Weekday](days, "schedule work days"); err != nil {
-			return nil, err
-		}
-		out[s.ID] = &s
+	out := make(map[string]*core.Schedule, len(list))
+	for i := range list {
+		out[list[i].ID] = &list[i]
 	}
-	return out, translate(rows.Err(), "load schedules")
+	return out, nil
 }
 
 // rosterCalendars loads every calendar with its days.
 func rosterCalendars(ctx context.Context, q querier) (map[string]*core.Calendar, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name FROM calendars`)
-	if err != nil {
-		return nil, translate(err, "load calendars")
-	}
-	out := map[string]*core.Calendar{}
-	for rows.Next() {
+	list, err := queryAll(ctx, q, "load calendars", `SELECT id, name FROM calendars`, nil, func(sc scanner) (*core.Calendar, error) {
 		c := &core.Calendar{}
-		if err := rows.Scan(&c.ID, &c.Name); err != nil {
-			rows.Close()
-			return nil, translate(err, "load calendars")
-		}
-		out[c.ID] = c
+		return c, sc.Scan(&c.ID, &c.Name)
+	})
+	if err != nil {
+		return nil, err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, translate(err, "load calendars")
+	out := make(map[string]*core.Calendar, len(list))
+	for _, c := range list {
+		out[c.ID] = c
 	}
 	days, err := q.QueryContext(ctx, `SELECT calendar_id, day, workday, name FROM calendar_days ORDER BY calendar_id, day`)
 	if err != nil {
@@ -151,24 +121,11 @@ func rosterCalendars(ctx context.Context, q querier) (map[string]*core.Calendar,
 
 // rosterSites loads every site by id.
 func rosterSites(ctx context.Context, q querier) (map[string]core.Site, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name, lat, lng, radius_m, ip_ranges FROM sites`)
+	list, err := queryAll(ctx, q, "load sites", `SELECT id, name, lat, lng, radius_m, ip_ranges FROM sites`, nil, scanSite)
 	if err != nil {
-		return nil, translate(err, "load sites")
+		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]core.Site{}
-	for rows.Next() {
-		var s core.Site
-		var ranges string
-		if err := rows.Scan(&s.ID, &s.Name, &s.Lat, &s.Lng, &s.RadiusM, &ranges); err != nil {
-			return nil, translate(err, "load sites")
-		}
-		if s.IPRanges, err = parseList[string](ranges, "site ip ranges"); err != nil {
-			return nil, err
-		}
-		out[s.ID] = s
-	}
-	return out, translate(rows.Err(), "load sites")
+	return sitesByID(list), nil
 }
 
 const firingCols = `id, reminder_id, kind, fire_at, status, late, manual, recipients, note, created_at, updated_at`
@@ -310,20 +267,7 @@ func (s *Store) ListFirings(ctx context.Context, f core.FiringFilter) ([]core.Fi
 	if f.Limit > 0 {
 		q, args = q+` LIMIT ?`, append(args, f.Limit)
 	}
-	rows, err := poolConn{s.rs}.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, translate(err, "list firings")
-	}
-	defer rows.Close()
-	var out []core.Firing
-	for rows.Next() {
-		g, err := scanFiring(rows)
-		if err != nil {
-			return nil, translate(err, "list firings")
-		}
-		out = append(out, g)
-	}
-	return out, translate(rows.Err(), "list firings")
+	return queryAll(ctx, poolConn{s.rs}, "list firings", q, args, scanFiring)
 }
 
 // FiringCounts counts each firing's deliveries by status.

@@ -31,21 +31,14 @@ func (t *sqliteTx) PutCardRef(ctx context.Context, ref core.CardRef) error {
 // CardRefs returns a request's card references in the order they were
 // first recorded.
 func (t *sqliteTx) CardRefs(ctx context.Context, requestID int64) ([]core.CardRef, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT request_id, platform, recipient, ref, updated_at FROM makeup_cards WHERE request_id = ? ORDER BY id`, requestID)
-	if err != nil {
-		return nil, translate(err, "list card references")
-	}
-	defer rows.Close()
-	var out []core.CardRef
-	for rows.Next() {
-		var r core.CardRef
-		var platform string
-		var updated int64
-		if err := rows.Scan(&r.RequestID, &platform, &r.Recipient, &r.Ref, &updated); err != nil {
-			return nil, translate(err, "list card references")
-		}
-		r.Platform, r.UpdatedAt = core.Platform(platform), fromMicros(updated)
-		out = append(out, r)
-	}
-	return out, translate(rows.Err(), "list card references")
+	return queryAll(ctx, t.tx, "list card references",
+		`SELECT request_id, platform, recipient, ref, updated_at FROM makeup_cards WHERE request_id = ? ORDER BY id`, []any{requestID},
+		func(sc scanner) (core.CardRef, error) {
+			var r core.CardRef
+			var platform string
+			var updated int64
+			err := sc.Scan(&r.RequestID, &platform, &r.Recipient, &r.Ref, &updated)
+			r.Platform, r.UpdatedAt = core.Platform(platform), fromMicros(updated)
+			return r, err
+		})
 }

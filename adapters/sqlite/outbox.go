@@ -25,26 +25,16 @@ func (s *Store) claimOutbox(ctx context.Context, platform core.Platform, cond st
 	}
 	var out []core.OutboxMessage
 	err := s.writeTx(ctx, func(tx txConn) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET lease_until = ?
+		var err error
+		out, err = queryAll(ctx, tx, "claim outbox", `UPDATE outbox SET lease_until = ?
 			WHERE id IN (SELECT id FROM outbox
 				WHERE platform = ? AND status = 'pending'`+cond+`
 				  AND (next_attempt IS NULL OR next_attempt <= ?)
 				  AND (lease_until IS NULL OR lease_until <= ?)
 				ORDER BY id LIMIT ?)
 			RETURNING `+outboxCols,
-			micros(now.Add(lease)), string(platform), micros(now), micros(now), limit)
-		if err != nil {
-			return translate(err, "claim outbox")
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanOutbox(rows)
-			if err != nil {
-				return translate(err, "claim outbox")
-			}
-			out = append(out, m)
-		}
-		return translate(rows.Err(), "claim outbox")
+			[]any{micros(now.Add(lease)), string(platform), micros(now), micros(now), limit}, scanOutbox)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/punchbot/punchbot/core"
 )
@@ -16,6 +15,26 @@ import (
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queryAll runs query and scans every row with scan. what names the read
+// in every error it returns, so callers keep their own messages; no rows
+// give a nil slice, the value every store returns for "none".
+func queryAll[T any](ctx context.Context, q querier, what, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translate(err, what)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, translate(err, what)
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err(), what)
 }
 
 // FindIdentity returns the employee bound to the account; an identity with
@@ -57,22 +76,23 @@ func employee(ctx context.Context, q querier, id string) (core.Employee, error) 
 
 // identities loads identities matching where, grouped by employee.
 func identities(ctx context.Context, q querier, where string, args ...any) (map[string][]core.Identity, error) {
-	rows, err := q.QueryContext(ctx, `SELECT platform, tenant, user_id, employee_id FROM identities `+where+` ORDER BY employee_id, position, platform, tenant, user_id`, args...)
+	list, err := queryAll(ctx, q, "load identities",
+		`SELECT platform, tenant, user_id, employee_id FROM identities `+where+` ORDER BY employee_id, position, platform, tenant, user_id`, args,
+		func(sc scanner) (core.Identity, error) {
+			var i core.Identity
+			var platform string
+			err := sc.Scan(&platform, &i.Tenant, &i.UserID, &i.EmployeeID)
+			i.Platform = core.Platform(platform)
+			return i, err
+		})
 	if err != nil {
-		return nil, translate(err, "load identities")
+		return nil, err
 	}
-	defer rows.Close()
 	out := map[string][]core.Identity{}
-	for rows.Next() {
-		var i core.Identity
-		var platform string
-		if err := rows.Scan(&platform, &i.Tenant, &i.UserID, &i.EmployeeID); err != nil {
-			return nil, translate(err, "load identities")
-		}
-		i.Platform = core.Platform(platform)
+	for _, i := range list {
 		out[i.EmployeeID] = append(out[i.EmployeeID], i)
 	}
-	return out, translate(rows.Err(), "load identities")
+	return out, nil
 }
 
 // ListEmployees returns every employee with identities, ordered by id.
@@ -87,21 +107,9 @@ func (s *Store) ListEmployees(ctx context.Context) ([]core.Employee, error) {
 		s.rs.prepare(ctx, missed)
 	}()
 	tx := txConn{tx: rtx, c: s.rs, missed: &missed}
-	rows, err := tx.QueryContext(ctx, `SELECT `+employeeCols+` FROM employees ORDER BY id`)
+	out, err := queryAll(ctx, tx, "list employees", `SELECT `+employeeCols+` FROM employees ORDER BY id`, nil, scanEmployee)
 	if err != nil {
-		return nil, translate(err, "list employees")
-	}
-	defer rows.Close()
-	var out []core.Employee
-	for rows.Next() {
-		e, err := scanEmployee(rows)
-		if err != nil {
-			return nil, translate(err, "list employees")
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err, "list employees")
+		return nil, err
 	}
 	ids, err := identities(ctx, tx, ``)
 	if err != nil {
@@ -161,18 +169,9 @@ func (s *Store) Roster(ctx context.Context, employeeID string) (core.Roster, err
 }
 
 func schedule(ctx context.Context, q querier, id string) (core.Schedule, error) {
-	var s core.Schedule
-	var days, oor string
-	err := q.QueryRowContext(ctx, `SELECT id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
-		late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id FROM schedules WHERE id = ?`, id).
-		Scan(&s.ID, &s.Name, &days, &s.StartMin, &s.EndMin, &s.CheckInOpensMin, &s.CheckOutClosesMin, &s.FlexibleMin,
-			&s.LateGraceMin, &s.SeriousLateMin, &s.AbsentLateMin, &s.EarlyLeaveGraceMin, &oor, &s.CalendarID)
-	if err != nil {
-		return s, translate(err, "load schedule "+id)
-	}
-	s.OutOfRange = core.OutOfRangePolicy(oor)
-	s.WorkDays, err = parseList[time.Weekday](days, "schedule work days")
-	return s, err
+	s, err := scanSchedule(q.QueryRowContext(ctx, `SELECT id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
+		late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id FROM schedules WHERE id = ?`, id))
+	return s, translate(err, "load schedule "+id)
 }
 
 func calendar(ctx context.Context, q querier, id string) (core.Calendar, error) {
@@ -180,21 +179,16 @@ func calendar(ctx context.Context, q querier, id string) (core.Calendar, error) 
 	if err := q.QueryRowContext(ctx, `SELECT name FROM calendars WHERE id = ?`, id).Scan(&c.Name); err != nil {
 		return c, translate(err, "load calendar "+id)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT day, workday, name FROM calendar_days WHERE calendar_id = ? ORDER BY day`, id)
-	if err != nil {
-		return c, translate(err, "load calendar days")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d core.CalendarDay
-		var work int
-		if err := rows.Scan(&d.Date, &work, &d.Name); err != nil {
-			return c, translate(err, "load calendar days")
-		}
-		d.Workday = work != 0
-		c.Days = append(c.Days, d)
-	}
-	return c, translate(rows.Err(), "load calendar days")
+	var err error
+	c.Days, err = queryAll(ctx, q, "load calendar days", `SELECT day, workday, name FROM calendar_days WHERE calendar_id = ? ORDER BY day`, []any{id},
+		func(sc scanner) (core.CalendarDay, error) {
+			var d core.CalendarDay
+			var work int
+			err := sc.Scan(&d.Date, &work, &d.Name)
+			d.Workday = work != 0
+			return d, err
+		})
+	return c, err
 }
 
 // sites loads the named sites in the order given; unknown ids are skipped.
@@ -202,26 +196,12 @@ func sites(ctx context.Context, q querier, ids []string) ([]core.Site, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, name, lat, lng, radius_m, ip_ranges FROM sites WHERE id IN (SELECT value FROM json_each(?))`, jsonList(ids))
+	list, err := queryAll(ctx, q, "load sites", `SELECT id, name, lat, lng, radius_m, ip_ranges FROM sites WHERE id IN (SELECT value FROM json_each(?))`,
+		[]any{jsonList(ids)}, scanSite)
 	if err != nil {
-		return nil, translate(err, "load sites")
+		return nil, err
 	}
-	defer rows.Close()
-	byID := map[string]core.Site{}
-	for rows.Next() {
-		var s core.Site
-		var ranges string
-		if err := rows.Scan(&s.ID, &s.Name, &s.Lat, &s.Lng, &s.RadiusM, &ranges); err != nil {
-			return nil, translate(err, "load sites")
-		}
-		if s.IPRanges, err = parseList[string](ranges, "site ip ranges"); err != nil {
-			return nil, err
-		}
-		byID[s.ID] = s
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err, "load sites")
-	}
+	byID := sitesByID(list)
 	var out []core.Site
 	for _, id := range ids {
 		if s, ok := byID[id]; ok {
@@ -276,20 +256,7 @@ func (s *Store) ListPunches(ctx context.Context, f core.PunchFilter) ([]core.Pun
 }
 
 func punches(ctx context.Context, q querier, query string, args ...any) ([]core.Punch, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, translate(err, "list punches")
-	}
-	defer rows.Close()
-	var out []core.Punch
-	for rows.Next() {
-		p, err := scanPunch(rows)
-		if err != nil {
-			return nil, translate(err, "list punches")
-		}
-		out = append(out, p)
-	}
-	return out, translate(rows.Err(), "list punches")
+	return queryAll(ctx, q, "list punches", query, args, scanPunch)
 }
 
 // ListAudit returns the latest limit entries, newest first; limit 0 or less
@@ -298,42 +265,20 @@ func (s *Store) ListAudit(ctx context.Context, limit int) ([]core.AuditEntry, er
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := poolConn{s.rs}.QueryContext(ctx, `SELECT id, at, actor, action, subject, detail FROM audit ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, translate(err, "list audit")
-	}
-	defer rows.Close()
-	var out []core.AuditEntry
-	for rows.Next() {
-		var a core.AuditEntry
-		var at int64
-		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Action, &a.Subject, &a.Detail); err != nil {
-			return nil, translate(err, "list audit")
-		}
-		a.At = fromMicros(at)
-		out = append(out, a)
-	}
-	return out, translate(rows.Err(), "list audit")
+	return queryAll(ctx, poolConn{s.rs}, "list audit", `SELECT id, at, actor, action, subject, detail FROM audit ORDER BY id DESC LIMIT ?`, []any{limit}, scanAudit)
 }
 
 // ListReminders returns every reminder ordered by id.
 func (s *Store) ListReminders(ctx context.Context) ([]core.Reminder, error) {
-	rows, err := poolConn{s.rs}.QueryContext(ctx, `SELECT spec FROM reminders ORDER BY id`)
-	if err != nil {
-		return nil, translate(err, "list reminders")
-	}
-	defer rows.Close()
-	var out []core.Reminder
-	for rows.Next() {
+	return queryAll(ctx, poolConn{s.rs}, "list reminders", `SELECT spec FROM reminders ORDER BY id`, nil, func(sc scanner) (core.Reminder, error) {
 		var spec string
-		if err := rows.Scan(&spec); err != nil {
-			return nil, translate(err, "list reminders")
-		}
 		var r core.Reminder
-		if err := json.Unmarshal([]byte(spec), &r); err != nil {
-			return nil, core.WrapError(core.EINTERNAL, err, "decode reminder")
+		if err := sc.Scan(&spec); err != nil {
+			return r, err
 		}
-		out = append(out, r)
-	}
-	return out, translate(rows.Err(), "list reminders")
+		if err := json.Unmarshal([]byte(spec), &r); err != nil {
+			return r, core.WrapError(core.EINTERNAL, err, "decode reminder")
+		}
+		return r, nil
+	})
 }

@@ -224,20 +224,5 @@ func (s *Store) FindAudit(ctx context.Context, f core.AuditFilter) ([]core.Audit
 		limit = -1
 	}
 	q, args = q+` ORDER BY id DESC LIMIT ?`, append(args, limit)
-	rows, err := poolConn{s.rs}.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, translate(err, "find audit")
-	}
-	defer rows.Close()
-	var out []core.AuditEntry
-	for rows.Next() {
-		var a core.AuditEntry
-		var at int64
-		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Action, &a.Subject, &a.Detail); err != nil {
-			return nil, translate(err, "find audit")
-		}
-		a.At = fromMicros(at)
-		out = append(out, a)
-	}
-	return out, translate(rows.Err(), "find audit")
+	return queryAll(ctx, poolConn{s.rs}, "find audit", q, args, scanAudit)
 }

@@ -170,18 +170,5 @@ func (t *sqliteTx) ListMakeups(ctx context.Context, f core.MakeupFilter) ([]core
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	rows, err := t.tx.QueryContext(ctx, q+` ORDER BY created_at, id`, args...)
-	if err != nil {
-		return nil, translate(err, "list make-up requests")
-	}
-	defer rows.Close()
-	var out []core.MakeupRequest
-	for rows.Next() {
-		m, err := scanMakeup(rows)
-		if err != nil {
-			return nil, translate(err, "list make-up requests")
-		}
-		out = append(out, m)
-	}
-	return out, translate(rows.Err(), "list make-up requests")
+	return queryAll(ctx, t.tx, "list make-up requests", q+` ORDER BY created_at, id`, args, scanMakeup)
 }
