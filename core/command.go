@@ -52,34 +52,36 @@ func (c Command) source() string {
 }
 
 // Reply is the structured answer to a command. Bots render it in the user's
-// language; it never contains pre-rendered text.
+// language; it never contains pre-rendered text. It is stored twice per
+// command (the event's record and the queued message), so its JSON leaves
+// out zero fields.
 type Reply struct {
-	Outcome      Outcome
-	Kind         PunchKind
-	Reasons      []string
-	Flags        []string
-	Platform     Platform
-	EmployeeID   string
-	EmployeeName string
-	Lang         string
-	TimeZone     string
-	At           time.Time
-	ShiftDate    string
-	TimeResult   TimeResult
-	LateMin      int
-	EarlyMin     int
-	SiteID       string
-	SiteName     string
-	DistanceM    float64 // to SiteName (the matched site, or the nearest one)
-	RadiusM      float64
-	AccuracyM    float64
-	WindowOpens  time.Time // set with window_not_open / window_closed
-	WindowCloses time.Time
-	PunchID      int64
-	RetryAfter   time.Duration
-	Day          *DayResult // for status
-	Contact      string     // whom an unknown user should ask
-	Replayed     bool       // this is the stored answer to an earlier delivery
+	Outcome      Outcome       `json:",omitempty"`
+	Kind         PunchKind     `json:",omitempty"`
+	Reasons      []string      `json:",omitempty"`
+	Flags        []string      `json:",omitempty"`
+	Platform     Platform      `json:",omitempty"`
+	EmployeeID   string        `json:",omitempty"`
+	EmployeeName string        `json:",omitempty"`
+	Lang         string        `json:",omitempty"`
+	TimeZone     string        `json:",omitempty"`
+	At           time.Time     `json:",omitzero"`
+	ShiftDate    string        `json:",omitempty"`
+	TimeResult   TimeResult    `json:",omitempty"`
+	LateMin      int           `json:",omitempty"`
+	EarlyMin     int           `json:",omitempty"`
+	SiteID       string        `json:",omitempty"`
+	SiteName     string        `json:",omitempty"`
+	DistanceM    float64       `json:",omitempty"` // to SiteName (the matched site, or the nearest one)
+	RadiusM      float64       `json:",omitempty"`
+	AccuracyM    float64       `json:",omitempty"`
+	WindowOpens  time.Time     `json:",omitzero"` // set with window_not_open / window_closed
+	WindowCloses time.Time     `json:",omitzero"`
+	PunchID      int64         `json:",omitempty"`
+	RetryAfter   time.Duration `json:",omitempty"`
+	Day          *DayResult    `json:",omitempty"` // for status
+	Contact      string        `json:",omitempty"` // whom an unknown user should ask
+	Replayed     bool          `json:",omitempty"` // this is the stored answer to an earlier delivery
 	// Makeup describes the make-up request a make-up command acted on.
 	Makeup *MakeupView `json:",omitempty"`
 	// Link is, for OutcomeLink, the signed one-time URL; LinkPurpose says

@@ -290,7 +290,23 @@ type EventRecord struct {
 	EventID    string
 	EmployeeID string
 	Reply      Reply
-	CreatedAt  time.Time
+	// ReplyJSON is Reply already encoded, when the writer has it (the same
+	// bytes go to the outbox); stores read it through EncodedReply.
+	ReplyJSON []byte
+	CreatedAt time.Time
+}
+
+// EncodedReply returns the reply as JSON, encoding it unless ReplyJSON
+// already holds it.
+func (e EventRecord) EncodedReply() ([]byte, error) {
+	if e.ReplyJSON != nil {
+		return e.ReplyJSON, nil
+	}
+	b, err := json.Marshal(e.Reply)
+	if err != nil {
+		return nil, WrapError(EINTERNAL, err, "encode reply")
+	}
+	return b, nil
 }
 
 // PunchFilter selects punches for listing.

@@ -243,6 +243,12 @@ func (s *Service) replyOnly(ctx context.Context, cmd Command, reply Reply) error
 
 func (s *Service) replyMessage(cmd Command, reply Reply) OutboxMessage {
 	payload, _ := json.Marshal(reply)
+	return s.encodedReplyMessage(cmd, payload)
+}
+
+// encodedReplyMessage queues payload, a Reply already encoded, as the reply
+// to cmd.
+func (s *Service) encodedReplyMessage(cmd Command, payload []byte) OutboxMessage {
 	key := ""
 	if cmd.EventID != "" {
 		key = "reply:" + cmd.source() + ":" + cmd.EventID
@@ -262,14 +268,22 @@ func (s *Service) commitReply(ctx context.Context, cmd Command, reply Reply) (Re
 }
 
 // record writes the event record and the outgoing reply inside tx.
+// The reply is encoded once for both.
 func (s *Service) record(ctx context.Context, tx Tx, cmd Command, reply Reply) error {
+	if cmd.EventID == "" && cmd.ReplyRoute == "" {
+		return nil
+	}
+	encoded, err := json.Marshal(reply)
+	if err != nil {
+		return WrapError(EINTERNAL, err, "encode reply")
+	}
 	if cmd.EventID != "" {
-		if err := tx.InsertEvent(ctx, EventRecord{Source: cmd.source(), EventID: cmd.EventID, EmployeeID: reply.EmployeeID, Reply: reply, CreatedAt: s.now()}); err != nil {
+		if err := tx.InsertEvent(ctx, EventRecord{Source: cmd.source(), EventID: cmd.EventID, EmployeeID: reply.EmployeeID, Reply: reply, ReplyJSON: encoded, CreatedAt: s.now()}); err != nil {
 			return err
 		}
 	}
 	if cmd.ReplyRoute != "" {
-		return tx.EnqueueOutbox(ctx, s.replyMessage(cmd, reply))
+		return tx.EnqueueOutbox(ctx, s.encodedReplyMessage(cmd, encoded))
 	}
 	return nil
 }
@@ -386,13 +400,24 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 		}
 		reply = base
 		fillReply(&reply, p, r)
-		detail, _ := json.Marshal(map[string]any{"punch_id": p.ID, "kind": p.Kind, "reasons": p.Reasons, "flags": p.Flags, "source": p.Source})
+		detail, _ := json.Marshal(punchAuditDetail{Flags: p.Flags, Kind: p.Kind, PunchID: p.ID, Reasons: p.Reasons, Source: p.Source})
 		if err := tx.InsertAudit(ctx, AuditEntry{At: s.now(), Actor: r.Employee.ID, Action: "punch." + string(p.Outcome), Subject: r.Employee.ID, Detail: string(detail)}); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, cmd, reply)
 	})
 	return s.settle(ctx, cmd, reply, err)
+}
+
+// punchAuditDetail is the detail of a punch's audit entry. Its fields are in
+// the order a map of them would be encoded in, as entries were written
+// before.
+type punchAuditDetail struct {
+	Flags   []string  `json:"flags"`
+	Kind    PunchKind `json:"kind"`
+	PunchID int64     `json:"punch_id"`
+	Reasons []string  `json:"reasons"`
+	Source  string    `json:"source"`
 }
 
 func fillReply(reply *Reply, p Punch, r Roster) {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -43,13 +42,13 @@ func (t *pgTx) InsertEvent(ctx context.Context, e core.EventRecord) error {
 	if t.err != nil {
 		return t.err
 	}
-	reply, err := json.Marshal(e.Reply)
+	reply, err := e.EncodedReply()
 	if err != nil {
-		return core.WrapError(core.EINTERNAL, err, "encode reply")
+		return err
 	}
 	t.insert("record event "+e.Source+"/"+e.EventID, "events",
 		`INSERT INTO events (source, event_id, employee_id, reply, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		[]any{e.Source, e.EventID, e.EmployeeID, string(reply), ts(e.CreatedAt)})
+		[]any{e.Source, e.EventID, e.EmployeeID, reply, ts(e.CreatedAt)})
 	return nil
 }
 
@@ -275,9 +274,9 @@ func (t *pgTx) EnqueueOutbox(ctx context.Context, m core.OutboxMessage) error {
 	if status == "" {
 		status = core.OutboxPending
 	}
-	var payload any
+	var payload []byte // nil is NULL
 	if len(m.Payload) > 0 {
-		payload = string(m.Payload)
+		payload = m.Payload
 	}
 	t.insert("enqueue outbox message", "outbox", insertOutbox, []any{string(m.Platform), m.Route, m.Kind, payload, m.DedupeKey, int32(m.Attempts),
 		nullTS(m.NextAttempt), status, m.LastError, ts(m.CreatedAt), nullTS(m.SentAt), m.FiringID})

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -22,9 +21,9 @@ func (t *sqliteTx) LockEmployee(ctx context.Context, employeeID string) error { 
 
 // InsertEvent records the reply to an event; a second one is ECONFLICT.
 func (t *sqliteTx) InsertEvent(ctx context.Context, e core.EventRecord) error {
-	reply, err := json.Marshal(e.Reply)
+	reply, err := e.EncodedReply()
 	if err != nil {
-		return core.WrapError(core.EINTERNAL, err, "encode reply")
+		return err
 	}
 	_, err = t.tx.ExecContext(ctx, `INSERT INTO events (source, event_id, employee_id, reply, created_at) VALUES (?, ?, ?, ?, ?)`,
 		e.Source, e.EventID, e.EmployeeID, string(reply), micros(e.CreatedAt))
