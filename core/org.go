@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Org is a whole organisation as declared in the org file: applied in one
@@ -233,6 +234,9 @@ func (o *Org) Prepare() error {
 			add(p+".id", "is required")
 		} else if seenEmp[e.ID] {
 			add(p+".id", "duplicate employee id %q", e.ID)
+		} else if strings.ContainsFunc(e.ID, unicode.IsControl) {
+			// Stores may use control characters to separate ids.
+			add(p+".id", "employee id %q contains a control character", e.ID)
 		}
 		seenEmp[e.ID] = true
 		if e.Name == "" {

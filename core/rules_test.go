@@ -161,6 +161,7 @@ func TestOrgPrepare(t *testing.T) {
 		{"unknown manager", func(o *core.Org) { o.Employees[0].ManagerID = "nobody" }, []string{"employees[0].manager"}},
 		{"unknown site", func(o *core.Org) { o.Employees[1].SiteIDs = []string{"mars"} }, []string{"employees[1].sites[0]"}},
 		{"duplicate employee", func(o *core.Org) { o.Employees[1].ID = "E1" }, []string{"employees[1].id"}},
+		{"control character in an employee id", func(o *core.Org) { o.Employees[1].ID = "E\x1f2"; o.Employees[0].ManagerID = "" }, []string{"employees[1].id"}},
 		{"bad time zone", func(o *core.Org) { o.Employees[0].TimeZone = "Mars/Olympus" }, []string{"employees[0].timezone"}},
 		{"impossible site", func(o *core.Org) { o.Sites[0].Lat = 95 }, []string{"sites[0].lat"}},
 		{"bad datum", func(o *core.Org) { o.Sites[0].Datum = "bd09" }, []string{"sites[0].datum"}},

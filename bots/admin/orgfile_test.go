@@ -245,6 +245,7 @@ func TestParseOrgProblems(t *testing.T) {
 		{"start after end", strings.Replace(base, `end: "18:00"`, `end: "08:00"  # <-`, 1), "schedules[0].end", "must be after start"},
 		{"unknown manager", base + "    manager: E9  # <-\n", "employees[0].manager", `unknown employee "E9"`},
 		{"duplicate id", base + "  - id: E1  # <-\n    name: Bob\n", "employees[1].id", `duplicate employee id "E1"`},
+		{"control character in an id", base + "  - id: \"E\\t2\"  # <-\n    name: Bob\n", "employees[1].id", "control character"},
 		{"unknown site", strings.Replace(base, "sites: [hq]", "sites: [hq, moon]  # <-", 1), "employees[0].sites[1]", `unknown site "moon"`},
 		{"unknown schedule", strings.Replace(base, "schedule: day", "schedule: nights  # <-", 1), "employees[0].schedule", `unknown schedule "nights"`},
 		{"bad datum", strings.Replace(base, "lng: 116.4", "lng: 116.4\n    datum: bd09  # <-", 1), "sites[0].datum", "must be wgs84 or gcj02"},
