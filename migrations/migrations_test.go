@@ -20,7 +20,9 @@ func TestEmbeddedMigrations(t *testing.T) {
 			if m.Version != i+1 {
 				t.Errorf("%s: migration %d has version %d, want %d (no gaps)", name, i, m.Version, i+1)
 			}
-			if !strings.Contains(m.SQL, "CREATE ") && !strings.Contains(m.SQL, "ALTER ") && !strings.Contains(m.SQL, "DROP ") {
+			// A version that only one dialect needs says so in its first line.
+			noop := strings.HasPrefix(m.SQL, "-- Nothing changes in this dialect")
+			if !noop && !strings.Contains(m.SQL, "CREATE ") && !strings.Contains(m.SQL, "ALTER ") && !strings.Contains(m.SQL, "DROP ") {
 				t.Errorf("%s: migration %04d_%s looks empty", name, m.Version, m.Name)
 			}
 		}

@@ -174,13 +174,22 @@ func (g *groupCommitter) run(ctx context.Context, s *Store, conn *pgxpool.Conn, 
 	}
 }
 
-// lockAndCheckSQL is the first statement of a punch judged from a view.
+// lockAndCheckSQL is the first statement of a punch judged from a view,
+// while the transaction may still send statements before its end: the
+// insert trigger counts the punches that follow.
 const lockAndCheckSQL = `SELECT punchbot_lock_and_expect_punch_seq($1, $2, $3)`
 
+// lockCheckAndCountSQL replaces lockAndCheckSQL when everything the
+// transaction does is sent at its end, so the number of punches it inserts
+// is known: the call raises punch_seq by that number itself and the trigger
+// skips those inserts (migration 0007). It takes arrays, so a group locks,
+// checks and counts all its members in one call.
+const lockCheckAndCountSQL = `SELECT punchbot_lock_check_and_count($1, $2::text[], $3::bigint[], $4::bigint[])`
+
 // mergeGroup turns the members' statements into fewer, larger ones when
-// every member sent the same statements (a punch's lock and check, then its
-// inserts): one call locking and checking every employee in turn, in the
-// group's order, and one multi-row INSERT per table. The members are
+// every member sent the same statements (a punch's lock, check and count,
+// then its inserts): one call locking, checking and counting every employee
+// in turn, in the group's order, and one multi-row INSERT per table. The members are
 // independent (distinct employees, nothing read), so running their inserts
 // table by table does what running them member by member does; the server
 // parses, plans and executes a handful of statements instead of a few per
@@ -197,31 +206,31 @@ func (s *Store) mergeGroup(group []*member) ([]stmt, bool) {
 			}
 		}
 	}
-	var out []stmt
+	out := make([]stmt, 0, len(shape))
 	for i, first := range shape {
 		switch {
-		case first.sql == lockAndCheckSQL:
-			class := first.args[0]
-			emps := make([]string, len(group))
-			seqs := make([]int64, len(group))
-			for j, m := range group {
-				emps[j], _ = m.stmts[i].args[1].(string)
-				seqs[j], _ = m.stmts[i].args[2].(int64)
+		case first.sql == lockCheckAndCountSQL:
+			var emps []string
+			var seqs, counts []int64
+			for _, m := range group {
+				args := m.stmts[i].args
+				emps = append(emps, args[1].([]string)...)
+				seqs = append(seqs, args[2].([]int64)...)
+				counts = append(counts, args[3].([]int64)...)
 			}
-			out = append(out, stmt{what: "lock and check punches", args: []any{class, emps, seqs},
-				sql: `SELECT punchbot_lock_and_expect_punch_seq($1, u.e, u.s) FROM unnest($2::text[], $3::bigint[]) AS u(e, s)`})
+			out = append(out, stmt{what: "lock, check and count punches", sql: lockCheckAndCountSQL, args: []any{first.args[0], emps, seqs, counts}})
 		case first.table != "":
 			sql, ok := s.multiRow(first.sql, len(group))
 			if !ok {
 				return nil, false
 			}
-			var args []any
+			args := make([]any, 0, len(first.args)*len(group))
 			whats := make([]string, len(group))
 			for j, m := range group {
 				args = append(args, m.stmts[i].args...)
-				whats[j] = m.stmts[i].what
+				whats[j] = m.stmts[i].describe()
 			}
-			out = append(out, stmt{what: strings.Join(whats, ", "), sql: sql, args: args, table: first.table})
+			out = append(out, stmt{whats: whats, sql: sql, args: args, table: first.table})
 		default:
 			return nil, false
 		}
@@ -232,7 +241,7 @@ func (s *Store) mergeGroup(group []*member) ([]stmt, bool) {
 // multiRow rewrites `INSERT ... VALUES ($1, ..., $n) [rest]` to insert rows
 // rows, numbering each row's parameters after the previous row's.
 func (s *Store) multiRow(sql string, rows int) (string, bool) {
-	key := strconv.Itoa(rows) + "\x00" + sql
+	key := multiRowKey{sql: sql, rows: rows}
 	s.combined.mu.Lock()
 	defer s.combined.mu.Unlock()
 	if out, ok := s.combined.rows[key]; ok {
@@ -263,7 +272,7 @@ func (s *Store) multiRow(sql string, rows int) (string, bool) {
 	}
 	b.WriteString(sql[end:])
 	if s.combined.rows == nil {
-		s.combined.rows = map[string]string{}
+		s.combined.rows = map[multiRowKey]string{}
 	}
 	s.combined.rows[key] = b.String()
 	return b.String(), true

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ const rollbackTimeout = 5 * time.Second
 // stmt is one statement waiting for the next round trip.
 type stmt struct {
 	what  string
+	whats []string // of the statements merged into this one, if any
 	sql   string
 	args  []any
 	check func(pgconn.CommandTag) error // for statements without rows
@@ -30,6 +32,15 @@ type stmt struct {
 	// table is set on plain INSERTs that return nothing: a run of them
 	// into different tables is sent as one statement (see combine).
 	table string
+}
+
+// describe says what the statement does, for errors; merged statements
+// join their parts only then.
+func (st stmt) describe() string {
+	if st.whats != nil {
+		return strings.Join(st.whats, ", ")
+	}
+	return st.what
 }
 
 // pgTx is one pipelined transaction on a borrowed connection. Statements
@@ -198,6 +209,7 @@ func (t *pgTx) commit(ctx context.Context) error {
 		// transaction commits everything at its Sync, in one round trip,
 		// shared with concurrent callers when it is a punch judged from
 		// cached punches.
+		t.countPunches()
 		if id, ok := t.groupable(); ok {
 			if err := t.s.group.commit(ctx, t.s, t.conn, id, t.pending); !errors.Is(err, errGroupFailed) {
 				t.pending = nil
@@ -225,6 +237,23 @@ func (t *pgTx) commit(ctx context.Context) error {
 	}
 	t.started = false
 	return nil
+}
+
+// countPunches turns each pending lock and check into a lock, check and
+// count, now that every punch the transaction inserts is pending after it.
+func (t *pgTx) countPunches() {
+	for i, st := range t.pending {
+		if st.sql != lockAndCheckSQL {
+			continue
+		}
+		emp, _ := st.args[1].(string)
+		seq, _ := st.args[2].(int64)
+		var n int64
+		if tv := t.views[emp]; tv != nil {
+			n = tv.inserted
+		}
+		t.pending[i] = stmt{what: st.what, sql: lockCheckAndCountSQL, args: []any{st.args[0], []string{emp}, []int64{seq}, []int64{n}}}
+	}
 }
 
 // guarded reports whether the transaction judged from cached punches.
@@ -281,9 +310,7 @@ func (s *Store) batch(b *pgx.Batch, stmts []stmt) {
 	for i := 0; i < len(stmts); {
 		j := i + 1
 		if stmts[i].table != "" {
-			tables := map[string]bool{stmts[i].table: true}
-			for j < len(stmts) && stmts[j].table != "" && !tables[stmts[j].table] {
-				tables[stmts[j].table] = true
+			for j < len(stmts) && j-i < maxCombined && stmts[j].table != "" && !slices.ContainsFunc(stmts[i:j], func(st stmt) bool { return st.table == stmts[j].table }) {
 				j++
 			}
 		}
@@ -302,21 +329,21 @@ func queueStmt(b *pgx.Batch, st stmt) {
 		qq.Fn = func(br pgx.BatchResults) error {
 			rows, err := br.Query()
 			if err != nil {
-				return translate(err, st.what)
+				return translate(err, st.describe())
 			}
 			defer rows.Close()
 			if err := st.rows(rows); err != nil {
-				return translate(err, st.what)
+				return translate(err, st.describe())
 			}
 			rows.Close()
-			return translate(rows.Err(), st.what)
+			return translate(rows.Err(), st.describe())
 		}
 		return
 	}
 	qq.Fn = func(br pgx.BatchResults) error {
 		ct, err := br.Exec()
 		if err != nil {
-			return translate(err, st.what)
+			return translate(err, st.describe())
 		}
 		if st.check != nil {
 			return st.check(ct)
@@ -329,26 +356,42 @@ func queueStmt(b *pgx.Batch, st stmt) {
 // shapes (punch + audit + event + outbox, and their subsets).
 type combinedSQL struct {
 	mu   sync.Mutex
-	m    map[string]string
-	rows map[string]string // multi-row INSERTs of groups, see multiRow
+	m    map[combineKey]string
+	rows map[multiRowKey]string // multi-row INSERTs of groups, see multiRow
+}
+
+// combineKey is the statements a combined one is made of; comparing it
+// compares their text without building a key string.
+type combineKey [maxCombined]string
+
+// maxCombined bounds the statements combine merges: one per table a
+// transaction inserts into.
+const maxCombined = 8
+
+type multiRowKey struct {
+	sql  string
+	rows int
 }
 
 var placeholder = regexp.MustCompile(`\$(\d+)`)
 
-// combine merges plain INSERTs into one statement of data-modifying CTEs,
-// renumbering their parameters.
+// combine merges plain INSERTs (at most maxCombined, see batch) into one
+// statement of data-modifying CTEs, renumbering their parameters.
 func (s *Store) combine(stmts []stmt) stmt {
-	var key strings.Builder
-	var args []any
-	var whats []string
-	for _, st := range stmts {
-		key.WriteString(st.sql)
-		key.WriteByte(0)
+	var key combineKey
+	n := 0
+	for i, st := range stmts {
+		key[i] = st.sql
+		n += len(st.args)
+	}
+	args := make([]any, 0, n)
+	whats := make([]string, len(stmts))
+	for i, st := range stmts {
 		args = append(args, st.args...)
-		whats = append(whats, st.what)
+		whats[i] = st.describe()
 	}
 	s.combined.mu.Lock()
-	sql, ok := s.combined.m[key.String()]
+	sql, ok := s.combined.m[key]
 	if !ok {
 		var q strings.Builder
 		offset := 0
@@ -372,64 +415,74 @@ func (s *Store) combine(stmts []stmt) stmt {
 		}
 		sql = q.String()
 		if s.combined.m == nil {
-			s.combined.m = map[string]string{}
+			s.combined.m = map[combineKey]string{}
 		}
-		s.combined.m[key.String()] = sql
+		s.combined.m[key] = sql
 	}
 	s.combined.mu.Unlock()
-	return stmt{what: strings.Join(whats, ", "), sql: sql, args: args}
+	return stmt{whats: whats, sql: sql, args: args}
 }
 
 // punchIDBlock is how many punch ids one nextval reserves: the punches
 // identity column increments by it (migration 0001), so InsertPunch draws
-// ids from memory and needs a round trip only once per block.
+// ids from memory and needs a round trip only once per refill.
 const punchIDBlock = 64
 
-// idBlock hands out the ids of reserved blocks, in increasing order.
+// punchIDRefill is how many blocks one refill reserves.
+const punchIDRefill = 4
+
+// idBlock hands out the ids of reserved blocks.
 type idBlock struct {
 	mu        sync.Mutex
 	next, end int64
+	spare     []int64 // first ids of further reserved blocks
+	// refilling lets one caller at a time reserve blocks: the others wait
+	// for its ids instead of each reserving blocks of their own.
+	refilling sync.Mutex
 }
 
 func (b *idBlock) take() (int64, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.next >= b.end {
-		return 0, false
+		if len(b.spare) == 0 {
+			return 0, false
+		}
+		b.next, b.end = b.spare[0], b.spare[0]+punchIDBlock
+		b.spare = b.spare[1:]
 	}
 	b.next++
 	return b.next - 1, true
 }
 
-// add makes the block starting at first available, unless a concurrent
-// refill got there first; the ids of a dropped block are simply unused.
-func (b *idBlock) add(first int64) {
+// add makes the blocks starting at firsts available.
+func (b *idBlock) add(firsts ...int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.next >= b.end {
-		b.next, b.end = first, first+punchIDBlock
-	}
+	b.spare = append(b.spare, firsts...)
 }
 
-// punchID returns an id for a new punch, reserving a block through the
-// transaction's connection when the current one is used up.
+// punchID returns an id for a new punch. When the reserved blocks are used
+// up it reserves more through the transaction's connection in a statement
+// of its own: nextval is not transactional, so that round trip neither
+// opens the transaction nor waits for it, and the punch can still commit in
+// one round trip (and in a group).
 func (t *pgTx) punchID(ctx context.Context) (int64, error) {
+	ids := &t.s.punchIDs
+	if id, ok := ids.take(); ok {
+		return id, nil
+	}
+	ids.refilling.Lock()
+	defer ids.refilling.Unlock()
 	for {
-		if id, ok := t.s.punchIDs.take(); ok {
+		if id, ok := ids.take(); ok {
 			return id, nil
 		}
-		var first int64
-		t.query("reserve punch ids", `SELECT nextval('punches_id_seq')`, nil, func(rows pgx.Rows) error {
-			for rows.Next() {
-				if err := rows.Scan(&first); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err := t.flush(ctx); err != nil {
-			return 0, err
+		rows, _ := t.conn.Query(ctx, `SELECT nextval('punches_id_seq') FROM generate_series(1, $1)`, punchIDRefill)
+		firsts, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return 0, translate(err, "reserve punch ids")
 		}
-		t.s.punchIDs.add(first)
+		ids.add(firsts...)
 	}
 }

@@ -21,8 +21,8 @@ func TestCombineRenumbersParameters(t *testing.T) {
 	if st.sql != want {
 		t.Errorf("combined SQL:\n got  %s\n want %s", st.sql, want)
 	}
-	if len(st.args) != 6 || st.args[0] != 1 || st.args[5] != 6 || st.what != "a, b, c" {
-		t.Errorf("combined args, what = %v, %q", st.args, st.what)
+	if len(st.args) != 6 || st.args[0] != 1 || st.args[5] != 6 || st.describe() != "a, b, c" {
+		t.Errorf("combined args, what = %v, %q", st.args, st.describe())
 	}
 	// The same shape comes from the cache.
 	again := s.combine([]stmt{
@@ -66,8 +66,7 @@ func TestIDBlock(t *testing.T) {
 	if _, ok := b.take(); ok {
 		t.Fatalf("empty block handed out an id")
 	}
-	b.add(129)
-	b.add(1) // a concurrent refill lost the race: ignored while 129's block lasts
+	b.add(129, 1)
 	seen := map[int64]bool{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -87,12 +86,14 @@ func TestIDBlock(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if len(seen) != punchIDBlock {
-		t.Fatalf("handed out %d distinct ids, want %d", len(seen), punchIDBlock)
+	if len(seen) != 2*punchIDBlock {
+		t.Fatalf("handed out %d distinct ids, want %d", len(seen), 2*punchIDBlock)
 	}
-	for id := int64(129); id < 129+punchIDBlock; id++ {
-		if !seen[id] {
-			t.Errorf("id %d of the block was not handed out", id)
+	for _, first := range []int64{129, 1} {
+		for id := first; id < first+punchIDBlock; id++ {
+			if !seen[id] {
+				t.Errorf("id %d of block %d was not handed out", id, first)
+			}
 		}
 	}
 }

@@ -83,9 +83,11 @@ func (v *punchView) prune(from string) {
 	v.punches = slices.DeleteFunc(v.punches, func(p core.Punch) bool { return p.ShiftDate < from })
 }
 
+// clone copies v for a transaction, with room for the punch it is about to
+// add.
 func (v *punchView) clone() *punchView {
 	c := *v
-	c.punches = slices.Clone(v.punches)
+	c.punches = append(make([]core.Punch, 0, len(v.punches)+1), v.punches...)
 	if v.latest != nil {
 		l := *v.latest
 		c.latest = &l

@@ -122,6 +122,31 @@ func TestPunchSequenceCountsEveryChange(t *testing.T) {
 		{"update", func() { exec(`UPDATE punches SET lat = lat + 0.001 WHERE id = $1`, first.PunchID) }, []string{"b000"}},
 		{"move to another employee", func() { exec(`UPDATE punches SET employee_id = 'b002' WHERE id = $1`, first.PunchID) }, []string{"b000", "b002"}},
 		{"delete", func() { exec(`DELETE FROM punches WHERE id = $1`, first.PunchID) }, []string{"b002"}},
+		{"insert by hand", func() {
+			exec(`INSERT INTO punches (employee_id, kind, at, received_at, shift_date, source, event_id, outcome)
+				SELECT 'b001', 'in', now(), now(), '2026-03-02', 'psql', 'by-hand', 'accepted'`)
+		}, []string{"b001"}},
+		{"insert by hand in a transaction that counted a punch", func() {
+			// Only the counted employee's punches are skipped by the
+			// trigger, and only as many as were counted.
+			tx, err := f.a.pool.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			for _, q := range []string{
+				`SELECT punchbot_lock_check_and_count(1, ARRAY['b002'], ARRAY[(SELECT punch_seq FROM employees WHERE id = 'b002')], ARRAY[0::bigint])`,
+				`INSERT INTO punches (employee_id, kind, at, received_at, shift_date, source, event_id, outcome)
+					SELECT 'b003', 'in', now(), now(), '2026-03-02', 'psql', 'by-hand-2', 'accepted'`,
+			} {
+				if _, err := tx.Exec(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"b003"}},
 		{"truncate", func() { exec(`TRUNCATE punches`) }, []string{"b000", "b001", "b002", "b003"}},
 	}
 	for _, c := range changes {
@@ -230,7 +255,7 @@ func TestGroupCommitter(t *testing.T) {
 			seq = 1
 		}
 		return []stmt{
-			{what: "lock", sql: lockAndCheckSQL, args: []any{int32(employeeLockClass), fmt.Sprintf("e%02d", id), seq}},
+			{what: "lock", sql: lockCheckAndCountSQL, args: []any{int32(employeeLockClass), []string{fmt.Sprintf("e%02d", id)}, []int64{seq}, []int64{0}}},
 			{what: "insert", sql: `INSERT INTO g (id) VALUES ($1)`, args: []any{id}, table: "g"},
 		}
 	}
@@ -353,7 +378,7 @@ func TestMergeGroup(t *testing.T) {
 	s := &Store{}
 	punch := func(emp string, seq int64, n int) *member {
 		return &member{employeeID: emp, stmts: []stmt{
-			{what: "lock " + emp, sql: lockAndCheckSQL, args: []any{int32(employeeLockClass), emp, seq}},
+			{what: "lock " + emp, sql: lockCheckAndCountSQL, args: []any{int32(employeeLockClass), []string{emp}, []int64{seq}, []int64{1}}},
 			{what: "punch " + emp, sql: `INSERT INTO p (a, b) VALUES ($1, $2)`, args: []any{n, emp}, table: "p"},
 			{what: "reply " + emp, sql: `INSERT INTO o (a) VALUES ($1) ON CONFLICT (a) WHERE a <> '' DO NOTHING`, args: []any{n}, table: "o"},
 		}}
@@ -362,8 +387,9 @@ func TestMergeGroup(t *testing.T) {
 	if !ok || len(got) != 3 {
 		t.Fatalf("mergeGroup = %d statements, %v; want 3", len(got), ok)
 	}
-	if emps, seqs := got[0].args[1].([]string), got[0].args[2].([]int64); !slices.Equal(emps, []string{"a", "b"}) || !slices.Equal(seqs, []int64{3, 7}) {
-		t.Errorf("lock and check args = %v, want employees in group order with their sequences", got[0].args)
+	if emps, seqs, counts := got[0].args[1].([]string), got[0].args[2].([]int64), got[0].args[3].([]int64); got[0].sql != lockCheckAndCountSQL ||
+		!slices.Equal(emps, []string{"a", "b"}) || !slices.Equal(seqs, []int64{3, 7}) || !slices.Equal(counts, []int64{1, 1}) {
+		t.Errorf("lock, check and count = %s %v, want employees in group order with their sequences and counts", got[0].sql, got[0].args)
 	}
 	wantSQL := []string{
 		`INSERT INTO p (a, b) VALUES ($1, $2), ($3, $4)`,
@@ -388,5 +414,35 @@ func TestMergeGroup(t *testing.T) {
 	unknown.stmts[1].table = ""
 	if _, ok := s.mergeGroup([]*member{unknown, unknown}); ok {
 		t.Errorf("a statement that is not a plain insert was merged")
+	}
+}
+
+// A punch judged from cached punches whose transaction must read before it
+// ends (a delayed punch, earlier than the latest located one the view
+// holds) sends its lock and check early; the punches it inserts afterwards
+// are then counted by the trigger, so the sequence still matches the view.
+func TestLockSentEarlyStillCountsPunches(t *testing.T) {
+	f := newViewFixture(t)
+	lat, lng := 31.21, 121.4 // a site of b001
+	f.punch(t, f.svcA, 1, core.KindIn, f.now, lat, lng, "on-time")
+	before := punchSeq(t, f.a, "b001")
+	if v := f.a.views.get("b001"); v == nil || v.seq != before {
+		t.Fatalf("view after the first punch = %+v, want one at sequence %d", v, before)
+	}
+	delayed := f.punch(t, f.svcA, 1, core.KindIn, f.now.Add(-30*time.Minute), lat, lng, "delayed")
+	if delayed.PunchID == 0 {
+		t.Fatalf("delayed punch = %+v, want it stored", delayed)
+	}
+	after := punchSeq(t, f.a, "b001")
+	if after != before+1 {
+		t.Errorf("punch_seq after the delayed punch = %d, want %d", after, before+1)
+	}
+	if v := f.a.views.get("b001"); v != nil && v.seq != after {
+		t.Errorf("view at sequence %d, the database at %d", v.seq, after)
+	}
+	// The other replica sees the change.
+	out := f.punch(t, f.svcB, 1, core.KindOut, f.now.Add(9*time.Hour), lat, lng, "out")
+	if out.PunchID == 0 || punchSeq(t, f.a, "b001") != after+1 {
+		t.Errorf("punch on the other replica = %+v, sequence %d, want stored at %d", out, punchSeq(t, f.a, "b001"), after+1)
 	}
 }

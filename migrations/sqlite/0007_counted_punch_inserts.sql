@@ -1,0 +1,4 @@
+-- Nothing changes in this dialect: PostgreSQL 0007 changes how the store
+-- counts changes to an employee's punches (employees.punch_seq), which the
+-- embedded store does not use (see 0001). The version is kept so that both
+-- dialects stay numbered alike.
