@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -156,15 +155,14 @@ func (g *groupCommitter) run(ctx context.Context, s *Store, conn *pgxpool.Conn, 
 		return
 	}
 	slices.SortFunc(group, func(a, b *member) int { return strings.Compare(a.employeeID, b.employeeID) })
-	b := &pgx.Batch{}
-	if merged, ok := s.mergeGroup(group); ok {
-		s.batch(b, merged)
-	} else {
+	merged, ok := s.mergeGroup(group)
+	if !ok {
+		merged = nil
 		for _, m := range group {
-			s.batch(b, m.stmts)
+			merged = append(merged, m.stmts...)
 		}
 	}
-	err := conn.SendBatch(ctx, b).Close()
+	err := s.sendAll(ctx, conn, merged) // returns merged's pooled args
 	for _, m := range group {
 		if err != nil {
 			m.done <- errGroupFailed
@@ -224,13 +222,13 @@ func (s *Store) mergeGroup(group []*member) ([]stmt, bool) {
 			if !ok {
 				return nil, false
 			}
-			args := make([]any, 0, len(first.args)*len(group))
+			args := getArgs(len(first.args) * len(group))
 			whats := make([]string, len(group))
 			for j, m := range group {
 				args = append(args, m.stmts[i].args...)
 				whats[j] = m.stmts[i].describe()
 			}
-			out = append(out, stmt{whats: whats, sql: sql, args: args, table: first.table})
+			out = append(out, stmt{whats: whats, sql: sql, args: args, table: first.table, pooledArgs: true})
 		default:
 			return nil, false
 		}

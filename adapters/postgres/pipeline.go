@@ -32,6 +32,31 @@ type stmt struct {
 	// table is set on plain INSERTs that return nothing: a run of them
 	// into different tables is sent as one statement (see combine).
 	table string
+	// pooledArgs marks args taken from argsPool (merged statements),
+	// returned by putArgs once the statement is sent.
+	pooledArgs bool
+}
+
+// argsPool keeps the argument lists of merged statements, which hold the
+// arguments of every member of a group: hundreds of values per commit.
+var argsPool = sync.Pool{New: func() any { return new([]any) }}
+
+func getArgs(n int) []any {
+	args := *argsPool.Get().(*[]any)
+	return slices.Grow(args[:0], n)
+}
+
+// putArgs returns the pooled argument lists of stmts, which must not be
+// used afterwards. Whoever consumes a statement with pooled arguments
+// returns them: sendAll and flush once sent, combine once copied.
+func putArgs(stmts []stmt) {
+	for _, st := range stmts {
+		if st.pooledArgs {
+			args := st.args[:0]
+			clear(args[:cap(args)])
+			argsPool.Put(&args)
+		}
+	}
 }
 
 // describe says what the statement does, for errors; merged statements
@@ -67,6 +92,28 @@ type pgTx struct {
 	speculate bool // fn may run again: reads may come from the cache
 }
 
+// txPool keeps finished transactions, so that a punch does not allocate
+// its statement list and bookkeeping maps afresh.
+var txPool = sync.Pool{New: func() any { return new(pgTx) }}
+
+func newTx(s *Store, conn *pgxpool.Conn, speculate bool) *pgTx {
+	t := txPool.Get().(*pgTx)
+	t.s, t.conn, t.speculate = s, conn, speculate
+	return t
+}
+
+// release returns t to txPool; nothing may use it afterwards (core.Tx
+// values do not outlive InTx's fn).
+func (t *pgTx) release() {
+	pending := t.pending[:0]
+	clear(pending[:cap(pending)])
+	clear(t.locked)
+	clear(t.views)
+	clear(t.inserted)
+	*t = pgTx{pending: pending, locked: t.locked, views: t.views, inserted: t.inserted}
+	txPool.Put(t)
+}
+
 // errStalePunches is what a transaction that judged from cached punches
 // fails with when they were not current; InTx then runs fn again.
 var errStalePunches = core.Errorf(core.EUNAVAILABLE, "punches changed while a punch was judged; try again")
@@ -93,7 +140,8 @@ func (s *Store) runTx(ctx context.Context, fn func(core.Tx) error, speculate boo
 	if err != nil {
 		return err
 	}
-	t := &pgTx{s: s, conn: conn, speculate: speculate}
+	t := newTx(s, conn, speculate)
+	defer t.release()
 	defer func() {
 		if t.guarded() {
 			s.spec.record(errors.Is(err, errStalePunches), time.Now())
@@ -188,9 +236,11 @@ func (t *pgTx) flush(ctx context.Context) error {
 		b.Queue("begin")
 		t.started = true
 	}
-	t.s.batch(b, t.pending)
+	sent := t.s.batch(b, t.pending)
 	t.pending = t.pending[:0]
-	if err := t.conn.SendBatch(ctx, b).Close(); err != nil {
+	err := t.conn.SendBatch(ctx, b).Close()
+	putArgs(sent)
+	if err != nil {
 		t.err = translate(err, "transaction")
 		return t.err
 	}
@@ -212,15 +262,14 @@ func (t *pgTx) commit(ctx context.Context) error {
 		t.countPunches()
 		if id, ok := t.groupable(); ok {
 			if err := t.s.group.commit(ctx, t.s, t.conn, id, t.pending); !errors.Is(err, errGroupFailed) {
-				t.pending = nil
+				t.pending = t.pending[:0]
 				return err
 			}
 		}
-		b := &pgx.Batch{}
-		t.s.batch(b, t.pending)
-		t.pending = nil
-		if err := t.conn.SendBatch(ctx, b).Close(); err != nil {
-			t.err = translate(err, "transaction")
+		err := t.s.sendAll(ctx, t.conn, t.pending)
+		t.pending = t.pending[:0]
+		if err != nil {
+			t.err = err
 			return t.err
 		}
 		return nil
@@ -306,7 +355,19 @@ func (t *pgTx) rollback(ctx context.Context) {
 // nothing do not depend on each other, so running them as the parts of one
 // statement is the same as running them in turn, and the server parses,
 // plans and executes one statement instead of four.
-func (s *Store) batch(b *pgx.Batch, stmts []stmt) {
+// It returns the statements queued, for putArgs once b is sent.
+func (s *Store) batch(b *pgx.Batch, stmts []stmt) []stmt {
+	merged := s.mergeInserts(stmts)
+	for _, st := range merged {
+		queueStmt(b, st)
+	}
+	return merged
+}
+
+// mergeInserts returns stmts with each run of plain INSERTs into distinct
+// tables merged into one statement (see batch).
+func (s *Store) mergeInserts(stmts []stmt) []stmt {
+	out := make([]stmt, 0, len(stmts))
 	for i := 0; i < len(stmts); {
 		j := i + 1
 		if stmts[i].table != "" {
@@ -315,12 +376,29 @@ func (s *Store) batch(b *pgx.Batch, stmts []stmt) {
 			}
 		}
 		if j-i == 1 {
-			queueStmt(b, stmts[i])
+			out = append(out, stmts[i])
 		} else {
-			queueStmt(b, s.combine(stmts[i:j]))
+			out = append(out, s.combine(stmts[i:j]))
 		}
 		i = j
 	}
+	return out
+}
+
+// sendAll sends stmts on conn in one round trip, as the pipeline's
+// implicit transaction: through sendPlain when they only write, else
+// through a pgx batch.
+func (s *Store) sendAll(ctx context.Context, conn *pgxpool.Conn, stmts []stmt) error {
+	stmts = s.mergeInserts(stmts)
+	defer putArgs(stmts)
+	if err := s.sendPlain(ctx, conn, stmts); !errors.Is(err, errNotPlain) {
+		return err
+	}
+	b := &pgx.Batch{}
+	for _, st := range stmts {
+		queueStmt(b, st)
+	}
+	return translate(conn.SendBatch(ctx, b).Close(), "transaction")
 }
 
 func queueStmt(b *pgx.Batch, st stmt) {
@@ -384,12 +462,13 @@ func (s *Store) combine(stmts []stmt) stmt {
 		key[i] = st.sql
 		n += len(st.args)
 	}
-	args := make([]any, 0, n)
+	args := getArgs(n)
 	whats := make([]string, len(stmts))
 	for i, st := range stmts {
 		args = append(args, st.args...)
 		whats[i] = st.describe()
 	}
+	putArgs(stmts) // copied: the parts' pooled lists are free
 	s.combined.mu.Lock()
 	sql, ok := s.combined.m[key]
 	if !ok {
@@ -420,7 +499,7 @@ func (s *Store) combine(stmts []stmt) stmt {
 		s.combined.m[key] = sql
 	}
 	s.combined.mu.Unlock()
-	return stmt{whats: whats, sql: sql, args: args}
+	return stmt{whats: whats, sql: sql, args: args, pooledArgs: true}
 }
 
 // punchIDBlock is how many punch ids one nextval reserves: the punches

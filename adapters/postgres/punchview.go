@@ -29,10 +29,13 @@ import (
 // punch whose shift date is from or later, ordered by (at, id), and their
 // latest punch carrying a location (nil: none at all). A view in the store's
 // cache is never modified; transactions work on copies.
+//
+// The punches themselves are shared between a view and the copies made of
+// it and never changed once in a view, so copying a view copies pointers.
 type punchView struct {
 	seq     int64
 	from    string
-	punches []core.Punch
+	punches []*core.Punch
 	latest  *core.Punch
 }
 
@@ -43,7 +46,7 @@ func (v *punchView) shift(date string) []core.Punch {
 	var out []core.Punch
 	for _, p := range v.punches {
 		if p.ShiftDate == date {
-			out = append(out, clonePunch(p))
+			out = append(out, clonePunch(*p))
 		}
 	}
 	return out
@@ -62,15 +65,14 @@ func (v *punchView) lastLocated(before time.Time) (p *core.Punch, ok bool) {
 	return &c, true
 }
 
-// add records a punch this transaction inserted.
-func (v *punchView) add(p core.Punch) {
+// add records a punch this transaction inserted; p is not changed after.
+func (v *punchView) add(p *core.Punch) {
 	if p.ShiftDate >= v.from {
 		i, _ := slices.BinarySearchFunc(v.punches, p, comparePunches)
 		v.punches = slices.Insert(v.punches, i, p)
 	}
-	if p.HasLocation && (v.latest == nil || comparePunches(p, *v.latest) > 0) {
-		c := p
-		v.latest = &c
+	if p.HasLocation && (v.latest == nil || comparePunches(p, v.latest) > 0) {
+		v.latest = p
 	}
 }
 
@@ -80,23 +82,19 @@ func (v *punchView) prune(from string) {
 		return
 	}
 	v.from = from
-	v.punches = slices.DeleteFunc(v.punches, func(p core.Punch) bool { return p.ShiftDate < from })
+	v.punches = slices.DeleteFunc(v.punches, func(p *core.Punch) bool { return p.ShiftDate < from })
 }
 
 // clone copies v for a transaction, with room for the punch it is about to
 // add.
 func (v *punchView) clone() *punchView {
 	c := *v
-	c.punches = append(make([]core.Punch, 0, len(v.punches)+1), v.punches...)
-	if v.latest != nil {
-		l := *v.latest
-		c.latest = &l
-	}
+	c.punches = append(make([]*core.Punch, 0, len(v.punches)+1), v.punches...)
 	return &c
 }
 
 // comparePunches orders punches as the store reads them: by time, then id.
-func comparePunches(a, b core.Punch) int {
+func comparePunches(a, b *core.Punch) int {
 	if c := a.At.Compare(b.At); c != 0 {
 		return c
 	}

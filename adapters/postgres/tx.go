@@ -163,7 +163,7 @@ func (t *pgTx) view(ctx context.Context, employeeID, date string) (*txView, erro
 				return err
 			}
 			if k == 0 {
-				v.punches = append(v.punches, p)
+				v.punches = append(v.punches, &p)
 			} else {
 				v.latest = &p
 			}
@@ -234,7 +234,7 @@ func (t *pgTx) InsertPunch(ctx context.Context, p *core.Punch) error {
 		stored := clonePunch(*p)
 		stored.At, stored.ReceivedAt = ts(p.At), ts(p.ReceivedAt)
 		stored.Reasons, stored.Flags = nilIfEmpty(stored.Reasons), nilIfEmpty(stored.Flags)
-		tv.v.add(stored)
+		tv.v.add(&stored)
 		tv.inserted++
 	} else {
 		if t.inserted == nil {
