@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -16,9 +17,9 @@ import (
 // A commit that only writes (a group of punches, or one punch judged from
 // its cached punches) is sent below pgx's batch layer: its parameters are
 // encoded here, in binary, into a buffer reused from commit to commit, and
-// the statements go out as one pgconn batch. pgx would encode the same
-// bytes, but plans an encoder per parameter and grows fresh buffers for
-// every statement; a group carries hundreds of parameters, and that work
+// the statements go out in one write (see exchange). pgx would encode the
+// same bytes, but plans an encoder per parameter and grows fresh buffers
+// for every statement and commit; a group carries hundreds of parameters, and that work
 // and garbage were a large part of a punch's cost on the client. Only the
 // few types the writes use are encoded here; anything else makes the
 // commit go through pgx as before.
@@ -28,9 +29,10 @@ var errNotPlain = errors.New("statement needs pgx")
 
 // wireBuffers are the reusable parts of one plain commit.
 type wireBuffers struct {
-	data   []byte   // every parameter's bytes, back to back
+	data   []byte   // one statement's parameters, back to back
 	values [][]byte // slices of data, nil for NULL
 	ends   []int    // where each parameter ends in data, -1 for NULL
+	wire   []byte   // the messages of the whole commit
 }
 
 var wirePool = sync.Pool{New: func() any { return &wireBuffers{} }}
@@ -67,13 +69,13 @@ func (s *Store) sendPlain(ctx context.Context, conn *pgxpool.Conn, stmts []stmt)
 	}
 	wb := wirePool.Get().(*wireBuffers)
 	defer func() {
-		if cap(wb.data) > maxPooledWire {
+		if cap(wb.data)+cap(wb.wire) > maxPooledWire {
 			return // one huge commit need not pin its buffer for ever
 		}
 		clear(wb.values) // drop references to data before pooling
 		wirePool.Put(wb)
 	}()
-	batch := &pgconn.Batch{}
+	wire := wb.wire[:0]
 	for i, st := range stmts {
 		wb.data, wb.ends = wb.data[:0], wb.ends[:0]
 		for j, arg := range st.args {
@@ -98,25 +100,63 @@ func (s *Store) sendPlain(ctx context.Context, conn *pgxpool.Conn, stmts []stmt)
 			wb.values = append(wb.values, wb.data[start:end:end])
 			start = end
 		}
-		// The Bind message copies the values, so the buffers are free for
-		// the next statement.
-		batch.ExecStatement(descs[i], wb.values, binaryFormat, nil)
-	}
-	// Results arrive in order and stop at the first failure (the server
-	// skips the rest), so the results read name the failing statement.
-	mrr := pc.PgConn().ExecBatch(ctx, batch)
-	done := 0
-	for mrr.NextResult() {
-		mrr.ResultReader().Close()
-		done++
-	}
-	if err := mrr.Close(); err != nil {
-		if done < len(stmts) {
-			return translate(err, stmts[done].describe())
+		var err error
+		bind := pgproto3.Bind{PreparedStatement: descs[i].Name, ParameterFormatCodes: binaryFormat, Parameters: wb.values}
+		if wire, err = bind.Encode(wire); err != nil {
+			return translate(err, st.describe())
 		}
-		return translate(err, "commit")
+		wire, _ = (&pgproto3.Execute{}).Encode(wire)
 	}
-	return nil
+	wire, _ = (&pgproto3.Sync{}).Encode(wire)
+	wb.wire = wire
+	return exchange(ctx, pc.PgConn(), wire, stmts)
+}
+
+// exchange writes a pipeline of Bind/Execute messages ending in Sync,
+// encoded by the caller into a reused buffer (pgconn's batch would grow a
+// fresh one for every commit), and reads the server's answers up to
+// ReadyForQuery through pgconn, which still handles notices and parameter
+// changes. The connection is closed, so that the pool discards it, when
+// the exchange breaks off half way.
+func exchange(ctx context.Context, pc *pgconn.PgConn, wire []byte, stmts []stmt) error {
+	conn := pc.Conn()
+	if deadline, ok := ctx.Deadline(); ok {
+		conn.SetWriteDeadline(deadline)
+		defer conn.SetWriteDeadline(time.Time{})
+	}
+	if _, err := conn.Write(wire); err != nil {
+		pc.Close(context.WithoutCancel(ctx))
+		return translate(err, "send commit")
+	}
+	rctx := ctx
+	if ctx.Done() == nil {
+		rctx = context.Background() // nothing to watch for
+	}
+	var failed error
+	done := 0
+	for {
+		msg, err := pc.ReceiveMessage(rctx)
+		if err != nil {
+			pc.Close(context.WithoutCancel(ctx))
+			return translate(err, "commit")
+		}
+		switch msg := msg.(type) {
+		case *pgproto3.CommandComplete:
+			done++
+		case *pgproto3.ErrorResponse:
+			// The server skips the rest of the pipeline: the statements
+			// completed name the failing one.
+			if failed == nil {
+				what := "commit"
+				if done < len(stmts) {
+					what = stmts[done].describe()
+				}
+				failed = translate(pgconn.ErrorResponseToPgError(msg), what)
+			}
+		case *pgproto3.ReadyForQuery:
+			return failed
+		}
+	}
 }
 
 // pgEpoch is where PostgreSQL's binary timestamps count from.
