@@ -138,6 +138,9 @@ func exchange(ctx context.Context, pc *pgconn.PgConn, wire []byte, stmts []stmt)
 		msg, err := pc.ReceiveMessage(rctx)
 		if err != nil {
 			pc.Close(context.WithoutCancel(ctx))
+			if failed != nil {
+				return failed // what the server said before it hung up
+			}
 			return translate(err, "commit")
 		}
 		switch msg := msg.(type) {
