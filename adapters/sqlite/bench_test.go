@@ -16,7 +16,8 @@ import (
 //	go test -run '^$' -bench HandleVsRawInsert -benchtime 4000x ./adapters/sqlite/
 //
 // SQLite has one writer, so both sides queue for it; the raw side pays one
-// fsync per row, as a punch does per transaction.
+// fsync per row, while punches that wait for the writer together share a
+// transaction and its fsync (see group.go).
 func BenchmarkHandleVsRawInsert(b *testing.B) {
 	s := MustOpen(b)
 	ctx := context.Background()

@@ -104,6 +104,18 @@ type txConn struct {
 	tx     *sql.Tx
 	c      *stmtCache
 	missed *[]string
+	// shared, when set, replaces the callers' contexts: the transaction
+	// carries other callers' work (see writeGroup), and SQLite answers a
+	// cancelled statement by rolling back the whole transaction.
+	shared context.Context
+}
+
+// context returns the context statements run with.
+func (t txConn) context(ctx context.Context) context.Context {
+	if t.shared != nil {
+		return t.shared
+	}
+	return ctx
 }
 
 func (t txConn) stmt(ctx context.Context, query string) *sql.Stmt {
@@ -118,6 +130,7 @@ func (t txConn) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (t txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = t.context(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -125,6 +138,7 @@ func (t txConn) ExecContext(ctx context.Context, query string, args ...any) (sql
 }
 
 func (t txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = t.context(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -132,6 +146,7 @@ func (t txConn) QueryContext(ctx context.Context, query string, args ...any) (*s
 }
 
 func (t txConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = t.context(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

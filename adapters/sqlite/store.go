@@ -10,8 +10,9 @@
 //
 // Concurrency: SQLite allows one writer at a time. All writes go through a
 // pool of exactly one connection whose transactions start with BEGIN
-// IMMEDIATE, so concurrent InTx calls queue in database/sql instead of
-// failing with SQLITE_BUSY; busy_timeout covers another process (such as
+// IMMEDIATE, and through writeGroup, which queues concurrent writers
+// instead of letting them fail with SQLITE_BUSY and commits concurrent
+// InTx calls together; busy_timeout covers another process (such as
 // `punchbot apply`) holding the write lock. Reads outside transactions use
 // a separate read-only pool and, thanks to WAL, never wait for the writer.
 package sqlite
@@ -35,11 +36,12 @@ import (
 // Store is a core.Store, core.OutboxStore and core.OrgStore on one SQLite
 // file.
 type Store struct {
-	w    *sql.DB // the single writer connection
-	r    *sql.DB // read-only connections
-	ws   *stmtCache
-	rs   *stmtCache
-	path string
+	w      *sql.DB // the single writer connection
+	r      *sql.DB // read-only connections
+	ws     *stmtCache
+	rs     *stmtCache
+	writes writeGroup
+	path   string
 }
 
 var (
@@ -175,34 +177,17 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return int(v.Int64), nil
 }
 
-// writeTx runs fn in one BEGIN IMMEDIATE transaction on the writer.
-func (s *Store) writeTx(ctx context.Context, fn func(txConn) error) (err error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return translate(err, "begin")
-	}
-	defer func() {
-		// A panic in fn must not leave the only writer inside a transaction.
-		if p := recover(); p != nil {
-			tx.Rollback()
-			panic(p)
-		}
-	}()
-	var missed []string
-	err = fn(txConn{tx: tx, c: s.ws, missed: &missed})
-	if err == nil {
-		err = translate(tx.Commit(), "commit")
-	} else {
-		tx.Rollback()
-	}
-	// The writer is free again: prepare what ran unprepared.
-	s.ws.prepare(ctx, missed)
-	return err
+// writeTx runs fn in a BEGIN IMMEDIATE transaction of its own on the
+// writer.
+func (s *Store) writeTx(ctx context.Context, fn func(txConn) error) error {
+	return s.writes.do(ctx, s, fn, false)
 }
 
-// InTx runs fn in one write transaction.
+// InTx runs fn in one write transaction. Calls that wait for the writer at
+// the same time share one SQLite transaction, each in a savepoint of its
+// own (see writeGroup), and so one fsync.
 func (s *Store) InTx(ctx context.Context, fn func(core.Tx) error) error {
-	return s.writeTx(ctx, func(tx txConn) error { return fn(&sqliteTx{tx: tx}) })
+	return s.writes.do(ctx, s, func(tx txConn) error { return fn(&sqliteTx{tx: tx}) }, true)
 }
 
 // translate turns a driver error into a *core.Error at the boundary.
