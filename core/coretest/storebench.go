@@ -3,6 +3,7 @@ package coretest
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -87,7 +88,8 @@ func (r HandleVsRaw) Ratio() float64 { return r.HandlePerSec / r.RawPerSec }
 // verification, one transaction with punch, audit, event and outbox) against
 // raw single-row inserts per second made by raw(ctx, i) into a comparable
 // table. The two are interleaved in rounds so that a noisy machine affects
-// both alike. It reports handle_punches/s, raw_inserts/s and ratio.
+// both alike. It reports handle_punches/s, raw_inserts/s, ratio and the
+// bytes the client allocated per punch (handle_B/punch).
 func RunHandleVsRaw(b *testing.B, s Store, raw func(ctx context.Context, i int) error) HandleVsRaw {
 	b.Helper()
 	ctx := context.Background()
@@ -126,13 +128,18 @@ func RunHandleVsRaw(b *testing.B, s Store, raw func(ctx context.Context, i int) 
 	const rounds = 4
 	per := max(b.N/rounds, BenchConcurrency)
 	var handleTime, rawTime time.Duration
+	var handleAlloc uint64
+	var before, after runtime.MemStats
 	b.ResetTimer()
 	for range rounds {
+		runtime.ReadMemStats(&before)
 		start := time.Now()
 		if err := handle(per); err != nil {
 			b.Fatalf("Handle: %v", err)
 		}
 		handleTime += time.Since(start)
+		runtime.ReadMemStats(&after)
+		handleAlloc += after.TotalAlloc - before.TotalAlloc
 		start = time.Now()
 		if err := insert(per); err != nil {
 			b.Fatalf("raw insert: %v", err)
@@ -147,6 +154,9 @@ func RunHandleVsRaw(b *testing.B, s Store, raw func(ctx context.Context, i int) 
 	b.ReportMetric(res.HandlePerSec, "handle_punches/s")
 	b.ReportMetric(res.RawPerSec, "raw_inserts/s")
 	b.ReportMetric(res.Ratio(), "ratio")
+	// What the client allocates per punch drives its garbage collector,
+	// which competes with the database for the same cores.
+	b.ReportMetric(float64(handleAlloc)/float64(per*rounds), "handle_B/punch")
 	return res
 }
 
