@@ -4,12 +4,13 @@
 -- itself: punchbot_lock_check_and_count locks the employees, checks their
 -- punch_seq and raises it by the number of punches the transaction is about
 -- to insert for each of them, and names them in the transaction-local
--- setting punchbot.counted_punches; the insert trigger skips their rows.
+-- setting punchbot.counted_punches (each id between chr(31)s); the insert
+-- trigger skips their rows.
 -- Every other insert, and every update or delete, is still counted by the
 -- trigger, whoever makes it.
 DROP TRIGGER punches_bump_punch_seq ON punches;
 CREATE TRIGGER punches_insert_bumps_punch_seq AFTER INSERT ON punches FOR EACH ROW
-    WHEN (NOT (NEW.employee_id = ANY (string_to_array(coalesce(current_setting('punchbot.counted_punches', true), ''), chr(31)))))
+    WHEN (strpos(coalesce(current_setting('punchbot.counted_punches', true), ''), chr(31) || NEW.employee_id || chr(31)) = 0)
     EXECUTE FUNCTION punchbot_bump_punch_seq();
 CREATE TRIGGER punches_change_bumps_punch_seq AFTER UPDATE OR DELETE ON punches FOR EACH ROW
     EXECUTE FUNCTION punchbot_bump_punch_seq();
@@ -34,5 +35,5 @@ BEGIN
         END IF;
     END LOOP;
     PERFORM set_config('punchbot.counted_punches',
-        concat_ws(chr(31), nullif(current_setting('punchbot.counted_punches', true), ''), array_to_string(emps, chr(31))), true);
+        coalesce(current_setting('punchbot.counted_punches', true), '') || chr(31) || array_to_string(emps, chr(31)) || chr(31), true);
 END $$;
