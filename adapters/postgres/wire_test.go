@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/punchbot/punchbot/core"
 )
 
 // Every type sendPlain encodes itself arrives as pgx would have sent it.
@@ -83,5 +85,39 @@ func TestSendPlainEncodesLikePgx(t *testing.T) {
 	}
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM w WHERE k = 'kept?'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("rows of a failed batch = %d, %v, want 0", n, err)
+	}
+}
+
+// A connection lost under a plain commit is an EUNAVAILABLE error, and the
+// connection is closed so that the pool does not hand it out again.
+func TestSendPlainOnALostConnection(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	if _, err := s.pool.Exec(ctx, `CREATE TABLE lost (k text PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	insert := stmt{what: "insert lost row", sql: `INSERT INTO lost (k) VALUES ($1)`, args: []any{"a"}}
+	if err := s.sendPlain(ctx, conn, []stmt{insert}); err != nil { // prepares it
+		t.Fatalf("first sendPlain: %v", err)
+	}
+	if _, err := s.pool.Exec(ctx, `SELECT pg_terminate_backend($1)`, conn.Conn().PgConn().PID()); err != nil {
+		t.Fatal(err)
+	}
+	insert.args = []any{"b"}
+	err = s.sendPlain(ctx, conn, []stmt{insert})
+	if core.ErrorCode(err) != core.EUNAVAILABLE {
+		t.Errorf("sendPlain on a terminated connection = %v, want EUNAVAILABLE", err)
+	}
+	if !conn.Conn().PgConn().IsClosed() {
+		t.Errorf("the broken connection is still open")
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM lost WHERE k = 'b'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("rows sent on the lost connection = %d, %v, want 0", n, err)
 	}
 }
