@@ -35,11 +35,17 @@ const groupMax = 32
 // let a small server use two cores.
 func groupLeaders(maxConns int32) int { return max(2, int(maxConns)/8) }
 
-// groupWait is how long a leader that is alone in the queue waits for
-// company before it sends. It adds that much latency to a punch when the
-// store is idle, and under load turns many one-punch commits into few
-// larger ones.
+// groupWait is how long a leader waits for company before it sends when
+// it is alone in the queue, or when fewer than groupMin callers are queued
+// while another group is on its way (the server is busy with that one
+// anyway). It adds that much latency to a punch when the store is idle,
+// and under load turns many small commits into fewer larger ones; what a
+// server spends per punch falls steeply with the size of its group.
 const groupWait = 100 * time.Microsecond
+
+// groupMin is the queue length below which a leader waits for company
+// while another group is on its way.
+const groupMin = 4
 
 // errGroupFailed tells a member to commit on its own.
 var errGroupFailed = errors.New("group commit failed")
@@ -61,6 +67,7 @@ type groupCommitter struct {
 	mu         sync.Mutex
 	queue      []*member
 	leaders    int
+	sending    int // groups on their way to the server
 	maxLeaders int // groupLeaders of the pool; set by OpenWithSchema
 }
 
@@ -100,13 +107,14 @@ func (g *groupCommitter) commit(ctx context.Context, s *Store, conn *pgxpool.Con
 // the first member still queued, or steps down.
 func (g *groupCommitter) lead(ctx context.Context, s *Store, leader *member) {
 	g.mu.Lock()
-	alone := len(g.queue) < 2
+	queued, busy := len(g.queue), g.sending > 0
 	g.mu.Unlock()
-	if alone {
+	if queued < 2 || busy && queued < groupMin {
 		time.Sleep(groupWait)
 	}
 	g.mu.Lock()
 	group := g.take()
+	g.sending++
 	g.mu.Unlock()
 	if len(group) > 0 {
 		// The group carries other callers' punches: the leader's own
@@ -115,6 +123,7 @@ func (g *groupCommitter) lead(ctx context.Context, s *Store, leader *member) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.sending--
 	for _, m := range g.queue {
 		if !m.promoted {
 			m.promoted = true
