@@ -45,7 +45,7 @@ const groupWait = 100 * time.Microsecond
 
 // groupMin is the queue length below which a leader waits for company
 // while another group is on its way.
-const groupMin = 4
+const groupMin = 5
 
 // errGroupFailed tells a member to commit on its own.
 var errGroupFailed = errors.New("group commit failed")
