@@ -19,10 +19,10 @@ import (
 // encoded here, in binary, into a buffer reused from commit to commit, and
 // the statements go out in one write (see exchange). pgx would encode the
 // same bytes, but plans an encoder per parameter and grows fresh buffers
-// for every statement and commit; a group carries hundreds of parameters, and that work
-// and garbage were a large part of a punch's cost on the client. Only the
-// few types the writes use are encoded here; anything else makes the
-// commit go through pgx as before.
+// for every statement and commit; a group carries hundreds of parameters,
+// and that work and garbage were a large part of a punch's cost on the
+// client. Only the few types the writes use are encoded here; anything
+// else makes the commit go through pgx as before.
 
 // errNotPlain says a statement cannot be sent by sendPlain; nothing was sent.
 var errNotPlain = errors.New("statement needs pgx")
