@@ -26,7 +26,7 @@ type writeGroup struct {
 	mu      sync.Mutex
 	queue   []*writeReq
 	leading bool // a leader is running batches
-	commits atomic.Int64
+	commits atomic.Int64 // transactions committed; tests count them
 }
 
 // writeReq is one write waiting for the writer.
