@@ -25,7 +25,7 @@ const writeGroupMax = 64
 type writeGroup struct {
 	mu      sync.Mutex
 	queue   []*writeReq
-	leading bool // a leader is running batches
+	leading bool         // a leader is running batches
 	commits atomic.Int64 // transactions committed; tests count them
 }
 
