@@ -177,7 +177,7 @@ func benchOrg(n int, platforms []core.Platform) core.Org {
 }
 
 // benchBots wires the real bots to the fake servers.
-func benchBots(log *slog.Logger, wc *loadWeCom, fs *loadFeishu, sl *loadSlack) (map[core.Platform]core.Sender, error) {
+func benchBots(log *slog.Logger, wc, fs, sl *loadPlatform) (map[core.Platform]core.Sender, error) {
 	noCore := benchCore{}
 	w, err := wecom.New(wecom.Config{CorpID: "wwbench", AgentID: "1000002", Secret: "s", Token: "t", EncodingAESKey: "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM", APIURL: wc.srv.URL},
 		wecom.Deps{Core: noCore, Log: log, HTTPClient: wc.srv.Client()})

@@ -159,20 +159,26 @@ func writeLoadJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// loadWeCom is message/send and appchat/send behind gettoken.
-type loadWeCom struct {
+// loadPlatform is one fake platform: the server answering its API, its
+// rate limit and the tally of what it delivered.
+type loadPlatform struct {
 	*loadTally
 	srv   *httptest.Server
 	limit *loadLimiter
 }
 
-func newLoadWeCom(rate float64, burst int, now func() time.Time) *loadWeCom {
-	f := &loadWeCom{loadTally: newLoadTally(now), limit: newLoadLimiter(rate, burst, now)}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+func newLoadPlatform(rate float64, burst int, now func() time.Time, serve func(*loadPlatform, http.ResponseWriter, *http.Request)) *loadPlatform {
+	f := &loadPlatform{loadTally: newLoadTally(now), limit: newLoadLimiter(rate, burst, now)}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(f, w, r) }))
 	return f
 }
 
-func (f *loadWeCom) serve(w http.ResponseWriter, r *http.Request) {
+// newLoadWeCom fakes message/send and appchat/send behind gettoken.
+func newLoadWeCom(rate float64, burst int, now func() time.Time) *loadPlatform {
+	return newLoadPlatform(rate, burst, now, serveLoadWeCom)
+}
+
+func serveLoadWeCom(f *loadPlatform, w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/cgi-bin/gettoken" {
 		writeLoadJSON(w, http.StatusOK, map[string]any{"errcode": 0, "errmsg": "ok", "access_token": "fake-token", "expires_in": 7200})
 		return
@@ -202,20 +208,13 @@ func (f *loadWeCom) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// loadFeishu is the tenant token, im/v1/messages and message/v4/batch_send.
-type loadFeishu struct {
-	*loadTally
-	srv   *httptest.Server
-	limit *loadLimiter
+// newLoadFeishu fakes the tenant token, im/v1/messages and
+// message/v4/batch_send.
+func newLoadFeishu(rate float64, burst int, now func() time.Time) *loadPlatform {
+	return newLoadPlatform(rate, burst, now, serveLoadFeishu)
 }
 
-func newLoadFeishu(rate float64, burst int, now func() time.Time) *loadFeishu {
-	f := &loadFeishu{loadTally: newLoadTally(now), limit: newLoadLimiter(rate, burst, now)}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	return f
-}
-
-func (f *loadFeishu) serve(w http.ResponseWriter, r *http.Request) {
+func serveLoadFeishu(f *loadPlatform, w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/open-apis/auth/v3/tenant_access_token/internal" {
 		writeLoadJSON(w, http.StatusOK, map[string]any{"code": 0, "msg": "ok", "tenant_access_token": "t-fake", "expire": 7200})
 		return
@@ -247,21 +246,14 @@ func (f *loadFeishu) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// loadSlack is conversations.open and chat.postMessage; the limit applies
-// to posts (conversations.open is not what a broadcast is limited by).
-type loadSlack struct {
-	*loadTally
-	srv   *httptest.Server
-	limit *loadLimiter
+// newLoadSlack fakes conversations.open and chat.postMessage; the limit
+// applies to posts (conversations.open is not what a broadcast is limited
+// by).
+func newLoadSlack(rate float64, burst int, now func() time.Time) *loadPlatform {
+	return newLoadPlatform(rate, burst, now, serveLoadSlack)
 }
 
-func newLoadSlack(rate float64, burst int, now func() time.Time) *loadSlack {
-	f := &loadSlack{loadTally: newLoadTally(now), limit: newLoadLimiter(rate, burst, now)}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	return f
-}
-
-func (f *loadSlack) serve(w http.ResponseWriter, r *http.Request) {
+func serveLoadSlack(f *loadPlatform, w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	form, _ := url.ParseQuery(string(body))
 	switch r.URL.Path {

@@ -47,9 +47,9 @@ func (c *vclock) Sleep(ctx context.Context, d time.Duration) error {
 
 // loadFakes are the three fake platforms and the bots talking to them.
 type loadFakes struct {
-	wecom   *loadWeCom
-	feishu  *loadFeishu
-	slack   *loadSlack
+	wecom   *loadPlatform
+	feishu  *loadPlatform
+	slack   *loadPlatform
 	senders map[core.Platform]core.Sender
 }
 
