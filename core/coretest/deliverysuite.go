@@ -296,43 +296,9 @@ func dsConcurrent(t *testing.T, s DeliveryStore) {
 	if inserted[0]+inserted[1] != n {
 		t.Errorf("inserted %d + %d, want %d in total", inserted[0], inserted[1], n)
 	}
-	seen := map[int64]int{}
-	var mu sync.Mutex
-	claimErrs := make(chan error, 4)
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				ms, err := s.ClaimOutboxLane(ctx, core.PlatformSlack, core.LaneDeliveries, 7, stNow, time.Hour)
-				if err != nil {
-					claimErrs <- err
-					return
-				}
-				if len(ms) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, m := range ms {
-					seen[m.ID]++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	close(claimErrs)
-	for err := range claimErrs {
-		t.Fatalf("concurrent ClaimOutboxLane: %v", err)
-	}
-	if len(seen) != n {
-		t.Errorf("claimed %d distinct deliveries, want %d", len(seen), n)
-	}
-	for id, k := range seen {
-		if k != 1 {
-			t.Errorf("delivery %d claimed %d times, want once", id, k)
-		}
-	}
+	claimEachOnce(t, "ClaimOutboxLane", n, func() ([]core.OutboxMessage, error) {
+		return s.ClaimOutboxLane(ctx, core.PlatformSlack, core.LaneDeliveries, 7, stNow, time.Hour)
+	})
 }
 
 func dsCheckpoint(t *testing.T, s DeliveryStore) {

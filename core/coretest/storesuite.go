@@ -1208,6 +1208,15 @@ func stOutboxConcurrentClaims(t *testing.T, s Store) {
 		}
 		return nil
 	})
+	claimEachOnce(t, "ClaimOutbox", n, func() ([]core.OutboxMessage, error) {
+		return s.ClaimOutbox(ctx, core.PlatformSlack, 3, stNow, time.Hour)
+	})
+}
+
+// claimEachOnce runs claim on 4 goroutines until it returns nothing and
+// checks that the n queued messages were each claimed exactly once.
+func claimEachOnce(t *testing.T, what string, n int, claim func() ([]core.OutboxMessage, error)) {
+	t.Helper()
 	var mu sync.Mutex
 	seen := map[int64]int{}
 	var wg sync.WaitGroup
@@ -1217,7 +1226,7 @@ func stOutboxConcurrentClaims(t *testing.T, s Store) {
 		go func() {
 			defer wg.Done()
 			for {
-				ms, err := s.ClaimOutbox(ctx, core.PlatformSlack, 3, stNow, time.Hour)
+				ms, err := claim()
 				if err != nil {
 					errs <- err
 					return
@@ -1236,14 +1245,14 @@ func stOutboxConcurrentClaims(t *testing.T, s Store) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Fatalf("concurrent ClaimOutbox: %v", err)
+		t.Fatalf("concurrent %s: %v", what, err)
 	}
 	if len(seen) != n {
-		t.Errorf("claimed %d distinct messages, want %d", len(seen), n)
+		t.Errorf("%s claimed %d distinct messages, want %d", what, len(seen), n)
 	}
 	for id, k := range seen {
 		if k != 1 {
-			t.Errorf("message %d claimed %d times, want once", id, k)
+			t.Errorf("%s claimed message %d %d times, want once", what, id, k)
 		}
 	}
 }
