@@ -128,6 +128,10 @@ type reportedPosition struct {
 // audit entry, the event's reply and the outgoing message together.
 func (s *Service) Handle(ctx context.Context, cmd Command) (Reply, error) {
 	now := s.now()
+	cmd, err := cmd.sanitize()
+	if err != nil {
+		return Reply{}, err
+	}
 	if cmd.ReceivedAt.IsZero() {
 		cmd.ReceivedAt = now
 	}
@@ -190,7 +194,9 @@ func (s *Service) Handle(ctx context.Context, cmd Command) (Reply, error) {
 		if cmd.Location == nil {
 			return Reply{}, Errorf(EINVALID, "a location report needs a location")
 		}
-		if !ValidCoordinates(cmd.Location.Lat, cmd.Location.Lng) {
+		if !ValidCoordinates(cmd.Location.Lat, cmd.Location.Lng) || !plausibleAccuracy(cmd.Location.AccuracyM) {
+			// Not remembered: a text punch that follows asks for a location
+			// rather than using this one.
 			base.Outcome, base.Reasons = OutcomeRejected, []string{ReasonBadCoordinates}
 			return base, nil
 		}

@@ -156,8 +156,14 @@ func Verify(in VerifyInput) (Punch, error) {
 	ipSite, byIP := siteByIP(r.Sites, cmd.ClientIP)
 	if in.Location != nil {
 		l := in.Location
-		if !ValidCoordinates(l.Lat, l.Lng) || math.IsNaN(l.AccuracyM) || l.AccuracyM < 0 {
+		if !ValidCoordinates(l.Lat, l.Lng) || math.IsNaN(l.AccuracyM) || math.IsInf(l.AccuracyM, 0) || l.AccuracyM < 0 {
 			return reject(ReasonBadCoordinates)
+		}
+		if !plausibleAccuracy(l.AccuracyM) {
+			// Refused even where any place would do (no sites): such a
+			// fix says nothing about where the person is.
+			p.AccuracyM = l.AccuracyM
+			return reject(ReasonLowAccuracy)
 		}
 		p.HasLocation = true
 		p.Lat, p.Lng = l.ToWGS84()

@@ -412,3 +412,23 @@ func TestMethodNotAllowed(t *testing.T) {
 	}
 	_, _ = io.Copy(io.Discard, rec.Body)
 }
+
+// TestPutOrgRefusesUnstorableText answers a JSON document with a NUL escape
+// in a name with a 400 naming the line, and changes nothing.
+func TestPutOrgRefusesUnstorableText(t *testing.T) {
+	f := MustFixture(t, testToken)
+	doc := "{\"name\": \"Acme\", \"sites\": [{\"id\": \"hq\", \"lat\": 39.9, \"lng\": 116.4}],\n" +
+		" \"schedules\": [{\"id\": \"day\", \"start\": \"09:00\", \"end\": \"18:00\"}],\n" +
+		" \"employees\": [{\"id\": \"E1\", \"name\": \"Ann\\u0000\", \"schedule\": \"day\", \"sites\": [\"hq\"]}]}"
+	body := f.MustDo(t, http.MethodPut, "/api/v1/org", []byte(doc), http.StatusBadRequest)
+	eb := MustDecode[errorBody](t, body)
+	if len(eb.Problems) != 1 {
+		t.Fatalf("problems = %+v, want one", eb.Problems)
+	}
+	if p := eb.Problems[0]; p.Line != 3 || p.Field != "employees[0].name" || !strings.Contains(p.Message, "U+0000") {
+		t.Errorf("problem = %+v, want line 3, employees[0].name, a NUL named", p)
+	}
+	if emps := MustDecode[[]employeeJSON](t, f.MustDo(t, http.MethodGet, "/api/v1/employees", nil, http.StatusOK)); len(emps) != 0 {
+		t.Errorf("employees after a refused file = %+v, want none", emps)
+	}
+}

@@ -427,6 +427,12 @@ func (p *parser) decode(n *yaml.Node, path string, v reflect.Value) {
 			p.fail(n, path, "must be a single value, not a %s", kindName(n))
 			return
 		}
+		if problem := core.TextProblem(n.Value); problem != "" {
+			// A JSON or YAML escape ("\u0000") gets past badByteLine; no
+			// store can keep such a value, and no one can see it.
+			p.fail(n, path, "%s", problem)
+			return
+		}
 		v.SetString(n.Value)
 	case reflect.Int:
 		i, ok := scalarInt(n)

@@ -246,6 +246,8 @@ func TestParseOrgProblems(t *testing.T) {
 		{"unknown manager", base + "    manager: E9  # <-\n", "employees[0].manager", `unknown employee "E9"`},
 		{"duplicate id", base + "  - id: E1  # <-\n    name: Bob\n", "employees[1].id", `duplicate employee id "E1"`},
 		{"control character in an id", base + "  - id: \"E\\t2\"  # <-\n    name: Bob\n", "employees[1].id", "control character"},
+		{"NUL escape in a name", strings.Replace(base, "    name: Ann\n", "    name: \"Ann\\u0000\"  # <-\n", 1), "employees[0].name", "control character U+0000"},
+		{"escape control character in a site name", strings.Replace(base, "lng: 116.4", "lng: 116.4\n    name: \"HQ\\x01\"  # <-", 1), "sites[0].name", "control character U+0001"},
 		{"unknown site", strings.Replace(base, "sites: [hq]", "sites: [hq, moon]  # <-", 1), "employees[0].sites[1]", `unknown site "moon"`},
 		{"unknown schedule", strings.Replace(base, "schedule: day", "schedule: nights  # <-", 1), "employees[0].schedule", `unknown schedule "nights"`},
 		{"bad datum", strings.Replace(base, "lng: 116.4", "lng: 116.4\n    datum: bd09  # <-", 1), "sites[0].datum", "must be wgs84 or gcj02"},

@@ -11,10 +11,6 @@ import (
 	"github.com/punchbot/punchbot/core"
 )
 
-// maxAccuracyM is the vaguest fix the page accepts at all; the core applies
-// the organisation's own, tighter limit and explains it to the user.
-const maxAccuracyM = 100_000
-
 // jsonNumber accepts a JSON number or a numeric string, because hand-written
 // clients send either.
 type jsonNumber string
@@ -74,7 +70,10 @@ func parseLocation(lat, lng, acc string) (core.Location, error) {
 		if a, err = finite("accuracy", acc); err != nil {
 			return core.Location{}, err
 		}
-		if a < 0 || a > maxAccuracyM {
+		// The core refuses such a fix too, whatever the channel; the page
+		// says so before anything is sent. The organisation's own, tighter
+		// limit is the core's to explain.
+		if a < 0 || a > core.MaxPlausibleAccuracyM {
 			return core.Location{}, core.Errorf(core.EINVALID, "accuracy %v m is out of range", a)
 		}
 	}
