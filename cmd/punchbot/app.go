@@ -157,7 +157,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 	if cfg.WeCom.CorpID != "" {
 		b, err := wecom.New(wecom.Config{CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret, Token: cfg.WeCom.Token,
 			EncodingAESKey: cfg.WeCom.EncodingAESKey, APIURL: cfg.WeCom.APIURL},
-			wecom.Deps{Core: s.core, Makeups: s.svc, Sessions: k, Dedupe: k, Now: now, Log: log})
+			wecom.Deps{Core: s.core, Makeups: s.svc, Sessions: k, Now: now, Log: log})
 		if err != nil {
 			return fail(fmt.Errorf("WeCom bot: %w", err))
 		}
@@ -167,7 +167,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 	if cfg.Feishu.AppID != "" {
 		b, err := feishu.New(feishu.Config{AppID: cfg.Feishu.AppID, AppSecret: cfg.Feishu.AppSecret, VerificationToken: cfg.Feishu.VerificationToken,
 			EncryptKey: cfg.Feishu.EncryptKey, BaseURL: cfg.Feishu.BaseURL},
-			feishu.Deps{Core: s.core, Makeups: s.svc, Sessions: k, Dedupe: k, Now: now, Log: log})
+			feishu.Deps{Core: s.core, Makeups: s.svc, Sessions: k, Now: now, Log: log})
 		if err != nil {
 			return fail(fmt.Errorf("Feishu bot: %w", err))
 		}
@@ -176,7 +176,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 	}
 	if cfg.Slack.SigningSecret != "" {
 		b, err := slack.New(slack.Config{SigningSecret: cfg.Slack.SigningSecret, BotToken: cfg.Slack.BotToken, APIURL: cfg.Slack.APIURL},
-			slack.Deps{Core: s.core, Makeups: s.svc, Links: s.links, Dedupe: k, Now: now, Log: log})
+			slack.Deps{Core: s.core, Makeups: s.svc, Links: s.links, Now: now, Log: log})
 		if err != nil {
 			return fail(fmt.Errorf("Slack bot: %w", err))
 		}
@@ -216,7 +216,12 @@ func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 
 // handler is the whole HTTP surface with its cross-cutting limits.
 func (s *server) handler() http.Handler {
-	return s.metrics.instrument(limitBodies(s.mux, 1<<20))
+	limit := s.cfg.MaxInflight
+	if limit == 0 {
+		limit = defaultInflight(s.cfg)
+	}
+	admit := newAdmission(limit, admissionWait, func(route string) { s.metrics.shed.WithLabelValues(route).Inc() })
+	return s.metrics.instrument(admit.wrap(limitBodies(s.mux, 1<<20)))
 }
 
 // limitBodies caps every request body; handlers see an error past max.

@@ -40,6 +40,11 @@ type config struct {
 	// RetentionDays is how long precise punch positions are kept before
 	// the daily job reduces them to a site and a distance band.
 	RetentionDays int
+
+	// MaxInflight bounds the platform callbacks handled at once
+	// (PUNCHBOT_MAX_INFLIGHT); past it they are answered 503 with
+	// Retry-After. Zero derives it from the store (see admission.go).
+	MaxInflight int
 }
 
 type slackConfig struct{ SigningSecret, BotToken, APIURL string }
@@ -112,6 +117,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			bad("RETENTION_DAYS", "%q is not a number of days from 1 to 3650", v)
 		}
 		c.RetentionDays = n
+	}
+	if v := env("MAX_INFLIGHT", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100_000 {
+			bad("MAX_INFLIGHT", "%q is not a number of requests from 1 to 100000", v)
+		}
+		c.MaxInflight = n
 	}
 	c.OfflineTolerance = 12 * time.Hour
 	if v := env("OFFLINE_TOLERANCE", ""); v != "" {

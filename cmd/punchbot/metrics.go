@@ -22,6 +22,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	outbox   *prometheus.CounterVec
 	firings  *prometheus.CounterVec // see reminders.go
+	shed     *prometheus.CounterVec // see admission.go
 }
 
 func newMetrics(depth core.OutboxStore) *metrics {
@@ -44,6 +45,10 @@ func newMetrics(depth core.OutboxStore) *metrics {
 	m.firings = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "punchbot_reminder_firings_total", Help: "Reminder firings this replica recorded, by kind, status (queued, skipped) and whether late.",
 	}, []string{"kind", "status", "late"})
+	m.shed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "punchbot_shed_total", Help: "Platform callbacks refused with 503 and Retry-After because the replica was at its bound of requests in flight, by route.",
+	}, []string{"route"})
+	m.reg.MustRegister(m.shed)
 	m.reg.MustRegister(m.commands, m.punches, m.latency, m.outbox, m.firings,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "punchbot_outbox_depth", Help: "Outbox messages waiting to be sent."},

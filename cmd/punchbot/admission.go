@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Admission control. A replica past its capacity that queues callbacks
+// answers all of them late: each waits behind the others until the bots'
+// own timeouts (Feishu 2.5 s, WeCom 4 s, Slack 2.5 s) turn it into a 500,
+// the platform retries, and the retries add to the load that caused it. So
+// the punch work in flight is bounded, and a callback past the bound is
+// answered at once with the platform's retry-later signal, 503 with
+// Retry-After, while the replica keeps answering the rest within their
+// deadlines:
+//   - Feishu retries a push that was not answered 200 (PLATFORMS.md §5.4,
+//     "failed pushes are retried"; dedupe is by header.event_id, so the
+//     retry punches once);
+//   - WeCom retries a callback it got no answer to within 5 s
+//     (PLATFORMS.md §1.5); a 503 is such a non-answer for its delivery log;
+//   - Slack retries Events API deliveries answered non-2xx
+//     (X-Slack-Retry-Reason http_error, PLATFORMS.md §8); slash commands
+//     and button clicks are not retried, the user sees Slack's error and
+//     repeats the command, which is the honest answer when nothing was
+//     recorded;
+//   - the location page's script offers to try again on a 503.
+//
+// The bound covers the whole request, from reading the body to the
+// response, because on a 2-core replica decryption and decoding cost as
+// much as the transaction.
+
+// Admission limits.
+const (
+	// admissionWait is how long a callback past the bound may wait for a
+	// slot. A few milliseconds absorb the jitter of a replica at its
+	// capacity without making a shed request late.
+	admissionWait = 20 * time.Millisecond
+	// sqliteInflight bounds an embedded store: its writer commits up to 64
+	// punches in one transaction (adapters/sqlite writeGroupMax), so twice
+	// that keeps one group filling while the other commits.
+	sqliteInflight = 128
+	// minInflight keeps a tiny pool from starving the CPU-bound parts of
+	// a callback (decryption, JSON) that need no connection.
+	minInflight = 8
+)
+
+// admittedRoutes are the mux patterns of the callbacks that do punch work,
+// keyed by method and path prefix; their pattern is the metric's route
+// label.
+var admittedRoutes = []struct{ method, prefix, pattern string }{
+	{http.MethodPost, "/feishu/events", "POST /feishu/events"},
+	{http.MethodPost, "/wecom/callback", "POST /wecom/callback"},
+	{http.MethodPost, "/slack/commands", "POST /slack/commands"},
+	{http.MethodPost, "/slack/interactions", "POST /slack/interactions"},
+	{http.MethodPost, "/slack/events", "POST /slack/events"},
+	{http.MethodPost, "/l/", "POST /l/{token}"},
+}
+
+// admittedRoute returns the route label of a request that needs a slot.
+func admittedRoute(r *http.Request) (string, bool) {
+	if r.Method != http.MethodPost {
+		return "", false
+	}
+	for _, a := range admittedRoutes {
+		if a.prefix == r.URL.Path || (strings.HasSuffix(a.prefix, "/") && strings.HasPrefix(r.URL.Path, a.prefix)) {
+			return a.pattern, true
+		}
+	}
+	return "", false
+}
+
+// defaultInflight derives the bound from the store's connection pool: with
+// twice as many callbacks in flight as connections, every connection has
+// the next punch waiting while the others decrypt and parse, and none waits
+// in the pool's queue for more than about one transaction.
+func defaultInflight(cfg config) int {
+	if cfg.DatabaseURL == "" {
+		return sqliteInflight
+	}
+	// The same parse the store makes (pgxpool's pool_max_conns, default
+	// max(4, NumCPU)), so the bound follows the URL without asking the
+	// store.
+	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return minInflight
+	}
+	return max(minInflight, 2*int(pc.MaxConns))
+}
+
+// admission bounds the callbacks in flight.
+type admission struct {
+	slots chan struct{}
+	wait  time.Duration
+	shed  func(route string) // counts a refused request
+}
+
+func newAdmission(limit int, wait time.Duration, shed func(route string)) *admission {
+	if shed == nil {
+		shed = func(string) {}
+	}
+	return &admission{slots: make(chan struct{}, max(limit, 1)), wait: wait, shed: shed}
+}
+
+// acquire takes a slot, waiting at most a.wait for one.
+func (a *admission) acquire(ctx context.Context) bool {
+	select {
+	case a.slots <- struct{}{}:
+		return true
+	default:
+	}
+	if a.wait <= 0 {
+		return false
+	}
+	t := time.NewTimer(a.wait)
+	defer t.Stop()
+	select {
+	case a.slots <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// wrap admits the punch callbacks through the bound; everything else
+// (health, metrics, the admin API, pages) passes untouched so that an
+// overloaded replica still reports on itself.
+func (a *admission) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		route, ok := admittedRoute(r)
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !a.acquire(r.Context()) {
+			// The mux never sees this request; name its route for the
+			// latency histogram, which reads the pattern afterwards.
+			r.Pattern = route
+			a.shed(route)
+			refuseBusy(w, r)
+			return
+		}
+		defer func() { <-a.slots }()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// refuseBusy is the retry-later answer. It never reads the body: that would
+// spend on a refused request the work the bound is there to save.
+func refuseBusy(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Retry-After", "1")
+	h.Set("Cache-Control", "no-store")
+	if strings.HasPrefix(r.URL.Path, "/l/") && strings.Contains(r.Header.Get("Accept"), "application/json") {
+		// The location page reads this shape and offers to try again.
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"status":"error","headline":"Busy, please try again in a moment. 系统繁忙，请稍后重试。","retry":true}` + "\n"))
+		return
+	}
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte("busy, retry later\n"))
+}
