@@ -369,6 +369,7 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 		return s.commitReply(ctx, cmd, reply)
 	}
 	kind := cmd.Punch
+	usedIntent := false
 	if cmd.Location != nil && kind == KindAuto {
 		// A shared location completes a text punch that was waiting for it.
 		if buf, err := s.sessions.Get(ctx, sessionKey("intent", cmd.Actor)); err == nil {
@@ -376,15 +377,14 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 			if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
 				return rep, err
 			}
-			kind = PunchKind(buf)
-			_ = s.sessions.Delete(ctx, sessionKey("intent", cmd.Actor))
+			kind, usedIntent = PunchKind(buf), true
 		}
 	}
 
 	var reply Reply
-	// fn only reads and writes through tx and sets reply afresh, so the
-	// store may run it again (see Retryable).
-	err = s.store.InTx(Retryable(ctx), func(tx Tx) error {
+	// One transaction: the employee's lock, the reads the rules need, the
+	// punch with its audit entry, event record and reply.
+	err = s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.LockEmployee(ctx, r.Employee.ID); err != nil {
 			return err
 		}
@@ -412,6 +412,11 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 		}
 		return s.record(ctx, tx, cmd, reply)
 	})
+	if err == nil && usedIntent {
+		// Only once the punch is committed: a process that dies before
+		// leaves the intent for the platform's retry.
+		_ = s.sessions.Delete(ctx, sessionKey("intent", cmd.Actor))
+	}
 	return s.settle(ctx, cmd, reply, err)
 }
 

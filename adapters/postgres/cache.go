@@ -3,27 +3,12 @@ package postgres
 import (
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/punchbot/punchbot/core"
 )
 
-// rosterCacheTTL bounds how stale an identity or roster this store hands
-// out may be. Every command reads both before its transaction (outside it,
-// so they were never more than a snapshot); keeping them for a few seconds
-// takes that read off the path of nearly every punch.
-//
-// Staleness: ApplyOrg on this store clears the cache, so this replica sees
-// its own changes at once. Another replica sees an organisation change
-// within rosterCacheTTL: until then it may still accept a punch from an
-// employee just deactivated, still route an account to its previous owner or
-// judge a punch by the previous schedule or sites. Punches themselves are
-// never cached: the shift's punches are always read inside the
-// transaction, under the employee's lock.
-const rosterCacheTTL = 5 * time.Second
-
-// rosterCacheMax bounds the entries of each map; when full, expired entries
-// go first and, if none has expired, everything.
+// rosterCacheMax bounds the entries of each map; a full map starts again
+// from empty, which costs each employee one read.
 const rosterCacheMax = 1 << 16
 
 // account is an identity lookup key.
@@ -32,40 +17,28 @@ type account struct {
 	tenant, user string
 }
 
-type cachedRoster struct {
-	r  core.Roster
-	at time.Time
-}
-
-type cachedAccount struct {
-	employeeID string // "" when no employee is bound to the account
-	at         time.Time
-}
-
-// rosterCache keeps identities and rosters read from the database for
-// rosterCacheTTL. gen counts clears: a read that started before a clear
-// must not put what it read afterwards, or a replica could keep serving the
-// organisation it has just replaced.
+// rosterCache keeps identities and rosters read from the database, for as
+// long as nothing says they changed: it is used only while the store's
+// listener is connected (live), and every organisation applied on any
+// replica clears it (see listen.go). Every command reads both before its
+// transaction, so keeping them takes that read off nearly every punch.
+//
+// gen counts clears and changes of live: a read that began before one must
+// not put what it read afterwards, or a replica could keep serving the
+// organisation it has just been told was replaced.
 type rosterCache struct {
 	mu       sync.RWMutex
-	now      func() time.Time
-	ttl      time.Duration
+	live     bool
 	gen      uint64
-	rosters  map[string]cachedRoster
-	accounts map[account]cachedAccount
+	rosters  map[string]core.Roster
+	accounts map[account]string // "" when no employee is bound to the account
 }
 
-func newRosterCache(now func() time.Time, ttl time.Duration) *rosterCache {
-	return &rosterCache{now: now, ttl: ttl, rosters: map[string]cachedRoster{}, accounts: map[account]cachedAccount{}}
+func newRosterCache() *rosterCache {
+	return &rosterCache{rosters: map[string]core.Roster{}, accounts: map[account]string{}}
 }
 
-// fresh reports whether something read at at may still be handed out.
-func (c *rosterCache) fresh(at, now time.Time) bool {
-	age := now.Sub(at)
-	return age >= 0 && age <= c.ttl
-}
-
-// generation returns the clear count, to pass to put after a read.
+// generation returns the generation a read starts at, to pass to put.
 func (c *rosterCache) generation() uint64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -77,81 +50,70 @@ func (c *rosterCache) generation() uint64 {
 func (c *rosterCache) account(a account) (employeeID string, ok bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	e, ok := c.accounts[a]
-	if !ok || !c.fresh(e.at, c.now()) {
+	if !c.live {
 		return "", false
 	}
-	return e.employeeID, true
+	employeeID, ok = c.accounts[a]
+	return employeeID, ok
 }
 
 // roster returns a copy of the cached roster of an employee.
 func (c *rosterCache) roster(employeeID string) (core.Roster, bool) {
 	c.mu.RLock()
-	e, ok := c.rosters[employeeID]
-	c.mu.RUnlock()
-	if !ok || !c.fresh(e.at, c.now()) {
+	defer c.mu.RUnlock()
+	r, ok := c.rosters[employeeID]
+	if !ok || !c.live {
 		return core.Roster{}, false
 	}
-	return cloneRoster(e.r), true
-}
-
-// employee returns a copy of the employee of a cached roster.
-func (c *rosterCache) employee(employeeID string) (core.Employee, bool) {
-	c.mu.RLock()
-	e, ok := c.rosters[employeeID]
-	c.mu.RUnlock()
-	if !ok || !c.fresh(e.at, c.now()) {
-		return core.Employee{}, false
-	}
-	emp := e.r.Employee
-	emp.SiteIDs = slices.Clone(emp.SiteIDs)
-	emp.Identities = slices.Clone(emp.Identities)
-	return emp, true
+	return cloneRoster(r), true
 }
 
 // put keeps what a read begun at generation gen found: the roster (nil
 // when the employee does not exist) and, when a is not nil, the account
-// that led to it. It keeps nothing if the cache was cleared since.
+// that led to it. It keeps nothing if the cache was cleared or went out of
+// use since.
 func (c *rosterCache) put(gen uint64, a *account, r *core.Roster) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	if gen != c.gen || !c.live {
 		return
 	}
-	now := c.now()
 	if a != nil {
-		makeRoom(c.accounts, now, c, func(e cachedAccount) time.Time { return e.at })
+		if len(c.accounts) >= rosterCacheMax {
+			clear(c.accounts)
+		}
 		id := ""
 		if r != nil {
 			id = r.Employee.ID
 		}
-		c.accounts[*a] = cachedAccount{employeeID: id, at: now}
+		c.accounts[*a] = id
 	}
 	if r != nil {
-		makeRoom(c.rosters, now, c, func(e cachedRoster) time.Time { return e.at })
-		c.rosters[r.Employee.ID] = cachedRoster{r: cloneRoster(*r), at: now}
-	}
-}
-
-// makeRoom drops expired entries of a full map, or all of them.
-func makeRoom[K comparable, V any](m map[K]V, now time.Time, c *rosterCache, at func(V) time.Time) {
-	if len(m) < rosterCacheMax {
-		return
-	}
-	for k, v := range m {
-		if !c.fresh(at(v), now) {
-			delete(m, k)
+		if len(c.rosters) >= rosterCacheMax {
+			clear(c.rosters)
 		}
-	}
-	if len(m) >= rosterCacheMax {
-		clear(m)
+		c.rosters[r.Employee.ID] = cloneRoster(*r)
 	}
 }
 
-// clear forgets everything, after this store changed the organisation.
+// clear forgets everything: the organisation changed.
 func (c *rosterCache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.clearLocked()
+}
+
+// setLive clears the cache and puts it in use (the listener is connected)
+// or out of use (it is not: nobody would say that the organisation
+// changed).
+func (c *rosterCache) setLive(live bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.live = live
+	c.clearLocked()
+}
+
+func (c *rosterCache) clearLocked() {
 	c.gen++
 	clear(c.rosters)
 	clear(c.accounts)

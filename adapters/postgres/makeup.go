@@ -16,44 +16,38 @@ var _ core.MakeupTx = (*pgTx)(nil)
 // PutCardRef creates or replaces the reference of one approval card, keyed
 // by (request, platform, recipient); a replaced row keeps its id, so the
 // listing order stays the order cards were first sent. An unknown request
-// is ENOTFOUND. It is sent at once, as its row count decides the answer.
+// is ENOTFOUND.
 func (t *pgTx) PutCardRef(ctx context.Context, ref core.CardRef) error {
-	if t.err != nil {
-		return t.err
-	}
-	t.exec(fmt.Sprintf("record card reference of make-up request %d", ref.RequestID), `INSERT INTO makeup_cards (request_id, platform, recipient, ref, updated_at)
-		SELECT $1::bigint, $2::text, $3::text, $4::text, $5::timestamptz WHERE EXISTS (SELECT 1 FROM makeup_requests WHERE id = $1::bigint)
-		ON CONFLICT (request_id, platform, recipient) DO UPDATE SET ref = excluded.ref, updated_at = excluded.updated_at`,
-		[]any{ref.RequestID, string(ref.Platform), ref.Recipient, ref.Ref, ts(ref.UpdatedAt)}, func(ct pgconn.CommandTag) error {
+	return t.send(ctx, fmt.Sprintf("record card reference of make-up request %d", ref.RequestID), func(b *pgx.Batch) {
+		b.Queue(`INSERT INTO makeup_cards (request_id, platform, recipient, ref, updated_at)
+			SELECT $1::bigint, $2::text, $3::text, $4::text, $5::timestamptz WHERE EXISTS (SELECT 1 FROM makeup_requests WHERE id = $1::bigint)
+			ON CONFLICT (request_id, platform, recipient) DO UPDATE SET ref = excluded.ref, updated_at = excluded.updated_at`,
+			ref.RequestID, string(ref.Platform), ref.Recipient, ref.Ref, ts(ref.UpdatedAt)).Exec(func(ct pgconn.CommandTag) error {
 			if ct.RowsAffected() == 0 {
 				return core.Errorf(core.ENOTFOUND, "no make-up request %d", ref.RequestID)
 			}
 			return nil
 		})
-	return t.flush(ctx)
+	})
 }
 
 // CardRefs returns a request's card references in the order they were
 // first recorded.
 func (t *pgTx) CardRefs(ctx context.Context, requestID int64) ([]core.CardRef, error) {
-	if t.err != nil {
-		return nil, t.err
-	}
 	var out []core.CardRef
-	t.query("list card references", `SELECT request_id, platform, recipient, ref, updated_at FROM makeup_cards WHERE request_id = $1 ORDER BY id`,
-		[]any{requestID}, func(rows pgx.Rows) (err error) {
-			out, err = pgx.AppendRows(out, rows, func(row pgx.CollectableRow) (core.CardRef, error) {
-				var r core.CardRef
-				var platform string
-				var updated time.Time
-				err := row.Scan(&r.RequestID, &platform, &r.Recipient, &r.Ref, &updated)
-				r.Platform, r.UpdatedAt = core.Platform(platform), fromTS(updated)
-				return r, err
+	err := t.send(ctx, "list card references", func(b *pgx.Batch) {
+		b.Queue(`SELECT request_id, platform, recipient, ref, updated_at FROM makeup_cards WHERE request_id = $1 ORDER BY id`, requestID).
+			Query(func(rows pgx.Rows) (err error) {
+				out, err = pgx.AppendRows(out, rows, func(row pgx.CollectableRow) (core.CardRef, error) {
+					var r core.CardRef
+					var platform string
+					var updated time.Time
+					err := row.Scan(&r.RequestID, &platform, &r.Recipient, &r.Ref, &updated)
+					r.Platform, r.UpdatedAt = core.Platform(platform), fromTS(updated)
+					return r, err
+				})
+				return err
 			})
-			return err
-		})
-	if err := t.flush(ctx); err != nil {
-		return nil, err
-	}
-	return out, nil
+	})
+	return out, err
 }

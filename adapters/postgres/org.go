@@ -17,14 +17,11 @@ import (
 // identities replaced), reminders and the make-up policy, plus the audit
 // entry. An account still bound to an employee the document does not list is
 // ECONFLICT, and then nothing changes. Concurrent applies run one at a time.
+// The transaction notifies every store on the schema, this one included,
+// which clear their caches once it commits (see listen.go).
 func (s *Store) ApplyOrg(ctx context.Context, org core.Org, audit core.AuditEntry) (core.ApplyResult, error) {
-	conn, err := s.acquire(ctx)
-	if err != nil {
-		return core.ApplyResult{}, err
-	}
-	defer conn.Release()
 	var res core.ApplyResult
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
 		res, err = s.applyOrg(ctx, tx, org, audit)
 		return err
@@ -40,6 +37,7 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 	var res core.ApplyResult
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "punchbot.apply:"+s.schema)
+	b.Queue(`SELECT pg_notify($1, '')`, s.channel)
 	for _, st := range org.Sites {
 		b.Queue(`INSERT INTO sites (id, name, lat, lng, radius_m, ip_ranges) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, lat = excluded.lat, lng = excluded.lng,
@@ -76,9 +74,9 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 		res.Schedules++
 	}
 	var listed []string
-	// Employee rows are locked in id order, the order in which a group of
-	// punches locks them (their punch_seq trigger, see group.go), so the
-	// two never wait for each other in a cycle.
+	// Employee rows in id order, so that two applies (or an apply and any
+	// other writer of several employees) never wait for each other in a
+	// cycle.
 	for _, e := range slices.SortedFunc(slices.Values(org.Employees), func(a, b core.Employee) int { return strings.Compare(a.ID, b.ID) }) {
 		b.Queue(`INSERT INTO employees (id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)

@@ -41,16 +41,17 @@ func scanEmployeeWithIdentities(row pgx.Row) (core.Employee, error) {
 
 // FindIdentity returns the employee bound to the account; an identity with
 // the exact tenant wins over a tenant-less one. The same round trip reads the
-// employee's roster, which the service asks for next; both are kept for
-// rosterCacheTTL (see rosterCache), so that a punch usually needs neither.
+// employee's roster, which the service asks for next; both are cached until
+// an organisation is applied (see rosterCache), so that a punch usually
+// needs neither.
 func (s *Store) FindIdentity(ctx context.Context, platform core.Platform, tenant, userID string) (core.Employee, error) {
 	a := account{platform: platform, tenant: tenant, user: userID}
 	if id, ok := s.cache.account(a); ok {
 		if id == "" {
 			return core.Employee{}, core.Errorf(core.ENOTFOUND, "no employee for %s user %s", platform, userID)
 		}
-		if e, ok := s.cache.employee(id); ok {
-			return e, nil
+		if r, ok := s.cache.roster(id); ok {
+			return r.Employee, nil
 		}
 	}
 	gen := s.cache.generation()
@@ -88,8 +89,8 @@ func (s *Store) ListEmployees(ctx context.Context) ([]core.Employee, error) {
 	return out, translate(err, "list employees")
 }
 
-// Roster returns an employee with schedule, sites, calendar and policy, up
-// to rosterCacheTTL old (see rosterCache).
+// Roster returns an employee with schedule, sites, calendar and policy,
+// cached until an organisation is applied (see rosterCache).
 func (s *Store) Roster(ctx context.Context, employeeID string) (core.Roster, error) {
 	if r, ok := s.cache.roster(employeeID); ok {
 		return r, nil

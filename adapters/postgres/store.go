@@ -4,35 +4,25 @@
 // and the server calls CheckSchema and refuses to start on an out-of-date
 // schema.
 //
-// A punch handled by core.Service usually costs one round trip, shared with
-// concurrent punches:
-//   - FindIdentity and Roster answer from a cache kept for a few seconds
-//     (rosterCache; a miss reads the employee and their whole roster in one
-//     round trip of four simple statements);
-//   - the service does not look the event up first: the transaction records
-//     it, and a retry fails there on the event's unique key;
-//   - the transaction judges the punch from the employee's punches as this
-//     store last read and wrote them (punchView), and sends the employee's
-//     lock, a check that those punches are still current and every write
-//     together as one implicit transaction, in one group with other callers'
-//     (groupCommitter). When the check fails, nothing is written and the
-//     punch is judged again from punches read inside the transaction:
-//     BEGIN, the lock and one read of the shift's punches together with the
-//     latest located punch, then the writes and COMMIT.
+// A punch handled by core.Service is a plain pgx transaction (see InTx):
+// BEGIN; one batch with the employee's advisory lock and the punches the
+// rules read; the punch, audit, event and outbox inserts, each answered at
+// its call so a conflict is reported where core.Tx promises it; COMMIT. The
+// caller's context bounds every statement and the lock wait, and a caller
+// that gave up before COMMIT gets its error and commits nothing.
 //
-// Writes whose results the caller does not need are queued and travel with
-// the next statement that must answer; punch ids come from blocks reserved
-// in advance so that InsertPunch needs no round trip. Errors of queued
-// writes therefore surface at the next read or at commit; InTx returns them
-// either way, and since a failed statement aborts a PostgreSQL transaction
-// anyway, the caller could not have continued.
+// FindIdentity and Roster answer from an in-process cache that is used only
+// while the store listens, on a connection of its own, for the notification
+// every ApplyOrg sends in its transaction (see listen.go): an organisation
+// applied on any replica clears the cache of every replica, and while the
+// listener is not connected the cache is bypassed. Punches are never
+// cached.
 package postgres
 
 import (
 	"context"
 	"errors"
 	"net"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -43,14 +33,14 @@ import (
 
 // Store is a core.Store, core.OutboxStore and core.OrgStore on PostgreSQL.
 type Store struct {
-	pool     *pgxpool.Pool
-	schema   string
-	cache    *rosterCache
-	views    punchViews
-	spec     specStats
-	group    groupCommitter
-	punchIDs idBlock
-	combined combinedSQL
+	pool   *pgxpool.Pool
+	schema string
+	cache  *rosterCache
+	// channel is where ApplyOrg announces a new organisation (orgChannel).
+	channel string
+	// stopListening ends the listener goroutine, which closes listening.
+	stopListening context.CancelFunc
+	listening     chan struct{}
 }
 
 var (
@@ -84,17 +74,33 @@ func OpenWithSchema(ctx context.Context, url, schema string) (*Store, error) {
 	if err != nil {
 		return nil, translate(err, "connect to postgres")
 	}
-	s := &Store{pool: pool, schema: schema, cache: newRosterCache(time.Now, rosterCacheTTL)}
-	s.group.maxLeaders = groupLeaders(cfg.MaxConns)
+	s := &Store{pool: pool, schema: schema, cache: newRosterCache()}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
+	if schema == "" {
+		// The channel names the schema, so that two deployments sharing a
+		// database do not clear each other's caches.
+		if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			pool.Close()
+			return nil, translate(err, "read the current schema")
+		}
+	}
+	s.channel = orgChannel(schema)
+	lctx, stop := context.WithCancel(context.Background())
+	s.stopListening, s.listening = stop, make(chan struct{})
+	go s.listen(lctx, cfg.ConnConfig)
 	return s, nil
 }
 
-// Close waits for borrowed connections and closes the pool.
-func (s *Store) Close() { s.pool.Close() }
+// Close stops the listener, waits for borrowed connections and closes the
+// pool.
+func (s *Store) Close() {
+	s.stopListening()
+	<-s.listening
+	s.pool.Close()
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -119,12 +125,14 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // PostgreSQL error codes the store translates.
 const (
+	pgDataException       = "22" // a class
 	pgUniqueViolation     = "23505"
 	pgForeignKeyViolation = "23503"
 	pgCheckViolation      = "23514"
 	pgNotNullViolation    = "23502"
 	pgSerialization       = "40001"
 	pgDeadlock            = "40P01"
+	pgLockNotAvailable    = "55P03"
 	pgUndefinedTable      = "42P01"
 	pgInvalidSchema       = "3F000"
 	pgQueryCanceled       = "57014"
@@ -151,14 +159,18 @@ func translate(err error, what string) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
-		case pe.Code == pgStalePunches:
-			return errStalePunches
 		case pe.Code == pgUniqueViolation:
 			return core.WrapError(core.ECONFLICT, err, "%s: %s", what, conflictMessage(pe))
-		case pe.Code == pgForeignKeyViolation || pe.Code == pgCheckViolation || pe.Code == pgNotNullViolation:
+		case pe.Code == pgForeignKeyViolation || pe.Code == pgCheckViolation || pe.Code == pgNotNullViolation ||
+			pe.Code[:2] == pgDataException:
+			// Class 22 is what the server could not store as given: an
+			// invalid byte sequence (22021), text too long, a number out
+			// of range. The request, not the database, is at fault.
 			return core.WrapError(core.EINVALID, err, "%s: %s", what, pe.Message)
 		case pe.Code == pgSerialization || pe.Code == pgDeadlock:
 			return core.WrapError(core.EUNAVAILABLE, err, "%s: concurrent update, try again", what)
+		case pe.Code == pgLockNotAvailable:
+			return core.WrapError(core.EUNAVAILABLE, err, "%s: busy, try again", what)
 		case pe.Code == pgUndefinedTable || pe.Code == pgInvalidSchema:
 			return core.WrapError(core.EUNAVAILABLE, err, "%s: database schema is missing: run `punchbot migrate`", what)
 		case pe.Code == pgQueryCanceled || pe.Code == pgAdminShutdown || pe.Code == pgCannotConnectNow ||

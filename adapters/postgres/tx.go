@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,48 +13,163 @@ import (
 	"github.com/punchbot/punchbot/core"
 )
 
+// rollbackTimeout bounds the ROLLBACK sent after a failure, even when the
+// caller's context is already done.
+const rollbackTimeout = 5 * time.Second
+
 // employeeLockClass is the first key of the two-key advisory locks that
 // serialise one employee's commands; two-key locks never collide with the
 // one-key migration and apply locks.
 const employeeLockClass = 0x70756e63 // "punc"
 
-// LockEmployee takes a transaction-scoped advisory lock on the employee,
-// sent with the next statement (always before any read that follows it).
+const lockEmployee = `SELECT pg_advisory_xact_lock($1, hashtext($2))`
+
+// pgTx is one transaction of InTx: a pgx.Tx, the employee locks that go
+// with its next statement, and the punches its first read under a lock
+// brought along.
+type pgTx struct {
+	tx pgx.Tx
+	// err is the first failure the server reported: it has aborted the
+	// transaction, so every later call fails with it and InTx rolls back.
+	err   error
+	locks []string // employees to lock before the next statement
+	ahead map[string]*readAhead
+}
+
+// readAhead is what the read sent with an employee's lock fetched, so that
+// the rules' further reads in the transaction need no round trip: the
+// employee's punches of shift dates from on, ordered by (at, id), and their
+// latest located punch (nil: none). It is read under the lock and forgotten
+// when the transaction inserts a punch of the employee.
+type readAhead struct {
+	from    string
+	punches []core.Punch
+	latest  *core.Punch
+}
+
+// InTx runs fn in one transaction: BEGIN, fn's statements, COMMIT. An error
+// from fn or from a statement rolls back and is returned. When ctx is done
+// before COMMIT, InTx rolls back and returns EUNAVAILABLE wrapping ctx's
+// error: a caller that gave up (and will answer its client with an error)
+// never commits afterwards.
+func (s *Store) InTx(ctx context.Context, fn func(core.Tx) error) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return gaveUp(ctx, translate(err, "begin transaction"), "begin transaction")
+	}
+	t := &pgTx{tx: tx}
+	defer func() {
+		if p := recover(); p != nil {
+			t.rollback(ctx)
+			panic(p)
+		}
+	}()
+	if err := fn(t); err != nil {
+		t.rollback(ctx)
+		return err
+	}
+	if t.err != nil {
+		t.rollback(ctx)
+		return t.err
+	}
+	if err := ctx.Err(); err != nil {
+		t.rollback(ctx)
+		return core.WrapError(core.EUNAVAILABLE, err, "transaction not committed: the caller gave up")
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return gaveUp(ctx, translate(err, "commit"), "commit")
+	}
+	return nil
+}
+
+// rollback ends a transaction that failed. It runs even when ctx is done;
+// if it fails, pgx closes the connection, so a broken transaction never
+// returns to the pool.
+func (t *pgTx) rollback(ctx context.Context) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	t.tx.Rollback(rctx)
+}
+
+// gaveUp returns err, or when ctx is done an EUNAVAILABLE error wrapping
+// both ctx's error and err: the caller's deadline, not the database, is
+// why it failed.
+func gaveUp(ctx context.Context, err error, what string) error {
+	if ctx.Err() == nil || err == nil {
+		return err
+	}
+	return core.WrapError(core.EUNAVAILABLE, errors.Join(ctx.Err(), err), "%s: the caller gave up", what)
+}
+
+// send runs the statements queue adds to a batch, after the pending
+// employee locks, in one round trip. Results are read by the callbacks
+// queue sets. An error the server reported aborts the transaction and
+// sticks; a core error from a callback (say, ENOTFOUND from a row count)
+// does not, as the transaction goes on.
+func (t *pgTx) send(ctx context.Context, what string, queue func(b *pgx.Batch)) error {
+	if t.err != nil {
+		return t.err
+	}
+	b := &pgx.Batch{}
+	if len(t.locks) > 0 {
+		if dl, ok := ctx.Deadline(); ok {
+			// The server stops waiting for a lock when the caller does:
+			// a backend left waiting would otherwise hold a connection
+			// slot until the lock is free, long after the client left.
+			b.Queue(`SELECT set_config('lock_timeout', $1, true)`, lockTimeout(time.Until(dl)))
+		}
+		for _, id := range t.locks {
+			b.Queue(lockEmployee, int32(employeeLockClass), id)
+		}
+		t.locks = t.locks[:0]
+	}
+	queue(b)
+	err := t.tx.SendBatch(ctx, b).Close()
+	if err == nil {
+		return nil
+	}
+	var ce *core.Error
+	if errors.As(err, &ce) && ctx.Err() == nil {
+		return err
+	}
+	t.err = gaveUp(ctx, translate(err, what), what)
+	return t.err
+}
+
+// lockTimeout is a lock_timeout setting for d, at least 1 ms (0 would mean
+// no timeout).
+func lockTimeout(d time.Duration) string {
+	return strconv.FormatInt(max(d.Milliseconds(), 1), 10) + "ms"
+}
+
+// LockEmployee takes a transaction-scoped advisory lock on the employee. The
+// lock goes to the server with the transaction's next statement, ahead of
+// it, so nothing the transaction reads or writes precedes the lock; a
+// caller's deadline bounds the wait (see send).
 func (t *pgTx) LockEmployee(ctx context.Context, employeeID string) error {
 	if t.err != nil {
 		return t.err
 	}
-	if t.locked == nil {
-		t.locked = map[string]bool{}
-	}
-	if t.locked[employeeID] {
-		return nil
-	}
-	t.locked[employeeID] = true
-	t.exec(lockWhat(employeeID), `SELECT pg_advisory_xact_lock($1, hashtext($2))`, []any{int32(employeeLockClass), employeeID}, nil)
+	t.locks = append(t.locks, employeeID)
 	return nil
 }
 
-func lockWhat(employeeID string) string { return "lock employee " + employeeID }
-
-// InsertEvent records the reply to an event, sent with the next statement;
-// a duplicate (source, event id) fails the transaction then, with
-// ECONFLICT.
-func (t *pgTx) InsertEvent(ctx context.Context, e core.EventRecord) error {
-	if t.err != nil {
-		return t.err
+// lockPending reports whether the employee's lock waits for the next
+// statement.
+func (t *pgTx) lockPending(employeeID string) bool {
+	for _, id := range t.locks {
+		if id == employeeID {
+			return true
+		}
 	}
-	reply, err := e.EncodedReply()
-	if err != nil {
-		return err
-	}
-	t.insert("record event "+e.Source+"/"+e.EventID, "events",
-		`INSERT INTO events (source, event_id, employee_id, reply, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		[]any{e.Source, e.EventID, e.EmployeeID, reply, ts(e.CreatedAt)})
-	return nil
+	return false
 }
 
 const selectShiftPunches = `SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND shift_date = $2 ORDER BY at, id`
+
+const selectPunchesFrom = `SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND shift_date >= $2 ORDER BY at, id`
+
+const selectLatestLocated = `SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND has_location ORDER BY at DESC, id DESC LIMIT 1`
 
 const selectLastLocated = `SELECT ` + punchCols + ` FROM punches
 	WHERE employee_id = $1 AND has_location AND at <= $2 ORDER BY at DESC, id DESC LIMIT 1`
@@ -65,146 +182,76 @@ func collectPunches(out *[]core.Punch) func(pgx.Rows) error {
 	}
 }
 
-// selectViewPunches reads an employee's punches of shift dates from $2 on
-// (k = 0) and their latest located punch (k = 1) in one statement: a
-// punchView.
-const selectViewPunches = `SELECT ` + punchCols + `, k FROM (
-	(SELECT *, 0 AS k FROM punches WHERE employee_id = $1 AND shift_date >= $2)
-	UNION ALL
-	(SELECT *, 1 AS k FROM punches WHERE employee_id = $1 AND has_location ORDER BY at DESC, id DESC LIMIT 1)
-) AS u ORDER BY k, at, id`
-
-// txView is a punchView used by one transaction: base is the punch_seq it
-// was read at, inserted counts the punches the transaction added to it
-// since, and guarded tells that it came from the cache and is checked by
-// punchbot_lock_and_expect_punch_seq.
-type txView struct {
-	v        *punchView
-	base     int64
-	inserted int64
-	guarded  bool
-	cache    bool   // the employee exists: the view may be kept
-	maxDate  string // latest shift date asked for, to prune the view by
-}
-
 // ShiftPunches returns the employee's punches of one shift date by time.
-// For a locked employee it reads their punch sequence, their punches from
-// the day before on and their latest located punch in one round trip, and
-// answers later reads of the transaction from that; a Retryable
-// transaction answers from the store's view when it has one (see
-// punchView).
+// The first read with the employee's lock pending also fetches their
+// punches from the day before on and their latest located punch, in the
+// lock's round trip: the rules' other reads (the previous shift of an
+// overnight schedule, the last located punch) are then answered from that.
 func (t *pgTx) ShiftPunches(ctx context.Context, employeeID, shiftDate string) ([]core.Punch, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
-	if tv, err := t.view(ctx, employeeID, shiftDate); err != nil || tv != nil {
-		if err != nil {
-			return nil, err
-		}
-		tv.maxDate = max(tv.maxDate, shiftDate)
-		return tv.v.shift(shiftDate), nil
-	}
-	var out []core.Punch
-	t.query("shift punches", selectShiftPunches, []any{employeeID, shiftDate}, collectPunches(&out))
-	if err := t.flush(ctx); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// view returns a view of a locked employee covering date, from the
-// transaction, the store's cache or a read; nil when the employee is not
-// locked or the transaction's view does not reach back to date.
-func (t *pgTx) view(ctx context.Context, employeeID, date string) (*txView, error) {
-	if !t.locked[employeeID] {
-		return nil, nil
-	}
-	if tv := t.views[employeeID]; tv != nil {
-		if tv.v.covers(date) {
-			return tv, nil
-		}
-		return nil, nil
-	}
-	if t.speculate && !t.started && !t.inserted[employeeID] {
-		if v := t.s.views.get(employeeID); v != nil && v.covers(date) {
-			// The employee's lock, still waiting to be sent, becomes the
-			// lock and the check that v is current, before any write.
-			for i, st := range t.pending {
-				if st.what == lockWhat(employeeID) {
-					t.pending[i] = stmt{what: "lock and check punches of " + employeeID, sql: lockAndCheckSQL,
-						args: []any{int32(employeeLockClass), employeeID, v.seq}}
-					tv := &txView{v: v.clone(), base: v.seq, guarded: true, cache: true}
-					t.setView(employeeID, tv)
-					return tv, nil
-				}
+	if ra := t.ahead[employeeID]; ra != nil && shiftDate >= ra.from {
+		var out []core.Punch
+		for _, p := range ra.punches {
+			if p.ShiftDate == shiftDate {
+				out = append(out, clonePunch(p))
 			}
 		}
+		return out, nil
 	}
-	day, err := time.Parse(core.DateLayout, date)
+	day, err := time.Parse(core.DateLayout, shiftDate)
+	if err != nil || !t.lockPending(employeeID) {
+		var out []core.Punch
+		err := t.send(ctx, "shift punches", func(b *pgx.Batch) {
+			b.Queue(selectShiftPunches, employeeID, shiftDate).Query(collectPunches(&out))
+		})
+		return out, err
+	}
+	ra := &readAhead{from: day.AddDate(0, 0, -1).Format(core.DateLayout)}
+	var latest []core.Punch
+	err = t.send(ctx, "shift punches", func(b *pgx.Batch) {
+		b.Queue(selectPunchesFrom, employeeID, ra.from).Query(collectPunches(&ra.punches))
+		b.Queue(selectLatestLocated, employeeID).Query(collectPunches(&latest))
+	})
 	if err != nil {
-		return nil, nil
-	}
-	from := day.AddDate(0, 0, -1).Format(core.DateLayout)
-	var seq *int64
-	t.query("punch sequence", `SELECT punch_seq FROM employees WHERE id = $1`, []any{employeeID}, func(rows pgx.Rows) error {
-		for rows.Next() {
-			if err := rows.Scan(&seq); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	v := &punchView{from: from}
-	t.query("shift punches", selectViewPunches, []any{employeeID, from}, func(rows pgx.Rows) error {
-		for rows.Next() {
-			var p core.Punch
-			var k int32
-			if err := scanPunchAnd(rows, &p, &k); err != nil {
-				return err
-			}
-			if k == 0 {
-				v.punches = append(v.punches, &p)
-			} else {
-				v.latest = &p
-			}
-		}
-		return nil
-	})
-	if err := t.flush(ctx); err != nil {
 		return nil, err
 	}
-	tv := &txView{v: v}
-	if seq != nil {
-		v.seq, tv.base, tv.cache = *seq, *seq, true
+	if len(latest) > 0 {
+		ra.latest = &latest[0]
 	}
-	t.setView(employeeID, tv)
-	return tv, nil
+	if t.ahead == nil {
+		t.ahead = map[string]*readAhead{}
+	}
+	t.ahead[employeeID] = ra
+	return t.ShiftPunches(ctx, employeeID, shiftDate)
 }
 
-func (t *pgTx) setView(employeeID string, tv *txView) {
-	if t.views == nil {
-		t.views = map[string]*txView{}
-	}
-	t.views[employeeID] = tv
+// clonePunch copies the lists a caller could change in place.
+func clonePunch(p core.Punch) core.Punch {
+	p.Reasons = append([]string(nil), p.Reasons...)
+	p.Flags = append([]string(nil), p.Flags...)
+	p.Reasons, p.Flags = nilIfEmpty(p.Reasons), nilIfEmpty(p.Flags)
+	return p
 }
 
 // LastLocatedPunch returns the latest located punch at or before before,
-// from the transaction's view of a locked employee when it can tell.
+// from what ShiftPunches read along when it can tell.
 func (t *pgTx) LastLocatedPunch(ctx context.Context, employeeID string, before time.Time) (core.Punch, error) {
 	if t.err != nil {
 		return core.Punch{}, t.err
 	}
-	if tv := t.views[employeeID]; tv != nil {
-		if p, ok := tv.v.lastLocated(ts(before)); ok {
-			if p == nil {
-				return core.Punch{}, core.Errorf(core.ENOTFOUND, "no located punch of %s", employeeID)
-			}
-			return *p, nil
+	if ra := t.ahead[employeeID]; ra != nil && (ra.latest == nil || !ra.latest.At.After(before)) {
+		if ra.latest == nil {
+			return core.Punch{}, core.Errorf(core.ENOTFOUND, "no located punch of %s", employeeID)
 		}
+		return clonePunch(*ra.latest), nil
 	}
 	var found []core.Punch
-	t.query("last located punch", selectLastLocated, []any{employeeID, ts(before)}, collectPunches(&found))
-	if err := t.flush(ctx); err != nil {
+	err := t.send(ctx, "last located punch", func(b *pgx.Batch) {
+		b.Queue(selectLastLocated, employeeID, ts(before)).Query(collectPunches(&found))
+	})
+	if err != nil {
 		return core.Punch{}, err
 	}
 	if len(found) == 0 {
@@ -213,36 +260,41 @@ func (t *pgTx) LastLocatedPunch(ctx context.Context, employeeID string, before t
 	return found[0], nil
 }
 
-const insertPunch = `INSERT INTO punches (id, employee_id, kind, at, received_at, shift_date, source, event_id, has_location,
+const insertPunch = `INSERT INTO punches (employee_id, kind, at, received_at, shift_date, source, event_id, has_location,
 	lat, lng, accuracy_m, label, site_id, distance_m, client_ip, outcome, time_result, late_min, early_min, reasons, flags, makeup_id)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`
 
-// InsertPunch stores p and sets p.ID. The id comes from a block reserved in
-// advance, so the insert itself waits for the next round trip (usually
-// COMMIT); a duplicate event fails the transaction then, with ECONFLICT.
+// InsertPunch stores p and sets p.ID; a second punch for one event is
+// ECONFLICT.
 func (t *pgTx) InsertPunch(ctx context.Context, p *core.Punch) error {
-	if t.err != nil {
-		return t.err
-	}
-	id, err := t.punchID(ctx)
+	var id int64
+	err := t.send(ctx, "insert punch for "+p.Source+"/"+p.EventID, func(b *pgx.Batch) {
+		b.Queue(insertPunch, punchArgs(p)...).QueryRow(func(row pgx.Row) error { return row.Scan(&id) })
+	})
 	if err != nil {
 		return err
 	}
-	t.insert("insert punch for "+p.Source+"/"+p.EventID, "punches", insertPunch, append([]any{id}, punchArgs(p)...))
 	p.ID = id
-	if tv := t.views[p.EmployeeID]; tv != nil {
-		stored := clonePunch(*p)
-		stored.At, stored.ReceivedAt = ts(p.At), ts(p.ReceivedAt)
-		stored.Reasons, stored.Flags = nilIfEmpty(stored.Reasons), nilIfEmpty(stored.Flags)
-		tv.v.add(&stored)
-		tv.inserted++
-	} else {
-		if t.inserted == nil {
-			t.inserted = map[string]bool{}
-		}
-		t.inserted[p.EmployeeID] = true
-	}
+	delete(t.ahead, p.EmployeeID)
 	return nil
+}
+
+// exec queues a statement whose command tag nobody reads.
+func exec(b *pgx.Batch, sql string, args ...any) {
+	b.Queue(sql, args...).Exec(func(pgconn.CommandTag) error { return nil })
+}
+
+// InsertEvent records the reply to an event; a duplicate (source, event
+// id) is ECONFLICT.
+func (t *pgTx) InsertEvent(ctx context.Context, e core.EventRecord) error {
+	reply, err := e.EncodedReply()
+	if err != nil {
+		return err
+	}
+	return t.send(ctx, "record event "+e.Source+"/"+e.EventID, func(b *pgx.Batch) {
+		exec(b, `INSERT INTO events (source, event_id, employee_id, reply, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			e.Source, e.EventID, e.EmployeeID, reply, ts(e.CreatedAt))
+	})
 }
 
 const insertAudit = `INSERT INTO audit (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)`
@@ -251,25 +303,18 @@ func auditArgs(a core.AuditEntry) []any {
 	return []any{ts(a.At), a.Actor, a.Action, a.Subject, a.Detail}
 }
 
-// InsertAudit appends an audit entry, sent with the next statement.
+// InsertAudit appends an audit entry.
 func (t *pgTx) InsertAudit(ctx context.Context, a core.AuditEntry) error {
-	if t.err != nil {
-		return t.err
-	}
-	t.insert("insert audit", "audit", insertAudit, auditArgs(a))
-	return nil
+	return t.send(ctx, "insert audit", func(b *pgx.Batch) { exec(b, insertAudit, auditArgs(a)...) })
 }
 
 const insertOutbox = `INSERT INTO outbox (platform, route, kind, payload, dedupe_key, attempts, next_attempt, status, last_error, created_at, sent_at, firing_id)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 	ON CONFLICT (dedupe_key) WHERE dedupe_key <> '' DO NOTHING`
 
-// EnqueueOutbox queues a message, sent with the next statement; a duplicate
-// non-empty dedupe key is skipped.
+// EnqueueOutbox queues a message; a duplicate non-empty dedupe key is
+// skipped.
 func (t *pgTx) EnqueueOutbox(ctx context.Context, m core.OutboxMessage) error {
-	if t.err != nil {
-		return t.err
-	}
 	status := m.Status
 	if status == "" {
 		status = core.OutboxPending
@@ -278,28 +323,22 @@ func (t *pgTx) EnqueueOutbox(ctx context.Context, m core.OutboxMessage) error {
 	if len(m.Payload) > 0 {
 		payload = m.Payload
 	}
-	t.insert("enqueue outbox message", "outbox", insertOutbox, []any{string(m.Platform), m.Route, m.Kind, payload, m.DedupeKey, int32(m.Attempts),
-		nullTS(m.NextAttempt), status, m.LastError, ts(m.CreatedAt), nullTS(m.SentAt), m.FiringID})
-	return nil
+	return t.send(ctx, "enqueue outbox message", func(b *pgx.Batch) {
+		exec(b, insertOutbox, string(m.Platform), m.Route, m.Kind, payload, m.DedupeKey, int32(m.Attempts),
+			nullTS(m.NextAttempt), status, m.LastError, ts(m.CreatedAt), nullTS(m.SentAt), m.FiringID)
+	})
 }
 
 // InsertMakeup stores m and sets m.ID.
 func (t *pgTx) InsertMakeup(ctx context.Context, m *core.MakeupRequest) error {
-	if t.err != nil {
-		return t.err
-	}
 	var id int64
-	t.query("insert make-up request", `INSERT INTO makeup_requests (employee_id, shift_date, kind, at, reason, evidence, status,
-		approver_id, decided_by, decided_at, note, punch_id, platform, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`, makeupArgs(m), func(rows pgx.Rows) error {
-		for rows.Next() {
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-		}
-		return nil
+	err := t.send(ctx, "insert make-up request", func(b *pgx.Batch) {
+		b.Queue(`INSERT INTO makeup_requests (employee_id, shift_date, kind, at, reason, evidence, status,
+			approver_id, decided_by, decided_at, note, punch_id, platform, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`, makeupArgs(m)...).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&id) })
 	})
-	if err := t.flush(ctx); err != nil {
+	if err != nil {
 		return err
 	}
 	m.ID = id
@@ -308,53 +347,42 @@ func (t *pgTx) InsertMakeup(ctx context.Context, m *core.MakeupRequest) error {
 
 // GetMakeupForUpdate loads a request and row-locks it until commit.
 func (t *pgTx) GetMakeupForUpdate(ctx context.Context, id int64) (core.MakeupRequest, error) {
-	if t.err != nil {
-		return core.MakeupRequest{}, t.err
-	}
-	var found *core.MakeupRequest
-	t.query("load make-up request", `SELECT `+makeupCols+` FROM makeup_requests WHERE id = $1 FOR UPDATE`, []any{id}, func(rows pgx.Rows) error {
-		for rows.Next() {
-			m, err := scanMakeup(rows)
-			if err != nil {
-				return err
-			}
-			found = &m
-		}
-		return nil
+	var found []core.MakeupRequest
+	err := t.send(ctx, "load make-up request", func(b *pgx.Batch) {
+		b.Queue(`SELECT `+makeupCols+` FROM makeup_requests WHERE id = $1 FOR UPDATE`, id).Query(collectMakeups(&found))
 	})
-	if err := t.flush(ctx); err != nil {
+	if err != nil {
 		return core.MakeupRequest{}, err
 	}
-	if found == nil {
+	if len(found) == 0 {
 		return core.MakeupRequest{}, core.Errorf(core.ENOTFOUND, "no make-up request %d", id)
 	}
-	return *found, nil
+	return found[0], nil
 }
 
-// UpdateMakeup writes back a request; an unknown id is ENOTFOUND. It is
-// sent at once: its row count is checked by the client, which must happen
-// before COMMIT is on its way.
-func (t *pgTx) UpdateMakeup(ctx context.Context, m core.MakeupRequest) error {
-	if t.err != nil {
-		return t.err
+func collectMakeups(out *[]core.MakeupRequest) func(pgx.Rows) error {
+	return func(rows pgx.Rows) (err error) {
+		*out, err = pgx.AppendRows(*out, rows, func(row pgx.CollectableRow) (core.MakeupRequest, error) { return scanMakeup(row) })
+		return err
 	}
-	args := append(makeupArgs(&m), m.ID)
-	t.exec("update make-up request", `UPDATE makeup_requests SET employee_id = $1, shift_date = $2, kind = $3, at = $4, reason = $5,
-		evidence = $6, status = $7, approver_id = $8, decided_by = $9, decided_at = $10, note = $11, punch_id = $12, platform = $13,
-		created_at = $14 WHERE id = $15`, args, func(ct pgconn.CommandTag) error {
-		if ct.RowsAffected() == 0 {
-			return core.Errorf(core.ENOTFOUND, "no make-up request %d", m.ID)
-		}
-		return nil
+}
+
+// UpdateMakeup writes back a request; an unknown id is ENOTFOUND.
+func (t *pgTx) UpdateMakeup(ctx context.Context, m core.MakeupRequest) error {
+	return t.send(ctx, "update make-up request", func(b *pgx.Batch) {
+		b.Queue(`UPDATE makeup_requests SET employee_id = $1, shift_date = $2, kind = $3, at = $4, reason = $5,
+			evidence = $6, status = $7, approver_id = $8, decided_by = $9, decided_at = $10, note = $11, punch_id = $12, platform = $13,
+			created_at = $14 WHERE id = $15`, append(makeupArgs(&m), m.ID)...).Exec(func(ct pgconn.CommandTag) error {
+			if ct.RowsAffected() == 0 {
+				return core.Errorf(core.ENOTFOUND, "no make-up request %d", m.ID)
+			}
+			return nil
+		})
 	})
-	return t.flush(ctx)
 }
 
 // ListMakeups returns matching requests ordered by creation.
 func (t *pgTx) ListMakeups(ctx context.Context, f core.MakeupFilter) ([]core.MakeupRequest, error) {
-	if t.err != nil {
-		return nil, t.err
-	}
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -385,12 +413,8 @@ func (t *pgTx) ListMakeups(ctx context.Context, f core.MakeupFilter) ([]core.Mak
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	var out []core.MakeupRequest
-	t.query("list make-up requests", q+` ORDER BY created_at, id`, args, func(rows pgx.Rows) (err error) {
-		out, err = pgx.AppendRows(out, rows, func(row pgx.CollectableRow) (core.MakeupRequest, error) { return scanMakeup(row) })
-		return err
+	err := t.send(ctx, "list make-up requests", func(b *pgx.Batch) {
+		b.Queue(q+` ORDER BY created_at, id`, args...).Query(collectMakeups(&out))
 	})
-	if err := t.flush(ctx); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, err
 }

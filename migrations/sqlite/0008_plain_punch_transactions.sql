@@ -1,0 +1,5 @@
+-- Nothing changes in this dialect: PostgreSQL 0008 drops the counting of
+-- changes to an employee's punches (employees.punch_seq and its triggers)
+-- and the reserved blocks of punch ids, which the embedded store never
+-- used; its employees.punch_seq column stays 0 and unused (see 0001). The
+-- version is kept so that both dialects stay numbered alike.
