@@ -140,3 +140,55 @@ func TestImplausibleAccuracyIsRefused(t *testing.T) {
 		}
 	})
 }
+
+// failingCommits is a store whose transactions run and then fail, as when
+// the process dies or the database goes away just before COMMIT.
+type failingCommits struct {
+	core.Store
+	failures int
+}
+
+func (s *failingCommits) InTx(ctx context.Context, fn func(core.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx core.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if s.failures > 0 {
+			s.failures--
+			return core.Errorf(core.EUNAVAILABLE, "connection lost before COMMIT")
+		}
+		return nil
+	})
+}
+
+// A location that completes a waiting text punch keeps the intent until the
+// punch commits: the platform's retry after a failed commit still punches
+// the intended direction.
+func TestWaitingIntentSurvivesAFailedCommit(t *testing.T) {
+	h := newHarness(t, nil)
+	at := sh(t, "2026-11-26 08:40:00")
+	if first := h.punch(t, "zhangsan", core.KindOut, at, nil, "text-1"); first.Outcome != core.OutcomeNeedLocation {
+		t.Fatalf("text punch = %s, want need_location", first.Outcome)
+	}
+	store := &failingCommits{Store: h.store, failures: 1}
+	svc := core.NewService(store, h.kv, h.kv, core.DefaultConfig(), h.clock.Now)
+	h.clock.Set(at.Add(30e9))
+	cmd := core.Command{Actor: core.Identity{Platform: core.PlatformWeCom, Tenant: "corp", UserID: "zhangsan"},
+		Kind: core.CmdPunch, Punch: core.KindAuto, Location: north(office, 10), EventID: "loc-1", ReplyRoute: `{"touser":"zhangsan"}`}
+	if _, err := svc.Handle(context.Background(), cmd); err == nil {
+		t.Fatal("first delivery: no error, want the failed commit reported")
+	}
+	if n := len(h.punches(t, "E1")); n != 0 {
+		t.Fatalf("stored %d punches after the failed commit, want 0", n)
+	}
+	got, err := svc.Handle(context.Background(), cmd)
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if got.Outcome != core.OutcomeAccepted || got.Kind != core.KindOut {
+		t.Errorf("retry = %s/%s, want an accepted out (the waiting intent), not in by context", got.Outcome, got.Kind)
+	}
+	if n := len(h.punches(t, "E1")); n != 1 {
+		t.Errorf("stored %d punches, want 1", n)
+	}
+}

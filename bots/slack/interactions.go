@@ -5,15 +5,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"time"
 
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/punchbot/punchbot/core"
 )
-
-// clickTTL is how long a button click is remembered to drop a duplicate.
-const clickTTL = time.Hour
 
 // handleInteraction takes block_actions. The URL button to the location
 // page needs nothing (the page does the work) but Slack still reports the
@@ -74,16 +70,9 @@ func (b *Bot) handleInteraction(w http.ResponseWriter, r *http.Request) {
 	if cb.TriggerID == "" {
 		eventID = "act:" + team + ":" + cb.User.ID + ":" + cb.ActionTs
 	}
-	if b.dedupe != nil {
-		// Slack does not retry interactions, so a claim that is never
-		// followed by a recorded command loses nothing: the user clicks
-		// again and that click has its own trigger id.
-		first, err := b.dedupe.Claim(r.Context(), "slack:"+eventID, clickTTL)
-		if err == nil && !first {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-	}
+	// A second delivery of the click carries the same trigger id: the core
+	// records the event with its punch and answers the copy with the
+	// stored reply, so no marker is kept outside the database.
 	cmd.Actor = identity(team, cb.User.ID)
 	cmd.Source, cmd.EventID, cmd.ReceivedAt = string(core.PlatformSlack), eventID, b.now()
 	cmd.ReplyRoute = Route{ResponseURL: cb.ResponseURL, Replace: true, Team: team, User: cb.User.ID}.Encode()

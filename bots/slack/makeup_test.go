@@ -76,7 +76,7 @@ func MustMakeupEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.bot, err = punchslack.New(punchslack.Config{SigningSecret: signingSecret, BotToken: "xoxb-test", APIURL: fake.GetAPIURL()},
-		punchslack.Deps{Core: counted, Makeups: svc, Links: pages, Dedupe: e.kv, Now: e.clock.Now, Log: log})
+		punchslack.Deps{Core: counted, Makeups: svc, Links: pages, Now: e.clock.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

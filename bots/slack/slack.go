@@ -42,10 +42,8 @@ type Config struct {
 
 // Deps are the bot's collaborators.
 type Deps struct {
-	Core  bots.Core
-	Links bots.LinkIssuer
-	// Dedupe drops a second delivery of the same button click. Optional.
-	Dedupe     core.Deduper
+	Core       bots.Core
+	Links      bots.LinkIssuer
 	Now        func() time.Time
 	Log        *slog.Logger
 	HTTPClient *http.Client
@@ -59,7 +57,6 @@ type Bot struct {
 	secret string
 	core   bots.Core
 	links  bots.LinkIssuer
-	dedupe core.Deduper
 	now    func() time.Time
 	log    *slog.Logger
 	api    *slackapi.Client
@@ -92,7 +89,7 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 		// slack-go appends method names directly to the base.
 		apiURL += "/"
 	}
-	b := &Bot{secret: cfg.SigningSecret, core: deps.Core, links: deps.Links, dedupe: deps.Dedupe, now: deps.Now, log: deps.Log}
+	b := &Bot{secret: cfg.SigningSecret, core: deps.Core, links: deps.Links, now: deps.Now, log: deps.Log}
 	b.makeups = bots.ResolveMakeupCore(deps.Makeups, deps.Core)
 	if b.now == nil {
 		b.now = time.Now

@@ -33,8 +33,6 @@ const (
 	// coreTimeout keeps the acknowledgement inside WeCom's 5 s deadline: a
 	// slower store gets a 500 and WeCom's retry, which is idempotent.
 	coreTimeout = 4 * time.Second
-	// doneTTL covers WeCom's retries (three, seconds apart) with room to spare.
-	doneTTL = 10 * time.Minute
 	// selectEchoTTL is how long a location picked from the menu suppresses
 	// the identical location message that may accompany it.
 	selectEchoTTL = time.Minute
@@ -53,15 +51,12 @@ type Config struct {
 // Deps are the bot's collaborators.
 type Deps struct {
 	Core bots.Core
-	// Sessions keeps two short-lived markers: callbacks already handled
-	// (a fast answer to WeCom's retries before touching the database) and
-	// menu-picked locations (see selectEchoTTL). Optional.
-	Sessions core.SessionStore
-	// Dedupe is accepted for symmetry with the other bots but not used for
-	// callbacks: a claim cannot be released when the core call fails, so a
-	// retry after a 500 would be swallowed. The core's unique event key is
-	// what makes retries harmless.
-	Dedupe     core.Deduper
+	// Sessions keeps menu-picked locations for a minute (see
+	// selectEchoTTL). Optional. WeCom's retries of a callback need no
+	// marker: the core records each event with its punch in one
+	// transaction and answers a retry with the stored reply, so the
+	// database alone judges what was handled, whenever the process died.
+	Sessions   core.SessionStore
 	Now        func() time.Time
 	Log        *slog.Logger
 	HTTPClient *http.Client
@@ -270,7 +265,7 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 			b.log.Warn("wecom: cannot drop the pending make-up slot", "err", err)
 		}
 	}
-	b.log.Info("wecom command", "event", in.cmd.EventID, "kind", in.cmd.Kind, "outcome", reply.Outcome, "replayed", reply.Replayed)
+	b.log.Debug("wecom command", "event", in.cmd.EventID, "kind", in.cmd.Kind, "outcome", reply.Outcome, "replayed", reply.Replayed)
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -394,46 +389,33 @@ func (b *Bot) selectKey(m Message) string {
 	return "wecom:loc:" + b.cfg.CorpID + ":" + m.FromUserName + ":" + strconv.FormatFloat(m.Lat, 'f', -1, 64) + "," + strconv.FormatFloat(m.Lng, 'f', -1, 64)
 }
 
-func doneKey(cmd core.Command) string {
-	return "wecom:done:" + cmd.Actor.Tenant + ":" + cmd.EventID
-}
-
-// handled reports whether this callback needs no core call: a retry of a
-// delivery already handled, or the location echo of a menu pick. Markers
-// are written only after a successful core call, so a failed attempt is
-// never skipped on retry. Errors fall through to the core, which is
-// idempotent on its own.
+// handled reports whether this callback needs no core call: the location
+// echo of a menu pick. The marker is written only after a successful core
+// call, so a failed attempt is never skipped on retry. Errors fall through
+// to the core.
 func (b *Bot) handled(ctx context.Context, in inbound) bool {
-	if b.sessions == nil {
+	if b.sessions == nil || in.selectKey == "" {
 		return false
 	}
-	if _, err := b.sessions.Get(ctx, doneKey(in.cmd)); err == nil {
-		return true
+	v, err := b.sessions.Get(ctx, in.selectKey)
+	if err != nil {
+		return false
 	}
-	if in.selectKey != "" {
-		if v, err := b.sessions.Get(ctx, in.selectKey); err == nil {
-			via, first, _ := strings.Cut(string(v), "|")
-			if via != in.selectVia && first != in.cmd.EventID {
-				b.log.Info("wecom location echo ignored", "event", in.cmd.EventID, "first", first)
-				return true
-			}
-		}
+	via, first, _ := strings.Cut(string(v), "|")
+	if via != in.selectVia && first != in.cmd.EventID {
+		b.log.Info("wecom location echo ignored", "event", in.cmd.EventID, "first", first)
+		return true
 	}
 	return false
 }
 
-// remember writes the markers handled reads. Failures only cost the fast
-// path, so they are logged, not returned.
+// remember writes the marker handled reads. A failure only lets an echo
+// through as a second share, so it is logged, not returned.
 func (b *Bot) remember(ctx context.Context, in inbound) {
-	if b.sessions == nil {
+	if b.sessions == nil || in.selectKey == "" {
 		return
 	}
-	if err := b.sessions.Put(ctx, doneKey(in.cmd), []byte{1}, doneTTL); err != nil {
-		b.log.Warn("wecom: cannot store the handled marker", "err", err)
-	}
-	if in.selectKey != "" {
-		if err := b.sessions.Put(ctx, in.selectKey, []byte(in.selectVia+"|"+in.cmd.EventID), selectEchoTTL); err != nil {
-			b.log.Warn("wecom: cannot store the location marker", "err", err)
-		}
+	if err := b.sessions.Put(ctx, in.selectKey, []byte(in.selectVia+"|"+in.cmd.EventID), selectEchoTTL); err != nil {
+		b.log.Warn("wecom: cannot store the location marker", "err", err)
 	}
 }

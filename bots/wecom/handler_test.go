@@ -25,7 +25,7 @@ func vectorBot(t *testing.T, at string) (*http.ServeMux, *coretest.MemStore) {
 	kv := coretest.NewMemKV(now)
 	svc := core.NewService(store, kv, kv, core.DefaultConfig(), now)
 	bot, err := New(Config{CorpID: vecCorpID, AgentID: "218", Secret: "s", Token: vecToken, EncodingAESKey: vecAESKey},
-		Deps{Core: svc, Sessions: kv, Dedupe: kv, Now: now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Deps{Core: svc, Sessions: kv, Now: now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

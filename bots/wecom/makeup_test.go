@@ -50,7 +50,7 @@ func newMakeupEnv(t testing.TB) *env {
 	}
 	fake := newFakeWeCom(t, clock.Now)
 	bot, err := New(Config{CorpID: testCorpID, AgentID: strconv.Itoa(testAgentID), Secret: testSecret, Token: testToken, EncodingAESKey: testAESKey, APIURL: fake.srv.URL},
-		Deps{Core: svc, Sessions: kv, Dedupe: kv, Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), HTTPClient: fake.srv.Client()})
+		Deps{Core: svc, Sessions: kv, Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), HTTPClient: fake.srv.Client()})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/punchbot/punchbot/bots"
 	"github.com/punchbot/punchbot/core"
@@ -109,17 +110,31 @@ func (b *Bot) receiveNoticeClick(ctx context.Context, w http.ResponseWriter, m M
 	if m.MsgType != MsgEvent || m.Event != EventTemplateCard || !strings.HasPrefix(m.EventKey, KeyNoticeMakeupPrefix) {
 		return false
 	}
-	done := inbound{cmd: core.Command{Actor: core.Identity{Platform: core.PlatformWeCom, Tenant: b.cfg.CorpID, UserID: m.FromUserName}, EventID: m.EventID()}}
-	if b.handled(ctx, done) {
-		w.WriteHeader(http.StatusOK)
-		return true
+	// The click changes only session state and sends the prompt itself, so
+	// no event ledger answers WeCom's retry: a marker written after the
+	// prompt went out does. A crash before it costs a second prompt, never
+	// a lost click.
+	key := "wecom:click:" + b.cfg.CorpID + ":" + m.EventID()
+	if b.sessions != nil {
+		if _, err := b.sessions.Get(ctx, key); err == nil {
+			w.WriteHeader(http.StatusOK)
+			return true
+		}
 	}
 	if _, err := b.noticeClick(ctx, m); err != nil {
 		b.log.Error("wecom: notice button click failed", "user", m.FromUserName, "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
 		return true
 	}
-	b.remember(ctx, done)
+	if b.sessions != nil {
+		if err := b.sessions.Put(ctx, key, []byte{1}, clickTTL); err != nil {
+			b.log.Warn("wecom: cannot remember the answered click", "err", err)
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 	return true
 }
+
+// clickTTL covers WeCom's retries of a callback (three, seconds apart) with
+// room to spare.
+const clickTTL = 10 * time.Minute

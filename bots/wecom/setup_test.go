@@ -258,7 +258,7 @@ func newEnv(t testing.TB, opts envOptions) *env {
 	if opts.core != nil {
 		c = opts.core(svc)
 	}
-	deps := Deps{Core: c, Sessions: kv, Dedupe: kv, Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), HTTPClient: fake.srv.Client()}
+	deps := Deps{Core: c, Sessions: kv, Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), HTTPClient: fake.srv.Client()}
 	if opts.noSessions {
 		deps.Sessions = nil
 	}
