@@ -115,15 +115,69 @@ func New(client goredis.UniversalClient, prefix string) *KV {
 	}
 }
 
-// Open connects to the Redis server at url (redis://, rediss:// or unix://,
-// as go-redis ParseURL accepts) and checks it answers. A malformed URL is
-// EINVALID; a server that does not answer is EUNAVAILABLE.
-func Open(ctx context.Context, url, prefix string) (*KV, error) {
+// Request-path client defaults. A punch has about a second end to end, and
+// Redis on a healthy network answers in well under a millisecond, so a
+// command that has not completed in a few hundred ms means Redis cannot
+// serve: failing fast lets Resilient answer from its fallback within the
+// budget. go-redis's defaults (5 s timeouts, 3 retries, 5 dial attempts)
+// would hold a request for 20 s and more. A URL query (dial_timeout,
+// read_timeout, write_timeout, pool_timeout, max_retries) overrides these.
+const (
+	DefaultDialTimeout = 250 * time.Millisecond
+	DefaultIOTimeout   = 250 * time.Millisecond
+	DefaultPoolTimeout = 250 * time.Millisecond
+)
+
+// Dial builds a KV for the Redis server at url (redis://, rediss:// or
+// unix://, as go-redis ParseURL accepts) without contacting it, with the
+// request-path timeouts above unless the URL sets its own. A malformed URL
+// is EINVALID.
+func Dial(url, prefix string) (*KV, error) {
 	opts, err := goredis.ParseURL(url)
 	if err != nil {
 		return nil, core.Errorf(core.EINVALID, "invalid Redis URL: %v", redactURLError(err))
 	}
-	kv := New(goredis.NewClient(opts), prefix)
+	requestPathDefaults(opts)
+	return New(goredis.NewClient(opts), prefix), nil
+}
+
+// requestPathDefaults fills in the timeouts a URL left unset (zero).
+func requestPathDefaults(o *goredis.Options) {
+	if o.DialTimeout == 0 {
+		o.DialTimeout = DefaultDialTimeout
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = DefaultIOTimeout
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = o.ReadTimeout
+	}
+	if o.PoolTimeout == 0 {
+		o.PoolTimeout = DefaultPoolTimeout
+	}
+	if o.MaxRetries == 0 {
+		// No retries: a retried read timeout doubles the wait, and a
+		// retried script may run twice (count one punch twice). A pooled
+		// connection the server dropped is caught by go-redis's health
+		// check before reuse, so retries buy little here.
+		o.MaxRetries = -1
+	}
+	if o.DialerRetries == 0 {
+		// One dial per command; Resilient's probe does the redialling.
+		o.DialerRetries = 1
+	}
+	// The caller's deadline bounds every socket wait too, not only
+	// ReadTimeout.
+	o.ContextTimeoutEnabled = true
+}
+
+// Open is Dial followed by a check that the server answers: a server that
+// does not answer is EUNAVAILABLE.
+func Open(ctx context.Context, url, prefix string) (*KV, error) {
+	kv, err := Dial(url, prefix)
+	if err != nil {
+		return nil, err
+	}
 	if err := kv.Ping(ctx); err != nil {
 		_ = kv.Close()
 		return nil, err
