@@ -7,7 +7,7 @@
 // It builds on larksuite/oapi-sdk-go v3 (the event dispatcher, crypto
 // primitives and HTTP transport) and adds what the SDK lacks: a timestamp
 // window, a header.token check on every event, 4xx answers instead of 500 for
-// forged or broken requests, duplicate-delivery handling, and a per-client
+// forged or broken requests, and a per-client
 // token cache.
 package feishu
 
@@ -37,9 +37,6 @@ const (
 	// a push as failed and retries; answering first means a retry never
 	// races a delivery still in progress.
 	HandleTimeout = 2500 * time.Millisecond
-	// DedupeTTL is how long an event id is remembered by the fast path;
-	// Feishu's retries of one event span a few hours.
-	DedupeTTL = 24 * time.Hour
 	// botInfoTimeout bounds the one-time bot/v3/info lookup made inside a
 	// callback.
 	botInfoTimeout = time.Second
@@ -56,11 +53,11 @@ type Config struct {
 
 // Deps are the bot's collaborators.
 type Deps struct {
-	Core bots.Core
-	// Dedupe drops repeated deliveries of an event before they reach the
-	// database; optional, since the core's event ledger already makes a
-	// retry harmless.
-	Dedupe     core.Deduper
+	// Core judges every event, retries included: it records the event in
+	// the punch's transaction and answers a repeat with the stored reply,
+	// so the bot keeps no "already handled" mark of its own (one written
+	// before the commit would lose the punch if the process died between).
+	Core       bots.Core
 	Now        func() time.Time
 	Log        *slog.Logger
 	HTTPClient *http.Client
@@ -76,7 +73,6 @@ type Deps struct {
 // Bot is the Feishu channel: the event endpoint and the outbox sender.
 type Bot struct {
 	core       bots.Core
-	dedupe     core.Deduper
 	now        func() time.Time
 	log        *slog.Logger
 	verifier   verifier
@@ -117,7 +113,6 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	}
 	b := &Bot{
 		core:     deps.Core,
-		dedupe:   deps.Dedupe,
 		now:      deps.Now,
 		log:      log,
 		verifier: verifier{token: cfg.VerificationToken, encryptKey: cfg.EncryptKey, now: deps.Now},
@@ -190,15 +185,9 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"msg": "ignored"})
 		return
 	}
-	ctx := r.Context()
-	// A card callback is answered inline (toast, updated card), so its retry
-	// goes to the core, whose event ledger gives the same answer again.
-	if in.eventType != "card.action.trigger" && b.seen(ctx, in.eventID) {
-		b.log.Info("feishu: duplicate delivery dropped", "event_id", in.eventID)
-		writeJSON(w, http.StatusOK, map[string]string{"msg": "duplicate"})
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, HandleTimeout)
+	// Every delivery, a retry included, goes to the core: only the database
+	// knows whether an earlier copy committed.
+	ctx, cancel := context.WithTimeout(r.Context(), HandleTimeout)
 	defer cancel()
 	result, err := b.dispatcher.Do(ctx, in.plain)
 	var notFound *dispatcher.NotFoundEventHandlerErr
@@ -213,7 +202,6 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"msg": "ignored"})
 	case errors.As(err, &hErr):
 		if hErr.status >= 500 {
-			b.failed(ctx, in.eventID)
 			b.log.Error("feishu: event not handled, asking for a retry", "event_id", in.eventID, "event_type", in.eventType, "err", hErr.err)
 		} else {
 			b.log.Warn("feishu: event refused", "event_id", in.eventID, "status", hErr.status, "err", hErr.err)
@@ -234,38 +222,6 @@ func (b *Bot) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	b.log.Warn("feishu: callback refused", "status", status, "reason", err.Error(), "remote", r.RemoteAddr)
 	writeJSON(w, status, map[string]string{"msg": http.StatusText(status)})
-}
-
-// seen is the duplicate fast path. Deduper can only claim, not release, so a
-// delivery that fails leaves a "failed" mark (see failed); a repeat is
-// dropped only when no such mark exists, i.e. an earlier delivery got
-// through. Claiming the mark here also sets it, so any further copy goes on
-// to the core, whose event ledger answers it without a second punch or
-// reply. Errors of the dedupe store fail open for the same reason.
-func (b *Bot) seen(ctx context.Context, eventID string) bool {
-	if b.dedupe == nil {
-		return false
-	}
-	first, err := b.dedupe.Claim(ctx, "feishu:event:"+eventID, DedupeTTL)
-	if err != nil || first {
-		return false
-	}
-	noFailure, err := b.dedupe.Claim(ctx, "feishu:event-failed:"+eventID, DedupeTTL)
-	return err == nil && noFailure
-}
-
-// failed marks an event whose delivery was answered with 500, so that the
-// platform's retry is not taken for a duplicate.
-func (b *Bot) failed(ctx context.Context, eventID string) {
-	if b.dedupe == nil {
-		return
-	}
-	// The request context may be spent; the mark must still be written.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	defer cancel()
-	if _, err := b.dedupe.Claim(ctx, "feishu:event-failed:"+eventID, DedupeTTL); err != nil {
-		b.log.Error("feishu: cannot mark a failed event; its retry may be dropped", "event_id", eventID, "err", err)
-	}
 }
 
 // onMessage is the dispatcher's im.message.receive_v1 handler: one event,

@@ -57,6 +57,7 @@ type harness struct {
 	tb    testing.TB
 	clock *clock
 	store *coretest.MemStore
+	crash *crashingStore // the core's view of store; see crash_test.go
 	kv    *coretest.MemKV
 	api   *fakeAPI
 	bot   *Bot
@@ -94,10 +95,11 @@ func MustHarness(tb testing.TB, mutate ...func(*Config, *Deps)) *harness {
 	if _, err := store.ApplyOrg(context.Background(), org, core.AuditEntry{At: clk.Now(), Actor: "admin", Action: "org.applied"}); err != nil {
 		tb.Fatalf("ApplyOrg: %v", err)
 	}
-	svc := core.NewService(store, kv, kv, core.DefaultConfig(), clk.Now)
+	crash := &crashingStore{MemStore: store}
+	svc := core.NewService(crash, kv, kv, core.DefaultConfig(), clk.Now)
 	api := newFakeAPI(tb)
 	cfg := Config{AppID: testAppID, AppSecret: testSecret, VerificationToken: testToken, EncryptKey: testKey, BaseURL: api.URL()}
-	deps := Deps{Core: svc, Dedupe: kv, Now: clk.Now, Log: discardLog(), HTTPClient: api.srv.Client()}
+	deps := Deps{Core: svc, Sessions: kv, Now: clk.Now, Log: discardLog(), HTTPClient: api.srv.Client()}
 	for _, m := range mutate {
 		m(&cfg, &deps)
 	}
@@ -107,7 +109,7 @@ func MustHarness(tb testing.TB, mutate ...func(*Config, *Deps)) *harness {
 	}
 	mux := http.NewServeMux()
 	bot.Register(mux)
-	return &harness{tb: tb, clock: clk, store: store, kv: kv, api: api, bot: bot, mux: mux}
+	return &harness{tb: tb, clock: clk, store: store, crash: crash, kv: kv, api: api, bot: bot, mux: mux}
 }
 
 // larkEncrypt is PLATFORMS.md Appendix A: iv ‖ AES-256-CBC(sha256(key)), base64.

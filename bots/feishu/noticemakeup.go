@@ -103,7 +103,10 @@ func messageText(ev *larkim.P2MessageReceiveV1) string {
 
 // withPendingReason turns a text that is not a command into the reason of
 // the slot the sender clicked, if any; ok reports that it did, so the slot
-// is forgotten once the core has filed it.
+// is forgotten once the core has filed it. It only reads the slot: a
+// delivery that dies before the commit leaves it for Feishu's retry, and a
+// retry after the commit finds it gone but carries the same event id, which
+// the core answers with the recorded reply.
 func (b *Bot) withPendingReason(ctx context.Context, ev *larkim.P2MessageReceiveV1, cmd core.Command) (core.Command, bool, error) {
 	if b.sessions == nil || cmd.Kind != core.CmdHelp {
 		return cmd, false, nil

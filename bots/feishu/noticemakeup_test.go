@@ -29,7 +29,7 @@ func (h *harness) mustText(openID, text string) {
 }
 
 func TestMissedPunchButtonFilesMakeupOnFeishu(t *testing.T) {
-	h := MustMakeupHarness(t, func(_ *Config, d *Deps) { d.Sessions = d.Dedupe.(core.SessionStore) })
+	h := MustMakeupHarness(t)
 	h.queueMissedPunch()
 	h.runOutbox()
 	var notices []map[string]any
