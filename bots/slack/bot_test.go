@@ -164,6 +164,9 @@ type env struct {
 	svc     *core.Service
 	calls   int // core calls
 	callsMu sync.Mutex
+	// failures is how many of the next core calls fail as if the process
+	// died before the punch committed.
+	failures int
 	// lastPage is the HTML of the location page punchAt opened last.
 	lastPage string
 }
@@ -199,7 +202,14 @@ func MustEnv(t *testing.T) *env {
 	counted := coreFunc(func(ctx context.Context, cmd core.Command) (core.Reply, error) {
 		e.callsMu.Lock()
 		e.calls++
+		fail := e.failures > 0
+		if fail {
+			e.failures--
+		}
 		e.callsMu.Unlock()
+		if fail {
+			return core.Reply{}, core.Errorf(core.EUNAVAILABLE, "the process died before COMMIT")
+		}
 		return svc.Handle(ctx, cmd)
 	})
 

@@ -60,13 +60,20 @@ func (b *Bot) handleEvents(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
 	defer cancel()
 	reply, err := b.core.Handle(ctx, cmd)
+	if core.ErrorCode(err) == core.EINVALID {
+		// Nothing about it can be stored (an id with a NUL byte): a retry
+		// would fail the same way.
+		b.log.Warn("slack event refused", "err", err, "event", outer.EventID)
+		http.Error(w, "invalid event", http.StatusBadRequest)
+		return
+	}
 	if err != nil {
 		b.log.Error("slack event failed", "err", err, "event", outer.EventID, "retry", r.Header.Get("X-Slack-Retry-Num"))
 		http.Error(w, "not recorded, retry", http.StatusInternalServerError)
 		return
 	}
 	if reply.Replayed {
-		b.log.Info("slack event retry answered from record", "event", outer.EventID, "retry", r.Header.Get("X-Slack-Retry-Num"))
+		b.log.Debug("slack event retry answered from record", "event", outer.EventID, "retry", r.Header.Get("X-Slack-Retry-Num"))
 	}
 	w.WriteHeader(http.StatusOK)
 }

@@ -78,7 +78,13 @@ func (b *Bot) handleInteraction(w http.ResponseWriter, r *http.Request) {
 	cmd.ReplyRoute = Route{ResponseURL: cb.ResponseURL, Replace: true, Team: team, User: cb.User.ID}.Encode()
 	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
 	defer cancel()
-	if _, err := b.core.Handle(ctx, cmd); err != nil {
+	_, err = b.core.Handle(ctx, cmd)
+	if core.ErrorCode(err) == core.EINVALID {
+		b.log.Warn("slack interaction refused", "err", err)
+		http.Error(w, "invalid interaction", http.StatusBadRequest)
+		return
+	}
+	if err != nil {
 		b.log.Error("slack interaction failed", "err", err, "user", cb.User.ID)
 		http.Error(w, "not recorded", http.StatusInternalServerError)
 		return
