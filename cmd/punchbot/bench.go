@@ -114,8 +114,15 @@ func parseBenchFlags(args []string, cfg config) (benchOptions, error) {
 
 // bench runs a load command.
 func bench(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "webhook" {
+		o, err := parseWebhookFlags(args[1:], cfg)
+		if err != nil {
+			return err
+		}
+		return benchWebhook(ctx, o, stdout) // benchwebhook.go
+	}
 	if len(args) == 0 || args[0] != "broadcast" {
-		return errors.New(benchUsage)
+		return errors.New(benchUsage + "\n" + benchWebhookUsage)
 	}
 	o, err := parseBenchFlags(args[1:], cfg)
 	if err != nil {

@@ -26,6 +26,7 @@ Usage:
   punchbot migrate              apply database migrations (PostgreSQL; SQLite migrates itself)
   punchbot apply -f org.yaml    create or update the organisation from a file
   punchbot bench broadcast      load test: a broadcast to 100,000 employees against fake platforms
+  punchbot bench webhook        load test: signed platform callbacks through the whole server
   punchbot report --month 2026-11 --format csv|xlsx|json [--daily 2026-11-26] [--lang zh|en] [-o file]
                                 payroll report from punches and approved make-ups (CSV: UTF-8 with BOM)
   punchbot version              print the version

@@ -1,0 +1,408 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+const benchWebhookUsage = `usage: punchbot bench webhook [flags]
+
+Starts the real server in this process on a fresh store, applies an
+organisation of -employees people with -sites sites each, all bound to
+-platform, and sends it correctly signed and encrypted callbacks over
+loopback HTTP: Feishu im.message.receive_v1 location messages, WeCom
+encrypted location messages, or Slack /punch commands followed by the
+location page they link to. Replies go to an in-process fake of the
+platform's API. Prints acknowledged/s, latency percentiles, non-2xx answers
+by status and the punches stored (counted in SQL); on PostgreSQL also raw
+single-row INSERTs/s into the same database at the same concurrency in the
+same run, and the ratio.
+
+  -platform feishu       feishu, wecom or slack
+  -store sqlite          sqlite (a temporary file) or postgres (a fresh
+                         schema of PUNCHBOT_DATABASE_URL or -db, dropped after)
+  -redis URL             Redis for the server (default PUNCHBOT_REDIS_URL
+                         with postgres, none with sqlite; "none" for none)
+  -conc 64               callers of the closed loop (and raw INSERT callers)
+  -rate 0                open loop: deliveries started per second (0: closed loop)
+  -n 20000               deliveries measured
+  -duration 60s          stop measuring after this
+  -warmup 500            deliveries before measuring (not counted)
+  -employees 10000       employees (distinct per delivery, cycling)
+  -sites 5               sites per employee
+  -pool 0                PostgreSQL pool_max_conns of the server (0: -conc)
+  -inflight 0            PUNCHBOT_MAX_INFLIGHT of the server (0: its default)
+`
+
+// webhookOptions are the flags of `punchbot bench webhook`.
+type webhookOptions struct {
+	platform  core.Platform
+	store     string
+	db, redis string
+	conc      int
+	rate      float64
+	n, warmup int
+	duration  time.Duration
+	employees int
+	sites     int
+	pool      int
+	inflight  int
+}
+
+func parseWebhookFlags(args []string, cfg config) (webhookOptions, error) {
+	fs := flag.NewFlagSet("bench webhook", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var o webhookOptions
+	platform := fs.String("platform", "feishu", "")
+	fs.StringVar(&o.store, "store", "sqlite", "")
+	fs.StringVar(&o.db, "db", cfg.DatabaseURL, "")
+	redis := fs.String("redis", "", "")
+	fs.IntVar(&o.conc, "conc", 64, "")
+	fs.Float64Var(&o.rate, "rate", 0, "")
+	fs.IntVar(&o.n, "n", 20000, "")
+	fs.IntVar(&o.warmup, "warmup", 500, "")
+	fs.DurationVar(&o.duration, "duration", 60*time.Second, "")
+	fs.IntVar(&o.employees, "employees", 10000, "")
+	fs.IntVar(&o.sites, "sites", 5, "")
+	fs.IntVar(&o.pool, "pool", 0, "")
+	fs.IntVar(&o.inflight, "inflight", 0, "")
+	if err := fs.Parse(args); err != nil {
+		return o, fmt.Errorf("%v\n\n%s", err, benchWebhookUsage)
+	}
+	o.platform = core.Platform(*platform)
+	switch {
+	case *redis == "none":
+	case *redis != "":
+		o.redis = *redis
+	case o.store == "postgres":
+		o.redis = cfg.RedisURL
+	}
+	if o.pool == 0 {
+		o.pool = o.conc
+	}
+	switch {
+	case o.platform != core.PlatformFeishu && o.platform != core.PlatformWeCom && o.platform != core.PlatformSlack:
+		return o, fmt.Errorf("-platform %q is not feishu, wecom or slack", *platform)
+	case o.store != "sqlite" && o.store != "postgres":
+		return o, errors.New("-store must be sqlite or postgres")
+	case o.store == "postgres" && o.db == "":
+		return o, errors.New("-store postgres needs PUNCHBOT_DATABASE_URL or -db")
+	case o.conc < 1 || o.n < 1 || o.warmup < 0 || o.duration <= 0 || o.employees < 1 || o.sites < 1 || o.pool < 1 || o.rate < 0 || o.inflight < 0:
+		return o, errors.New("-conc, -n, -duration, -employees, -sites and -pool must be positive; -warmup, -rate and -inflight not negative")
+	}
+	return o, nil
+}
+
+// webhookStore is a fresh store with the organisation applied: the
+// configuration that points a server at it, and how to count its punches
+// and remove it.
+type webhookStore struct {
+	env     map[string]string // PUNCHBOT_DATABASE_URL or PUNCHBOT_DB_PATH
+	pgURL   string            // with search_path, for the raw inserts
+	count   func(ctx context.Context) (punches, events int, err error)
+	cleanup func()
+}
+
+func newRunID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return "r" + hex.EncodeToString(b[:])
+}
+
+// prepareWebhookStore creates the store and applies org to it; the server
+// opens it afterwards as it would in production.
+func prepareWebhookStore(ctx context.Context, o webhookOptions, run string, org core.Org) (*webhookStore, error) {
+	if err := org.Prepare(); err != nil {
+		return nil, err
+	}
+	audit := core.AuditEntry{At: time.Now(), Actor: "bench", Action: "org.applied"}
+	if o.store == "sqlite" {
+		dir, err := os.MkdirTemp("", "punchbot-webhook-")
+		if err != nil {
+			return nil, err
+		}
+		path := filepath.Join(dir, "bench.db")
+		s, err := openSQLite(ctx, config{DBPath: path})
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		_, err = s.ApplyOrg(ctx, org, audit)
+		s.Close()
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		return &webhookStore{
+			env: map[string]string{"PUNCHBOT_DB_PATH": path},
+			count: func(ctx context.Context) (int, int, error) {
+				db, err := sql.Open("sqlite", path+"?_query_only=1")
+				if err != nil {
+					return 0, 0, err
+				}
+				defer db.Close()
+				var p, e int
+				err = db.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT event_id) FROM punches`).Scan(&p, &e)
+				return p, e, err
+			},
+			cleanup: func() { os.RemoveAll(dir) },
+		}, nil
+	}
+	schema := "punchbot_webhook_" + run
+	u, err := url.Parse(o.db)
+	if err != nil {
+		return nil, errors.New("the database URL does not parse")
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	q.Set("pool_max_conns", strconv.Itoa(o.pool))
+	u.RawQuery = q.Encode()
+	pgURL := u.String()
+	drop := func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if conn, err := pgx.Connect(dctx, o.db); err == nil {
+			_, _ = conn.Exec(dctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
+			conn.Close(dctx)
+		}
+	}
+	// migrate creates the schema; the URL's search_path puts every table
+	// in it.
+	if err := migrate(ctx, config{DatabaseURL: pgURL}, io.Discard); err != nil {
+		drop()
+		return nil, err
+	}
+	st, err := openStore(ctx, config{DatabaseURL: pgURL})
+	if err != nil {
+		drop()
+		return nil, err
+	}
+	_, err = st.ApplyOrg(ctx, org, audit)
+	st.Close()
+	if err != nil {
+		drop()
+		return nil, err
+	}
+	return &webhookStore{
+		env:   map[string]string{"PUNCHBOT_DATABASE_URL": pgURL},
+		pgURL: pgURL,
+		count: func(ctx context.Context) (int, int, error) {
+			conn, err := pgx.Connect(ctx, pgURL)
+			if err != nil {
+				return 0, 0, err
+			}
+			defer conn.Close(ctx)
+			var p, e int
+			err = conn.QueryRow(ctx, `SELECT count(*), count(DISTINCT event_id) FROM punches`).Scan(&p, &e)
+			return p, e, err
+		},
+		cleanup: drop,
+	}, nil
+}
+
+// serverEnv is the configuration of a server under load: the store, the
+// platform's credentials against the fake API, and nothing else that
+// would add work (no scheduler).
+func serverEnv(st map[string]string, platform core.Platform, creds loadCreds, sink, redis string) map[string]string {
+	m := map[string]string{
+		"PUNCHBOT_ADDR": "127.0.0.1:0", "PUNCHBOT_PUBLIC_URL": "http://127.0.0.1", "PUNCHBOT_SCHEDULER": "off",
+		"PUNCHBOT_SECRET": "load-test-secret-0123456789abcdef0123456789",
+	}
+	for k, v := range st {
+		m[k] = v
+	}
+	for k, v := range creds.env(platform, sink) {
+		m[k] = v
+	}
+	if redis != "" {
+		m["PUNCHBOT_REDIS_URL"] = redis
+	}
+	return m
+}
+
+func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error {
+	run := newRunID()
+	org := loadOrg{Platform: o.platform, Prefix: run, Employees: o.employees, SitesPer: o.sites, Creds: testCreds}
+	kv := "in-process state"
+	if o.redis != "" {
+		kv = "Redis"
+	}
+	mode := fmt.Sprintf("closed loop, %d callers", o.conc)
+	if o.rate > 0 {
+		mode = fmt.Sprintf("open loop, %.0f/s", o.rate)
+	}
+	fmt.Fprintf(stdout, "punchbot bench webhook: %s, %s + %s, %d employees × %d sites, %s, Go %s, %d CPU\n",
+		o.platform, o.store, kv, o.employees, o.sites, mode, runtime.Version(), runtime.NumCPU())
+
+	t0 := time.Now()
+	st, err := prepareWebhookStore(ctx, o, run, org.Org())
+	if err != nil {
+		return err
+	}
+	defer st.cleanup()
+	fmt.Fprintf(stdout, "setup:   organisation applied in %s (not part of the figures)\n", time.Since(t0).Round(time.Millisecond))
+
+	sink := newReplySink()
+	defer sink.Close()
+	envm := serverEnv(st.env, o.platform, testCreds, sink.URL(), o.redis)
+	if o.inflight > 0 {
+		envm["PUNCHBOT_MAX_INFLIGHT"] = strconv.Itoa(o.inflight)
+	}
+	cfg, err := loadConfig(func(k string) string { return envm[k] })
+	if err != nil {
+		return err
+	}
+	// The server logs as in production, at info, but to nowhere: the cost
+	// of formatting is part of the path.
+	log := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srvCtx, stop := context.WithCancel(ctx)
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	var limit atomic.Int64
+	go func() {
+		done <- serve(srvCtx, cfg, log, io.Discard, func(a string, s *server) {
+			limit.Store(int64(cmp0(s.cfg.MaxInflight, defaultInflight(s.cfg))))
+			addr <- a
+		})
+	}()
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		stop()
+		return fmt.Errorf("server: %w", err)
+	}
+	var stopOnce sync.Once
+	shutdown := func() error {
+		var err error
+		stopOnce.Do(func() {
+			stop()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				err = errors.New("the server did not shut down within 30 s")
+			}
+		})
+		return err
+	}
+	defer shutdown()
+	fmt.Fprintf(stdout, "server:  %s, %d callbacks in flight at most\n", base, limit.Load())
+
+	client, err := newWebhookClient(base, org, run, sink.URL())
+	if err != nil {
+		return err
+	}
+	deliver := func(ctx context.Context, seq int) opResult { return client.Deliver(ctx, client.Event(seq)) }
+	if o.warmup > 0 {
+		w := runClosedLoop(ctx, min(o.conc, 16), 0, o.warmup, o.duration, deliver)
+		ws := summarize(w)
+		fmt.Fprintf(stdout, "warmup:  %d deliveries, %d acknowledged (not part of the figures)\n", ws.Sent, ws.Acked)
+	}
+	var res loadRun
+	if o.rate > 0 {
+		res = runOpenLoop(ctx, o.rate, o.warmup, o.n, o.duration, 16384, deliver)
+	} else {
+		res = runClosedLoop(ctx, o.conc, o.warmup, o.n, o.duration, deliver)
+	}
+	sum := summarize(res)
+	sum.Format(stdout, res)
+
+	// Let the outbox finish what it is doing, then count what the
+	// database holds: every acknowledged punch, warmup included.
+	if err := shutdown(); err != nil {
+		return err
+	}
+	punches, events, err := st.count(ctx)
+	if err != nil {
+		return fmt.Errorf("count punches: %w", err)
+	}
+	fmt.Fprintf(stdout, "stored:  %d punches (%d distinct event ids) for %d acknowledged deliveries incl. warmup; %d reply API calls to the fake\n",
+		punches, events, sum.Acked+o.warmup, sink.calls.Load())
+	if st.pgURL == "" {
+		return nil
+	}
+	raw, err := rawInserts(ctx, st.pgURL, o.conc, o.n, o.duration)
+	if err != nil {
+		return fmt.Errorf("raw inserts: %w", err)
+	}
+	fmt.Fprintf(stdout, "raw:     %d single-row INSERTs by %d connections in %s: %.1f/s\n", raw.n, o.conc, raw.elapsed.Round(time.Millisecond), raw.perSec())
+	fmt.Fprintf(stdout, "ratio:   %.2f (acknowledged/s ÷ raw INSERTs/s)\n", sum.AckedPerSec/raw.perSec())
+	return nil
+}
+
+func cmp0(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+type rawResult struct {
+	n       int
+	elapsed time.Duration
+}
+
+func (r rawResult) perSec() float64 { return float64(r.n) / max(r.elapsed.Seconds(), 1e-9) }
+
+// rawInserts is the yardstick: conc callers on conc connections inserting
+// single punch rows, autocommit, into a copy of the punches table (same
+// columns, indexes and identity), n rows or d, whichever comes first.
+func rawInserts(ctx context.Context, pgURL string, conc, n int, d time.Duration) (rawResult, error) {
+	pc, err := pgxpool.ParseConfig(pgURL)
+	if err != nil {
+		return rawResult{}, err
+	}
+	pc.MaxConns, pc.MinConns = int32(conc), int32(conc)
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return rawResult{}, err
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, `CREATE TABLE raw_punches (LIKE punches INCLUDING ALL)`); err != nil {
+		return rawResult{}, err
+	}
+	const raw = `INSERT INTO raw_punches (employee_id, kind, at, received_at, shift_date, source, event_id, has_location,
+		lat, lng, accuracy_m, label, site_id, distance_m, client_ip, outcome, time_result, late_min, early_min, reasons, flags, makeup_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`
+	// Warm every connection (and its prepared statement) first.
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Go(func() { _, _ = pool.Exec(ctx, `SELECT 1`) })
+	}
+	wg.Wait()
+	var failed atomic.Value
+	res := runClosedLoop(ctx, conc, 0, n, d, func(ctx context.Context, i int) opResult {
+		now := time.Now()
+		_, err := pool.Exec(ctx, raw, fmt.Sprintf("E%05d", i%10000), "in", now, now, now.Format(core.DateLayout), "feishu", "raw-"+strconv.Itoa(i), true,
+			31.2, 121.4, 0.0, "Office", "site-0001", 2.2, "", "accepted", "normal", 0, 0, "[]", "[]", int64(0))
+		if err != nil {
+			failed.CompareAndSwap(nil, err)
+		}
+		return opResult{}
+	})
+	if err, _ := failed.Load().(error); err != nil {
+		return rawResult{}, err
+	}
+	return rawResult{n: len(res.Results), elapsed: res.Elapsed}, nil
+}
