@@ -40,6 +40,13 @@ func orgChannel(schema string) string {
 	return ch
 }
 
+// listenerName is the application_name of a channel's listener (at most
+// 63 bytes, as the server keeps).
+func listenerName(channel string) string {
+	name := "punchbot listener " + channel
+	return name[:min(len(name), 63)]
+}
+
 // listen keeps a listening connection until ctx is done, reconnecting with
 // backoff; it closes s.listening when it returns.
 func (s *Store) listen(ctx context.Context, cfg *pgx.ConnConfig) {
@@ -64,7 +71,10 @@ func (s *Store) listen(ctx context.Context, cfg *pgx.ConnConfig) {
 // listenOnce connects, listens and clears the cache on every notification
 // until the connection fails or ctx is done.
 func (s *Store) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) error {
-	conn, err := pgx.ConnectConfig(ctx, cfg.Copy())
+	cfg = cfg.Copy()
+	// Named, so that an operator (or a test) can tell it in pg_stat_activity.
+	cfg.RuntimeParams["application_name"] = listenerName(s.channel)
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -182,52 +182,6 @@ func TestClosedStoreIsUnavailable(t *testing.T) {
 	}
 }
 
-// Pipelined writes still fail the transaction: a duplicate event queued
-// before COMMIT rolls back the punch inserted before it.
-func TestPipelinedWriteErrorsRollBack(t *testing.T) {
-	s := MustOpen(t)
-	ctx := context.Background()
-	ev := core.EventRecord{Source: "slack", EventID: "E1", CreatedAt: time.Now()}
-	if err := s.InTx(ctx, func(tx core.Tx) error { return tx.InsertEvent(ctx, ev) }); err != nil {
-		t.Fatal(err)
-	}
-	err := s.InTx(ctx, func(tx core.Tx) error {
-		if err := tx.InsertEvent(ctx, ev); err != nil {
-			return err
-		}
-		if err := tx.InsertAudit(ctx, core.AuditEntry{At: time.Now(), Actor: "t", Action: "x"}); err != nil {
-			return err
-		}
-		return nil
-	})
-	if core.ErrorCode(err) != core.ECONFLICT {
-		t.Errorf("duplicate event at commit = %v, want conflict", err)
-	}
-	if a, _ := s.ListAudit(ctx, 0); len(a) != 0 {
-		t.Errorf("audit after the failed commit = %+v, want none", a)
-	}
-	// The connection went back to the pool clean: the next transactions work.
-	for range 8 {
-		if err := s.InTx(ctx, func(tx core.Tx) error {
-			return tx.InsertAudit(ctx, core.AuditEntry{At: time.Now(), Actor: "t", Action: "y"})
-		}); err != nil {
-			t.Fatalf("InTx after a failed commit: %v", err)
-		}
-	}
-	// A caller that ignores a failed read cannot commit the rest.
-	err = s.InTx(ctx, func(tx core.Tx) error {
-		tx.InsertEvent(ctx, ev)
-		tx.ShiftPunches(ctx, "e1", "2026-11-26")
-		return tx.InsertAudit(ctx, core.AuditEntry{At: time.Now(), Actor: "t", Action: "z"})
-	})
-	if core.ErrorCode(err) != core.ECONFLICT {
-		t.Errorf("InTx whose fn ignored a failure = %v, want the conflict", err)
-	}
-	if a, _ := s.ListAudit(ctx, 0); len(a) != 8 {
-		t.Errorf("audit entries = %d, want 8", len(a))
-	}
-}
-
 // Two transactions locking the same employee run one after the other.
 func TestLockEmployeeSerialises(t *testing.T) {
 	s := MustOpen(t)

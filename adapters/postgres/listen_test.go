@@ -1,0 +1,143 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+	"github.com/punchbot/punchbot/core/coretest"
+)
+
+// mustOpenReplica opens a second store on s's schema, as another replica
+// would be, and closes it when the test ends (before s's schema is
+// dropped).
+func mustOpenReplica(tb testing.TB, s *Store) *Store {
+	tb.Helper()
+	r, err := OpenWithSchema(context.Background(), testURL(tb), s.schema)
+	if err != nil {
+		tb.Fatalf("OpenWithSchema: %v", err)
+	}
+	tb.Cleanup(r.Close)
+	return r
+}
+
+// inUse reports whether the cache is in use (its listener is connected).
+func (c *rosterCache) inUse() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.live
+}
+
+// mustEventually polls cond every 10 ms until it holds, and returns how
+// long that took; it fails the test after within.
+func mustEventually(tb testing.TB, within time.Duration, what string, cond func() bool) time.Duration {
+	tb.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > within {
+			tb.Fatalf("%s: not within %v", what, within)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// An organisation applied through one store reaches another store on the
+// same database within a second, however its listener fares: connected
+// throughout, or cut off just before the apply.
+func TestApplyOrgReachesEveryReplica(t *testing.T) {
+	tests := []struct {
+		name string
+		cut  bool // terminate the other store's listening connection first
+	}{
+		{"listener connected", false},
+		{"listener connection cut", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			a := MustOpen(t)
+			b := mustOpenReplica(t, a)
+			org := coretest.BenchOrg(t, 2, 1)
+			audit := core.AuditEntry{At: time.Now(), Actor: "test", Action: "org.applied"}
+			if _, err := a.ApplyOrg(ctx, org, audit); err != nil {
+				t.Fatalf("ApplyOrg: %v", err)
+			}
+			mustEventually(t, 5*time.Second, "store B listens", b.cache.inUse)
+			now := func() time.Time { return time.Date(2026, 1, 5, 1, 0, 0, 0, time.UTC) }
+			svc := core.NewService(b, coretest.NewMemKV(now), nil, core.DefaultConfig(), now)
+			n := 0
+			punch := func() core.Reply {
+				t.Helper()
+				n++
+				cmd := coretest.BenchCommand(0, 2, 1)
+				cmd.EventID = fmt.Sprintf("ev-%d", n)
+				r, err := svc.Handle(ctx, cmd)
+				if err != nil {
+					t.Fatalf("Handle on store B: %v", err)
+				}
+				return r
+			}
+			// Punch until store B serves the employee from its cache (the
+			// first apply's own notification may clear it once), or this
+			// test would prove nothing.
+			acct := account{platform: core.PlatformSlack, tenant: "T1", user: "U000"}
+			mustEventually(t, 2*time.Second, "store B caches b000", func() bool {
+				if got := punch(); got.Outcome != core.OutcomeAccepted {
+					t.Fatalf("punch on store B before the change = %s, want %s", got.Outcome, core.OutcomeAccepted)
+				}
+				id, ok := b.cache.account(acct)
+				return ok && id == "b000"
+			})
+			if tt.cut {
+				// Both stores' listeners: they have the same name.
+				var cut int
+				if err := a.pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`,
+					listenerName(b.channel)).Scan(&cut); err != nil || cut != 2 {
+					t.Fatalf("terminated %d listeners, %v; want 2", cut, err)
+				}
+			}
+
+			org.Employees[0].Active = false
+			if _, err := a.ApplyOrg(ctx, org, audit); err != nil {
+				t.Fatalf("ApplyOrg deactivating b000: %v", err)
+			}
+			took := mustEventually(t, time.Second, "store B refuses the deactivated employee", func() bool {
+				return punch().Outcome == core.OutcomeInactive
+			})
+			t.Logf("store B refused b000 %v after the apply", took)
+			if r, err := b.Roster(ctx, "b000"); err != nil || r.Employee.Active {
+				t.Errorf("store B's Roster(b000) = active %v, %v; want inactive", r.Employee.Active, err)
+			}
+			if tt.cut {
+				mustEventually(t, 5*time.Second, "store B listens again", b.cache.inUse)
+			}
+		})
+	}
+}
+
+// Close stops the listener: its connection is gone from the server.
+func TestCloseStopsListener(t *testing.T) {
+	ctx := context.Background()
+	a := MustOpen(t)
+	b, err := OpenWithSchema(ctx, testURL(t), a.schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listeners := func() int {
+		var n int
+		if err := a.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, listenerName(b.channel)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	mustEventually(t, 5*time.Second, "both stores listen", func() bool { return a.cache.inUse() && b.cache.inUse() })
+	if got := listeners(); got != 2 {
+		t.Fatalf("listeners on the schema's channel = %d, want 2", got)
+	}
+	b.Close()
+	// The server ends the backend shortly after the client said goodbye.
+	mustEventually(t, 5*time.Second, "only store A listens after store B closed", func() bool { return listeners() == 1 })
+}
