@@ -3,6 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,4 +143,94 @@ func TestCloseStopsListener(t *testing.T) {
 	b.Close()
 	// The server ends the backend shortly after the client said goodbye.
 	mustEventually(t, 5*time.Second, "only store A listens after store B closed", func() bool { return listeners() == 1 })
+}
+
+// freezer is a TCP proxy to the test database that can stop passing bytes
+// while keeping every connection open, as a cut network does: nothing
+// tells either side.
+type freezer struct {
+	addr   string
+	mu     sync.Mutex
+	frozen bool
+	thawed *sync.Cond
+}
+
+func mustFreezer(tb testing.TB, upstream string) *freezer {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := &freezer{addr: ln.Addr().String()}
+	f.thawed = sync.NewCond(&f.mu)
+	tb.Cleanup(func() { ln.Close(); f.freeze(false) })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", upstream)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go f.pipe(c, u)
+			go f.pipe(u, c)
+		}
+	}()
+	return f
+}
+
+func (f *freezer) freeze(on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.frozen = on
+	f.thawed.Broadcast()
+}
+
+// pipe copies from src to dst, holding what it read while frozen.
+func (f *freezer) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		f.mu.Lock()
+		for f.frozen {
+			f.thawed.Wait()
+		}
+		f.mu.Unlock()
+		if n > 0 {
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// A listening connection that goes silent (no error, no notification) puts
+// the cache out of use well within a second, so a store cut off from the
+// database never answers from it for long.
+func TestSilentListenerPutsCacheOutOfUse(t *testing.T) {
+	a := MustOpen(t)
+	u, err := url.Parse(testURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := mustFreezer(t, u.Host)
+	u.Host = f.addr
+	b, err := OpenWithSchema(context.Background(), u.String(), a.schema)
+	if err != nil {
+		t.Fatalf("OpenWithSchema through the proxy: %v", err)
+	}
+	t.Cleanup(func() { f.freeze(false); b.Close() })
+	mustEventually(t, 5*time.Second, "store B listens", b.cache.inUse)
+	f.freeze(true)
+	took := mustEventually(t, time.Second, "store B's cache goes out of use", func() bool { return !b.cache.inUse() })
+	t.Logf("out of use %v after the network went silent", took)
+	f.freeze(false)
+	mustEventually(t, 10*time.Second, "store B listens again", b.cache.inUse)
 }
