@@ -37,12 +37,6 @@ const (
 	gcjEE = 0.00669342162296594323
 )
 
-// outOfChina reports whether the point is outside the rough bounding box where
-// GCJ-02 applies; outside it GCJ-02 equals WGS-84.
-func outOfChina(lat, lng float64) bool {
-	return lng < 72.004 || lng > 137.8347 || lat < 0.8293 || lat > 55.8271
-}
-
 func gcjTransformLat(x, y float64) float64 {
 	ret := -100.0 + 2.0*x + 3.0*y + 0.2*y*y + 0.1*x*y + 0.2*math.Sqrt(math.Abs(x))
 	ret += (20.0*math.Sin(6.0*x*math.Pi) + 20.0*math.Sin(2.0*x*math.Pi)) * 2.0 / 3.0
@@ -61,7 +55,7 @@ func gcjTransformLng(x, y float64) float64 {
 
 // WGS84ToGCJ02 applies the GCJ-02 offset to a WGS-84 point.
 func WGS84ToGCJ02(lat, lng float64) (float64, float64) {
-	if outOfChina(lat, lng) {
+	if !inMainlandChina(lat, lng) {
 		return lat, lng
 	}
 	dLat := gcjTransformLat(lng-105.0, lat-35.0)
@@ -78,7 +72,7 @@ func WGS84ToGCJ02(lat, lng float64) (float64, float64) {
 // GCJ02ToWGS84 inverts WGS84ToGCJ02. The forward transform has no closed-form
 // inverse, so it iterates; five rounds bring the error below a millimetre.
 func GCJ02ToWGS84(lat, lng float64) (float64, float64) {
-	if outOfChina(lat, lng) {
+	if !inMainlandChina(lat, lng) {
 		return lat, lng
 	}
 	wLat, wLng := lat, lng
