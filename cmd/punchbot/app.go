@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -92,15 +91,45 @@ type memoryKV struct{ *memory.KV }
 func (memoryKV) Ping(context.Context) error { return nil }
 func (memoryKV) Close() error               { return nil }
 
-func openKV(ctx context.Context, cfg config, now func() time.Time) (kv, error) {
+// openKV returns the in-process KV of a single instance, or Redis wrapped so
+// that an outage falls back to an in-process KV (see redis.Resilient).
+// Redis not answering at startup is an outage like any later one, not a
+// reason to refuse to start; a Redis that answers wrongly (a bad URL, a wrong
+// password) is a configuration error and is.
+func openKV(ctx context.Context, cfg config, log *slog.Logger, now func() time.Time) (kv, error) {
 	if cfg.RedisURL == "" {
 		return memoryKV{memory.New(now)}, nil
 	}
-	k, err := redis.Open(ctx, cfg.RedisURL, "punchbot:")
+	k, err := redis.Dial(cfg.RedisURL, "punchbot:")
 	if err != nil {
 		return nil, fmt.Errorf("open Redis: %w", err)
 	}
-	return k, nil
+	pctx, cancel := context.WithTimeout(ctx, time.Second)
+	err = k.Ping(pctx)
+	cancel()
+	if err != nil && core.ErrorCode(err) != core.EUNAVAILABLE {
+		k.Close()
+		return nil, fmt.Errorf("open Redis: %w", err)
+	}
+	// One line per edge, not per request: calls made during an outage do
+	// not touch Redis, so they have nothing new to say.
+	var downSince time.Time // only touched by OnChange, which is serialised
+	return redis.NewResilient(k, memory.New(now), redis.OnChange(func(up bool, cause error) {
+		if !up {
+			downSince = now()
+			log.Warn("redis unreachable; punching continues with in-process rate limits and sessions", "err", cause)
+			return
+		}
+		log.Info("redis reachable again; rate limits and sessions are shared across replicas again", "outage", now().Sub(downSince).Round(time.Millisecond))
+	})), nil
+}
+
+// redisUp returns the state reader of k's Redis, or nil when k is in-process.
+func redisUp(k kv) func() bool {
+	if r, ok := k.(interface{ Up() bool }); ok {
+		return r.Up
+	}
+	return nil
 }
 
 // server is the wired application.
@@ -128,7 +157,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 	if err != nil {
 		return nil, err
 	}
-	k, err := openKV(ctx, cfg, now)
+	k, err := openKV(ctx, cfg, log, now)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -139,6 +168,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 	s := &server{cfg: cfg, log: log, store: st, kv: k, mux: http.NewServeMux(), senders: map[core.Platform]core.Sender{}}
 	s.svc = core.NewService(st, k, k, coreCfg, now)
 	s.metrics = newMetrics(st)
+	s.metrics.watchDependencies(st, redisUp(k))
 	s.core = meteredCore{inner: s.svc, m: s.metrics}
 
 	fail := func(err error) (*server, error) {
@@ -195,23 +225,35 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 	return s, nil
 }
 
-// ready reports whether the store and the short-lived state store answer.
+// ready answers 503 only when the store does not: Redis is an accelerator,
+// and pulling every replica out of the load balancer because it is down
+// would stop the punching the in-process fallback keeps going.
+// /readyz?verbose lists each dependency with its state.
 func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	var problems []error
-	if err := s.store.Ping(ctx); err != nil {
-		problems = append(problems, fmt.Errorf("store: %w", err))
+	storeErr := s.store.Ping(ctx)
+	store, redisState := "ok", "not configured (in-process)"
+	if storeErr != nil {
+		store = "down: " + storeErr.Error()
 	}
-	if err := s.kv.Ping(ctx); err != nil {
-		problems = append(problems, fmt.Errorf("redis: %w", err))
+	if up := redisUp(s.kv); up != nil {
+		redisState = "ok"
+		if !up() {
+			redisState = "down (in-process fallback)"
+		}
 	}
-	if err := errors.Join(problems...); err != nil {
-		s.log.Warn("not ready", "err", err)
-		http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
-		return
+	status := "ready\n"
+	if storeErr != nil {
+		s.log.Warn("not ready", "err", fmt.Errorf("store: %w", storeErr))
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		status = "not ready: store: " + storeErr.Error() + "\n"
 	}
-	io.WriteString(w, "ready\n")
+	io.WriteString(w, status)
+	if r.URL.Query().Has("verbose") {
+		fmt.Fprintf(w, "store: %s\nredis: %s\n", store, redisState)
+	}
 }
 
 // handler is the whole HTTP surface with its cross-cutting limits.

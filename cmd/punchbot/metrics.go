@@ -64,6 +64,32 @@ func newMetrics(depth core.OutboxStore) *metrics {
 	return m
 }
 
+// watchDependencies exports punchbot_dependency_up{name}: 1 while the
+// dependency serves, 0 while not. The store is pinged at scrape time, as
+// /readyz does; Redis reports the state its probe keeps, so a scrape never
+// waits on it. redisUp is nil without Redis, and then there is no redis
+// series rather than one that says "down".
+func (m *metrics) watchDependencies(store interface{ Ping(context.Context) error }, redisUp func() bool) {
+	const name, help = "punchbot_dependency_up", "Whether a dependency serves (1) or not (0), by name; punching goes on without redis."
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: prometheus.Labels{"name": "store"}},
+		func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			return upGauge(store.Ping(ctx) == nil)
+		}))
+	if redisUp != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: prometheus.Labels{"name": "redis"}},
+			func() float64 { return upGauge(redisUp()) }))
+	}
+}
+
+func upGauge(up bool) float64 {
+	if up {
+		return 1
+	}
+	return 0
+}
+
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
