@@ -101,11 +101,30 @@ func gaveUp(ctx context.Context, err error, what string) error {
 	return core.WrapError(core.EUNAVAILABLE, errors.Join(ctx.Err(), err), "%s: the caller gave up", what)
 }
 
+// ready returns the transaction's failure, if any, or sends the pending
+// employee locks (usually they go with a read: see ShiftPunches).
+func (t *pgTx) ready(ctx context.Context) error {
+	if t.err != nil || len(t.locks) == 0 {
+		return t.err
+	}
+	return t.send(ctx, "lock employee", func(*pgx.Batch) {})
+}
+
+// check returns nil for a nil err. Otherwise the server has aborted the
+// transaction: the error, translated, sticks, so that every later call and
+// InTx fail with it.
+func (t *pgTx) check(ctx context.Context, err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	t.err = gaveUp(ctx, translate(err, what), what)
+	return t.err
+}
+
 // send runs the statements queue adds to a batch, after the pending
 // employee locks, in one round trip. Results are read by the callbacks
 // queue sets. An error the server reported aborts the transaction and
-// sticks; a core error from a callback (say, ENOTFOUND from a row count)
-// does not, as the transaction goes on.
+// sticks (see check).
 func (t *pgTx) send(ctx context.Context, what string, queue func(b *pgx.Batch)) error {
 	if t.err != nil {
 		return t.err
@@ -124,16 +143,7 @@ func (t *pgTx) send(ctx context.Context, what string, queue func(b *pgx.Batch)) 
 		t.locks = t.locks[:0]
 	}
 	queue(b)
-	err := t.tx.SendBatch(ctx, b).Close()
-	if err == nil {
-		return nil
-	}
-	var ce *core.Error
-	if errors.As(err, &ce) && ctx.Err() == nil {
-		return err
-	}
-	t.err = gaveUp(ctx, translate(err, what), what)
-	return t.err
+	return t.check(ctx, t.tx.SendBatch(ctx, b).Close(), what)
 }
 
 // lockTimeout is a lock_timeout setting for d, at least 1 ms (0 would mean
@@ -174,6 +184,16 @@ const selectLatestLocated = `SELECT ` + punchCols + ` FROM punches WHERE employe
 const selectLastLocated = `SELECT ` + punchCols + ` FROM punches
 	WHERE employee_id = $1 AND has_location AND at <= $2 ORDER BY at DESC, id DESC LIMIT 1`
 
+// queryPunches runs a query of punches.
+func (t *pgTx) queryPunches(ctx context.Context, what, sql string, args ...any) ([]core.Punch, error) {
+	if err := t.ready(ctx); err != nil {
+		return nil, err
+	}
+	rows, _ := t.tx.Query(ctx, sql, args...)
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (core.Punch, error) { return scanPunch(row) })
+	return out, t.check(ctx, err, what)
+}
+
 // collectPunches returns a rows callback appending to *out.
 func collectPunches(out *[]core.Punch) func(pgx.Rows) error {
 	return func(rows pgx.Rows) (err error) {
@@ -202,11 +222,7 @@ func (t *pgTx) ShiftPunches(ctx context.Context, employeeID, shiftDate string) (
 	}
 	day, err := time.Parse(core.DateLayout, shiftDate)
 	if err != nil || !t.lockPending(employeeID) {
-		var out []core.Punch
-		err := t.send(ctx, "shift punches", func(b *pgx.Batch) {
-			b.Queue(selectShiftPunches, employeeID, shiftDate).Query(collectPunches(&out))
-		})
-		return out, err
+		return t.queryPunches(ctx, "shift punches", selectShiftPunches, employeeID, shiftDate)
 	}
 	ra := &readAhead{from: day.AddDate(0, 0, -1).Format(core.DateLayout)}
 	var latest []core.Punch
@@ -247,10 +263,7 @@ func (t *pgTx) LastLocatedPunch(ctx context.Context, employeeID string, before t
 		}
 		return clonePunch(*ra.latest), nil
 	}
-	var found []core.Punch
-	err := t.send(ctx, "last located punch", func(b *pgx.Batch) {
-		b.Queue(selectLastLocated, employeeID, ts(before)).Query(collectPunches(&found))
-	})
+	found, err := t.queryPunches(ctx, "last located punch", selectLastLocated, employeeID, ts(before))
 	if err != nil {
 		return core.Punch{}, err
 	}
@@ -267,21 +280,25 @@ const insertPunch = `INSERT INTO punches (employee_id, kind, at, received_at, sh
 // InsertPunch stores p and sets p.ID; a second punch for one event is
 // ECONFLICT.
 func (t *pgTx) InsertPunch(ctx context.Context, p *core.Punch) error {
-	var id int64
-	err := t.send(ctx, "insert punch for "+p.Source+"/"+p.EventID, func(b *pgx.Batch) {
-		b.Queue(insertPunch, punchArgs(p)...).QueryRow(func(row pgx.Row) error { return row.Scan(&id) })
-	})
-	if err != nil {
+	if err := t.ready(ctx); err != nil {
 		return err
+	}
+	var id int64
+	if err := t.tx.QueryRow(ctx, insertPunch, punchArgs(p)...).Scan(&id); err != nil {
+		return t.check(ctx, err, "insert punch for "+p.Source+"/"+p.EventID)
 	}
 	p.ID = id
 	delete(t.ahead, p.EmployeeID)
 	return nil
 }
 
-// exec queues a statement whose command tag nobody reads.
-func exec(b *pgx.Batch, sql string, args ...any) {
-	b.Queue(sql, args...).Exec(func(pgconn.CommandTag) error { return nil })
+// exec runs a statement without rows and returns its command tag.
+func (t *pgTx) exec(ctx context.Context, what, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := t.ready(ctx); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	ct, err := t.tx.Exec(ctx, sql, args...)
+	return ct, t.check(ctx, err, what)
 }
 
 // InsertEvent records the reply to an event; a duplicate (source, event
@@ -291,10 +308,10 @@ func (t *pgTx) InsertEvent(ctx context.Context, e core.EventRecord) error {
 	if err != nil {
 		return err
 	}
-	return t.send(ctx, "record event "+e.Source+"/"+e.EventID, func(b *pgx.Batch) {
-		exec(b, `INSERT INTO events (source, event_id, employee_id, reply, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			e.Source, e.EventID, e.EmployeeID, reply, ts(e.CreatedAt))
-	})
+	_, err = t.exec(ctx, "record event "+e.Source+"/"+e.EventID,
+		`INSERT INTO events (source, event_id, employee_id, reply, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		e.Source, e.EventID, e.EmployeeID, reply, ts(e.CreatedAt))
+	return err
 }
 
 const insertAudit = `INSERT INTO audit (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)`
@@ -305,7 +322,8 @@ func auditArgs(a core.AuditEntry) []any {
 
 // InsertAudit appends an audit entry.
 func (t *pgTx) InsertAudit(ctx context.Context, a core.AuditEntry) error {
-	return t.send(ctx, "insert audit", func(b *pgx.Batch) { exec(b, insertAudit, auditArgs(a)...) })
+	_, err := t.exec(ctx, "insert audit", insertAudit, auditArgs(a)...)
+	return err
 }
 
 const insertOutbox = `INSERT INTO outbox (platform, route, kind, payload, dedupe_key, attempts, next_attempt, status, last_error, created_at, sent_at, firing_id)
@@ -323,23 +341,22 @@ func (t *pgTx) EnqueueOutbox(ctx context.Context, m core.OutboxMessage) error {
 	if len(m.Payload) > 0 {
 		payload = m.Payload
 	}
-	return t.send(ctx, "enqueue outbox message", func(b *pgx.Batch) {
-		exec(b, insertOutbox, string(m.Platform), m.Route, m.Kind, payload, m.DedupeKey, int32(m.Attempts),
-			nullTS(m.NextAttempt), status, m.LastError, ts(m.CreatedAt), nullTS(m.SentAt), m.FiringID)
-	})
+	_, err := t.exec(ctx, "enqueue outbox message", insertOutbox, string(m.Platform), m.Route, m.Kind, payload, m.DedupeKey, int32(m.Attempts),
+		nullTS(m.NextAttempt), status, m.LastError, ts(m.CreatedAt), nullTS(m.SentAt), m.FiringID)
+	return err
 }
 
 // InsertMakeup stores m and sets m.ID.
 func (t *pgTx) InsertMakeup(ctx context.Context, m *core.MakeupRequest) error {
-	var id int64
-	err := t.send(ctx, "insert make-up request", func(b *pgx.Batch) {
-		b.Queue(`INSERT INTO makeup_requests (employee_id, shift_date, kind, at, reason, evidence, status,
-			approver_id, decided_by, decided_at, note, punch_id, platform, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`, makeupArgs(m)...).
-			QueryRow(func(row pgx.Row) error { return row.Scan(&id) })
-	})
-	if err != nil {
+	if err := t.ready(ctx); err != nil {
 		return err
+	}
+	var id int64
+	err := t.tx.QueryRow(ctx, `INSERT INTO makeup_requests (employee_id, shift_date, kind, at, reason, evidence, status,
+		approver_id, decided_by, decided_at, note, punch_id, platform, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`, makeupArgs(m)...).Scan(&id)
+	if err != nil {
+		return t.check(ctx, err, "insert make-up request")
 	}
 	m.ID = id
 	return nil
@@ -347,10 +364,7 @@ func (t *pgTx) InsertMakeup(ctx context.Context, m *core.MakeupRequest) error {
 
 // GetMakeupForUpdate loads a request and row-locks it until commit.
 func (t *pgTx) GetMakeupForUpdate(ctx context.Context, id int64) (core.MakeupRequest, error) {
-	var found []core.MakeupRequest
-	err := t.send(ctx, "load make-up request", func(b *pgx.Batch) {
-		b.Queue(`SELECT `+makeupCols+` FROM makeup_requests WHERE id = $1 FOR UPDATE`, id).Query(collectMakeups(&found))
-	})
+	found, err := t.queryMakeups(ctx, "load make-up request", `SELECT `+makeupCols+` FROM makeup_requests WHERE id = $1 FOR UPDATE`, id)
 	if err != nil {
 		return core.MakeupRequest{}, err
 	}
@@ -360,25 +374,25 @@ func (t *pgTx) GetMakeupForUpdate(ctx context.Context, id int64) (core.MakeupReq
 	return found[0], nil
 }
 
-func collectMakeups(out *[]core.MakeupRequest) func(pgx.Rows) error {
-	return func(rows pgx.Rows) (err error) {
-		*out, err = pgx.AppendRows(*out, rows, func(row pgx.CollectableRow) (core.MakeupRequest, error) { return scanMakeup(row) })
-		return err
+// queryMakeups runs a query of make-up requests.
+func (t *pgTx) queryMakeups(ctx context.Context, what, sql string, args ...any) ([]core.MakeupRequest, error) {
+	if err := t.ready(ctx); err != nil {
+		return nil, err
 	}
+	rows, _ := t.tx.Query(ctx, sql, args...)
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (core.MakeupRequest, error) { return scanMakeup(row) })
+	return out, t.check(ctx, err, what)
 }
 
 // UpdateMakeup writes back a request; an unknown id is ENOTFOUND.
 func (t *pgTx) UpdateMakeup(ctx context.Context, m core.MakeupRequest) error {
-	return t.send(ctx, "update make-up request", func(b *pgx.Batch) {
-		b.Queue(`UPDATE makeup_requests SET employee_id = $1, shift_date = $2, kind = $3, at = $4, reason = $5,
-			evidence = $6, status = $7, approver_id = $8, decided_by = $9, decided_at = $10, note = $11, punch_id = $12, platform = $13,
-			created_at = $14 WHERE id = $15`, append(makeupArgs(&m), m.ID)...).Exec(func(ct pgconn.CommandTag) error {
-			if ct.RowsAffected() == 0 {
-				return core.Errorf(core.ENOTFOUND, "no make-up request %d", m.ID)
-			}
-			return nil
-		})
-	})
+	ct, err := t.exec(ctx, "update make-up request", `UPDATE makeup_requests SET employee_id = $1, shift_date = $2, kind = $3, at = $4, reason = $5,
+		evidence = $6, status = $7, approver_id = $8, decided_by = $9, decided_at = $10, note = $11, punch_id = $12, platform = $13,
+		created_at = $14 WHERE id = $15`, append(makeupArgs(&m), m.ID)...)
+	if err == nil && ct.RowsAffected() == 0 {
+		return core.Errorf(core.ENOTFOUND, "no make-up request %d", m.ID)
+	}
+	return err
 }
 
 // ListMakeups returns matching requests ordered by creation.
@@ -412,9 +426,5 @@ func (t *pgTx) ListMakeups(ctx context.Context, f core.MakeupFilter) ([]core.Mak
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	var out []core.MakeupRequest
-	err := t.send(ctx, "list make-up requests", func(b *pgx.Batch) {
-		b.Queue(q+` ORDER BY created_at, id`, args...).Query(collectMakeups(&out))
-	})
-	return out, err
+	return t.queryMakeups(ctx, "list make-up requests", q+` ORDER BY created_at, id`, args...)
 }
