@@ -30,6 +30,7 @@ const (
 	nsDedupe  = "dedupe:"
 	nsRate    = "rate:"
 	nsLock    = "lock:"
+	probeKey  = "probe" // one key, no namespace: see probe
 )
 
 // allowSrc is a sliding-window log limiter. It runs as one script so that
@@ -203,6 +204,16 @@ func (k *KV) Close() error {
 // Ping checks the server answers; /readyz uses it.
 func (k *KV) Ping(ctx context.Context) error {
 	return translate(k.client.Ping(ctx).Err(), "PING", "")
+}
+
+// probe writes the probe key, for Resilient. It writes rather than PINGs
+// because a server that refuses writes (out of memory, MISCONF on a full
+// disk, a read-only replica after a failover) still answers PING: Redis
+// would be marked up only for the next request to mark it down again, once
+// per probe.
+func (k *KV) probe(ctx context.Context) error {
+	rk := k.prefix + probeKey
+	return translate(k.client.Set(ctx, rk, "1", 10*time.Second).Err(), "SET", rk)
 }
 
 // Put stores value under key for ttl (rounded up to whole milliseconds),
@@ -388,5 +399,10 @@ func unavailable(err error) bool {
 		goredis.IsMasterDownError(err) ||
 		goredis.IsMaxClientsError(err) ||
 		goredis.IsOOMError(err) ||
-		goredis.HasErrorPrefix(err, "BUSY")
+		goredis.HasErrorPrefix(err, "BUSY") ||
+		// Writes refused while the server cannot persist them (a full
+		// disk) or replicate them (too few replicas): an outage to wait
+		// out, not a bug.
+		goredis.HasErrorPrefix(err, "MISCONF") ||
+		goredis.HasErrorPrefix(err, "NOREPLICAS")
 }

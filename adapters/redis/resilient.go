@@ -23,8 +23,8 @@ type Fallback interface {
 // dedupe claims and rate limits go to Redis while it is up; a call that finds
 // it unreachable is answered by the in-process fallback and marks Redis down,
 // and while it is down every call goes straight to the fallback, so an outage
-// costs no timeout per request. A background PING marks Redis up again, so
-// recovery needs no restart.
+// costs no timeout per request. A background probe marks Redis up again, so
+// recovery needs no restart, and notices an outage between requests.
 //
 // What an outage changes, by design:
 //   - Rate limits are per replica: each replica admits up to the limit on its
@@ -66,7 +66,7 @@ var (
 // ResilientOption configures a Resilient.
 type ResilientOption func(*Resilient)
 
-// WithProbe sets how often Redis is pinged and how long a ping may take
+// WithProbe sets how often Redis is probed and how long a probe may take
 // (default every 500 ms, 250 ms). The interval bounds how long Redis stays
 // marked down after it is back, and how long an outage can go unnoticed
 // when no request touches Redis.
@@ -89,7 +89,7 @@ func OnChange(fn func(up bool, cause error)) ResilientOption {
 	return func(r *Resilient) { r.onChange = fn }
 }
 
-// NewResilient wraps kv with fallback and starts the probe. It pings kv once
+// NewResilient wraps kv with fallback and starts the probe. It probes kv once
 // before returning, so a Redis that is down at startup is known to be down
 // (and reported through OnChange) before the first request. The Resilient
 // owns kv: Close stops the probe and closes it.
@@ -102,7 +102,7 @@ func NewResilient(kv *KV, fallback Fallback, opts ...ResilientOption) *Resilient
 	r.check(context.Background())
 	ctx, stop := context.WithCancel(context.Background())
 	r.stop = stop
-	go r.probe(ctx)
+	go r.watch(ctx)
 	return r
 }
 
@@ -119,7 +119,7 @@ func (r *Resilient) Close() error {
 	return r.kv.Close()
 }
 
-func (r *Resilient) probe(ctx context.Context) {
+func (r *Resilient) watch(ctx context.Context) {
 	defer close(r.done)
 	t := time.NewTicker(r.interval)
 	defer t.Stop()
@@ -133,12 +133,12 @@ func (r *Resilient) probe(ctx context.Context) {
 	}
 }
 
-// check pings Redis and records the result. Any failed PING marks it down,
-// not only EUNAVAILABLE: a server that answers PING with an error (a
+// check probes Redis and records the result. Any failed probe marks it
+// down, not only EUNAVAILABLE: a server that answers with an error (a
 // password changed under us, say) cannot serve requests either.
 func (r *Resilient) check(ctx context.Context) {
 	pctx, cancel := context.WithTimeout(ctx, r.timeout)
-	err := r.kv.Ping(pctx)
+	err := r.kv.probe(pctx)
 	cancel()
 	switch {
 	case ctx.Err() != nil:

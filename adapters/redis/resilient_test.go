@@ -1,9 +1,14 @@
 package redis
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -266,5 +271,101 @@ func TestResilientKeepsBugsVisible(t *testing.T) {
 	}
 	if !r.Up() {
 		t.Error("a wrong-type error marked Redis down")
+	}
+}
+
+// mustMisconfServer starts a fake Redis that answers PING but refuses every
+// other command with MISCONF, as Redis does once it cannot write snapshots
+// to a full disk. It speaks just enough RESP2 for go-redis to connect.
+func mustMisconfServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+			go func() {
+				defer c.Close()
+				rd := bufio.NewReader(c)
+				for {
+					args, err := readCommand(rd)
+					if err != nil {
+						return
+					}
+					reply := "-MISCONF Errors writing to the RDB file\r\n"
+					switch strings.ToUpper(args[0]) {
+					case "HELLO":
+						reply = "-ERR unknown command 'HELLO'\r\n" // go-redis falls back to RESP2
+					case "PING":
+						reply = "+PONG\r\n"
+					case "CLIENT", "SELECT":
+						reply = "+OK\r\n"
+					}
+					if _, err := c.Write([]byte(reply)); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// readCommand reads one RESP array of bulk strings.
+func readCommand(rd *bufio.Reader) ([]string, error) {
+	line, err := rd.ReadString('\n')
+	if err != nil {
+		return nil, err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "*")))
+	if err != nil || n < 1 {
+		return nil, fmt.Errorf("not a command: %q", line)
+	}
+	args := make([]string, n)
+	for i := range args {
+		if _, err := rd.ReadString('\n'); err != nil { // $len
+			return nil, err
+		}
+		arg, err := rd.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		args[i] = strings.TrimSuffix(arg, "\r\n")
+	}
+	return args, nil
+}
+
+// TestResilientWriteRefusingRedis needs no server: a Redis that answers
+// PING but refuses writes is down for punchbot's purposes, and stays marked
+// down rather than flapping up at every probe and down at every request.
+func TestResilientWriteRefusingRedis(t *testing.T) {
+	o := &goredis.Options{Addr: mustMisconfServer(t), Protocol: 2}
+	requestPathDefaults(o)
+	kv := New(goredis.NewClient(o), "x:")
+	ctx := context.Background()
+	if err := kv.Ping(ctx); err != nil {
+		t.Fatalf("PING = %v; the fake should answer it", err)
+	}
+	if _, err := kv.Claim(ctx, "k", time.Minute); core.ErrorCode(err) != core.EUNAVAILABLE {
+		t.Fatalf("Claim against MISCONF = %v, want %s", err, core.EUNAVAILABLE)
+	}
+	var tr transitions
+	r := NewResilient(kv, coretest.NewMemKV(nil), WithProbe(20*time.Millisecond, 100*time.Millisecond), OnChange(tr.record))
+	defer r.Close()
+	for range 10 {
+		if ok, _, err := r.Allow(ctx, "emp-1", 100, time.Minute); err != nil || !ok {
+			t.Fatalf("Allow = %t, %v; want admitted by the fallback", ok, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got, want := tr.list(), []bool{false}; !slices.Equal(got, want) {
+		t.Errorf("transitions = %v, want %v", got, want)
 	}
 }
