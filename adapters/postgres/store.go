@@ -52,7 +52,9 @@ var (
 
 // Open connects to the database at url (a postgres:// URL or key=value
 // string; pool_max_conns and the other pgxpool parameters are honoured) and
-// checks that it answers. It does not migrate: see Migrate and CheckSchema.
+// checks that it answers. Besides the pool, the store keeps one connection
+// of its own, listening for organisation changes. It does not migrate: see
+// Migrate and CheckSchema.
 func Open(ctx context.Context, url string) (*Store, error) {
 	return OpenWithSchema(ctx, url, "")
 }
