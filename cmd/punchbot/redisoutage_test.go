@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -265,5 +267,55 @@ func TestLeaderLockThroughRedisOutage(t *testing.T) {
 	t.Logf("a leader again %s after the restore", time.Since(start))
 	if most := watch(ttl); most != 1 {
 		t.Errorf("%d leaders at once after the restore, want 1", most)
+	}
+}
+
+// pingStore is a store whose Ping answers err; ready needs nothing else.
+type pingStore struct {
+	store
+	err error
+}
+
+func (p pingStore) Ping(context.Context) error { return p.err }
+
+// stateKV is a Redis-backed kv as ready sees it: only its state matters.
+type stateKV struct {
+	kv
+	up bool
+}
+
+func (k stateKV) Up() bool { return k.up }
+
+// TestReadyz: only the store can make a replica unready; Redis being down
+// is reported, not failed on.
+func TestReadyz(t *testing.T) {
+	down := errors.New("connection refused")
+	for _, tc := range []struct {
+		name     string
+		store    error
+		kv       kv
+		wantCode int
+		want     string // body of /readyz?verbose
+	}{
+		{"single instance", nil, memoryKV{memory.New(nil)}, 200, "ready\nstore: ok\nredis: not configured (in-process)\n"},
+		{"redis up", nil, stateKV{up: true}, 200, "ready\nstore: ok\nredis: ok\n"},
+		{"redis down", nil, stateKV{up: false}, 200, "ready\nstore: ok\nredis: down (in-process fallback)\n"},
+		{"store down", down, stateKV{up: true}, 503, "not ready: store: connection refused\nstore: down: connection refused\nredis: ok\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &server{store: pingStore{err: tc.store}, kv: tc.kv, log: quiet()}
+			for _, target := range []string{"/readyz", "/readyz?verbose"} {
+				w := httptest.NewRecorder()
+				s.ready(w, httptest.NewRequest("GET", target, nil))
+				want := tc.want
+				if target == "/readyz" {
+					want, _, _ = strings.Cut(want, "\n")
+					want += "\n"
+				}
+				if w.Code != tc.wantCode || w.Body.String() != want {
+					t.Errorf("GET %s = %d %q, want %d %q", target, w.Code, w.Body.String(), tc.wantCode, want)
+				}
+			}
+		})
 	}
 }
