@@ -216,6 +216,26 @@ func (k *KV) probe(ctx context.Context) error {
 	return translate(k.client.Set(ctx, rk, "1", 10*time.Second).Err(), "SET", rk)
 }
 
+// reachable dials the server's address once, outside go-redis, which logs
+// every failed dial: while Redis is known to be down, the probe checks this
+// first so that an outage does not add a go-redis log line every probe (and
+// does not exhaust the pool's dial-error budget, after which go-redis itself
+// redials only once a second). Clients other than a single-server Client
+// report reachable, leaving the decision to probe.
+func (k *KV) reachable(ctx context.Context) error {
+	c, ok := k.client.(*goredis.Client)
+	if !ok {
+		return nil
+	}
+	o := c.Options()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, o.Network, o.Addr)
+	if err != nil {
+		return translate(err, "dial", "")
+	}
+	return conn.Close()
+}
+
 // Put stores value under key for ttl (rounded up to whole milliseconds),
 // replacing any previous value and its TTL.
 func (k *KV) Put(ctx context.Context, key string, value []byte, ttl time.Duration) error {

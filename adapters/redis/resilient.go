@@ -138,7 +138,13 @@ func (r *Resilient) watch(ctx context.Context) {
 // password changed under us, say) cannot serve requests either.
 func (r *Resilient) check(ctx context.Context) {
 	pctx, cancel := context.WithTimeout(ctx, r.timeout)
-	err := r.kv.probe(pctx)
+	var err error
+	if !r.Up() {
+		err = r.kv.reachable(pctx)
+	}
+	if err == nil {
+		err = r.kv.probe(pctx)
+	}
 	cancel()
 	switch {
 	case ctx.Err() != nil:
