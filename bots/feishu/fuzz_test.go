@@ -55,7 +55,7 @@ func FuzzEventHandler(f *testing.F) {
 // failure, and may accept an event only when its signature is valid.
 func FuzzVerifierDecode(f *testing.F) {
 	now := time.Unix(1_800_000_000, 0)
-	v := verifier{token: testToken, encryptKey: testKey, now: func() time.Time { return now }}
+	v := newVerifier(testToken, testKey, func() time.Time { return now })
 	body := []byte(`{"encrypt":"` + larkEncrypt([]byte(`{"schema":"2.0","header":{"event_id":"e1","token":"vtoken-123"}}`), testKey, make([]byte, 16)) + `"}`)
 	f.Add(body, "1800000000", "n", larkSig("1800000000", "n", testKey, body))
 	f.Add([]byte(`{"type":"url_verification","token":"vtoken-123","challenge":"x"}`), "", "", "")

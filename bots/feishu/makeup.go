@@ -26,9 +26,8 @@ const (
 type CardActionHandler func(ctx context.Context, ev *callback.CardActionTriggerEvent) (*callback.CardActionTriggerResponse, error)
 
 // OnCardAction routes card.action.trigger callbacks whose value["action"]
-// is action to h. The SDK dispatcher takes one handler per callback type
-// (a second registration panics), so every feature with card buttons
-// registers here instead.
+// is action to h: the endpoint has one card callback, shared by every
+// feature with card buttons.
 func (b *Bot) OnCardAction(action string, h CardActionHandler) {
 	b.cardActions[action] = h
 }
@@ -36,12 +35,11 @@ func (b *Bot) OnCardAction(action string, h CardActionHandler) {
 func (b *Bot) registerCardActions(deps Deps) {
 	b.makeups = bots.ResolveMakeupCore(deps.Makeups, deps.Core)
 	b.cardActions = map[string]CardActionHandler{}
-	b.dispatcher.OnP2CardActionTrigger(b.onCardAction)
 	b.OnCardAction(ActionMakeupApprove, b.onMakeupAction)
 	b.OnCardAction(ActionMakeupReject, b.onMakeupAction)
 }
 
-// onCardAction is the dispatcher's card.action.trigger handler.
+// onCardAction handles card.action.trigger by the clicked button's action.
 func (b *Bot) onCardAction(ctx context.Context, ev *callback.CardActionTriggerEvent) (*callback.CardActionTriggerResponse, error) {
 	name := ""
 	if ev != nil && ev.Event != nil && ev.Event.Action != nil {
@@ -120,7 +118,7 @@ func (b *Bot) onMakeupAction(ctx context.Context, ev *callback.CardActionTrigger
 	if (reply.Outcome == core.OutcomeMakeupDecided || reply.Outcome == core.OutcomeMakeupClosed) && reply.Makeup != nil {
 		resp.Card = &callback.Card{Type: "raw", Data: makeupCard(*reply.Makeup, lang)}
 	}
-	b.log.Info("feishu: make-up card action", "event_id", eventID, "request", id, "decision", decision, "outcome", reply.Outcome, "replayed", reply.Replayed)
+	b.log.Debug("feishu: make-up card action", "event_id", eventID, "request", id, "decision", decision, "outcome", reply.Outcome, "replayed", reply.Replayed)
 	return resp, nil
 }
 

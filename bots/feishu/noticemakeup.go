@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher/callback"
-	larkim "github.com/larksuite/oapi-sdk-go/v3/service/im/v1"
 
 	"github.com/punchbot/punchbot/bots"
 	"github.com/punchbot/punchbot/core"
@@ -88,17 +87,17 @@ func (b *Bot) onNoticeMakeup(ctx context.Context, ev *callback.CardActionTrigger
 
 // messageText is the text of a text message without mentions; "" for
 // other messages.
-func messageText(ev *larkim.P2MessageReceiveV1) string {
-	if ev == nil || ev.Event == nil || ev.Event.Message == nil || s(ev.Event.Message.MessageType) != "text" {
+func messageText(ev *messageEvent) string {
+	if ev.Message.MessageType != "text" {
 		return ""
 	}
 	var c struct {
 		Text string `json:"text"`
 	}
-	if json.Unmarshal([]byte(s(ev.Event.Message.Content)), &c) != nil {
+	if json.Unmarshal([]byte(ev.Message.Content), &c) != nil {
 		return ""
 	}
-	return strings.TrimSpace(stripMentions(c.Text, ev.Event.Message.Mentions))
+	return strings.TrimSpace(stripMentions(c.Text, ev.Message.Mentions))
 }
 
 // withPendingReason turns a text that is not a command into the reason of
@@ -107,7 +106,7 @@ func messageText(ev *larkim.P2MessageReceiveV1) string {
 // delivery that dies before the commit leaves it for Feishu's retry, and a
 // retry after the commit finds it gone but carries the same event id, which
 // the core answers with the recorded reply.
-func (b *Bot) withPendingReason(ctx context.Context, ev *larkim.P2MessageReceiveV1, cmd core.Command) (core.Command, bool, error) {
+func (b *Bot) withPendingReason(ctx context.Context, ev *messageEvent, cmd core.Command) (core.Command, bool, error) {
 	if b.sessions == nil || cmd.Kind != core.CmdHelp {
 		return cmd, false, nil
 	}
