@@ -72,12 +72,11 @@ func scanPunch(row pgx.Row) (core.Punch, error) {
 	return p, err
 }
 
-// scanPunchAnd scans punchCols into p, then any further columns into more.
-func scanPunchAnd(row pgx.Row, p *core.Punch, more ...any) error {
+// scanPunchAnd scans punchCols into p.
+func scanPunchAnd(row pgx.Row, p *core.Punch) error {
 	var lateMin, earlyMin int32
-	dest := append([]any{&p.ID, &p.EmployeeID, &p.Kind, &p.At, &p.ReceivedAt, &p.ShiftDate, &p.Source, &p.EventID, &p.HasLocation, &p.Lat, &p.Lng,
-		&p.AccuracyM, &p.Label, &p.SiteID, &p.DistanceM, &p.ClientIP, &p.Outcome, &p.TimeResult, &lateMin, &earlyMin, &p.Reasons, &p.Flags, &p.MakeupID}, more...)
-	err := row.Scan(dest...)
+	err := row.Scan(&p.ID, &p.EmployeeID, &p.Kind, &p.At, &p.ReceivedAt, &p.ShiftDate, &p.Source, &p.EventID, &p.HasLocation, &p.Lat, &p.Lng,
+		&p.AccuracyM, &p.Label, &p.SiteID, &p.DistanceM, &p.ClientIP, &p.Outcome, &p.TimeResult, &lateMin, &earlyMin, &p.Reasons, &p.Flags, &p.MakeupID)
 	p.LateMin, p.EarlyMin = int(lateMin), int(earlyMin)
 	p.At, p.ReceivedAt = fromTS(p.At), fromTS(p.ReceivedAt)
 	p.Reasons, p.Flags = nilIfEmpty(p.Reasons), nilIfEmpty(p.Flags)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -245,9 +246,7 @@ func (t *pgTx) ShiftPunches(ctx context.Context, employeeID, shiftDate string) (
 
 // clonePunch copies the lists a caller could change in place.
 func clonePunch(p core.Punch) core.Punch {
-	p.Reasons = append([]string(nil), p.Reasons...)
-	p.Flags = append([]string(nil), p.Flags...)
-	p.Reasons, p.Flags = nilIfEmpty(p.Reasons), nilIfEmpty(p.Flags)
+	p.Reasons, p.Flags = slices.Clone(p.Reasons), slices.Clone(p.Flags)
 	return p
 }
 

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -193,6 +194,120 @@ func TestLockTimeout(t *testing.T) {
 	for _, tt := range tests {
 		if got := lockTimeout(tt.d); got != tt.want {
 			t.Errorf("lockTimeout(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+// The reads a punch makes answer the same whether they come from what the
+// lock's round trip read along or from the database, before and after the
+// transaction inserts a punch of its own (ids aside: the two transactions
+// draw different ones).
+func TestReadAheadAnswersLikeTheDatabase(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	day := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	seed := []struct {
+		shift   string
+		at      time.Duration // after day
+		located bool
+	}{
+		{"2026-11-24", -48 * time.Hour, true},
+		{"2026-11-25", -24 * time.Hour, false},
+		{"2026-11-25", -14 * time.Hour, true}, // overnight: the shift of the day before
+		{"2026-11-26", 0, false},
+		{"2026-11-26", 8 * time.Hour, true},
+		{"2026-11-27", 24 * time.Hour, false},
+	}
+	if err := s.InTx(ctx, func(tx core.Tx) error {
+		for i, p := range seed {
+			at := day.Add(p.at)
+			punch := core.Punch{EmployeeID: "e1", Kind: core.KindIn, At: at, ReceivedAt: at, ShiftDate: p.shift, Source: "slack",
+				EventID: fmt.Sprintf("seed-%d", i), HasLocation: p.located, Lat: float64(i), Outcome: core.OutcomeAccepted, Reasons: []string{"r"}}
+			if err := tx.InsertPunch(ctx, &punch); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		Shifts map[string][]core.Punch
+		Last   map[time.Duration]string // event id of the last located punch, or the error code
+	}
+	read := func(tx core.Tx) (answer, error) {
+		a := answer{Shifts: map[string][]core.Punch{}, Last: map[time.Duration]string{}}
+		// The first read decides what is read along: today's shift.
+		for _, d := range []string{"2026-11-26", "2026-11-25", "2026-11-24", "2026-11-27", "2026-11-28"} {
+			ps, err := tx.ShiftPunches(ctx, "e1", d)
+			if err != nil {
+				return a, err
+			}
+			a.Shifts[d] = ps
+		}
+		for _, before := range []time.Duration{9 * time.Hour, 8 * time.Hour, time.Hour, -20 * time.Hour, -49 * time.Hour} {
+			p, err := tx.LastLocatedPunch(ctx, "e1", day.Add(before))
+			if err != nil {
+				a.Last[before] = core.ErrorCode(err)
+				continue
+			}
+			a.Last[before] = p.EventID
+		}
+		return a, nil
+	}
+	var got, want [2]answer
+	if err := s.InTx(ctx, func(tx core.Tx) error {
+		for i := range 2 {
+			var err error
+			if want[i], err = read(tx); err != nil {
+				return err
+			}
+			p := core.Punch{EmployeeID: "e1", Kind: core.KindOut, At: day.Add(9 * time.Hour), ReceivedAt: day.Add(9 * time.Hour), ShiftDate: "2026-11-26",
+				Source: "slack", EventID: fmt.Sprintf("plain-%d", i), HasLocation: true, Outcome: core.OutcomeAccepted}
+			if err := tx.InsertPunch(ctx, &p); err != nil {
+				return err
+			}
+		}
+		return errors.New("roll back")
+	}); err == nil {
+		t.Fatal("the transaction without a lock committed")
+	}
+	if err := s.InTx(ctx, func(tx core.Tx) error {
+		if err := tx.LockEmployee(ctx, "e1"); err != nil {
+			return err
+		}
+		for i := range 2 {
+			var err error
+			if got[i], err = read(tx); err != nil {
+				return err
+			}
+			p := core.Punch{EmployeeID: "e1", Kind: core.KindOut, At: day.Add(9 * time.Hour), ReceivedAt: day.Add(9 * time.Hour), ShiftDate: "2026-11-26",
+				Source: "slack", EventID: fmt.Sprintf("plain-%d", i), HasLocation: true, Outcome: core.OutcomeAccepted}
+			if err := tx.InsertPunch(ctx, &p); err != nil {
+				return err
+			}
+		}
+		return errors.New("roll back")
+	}); err == nil {
+		t.Fatal("the transaction with a lock committed")
+	}
+	for i := range 2 {
+		for d, w := range want[i].Shifts {
+			g := got[i].Shifts[d]
+			if len(g) != len(w) {
+				t.Errorf("pass %d: ShiftPunches(%s) with the lock = %d punches, without = %d", i, d, len(g), len(w))
+				continue
+			}
+			for k := range w {
+				if g[k].EventID != w[k].EventID || !g[k].At.Equal(w[k].At) || len(g[k].Reasons) != len(w[k].Reasons) {
+					t.Errorf("pass %d: ShiftPunches(%s)[%d] with the lock = %+v, without = %+v", i, d, k, g[k], w[k])
+				}
+			}
+		}
+		for before, w := range want[i].Last {
+			if g := got[i].Last[before]; g != w {
+				t.Errorf("pass %d: LastLocatedPunch(day%+v) with the lock = %s, without = %s", i, before, g, w)
+			}
 		}
 	}
 }
