@@ -145,6 +145,7 @@ type server struct {
 	senders map[core.Platform]core.Sender
 	links   *web.Pages
 	sched   *scheduler.Scheduler // see reminders.go
+	debug   *debugServer         // see pprof.go; nil unless PUNCHBOT_DEBUG_ADDR is set
 
 	console   *console.Console   // see report.go
 	retention *core.RetentionJob // see report.go
@@ -263,7 +264,7 @@ func (s *server) handler() http.Handler {
 		limit = defaultInflight(s.cfg)
 	}
 	admit := newAdmission(limit, admissionWait, func(route string) { s.metrics.shed.WithLabelValues(route).Inc() })
-	return s.metrics.instrument(admit.wrap(limitBodies(s.mux, 1<<20)))
+	return accessLog(s.metrics.instrument(admit.wrap(limitBodies(s.mux, 1<<20))), s.log)
 }
 
 // limitBodies caps every request body; handlers see an error past max.
@@ -313,6 +314,13 @@ func (s *server) run(ctx context.Context, ready func(addr string, s *server)) er
 	if err != nil {
 		return err
 	}
+	// Profiling (PUNCHBOT_DEBUG_ADDR, pprof.go) starts and stops with the
+	// HTTP server; the deferred stop covers the early return.
+	if s.debug, err = startDebug(s.cfg.DebugAddr, s.log); err != nil {
+		ln.Close()
+		return err
+	}
+	defer s.debug.stop()
 	httpSrv := &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 
 	workerCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
@@ -361,6 +369,7 @@ func (s *server) run(ctx context.Context, ready func(addr string, s *server)) er
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		s.log.Warn("http shutdown", "err", err)
 	}
+	s.debug.shutdown(shutdownCtx)
 	stopSched()
 	select {
 	case <-schedDone:

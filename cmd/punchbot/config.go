@@ -31,6 +31,9 @@ type config struct {
 	OfflineTolerance time.Duration
 	LogLevel         slog.Level
 	LogFormat        string
+	// DebugAddr serves net/http/pprof when set (PUNCHBOT_DEBUG_ADDR); a
+	// bare port means loopback. See pprof.go.
+	DebugAddr string
 
 	Slack  slackConfig
 	Feishu feishuConfig
@@ -139,6 +142,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("LOG_FORMAT", "must be text or json")
 	}
+	if v := env("DEBUG_ADDR", ""); v != "" {
+		addr, err := debugAddr(v)
+		if err != nil {
+			bad("DEBUG_ADDR", "%v", err)
+		}
+		c.DebugAddr = addr
+	}
 	if c.Secret == "" {
 		// A random secret works for one process; replicas must share one.
 		b := make([]byte, 32)
@@ -203,6 +213,7 @@ func (c config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("addr", c.Addr), slog.String("store", store), slog.String("kv", kv),
 		slog.String("public_url", c.PublicURL), slog.String("timezone", c.TimeZone),
+		slog.String("debug_addr", c.DebugAddr),
 		slog.String("admin_token", mask(c.AdminToken)), slog.String("secret", mask(c.Secret)),
 		slog.Duration("offline_tolerance", c.OfflineTolerance), slog.Int("retention_days", c.RetentionDays),
 		slog.Bool("slack", c.Slack.SigningSecret != ""), slog.String("slack_bot_token", mask(c.Slack.BotToken)),
