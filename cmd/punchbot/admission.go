@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -43,9 +44,14 @@ const (
 	// punches in one transaction (adapters/sqlite writeGroupMax), so twice
 	// that keeps one group filling while the other commits.
 	sqliteInflight = 128
-	// minInflight keeps a tiny pool from starving the CPU-bound parts of
-	// a callback (decryption, JSON) that need no connection.
-	minInflight = 8
+	// minInflight is the least cap on PostgreSQL. The slots cover the
+	// parts of a callback that hold no connection (decryption, JSON, the
+	// Redis round trips, the response), which on a small replica take as
+	// long as the transaction: with only twice the default pool of four
+	// connections, a replica that had just restarted shed at 150/s. The
+	// adaptive bound (see admission) keeps a larger cap from making
+	// answers late.
+	minInflight = 64
 )
 
 // admittedRoutes are the mux patterns of the callbacks that do punch work,
@@ -76,7 +82,8 @@ func admittedRoute(r *http.Request) (string, bool) {
 // defaultInflight derives the bound from the store's connection pool: with
 // twice as many callbacks in flight as connections, every connection has
 // the next punch waiting while the others decrypt and parse, and none waits
-// in the pool's queue for more than about one transaction.
+// in the pool's queue for more than about one transaction. Small pools get
+// minInflight.
 func defaultInflight(cfg config) int {
 	if cfg.DatabaseURL == "" {
 		return sqliteInflight
@@ -91,40 +98,112 @@ func defaultInflight(cfg config) int {
 	return max(minInflight, 2*int(pc.MaxConns))
 }
 
-// admission bounds the callbacks in flight.
+// admission bounds the callbacks in flight. The bound in force floats
+// between admissionFloor and the configured one: a fixed number of slots
+// means a fixed queue, and the time a callback waits in it is that number
+// over the replica's throughput, which on a shared 2-core machine varies
+// fivefold (a replica measured at 300 punches/s answered 150/s while its
+// load generator competed for the CPU, and 64 slots then meant answers
+// after more than a second). So, as TCP does with its window, the bound
+// shrinks by a quarter when admitted callbacks take longer than
+// admissionTarget and grows by one slot per bound's worth of callbacks
+// answered in time: the time in flight stays near the target whatever the
+// throughput, and the configured bound only caps it.
 type admission struct {
-	slots chan struct{}
-	wait  time.Duration
-	shed  func(route string) // counts a refused request
+	max    float64
+	floor  float64
+	wait   time.Duration
+	target time.Duration
+	shed   func(route string) // counts a refused request
+	now    func() time.Time
+	freed  chan struct{} // wakes one waiter when a slot is released
+
+	mu       sync.Mutex
+	inflight int
+	limit    float64
+	lastCut  time.Time
 }
+
+// Adaptive bound.
+const (
+	// admissionTarget is the time in flight above which the bound shrinks:
+	// a quarter of the 1 s an overloaded replica may take at most, since a
+	// tail runs to a few times the typical answer.
+	admissionTarget = 250 * time.Millisecond
+	// admissionFloor keeps enough callbacks in flight to use two cores and
+	// a few connections even when every answer is slow.
+	admissionFloor = 8
+)
 
 func newAdmission(limit int, wait time.Duration, shed func(route string)) *admission {
 	if shed == nil {
 		shed = func(string) {}
 	}
-	return &admission{slots: make(chan struct{}, max(limit, 1)), wait: wait, shed: shed}
+	limit = max(limit, 1)
+	return &admission{max: float64(limit), floor: float64(min(limit, admissionFloor)), limit: float64(limit),
+		wait: wait, target: admissionTarget, shed: shed, now: time.Now, freed: make(chan struct{}, 1)}
+}
+
+// tryAcquire takes a slot if the bound in force allows one.
+func (a *admission) tryAcquire() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.inflight >= int(a.limit) {
+		return false
+	}
+	a.inflight++
+	return true
 }
 
 // acquire takes a slot, waiting at most a.wait for one.
 func (a *admission) acquire(ctx context.Context) bool {
-	select {
-	case a.slots <- struct{}{}:
+	if a.tryAcquire() {
 		return true
-	default:
 	}
 	if a.wait <= 0 {
 		return false
 	}
 	t := time.NewTimer(a.wait)
 	defer t.Stop()
-	select {
-	case a.slots <- struct{}{}:
-		return true
-	case <-t.C:
-		return false
-	case <-ctx.Done():
-		return false
+	for {
+		select {
+		case <-a.freed:
+			if a.tryAcquire() {
+				return true
+			}
+		case <-t.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
 	}
+}
+
+// release frees a slot held for took and adapts the bound.
+func (a *admission) release(took time.Duration) {
+	a.mu.Lock()
+	a.inflight--
+	if took > a.target {
+		// Slow answers come in bursts from one slow stretch; cut once
+		// per target interval, not once per answer.
+		if now := a.now(); now.Sub(a.lastCut) >= a.target {
+			a.limit, a.lastCut = max(a.floor, a.limit*0.75), now
+		}
+	} else if a.limit < a.max {
+		a.limit = min(a.max, a.limit+1/a.limit)
+	}
+	a.mu.Unlock()
+	select {
+	case a.freed <- struct{}{}:
+	default:
+	}
+}
+
+// bound is the bound in force, for tests and logs.
+func (a *admission) bound() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return int(a.limit)
 }
 
 // wrap admits the punch callbacks through the bound; everything else
@@ -145,7 +224,8 @@ func (a *admission) wrap(next http.Handler) http.Handler {
 			refuseBusy(w, r)
 			return
 		}
-		defer func() { <-a.slots }()
+		start := a.now()
+		defer func() { a.release(a.now().Sub(start)) }()
 		next.ServeHTTP(w, r)
 	})
 }

@@ -45,7 +45,7 @@ func TestDefaultInflight(t *testing.T) {
 		want int
 	}{
 		{"embedded store", "", sqliteInflight},
-		{"pool of 10", "postgres://u@db/p?pool_max_conns=10", 20},
+		{"pool of 100", "postgres://u@db/p?pool_max_conns=100", 200},
 		{"tiny pool", "postgres://u@db/p?pool_max_conns=2", minInflight},
 		{"pgxpool default", "postgres://u@db/p", max(minInflight, 2*max(4, runtime.NumCPU()))},
 	}
@@ -169,5 +169,58 @@ func TestShedMetric(t *testing.T) {
 	m.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if want := `punchbot_shed_total{route="POST /feishu/events"} 1`; !strings.Contains(rec.Body.String(), want) {
 		t.Errorf("/metrics lacks %s", want)
+	}
+}
+
+// TestAdmissionAdaptsToSlowAnswers checks the adaptive bound: a quarter
+// less after answers slower than the target (once per target interval),
+// never below the floor, and back up by one slot per bound's worth of
+// answers in time, never above the configured cap.
+func TestAdmissionAdaptsToSlowAnswers(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	a := newAdmission(64, 0, nil)
+	a.now = func() time.Time { return now }
+	slow, fast := 2*admissionTarget, admissionTarget/10
+	steps := []struct {
+		name    string
+		advance time.Duration
+		took    time.Duration
+		times   int
+		want    int
+	}{
+		{"starts at the cap", 0, fast, 1, 64},
+		{"slow answer cuts a quarter", time.Second, slow, 1, 48},
+		{"a burst of slow answers cuts once", 0, slow, 20, 48},
+		{"after the target interval it cuts again", admissionTarget, slow, 1, 36},
+		{"about one bound's worth of fast answers adds one slot", 0, fast, 37, 37},
+		{"never above the cap", 0, fast, 100_000, 64},
+	}
+	for _, st := range steps {
+		now = now.Add(st.advance)
+		for range st.times {
+			if !a.tryAcquire() {
+				t.Fatalf("%s: no slot free with nothing in flight", st.name)
+			}
+			a.release(st.took)
+		}
+		if got := a.bound(); got != st.want {
+			t.Errorf("%s: bound = %d, want %d", st.name, got, st.want)
+		}
+	}
+	for range 50 {
+		now = now.Add(admissionTarget)
+		a.tryAcquire()
+		a.release(slow)
+	}
+	if got := a.bound(); got != admissionFloor {
+		t.Errorf("after sustained slow answers: bound = %d, want the floor %d", got, admissionFloor)
+	}
+	for range admissionFloor {
+		if !a.tryAcquire() {
+			t.Fatalf("the floor's %d slots are not all available", admissionFloor)
+		}
+	}
+	if a.tryAcquire() {
+		t.Errorf("a slot past the bound in force was granted")
 	}
 }

@@ -475,8 +475,9 @@ type loadRun struct {
 }
 
 // runClosedLoop delivers events first, first+1, … with conc callers, each
-// sending its next event when the previous one is answered, until n events
-// or d have passed, whichever comes first.
+// sending its next event when the previous one is answered (or, if it was
+// refused with Retry-After, that much later), until n events or d have
+// passed, whichever comes first.
 func runClosedLoop(ctx context.Context, conc, first, n int, d time.Duration, deliver func(context.Context, int) opResult) loadRun {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -491,7 +492,17 @@ func runClosedLoop(ctx context.Context, conc, first, n int, d time.Duration, del
 				if i >= n {
 					return
 				}
-				results[w] = append(results[w], deliver(context.WithoutCancel(ctx), first+i))
+				r := deliver(context.WithoutCancel(ctx), first+i)
+				results[w] = append(results[w], r)
+				if pause := retryPause(r); pause > 0 {
+					// A caller told to come back later does, as the
+					// platforms do, rather than spin on refusals and
+					// steal the server's CPU.
+					select {
+					case <-time.After(pause):
+					case <-ctx.Done():
+					}
+				}
 			}
 		})
 	}
@@ -502,6 +513,19 @@ func runClosedLoop(ctx context.Context, conc, first, n int, d time.Duration, del
 	}
 	run.Offered = float64(len(run.Results)) / run.Elapsed.Seconds()
 	return run
+}
+
+// retryPause is the Retry-After of a refused delivery, at most a second.
+func retryPause(r opResult) time.Duration {
+	last := r.Last()
+	if r.Acked() || last.RetryAfter == "" {
+		return 0
+	}
+	sec, err := strconv.Atoi(last.RetryAfter)
+	if err != nil || sec < 0 {
+		return 0
+	}
+	return min(time.Duration(sec)*time.Second, time.Second)
 }
 
 // runOpenLoop starts deliveries at rate per second whatever the answers,
