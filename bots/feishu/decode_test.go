@@ -1,10 +1,19 @@
 package feishu
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/punchbot/punchbot/core"
 )
 
 func TestEncryptedOnly(t *testing.T) {
@@ -97,5 +106,63 @@ func TestEventShapeMattersOnlyForHandledTypes(t *testing.T) {
 				t.Errorf("%d replies queued, want 0", got)
 			}
 		})
+	}
+}
+
+// recordingCore keeps every command it is handed, safely across goroutines.
+type recordingCore struct {
+	mu   sync.Mutex
+	cmds map[string]core.Command
+}
+
+func (c *recordingCore) Handle(_ context.Context, cmd core.Command) (core.Reply, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cmds[cmd.EventID] = cmd
+	return core.Reply{}, nil
+}
+
+// TestConcurrentEventsKeepTheirOwnData delivers events concurrently: the
+// body and plaintext buffers are recycled between requests, so any field
+// decoded without a copy would show another event's data here (run it
+// with -race as well).
+func TestConcurrentEventsKeepTheirOwnData(t *testing.T) {
+	rc := &recordingCore{cmds: map[string]core.Command{}}
+	h := MustHarness(t, func(_ *Config, d *Deps) { d.Core = rc })
+	const n = 200
+	ts := strconv.FormatInt(h.clock.Now().Unix(), 10)
+	reqs := make([]*http.Request, n)
+	for i := range reqs {
+		id := fmt.Sprintf("ev-par-%d", i)
+		plain, _ := json.Marshal(h.event(msgEvent{eventID: id, openID: fmt.Sprintf("ou_user%d", i), msgType: "location",
+			content: locContent(strings.Repeat("x", i), 30+float64(i)/1000, 116)}))
+		body, _ := json.Marshal(map[string]string{"encrypt": larkEncrypt(plain, testKey, bytes.Repeat([]byte{byte(i)}, 16))})
+		r := httptest.NewRequest(http.MethodPost, "/feishu/events", bytes.NewReader(body))
+		nonce := "n" + strconv.Itoa(i)
+		r.Header.Set("X-Lark-Request-Timestamp", ts)
+		r.Header.Set("X-Lark-Request-Nonce", nonce)
+		r.Header.Set("X-Lark-Signature", larkSig(ts, nonce, testKey, body))
+		reqs[i] = r
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, n)
+	for i, r := range reqs {
+		wg.Go(func() {
+			rec := httptest.NewRecorder()
+			h.bot.ServeHTTP(rec, r)
+			codes[i] = rec.Code
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		id := fmt.Sprintf("ev-par-%d", i)
+		cmd, ok := rc.cmds[id]
+		if codes[i] != http.StatusOK || !ok {
+			t.Fatalf("%s: status %d, reached the core %v", id, codes[i], ok)
+		}
+		wantLat := 30 + float64(i)/1000
+		if cmd.Actor.UserID != fmt.Sprintf("ou_user%d", i) || cmd.Location == nil || cmd.Location.Label != strings.Repeat("x", i) || math.Abs(cmd.Location.Lat-wantLat) > 1e-6 {
+			t.Errorf("%s: command %+v (location %+v), want user ou_user%d at %.3f", id, cmd, cmd.Location, i, wantLat)
+		}
 	}
 }
