@@ -310,6 +310,9 @@ func (s *server) run(ctx context.Context, ready func(addr string, s *server)) er
 	if s.cfg.secretGenerated {
 		s.log.Warn("PUNCHBOT_SECRET is not set: location links are signed with a random key and stop working on restart; set it (shared by all replicas) in production")
 	}
+	if publicURLInsecure(s.cfg.PublicURL) {
+		s.log.Warn("PUNCHBOT_PUBLIC_URL is not https: "+insecureContextWhy+"; serve punchbot behind TLS and set PUNCHBOT_PUBLIC_URL=https://…", "public_url", s.cfg.PublicURL)
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return err

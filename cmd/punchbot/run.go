@@ -24,6 +24,7 @@ Usage:
   punchbot [serve]              run the server (configuration from PUNCHBOT_* variables)
   punchbot demo [-serve=false]  embedded store, sample organisation, sample punches, then serve
   punchbot migrate              apply database migrations (PostgreSQL; SQLite migrates itself)
+  punchbot doctor               check this environment against the platforms, database, Redis and public URL
   punchbot apply -f org.yaml    create or update the organisation from a file
   punchbot bench broadcast      load test: a broadcast to 100,000 employees against fake platforms
   punchbot bench webhook        load test: signed platform callbacks through the whole server
@@ -42,7 +43,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmd, args = args[0], args[1:]
 	}
 	cfg, err := loadConfig(getenv)
-	if err != nil && cmd != "version" && cmd != "help" {
+	// doctor reports configuration errors itself, beside the checks it can
+	// still run, so that one run lists everything to fix.
+	if err != nil && cmd != "version" && cmd != "help" && cmd != "doctor" {
 		fmt.Fprintf(stderr, "punchbot: configuration:\n%v\n", err)
 		return 2
 	}
@@ -54,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = demo(ctx, cfg, log, args, stdout)
 	case "migrate":
 		err = migrate(ctx, cfg, stdout)
+	case "doctor":
+		err = doctor(ctx, cfg, err, getenv, stdout, doctorDeps{})
 	case "apply":
 		err = apply(ctx, cfg, args, stdout)
 	case "bench":
