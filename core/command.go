@@ -28,6 +28,13 @@ type Command struct {
 	// ReplyRoute is the bot's own address for the answer (JSON). When set,
 	// the reply is queued in the outbox in the same transaction as the punch.
 	ReplyRoute string
+	// ReplyInline means the bot answers in the callback's own HTTP
+	// response (a WeCom passive reply, a Slack slash-command answer, a
+	// Feishu card-callback toast): the event's reply is still recorded with
+	// the punch, so a retry is answered the same, but nothing is queued in
+	// the outbox and the answer costs no send call against the platform's
+	// limits.
+	ReplyInline bool
 	// ReplyPlatform is whose outbox sender delivers the reply; it defaults
 	// to Actor.Platform. The web page sets it to the chat platform whose
 	// message carried the link, so that message is updated with the result.

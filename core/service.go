@@ -241,7 +241,8 @@ func (s *Service) replayed(ctx context.Context, cmd Command) (reply Reply, ok bo
 // replyOnly queues a reply that records nothing else (unknown users, rate
 // limits). The dedupe key keeps platform retries from answering twice.
 func (s *Service) replyOnly(ctx context.Context, cmd Command, reply Reply) error {
-	if cmd.ReplyRoute == "" {
+	// An inline answer is the bot's to give; there is nothing to record.
+	if cmd.ReplyRoute == "" || cmd.ReplyInline {
 		return nil
 	}
 	return s.store.InTx(ctx, func(tx Tx) error { return tx.EnqueueOutbox(ctx, s.replyMessage(cmd, reply)) })
@@ -288,7 +289,8 @@ func (s *Service) record(ctx context.Context, tx Tx, cmd Command, reply Reply) e
 			return err
 		}
 	}
-	if cmd.ReplyRoute != "" {
+	// An inline reply goes out in the HTTP answer, after this commits.
+	if cmd.ReplyRoute != "" && !cmd.ReplyInline {
 		return tx.EnqueueOutbox(ctx, s.encodedReplyMessage(cmd, encoded))
 	}
 	return nil
