@@ -200,7 +200,8 @@ func (b *Bot) verifyURL(w http.ResponseWriter, r *http.Request) {
 }
 
 // receive handles one message or event: authenticate, parse, one core call,
-// then an empty 200. The reply travels through the outbox.
+// then a 200: with the encrypted passive reply for punches, status and
+// help, empty otherwise (their answers travel through the outbox).
 func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
@@ -247,6 +248,9 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 		// The text is handled as what it says; the click can be repeated.
 		b.log.Warn("wecom: cannot read the pending make-up slot", "err", err)
 	}
+	// Punches, status and help are answered in this response (passive.go):
+	// the core records the reply with the punch and queues nothing.
+	in.cmd.ReplyInline = in.cmd.ReplyRoute != "" && inlineKind(in.cmd.Kind)
 	reply, err := b.core.Handle(ctx, in.cmd)
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
@@ -266,7 +270,40 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	b.log.Debug("wecom command", "event", in.cmd.EventID, "kind", in.cmd.Kind, "outcome", reply.Outcome, "replayed", reply.Replayed)
+	if in.cmd.ReplyInline {
+		b.answerInline(w, r, msg, reply)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// answerInline writes the reply as an encrypted passive reply, signed with
+// the callback's own timestamp and nonce. The reply is already committed
+// with the event: if it cannot be sealed, a 500 makes WeCom retry, and the
+// retry is answered with the stored reply.
+func (b *Bot) answerInline(w http.ResponseWriter, r *http.Request, msg Message, reply core.Reply) {
+	plain, err := PassiveText(b.cfg.CorpID, msg.FromUserName, RenderReply(reply, inlineLang(msg)), b.now().Unix())
+	var body []byte
+	if err == nil {
+		q := r.URL.Query()
+		body, err = b.crypto.SealReply(plain, q.Get("timestamp"), q.Get("nonce"))
+	}
+	if err != nil {
+		b.log.Error("wecom: cannot seal the passive reply", "user", msg.FromUserName, "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	_, _ = w.Write(body)
+}
+
+// inlineLang is the language of the user's own text, for replies that
+// carry none (people the org file does not know).
+func inlineLang(m Message) string {
+	if m.MsgType == MsgText {
+		return bots.Parse(m.Content).Lang
+	}
+	return "zh"
 }
 
 // inbound is a translated callback.

@@ -14,8 +14,10 @@ import (
 // message/send on the fake WeCom API.
 func TestOutboxDeliversRenderedReply(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	lat, lng := gcjNear(40)
-	e.post(locationXML(testUser, lat, lng, "", "10001", e.unix(0)))
+	// Punches are answered inline (passive.go); a reply still reaches the
+	// outbox when a bot answers through the API, as this one is.
+	e.queueReply(t, core.Reply{Outcome: core.OutcomeAccepted, Kind: core.KindIn, At: start, Lang: "zh", TimeZone: "Asia/Shanghai",
+		SiteName: siteName, DistanceM: 40, RadiusM: siteRadiusM, TimeResult: core.TimeNormal}, "10001")
 	if sent := e.mustRun(); sent != 1 {
 		t.Fatalf("outbox sent %d, want 1", sent)
 	}
@@ -62,7 +64,7 @@ func TestOutboxBacksOffAndGivesUp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, envOptions{})
-			e.post(textXML(testUser, "帮助", "11001", e.unix(0)))
+			e.queueReply(t, core.Reply{Outcome: core.OutcomeHelp, Lang: "zh"}, "11001")
 			e.fake.Fail("/cgi-bin/message/send", tt.codes...)
 			e.mustRun()
 			out := e.store.Outbox()

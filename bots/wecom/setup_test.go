@@ -216,6 +216,15 @@ type env struct {
 	fake  *fakeWeCom
 	enc   *Crypto // the test's own crypto, playing WeCom
 	seq   int
+	// inline holds the replies the bot answered in the HTTP response
+	// (passive replies), as the core returned them.
+	inline *inlineLog
+}
+
+// inlineLog records the core's replies to commands answered inline.
+type inlineLog struct {
+	mu      sync.Mutex
+	replies []core.Reply
 }
 
 type envOptions struct {
@@ -258,6 +267,17 @@ func newEnv(t testing.TB, opts envOptions) *env {
 	if opts.core != nil {
 		c = opts.core(svc)
 	}
+	inline := &inlineLog{}
+	inner := c
+	c = coreFunc(func(ctx context.Context, cmd core.Command) (core.Reply, error) {
+		r, err := inner.Handle(ctx, cmd)
+		if err == nil && cmd.ReplyInline {
+			inline.mu.Lock()
+			inline.replies = append(inline.replies, r)
+			inline.mu.Unlock()
+		}
+		return r, err
+	})
 	deps := Deps{Core: c, Sessions: kv, Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), HTTPClient: fake.srv.Client()}
 	if opts.noSessions {
 		deps.Sessions = nil
@@ -272,7 +292,7 @@ func newEnv(t testing.TB, opts envOptions) *env {
 	if err != nil {
 		t.Fatalf("NewCrypto: %v", err)
 	}
-	return &env{t: t, clock: clock, store: store, kv: kv, svc: svc, bot: bot, mux: mux, fake: fake, enc: enc}
+	return &env{t: t, clock: clock, store: store, kv: kv, svc: svc, bot: bot, mux: mux, fake: fake, enc: enc, inline: inline}
 }
 
 // sealed is an encrypted, signed callback as WeCom would deliver it.
@@ -335,10 +355,13 @@ func (e *env) punches() []core.Punch {
 	return ps
 }
 
-// replies decodes every queued outbox reply.
+// replies returns every reply the user got: answered inline (passive
+// replies), then queued in the outbox.
 func (e *env) replies() []core.Reply {
 	e.t.Helper()
-	var out []core.Reply
+	e.inline.mu.Lock()
+	out := append([]core.Reply(nil), e.inline.replies...)
+	e.inline.mu.Unlock()
 	for _, m := range e.store.Outbox() {
 		var r core.Reply
 		if err := json.Unmarshal(m.Payload, &r); err != nil {

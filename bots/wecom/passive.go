@@ -1,0 +1,57 @@
+package wecom
+
+import (
+	"encoding/xml"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// Passive replies (被动回复消息): WeCom lets the answer to a callback carry
+// one message for the member who sent it, encrypted into the same signed
+// envelope as the callback (https://developer.work.weixin.qq.com/document/path/90241,
+// "当企业后台收到推送过来的普通消息或事件消息后,可以在响应里带上被动回复消息").
+// A punch answered that way costs no message/send call, whose per-app
+// daily quota and per-member limits (https://developer.work.weixin.qq.com/document/path/90454,
+// 发送应用消息频率) a morning rush would otherwise spend.
+
+// passiveTextMax is the Content limit of a passive text reply: "最长不超过
+// 2048个字节,超过将截断" (doc 90241). The bot cuts at a rune boundary
+// itself rather than let WeCom cut a character in half.
+const passiveTextMax = 2048
+
+// passiveText is the plaintext of a passive text reply (doc 90241, 文本消息):
+// ToUserName is the member's UserID, FromUserName the CorpID.
+type passiveText struct {
+	XMLName      xml.Name `xml:"xml"`
+	ToUserName   cdata    `xml:"ToUserName"`
+	FromUserName cdata    `xml:"FromUserName"`
+	CreateTime   int64    `xml:"CreateTime"`
+	MsgType      cdata    `xml:"MsgType"`
+	Content      cdata    `xml:"Content"`
+}
+
+// inlineKind reports whether a command's reply goes back as a passive
+// reply: plain punches, status and help. Make-up and link commands keep
+// their cards and links, which go through the API.
+func inlineKind(k core.CommandKind) bool {
+	return k == core.CmdPunch || k == core.CmdStatus || k == core.CmdHelp
+}
+
+// PassiveText returns the plaintext XML of a passive text reply to user,
+// sent at unix time at.
+func PassiveText(corpID, user, text string, at int64) ([]byte, error) {
+	if len(text) > passiveTextMax {
+		cut := passiveTextMax
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	out, err := xml.Marshal(passiveText{ToUserName: cdata{user}, FromUserName: cdata{corpID}, CreateTime: at, MsgType: cdata{"text"}, Content: cdata{text}})
+	if err != nil {
+		return nil, fmt.Errorf("wecom: marshal passive reply: %w", err)
+	}
+	return out, nil
+}
