@@ -226,9 +226,9 @@ func (c *childServer) dumpLogs() {
 	c.t.Logf("server log (last %d lines):\n%s", len(lines), strings.Join(lines, "\n"))
 }
 
-// metric sums the samples of a metric on /metrics whose line starts with
-// prefix (name and labels).
-func (c *childServer) metric(prefix string) (float64, error) {
+// metric sums the samples on /metrics of the metric name whose labels
+// contain every one of labels.
+func (c *childServer) metric(name string, labels ...string) (float64, error) {
 	resp, err := http.Get(c.base() + "/metrics")
 	if err != nil {
 		return 0, err
@@ -237,10 +237,16 @@ func (c *childServer) metric(prefix string) (float64, error) {
 	sum := 0.0
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+next:
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, prefix) {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
 			continue
+		}
+		for _, l := range labels {
+			if !strings.Contains(line, l) {
+				continue next
+			}
 		}
 		f, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
 		if err == nil {
@@ -725,32 +731,42 @@ func TestOutsideInOverload(t *testing.T) {
 	if capacity < 20 {
 		t.Fatalf("capacity %.0f/s is too low to overload meaningfully", capacity)
 	}
-	shedBefore, _ := f.server.metric(`punchbot_shed_total{route="POST /feishu/events"}`)
+	shedBefore, _ := f.server.metric("punchbot_shed_total", `route="POST /feishu/events"`)
 
 	firstSeq := len(warm.Results) + len(measure.Results)
 	offered := 2 * capacity
 	n := min(int(offered*overloadFor.Seconds()), maxEvents-firstSeq)
 	over := runOpenLoop(ctx, offered, firstSeq, n, overloadFor+5*time.Second, 8192, next)
 	sum := summarize(over)
-	shedAfter, _ := f.server.metric(`punchbot_shed_total{route="POST /feishu/events"}`)
+	shedAfter, _ := f.server.metric("punchbot_shed_total", `route="POST /feishu/events"`)
 	t.Logf("open loop at %.0f/s for %s: offered %.0f/s, %d acknowledged (%.0f/s), p50 %s, p99 %s, max %s; non-2xx %v; %d unanswered; shed %.0f",
 		offered, overloadFor, over.Offered, sum.Acked, sum.AckedPerSec, ms(sum.P50), ms(sum.P99), ms(sum.MaxAny), sum.ByStatus, sum.NoAnswer, shedAfter-shedBefore)
 
 	if over.Offered < 1.5*capacity {
 		t.Errorf("the generator offered only %.0f/s, under 1.5× the capacity of %.0f/s: not an overload", over.Offered, capacity)
 	}
-	var late, badRefusal []string
+	// Two clocks judge lateness. The server's histogram is strict: no
+	// Feishu callback, answered or refused, took over 1 s there. The
+	// generator's clock adds its own scheduling on a shared 2-core machine
+	// (under -race, several times slower than the server), so it allows
+	// one answer in a thousand between 1 and 1.5 s, none later.
+	var late, veryLate, badRefusal []string
 	for _, r := range over.Results {
 		last := r.Last()
 		if last.Status != 0 && last.Latency > time.Second {
 			late = append(late, fmt.Sprintf("seq %d: %d after %s", r.Event.Seq, last.Status, last.Latency.Round(time.Millisecond)))
+			if last.Latency > 1500*time.Millisecond {
+				veryLate = append(veryLate, late[len(late)-1])
+			}
 		}
 		if !r.Acked() && (last.Status != http.StatusServiceUnavailable || last.RetryAfter == "") {
 			badRefusal = append(badRefusal, fmt.Sprintf("seq %d: status %d, Retry-After %q, %v", r.Event.Seq, last.Status, last.RetryAfter, last.Err))
 		}
 	}
-	if len(late) > 0 {
-		t.Errorf("%d requests answered later than 1 s, e.g. %v", len(late), late[:min(5, len(late))])
+	if len(veryLate) > 0 || len(late) > len(over.Results)/1000 {
+		t.Errorf("%d requests answered later than 1 s by the generator's clock (%d later than 1.5 s), e.g. %v", len(late), len(veryLate), late[:min(5, len(late))])
+	} else if len(late) > 0 {
+		t.Logf("%d of %d answers over 1 s by the generator's clock (the server's clock judges): %v", len(late), len(over.Results), late)
 	}
 	if len(badRefusal) > 0 {
 		t.Errorf("%d requests refused without 503 + Retry-After, e.g. %v", len(badRefusal), badRefusal[:min(5, len(badRefusal))])
@@ -758,13 +774,16 @@ func TestOutsideInOverload(t *testing.T) {
 	if shedAfter-shedBefore < 1 {
 		t.Errorf("punchbot_shed_total did not grow at twice the capacity")
 	}
-	// The server's own clock: the histogram's 1 s bucket holds every
-	// Feishu callback.
-	total, _ := f.server.metric(`punchbot_http_request_duration_seconds_count{code="OK",route="POST /feishu/events"}`)
-	within, _ := f.server.metric(`punchbot_http_request_duration_seconds_bucket{code="OK",route="POST /feishu/events",le="1"}`)
-	if total-within > 0 {
-		t.Errorf("the server measured %.0f of %.0f acknowledged callbacks over 1 s", total-within, total)
+	route := `route="POST /feishu/events"`
+	total, err1 := f.server.metric("punchbot_http_request_duration_seconds_count", route)
+	within, err2 := f.server.metric("punchbot_http_request_duration_seconds_bucket", route, `le="1"`)
+	if err := errors.Join(err1, err2); err != nil || total == 0 {
+		t.Errorf("cannot read the server's latency histogram: %v (%.0f samples)", err, total)
 	}
+	if total-within > 0 {
+		t.Errorf("the server measured %.0f of %.0f Feishu callbacks over 1 s", total-within, total)
+	}
+	t.Logf("server clock: %.0f of %.0f Feishu callbacks within 1 s", within, total)
 
 	f.events = f.events[:firstSeq+len(over.Results)]
 	acked := map[int]bool{}
