@@ -154,8 +154,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
 		c.Secret, c.secretGenerated = hex.EncodeToString(b), true
-	} else if len(c.Secret) < 16 {
-		bad("SECRET", "must be at least 16 characters")
+	} else if len(c.Secret) < 32 {
+		// The link signer (bots/web) refuses shorter keys; saying so here
+		// reports it with every other problem instead of after the store
+		// has opened.
+		bad("SECRET", "must be at least 32 characters (e.g. `openssl rand -hex 32`)")
 	}
 	if c.Slack.SigningSecret != "" && c.Slack.BotToken == "" {
 		bad("SLACK_BOT_TOKEN", "is required when PUNCHBOT_SLACK_SIGNING_SECRET is set")

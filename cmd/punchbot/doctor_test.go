@@ -319,11 +319,10 @@ func TestDoctor(t *testing.T) {
 		{
 			name:     "secret too short",
 			env:      map[string]string{"PUNCHBOT_SECRET": "short"},
-			wantFail: map[string][]string{checkSecret: {"at least 16 characters", "PUNCHBOT_SECRET"}},
+			wantFail: map[string][]string{checkSecret: {"at least 32 characters", "PUNCHBOT_SECRET"}},
 		},
 		{
-			// loadConfig accepts 16 characters, but the link signer
-			// (bots/web) wants 32 bytes and serve would stop there.
+			// The link signer (bots/web) wants 32 bytes; config says so.
 			name:     "secret shorter than the link signer needs",
 			env:      map[string]string{"PUNCHBOT_SECRET": "0123456789abcdefghij"},
 			wantFail: map[string][]string{checkSecret: {"at least 32", "openssl rand -hex 32"}},

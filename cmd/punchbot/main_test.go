@@ -43,7 +43,7 @@ func TestLoadConfig(t *testing.T) {
 			}
 		}},
 		{name: "explicit values", getenv: env("PUNCHBOT_ADDR", "127.0.0.1:9000", "PUNCHBOT_PUBLIC_URL", "https://punch.example.com/",
-			"PUNCHBOT_OFFLINE_TOLERANCE", "2h", "PUNCHBOT_SECRET", "0123456789abcdef0123"), check: func(t *testing.T, c config) {
+			"PUNCHBOT_OFFLINE_TOLERANCE", "2h", "PUNCHBOT_SECRET", "0123456789abcdef0123456789abcdef"), check: func(t *testing.T, c config) {
 			if c.PublicURL != "https://punch.example.com" || c.OfflineTolerance != 2*time.Hour || c.secretGenerated {
 				t.Errorf("config = %+v", c)
 			}
