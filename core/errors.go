@@ -21,6 +21,11 @@ const (
 	ERATELIMIT    = "rate_limited"
 	EUNAVAILABLE  = "unavailable"
 	EINTERNAL     = "internal"
+	// ECONFIG is a platform refusing punchbot's own set-up: a missing scope
+	// or permission, a wrong secret, an untrusted server IP. No retry fixes
+	// it and the message is not at fault, so the outbox keeps the message
+	// and tries again slowly until an operator fixes the set-up.
+	ECONFIG = "config"
 )
 
 // Error is the one coded error type of the application. Message is safe to
@@ -31,6 +36,10 @@ type Error struct {
 	// RetryAfter is set on ERATELIMIT errors when the remote side said how
 	// long to wait (Slack Retry-After, Feishu x-ogw-ratelimit-reset).
 	RetryAfter time.Duration
+	// Reason is the platform's own code of an ECONFIG error, such as
+	// "missing_scope", "60020" or "99991672": a short, bounded label for
+	// metrics and for telling one set-up problem from another.
+	Reason string
 	// Err is the underlying cause, kept for logs and errors.Is.
 	Err error
 }
@@ -55,6 +64,23 @@ func Errorf(code, format string, args ...any) *Error {
 // as its cause.
 func WrapError(code string, err error, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// ConfigError returns an ECONFIG error. reason is the platform's code (see
+// Error.Reason) and fix tells an operator what to change, in words they can
+// act on ("add the bot scope im:write and reinstall the app"); it is the
+// message the console banner and the log show.
+func ConfigError(reason, fix string, err error) *Error {
+	return &Error{Code: ECONFIG, Message: fix, Reason: reason, Err: err}
+}
+
+// ErrorReason returns the Reason of the first *Error in err's chain, or "".
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for

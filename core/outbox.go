@@ -28,11 +28,22 @@ type OutboxWorker struct {
 	MaxBackoff  time.Duration
 	// OnResult, when set, observes every attempt (metrics).
 	OnResult func(platform Platform, status string)
-	// Limits paces each platform's reminder deliveries (replies are sent
-	// at once, ahead of them); a rate-limit answer to any call pauses the
-	// platform's deliveries. A platform without one is not paced. See
-	// TokenBucket.
+	// Limits paces every call to each platform's API, replies first and
+	// broadcasts after them (see priority); a rate-limit answer to any
+	// call pauses the platform. A platform without one is not paced in
+	// process. Messages a MeteredSender says are not metered (Slack's
+	// response_url) are not paced. See TokenBucket.
 	Limits map[Platform]*TokenBucket
+	// Shared, with Windows, paces the platform's calls across replicas:
+	// every metered call takes one slot of each of its platform's windows
+	// (keyed by Apps, the platform's app id) in Shared, the Redis limiter
+	// when there is one (it falls back to process memory while Redis is
+	// down) or the in-process one. Nil: Limits alone.
+	Shared  RateLimiter
+	Windows map[Platform][]SendWindow
+	Apps    map[Platform]string
+	// Sleep waits for the shared limiter; defaults to SleepContext.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Concurrency is how many calls per platform may be in flight at once
 	// (default 1): platform round trips, not the limit, bound a single
 	// caller's rate.
@@ -40,6 +51,14 @@ type OutboxWorker struct {
 	// DrainTimeout bounds how long sends already in flight may take after
 	// the worker is asked to stop (default 30 s).
 	DrainTimeout time.Duration
+	// ConfigRetry is how long a message refused with ECONFIG (a missing
+	// scope, a wrong secret) waits before it is tried again (default
+	// DefaultConfigRetry). Such a message is never failed for it: it is
+	// delivered once an operator fixes the set-up.
+	ConfigRetry time.Duration
+	// Config, when set, records the ECONFIG errors, which the log, metrics,
+	// console and /readyz report once per platform and reason.
+	Config *ConfigErrors
 
 	perCall sync.Map // Platform → messages per call in the last round, see outbox_batch.go
 }
@@ -69,7 +88,18 @@ func (w *OutboxWorker) defaults() {
 	if w.DrainTimeout == 0 {
 		w.DrainTimeout = 30 * time.Second
 	}
+	if w.Sleep == nil {
+		w.Sleep = SleepContext
+	}
+	if w.ConfigRetry == 0 {
+		w.ConfigRetry = DefaultConfigRetry
+	}
 }
+
+// DefaultConfigRetry is how often a message held by a configuration error
+// is tried again: slow enough not to hammer a platform that will refuse it,
+// soon enough that a fix shows within a minute.
+const DefaultConfigRetry = time.Minute
 
 // Backoff returns the wait after the n-th failed attempt: 1 s, 2 s, 4 s, …
 // capped at max.
@@ -107,8 +137,20 @@ func (w *OutboxWorker) deliver(ctx context.Context, sender Sender, m OutboxMessa
 // settle records the result of one attempt on m: sent, failed for good, or
 // pending with the next attempt after a backoff or the platform's wait.
 func (w *OutboxWorker) settle(m OutboxMessage, err error) OutboxMessage {
-	m.Attempts++
 	now := w.Now()
+	if ErrorCode(err) == ECONFIG {
+		// The set-up is at fault, not the message: keep it, without
+		// spending one of its attempts, and say so once per kind of problem
+		// (ConfigErrors) rather than once per message.
+		w.Config.Record(m.Platform, err)
+		m.Status, m.LastError, m.NextAttempt = OutboxPending, err.Error(), now.Add(w.ConfigRetry)
+		w.Log.Debug("outbox send held by a configuration error", "id", m.ID, "platform", m.Platform, "err", err)
+		if w.OnResult != nil {
+			w.OnResult(m.Platform, "config_error")
+		}
+		return m
+	}
+	m.Attempts++
 	switch {
 	case err == nil:
 		m.Status, m.SentAt, m.LastError = OutboxSent, now, ""
