@@ -117,6 +117,7 @@ func (w *OutboxWorker) dispatch(ctx context.Context, platform Platform, sender S
 		}
 	}
 	w.perCall.Store(platform, float64(len(msgs))/float64(max(len(groups), 1)))
+	byPriority(groups)
 	// Work is handed back well before the lease runs out, so another
 	// worker never claims a message this one is still sending.
 	deadline := claimedAt.Add(w.Lease - w.Lease/5)
@@ -132,10 +133,13 @@ func (w *OutboxWorker) dispatch(ctx context.Context, platform Platform, sender S
 		// A free slot first, then a token: a call's answer (a rate limit,
 		// or the end of the run) is known before the next call is paid for.
 		sem <- struct{}{}
-		// Reminder deliveries are paced; a reply to someone waiting in a
-		// chat is not held back by a broadcast's budget.
-		paced := limiter != nil && groups[next][0].FiringID != 0
-		if ctx.Err() != nil || !w.Now().Before(deadline) || (paced && limiter.WaitBefore(ctx, deadline) != nil) {
+		// Every call to the platform's API is paced, replies first (the
+		// groups are in priority order), so a rush of replies stays
+		// inside the platform's limits instead of running into them.
+		paced := metered(sender, groups[next][0])
+		if ctx.Err() != nil || !w.Now().Before(deadline) ||
+			(paced && limiter != nil && limiter.WaitBefore(ctx, deadline) != nil) ||
+			(paced && w.waitShared(ctx, platform, deadline) != nil) {
 			<-sem
 			break
 		}
