@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -157,17 +159,40 @@ func (b *Bot) deliver(ctx context.Context, rt Route, msg rendered) error {
 }
 
 // permanent lists Slack errors that no retry can fix: the message or its
-// address is wrong. Auth and server errors stay retryable so that fixing the
-// token or waiting out an incident delivers what is queued.
+// address is wrong. Set-up errors (configErrors) and server errors stay
+// queued so that fixing the token or waiting out an incident delivers them.
 var permanent = []string{
 	"channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text", "invalid_blocks",
 	"invalid_blocks_format", "user_not_found", "user_not_in_channel", "cant_update_message", "message_not_found",
-	"edit_window_closed", "invalid_arguments", "too_many_attachments", "messages_tab_disabled", "expired_url", "used_url",
+	"edit_window_closed", "invalid_arguments", "too_many_attachments", "expired_url", "used_url",
+}
+
+// configErrors are Slack errors that mean the app's set-up is wrong, not the
+// message, each with what to fix. They come from the "Errors" tables of
+// Slack's method reference (https://docs.slack.dev/reference/methods/chat.postMessage
+// and conversations.open) and from
+// https://docs.slack.dev/authentication/tokens (token types). The outbox
+// keeps such messages queued until the set-up is fixed (core.ECONFIG).
+var configErrors = map[string]string{
+	"missing_scope":             "the bot token lacks the scope %s: add it under api.slack.com/apps → OAuth & Permissions → Bot Token Scopes (or paste bots/slack/manifest.yaml again) and reinstall the app, then update PUNCHBOT_SLACK_BOT_TOKEN if it changed",
+	"not_authed":                "no bot token was sent: set PUNCHBOT_SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…)",
+	"invalid_auth":              "PUNCHBOT_SLACK_BOT_TOKEN is not a valid token for this workspace: copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions again",
+	"token_revoked":             "the bot token was revoked (the app was uninstalled or the token rotated): reinstall the app and set PUNCHBOT_SLACK_BOT_TOKEN to the new Bot User OAuth Token",
+	"token_expired":             "the bot token expired (token rotation is on): turn token rotation off for punchbot's app, reinstall it and set PUNCHBOT_SLACK_BOT_TOKEN to the new token",
+	"account_inactive":          "the bot token belongs to a deleted app, user or workspace: reinstall the app and set PUNCHBOT_SLACK_BOT_TOKEN to the new Bot User OAuth Token",
+	"not_allowed_token_type":    "PUNCHBOT_SLACK_BOT_TOKEN must be the bot token (xoxb-…), not a user (xoxp-) or app-level (xapp-) token",
+	"no_permission":             "the workspace does not allow the app this call: ask a workspace admin to approve the app and its scopes",
+	"team_access_not_granted":   "the app is not installed in the recipient's workspace: install it there too",
+	"ekm_access_denied":         "the workspace's Enterprise Key Management refuses the call: ask a workspace admin",
+	"accesslimited":             "the workspace only allows API calls from listed IP addresses: add punchbot's egress IP under the app's OAuth & Permissions → Restrict API Token Usage",
+	"messages_tab_disabled":     "the app's Messages tab is off, so nobody can get a DM from it: turn on App Home → Messages Tab (features.app_home.messages_tab_enabled in bots/slack/manifest.yaml)",
+	"two_factor_setup_required": "the workspace requires two-factor authentication of the account that owns the token: ask a workspace admin",
 }
 
 // slackError maps slack-go errors to core codes for the outbox: ERATELIMIT
-// with Slack's Retry-After, EINVALID for errors that will never succeed,
-// EUNAVAILABLE for everything worth retrying.
+// with Slack's Retry-After, ECONFIG for the app's set-up (configErrors),
+// EINVALID for errors that will never succeed, EUNAVAILABLE for everything
+// worth retrying.
 func slackError(err error) error {
 	if err == nil {
 		return nil
@@ -178,6 +203,16 @@ func slackError(err error) error {
 	}
 	var se slackapi.SlackErrorResponse
 	if errors.As(err, &se) {
+		if fix, ok := configErrors[se.Err]; ok {
+			if strings.Contains(fix, "%s") {
+				needed := se.Needed
+				if needed == "" {
+					needed = "named in punchbot's log"
+				}
+				fix = fmt.Sprintf(fix, needed)
+			}
+			return core.ConfigError(se.Err, "Slack: "+fix, err)
+		}
 		if slices.Contains(permanent, se.Err) {
 			return core.WrapError(core.EINVALID, err, "slack refused the message")
 		}
