@@ -329,7 +329,8 @@ func (s *server) run(ctx context.Context, ready func(addr string, s *server)) er
 	workerCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	workersDone := make(chan struct{})
 	worker := &core.OutboxWorker{Store: s.store, Senders: s.senders, Log: s.log, OnResult: s.metrics.outboxResult,
-		Limits: s.cfg.Sched.buckets(), Concurrency: s.cfg.Sched.Concurrency}
+		Limits: s.cfg.Sched.buckets(), Concurrency: s.cfg.Sched.Concurrency,
+		Shared: s.kv, Windows: sendWindows(s.cfg.Sched.Compress), Apps: sendApps(s.cfg)} // pacing.go
 	go func() {
 		defer close(workersDone)
 		expiry := s.expireMakeups(workerCtx)

@@ -24,6 +24,9 @@ type schedConfig struct {
 	LateWindow  time.Duration // PUNCHBOT_SCHEDULER_LATE_WINDOW: missed firings younger than this go out late
 	Concurrency int           // PUNCHBOT_OUTBOX_CONCURRENCY: calls in flight per platform
 	Rates       map[core.Platform]rateConfig
+	// Compress shortens the send windows (pacing.go) and is set only by
+	// `bench rush`, which replays a rush faster than real time; 0 means 1.
+	Compress float64
 }
 
 // rateConfig is one platform's token bucket: calls per second and burst.
