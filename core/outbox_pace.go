@@ -94,3 +94,10 @@ func (w *OutboxWorker) waitShared(ctx context.Context, platform Platform, deadli
 	}
 	return nil
 }
+
+// OutboxBacklogStore is an OutboxStore that can count its pending
+// messages per platform, for the backlog gauge: how far behind each
+// platform's sending is while its limits hold the outbox back.
+type OutboxBacklogStore interface {
+	OutboxBacklog(ctx context.Context) (map[Platform]int, error)
+}

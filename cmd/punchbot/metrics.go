@@ -61,6 +61,9 @@ func newMetrics(depth core.OutboxStore) *metrics {
 				}
 				return float64(n)
 			}))
+	if b, ok := depth.(core.OutboxBacklogStore); ok {
+		m.reg.MustRegister(backlogCollector{b}) // backlog.go
+	}
 	return m
 }
 
