@@ -29,6 +29,23 @@ const (
 	codeTenantSendLimited  = 11232    // tenant-level message service limit
 )
 
+// Feishu codes that mean the app's set-up is wrong, not the message
+// (core.ECONFIG: the outbox keeps the message until it is fixed). Sources:
+// 通用错误码 (https://open.feishu.cn/document/ukTMukTMukTM/ugjM14COyUjL4ITN),
+// "如何为应用申请所需权限" (https://open.feishu.cn/document/uAjLw4CM/ugTN1YjL4UTN24CO1UjN/trouble-shooting/how-to-fix-the-99991672-error),
+// "如何解决 99991679 错误" (…/trouble-shooting/how-to-resolve-error-99991679)
+// and the error tables of the im/v1 message APIs.
+const (
+	codeScopeMissing     = 99991672 // the app lacks an app-identity permission
+	codeUserAuthMissing  = 99991679 // the user token lacks the user's authorization
+	codeTokenMissing     = 99991661 // no or malformed Authorization header
+	codeIPDenied         = 99991401 // the caller's IP is not in the app's IP allow-list
+	codeBotNotEnabled    = 230006   // the bot capability is off
+	codeTokenBadParam    = 10003    // tenant_access_token: invalid app_id or parameters
+	codeTokenBadSecret   = 10014    // tenant_access_token: app secret invalid
+	feishuPermissionPage = "开发者后台 (open.feishu.cn/app) → 权限管理"
+)
+
 // tokenEarlyRefresh renews a cached token this long before it expires, as
 // the SDK does, so a request never leaves with a token about to die.
 const tokenEarlyRefresh = 3 * time.Minute
@@ -224,7 +241,9 @@ func (e *tokenInvalidError) Error() string {
 
 // classify turns a response into nil or a coded error: rate limits into
 // ERATELIMIT with the wait the gateway asked for, server trouble into
-// EUNAVAILABLE (the outbox retries), and refusals into EINVALID (the outbox
+// EUNAVAILABLE (the outbox retries), the app's set-up (a missing
+// permission, a refused token) into ECONFIG (the outbox keeps the message
+// until an operator fixes it), and other refusals into EINVALID (the outbox
 // gives up, since the same request will be refused again).
 func classify(op string, resp *larkcore.ApiResp) (envelope, error) {
 	var env envelope
@@ -236,7 +255,13 @@ func classify(op string, resp *larkcore.ApiResp) (envelope, error) {
 		e.RetryAfter = retryAfter(resp.Header)
 		return env, e
 	case jsonErr == nil && (env.Code == codeTenantTokenInvalid || env.Code == codeAppTokenInvalid || env.Code == codeAccessTokenInvalid):
-		return env, core.WrapError(core.EUNAVAILABLE, &tokenInvalidError{env.Code}, "feishu %s: token refused after a refetch", op)
+		// call refetches once; a fresh token refused too is a set-up error.
+		return env, core.ConfigError(strconv.Itoa(env.Code), fmt.Sprintf("Feishu refuses even a fresh tenant access token (code %d: %s): "+
+			"check that PUNCHBOT_FEISHU_APP_ID and PUNCHBOT_FEISHU_APP_SECRET are this app's and PUNCHBOT_FEISHU_BASE_URL its platform (open.feishu.cn or open.larksuite.com)",
+			env.Code, env.Msg), &tokenInvalidError{env.Code})
+	case jsonErr == nil && configCode(env.Code):
+		return env, core.ConfigError(strconv.Itoa(env.Code), configFix(op, env, resp.RawBody),
+			fmt.Errorf("feishu %s: HTTP %d, code %d: %s", op, status, env.Code, env.Msg))
 	case status >= 500 || status == http.StatusRequestTimeout:
 		return env, core.Errorf(core.EUNAVAILABLE, "feishu %s: HTTP %d %s", op, status, snippet(resp.RawBody))
 	case jsonErr != nil:
@@ -248,6 +273,59 @@ func classify(op string, resp *larkcore.ApiResp) (envelope, error) {
 		return env, core.Errorf(core.EINVALID, "feishu %s: HTTP %d, code %d: %s", op, status, env.Code, env.Msg)
 	}
 	return env, nil
+}
+
+// configCode reports whether a business code is a set-up error.
+func configCode(code int) bool {
+	switch code {
+	case codeScopeMissing, codeUserAuthMissing, codeTokenMissing, codeIPDenied, codeBotNotEnabled:
+		return true
+	}
+	return false
+}
+
+// configFix says what to change for a set-up error, naming the missing
+// permissions the platform lists in error.permission_violations.
+func configFix(op string, env envelope, raw []byte) string {
+	switch env.Code {
+	case codeScopeMissing, codeUserAuthMissing:
+		var body struct {
+			Error struct {
+				Violations []struct{ Subject string } `json:"permission_violations"`
+			} `json:"error"`
+		}
+		_ = json.Unmarshal(raw, &body)
+		var names []string
+		for _, v := range body.Error.Violations {
+			names = append(names, v.Subject)
+		}
+		need := strings.Join(names, " or ")
+		if need == "" {
+			need = "the one named in: " + env.Msg
+		}
+		feature := ""
+		if p, ok := APIPermissions[opPaths[op]]; ok {
+			feature = " (needed for " + p.Feature + ")"
+		}
+		return fmt.Sprintf("Feishu app lacks the permission %s%s: grant it under %s, then publish a new version (版本管理与发布) so it takes effect", need, feature, feishuPermissionPage)
+	case codeIPDenied:
+		return "Feishu refuses calls from this server's IP address: add punchbot's egress IP to the app's IP allow-list (开发者后台 → 安全设置 → IP 白名单), or remove the allow-list"
+	case codeBotNotEnabled:
+		return "the Feishu app's bot capability is off: enable it (开发者后台 → 添加应用能力 → 机器人) and publish a new version"
+	case codeTokenMissing:
+		return "Feishu received no access token: a proxy at PUNCHBOT_FEISHU_BASE_URL may drop the Authorization header"
+	}
+	return fmt.Sprintf("Feishu refused the app's set-up (code %d): %s", env.Code, env.Msg)
+}
+
+// opPaths names the API path of each op, so a set-up error can say which
+// feature the missing permission is for.
+var opPaths = map[string]string{
+	"reply message":  "POST /open-apis/im/v1/messages/:message_id/reply",
+	"create message": "POST /open-apis/im/v1/messages",
+	"patch card":     "PATCH /open-apis/im/v1/messages/:message_id",
+	"batch send":     "POST /open-apis/message/v4/batch_send/",
+	"bot info":       "GET /open-apis/bot/v3/info",
 }
 
 // retryAfter reads the gateway's x-ogw-ratelimit-reset (seconds until the
@@ -300,10 +378,21 @@ func (c *Client) tenantToken(ctx context.Context) (string, error) {
 		e.RetryAfter = retryAfter(resp.Header)
 		return "", e
 	}
-	if resp.Code != 0 || resp.TenantAccessToken == "" {
-		// A wrong app secret is an operator's mistake that a restart with the
-		// right one fixes; EUNAVAILABLE keeps queued replies until then.
+	if resp.StatusCode >= 500 || (resp.Code == 0 && resp.TenantAccessToken == "") {
 		return "", core.Errorf(core.EUNAVAILABLE, "feishu token: HTTP %d, code %d: %s", resp.StatusCode, resp.Code, resp.Msg)
+	}
+	if resp.Code != 0 {
+		// The token endpoint refuses only credentials: a wrong app id or
+		// secret is an operator's mistake that a restart with the right one
+		// fixes, and ECONFIG keeps queued replies until then.
+		fix := fmt.Sprintf("Feishu refuses the app credentials (code %d: %s): set PUNCHBOT_FEISHU_APP_ID and PUNCHBOT_FEISHU_APP_SECRET to the App ID and App Secret under 凭证与基础信息", resp.Code, resp.Msg)
+		switch resp.Code {
+		case codeTokenBadSecret:
+			fix = "Feishu says the app secret is invalid (10014): set PUNCHBOT_FEISHU_APP_SECRET to the App Secret under 凭证与基础信息 (reset it there if unsure)"
+		case codeTokenBadParam:
+			fix = fmt.Sprintf("Feishu refuses the token request (10003 %s): check PUNCHBOT_FEISHU_APP_ID (cli_…) and that it is a self-built app (企业自建应用)", resp.Msg)
+		}
+		return "", core.ConfigError(strconv.Itoa(resp.Code), fix, fmt.Errorf("feishu token: HTTP %d, code %d: %s", resp.StatusCode, resp.Code, resp.Msg))
 	}
 	ttl := time.Duration(resp.Expire) * time.Second
 	if ttl > 2*tokenEarlyRefresh {
