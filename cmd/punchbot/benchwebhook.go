@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -52,6 +53,7 @@ same run, and the ratio.
   -sites 5               sites per employee
   -pool 0                PostgreSQL pool_max_conns of the server (0: -conc)
   -inflight 0            PUNCHBOT_MAX_INFLIGHT of the server (0: its default)
+  -cpuprofile FILE       write a CPU profile of the measured phase (go tool pprof)
 `
 
 // webhookOptions are the flags of `punchbot bench webhook`.
@@ -67,6 +69,8 @@ type webhookOptions struct {
 	sites     int
 	pool      int
 	inflight  int
+	// cpuProfile, when set, receives a CPU profile of the measured phase.
+	cpuProfile string
 }
 
 func parseWebhookFlags(args []string, cfg config) (webhookOptions, error) {
@@ -86,6 +90,7 @@ func parseWebhookFlags(args []string, cfg config) (webhookOptions, error) {
 	fs.IntVar(&o.sites, "sites", 5, "")
 	fs.IntVar(&o.pool, "pool", 0, "")
 	fs.IntVar(&o.inflight, "inflight", 0, "")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("%v\n\n%s", err, benchWebhookUsage)
 	}
@@ -327,6 +332,19 @@ func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error
 		w := runClosedLoop(ctx, min(o.conc, 16), 0, o.warmup, o.duration, deliver)
 		ws := summarize(w)
 		fmt.Fprintf(stdout, "warmup:  %d deliveries, %d acknowledged (not part of the figures)\n", ws.Sent, ws.Acked)
+	}
+	if o.cpuProfile != "" {
+		// The measured phase only: client and server share the process,
+		// so the profile shows both, as the machine spends them.
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var res loadRun
 	if o.rate > 0 {
