@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -228,8 +230,11 @@ func apiCode(err error) int {
 
 // classify turns an API or transport error into a coded error: EINVALID for
 // requests that can never succeed (so the outbox stops retrying),
-// ERATELIMIT with the wait for frequency limits, EUNAUTHORIZED for
-// configuration problems an operator must fix, EUNAVAILABLE otherwise.
+// ERATELIMIT with the wait for frequency limits, ECONFIG for the app's
+// set-up (configFix; the outbox keeps the message until an operator fixes
+// it), EUNAVAILABLE otherwise. tokenCall says err came from gettoken; a
+// token error from any other call reaches here only after post refetched
+// the token once, so it too is a set-up problem.
 func classify(op string, err error, tokenCall bool) error {
 	var ae *APIError
 	if !errors.As(err, &ae) {
@@ -245,14 +250,47 @@ func classify(op string, err error, tokenCall bool) error {
 		e.Code, e.RetryAfter = core.ERATELIMIT, freqLimitWait
 	case c == 45033:
 		e.Code, e.RetryAfter = core.ERATELIMIT, concurrencyLimitWait
-	case c == 40013 || c == 40056 || c == 48002 || c == 60020 || (tokenCall && c == 40001):
+	case configFix(c, ae.Msg, op) != "":
 		// Wrong corp id, agent id or secret, missing API permission or an
 		// untrusted server IP: retrying later helps once an admin fixes it.
-		e.Code = core.EUNAUTHORIZED
+		return core.ConfigError(strconv.Itoa(c), configFix(c, ae.Msg, op), ae)
 	case permanentCode(c):
 		e.Code = core.EINVALID
 	}
 	return e
+}
+
+// fromIP finds the address WeCom saw in a 60020 errmsg ("…, from ip:
+// 203.0.113.7, more info at …").
+var fromIP = regexp.MustCompile(`from ip: ?([0-9a-fA-F.:]+)`)
+
+// configFix says what an operator must change for an errcode that means the
+// app's set-up is wrong, or "" for any other code. Codes and their meaning
+// are WeCom's 全局错误码 (https://developer.work.weixin.qq.com/document/path/90313);
+// 42001/40014/41001 count only after a refetch (see classify), since a
+// token that merely expired is refetched by post.
+func configFix(code int, msg, op string) string {
+	switch code {
+	case 40001, 41004:
+		return fmt.Sprintf("WeCom rejects the app secret (errcode %d): copy the app's Secret from 管理后台 → 应用管理 → (the app) → Secret into PUNCHBOT_WECOM_SECRET; resetting it there invalidates the old one", code)
+	case 40013:
+		return "WeCom rejects the corp id (errcode 40013): set PUNCHBOT_WECOM_CORP_ID to the 企业ID under 管理后台 → 我的企业 → 企业信息"
+	case 40056, 301002:
+		return fmt.Sprintf("the agent id is not the app this secret belongs to (errcode %d): set PUNCHBOT_WECOM_AGENT_ID to the AgentId on the same app page as the Secret", code)
+	case 42001, 40014, 41001:
+		return fmt.Sprintf("WeCom refuses a freshly fetched access token (errcode %d): check that PUNCHBOT_WECOM_SECRET is this app's current Secret and that no other program resets it", code)
+	case 48002:
+		return fmt.Sprintf("the app may not call %s (errcode 48002, API接口无权限调用): use the Secret of a self-built app (自建应用), not the contacts-sync (通讯录同步) or another app's", op)
+	case 60011:
+		return "the app has no privilege for this member or chat (errcode 60011): widen the app's 可见范围 (visible range) under 管理后台 → 应用管理 → (the app); group chats the app sends to need the whole organisation (root department) in it"
+	case 60020:
+		ip := "this server's egress IP"
+		if m := fromIP.FindStringSubmatch(msg); m != nil {
+			ip = m[1] + " (the address WeCom saw)"
+		}
+		return "WeCom refuses API calls from this address (errcode 60020, 不安全的访问IP): add " + ip + " to the app's 企业可信IP (管理后台 → 应用管理 → (the app) → 企业可信IP), for every replica or the proxy in PUNCHBOT_WECOM_API_URL"
+	}
+	return ""
 }
 
 // permanentCode lists errcodes that mean this request is wrong and will

@@ -78,7 +78,7 @@ func TestTokenRefetchedOnce(t *testing.T) {
 			[]string{"gettoken ", "message/send tok-1", "gettoken ", "message/send tok-2"}},
 		{"40014 invalid token likewise", func(f *fakeWeCom) { f.Fail("/cgi-bin/message/send", 40014) }, "",
 			[]string{"gettoken ", "message/send tok-1", "gettoken ", "message/send tok-2"}},
-		{"a second 42001 is not retried again", func(f *fakeWeCom) { f.Fail("/cgi-bin/message/send", 42001, 42001) }, core.EUNAVAILABLE,
+		{"a second 42001 is not retried again", func(f *fakeWeCom) { f.Fail("/cgi-bin/message/send", 42001, 42001) }, core.ECONFIG, // a fresh token refused too: the set-up is wrong
 			[]string{"gettoken ", "message/send tok-1", "gettoken ", "message/send tok-2"}},
 	}
 	for _, tt := range tests {
@@ -118,11 +118,11 @@ func TestSendErrors(t *testing.T) {
 		{"40003 invalid user id", "/cgi-bin/message/send", []int{40003}, core.EINVALID, 0, nil, 1, 1},
 		{"81013 no valid recipient", "/cgi-bin/message/send", []int{81013}, core.EINVALID, 0, nil, 1, 1},
 		{"42038 template card field", "/cgi-bin/message/send", []int{42038}, core.EINVALID, 0, nil, 1, 1},
-		{"60020 untrusted IP", "/cgi-bin/message/send", []int{60020}, core.EUNAUTHORIZED, 0, nil, 1, 1},
+		{"60020 untrusted IP", "/cgi-bin/message/send", []int{60020}, core.ECONFIG, 0, nil, 1, 1},
 		{"unknown errcode is retried later", "/cgi-bin/message/send", []int{12345}, core.EUNAVAILABLE, 0, nil, 1, 1},
 		{"gettoken busy then ok", "/cgi-bin/gettoken", []int{-1}, "", 0, []time.Duration{250 * time.Millisecond}, 1, 2},
-		{"gettoken 40001 wrong secret", "/cgi-bin/gettoken", []int{40001}, core.EUNAUTHORIZED, 0, nil, 0, 1},
-		{"gettoken 40013 wrong corp id", "/cgi-bin/gettoken", []int{40013}, core.EUNAUTHORIZED, 0, nil, 0, 1},
+		{"gettoken 40001 wrong secret", "/cgi-bin/gettoken", []int{40001}, core.ECONFIG, 0, nil, 0, 1},
+		{"gettoken 40013 wrong corp id", "/cgi-bin/gettoken", []int{40013}, core.ECONFIG, 0, nil, 0, 1},
 		{"gettoken 45009", "/cgi-bin/gettoken", []int{45009}, core.ERATELIMIT, time.Minute, nil, 0, 1},
 	}
 	for _, tt := range tests {
