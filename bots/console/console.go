@@ -94,9 +94,18 @@ type Deps struct {
 	// Reminders, when set, adds previews, runs and delivery counts to the
 	// reminders page.
 	Reminders Reminders
-	Now       func() time.Time
-	Log       *slog.Logger
-	Rand      io.Reader
+	// Problems, when set, lists the set-up problems the platforms report
+	// (core.ConfigErrors); HR sees each as a banner naming the fix.
+	Problems ConfigProblems
+	Now      func() time.Time
+	Log      *slog.Logger
+	Rand     io.Reader
+}
+
+// ConfigProblems lists the platforms' current set-up problems;
+// core.ConfigErrors implements it.
+type ConfigProblems interface {
+	Problems() []core.ConfigProblem
 }
 
 // Console serves the pages and issues sign-in links.
@@ -112,6 +121,7 @@ type Console struct {
 	sessions   core.SessionStore
 	makeups    Makeups
 	reminders  Reminders
+	problems   ConfigProblems
 	now        func() time.Time
 	log        *slog.Logger
 	rand       io.Reader
@@ -140,7 +150,7 @@ func New(cfg Config, deps Deps) (*Console, error) {
 		// replayed as another even though they share the server secret.
 		linkKey: derive(cfg.Secret, "punchbot console link v1"), sessionKey: derive(cfg.Secret, "punchbot console session v1"),
 		adminToken: sha256.Sum256([]byte(cfg.AdminToken)),
-		store:      deps.Store, used: deps.Used, sessions: deps.Sessions, makeups: deps.Makeups, reminders: deps.Reminders, now: deps.Now, log: deps.Log, rand: deps.Rand,
+		store:      deps.Store, used: deps.Used, sessions: deps.Sessions, makeups: deps.Makeups, reminders: deps.Reminders, problems: deps.Problems, now: deps.Now, log: deps.Log, rand: deps.Rand,
 	}
 	if c.cfg.Zone == nil {
 		c.cfg.Zone = time.UTC

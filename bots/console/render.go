@@ -45,6 +45,9 @@ type page struct {
 	// Sites names sites in tables and rejection reasons; pages that show
 	// punches fill it.
 	Sites map[string]core.Site
+	// Problems are the platforms' set-up problems, shown to HR as banners
+	// on every page (render fills it).
+	Problems []core.ConfigProblem
 }
 
 // T translates a catalogue key in the page's language.
@@ -191,6 +194,11 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		return
 	}
 	p.Nonce, p.Page = nonce, name
+	if c.problems != nil && p.V != nil && p.V.HR() {
+		// Only HR can fix a platform's set-up (or knows who can); managers
+		// and employees are not shown it.
+		p.Problems = c.problems.Problems()
+	}
 	var buf bytes.Buffer
 	if err := templates[name].ExecuteTemplate(&buf, "layout.html", p); err != nil {
 		c.log.Error("console: render failed", "page", name, "err", err)

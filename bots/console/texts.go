@@ -6,6 +6,7 @@ package console
 var texts = map[string]map[string]string{
 	"zh": {
 		"app": "punchbot 考勤控制台", "login": "登录", "signin_as": "登录确认", "logout": "退出",
+		"config_problem": "%s 设置有误（%s），消息在排队等待：", "config_since": "（自 %s 起，已拦下 %d 次发送；修正后一分钟内自动发出）",
 		"nav_today": "今日", "nav_plot": "打卡分布", "nav_exceptions": "异常", "nav_makeups": "补卡", "nav_reports": "报表",
 		"nav_reminders": "提醒", "nav_audit": "审计日志", "nav_me": "我的数据",
 		"role_hr": "人事", "role_manager": "经理", "role_employee": "员工", "role_admin": "管理令牌",
@@ -75,6 +76,7 @@ var texts = map[string]map[string]string{
 	},
 	"en": {
 		"app": "punchbot attendance console", "login": "Sign in", "signin_as": "Confirm sign-in", "logout": "Sign out",
+		"config_problem": "%s set-up problem (%s); messages are waiting:", "config_since": "(since %s, %d sends held; they go out within a minute of the fix)",
 		"nav_today": "Today", "nav_plot": "Punch map", "nav_exceptions": "Exceptions", "nav_makeups": "Make-ups", "nav_reports": "Reports",
 		"nav_reminders": "Reminders", "nav_audit": "Audit log", "nav_me": "My data",
 		"role_hr": "HR", "role_manager": "Manager", "role_employee": "Employee", "role_admin": "admin token",
