@@ -176,11 +176,21 @@ func (s *Scheduler) Run(ctx context.Context, locker core.Locker) error {
 	// Followers retry often, so a dead leader is replaced as soon as its
 	// lease runs out rather than up to a renewal period later.
 	retry := s.cfg.TTL / 10
+	// unreachable is set while the lock store cannot be reached, so that
+	// an outage is logged once, not at every retry.
+	unreachable := false
 	for ctx.Err() == nil {
 		lease, err := locker.TryLock(ctx, s.cfg.LockKey, s.hold())
+		if err == nil || core.ErrorCode(err) == core.ECONFLICT {
+			if unreachable {
+				s.log.Info("scheduler: the leader lock can be taken again")
+			}
+			unreachable = false
+		}
 		if err != nil {
-			if core.ErrorCode(err) != core.ECONFLICT && ctx.Err() == nil {
-				s.log.Warn("scheduler: cannot take the leader lock", "err", err)
+			if core.ErrorCode(err) != core.ECONFLICT && ctx.Err() == nil && !unreachable {
+				unreachable = true
+				s.log.Warn("scheduler: cannot take the leader lock; reminders pause until it can be taken", "err", err)
 			}
 			if core.SleepContext(ctx, retry) != nil {
 				break
