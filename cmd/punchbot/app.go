@@ -149,6 +149,10 @@ type server struct {
 
 	console   *console.Console   // see report.go
 	retention *core.RetentionJob // see report.go
+	// configErrs records the platforms' set-up problems (a missing scope,
+	// an untrusted IP): the outbox writes it, the metrics, the console
+	// banner and /readyz?verbose read it.
+	configErrs *core.ConfigErrors
 }
 
 // newServer opens the stores and wires the core, the bots and the HTTP
@@ -170,6 +174,8 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 	s.svc = core.NewService(st, k, k, coreCfg, now)
 	s.metrics = newMetrics(st)
 	s.metrics.watchDependencies(st, redisUp(k))
+	s.configErrs = core.NewConfigErrors(now, log)
+	s.metrics.watchConfigErrors(s.configErrs)
 	s.core = meteredCore{inner: s.svc, m: s.metrics}
 
 	fail := func(err error) (*server, error) {
@@ -254,6 +260,11 @@ func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, status)
 	if r.URL.Query().Has("verbose") {
 		fmt.Fprintf(w, "store: %s\nredis: %s\n", store, redisState)
+		// Set-up problems do not make a replica unready: every replica
+		// shares them, and punching goes on while replies wait.
+		for _, p := range s.configErrs.Problems() {
+			fmt.Fprintf(w, "%s: config error %s (since %s, %d sends held): %s\n", p.Platform, p.Reason, p.Since.UTC().Format(time.RFC3339), p.Count, p.Fix)
+		}
 	}
 }
 
@@ -330,7 +341,8 @@ func (s *server) run(ctx context.Context, ready func(addr string, s *server)) er
 	workersDone := make(chan struct{})
 	worker := &core.OutboxWorker{Store: s.store, Senders: s.senders, Log: s.log, OnResult: s.metrics.outboxResult,
 		Limits: s.cfg.Sched.buckets(), Concurrency: s.cfg.Sched.Concurrency,
-		Shared: s.kv, Windows: sendWindows(s.cfg.Sched.Compress), Apps: sendApps(s.cfg)} // pacing.go
+		Shared: s.kv, Windows: sendWindows(s.cfg.Sched.Compress), Apps: sendApps(s.cfg), // pacing.go
+		Config: s.configErrs}
 	go func() {
 		defer close(workersDone)
 		expiry := s.expireMakeups(workerCtx)

@@ -97,6 +97,29 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
+// watchConfigErrors exports punchbot_platform_config_errors{platform,code}:
+// 1 for each set-up problem a platform reports now (a missing scope, an
+// untrusted IP), read from c at scrape time; a problem fixed and no longer
+// seen drops out (core.DefaultConfigProblemTTL). Alert on it being present.
+func (m *metrics) watchConfigErrors(c *core.ConfigErrors) {
+	m.reg.MustRegister(configErrorCollector{c})
+}
+
+var configErrorDesc = prometheus.NewDesc("punchbot_platform_config_errors",
+	"Set-up problems the platforms report now (1 each), by platform and the platform's code; messages they refuse stay queued until fixed.",
+	[]string{"platform", "code"}, nil)
+
+// configErrorCollector reads core.ConfigErrors at scrape time.
+type configErrorCollector struct{ c *core.ConfigErrors }
+
+func (configErrorCollector) Describe(ch chan<- *prometheus.Desc) { ch <- configErrorDesc }
+
+func (x configErrorCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, p := range x.c.Problems() {
+		ch <- prometheus.MustNewConstMetric(configErrorDesc, prometheus.GaugeValue, 1, string(p.Platform), p.Reason)
+	}
+}
+
 func (m *metrics) outboxResult(platform core.Platform, status string) {
 	m.outbox.WithLabelValues(string(platform), status).Inc()
 }
