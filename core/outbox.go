@@ -94,6 +94,10 @@ func (w *OutboxWorker) defaults() {
 	if w.ConfigRetry == 0 {
 		w.ConfigRetry = DefaultConfigRetry
 	}
+	if w.Config == nil {
+		// Still one WARN per kind of set-up problem, not one per message.
+		w.Config = NewConfigErrors(w.Now, w.Log)
+	}
 }
 
 // DefaultConfigRetry is how often a message held by a configuration error
