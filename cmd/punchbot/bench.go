@@ -121,8 +121,15 @@ func bench(ctx context.Context, cfg config, log *slog.Logger, args []string, std
 		}
 		return benchWebhook(ctx, o, stdout) // benchwebhook.go
 	}
+	if len(args) > 0 && args[0] == "rush" {
+		o, err := parseRushFlags(args[1:], cfg)
+		if err != nil {
+			return err
+		}
+		return benchRush(ctx, o, stdout) // benchrush.go
+	}
 	if len(args) == 0 || args[0] != "broadcast" {
-		return errors.New(benchUsage + "\n" + benchWebhookUsage)
+		return errors.New(benchUsage + "\n" + benchWebhookUsage + "\n" + benchRushUsage)
 	}
 	o, err := parseBenchFlags(args[1:], cfg)
 	if err != nil {
