@@ -256,11 +256,11 @@ func classify(op string, resp *larkcore.ApiResp) (envelope, error) {
 		return env, e
 	case jsonErr == nil && (env.Code == codeTenantTokenInvalid || env.Code == codeAppTokenInvalid || env.Code == codeAccessTokenInvalid):
 		// call refetches once; a fresh token refused too is a set-up error.
-		return env, core.ConfigError(strconv.Itoa(env.Code), fmt.Sprintf("Feishu refuses even a fresh tenant access token (code %d: %s): "+
+		return env, configError(op, env.Code, env.Msg, "Feishu refuses even a fresh tenant access token: "+
 			"check that PUNCHBOT_FEISHU_APP_ID and PUNCHBOT_FEISHU_APP_SECRET are this app's and PUNCHBOT_FEISHU_BASE_URL its platform (open.feishu.cn or open.larksuite.com)",
-			env.Code, env.Msg), &tokenInvalidError{env.Code})
+			&tokenInvalidError{env.Code})
 	case jsonErr == nil && configCode(env.Code):
-		return env, core.ConfigError(strconv.Itoa(env.Code), configFix(op, env, resp.RawBody),
+		return env, configError(op, env.Code, env.Msg, configFix(op, env, resp.RawBody),
 			fmt.Errorf("feishu %s: HTTP %d, code %d: %s", op, status, env.Code, env.Msg))
 	case status >= 500 || status == http.StatusRequestTimeout:
 		return env, core.Errorf(core.EUNAVAILABLE, "feishu %s: HTTP %d %s", op, status, snippet(resp.RawBody))
@@ -273,6 +273,13 @@ func classify(op string, resp *larkcore.ApiResp) (envelope, error) {
 		return env, core.Errorf(core.EINVALID, "feishu %s: HTTP %d, code %d: %s", op, status, env.Code, env.Msg)
 	}
 	return env, nil
+}
+
+// configError is an ECONFIG error whose message is "feishu <op>: <fix>;
+// code <n>: <the platform's msg>": what to do first, and the platform's own
+// words last, where `punchbot doctor` reads them.
+func configError(op string, code int, msg, fix string, cause error) error {
+	return core.ConfigError(strconv.Itoa(code), fmt.Sprintf("feishu %s: %s; code %d: %s", op, fix, code, msg), cause)
 }
 
 // configCode reports whether a business code is a set-up error.
@@ -385,14 +392,14 @@ func (c *Client) tenantToken(ctx context.Context) (string, error) {
 		// The token endpoint refuses only credentials: a wrong app id or
 		// secret is an operator's mistake that a restart with the right one
 		// fixes, and ECONFIG keeps queued replies until then.
-		fix := fmt.Sprintf("Feishu refuses the app credentials (code %d: %s): set PUNCHBOT_FEISHU_APP_ID and PUNCHBOT_FEISHU_APP_SECRET to the App ID and App Secret under 凭证与基础信息", resp.Code, resp.Msg)
+		fix := "Feishu refuses the app credentials: set PUNCHBOT_FEISHU_APP_ID and PUNCHBOT_FEISHU_APP_SECRET to the App ID and App Secret under 凭证与基础信息"
 		switch resp.Code {
 		case codeTokenBadSecret:
-			fix = "Feishu says the app secret is invalid (10014): set PUNCHBOT_FEISHU_APP_SECRET to the App Secret under 凭证与基础信息 (reset it there if unsure)"
+			fix = "Feishu says the app secret is invalid: set PUNCHBOT_FEISHU_APP_SECRET to the App Secret under 凭证与基础信息 (reset it there if unsure)"
 		case codeTokenBadParam:
-			fix = fmt.Sprintf("Feishu refuses the token request (10003 %s): check PUNCHBOT_FEISHU_APP_ID (cli_…) and that it is a self-built app (企业自建应用)", resp.Msg)
+			fix = "Feishu refuses the token request: check PUNCHBOT_FEISHU_APP_ID (cli_…) and that it is a self-built app (企业自建应用)"
 		}
-		return "", core.ConfigError(strconv.Itoa(resp.Code), fix, fmt.Errorf("feishu token: HTTP %d, code %d: %s", resp.StatusCode, resp.Code, resp.Msg))
+		return "", configError("token", resp.Code, resp.Msg, fix, fmt.Errorf("feishu token: HTTP %d, code %d: %s", resp.StatusCode, resp.Code, resp.Msg))
 	}
 	ttl := time.Duration(resp.Expire) * time.Second
 	if ttl > 2*tokenEarlyRefresh {
