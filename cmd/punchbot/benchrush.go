@@ -49,6 +49,9 @@ time until the last reply, compressed and in real time.
   -store sqlite          sqlite (a temporary file) or postgres (a fresh
                          schema of PUNCHBOT_DATABASE_URL or -db, dropped after)
   -redis URL             Redis for the server (default none; "none" for none)
+  -limits 1              the fakes allow this fraction of the documented
+                         limits (below 1: the platform is stricter than
+                         documented, so punchbot meets refusals to handle)
   -open 2048             callbacks in flight at most (the generator's bound)
   -timeout 10m           stop waiting for replies after this, per platform
 `
@@ -62,6 +65,7 @@ type rushOptions struct {
 	store     string
 	db, redis string
 	open      int
+	limits    float64
 	timeout   time.Duration
 }
 
@@ -77,6 +81,7 @@ func parseRushFlags(args []string, cfg config) (rushOptions, error) {
 	fs.StringVar(&o.db, "db", cfg.DatabaseURL, "")
 	redis := fs.String("redis", "", "")
 	fs.IntVar(&o.open, "open", 2048, "")
+	fs.Float64Var(&o.limits, "limits", 1, "")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("%v\n\n%s", err, benchRushUsage)
@@ -95,8 +100,8 @@ func parseRushFlags(args []string, cfg config) (rushOptions, error) {
 		}
 	}
 	switch {
-	case o.employees < 1 || o.rush <= 0 || o.compress < 1 || o.open < 1 || o.timeout <= 0:
-		return o, errors.New("-employees, -rush, -open and -timeout must be positive and -compress at least 1")
+	case o.employees < 1 || o.rush <= 0 || o.compress < 1 || o.open < 1 || o.timeout <= 0 || o.limits <= 0 || o.limits > 1:
+		return o, errors.New("-employees, -rush, -open and -timeout must be positive, -compress at least 1 and -limits in (0, 1]")
 	case o.store != "sqlite" && o.store != "postgres":
 		return o, errors.New("-store must be sqlite or postgres")
 	case o.store == "postgres" && o.db == "":
@@ -129,6 +134,14 @@ func (r rushResult) Delivered() int { return r.Inline + r.ViaAPI }
 func (r rushResult) Unhandled() int { return r.Violations - r.Handled }
 
 func benchRush(ctx context.Context, o rushOptions, stdout io.Writer) error {
+	_, err := runRush(ctx, o, stdout)
+	return err
+}
+
+// runRush runs the rush on every platform in turn and returns the figures;
+// the error says which platforms missed replies or left violations
+// unhandled.
+func runRush(ctx context.Context, o rushOptions, stdout io.Writer) ([]rushResult, error) {
 	kv := "in-process state"
 	if o.redis != "" {
 		kv = "Redis"
@@ -140,7 +153,7 @@ func benchRush(ctx context.Context, o rushOptions, stdout io.Writer) error {
 	for _, p := range o.platforms {
 		r, err := rushPlatform(ctx, o, p, stdout)
 		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
+			return results, fmt.Errorf("%s: %w", p, err)
 		}
 		results = append(results, r)
 		if r.Missing > 0 || r.Unhandled() > 0 {
@@ -154,9 +167,9 @@ func benchRush(ctx context.Context, o rushOptions, stdout io.Writer) error {
 			r.LastReply.Round(time.Millisecond), time.Duration(float64(r.LastReply)*o.compress).Round(time.Second))
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("replies missing or limit violations unhandled on %s", strings.Join(failed, ", "))
+		return results, fmt.Errorf("replies missing or limit violations unhandled on %s", strings.Join(failed, ", "))
 	}
-	return nil
+	return results, nil
 }
 
 // rushPlatform runs the rush on one platform against a fresh server.
@@ -170,7 +183,7 @@ func rushPlatform(ctx context.Context, o rushOptions, p core.Platform, stdout io
 		return res, err
 	}
 	defer st.cleanup()
-	fake := newRushFake(p, o.compress)
+	fake := newRushFake(p, o.compress, o.limits)
 	defer fake.srv.Close()
 	fmt.Fprintf(stdout, "%s: organisation applied in %s; fake API limits: %s\n", p, time.Since(t0).Round(time.Millisecond), fake.describe())
 
@@ -367,8 +380,11 @@ type rushFake struct {
 	refused  map[string]int // recipient → refusals
 }
 
-func newRushFake(p core.Platform, compress float64) *rushFake {
+func newRushFake(p core.Platform, compress, limits float64) *rushFake {
 	per := func(d time.Duration) time.Duration { return time.Duration(float64(d) / compress) }
+	newSlidingLimit := func(name string, limit int, per time.Duration) *slidingLimit {
+		return newSlidingLimit(name, max(1, int(float64(limit)*limits)), per)
+	}
 	f := &rushFake{platform: p, refused: map[string]int{}}
 	switch p {
 	case core.PlatformFeishu:
