@@ -28,7 +28,9 @@ type Tx interface {
 	// LockEmployee serialises concurrent commands of one employee until commit.
 	LockEmployee(ctx context.Context, employeeID string) error
 	// InsertEvent records the reply to an event. A second insert with the same
-	// (source, event id) fails with ECONFLICT.
+	// (source, event id) makes the write fail with ECONFLICT: at the call, or
+	// at the latest from InTx (a store may send the insert with COMMIT), and
+	// nothing of the transaction is committed.
 	InsertEvent(ctx context.Context, e EventRecord) error
 	// ShiftPunches returns the employee's punches for one shift date, by time.
 	ShiftPunches(ctx context.Context, employeeID, shiftDate string) ([]Punch, error)

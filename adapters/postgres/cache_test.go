@@ -108,3 +108,64 @@ func TestOrgChannel(t *testing.T) {
 		t.Errorf("two long schemas share a channel")
 	}
 }
+
+// Once the whole organisation is in, the cache answers every account: an
+// identity without a tenant matches any tenant, the exact tenant wins, and
+// an account nobody holds is known to be unbound. A clear forgets it all.
+func TestRosterCacheHoldingTheOrganisation(t *testing.T) {
+	c := newRosterCache()
+	if _, ok := c.startLoad(); ok {
+		t.Errorf("a cache out of use started a load")
+	}
+	c.setLive(true)
+	gen, ok := c.startLoad()
+	if !ok {
+		t.Fatal("a live cache without the organisation started no load")
+	}
+	if _, again := c.startLoad(); again {
+		t.Errorf("a second load started in one generation")
+	}
+	rosters := map[string]core.Roster{"li": {Employee: core.Employee{ID: "li"}}, "wang": {Employee: core.Employee{ID: "wang"}}}
+	accounts := map[account]string{
+		{platform: core.PlatformWeCom, tenant: "corp1", user: "u1"}: "li",
+		{platform: core.PlatformWeCom, user: "u1"}:                  "wang",
+		{platform: core.PlatformSlack, user: "u2"}:                  "wang",
+	}
+	c.putAll(gen, rosters, accounts)
+	tests := []struct {
+		a    account
+		want string
+	}{
+		{account{platform: core.PlatformWeCom, tenant: "corp1", user: "u1"}, "li"},
+		{account{platform: core.PlatformWeCom, tenant: "corp2", user: "u1"}, "wang"},
+		{account{platform: core.PlatformWeCom, user: "u1"}, "wang"},
+		{account{platform: core.PlatformSlack, tenant: "T1", user: "u2"}, "wang"},
+		{account{platform: core.PlatformSlack, tenant: "T1", user: "u1"}, ""},
+		{account{platform: core.PlatformFeishu, user: "u2"}, ""},
+	}
+	for _, tt := range tests {
+		if got, ok := c.account(tt.a); !ok || got != tt.want {
+			t.Errorf("account(%+v) = %q, %v, want %q, true", tt.a, got, ok, tt.want)
+		}
+	}
+	// A read one employee at a time adds nothing to the whole.
+	c.put(c.generation(), &account{platform: core.PlatformFeishu, user: "u2"}, &core.Roster{Employee: core.Employee{ID: "zhao"}})
+	if _, ok := c.roster("zhao"); ok {
+		t.Errorf("a single read was put into the whole organisation")
+	}
+	c.clear()
+	if _, ok := c.account(tests[0].a); ok {
+		t.Errorf("a cleared cache answered an account")
+	}
+	if _, ok := c.roster("li"); ok {
+		t.Errorf("a cleared cache answered a roster")
+	}
+	// A load begun before the clear is not kept; the new generation loads.
+	c.putAll(gen, rosters, accounts)
+	if _, ok := c.roster("li"); ok {
+		t.Errorf("a load begun before a clear was kept")
+	}
+	if _, ok := c.startLoad(); !ok {
+		t.Errorf("no load started after a clear")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -233,4 +234,87 @@ func TestSilentListenerPutsCacheOutOfUse(t *testing.T) {
 	t.Logf("out of use %v after the network went silent", took)
 	f.freeze(false)
 	mustEventually(t, 10*time.Second, "store B listens again", b.cache.inUse)
+}
+
+// The whole organisation loaded at once answers like the database read one
+// employee at a time, and once it is in, the store answers identities from
+// it.
+func TestPreloadAnswersLikeSingleReads(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	org := coretest.BenchOrg(t, 20, 2)
+	org.Calendars = []core.Calendar{{ID: "cn", Name: "CN", Days: []core.CalendarDay{{Date: "2026-10-01", Name: "国庆"}, {Date: "2026-10-11", Workday: true, Name: "调休"}}}}
+	org.Schedules[0].CalendarID = "cn"
+	org.Schedules = append(org.Schedules, core.Schedule{ID: "night", Name: "Night", StartMin: 22 * 60, EndMin: 30 * 60, WorkDays: []time.Weekday{time.Monday}})
+	org.Employees[1].ScheduleID = "night"
+	org.Employees[2].ScheduleID = ""
+	org.Employees[3].Active = false
+	org.Employees[4].Identities = append(org.Employees[4].Identities, core.Identity{Platform: core.PlatformWeCom, UserID: "w4"})
+	org.Employees[5].Identities = append(org.Employees[5].Identities, core.Identity{Platform: core.PlatformWeCom, Tenant: "corp1", UserID: "w4"})
+	if err := org.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyOrg(ctx, org, core.AuditEntry{At: time.Now(), Actor: "t", Action: "org.applied"}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	rosters, _, err := s.loadOrg(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("loaded %d rosters in %v", len(rosters), time.Since(start))
+	if len(rosters) != len(org.Employees) {
+		t.Errorf("loaded %d rosters, want %d", len(rosters), len(org.Employees))
+	}
+	for _, e := range org.Employees {
+		want, found, err := s.roster(ctx, `$1::text`, e.ID)
+		if err != nil || !found {
+			t.Fatalf("roster(%s) = %v, %v", e.ID, found, err)
+		}
+		if got := rosters[e.ID]; !reflect.DeepEqual(got, want) {
+			t.Errorf("loaded roster of %s =\n%+v\nwant (read alone)\n%+v", e.ID, got, want)
+		}
+	}
+
+	// The first miss starts the load; wait until the cache holds it all.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if _, err := s.FindIdentity(ctx, core.PlatformSlack, "T1", "U000"); err != nil {
+			t.Fatal(err)
+		}
+		s.cache.mu.RLock()
+		full := s.cache.full
+		s.cache.mu.RUnlock()
+		if full {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cache did not load the organisation within 2s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tests := []struct {
+		platform     core.Platform
+		tenant, user string
+		want         string // employee id, "" for ENOTFOUND
+	}{
+		{core.PlatformSlack, "T1", "U007", "b007"},
+		{core.PlatformSlack, "T2", "U007", ""},
+		{core.PlatformWeCom, "corp1", "w4", "b005"}, // the exact tenant wins
+		{core.PlatformWeCom, "corp2", "w4", "b004"}, // no tenant matches any
+		{core.PlatformWeCom, "", "w4", "b004"},
+		{core.PlatformWeCom, "corp1", "nobody", ""},
+	}
+	for _, tt := range tests {
+		e, err := s.FindIdentity(ctx, tt.platform, tt.tenant, tt.user)
+		switch {
+		case tt.want == "" && core.ErrorCode(err) != core.ENOTFOUND:
+			t.Errorf("FindIdentity(%s, %q, %s) = %s, %v, want not found", tt.platform, tt.tenant, tt.user, e.ID, err)
+		case tt.want != "" && (err != nil || e.ID != tt.want):
+			t.Errorf("FindIdentity(%s, %q, %s) = %s, %v, want %s", tt.platform, tt.tenant, tt.user, e.ID, err, tt.want)
+		}
+	}
+	if r, err := s.Roster(ctx, "b003"); err != nil || r.Employee.Active {
+		t.Errorf("Roster(b003) = %+v, %v, want the inactive employee", r.Employee, err)
+	}
 }

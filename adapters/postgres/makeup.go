@@ -30,17 +30,20 @@ func (t *pgTx) PutCardRef(ctx context.Context, ref core.CardRef) error {
 // CardRefs returns a request's card references in the order they were
 // first recorded.
 func (t *pgTx) CardRefs(ctx context.Context, requestID int64) ([]core.CardRef, error) {
-	if err := t.ready(ctx); err != nil {
-		return nil, err
-	}
-	rows, _ := t.tx.Query(ctx, `SELECT request_id, platform, recipient, ref, updated_at FROM makeup_cards WHERE request_id = $1 ORDER BY id`, requestID)
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (core.CardRef, error) {
-		var r core.CardRef
-		var platform string
-		var updated time.Time
-		err := row.Scan(&r.RequestID, &platform, &r.Recipient, &r.Ref, &updated)
-		r.Platform, r.UpdatedAt = core.Platform(platform), fromTS(updated)
-		return r, err
+	var out []core.CardRef
+	err := t.send(ctx, "list card references", func(b *pgx.Batch) {
+		b.Queue(`SELECT request_id, platform, recipient, ref, updated_at FROM makeup_cards WHERE request_id = $1 ORDER BY id`, requestID).
+			Query(func(rows pgx.Rows) (err error) {
+				out, err = pgx.AppendRows(out, rows, func(row pgx.CollectableRow) (core.CardRef, error) {
+					var r core.CardRef
+					var platform string
+					var updated time.Time
+					err := row.Scan(&r.RequestID, &platform, &r.Recipient, &r.Ref, &updated)
+					r.Platform, r.UpdatedAt = core.Platform(platform), fromTS(updated)
+					return r, err
+				})
+				return err
+			})
 	})
-	return out, t.check(ctx, err, "list card references")
+	return out, err
 }

@@ -54,6 +54,7 @@ func (s *Store) FindIdentity(ctx context.Context, platform core.Platform, tenant
 			return r.Employee, nil
 		}
 	}
+	s.preload()
 	gen := s.cache.generation()
 	// Two point lookups on the unique key, the exact tenant first.
 	r, found, err := s.roster(ctx, `COALESCE(
@@ -95,6 +96,7 @@ func (s *Store) Roster(ctx context.Context, employeeID string) (core.Roster, err
 	if r, ok := s.cache.roster(employeeID); ok {
 		return r, nil
 	}
+	s.preload()
 	gen := s.cache.generation()
 	r, found, err := s.roster(ctx, `$1::text`, employeeID)
 	if err != nil {
@@ -107,16 +109,166 @@ func (s *Store) Roster(ctx context.Context, employeeID string) (core.Roster, err
 	return r, nil
 }
 
+// preloadTimeout bounds a load of the whole organisation.
+const preloadTimeout = time.Minute
+
+// preload loads the whole organisation into the cache in the background,
+// on the first miss of a generation (after a connect, a reconnect or an
+// apply): employees punching for the first time since then would each cost
+// a read otherwise. Misses read one employee meanwhile, as before.
+func (s *Store) preload() {
+	gen, ok := s.cache.startLoad()
+	if !ok || s.background.Err() != nil {
+		return
+	}
+	s.loads.Go(func() {
+		ctx, cancel := context.WithTimeout(s.background, preloadTimeout)
+		defer cancel()
+		// A failed load leaves single reads until the next generation.
+		if rosters, accounts, err := s.loadOrg(ctx); err == nil {
+			s.cache.putAll(gen, rosters, accounts)
+		}
+	})
+}
+
+// loadOrg reads every employee's roster and every identity's employee in
+// one round trip: one read-only transaction, so that all of it is one
+// organisation even while an apply commits.
+func (s *Store) loadOrg(ctx context.Context) (map[string]core.Roster, map[account]string, error) {
+	conn, err := s.acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A transaction the batch left open makes the pool close the connection.
+	defer conn.Release()
+	rosters := map[string]core.Roster{}
+	accounts := map[account]string{}
+	ids := map[string][]core.Identity{}
+	calendars := map[string]*core.Calendar{}
+	sites := map[string]core.Site{}
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	b.Queue(`SELECT ` + rosterCols + ` FROM employees e LEFT JOIN schedules s ON s.id = e.schedule_id LEFT JOIN makeup_policy p ON p.id = 1`).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				r, err := scanRosterRow(rows)
+				if err != nil {
+					return err
+				}
+				rosters[r.Employee.ID] = r
+			}
+			return nil
+		})
+	b.Queue(`SELECT employee_id, platform, tenant, user_id FROM identities ORDER BY employee_id, position, platform, tenant, user_id`).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id core.Identity
+				if err := rows.Scan(&id.EmployeeID, &id.Platform, &id.Tenant, &id.UserID); err != nil {
+					return err
+				}
+				ids[id.EmployeeID] = append(ids[id.EmployeeID], id)
+				accounts[account{platform: id.Platform, tenant: id.Tenant, user: id.UserID}] = id.EmployeeID
+			}
+			return nil
+		})
+	b.Queue(`SELECT c.id, c.name, d.day, d.workday, d.name FROM calendars c LEFT JOIN calendar_days d ON d.calendar_id = c.id ORDER BY c.id, d.day`).
+		Query(func(rows pgx.Rows) error { return scanCalendars(rows, calendars) })
+	b.Queue(`SELECT ` + siteCols + ` FROM sites st`).Query(func(rows pgx.Rows) error { return scanSites(rows, sites) })
+	b.Queue(`COMMIT`)
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return nil, nil, translate(err, "load the organisation")
+	}
+	schedules := map[string]*core.Schedule{}
+	for id, r := range rosters {
+		r.Employee.Identities = ids[id]
+		if r.Schedule != nil {
+			// One copy of each schedule, not one per employee.
+			if sc, ok := schedules[r.Schedule.ID]; ok {
+				r.Schedule = sc
+			} else {
+				schedules[r.Schedule.ID] = r.Schedule
+			}
+			r.Calendar = calendars[r.Schedule.CalendarID]
+		}
+		r.Sites = employeeSites(r.Employee.SiteIDs, sites)
+		rosters[id] = r
+	}
+	// The schedule and calendar values are shared between rosters here;
+	// the cache copies them for every caller (cloneRoster).
+	return rosters, accounts, nil
+}
+
+// rosterCols are the columns scanRosterRow reads, over employees e, their
+// schedule s and the make-up policy p.
+const rosterCols = `e.id, e.name, e.lang, e.time_zone, e.manager_id, e.department, e.role, e.active, e.schedule_id, e.site_ids,
+	s.id, s.name, s.work_days, s.start_min, s.end_min, s.check_in_opens_min, s.check_out_closes_min, s.flexible_min,
+	s.late_grace_min, s.serious_late_min, s.absent_late_min, s.early_leave_grace_min, s.out_of_range, s.calendar_id,
+	p.monthly_quota, p.deadline_days, p.expire_after_hours`
+
+// siteCols are the columns scanSites reads, over sites st.
+const siteCols = `st.id, st.name, st.lat, st.lng, st.radius_m, st.ip_ranges`
+
+// scanSites reads sites into by id.
+func scanSites(rows pgx.Rows, into map[string]core.Site) error {
+	for rows.Next() {
+		var st core.Site
+		if err := rows.Scan(&st.ID, &st.Name, &st.Lat, &st.Lng, &st.RadiusM, &st.IPRanges); err != nil {
+			return err
+		}
+		st.IPRanges = nilIfEmpty(st.IPRanges)
+		into[st.ID] = st
+	}
+	return nil
+}
+
+// employeeSites returns an employee's sites in the employee's order; an
+// unknown id is skipped.
+func employeeSites(ids []string, sites map[string]core.Site) []core.Site {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]core.Site, 0, len(ids))
+	for _, id := range ids {
+		if st, ok := sites[id]; ok {
+			out = append(out, st)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// scanCalendars reads rows of (calendar id, name, day, workday, day name),
+// ordered by calendar and day, a calendar without days once with NULL
+// days, into by id.
+func scanCalendars(rows pgx.Rows, into map[string]*core.Calendar) error {
+	for rows.Next() {
+		var c core.Calendar
+		var day, name *string
+		var work *bool
+		if err := rows.Scan(&c.ID, &c.Name, &day, &work, &name); err != nil {
+			return err
+		}
+		cal := into[c.ID]
+		if cal == nil {
+			cal = &c
+			into[c.ID] = cal
+		}
+		if day != nil {
+			cal.Days = append(cal.Days, core.CalendarDay{Date: *day, Workday: *work, Name: *name})
+		}
+	}
+	return nil
+}
+
 // roster reads an employee's roster in one round trip of four simple
 // statements; who is the SQL expression of the employee id over args.
 // Simple statements cost the server less than one that assembles the same
 // data as JSON.
 func (s *Store) roster(ctx context.Context, who string, args ...any) (r core.Roster, found bool, err error) {
 	b := &pgx.Batch{}
-	b.Queue(`SELECT e.id, e.name, e.lang, e.time_zone, e.manager_id, e.department, e.role, e.active, e.schedule_id, e.site_ids,
-		s.id, s.name, s.work_days, s.start_min, s.end_min, s.check_in_opens_min, s.check_out_closes_min, s.flexible_min,
-		s.late_grace_min, s.serious_late_min, s.absent_late_min, s.early_leave_grace_min, s.out_of_range, s.calendar_id,
-		p.monthly_quota, p.deadline_days, p.expire_after_hours
+	b.Queue(`SELECT `+rosterCols+`
 		FROM employees e LEFT JOIN schedules s ON s.id = e.schedule_id LEFT JOIN makeup_policy p ON p.id = 1
 		WHERE e.id = `+who, args...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
@@ -137,40 +289,14 @@ func (s *Store) roster(ctx context.Context, who string, args ...any) (r core.Ros
 			})
 			return err
 		})
-	var cal *core.Calendar
+	cals := map[string]*core.Calendar{}
 	b.Queue(`SELECT c.id, c.name, d.day, d.workday, d.name
 		FROM employees e JOIN schedules s ON s.id = e.schedule_id JOIN calendars c ON c.id = s.calendar_id
 		LEFT JOIN calendar_days d ON d.calendar_id = c.id
-		WHERE e.id = `+who+` ORDER BY d.day`, args...).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var c core.Calendar
-			var day, name *string
-			var work *bool
-			if err := rows.Scan(&c.ID, &c.Name, &day, &work, &name); err != nil {
-				return err
-			}
-			if cal == nil {
-				cal = &c
-			}
-			if day != nil {
-				cal.Days = append(cal.Days, core.CalendarDay{Date: *day, Workday: *work, Name: *name})
-			}
-		}
-		return nil
-	})
+		WHERE e.id = `+who+` ORDER BY d.day`, args...).Query(func(rows pgx.Rows) error { return scanCalendars(rows, cals) })
 	sites := map[string]core.Site{}
-	b.Queue(`SELECT st.id, st.name, st.lat, st.lng, st.radius_m, st.ip_ranges
-		FROM employees e JOIN sites st ON st.id = ANY(e.site_ids) WHERE e.id = `+who, args...).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var st core.Site
-			if err := rows.Scan(&st.ID, &st.Name, &st.Lat, &st.Lng, &st.RadiusM, &st.IPRanges); err != nil {
-				return err
-			}
-			st.IPRanges = nilIfEmpty(st.IPRanges)
-			sites[st.ID] = st
-		}
-		return nil
-	})
+	b.Queue(`SELECT `+siteCols+`
+		FROM employees e JOIN sites st ON st.id = ANY(e.site_ids) WHERE e.id = `+who, args...).Query(func(rows pgx.Rows) error { return scanSites(rows, sites) })
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil || !found {
 		return core.Roster{}, false, err
 	}
@@ -179,14 +305,9 @@ func (s *Store) roster(ctx context.Context, who string, args ...any) (r core.Ros
 		r.Employee.Identities = append(r.Employee.Identities, id)
 	}
 	if r.Schedule != nil {
-		r.Calendar = cal
+		r.Calendar = cals[r.Schedule.CalendarID]
 	}
-	// Sites in the employee's order; an unknown id is skipped.
-	for _, id := range r.Employee.SiteIDs {
-		if st, ok := sites[id]; ok {
-			r.Sites = append(r.Sites, st)
-		}
-	}
+	r.Sites = employeeSites(r.Employee.SiteIDs, sites)
 	return r, true, nil
 }
 

@@ -4,25 +4,30 @@
 // and the server calls CheckSchema and refuses to start on an out-of-date
 // schema.
 //
-// A punch handled by core.Service is a plain pgx transaction (see InTx):
-// BEGIN; one batch with the employee's advisory lock and the punches the
-// rules read; the punch, audit, event and outbox inserts, each answered at
-// its call so a conflict is reported where core.Tx promises it; COMMIT. The
-// caller's context bounds every statement and the lock wait, and a caller
-// that gave up before COMMIT gets its error and commits nothing.
+// A punch handled by core.Service is a plain pgx transaction (see InTx) on
+// a connection acquired from the pool, in two round trips, each a
+// pgx.Batch: BEGIN with the employee's advisory lock, the punches the rules
+// read and the id of the punch to insert; then the punch, audit, event and
+// outbox inserts with COMMIT. A conflict of those inserts (a platform's
+// retry racing the first delivery) is therefore reported by InTx, as
+// core.Tx allows, and nothing is committed. The caller's context bounds
+// every statement and the lock wait, and a caller that gave up before
+// COMMIT is sent gets its error and commits nothing.
 //
 // FindIdentity and Roster answer from an in-process cache that is used only
 // while the store listens, on a connection of its own, for the notification
 // every ApplyOrg sends in its transaction (see listen.go): an organisation
 // applied on any replica clears the cache of every replica, and while the
-// listener is not connected the cache is bypassed. Punches are never
-// cached.
+// listener is not connected the cache is bypassed. The first miss after a
+// clear or a (re)connect loads the whole organisation in the background, so
+// that employees do not each cost a read. Punches are never cached.
 package postgres
 
 import (
 	"context"
 	"errors"
 	"net"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -38,9 +43,13 @@ type Store struct {
 	cache  *rosterCache
 	// channel is where ApplyOrg announces a new organisation (orgChannel).
 	channel string
-	// stopListening ends the listener goroutine, which closes listening.
+	// stopListening ends the listener goroutine, which closes listening,
+	// and cancels background, the context of the loads of the whole
+	// organisation into the cache (see preload), which loads waits for.
 	stopListening context.CancelFunc
 	listening     chan struct{}
+	background    context.Context
+	loads         sync.WaitGroup
 }
 
 var (
@@ -91,16 +100,17 @@ func OpenWithSchema(ctx context.Context, url, schema string) (*Store, error) {
 	}
 	s.channel = orgChannel(schema)
 	lctx, stop := context.WithCancel(context.Background())
-	s.stopListening, s.listening = stop, make(chan struct{})
+	s.stopListening, s.listening, s.background = stop, make(chan struct{}), lctx
 	go s.listen(lctx, cfg.ConnConfig)
 	return s, nil
 }
 
-// Close stops the listener, waits for borrowed connections and closes the
-// pool.
+// Close stops the listener and any load into the cache, waits for
+// borrowed connections and closes the pool.
 func (s *Store) Close() {
 	s.stopListening()
 	<-s.listening
+	s.loads.Wait()
 	s.pool.Close()
 }
 

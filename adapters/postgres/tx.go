@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -25,46 +26,71 @@ const employeeLockClass = 0x70756e63 // "punc"
 
 const lockEmployee = `SELECT pg_advisory_xact_lock($1, hashtext($2))`
 
-// pgTx is one transaction of InTx: a pgx.Tx, the employee locks that go
-// with its next statement, and the punches its first read under a lock
-// brought along.
+// nextPunchID draws a punch id ahead of the insert, so that the insert can
+// wait for COMMIT's round trip while the caller already knows the id.
+const nextPunchID = `SELECT nextval('punches_id_seq')`
+
+// pgTx is one transaction of InTx, on a connection of its own: BEGIN goes
+// out with the first statement that needs an answer, the employee locks
+// with the statement after them, and writes whose answer the caller does
+// not need wait for the next statement that does, or for COMMIT.
 type pgTx struct {
-	tx pgx.Tx
+	conn *pgxpool.Conn
+	// begun is set once BEGIN was sent; from then on the connection is in
+	// a transaction until COMMIT or ROLLBACK.
+	begun bool
 	// err is the first failure the server reported: it has aborted the
 	// transaction, so every later call fails with it and InTx rolls back.
-	err   error
-	locks []string // employees to lock before the next statement
-	ahead map[string]*readAhead
+	err    error
+	locks  []string           // employees to lock before the next statement
+	writes []*pgx.QueuedQuery // writes to send before the next statement
+	ahead  map[string]*readAhead
 }
 
 // readAhead is what the read sent with an employee's lock fetched, so that
 // the rules' further reads in the transaction need no round trip: the
 // employee's punches of shift dates from on, ordered by (at, id), and their
 // latest located punch (nil: none). It is read under the lock and forgotten
-// when the transaction inserts a punch of the employee.
+// when the transaction inserts a punch of the employee. punchID is an id
+// drawn in the same round trip for that punch.
 type readAhead struct {
 	from    string
 	punches []core.Punch
 	latest  *core.Punch
+	punchID int64
 }
 
-// InTx runs fn in one transaction: BEGIN, fn's statements, COMMIT. An error
-// from fn or from a statement rolls back and is returned. When ctx is done
-// before COMMIT, InTx rolls back and returns EUNAVAILABLE wrapping ctx's
+// InTx runs fn in one transaction on a connection of the pool. The first
+// statement fn sends that needs an answer travels with BEGIN (and, for a
+// punch, the employee's lock and the reads the rules need: see
+// ShiftPunches); the writes after it travel with COMMIT. A conflict or
+// other failure of such a write is therefore reported by a later call or
+// by InTx, as core.Tx allows, and nothing is committed. An error from fn or
+// from a statement rolls back and is returned. When ctx is done before
+// COMMIT is sent, InTx rolls back and returns EUNAVAILABLE wrapping ctx's
 // error: a caller that gave up (and will answer its client with an error)
 // never commits afterwards.
 func (s *Store) InTx(ctx context.Context, fn func(core.Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{})
+	conn, err := s.acquire(ctx)
 	if err != nil {
-		return gaveUp(ctx, translate(err, "begin transaction"), "begin transaction")
+		return gaveUp(ctx, err, "begin transaction")
 	}
-	t := &pgTx{tx: tx}
+	t := &pgTx{conn: conn}
 	defer func() {
 		if p := recover(); p != nil {
 			t.rollback(ctx)
+			conn.Release()
 			panic(p)
 		}
 	}()
+	err = t.run(ctx, fn)
+	conn.Release()
+	return err
+}
+
+// run is InTx on the connection it acquired; the connection goes back to
+// the pool afterwards outside a transaction, or is closed by the pool.
+func (t *pgTx) run(ctx context.Context, fn func(core.Tx) error) error {
 	if err := fn(t); err != nil {
 		t.rollback(ctx)
 		return err
@@ -77,19 +103,37 @@ func (s *Store) InTx(ctx context.Context, fn func(core.Tx) error) error {
 		t.rollback(ctx)
 		return core.WrapError(core.EUNAVAILABLE, err, "transaction not committed: the caller gave up")
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return gaveUp(ctx, translate(err, "commit"), "commit")
+	if !t.begun && len(t.writes) == 0 && len(t.locks) == 0 {
+		return nil // nothing was sent and nothing is to be written
 	}
-	return nil
+	err := t.send(ctx, "commit", func(b *pgx.Batch) {
+		b.Queue(`COMMIT`).Exec(func(ct pgconn.CommandTag) error {
+			// COMMIT of an aborted transaction rolls back and says so
+			// only in its tag.
+			if ct.String() != "COMMIT" {
+				return pgx.ErrTxCommitRollback
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.rollback(ctx)
+	}
+	return err
 }
 
 // rollback ends a transaction that failed. It runs even when ctx is done;
-// if it fails, pgx closes the connection, so a broken transaction never
-// returns to the pool.
+// if it fails, the connection is left in its transaction and the pool
+// closes it on release, so a broken transaction never returns to the pool.
 func (t *pgTx) rollback(ctx context.Context) {
+	t.writes = nil
+	pc := t.conn.Conn().PgConn()
+	if pc.IsClosed() || pc.TxStatus() == 'I' {
+		return
+	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
-	t.tx.Rollback(rctx)
+	t.conn.Exec(rctx, `ROLLBACK`)
 }
 
 // gaveUp returns err, or when ctx is done an EUNAVAILABLE error wrapping
@@ -102,28 +146,51 @@ func gaveUp(ctx context.Context, err error, what string) error {
 	return core.WrapError(core.EUNAVAILABLE, errors.Join(ctx.Err(), err), "%s: the caller gave up", what)
 }
 
-// ready returns the transaction's failure, if any, or sends the pending
-// employee locks (usually they go with a read: see ShiftPunches).
-func (t *pgTx) ready(ctx context.Context) error {
-	if t.err != nil || len(t.locks) == 0 {
-		return t.err
-	}
-	return t.send(ctx, "lock employee", func(*pgx.Batch) {})
-}
-
 // check returns nil for a nil err. Otherwise the server has aborted the
 // transaction: the error, translated, sticks, so that every later call and
-// InTx fail with it.
+// InTx fail with it. A write sent ahead of the statement names itself (see
+// failedWrite).
 func (t *pgTx) check(ctx context.Context, err error, what string) error {
 	if err == nil {
 		return nil
+	}
+	if fw, ok := errors.AsType[*failedWrite](err); ok {
+		err, what = fw.err, fw.what
 	}
 	t.err = gaveUp(ctx, translate(err, what), what)
 	return t.err
 }
 
-// send runs the statements queue adds to a batch, after the pending
-// employee locks, in one round trip. Results are read by the callbacks
+// failedWrite is the failure of a write that waited for a later statement,
+// named by what the write was.
+type failedWrite struct {
+	what string
+	err  error
+}
+
+func (e *failedWrite) Error() string { return e.what + ": " + e.err.Error() }
+func (e *failedWrite) Unwrap() error { return e.err }
+
+// write queues a statement whose answer the caller does not need: it goes
+// to the server with the transaction's next statement, or with COMMIT.
+func (t *pgTx) write(what, sql string, args ...any) error {
+	if t.err != nil {
+		return t.err
+	}
+	q := &pgx.QueuedQuery{SQL: sql, Arguments: args}
+	q.Fn = func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return &failedWrite{what: what, err: err}
+		}
+		return nil
+	}
+	t.writes = append(t.writes, q)
+	return nil
+}
+
+// send runs the statements queue adds to a batch in one round trip, after
+// BEGIN if the transaction has not begun, the pending employee locks and
+// the pending writes, in that order. Results are read by the callbacks
 // queue sets. An error the server reported aborts the transaction and
 // sticks (see check).
 func (t *pgTx) send(ctx context.Context, what string, queue func(b *pgx.Batch)) error {
@@ -131,6 +198,10 @@ func (t *pgTx) send(ctx context.Context, what string, queue func(b *pgx.Batch)) 
 		return t.err
 	}
 	b := &pgx.Batch{}
+	if !t.begun {
+		b.Queue(`BEGIN`)
+		t.begun = true
+	}
 	if len(t.locks) > 0 {
 		if dl, ok := ctx.Deadline(); ok {
 			// The server stops waiting for a lock when the caller does:
@@ -143,8 +214,10 @@ func (t *pgTx) send(ctx context.Context, what string, queue func(b *pgx.Batch)) 
 		}
 		t.locks = t.locks[:0]
 	}
+	b.QueuedQueries = append(b.QueuedQueries, t.writes...)
+	t.writes = t.writes[:0]
 	queue(b)
-	return t.check(ctx, t.tx.SendBatch(ctx, b).Close(), what)
+	return t.check(ctx, t.conn.SendBatch(ctx, b).Close(), what)
 }
 
 // lockTimeout is a lock_timeout setting for d, at least 1 ms (0 would mean
@@ -168,12 +241,7 @@ func (t *pgTx) LockEmployee(ctx context.Context, employeeID string) error {
 // lockPending reports whether the employee's lock waits for the next
 // statement.
 func (t *pgTx) lockPending(employeeID string) bool {
-	for _, id := range t.locks {
-		if id == employeeID {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(t.locks, employeeID)
 }
 
 const selectShiftPunches = `SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND shift_date = $2 ORDER BY at, id`
@@ -187,12 +255,9 @@ const selectLastLocated = `SELECT ` + punchCols + ` FROM punches
 
 // queryPunches runs a query of punches.
 func (t *pgTx) queryPunches(ctx context.Context, what, sql string, args ...any) ([]core.Punch, error) {
-	if err := t.ready(ctx); err != nil {
-		return nil, err
-	}
-	rows, _ := t.tx.Query(ctx, sql, args...)
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (core.Punch, error) { return scanPunch(row) })
-	return out, t.check(ctx, err, what)
+	var out []core.Punch
+	err := t.send(ctx, what, func(b *pgx.Batch) { b.Queue(sql, args...).Query(collectPunches(&out)) })
+	return out, err
 }
 
 // collectPunches returns a rows callback appending to *out.
@@ -208,6 +273,9 @@ func collectPunches(out *[]core.Punch) func(pgx.Rows) error {
 // punches from the day before on and their latest located punch, in the
 // lock's round trip: the rules' other reads (the previous shift of an
 // overnight schedule, the last located punch) are then answered from that.
+// The same round trip draws the id of the punch the rules usually decide
+// to insert next, so that InsertPunch needs no round trip of its own; an
+// id drawn and not used is a gap, as a rolled-back insert leaves.
 func (t *pgTx) ShiftPunches(ctx context.Context, employeeID, shiftDate string) ([]core.Punch, error) {
 	if t.err != nil {
 		return nil, t.err
@@ -230,6 +298,7 @@ func (t *pgTx) ShiftPunches(ctx context.Context, employeeID, shiftDate string) (
 	err = t.send(ctx, "shift punches", func(b *pgx.Batch) {
 		b.Queue(selectPunchesFrom, employeeID, ra.from).Query(collectPunches(&ra.punches))
 		b.Queue(selectLatestLocated, employeeID).Query(collectPunches(&latest))
+		b.Queue(nextPunchID).QueryRow(func(row pgx.Row) error { return row.Scan(&ra.punchID) })
 	})
 	if err != nil {
 		return nil, err
@@ -276,41 +345,58 @@ const insertPunch = `INSERT INTO punches (employee_id, kind, at, received_at, sh
 	lat, lng, accuracy_m, label, site_id, distance_m, client_ip, outcome, time_result, late_min, early_min, reasons, flags, makeup_id)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`
 
+const insertPunchWithID = `INSERT INTO punches (employee_id, kind, at, received_at, shift_date, source, event_id, has_location,
+	lat, lng, accuracy_m, label, site_id, distance_m, client_ip, outcome, time_result, late_min, early_min, reasons, flags, makeup_id, id)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`
+
 // InsertPunch stores p and sets p.ID; a second punch for one event is
-// ECONFLICT.
+// ECONFLICT. With an id drawn by the employee's locked read (see
+// ShiftPunches) the insert waits for the next statement or COMMIT, and so
+// does its conflict; otherwise it is sent at once, to learn the id.
 func (t *pgTx) InsertPunch(ctx context.Context, p *core.Punch) error {
-	if err := t.ready(ctx); err != nil {
-		return err
+	if t.err != nil {
+		return t.err
+	}
+	what := "insert punch for " + p.Source + "/" + p.EventID
+	if ra := t.ahead[p.EmployeeID]; ra != nil && ra.punchID != 0 {
+		delete(t.ahead, p.EmployeeID)
+		if err := t.write(what, insertPunchWithID, append(punchArgs(p), ra.punchID)...); err != nil {
+			return err
+		}
+		p.ID = ra.punchID
+		return nil
 	}
 	var id int64
-	if err := t.tx.QueryRow(ctx, insertPunch, punchArgs(p)...).Scan(&id); err != nil {
-		return t.check(ctx, err, "insert punch for "+p.Source+"/"+p.EventID)
+	err := t.send(ctx, what, func(b *pgx.Batch) {
+		b.Queue(insertPunch, punchArgs(p)...).QueryRow(func(row pgx.Row) error { return row.Scan(&id) })
+	})
+	if err != nil {
+		return err
 	}
 	p.ID = id
 	delete(t.ahead, p.EmployeeID)
 	return nil
 }
 
-// exec runs a statement without rows and returns its command tag.
+// exec runs a statement without rows at once and returns its command tag.
 func (t *pgTx) exec(ctx context.Context, what, sql string, args ...any) (pgconn.CommandTag, error) {
-	if err := t.ready(ctx); err != nil {
-		return pgconn.CommandTag{}, err
-	}
-	ct, err := t.tx.Exec(ctx, sql, args...)
-	return ct, t.check(ctx, err, what)
+	var ct pgconn.CommandTag
+	err := t.send(ctx, what, func(b *pgx.Batch) {
+		b.Queue(sql, args...).Exec(func(c pgconn.CommandTag) error { ct = c; return nil })
+	})
+	return ct, err
 }
 
 // InsertEvent records the reply to an event; a duplicate (source, event
-// id) is ECONFLICT.
+// id) is ECONFLICT, from the transaction's next statement or from InTx.
 func (t *pgTx) InsertEvent(ctx context.Context, e core.EventRecord) error {
 	reply, err := e.EncodedReply()
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, "record event "+e.Source+"/"+e.EventID,
+	return t.write("record event "+e.Source+"/"+e.EventID,
 		`INSERT INTO events (source, event_id, employee_id, reply, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		e.Source, e.EventID, e.EmployeeID, reply, ts(e.CreatedAt))
-	return err
 }
 
 const insertAudit = `INSERT INTO audit (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)`
@@ -319,18 +405,18 @@ func auditArgs(a core.AuditEntry) []any {
 	return []any{ts(a.At), a.Actor, a.Action, a.Subject, a.Detail}
 }
 
-// InsertAudit appends an audit entry.
+// InsertAudit appends an audit entry, with the transaction's next
+// statement or its COMMIT.
 func (t *pgTx) InsertAudit(ctx context.Context, a core.AuditEntry) error {
-	_, err := t.exec(ctx, "insert audit", insertAudit, auditArgs(a)...)
-	return err
+	return t.write("insert audit", insertAudit, auditArgs(a)...)
 }
 
 const insertOutbox = `INSERT INTO outbox (platform, route, kind, payload, dedupe_key, attempts, next_attempt, status, last_error, created_at, sent_at, firing_id)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 	ON CONFLICT (dedupe_key) WHERE dedupe_key <> '' DO NOTHING`
 
-// EnqueueOutbox queues a message; a duplicate non-empty dedupe key is
-// skipped.
+// EnqueueOutbox queues a message, with the transaction's next statement or
+// its COMMIT; a duplicate non-empty dedupe key is skipped.
 func (t *pgTx) EnqueueOutbox(ctx context.Context, m core.OutboxMessage) error {
 	status := m.Status
 	if status == "" {
@@ -340,22 +426,21 @@ func (t *pgTx) EnqueueOutbox(ctx context.Context, m core.OutboxMessage) error {
 	if len(m.Payload) > 0 {
 		payload = m.Payload
 	}
-	_, err := t.exec(ctx, "enqueue outbox message", insertOutbox, string(m.Platform), m.Route, m.Kind, payload, m.DedupeKey, int32(m.Attempts),
+	return t.write("enqueue outbox message", insertOutbox, string(m.Platform), m.Route, m.Kind, payload, m.DedupeKey, int32(m.Attempts),
 		nullTS(m.NextAttempt), status, m.LastError, ts(m.CreatedAt), nullTS(m.SentAt), m.FiringID)
-	return err
 }
 
 // InsertMakeup stores m and sets m.ID.
 func (t *pgTx) InsertMakeup(ctx context.Context, m *core.MakeupRequest) error {
-	if err := t.ready(ctx); err != nil {
-		return err
-	}
 	var id int64
-	err := t.tx.QueryRow(ctx, `INSERT INTO makeup_requests (employee_id, shift_date, kind, at, reason, evidence, status,
+	err := t.send(ctx, "insert make-up request", func(b *pgx.Batch) {
+		b.Queue(`INSERT INTO makeup_requests (employee_id, shift_date, kind, at, reason, evidence, status,
 		approver_id, decided_by, decided_at, note, punch_id, platform, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`, makeupArgs(m)...).Scan(&id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`, makeupArgs(m)...).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&id) })
+	})
 	if err != nil {
-		return t.check(ctx, err, "insert make-up request")
+		return err
 	}
 	m.ID = id
 	return nil
@@ -375,12 +460,14 @@ func (t *pgTx) GetMakeupForUpdate(ctx context.Context, id int64) (core.MakeupReq
 
 // queryMakeups runs a query of make-up requests.
 func (t *pgTx) queryMakeups(ctx context.Context, what, sql string, args ...any) ([]core.MakeupRequest, error) {
-	if err := t.ready(ctx); err != nil {
-		return nil, err
-	}
-	rows, _ := t.tx.Query(ctx, sql, args...)
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (core.MakeupRequest, error) { return scanMakeup(row) })
-	return out, t.check(ctx, err, what)
+	var out []core.MakeupRequest
+	err := t.send(ctx, what, func(b *pgx.Batch) {
+		b.Queue(sql, args...).Query(func(rows pgx.Rows) (err error) {
+			out, err = pgx.AppendRows(out, rows, func(row pgx.CollectableRow) (core.MakeupRequest, error) { return scanMakeup(row) })
+			return err
+		})
+	})
+	return out, err
 }
 
 // UpdateMakeup writes back a request; an unknown id is ENOTFOUND.
