@@ -123,8 +123,8 @@ func TestResilientOutage(t *testing.T) {
 	url := mustRedisURL(t)
 	for _, tc := range []struct {
 		name string
-		how  cut
-	}{{"refused", refuse}, {"black-holed", blackhole}} {
+		how  coretest.Cut
+	}{{"refused", coretest.CutRefuse}, {"black-holed", coretest.CutBlackhole}} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts, err := goredis.ParseURL(url)
 			if err != nil {
@@ -132,9 +132,9 @@ func TestResilientOutage(t *testing.T) {
 			}
 			direct := goredis.NewClient(opts)
 			defer direct.Close()
-			p := mustProxy(t, opts.Addr)
+			p := coretest.MustProxy(t, opts.Addr)
 			viaProxy := *opts
-			viaProxy.Addr = p.addr
+			viaProxy.Addr = p.Addr()
 			requestPathDefaults(&viaProxy)
 			prefix := testPrefix(t)
 			t.Cleanup(func() { deletePrefix(context.Background(), direct, prefix) })
@@ -163,7 +163,7 @@ func TestResilientOutage(t *testing.T) {
 				t.Fatalf("Put before the cut: %v, in Redis %t", err, inRedis("sess:before"))
 			}
 
-			p.cut(tc.how)
+			p.Cut(tc.how)
 			// The first call may meet the outage before the probe does: it
 			// costs at most one Redis timeout, then the fallback answers.
 			start := time.Now()
@@ -213,7 +213,7 @@ func TestResilientOutage(t *testing.T) {
 				t.Errorf("Renew in the cut = %v, want %s", err, core.EUNAVAILABLE)
 			}
 
-			p.restore()
+			p.Restore()
 			back := waitFor(t, "marked up", 5*time.Second, r.Up)
 			t.Logf("marked up %s after the restore", back)
 			if err := r.Put(ctx, "after", []byte("a"), time.Minute); err != nil || !inRedis("sess:after") {

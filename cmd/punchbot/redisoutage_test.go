@@ -89,8 +89,9 @@ func TestRedisOutageKeepsPunching(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := mustRedisProxy(t, ru.Host)
-	ru.Host = p.addr
+	redisAddr := ru.Host
+	p := coretest.MustProxy(t, redisAddr)
+	ru.Host = p.Addr()
 	// A database of its own: a load test's rate windows for the sample
 	// employees on the usual database cannot refuse this test's punches.
 	// Every key the adapter writes expires, so nothing needs cleaning.
@@ -113,7 +114,7 @@ func TestRedisOutageKeepsPunching(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	direct := goredis.NewClient(&goredis.Options{Addr: p.backend, DB: 11})
+	direct := goredis.NewClient(&goredis.Options{Addr: redisAddr, DB: 11})
 	defer direct.Close()
 
 	stored := 0
@@ -164,9 +165,9 @@ func TestRedisOutageKeepsPunching(t *testing.T) {
 
 	for i, how := range []struct {
 		name  string
-		style cutStyle
-	}{{"refused", cutRefuse}, {"black-holed", cutBlackhole}} {
-		p.cut(how.style)
+		style coretest.Cut
+	}{{"refused", coretest.CutRefuse}, {"black-holed", coretest.CutBlackhole}} {
+		p.Cut(how.style)
 		punch("with Redis " + how.name)
 		punch("again with Redis " + how.name)
 		if code, body := readiness(); code != 200 || !strings.Contains(body, "redis: down (in-process fallback)\n") {
@@ -177,7 +178,7 @@ func TestRedisOutageKeepsPunching(t *testing.T) {
 		}
 		waitFor(t, "punchbot_dependency_up{name=\"redis\"} 0", gauge(0))
 
-		p.restore()
+		p.Restore()
 		start := time.Now()
 		waitFor(t, "punchbot_dependency_up{name=\"redis\"} 1", gauge(1))
 		t.Logf("Redis %s: seen up %s after the restore", how.name, time.Since(start))
@@ -208,8 +209,8 @@ func TestLeaderLockThroughRedisOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := mustRedisProxy(t, ru.Host)
-	ru.Host = p.addr
+	p := coretest.MustProxy(t, ru.Host)
+	ru.Host = p.Addr()
 	prefix := fmt.Sprintf("punchbot-test-leader-%d:", time.Now().UnixNano())
 	const ttl = 900 * time.Millisecond
 	cfg := scheduler.Config{TTL: ttl, Poll: 50 * time.Millisecond, LockKey: "leader"}
@@ -250,7 +251,7 @@ func TestLeaderLockThroughRedisOutage(t *testing.T) {
 	}
 	waitFor(t, "a leader", func() bool { return leaders() == 1 })
 
-	p.cut(cutRefuse)
+	p.Cut(coretest.CutRefuse)
 	start := time.Now()
 	waitFor(t, "the leader to resign", func() bool { return leaders() == 0 })
 	if d := time.Since(start); d >= ttl-ttl/10 {
@@ -261,7 +262,7 @@ func TestLeaderLockThroughRedisOutage(t *testing.T) {
 		t.Errorf("%d leaders while Redis was cut, want none", most)
 	}
 
-	p.restore()
+	p.Restore()
 	start = time.Now()
 	waitFor(t, "a leader after the restore", func() bool { return leaders() == 1 })
 	t.Logf("a leader again %s after the restore", time.Since(start))
