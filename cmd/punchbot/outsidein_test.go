@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -269,6 +270,10 @@ type outsideIn struct {
 
 // newOutsideIn prepares employees Feishu users on a fresh schema; the
 // server uses redisURL and vars on top of the load configuration.
+// serverPool, as a key of newOutsideIn's vars, sets the server's
+// pool_max_conns instead of an environment variable.
+const serverPool = "pool_max_conns"
+
 func newOutsideIn(t *testing.T, employees int, redisURL string, vars map[string]string) *outsideIn {
 	t.Helper()
 	dbURL := pgURL(t)
@@ -296,6 +301,14 @@ func newOutsideIn(t *testing.T, employees int, redisURL string, vars map[string]
 	env := serverEnv(map[string]string{"PUNCHBOT_DATABASE_URL": dbURL}, core.PlatformFeishu, testCreds, sink.URL(), redisURL)
 	env["PUNCHBOT_LOG_LEVEL"] = "warn"
 	for k, v := range vars {
+		if k == serverPool {
+			u, _ := url.Parse(dbURL)
+			q := u.Query()
+			q.Set("pool_max_conns", v)
+			u.RawQuery = q.Encode()
+			env["PUNCHBOT_DATABASE_URL"] = u.String()
+			continue
+		}
 		env[k] = v
 	}
 	f := &outsideIn{t: t, dbURL: dbURL, sink: sink, server: newChildServer(t, env)}
@@ -702,7 +715,11 @@ func (a redisAddr) withHost(host string) string { return a.scheme + host + a.res
 func TestOutsideInOverload(t *testing.T) {
 	redisURL := needBackends(t)
 	const overloadFor = 15 * time.Second
-	f := newOutsideIn(t, 10000, redisURL, nil)
+	// The generator runs in this (in CI race-instrumented) process and
+	// must offer twice what the replica takes, so the replica is given a
+	// two-connection pool: the bound and the shedding are the same at any
+	// capacity, and a generator slower than its target measures itself.
+	f := newOutsideIn(t, 10000, redisURL, map[string]string{serverPool: "2"})
 	f.server.start()
 	ctx := context.Background()
 	// Enough events for the measurement and twice any capacity a 2-core
@@ -712,16 +729,16 @@ func TestOutsideInOverload(t *testing.T) {
 	f.events = make([]loadEvent, maxEvents)
 	var evMu sync.Mutex
 	made := 0
-	next := func(ctx context.Context, seq int) opResult {
+	event := func(seq int) loadEvent {
 		evMu.Lock()
+		defer evMu.Unlock()
 		for made <= seq {
 			f.events[made] = f.client.Event(made)
 			made++
 		}
-		ev := f.events[seq]
-		evMu.Unlock()
-		return f.client.Deliver(ctx, ev)
+		return f.events[seq]
 	}
+	next := func(ctx context.Context, seq int) opResult { return f.client.Deliver(ctx, event(seq)) }
 
 	warm := runClosedLoop(ctx, 16, 0, 300, 10*time.Second, next)
 	measure := runClosedLoop(ctx, 64, len(warm.Results), 20000, 4*time.Second, next)
@@ -736,6 +753,9 @@ func TestOutsideInOverload(t *testing.T) {
 	firstSeq := len(warm.Results) + len(measure.Results)
 	offered := 2 * capacity
 	n := min(int(offered*overloadFor.Seconds()), maxEvents-firstSeq)
+	// Sign and encrypt the overload's events before it starts, so that the
+	// generator's own work does not stand between a send and its clock.
+	event(firstSeq + n - 1)
 	over := runOpenLoop(ctx, offered, firstSeq, n, overloadFor+5*time.Second, 8192, next)
 	sum := summarize(over)
 	shedAfter, _ := f.server.metric("punchbot_shed_total", `route="POST /feishu/events"`)
