@@ -239,12 +239,6 @@ func MakeupUsage(lang string) string {
 		"Make-up format: makeup 2026-11-25 09:00 in reason (date, time, in/out, then the reason)\n• withdraw: makeup cancel\n• approvers: makeup approve 12, makeup reject 12 reason, or the buttons on the card\nAn image or file you send within 10 minutes of filing is attached as evidence.")
 }
 
-// MakeupProblemText says which part of a make-up message could not be
-// read, with the usage.
-func MakeupProblemText(problem, lang string) string {
-	return "❌ " + problemLine(problem, lang) + "\n" + MakeupUsage(lang)
-}
-
 func problemLine(problem, lang string) string {
 	switch problem {
 	case core.ProblemDate:

@@ -129,15 +129,6 @@ func (w *OutboxWorker) RunOnce(ctx context.Context) (sent int, err error) {
 	return sent, nil
 }
 
-func (w *OutboxWorker) deliver(ctx context.Context, sender Sender, m OutboxMessage) bool {
-	err := sender.Send(ctx, m)
-	m = w.settle(m, err)
-	if ferr := w.Store.FinishOutbox(ctx, m); ferr != nil {
-		w.Log.Error("outbox finish failed", "id", m.ID, "err", ferr)
-	}
-	return err == nil
-}
-
 // settle records the result of one attempt on m: sent, failed for good, or
 // pending with the next attempt after a backoff or the platform's wait.
 func (w *OutboxWorker) settle(m OutboxMessage, err error) OutboxMessage {

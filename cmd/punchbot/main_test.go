@@ -192,6 +192,12 @@ func TestDemoRunsTheSampleStoryIdempotently(t *testing.T) {
 // startServer runs serve on a free port and returns its base URL.
 func startServer(t *testing.T, getenv func(string) string) (string, *server) {
 	t.Helper()
+	return startLoggingServer(t, getenv, io.Discard)
+}
+
+// startLoggingServer is startServer with the server's log kept in logs.
+func startLoggingServer(t *testing.T, getenv func(string) string, logs io.Writer) (string, *server) {
+	t.Helper()
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +211,7 @@ func startServer(t *testing.T, getenv func(string) string) (string, *server) {
 	ready := make(chan started, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, func(addr string, s *server) { ready <- started{addr, s} })
+		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)), io.Discard, func(addr string, s *server) { ready <- started{addr, s} })
 	}()
 	select {
 	case st := <-ready:

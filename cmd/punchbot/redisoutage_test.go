@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -43,40 +41,6 @@ func (b *syncBuffer) count(s string) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return strings.Count(b.buf.String(), s)
-}
-
-// startLoggingServer is startServer with the server's log kept in logs.
-func startLoggingServer(t *testing.T, getenv func(string) string, logs io.Writer) (string, *server) {
-	t.Helper()
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Addr = "127.0.0.1:0"
-	ctx, cancel := context.WithCancel(context.Background())
-	type started struct {
-		addr string
-		s    *server
-	}
-	ready := make(chan started, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)), io.Discard, func(addr string, s *server) { ready <- started{addr, s} })
-	}()
-	select {
-	case st := <-ready:
-		t.Cleanup(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("serve returned %v after shutdown", err)
-			}
-		})
-		return "http://" + st.addr, st.s
-	case err := <-done:
-		cancel()
-		t.Fatalf("serve stopped before listening: %v", err)
-	}
-	return "", nil
 }
 
 // TestRedisOutageKeepsPunching runs the server with Redis behind a proxy and

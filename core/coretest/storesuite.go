@@ -265,14 +265,6 @@ func stNormPunch(p core.Punch) core.Punch {
 	return p
 }
 
-func stNormPunches(ps []core.Punch) []core.Punch {
-	out := make([]core.Punch, len(ps))
-	for i, p := range ps {
-		out[i] = stNormPunch(p)
-	}
-	return out
-}
-
 func stNormMakeup(m core.MakeupRequest) core.MakeupRequest {
 	m.At, m.DecidedAt, m.CreatedAt = stUTC(m.At), stUTC(m.DecidedAt), stUTC(m.CreatedAt)
 	m.Evidence = stNilIfEmpty(m.Evidence)
