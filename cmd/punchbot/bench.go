@@ -82,15 +82,9 @@ func parseBenchFlags(args []string, cfg config) (benchOptions, error) {
 		return o, fmt.Errorf("%v\n\n%s", err, benchUsage)
 	}
 	o.rates[core.PlatformSlack], o.rates[core.PlatformFeishu], o.rates[core.PlatformWeCom] = *slackRate, *feishuRate, *wecomRate
-	for _, p := range strings.Split(*platforms, ",") {
-		switch pl := core.Platform(strings.TrimSpace(p)); pl {
-		case core.PlatformWeCom, core.PlatformFeishu, core.PlatformSlack:
-			if !slices.Contains(o.platforms, pl) {
-				o.platforms = append(o.platforms, pl)
-			}
-		default:
-			return o, fmt.Errorf("-platforms: %q is not wecom, feishu or slack", p)
-		}
+	var err error
+	if o.platforms, err = parsePlatforms(*platforms); err != nil {
+		return o, err
 	}
 	switch {
 	case o.n < 1:
@@ -340,4 +334,21 @@ func benchBroadcast(ctx context.Context, o benchOptions, log *slog.Logger, stdou
 		return fmt.Errorf("%d duplicate deliveries", duplicates)
 	}
 	return nil
+}
+
+// parsePlatforms reads a -platforms list: each of wecom, feishu and slack at
+// most once, in the order given.
+func parsePlatforms(list string) ([]core.Platform, error) {
+	var out []core.Platform
+	for _, p := range strings.Split(list, ",") {
+		switch pl := core.Platform(strings.TrimSpace(p)); pl {
+		case core.PlatformWeCom, core.PlatformFeishu, core.PlatformSlack:
+			if !slices.Contains(out, pl) {
+				out = append(out, pl)
+			}
+		default:
+			return nil, fmt.Errorf("-platforms: %q is not wecom, feishu or slack", p)
+		}
+	}
+	return out, nil
 }

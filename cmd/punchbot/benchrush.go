@@ -89,15 +89,9 @@ func parseRushFlags(args []string, cfg config) (rushOptions, error) {
 	if *redis != "none" {
 		o.redis = *redis
 	}
-	for _, p := range strings.Split(*platforms, ",") {
-		switch pl := core.Platform(strings.TrimSpace(p)); pl {
-		case core.PlatformWeCom, core.PlatformFeishu, core.PlatformSlack:
-			if !slices.Contains(o.platforms, pl) {
-				o.platforms = append(o.platforms, pl)
-			}
-		default:
-			return o, fmt.Errorf("-platforms: %q is not wecom, feishu or slack", p)
-		}
+	var err error
+	if o.platforms, err = parsePlatforms(*platforms); err != nil {
+		return o, err
 	}
 	switch {
 	case o.employees < 1 || o.rush <= 0 || o.compress < 1 || o.open < 1 || o.timeout <= 0 || o.limits <= 0 || o.limits > 1:
