@@ -41,10 +41,14 @@ type pgTx struct {
 	begun bool
 	// err is the first failure the server reported: it has aborted the
 	// transaction, so every later call fails with it and InTx rolls back.
-	err    error
-	locks  []string           // employees to lock before the next statement
-	writes []*pgx.QueuedQuery // writes to send before the next statement
-	ahead  map[string]*readAhead
+	err   error
+	locks []string // employees to lock before the next statement
+	// lockDeadline is set once lock_timeout was derived from the caller's
+	// deadline: a lock timeout is then that deadline, reached on the
+	// server a moment before the context's timer fires.
+	lockDeadline bool
+	writes       []*pgx.QueuedQuery // writes to send before the next statement
+	ahead        map[string]*readAhead
 }
 
 // readAhead is what the read sent with an employee's lock fetched, so that
@@ -157,6 +161,11 @@ func (t *pgTx) check(ctx context.Context, err error, what string) error {
 	if fw, ok := errors.AsType[*failedWrite](err); ok {
 		err, what = fw.err, fw.what
 	}
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok && pe.Code == pgLockNotAvailable && t.lockDeadline {
+		err = errors.Join(context.DeadlineExceeded, err)
+		t.err = core.WrapError(core.EUNAVAILABLE, err, "%s: the caller gave up", what)
+		return t.err
+	}
 	t.err = gaveUp(ctx, translate(err, what), what)
 	return t.err
 }
@@ -208,6 +217,7 @@ func (t *pgTx) send(ctx context.Context, what string, queue func(b *pgx.Batch)) 
 			// a backend left waiting would otherwise hold a connection
 			// slot until the lock is free, long after the client left.
 			b.Queue(`SELECT set_config('lock_timeout', $1, true)`, lockTimeout(time.Until(dl)))
+			t.lockDeadline = true
 		}
 		for _, id := range t.locks {
 			b.Queue(lockEmployee, int32(employeeLockClass), id)
