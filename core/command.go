@@ -46,6 +46,8 @@ type Command struct {
 	// Makeup carries the arguments of the make-up commands (CmdMakeup,
 	// CmdMakeupCancel, CmdMakeupDecide, CmdMakeupEvidence).
 	Makeup *MakeupArgs
+	// Leave carries the arguments of CmdLeave.
+	Leave *LeaveArgs
 	// LinkPurpose is, for CmdLink, which link is asked for (LinkConsole or
 	// LinkMyData).
 	LinkPurpose string

@@ -118,6 +118,12 @@ type Schedule struct {
 	EarlyLeaveGraceMin int // leaving up to this early is still normal
 	OutOfRange         OutOfRangePolicy
 	CalendarID         string
+	// PunchMode says which punches count; "" is PunchStandard.
+	PunchMode PunchMode
+	// ConfirmWithinMin asks to confirm a clock-out this soon after the
+	// clock-in (and any early leave beyond grace); 0 turns confirmation
+	// off. The org file defaults it to 10.
+	ConfirmWithinMin int
 }
 
 // Calendar lists public holidays and 调休 (swapped) working days by local date.

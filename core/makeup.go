@@ -34,6 +34,17 @@ type MakeupRequest struct {
 	PunchID    int64  // the punch written on approval
 	Platform   Platform
 	CreatedAt  time.Time
+
+	// Type is what the request asks for (see RequestType); "" is a make-up.
+	Type RequestType
+	// FieldPunchID is, for RequestField, the pending field punch the
+	// request is about; PunchID is the counting punch written on approval.
+	FieldPunchID int64
+	// LeaveType, Start, End and Place describe a leave, trip or outing:
+	// the covered period is [Start, End).
+	LeaveType  string
+	Start, End time.Time
+	Place      string
 }
 
 // MakeupPolicy is the organisation's 补卡 rule set, after WeCom

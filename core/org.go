@@ -21,6 +21,8 @@ type Org struct {
 	Employees []Employee
 	Makeup    MakeupPolicy
 	Reminders []Reminder
+	// LeaveTypes are the kinds of leave people may request, in order.
+	LeaveTypes []LeaveType
 }
 
 // OrgSite is a site as written in the org file; Datum says which datum its
