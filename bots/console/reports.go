@@ -1,0 +1,118 @@
+package console
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/punchbot/punchbot/bots/admin"
+	"github.com/punchbot/punchbot/core"
+)
+
+// Reports.
+
+type reportData struct {
+	Month     string
+	Date      string
+	Report    core.MonthlyReport
+	Headers   []string
+	Rows      [][]any
+	Truncated bool
+}
+
+func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	q := r.URL.Query()
+	month := strings.TrimSpace(q.Get("month"))
+	if month == "" {
+		month = c.now().In(c.cfg.Zone).Format(core.MonthLayout)
+	}
+	rep, err := core.BuildMonthlyReport(r.Context(), c.store, month, v.Scope, c.now())
+	if err != nil {
+		return err
+	}
+	d := reportData{Month: month, Date: c.today0(), Report: rep, Headers: admin.MonthlyHeaders(v.Lang)}
+	for i, row := range rep.Rows {
+		if i >= maxRows {
+			d.Truncated = true
+			break
+		}
+		cells := admin.MonthlyCells(row)
+		if row.Name == core.ErasedName {
+			cells[1] = tr(v.Lang, "erased_name")
+		}
+		d.Rows = append(d.Rows, cells)
+	}
+	ids := rowIDs(rep.Rows, func(r core.MonthlyRow) string { return r.EmployeeID })
+	if err := c.auditView(r.Context(), v, "console.viewed", "report:monthly:"+month, ids, map[string]any{"page": "reports"}); err != nil {
+		return err
+	}
+	c.render(w, r, http.StatusOK, "reports", &page{Lang: v.Lang, Title: tr(v.Lang, "rep_title"), Nav: "reports", V: v, Data: d})
+	return nil
+}
+
+// download sends a monthly or daily report of the viewer's scope, with
+// headers in the organisation's language, and audits the export.
+func (c *Console) download(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	q := r.URL.Query()
+	format, err := admin.ParseFormat(q.Get("format"), admin.FormatCSV)
+	if err != nil {
+		return err
+	}
+	info, err := c.store.OrgInfo(r.Context())
+	if err != nil {
+		return err
+	}
+	emps := make([]core.Employee, 0, len(v.Everyone))
+	for _, e := range v.Everyone {
+		emps = append(emps, e)
+	}
+	lang := core.ReportLang(info, emps)
+	var body []byte
+	var kind, period string
+	var ids []string
+	switch q.Get("kind") {
+	case "", "monthly":
+		kind, period = "monthly", strings.TrimSpace(q.Get("month"))
+		rep, err := core.BuildMonthlyReport(r.Context(), c.store, period, v.Scope, c.now())
+		if err != nil {
+			return err
+		}
+		ids = rowIDs(rep.Rows, func(r core.MonthlyRow) string { return r.EmployeeID })
+		body, err = admin.EncodeMonthly(rep, format, lang)
+		if err != nil {
+			return err
+		}
+	case "daily":
+		kind = "daily"
+		if period, err = dateParam(q, "date", c.today0()); err != nil {
+			return err
+		}
+		rep, err := core.BuildDailyReport(r.Context(), c.store, period, period, v.Scope, c.now())
+		if err != nil {
+			return err
+		}
+		ids = rowIDs(rep.Rows, dailyID)
+		body, err = admin.EncodeDaily(rep, format, lang)
+		if err != nil {
+			return err
+		}
+	default:
+		return core.Errorf(core.EINVALID, "kind must be monthly or daily")
+	}
+	if err := c.auditView(r.Context(), v, "report.exported", kind+":"+period, ids, map[string]any{"format": format, "via": "console"}); err != nil {
+		return err
+	}
+	sendFile(w, admin.ContentType(format), admin.ReportFileName(kind, period, format), body)
+	return nil
+}
+
+func sendFile(w http.ResponseWriter, contentType, name string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
