@@ -48,7 +48,6 @@ func (d DayResult) Has(st DayStatus) bool { return slices.Contains(d.Statuses, s
 func ComputeDay(r Roster, date string, punches []Punch, now time.Time) DayResult {
 	loc := r.Zone()
 	res := DayResult{EmployeeID: r.Employee.ID, Date: date, Workday: true}
-	var in, out *Punch
 	for i := range punches {
 		p := &punches[i]
 		if !p.Valid() || p.ShiftDate != date {
@@ -59,21 +58,11 @@ func ComputeDay(r Roster, date string, punches []Punch, now time.Time) DayResult
 				res.Flags = append(res.Flags, f)
 			}
 		}
-		switch p.Kind {
-		case KindIn:
-			if in == nil || p.At.Before(in.At) {
-				in = p
-			}
-		case KindOut:
-			if out == nil || p.At.After(out.At) {
-				out = p
-			}
-		}
 	}
+	// Which punches count is the schedule's punch mode (punchmode.go).
+	in, out := CountedPunches(r.Schedule.Mode(), punches, date)
 	res.In, res.Out = in, out
-	if in != nil && out != nil && out.At.After(in.At) {
-		res.WorkedMin = int(out.At.Sub(in.At) / time.Minute)
-	}
+	res.WorkedMin = workedMinutes(in, out)
 	field := (in != nil && in.Outcome == OutcomeField) || (out != nil && out.Outcome == OutcomeField)
 
 	day, err := time.ParseInLocation(DateLayout, date, loc)

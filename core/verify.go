@@ -15,6 +15,9 @@ type VerifyInput struct {
 	Location *Location // the position to judge (the command's or a reported one)
 	Flags    []string  // signals found before verification (stale location)
 	Config   *Config
+	// Confirmed is set when the user confirmed this clock-out (CmdConfirm):
+	// it is recorded instead of asked about again.
+	Confirmed bool
 
 	ShiftPunches func(shiftDate string) ([]Punch, error)
 	LastLocated  func(before time.Time) (*Punch, error) // nil, nil when none
@@ -22,7 +25,10 @@ type VerifyInput struct {
 
 // Verify judges a punch: which shift it belongs to, in or out, on time or
 // not, on site or not, and which anti-cheating signals it raises. It returns
-// the punch to store; a rejected punch has Outcome rejected and its reasons.
+// the punch to store; a rejected punch has Outcome rejected and its reasons,
+// a repeated clock-in has Outcome repeat (stored, never counted), and a
+// clock-out that needs the user's confirmation first has Outcome confirm and
+// must not be stored (see confirm.go).
 func Verify(in VerifyInput) (Punch, error) {
 	cfg, cmd, r := in.Config, in.Command, in.Roster
 	loc := r.Zone()
@@ -123,7 +129,19 @@ func Verify(in VerifyInput) (Punch, error) {
 		} else if shift.Workday && p.At.After(shift.Start.Add(shift.End.Sub(shift.Start)/2)) {
 			p.Kind = KindOut
 		}
+		if p.Kind == KindOut && reshared(r.Schedule, prior, p.At) {
+			// The same location again right after clocking in ("did it go
+			// through?") repeats the clock-in; it is not a clock-out.
+			p.Kind = KindIn
+		}
 	}
+	strict := r.Schedule.Mode() == PunchStrict
+	if strict && hasValid(prior, KindOut) {
+		// One clock-in and one clock-out per shift: once both are recorded
+		// nothing more counts, in either direction.
+		return reject(ReasonAlreadyOut)
+	}
+	repeat := p.Kind == KindIn && hasValid(prior, KindIn)
 	switch {
 	case r.Schedule != nil && !shift.Workday:
 		p.TimeResult = TimeRestDay
@@ -135,14 +153,14 @@ func Verify(in VerifyInput) (Punch, error) {
 	case r.Schedule == nil:
 		p.TimeResult = TimeNormal
 	case p.Kind == KindIn:
-		if hasValid(prior, KindIn) {
-			p.Reasons = append(p.Reasons, ReasonAlreadyIn)
-		}
 		p.TimeResult, p.LateMin = r.Schedule.ClassifyIn(shift, p.At)
 	default:
 		first := firstValid(prior, KindIn)
 		var inAt time.Time
 		if first == nil {
+			if strict {
+				return reject(ReasonNotIn)
+			}
 			p.Reasons = append(p.Reasons, ReasonNotIn)
 		} else {
 			inAt = first.At
@@ -222,6 +240,19 @@ func Verify(in VerifyInput) (Punch, error) {
 	for _, f := range p.Flags {
 		if slices.Contains(cfg.BlockFlags, f) {
 			return reject(ReasonBlockedBySignal)
+		}
+	}
+	if repeat {
+		// At most one clock-in per shift counts, whatever is sent: the
+		// attempt is kept, as rejected ones are, but never counts.
+		p.Outcome = OutcomeRepeat
+		p.Reasons = append(p.Reasons, ReasonAlreadyIn)
+		return p, nil
+	}
+	if !in.Confirmed && p.Kind == KindOut {
+		if why := confirmReason(r.Schedule, in.Kind, firstValid(prior, KindIn), p); why != "" {
+			p.Outcome = OutcomeConfirm
+			p.Reasons = append(p.Reasons, why)
 		}
 	}
 	return p, nil
