@@ -71,6 +71,7 @@ type Service struct {
 	zones   map[string]*time.Location
 
 	links LinkSigner // answers CmdLink; see SetLinkSigner
+
 }
 
 // NewService wires the core. now is the clock; tests pass a fixed one.
@@ -127,6 +128,16 @@ type reportedPosition struct {
 // limit, time, place, signals, and one transaction that stores the punch, the
 // audit entry, the event's reply and the outgoing message together.
 func (s *Service) Handle(ctx context.Context, cmd Command) (Reply, error) {
+	reply, err := s.handle(ctx, cmd)
+	if err == nil && dropsPendingClockOut(cmd, reply) {
+		// Anything else the user does ends the wait for a confirmation;
+		// only after that command committed.
+		_ = s.sessions.Delete(ctx, confirmKey(cmd.Actor))
+	}
+	return reply, err
+}
+
+func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 	now := s.now()
 	cmd, err := cmd.sanitize()
 	if err != nil {
@@ -208,8 +219,18 @@ func (s *Service) Handle(ctx context.Context, cmd Command) (Reply, error) {
 		if err := s.sessions.Put(ctx, sessionKey("pos", cmd.Actor), buf, s.cfg.ReportedLocationTTL); err != nil {
 			return Reply{}, err
 		}
+		if _, err := s.sessions.Get(ctx, sessionKey("intent", cmd.Actor)); err == nil {
+			// A text punch waiting for a location: the reported one
+			// completes it as a shared location would.
+			cmd.Kind, cmd.Punch = CmdPunch, KindAuto
+			return s.punch(ctx, cmd, base)
+		}
 		base.Outcome = OutcomeNoted
 		return base, nil
+	case CmdConfirm:
+		return s.confirm(ctx, cmd, base)
+	case CmdDecline:
+		return s.decline(ctx, cmd, base)
 	case CmdPunch:
 		return s.punch(ctx, cmd, base)
 	case CmdLink:
@@ -384,32 +405,27 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 	}
 
 	var reply Reply
+	var asked *Punch // a clock-out waiting for confirmation (confirm.go)
 	// One transaction: the employee's lock, the reads the rules need, the
 	// punch with its audit entry, event record and reply.
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.LockEmployee(ctx, r.Employee.ID); err != nil {
 			return err
 		}
-		in := VerifyInput{Roster: r, Command: cmd, Kind: kind, Location: loc, Flags: flags, Config: &s.cfg}
-		in.ShiftPunches = func(date string) ([]Punch, error) { return tx.ShiftPunches(ctx, r.Employee.ID, date) }
-		in.LastLocated = func(before time.Time) (*Punch, error) {
-			p, err := tx.LastLocatedPunch(ctx, r.Employee.ID, before)
-			if ErrorCode(err) == ENOTFOUND {
-				return nil, nil
-			}
-			return &p, err
-		}
-		p, err := Verify(in)
+		p, err := s.verifyIn(ctx, tx, r, cmd, kind, loc, flags, false)
 		if err != nil {
 			return err
 		}
-		if err := tx.InsertPunch(ctx, &p); err != nil {
-			return err
+		if p.Outcome == OutcomeConfirm {
+			// Nothing is stored but the question, so a retry asks again.
+			asked, reply = &p, base
+			fillReply(&reply, p, r)
+			if reply.Day, err = s.daySoFar(ctx, tx, r, p.ShiftDate); err != nil {
+				return err
+			}
+			return s.record(ctx, tx, cmd, reply)
 		}
-		reply = base
-		fillReply(&reply, p, r)
-		detail, _ := json.Marshal(punchAuditDetail{Flags: p.Flags, Kind: p.Kind, PunchID: p.ID, Reasons: p.Reasons, Source: p.Source})
-		if err := tx.InsertAudit(ctx, AuditEntry{At: s.now(), Actor: r.Employee.ID, Action: "punch." + string(p.Outcome), Subject: r.Employee.ID, Detail: string(detail)}); err != nil {
+		if reply, err = s.storePunch(ctx, tx, r, base, p); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, cmd, reply)
@@ -419,7 +435,59 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 		// leaves the intent for the platform's retry.
 		_ = s.sessions.Delete(ctx, sessionKey("intent", cmd.Actor))
 	}
+	if err == nil && asked != nil {
+		if err := s.holdClockOut(ctx, cmd, *asked, loc, flags, kind); err != nil {
+			return Reply{}, err
+		}
+	}
 	return s.settle(ctx, cmd, reply, err)
+}
+
+// verifyIn runs Verify inside tx for the employee of r.
+func (s *Service) verifyIn(ctx context.Context, tx Tx, r Roster, cmd Command, kind PunchKind, loc *Location, flags []string, confirmed bool) (Punch, error) {
+	in := VerifyInput{Roster: r, Command: cmd, Kind: kind, Location: loc, Flags: flags, Config: &s.cfg, Confirmed: confirmed}
+	in.ShiftPunches = func(date string) ([]Punch, error) { return tx.ShiftPunches(ctx, r.Employee.ID, date) }
+	in.LastLocated = func(before time.Time) (*Punch, error) {
+		p, err := tx.LastLocatedPunch(ctx, r.Employee.ID, before)
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, nil
+		}
+		return &p, err
+	}
+	return Verify(in)
+}
+
+// storePunch inserts a verified punch with its audit entry and returns the
+// reply to it. A punch that changes nothing (a repeat, a refused one under
+// strict alternation) answers with the day so far.
+func (s *Service) storePunch(ctx context.Context, tx Tx, r Roster, base Reply, p Punch) (Reply, error) {
+	if err := tx.InsertPunch(ctx, &p); err != nil {
+		return Reply{}, err
+	}
+	reply := base
+	fillReply(&reply, p, r)
+	detail, _ := json.Marshal(punchAuditDetail{Flags: p.Flags, Kind: p.Kind, PunchID: p.ID, Reasons: p.Reasons, Source: p.Source})
+	if err := tx.InsertAudit(ctx, AuditEntry{At: s.now(), Actor: r.Employee.ID, Action: "punch." + string(p.Outcome), Subject: r.Employee.ID, Detail: string(detail)}); err != nil {
+		return Reply{}, err
+	}
+	if p.Outcome == OutcomeRepeat || slices.Contains(p.Reasons, ReasonAlreadyOut) {
+		day, err := s.daySoFar(ctx, tx, r, p.ShiftDate)
+		if err != nil {
+			return Reply{}, err
+		}
+		reply.Day = day
+	}
+	return reply, nil
+}
+
+// daySoFar is the day result of one shift date, read inside tx.
+func (s *Service) daySoFar(ctx context.Context, tx Tx, r Roster, date string) (*DayResult, error) {
+	punches, err := tx.ShiftPunches(ctx, r.Employee.ID, date)
+	if err != nil {
+		return nil, err
+	}
+	day := ComputeDay(r, date, punches, s.now())
+	return &day, nil
 }
 
 // punchAuditDetail is the detail of a punch's audit entry. Its fields are in
