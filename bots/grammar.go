@@ -5,6 +5,8 @@ package bots
 
 import (
 	"context"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -18,10 +20,13 @@ type Core interface {
 
 // Intent is a parsed chat command.
 type Intent struct {
-	Kind  core.CommandKind // CmdPunch, CmdStatus, CmdHelp; "" when not understood
-	Punch core.PunchKind   // for CmdPunch: in, out or auto
-	// Verb is the word after the command for the commands other issues add
-	// ("makeup", "admin", "mydata"); Args is the rest of the text.
+	// Kind is CmdPunch, CmdStatus, CmdHelp, CmdConfirm, CmdDecline or
+	// CmdLeave; "" when not understood (or for a verb other commands own).
+	Kind  core.CommandKind
+	Punch core.PunchKind // for CmdPunch: in, out or auto
+	// Verb is the word after the command for the commands that take
+	// arguments ("makeup", "admin", "mydata", and for CmdLeave "leave",
+	// "trip" or "outing"); Args is the rest of the text.
 	Verb string
 	Args string
 	Lang string // "zh" when the text is Chinese, otherwise "en"
@@ -33,68 +38,318 @@ const (
 	VerbMakeup = "makeup"
 	VerbAdmin  = "admin"
 	VerbMyData = "mydata"
+	// VerbDevice asks for a link that binds this phone's passkey.
+	VerbDevice = "device"
+	// VerbLeave, VerbTrip and VerbOuting come with Kind CmdLeave; ParseLeave
+	// reads their arguments.
+	VerbLeave  = "leave"
+	VerbTrip   = "trip"
+	VerbOuting = "outing"
+)
+
+var (
+	punchIn   = Intent{Kind: core.CmdPunch, Punch: core.KindIn}
+	punchOut  = Intent{Kind: core.CmdPunch, Punch: core.KindOut}
+	punchAuto = Intent{Kind: core.CmdPunch}
+	status    = Intent{Kind: core.CmdStatus}
+	help      = Intent{Kind: core.CmdHelp}
+	confirm   = Intent{Kind: core.CmdConfirm}
+	decline   = Intent{Kind: core.CmdDecline}
 )
 
 // words maps every accepted spelling to its meaning. Keys are lower-case
-// with inner spaces collapsed.
+// with inner spaces collapsed, after full-width forms are folded.
 var words = map[string]Intent{
-	"上班": {Kind: core.CmdPunch, Punch: core.KindIn}, "上班打卡": {Kind: core.CmdPunch, Punch: core.KindIn},
-	"签到": {Kind: core.CmdPunch, Punch: core.KindIn}, "in": {Kind: core.CmdPunch, Punch: core.KindIn},
-	"clock in": {Kind: core.CmdPunch, Punch: core.KindIn}, "punch in": {Kind: core.CmdPunch, Punch: core.KindIn},
-	"check in": {Kind: core.CmdPunch, Punch: core.KindIn}, "checkin": {Kind: core.CmdPunch, Punch: core.KindIn},
-	"下班": {Kind: core.CmdPunch, Punch: core.KindOut}, "下班打卡": {Kind: core.CmdPunch, Punch: core.KindOut},
-	"签退": {Kind: core.CmdPunch, Punch: core.KindOut}, "out": {Kind: core.CmdPunch, Punch: core.KindOut},
-	"clock out": {Kind: core.CmdPunch, Punch: core.KindOut}, "punch out": {Kind: core.CmdPunch, Punch: core.KindOut},
-	"check out": {Kind: core.CmdPunch, Punch: core.KindOut}, "checkout": {Kind: core.CmdPunch, Punch: core.KindOut},
-	"打卡": {Kind: core.CmdPunch}, "punch": {Kind: core.CmdPunch}, "clock": {Kind: core.CmdPunch},
-	"状态": {Kind: core.CmdStatus}, "查询": {Kind: core.CmdStatus}, "今天": {Kind: core.CmdStatus},
-	"status": {Kind: core.CmdStatus}, "today": {Kind: core.CmdStatus},
-	"帮助": {Kind: core.CmdHelp}, "help": {Kind: core.CmdHelp}, "?": {Kind: core.CmdHelp}, "？": {Kind: core.CmdHelp},
-	"补卡": {Verb: VerbMakeup}, "makeup": {Verb: VerbMakeup}, "make-up": {Verb: VerbMakeup},
+	"上班": punchIn, "上班打卡": punchIn, "打卡上班": punchIn, "签到": punchIn, "上班签到": punchIn, "上班卡": punchIn,
+	"in": punchIn, "clock in": punchIn, "clock-in": punchIn, "clockin": punchIn, "punch in": punchIn, "punch-in": punchIn,
+	"check in": punchIn, "check-in": punchIn, "checkin": punchIn, "sign in": punchIn,
+	"下班": punchOut, "下班打卡": punchOut, "打卡下班": punchOut, "签退": punchOut, "下班签退": punchOut, "下班卡": punchOut,
+	"out": punchOut, "clock out": punchOut, "clock-out": punchOut, "clockout": punchOut, "punch out": punchOut, "punch-out": punchOut,
+	"check out": punchOut, "check-out": punchOut, "checkout": punchOut, "sign out": punchOut,
+	"打卡": punchAuto, "打个卡": punchAuto, "punch": punchAuto, "clock": punchAuto,
+	"状态": status, "查询": status, "今天": status, "今日": status, "打卡记录": status, "我的打卡": status, "考勤": status,
+	"status": status, "today": status, "my day": status,
+	"帮助": help, "help": help, "?": help, "菜单": help, "命令": help, "menu": help, "commands": help,
+	"确认": confirm, "确定": confirm, "确认下班": confirm, "确认打卡": confirm, "是": confirm, "是的": confirm, "好": confirm, "好的": confirm,
+	"confirm": confirm, "yes": confirm, "y": confirm, "ok": confirm, "okay": confirm,
+	"取消": decline, "取消打卡": decline, "取消下班": decline, "不": decline, "否": decline, "算了": decline, "不用了": decline,
+	"cancel": decline, "no": decline, "n": decline, "nope": decline,
+	"补卡": {Verb: VerbMakeup}, "makeup": {Verb: VerbMakeup}, "make-up": {Verb: VerbMakeup}, "make up": {Verb: VerbMakeup},
 	"管理": {Verb: VerbAdmin}, "admin": {Verb: VerbAdmin},
 	"我的数据": {Verb: VerbMyData}, "mydata": {Verb: VerbMyData}, "my data": {Verb: VerbMyData},
+	"绑定设备": {Verb: VerbDevice}, "设备绑定": {Verb: VerbDevice}, "bind device": {Verb: VerbDevice}, "bind-device": {Verb: VerbDevice},
+	"请假": {Kind: core.CmdLeave, Verb: VerbLeave}, "休假": {Kind: core.CmdLeave, Verb: VerbLeave}, "leave": {Kind: core.CmdLeave, Verb: VerbLeave},
+	"出差": {Kind: core.CmdLeave, Verb: VerbTrip}, "trip": {Kind: core.CmdLeave, Verb: VerbTrip}, "business trip": {Kind: core.CmdLeave, Verb: VerbTrip},
+	"外出": {Kind: core.CmdLeave, Verb: VerbOuting}, "outing": {Kind: core.CmdLeave, Verb: VerbOuting},
 }
 
-// Parse reads a chat message. It ignores a leading slash command ("/punch")
-// and @-mentions, trailing punctuation and case, and accepts a multi-word
-// command followed by arguments ("makeup 2026-11-25 09:00 in subway").
+// takesArgs reports whether an intent reads the words after it (make-up,
+// leave, links) rather than being a whole message.
+func (in Intent) takesArgs() bool { return in.Verb != "" }
+
+// Parse reads a chat message. It folds full-width letters, digits and
+// spaces ("ＯＫ", "上班　打卡"), drops a leading slash command ("/punch"),
+// @-mentions anywhere (Slack "<@U123>", Feishu "@_user_1", WeCom "@name"),
+// punctuation around words and case, and accepts a multi-word command
+// followed by arguments ("makeup 2026-11-25 09:00 in subway"). A question
+// about one's punches ("上班了吗", "did I clock in?") is the status; a
+// negation ("不打卡", "没上班", "don't clock in") is no command at all.
 func Parse(text string) Intent {
-	lang := DetectLang(text)
-	fields := strings.Fields(text)
-	for len(fields) > 0 && (strings.HasPrefix(fields[0], "@") || strings.HasPrefix(fields[0], "/") || strings.HasPrefix(fields[0], "<@")) {
-		fields = fields[1:]
+	fields, question := normalize(text)
+	lang := DetectLang(strings.Join(fields, " "))
+	if len(fields) == 0 {
+		if question {
+			return Intent{Kind: core.CmdHelp, Lang: lang}
+		}
+		return Intent{Lang: lang}
 	}
-	for i := range fields {
-		fields[i] = strings.TrimRightFunc(fields[i], func(r rune) bool {
-			return r == '!' || r == '！' || r == '。' || r == '.' || r == ','
-		})
+	lower := make([]string, len(fields))
+	for i, f := range fields {
+		lower[i] = strings.ToLower(f)
 	}
+	// Commands with arguments first: their arguments may contain anything
+	// ("补卡 11-25 09:00 上班 忘了吗" is a make-up).
 	for n := min(2, len(fields)); n >= 1; n-- {
-		key := strings.ToLower(strings.Join(fields[:n], " "))
-		if in, ok := words[key]; ok {
-			in.Args = strings.Join(fields[n:], " ")
-			in.Lang = lang
-			if in.Verb == "" && in.Args != "" && in.Kind == core.CmdPunch {
-				// "in please" is still in; "打卡 取消" is not a punch.
-				if _, other := words[strings.ToLower(fields[n])]; other {
-					return Intent{Lang: lang}
-				}
-			}
+		if in, ok := words[strings.Join(lower[:n], " ")]; ok && in.takesArgs() {
+			in.Args, in.Lang = strings.Join(fields[n:], " "), lang
 			return in
 		}
 	}
-	// Chinese users often type the command glued to more text: "上班打卡了".
 	if len(fields) == 1 {
-		for _, key := range []string{"上班打卡", "下班打卡", "上班", "下班", "补卡", "打卡"} {
-			if strings.HasPrefix(fields[0], key) {
+		for _, key := range []string{"补卡", "请假", "出差", "外出"} {
+			if rest, ok := strings.CutPrefix(fields[0], key); ok && rest != "" && !isQuestion(rest) {
 				in := words[key]
-				in.Args = strings.TrimPrefix(fields[0], key)
-				in.Lang = lang
+				in.Args, in.Lang = rest, lang
 				return in
 			}
 		}
 	}
+	flat := strings.Join(lower, "")
+	phrase := strings.Join(lower, " ")
+	for _, key := range []string{phrase, flat} {
+		if in, ok := words[key]; ok && (!question || in.Kind == core.CmdHelp || in.Kind == core.CmdStatus) {
+			in.Lang = lang
+			return in
+		}
+	}
+	if in, ok := answer(lower); ok && !question {
+		// "确认 下班", "confirm clock-out", "cancel punch".
+		in.Lang = lang
+		return in
+	}
+	switch {
+	case asksState(flat, lower, question):
+		return Intent{Kind: core.CmdStatus, Lang: lang}
+	case negated(flat, lower):
+		return Intent{Lang: lang}
+	}
+	if question {
+		return Intent{Lang: lang}
+	}
+	if in, ok := englishCommand(lower); ok {
+		in.Lang = lang
+		return in
+	}
+	for n := min(2, len(fields)); n >= 1; n-- {
+		in, ok := words[strings.Join(lower[:n], " ")]
+		if !ok || in.Kind != core.CmdPunch || n == len(fields) {
+			continue
+		}
+		next := lower[n]
+		if other, known := words[next]; known {
+			if other.Kind == core.CmdDecline {
+				// "打卡 取消", "clock out cancel": not a punch, the waiting one is dropped.
+				return Intent{Kind: core.CmdDecline, Lang: lang}
+			}
+			return Intent{Lang: lang}
+		}
+		// "in please" is still in.
+		in.Args, in.Lang = strings.Join(fields[n:], " "), lang
+		return in
+	}
+	if in, ok := chineseCommand(flat); ok {
+		in.Lang = lang
+		return in
+	}
 	return Intent{Lang: lang}
+}
+
+// answer reads a confirmation or a refusal followed by what it is about:
+// "确认 下班", "confirm clock out", "cancel punch".
+func answer(lower []string) (Intent, bool) {
+	in, ok := words[lower[0]]
+	if !ok || (in.Kind != core.CmdConfirm && in.Kind != core.CmdDecline) || len(lower) == 1 {
+		return Intent{}, false
+	}
+	rest, ok := words[strings.Join(lower[1:], " ")]
+	if !ok {
+		rest, ok = words[strings.Join(lower[1:], "")]
+	}
+	if !ok || rest.Kind != core.CmdPunch {
+		return Intent{}, false
+	}
+	return in, true
+}
+
+// normalize splits text into words: full-width forms folded to ASCII,
+// mentions and a leading slash command removed, punctuation trimmed from
+// each word. question reports a question mark anywhere.
+func normalize(text string) (fields []string, question bool) {
+	text = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\u3000':
+			return ' '
+		case r >= '！' && r <= '～':
+			return r - 0xFEE0
+		}
+		return r
+	}, text)
+	text = slackMention.ReplaceAllString(text, " ")
+	text = feishuMention.ReplaceAllString(text, " ")
+	question = strings.ContainsAny(text, "?")
+	for i, f := range strings.Fields(text) {
+		if strings.HasPrefix(f, "@") || (i == 0 && strings.HasPrefix(f, "/")) {
+			continue
+		}
+		f = strings.TrimFunc(f, func(r rune) bool {
+			return r != '-' && r != '#' && (unicode.IsPunct(r) || unicode.IsSymbol(r)) && r != '_'
+		})
+		if f != "" {
+			fields = append(fields, f)
+		}
+	}
+	if len(fields) == 0 && question {
+		return nil, true
+	}
+	return fields, question
+}
+
+var (
+	// slackMention is <@U123>, <@U123|name>, <!here>, <!subteam^S1>.
+	slackMention = regexp.MustCompile(`<[@!][^>]*>`)
+	// feishuMention is the placeholder Feishu puts in text for an @:
+	// @_user_1, @_all.
+	feishuMention = regexp.MustCompile(`@_(user_\d+|all)`)
+)
+
+// punchWords are what a question or a negation must be about.
+var punchWords = []string{"上班", "下班", "打卡", "签到", "签退", "考勤"}
+
+var enPunchWords = []string{"clock", "clocked", "punch", "punched", "check", "checked", "in", "out", "sign", "signed", "shift"}
+
+func mentionsPunch(flat string, lower []string) bool {
+	for _, w := range punchWords {
+		if strings.Contains(flat, w) {
+			return true
+		}
+	}
+	for _, f := range lower {
+		if slices.Contains(enPunchWords, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// isQuestion reports a Chinese question ending or form: 上班了吗, 打卡了没,
+// 打卡了没有, 有没有打卡, 是不是忘了打卡.
+func isQuestion(flat string) bool {
+	for _, end := range []string{"吗", "么", "嘛", "没", "没有", "未", "了没", "呢"} {
+		if strings.HasSuffix(flat, end) {
+			return true
+		}
+	}
+	for _, in := range []string{"有没有", "是不是", "是否", "了没", "成功没", "几点"} {
+		if strings.Contains(flat, in) {
+			return true
+		}
+	}
+	return false
+}
+
+// asksState reports a question about one's own punches: "上班了吗",
+// "我打卡了没", "did I clock in", "have I punched out?", "am I in".
+func asksState(flat string, lower []string, question bool) bool {
+	if !mentionsPunch(flat, lower) {
+		return false
+	}
+	if question || isQuestion(flat) {
+		return true
+	}
+	switch lower[0] {
+	case "did", "have", "has", "am", "was", "were", "is", "are", "do", "does", "when", "what":
+		return true
+	}
+	return false
+}
+
+// negated reports a negated punch: 不打卡, 没上班, 还没打卡, 不用打卡,
+// "don't clock in", "not in today".
+func negated(flat string, lower []string) bool {
+	for _, w := range punchWords {
+		i := strings.Index(flat, w)
+		if i < 0 {
+			continue
+		}
+		before := []rune(flat[:i])
+		before = before[max(0, len(before)-3):]
+		if strings.ContainsAny(string(before), "不没别未勿") {
+			return true
+		}
+	}
+	if !mentionsPunch(flat, lower) {
+		return false
+	}
+	for _, f := range lower {
+		switch f {
+		case "not", "don't", "don’t", "dont", "didn't", "didnt", "never", "no", "won't", "wont", "cannot", "can't":
+			return true
+		}
+	}
+	return false
+}
+
+// chineseCommand reads a command glued to filler: "上班打卡了", "我要下班",
+// "帮我打个卡", "下班啦".
+func chineseCommand(flat string) (Intent, bool) {
+	s := flat
+	for _, p := range []string{"我要", "我想", "帮我", "给我", "请帮我", "请", "我", "现在", "今天"} {
+		s = strings.TrimPrefix(s, p)
+	}
+	for _, e := range []string{"一下", "了", "啦", "咯", "喽", "吧", "去", "成功"} {
+		s = strings.TrimSuffix(s, e)
+	}
+	if in, ok := words[s]; ok && !in.takesArgs() {
+		return in, true
+	}
+	for _, key := range []string{"上班打卡", "下班打卡", "上班", "下班", "打卡"} {
+		if strings.HasPrefix(s, key) {
+			return words[key], true
+		}
+	}
+	return Intent{}, false
+}
+
+// englishCommand reads "please clock in", "clock me in", "i'm clocking out".
+func englishCommand(lower []string) (Intent, bool) {
+	var kept []string
+	for _, f := range lower {
+		switch f {
+		case "please", "pls", "me", "i", "i'm", "im", "now", "just", "for", "today", "again":
+			continue
+		case "clocking", "punching", "checking", "signing":
+			f = strings.TrimSuffix(f, "ing")
+		}
+		kept = append(kept, f)
+	}
+	if len(kept) == 0 || len(kept) == len(lower) {
+		return Intent{}, false
+	}
+	in, ok := words[strings.Join(kept, " ")]
+	if !ok || in.takesArgs() {
+		return Intent{}, false
+	}
+	return in, true
 }
 
 // DetectLang returns "zh" when the text contains Han characters.

@@ -1,0 +1,178 @@
+package bots
+
+import (
+	"testing"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// kindOf names what an intent asks for, in the words of the table below:
+// in, out, auto (a punch), status, help, confirm, decline, makeup, leave,
+// trip, outing, admin, mydata, or "" when it is no command.
+func kindOf(in Intent) string {
+	switch {
+	case in.Kind == core.CmdPunch && in.Punch == core.KindIn:
+		return "in"
+	case in.Kind == core.CmdPunch && in.Punch == core.KindOut:
+		return "out"
+	case in.Kind == core.CmdPunch:
+		return "auto"
+	case in.Kind == core.CmdLeave:
+		return in.Verb
+	case in.Kind != "":
+		return string(in.Kind)
+	}
+	return in.Verb
+}
+
+func TestParseGrammar(t *testing.T) {
+	tests := []struct {
+		text, want string
+		args       string // the arguments, when the command takes some
+		lang       string // "" skips the check
+	}{
+		// Commands and their aliases.
+		{text: "上班", want: "in", lang: "zh"},
+		{text: "上班打卡", want: "in"},
+		{text: "打卡上班", want: "in"},
+		{text: "签到", want: "in"},
+		{text: "上班签到", want: "in"},
+		{text: "in", want: "in", lang: "en"},
+		{text: "IN", want: "in"},
+		{text: "Clock in", want: "in"},
+		{text: "clock-in", want: "in"},
+		{text: "punch in", want: "in"},
+		{text: "check-in", want: "in"},
+		{text: "checkin", want: "in"},
+		{text: "下班", want: "out"},
+		{text: "下班打卡", want: "out"},
+		{text: "签退", want: "out"},
+		{text: "out", want: "out"},
+		{text: "Clock Out", want: "out"},
+		{text: "punch-out", want: "out"},
+		{text: "checkout", want: "out"},
+		{text: "打卡", want: "auto"},
+		{text: "punch", want: "auto"},
+		{text: "帮我打个卡", want: "auto"},
+		{text: "状态", want: "status"},
+		{text: "查询", want: "status"},
+		{text: "今天", want: "status"},
+		{text: "status", want: "status"},
+		{text: "today", want: "status"},
+		{text: "帮助", want: "help"},
+		{text: "help", want: "help"},
+		{text: "?", want: "help"},
+		{text: "？", want: "help"},
+		{text: "菜单", want: "help"},
+		// Chat filler around a command.
+		{text: "上班了", want: "in"},
+		{text: "上班打卡了", want: "in"},
+		{text: "我要下班了", want: "out"},
+		{text: "下班啦", want: "out"},
+		{text: "今天 上班", want: "in"},
+		{text: "please clock in", want: "in"},
+		{text: "clock me in", want: "in"},
+		{text: "I'm clocking out", want: "out"},
+		{text: "in please", want: "in"},
+		// Questions about one's own state are the status.
+		{text: "上班了吗", want: "status"},
+		{text: "打卡了没", want: "status"},
+		{text: "我打卡了吗", want: "status"},
+		{text: "今天打卡了没有？", want: "status"},
+		{text: "我下班打卡成功了吗", want: "status"},
+		{text: "有没有打卡", want: "status"},
+		{text: "签到了么", want: "status"},
+		{text: "上班？", want: "status"},
+		{text: "did I clock in", want: "status"},
+		{text: "Did I clock in?", want: "status"},
+		{text: "have I punched out?", want: "status"},
+		{text: "am I clocked in", want: "status"},
+		{text: "clocked in?", want: "status"},
+		{text: "status?", want: "status"},
+		{text: "help?", want: "help"},
+		// Negations are not punches.
+		{text: "不打卡", want: ""},
+		{text: "没上班", want: ""},
+		{text: "我还没打卡", want: ""},
+		{text: "今天不上班", want: ""},
+		{text: "不用打卡", want: ""},
+		{text: "别忘了打卡", want: ""},
+		{text: "don't clock in", want: ""},
+		{text: "not in today", want: ""},
+		{text: "I didn't punch out", want: ""},
+		// Punctuation and full-width forms.
+		{text: "上班！", want: "in"},
+		{text: "下班。", want: "out"},
+		{text: "「打卡」", want: "auto"},
+		{text: "in!", want: "in"},
+		{text: "out.", want: "out"},
+		{text: "ｉｎ", want: "in"},
+		{text: "ＯＵＴ", want: "out"},
+		{text: "上班　打卡", want: "in"},
+		{text: "ＯＫ", want: "confirm"},
+		{text: "补卡　１１-２５　０９：００　上班　地铁故障", want: "makeup", args: "11-25 09:00 上班 地铁故障"},
+		// Mentions, slash commands.
+		{text: "<@U123> 上班", want: "in", lang: "zh"},
+		{text: "<@U123|punchbot> clock out", want: "out", lang: "en"},
+		{text: "<@U123>上班", want: "in"},
+		{text: "@_user_1 上班", want: "in"},
+		{text: "@_user_1 in", want: "in", lang: "en"},
+		{text: "上班 @_user_1", want: "in"},
+		{text: "@打卡助手 下班", want: "out"},
+		{text: "@打卡助手\u2005下班", want: "out"},
+		{text: "@打卡助手 in", want: "in", lang: "en"},
+		{text: "/punch in", want: "in"},
+		// Confirmation of a waiting clock-out, and its refusal.
+		{text: "确认", want: "confirm"},
+		{text: "确认下班", want: "confirm"},
+		{text: "确认 下班", want: "confirm"},
+		{text: "confirm", want: "confirm"},
+		{text: "Confirm clock out", want: "confirm"},
+		{text: "yes", want: "confirm"},
+		{text: "取消", want: "decline"},
+		{text: "cancel", want: "decline"},
+		{text: "打卡 取消", want: "decline"},
+		{text: "下班 取消", want: "decline"},
+		{text: "取消打卡", want: "decline"},
+		{text: "cancel punch", want: "decline"},
+		// Another command after a punch word is neither.
+		{text: "打卡 状态", want: ""},
+		// Verbs with arguments.
+		{text: "补卡 11-25 09:00 上班 地铁故障", want: "makeup", args: "11-25 09:00 上班 地铁故障"},
+		{text: "补卡 11-25 09:00 上班 忘了吗", want: "makeup", args: "11-25 09:00 上班 忘了吗"},
+		{text: "makeup cancel", want: "makeup", args: "cancel"},
+		{text: "补卡", want: "makeup", args: ""},
+		{text: "管理", want: "admin"},
+		{text: "my data", want: "mydata"},
+		{text: "请假 2026-12-03 全天 年假 家里有事", want: "leave", args: "2026-12-03 全天 年假 家里有事"},
+		{text: "请假", want: "leave"},
+		{text: "休假 12-03", want: "leave", args: "12-03"},
+		{text: "leave 2026-12-03 annual moving", want: "leave", args: "2026-12-03 annual moving", lang: "en"},
+		{text: "出差 12-04..12-06 上海 客户", want: "trip", args: "12-04..12-06 上海 客户"},
+		{text: "trip 12-04..12-06 Shanghai", want: "trip", args: "12-04..12-06 Shanghai"},
+		{text: "business trip 12-04", want: "trip", args: "12-04"},
+		{text: "外出 14:00-16:00 客户拜访", want: "outing", args: "14:00-16:00 客户拜访"},
+		{text: "outing 14:00-16:00 client", want: "outing", args: "14:00-16:00 client"},
+		{text: "<@U1> leave 12-03 sick", want: "leave", args: "12-03 sick"},
+		// Free text is nothing.
+		{text: "", want: ""},
+		{text: "地铁故障", want: ""},
+		{text: "hello there", want: ""},
+	}
+	if len(tests) < 80 {
+		t.Fatalf("the grammar table has %d phrases, want at least 80", len(tests))
+	}
+	for _, tt := range tests {
+		got := Parse(tt.text)
+		if k := kindOf(got); k != tt.want {
+			t.Errorf("Parse(%q) = %q (%+v), want %q", tt.text, k, got, tt.want)
+			continue
+		}
+		if tt.args != "" && got.Args != tt.args {
+			t.Errorf("Parse(%q).Args = %q, want %q", tt.text, got.Args, tt.args)
+		}
+		if tt.lang != "" && got.Lang != tt.lang {
+			t.Errorf("Parse(%q).Lang = %q, want %q", tt.text, got.Lang, tt.lang)
+		}
+	}
+}
