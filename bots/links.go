@@ -16,6 +16,8 @@ func LinkPurpose(in Intent) (purpose string, ok bool) {
 		return core.LinkConsole, true
 	case VerbMyData:
 		return core.LinkMyData, true
+	case VerbDevice:
+		return core.LinkDevice, true
 	}
 	return "", false
 }
@@ -41,6 +43,10 @@ func LinkLead(r core.Reply, lang string) string {
 	if r.LinkPurpose == core.LinkMyData {
 		return pick(lang, "🔒 你的个人数据（打卡记录、补卡、谁查看过你的数据）及导出：链接仅限本人使用，"+strconv.Itoa(mins)+" 分钟内有效，只能打开一次。",
 			"🔒 Everything punchbot stores about you (punches, make-ups, who looked at your data), with an export. The link is for you only, works once and expires in "+strconv.Itoa(mins)+" minutes.")
+	}
+	if r.LinkPurpose == core.LinkDevice {
+		return pick(lang, "📱 在这台手机上绑定通行密钥（指纹、面容或锁屏密码），之后用浏览器打卡时验证是你本人：链接仅限本人使用，"+strconv.Itoa(mins)+" 分钟内有效，只能使用一次。",
+			"📱 Bind a passkey on this phone (fingerprint, face or screen lock) so browser punches can prove they are yours. The link is for you only, works once and expires in "+strconv.Itoa(mins)+" minutes.")
 	}
 	return pick(lang, "🔐 登录考勤管理控制台：链接仅限本人使用，"+strconv.Itoa(mins)+" 分钟内有效，只能打开一次。",
 		"🔐 Sign in to the attendance console. The link is for you only, works once and expires in "+strconv.Itoa(mins)+" minutes.")

@@ -48,6 +48,9 @@ type Command struct {
 	Makeup *MakeupArgs
 	// Leave carries the arguments of CmdLeave.
 	Leave *LeaveArgs
+	// DeviceID is, for a browser punch, the passkey credential id whose
+	// assertion the bot verified (see ApplyDeviceBinding); "" for none.
+	DeviceID string
 	// LinkPurpose is, for CmdLink, which link is asked for (LinkConsole or
 	// LinkMyData).
 	LinkPurpose string

@@ -18,6 +18,7 @@ const OutcomeLink Outcome = "link"
 const (
 	LinkConsole = "console" // sign in to the console with one's role
 	LinkMyData  = "mydata"  // everything stored about oneself, with an export
+	LinkDevice  = "device"  // bind this phone's passkey (绑定设备, device.go)
 )
 
 // LinkSigner issues signed, short-lived, single-use links bound to an
@@ -31,20 +32,27 @@ type LinkSigner interface {
 // link command is answered with the help text.
 func (s *Service) SetLinkSigner(l LinkSigner) { s.links = l }
 
+// SetDeviceLinkSigner gives the service the signer of enrollment links
+// (LinkDevice), which open the passkey page rather than the console.
+func (s *Service) SetDeviceLinkSigner(l LinkSigner) { s.deviceLinks = l }
+
 // link answers CmdLink: the link travels like any reply (event record and
 // outbox in one transaction) and its issue is audited, because a link is a
 // credential.
 func (s *Service) link(ctx context.Context, cmd Command, emp Employee, base Reply) (Reply, error) {
-	if s.links == nil {
-		base.Outcome = OutcomeHelp
-		return s.commitReply(ctx, cmd, base)
-	}
+	signer := s.links
 	switch cmd.LinkPurpose {
 	case LinkConsole, LinkMyData:
+	case LinkDevice:
+		signer = s.deviceLinks
 	default:
 		return Reply{}, Errorf(EINVALID, "unknown link purpose %q", cmd.LinkPurpose)
 	}
-	url, expires, err := s.links.SignLink(ctx, emp, cmd.LinkPurpose)
+	if signer == nil {
+		base.Outcome = OutcomeHelp
+		return s.commitReply(ctx, cmd, base)
+	}
+	url, expires, err := signer.SignLink(ctx, emp, cmd.LinkPurpose)
 	if err != nil {
 		return Reply{}, err
 	}

@@ -23,6 +23,8 @@ type Org struct {
 	Reminders []Reminder
 	// LeaveTypes are the kinds of leave people may request, in order.
 	LeaveTypes []LeaveType
+	// Devices is the device-binding policy (device.go).
+	Devices DevicePolicy
 }
 
 // OrgSite is a site as written in the org file; Datum says which datum its

@@ -72,6 +72,9 @@ type Service struct {
 
 	links LinkSigner // answers CmdLink; see SetLinkSigner
 
+	deviceLinks LinkSigner  // answers CmdLink for LinkDevice; see SetDeviceLinkSigner
+	devices     DeviceStore // device binding; see SetDevices (device_rule.go)
+
 }
 
 // NewService wires the core. now is the clock; tests pass a fixed one.
@@ -379,6 +382,10 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 	if err != nil {
 		return Reply{}, err
 	}
+	binding, device, err := s.punchDevice(ctx, cmd, r) // device_rule.go
+	if err != nil {
+		return Reply{}, err
+	}
 	if loc == nil && len(r.Sites) > 0 && !ipOnSite(r.Sites, cmd.ClientIP) {
 		// A retry must not arm the intent again: it may have been used.
 		if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
@@ -416,6 +423,7 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 		if err != nil {
 			return err
 		}
+		ApplyDeviceBinding(&p, binding, device) // device_rule.go
 		if p.Outcome == OutcomeConfirm {
 			// Nothing is stored but the question, so a retry asks again.
 			asked, reply = &p, base

@@ -134,6 +134,8 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 		ON CONFLICT (id) DO UPDATE SET monthly_quota = excluded.monthly_quota, deadline_days = excluded.deadline_days,
 			expire_after_hours = excluded.expire_after_hours`, int32(p.MonthlyQuota), int32(p.DeadlineDays), int32(p.ExpireAfterHours))
 	queueOrgInfo(b, org) // report.go
+	// The device-binding policy; see devices.go.
+	queueDevicePolicy(b, org)
 	b.Queue(insertAudit, auditArgs(audit)...)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return res, translate(err, fmt.Sprintf("save organisation %s", org.Name))

@@ -128,5 +128,8 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 	if err := saveOrgInfo(ctx, tx, org); err != nil { // report.go
 		return res, err
 	}
+	if err := saveDevicePolicy(ctx, tx, org); err != nil { // devices.go
+		return res, err
+	}
 	return res, insertAudit(ctx, tx, audit)
 }

@@ -43,6 +43,7 @@ type memState struct {
 	nextID     int64
 	firings    []core.Firing        // see memdelivery.go
 	marks      map[string]time.Time // scheduler checkpoints, see memdelivery.go
+	devices    memDevices           // devices, device policy, access subjects; see memdevice.go
 }
 
 var (
@@ -69,6 +70,7 @@ func (s memState) clone() memState {
 	c.outbox, c.makeups = slices.Clone(s.outbox), slices.Clone(s.makeups)
 	c.cardRefs = slices.Clone(s.cardRefs)
 	c.retention = maps.Clone(s.retention)
+	c.devices = s.devices.clone()
 	return c
 }
 
@@ -141,6 +143,7 @@ func (m *MemStore) applyOrg(org core.Org, audit core.AuditEntry) (core.ApplyResu
 	}
 	m.state.policy = org.Makeup
 	m.state.orgInfo = core.OrgInfo{Name: org.Name, Lang: org.Lang, TimeZone: org.TimeZone}
+	m.saveDevicePolicy(org) // memdevice.go
 	m.state.nextID++
 	audit.ID = m.state.nextID
 	m.state.audit = append(m.state.audit, audit)
