@@ -1,0 +1,262 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Card is a platform card reduced to what a chat client draws: a header
+// (with its colour on Feishu), lines of text, label/value fields, buttons
+// and grey notes. The reduction walks the card generically (Feishu
+// elements, WeCom template_card parts by card_type, Slack blocks), so a
+// card type the bots add later shows without a change here.
+type Card struct {
+	Type     string   `json:"type,omitempty"` // WeCom card_type
+	Title    string   `json:"title,omitempty"`
+	Subtitle string   `json:"subtitle,omitempty"`
+	Color    string   `json:"color,omitempty"` // Feishu header template: blue, green, red, orange, grey, …
+	Lines    []string `json:"lines,omitempty"`
+	Fields   []Field  `json:"fields,omitempty"`
+	Buttons  []Button `json:"buttons,omitempty"`
+	Notes    []string `json:"notes,omitempty"`
+	// Done replaces the buttons once a WeCom card was clicked and
+	// updated (replace_name / replace_text).
+	Done string `json:"done,omitempty"`
+}
+
+// Field is one label/value pair of a card.
+type Field struct {
+	Label string `json:"label,omitempty"`
+	Value string `json:"value"`
+	URL   string `json:"url,omitempty"`
+}
+
+// Button is one button; Index is what a press names.
+type Button struct {
+	Index int    `json:"index"`
+	Label string `json:"label"`
+	Style string `json:"style,omitempty"` // primary, danger or ""
+	URL   string `json:"url,omitempty"`
+	// payload is what the platform echoes back on a press.
+	payload any
+}
+
+// str reads a string at a path of object keys, "" when absent.
+func str(v any, path ...string) string {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[p]
+	}
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return fmt.Sprint(x)
+	}
+	return ""
+}
+
+func list(v any, path ...string) []any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	l, _ := v.([]any)
+	return l
+}
+
+func num(v any, path ...string) float64 {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return 0
+		}
+		v = m[p]
+	}
+	f, _ := v.(float64)
+	return f
+}
+
+func (c *Card) button(label, style, url string, payload any) {
+	c.Buttons = append(c.Buttons, Button{Index: len(c.Buttons), Label: label, Style: style, URL: url, payload: payload})
+}
+
+// wecomCard reduces a template_card (https://developer.work.weixin.qq.com/document/path/90236,
+// 模板卡片消息): main_title, emphasis_content, quote_area, sub_title_text,
+// horizontal_content_list, jump_list, button_list and card_action.
+func wecomCard(tc map[string]any) *Card {
+	c := &Card{Type: str(tc, "card_type"), Title: str(tc, "main_title", "title"), Subtitle: str(tc, "main_title", "desc")}
+	if s := str(tc, "source", "desc"); s != "" {
+		c.Notes = append(c.Notes, s)
+	}
+	if t := str(tc, "emphasis_content", "title"); t != "" {
+		c.Lines = append(c.Lines, strings.TrimSpace(t+" "+str(tc, "emphasis_content", "desc")))
+	}
+	if q := str(tc, "quote_area", "quote_text"); q != "" {
+		c.Lines = append(c.Lines, strings.TrimSpace(str(tc, "quote_area", "title")+" "+q))
+	}
+	if s := str(tc, "sub_title_text"); s != "" {
+		c.Lines = append(c.Lines, s)
+	}
+	for _, h := range list(tc, "horizontal_content_list") {
+		c.Fields = append(c.Fields, Field{Label: str(h, "keyname"), Value: str(h, "value"), URL: str(h, "url")})
+	}
+	for _, v := range list(tc, "vertical_content_list") {
+		c.Lines = append(c.Lines, strings.TrimSpace(str(v, "title")+" "+str(v, "desc")))
+	}
+	c.Done = str(tc, "replace_text")
+	for _, j := range list(tc, "jump_list") {
+		c.button(str(j, "title"), "", str(j, "url"), nil)
+	}
+	for _, b := range list(tc, "button_list") {
+		style := ""
+		switch num(b, "style") {
+		case 1:
+			style = "primary"
+		case 2, 3:
+			style = "danger"
+		}
+		c.button(str(b, "text"), style, "", str(b, "key"))
+	}
+	if u := str(tc, "card_action", "url"); u != "" && len(c.Buttons) == 0 {
+		c.button("查看详情", "", u, nil)
+	}
+	if d := str(tc, "button_selection", "title"); d != "" {
+		c.Lines = append(c.Lines, d)
+	}
+	return c
+}
+
+// feishuCard reduces a message card (JSON 1.0: header.title and
+// header.template, elements of div/markdown/hr/action/note/column_set;
+// https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-json-v1-structure),
+// or a JSON 2.0 card, whose elements sit under body.
+func feishuCard(card map[string]any) *Card {
+	c := &Card{Title: str(card, "header", "title", "content"), Color: str(card, "header", "template"), Subtitle: str(card, "header", "subtitle", "content")}
+	els := list(card, "elements")
+	if els == nil {
+		els = list(card, "body", "elements")
+	}
+	c.feishuElements(els)
+	return c
+}
+
+func (c *Card) feishuElements(els []any) {
+	for _, el := range els {
+		switch str(el, "tag") {
+		case "div":
+			if t := str(el, "text", "content"); t != "" {
+				c.Lines = append(c.Lines, t)
+			}
+			for _, f := range list(el, "fields") {
+				c.addFeishuField(str(f, "text", "content"))
+			}
+			if a, ok := el.(map[string]any)["extra"].(map[string]any); ok {
+				c.feishuElements([]any{a})
+			}
+		case "markdown", "plain_text", "lark_md":
+			c.Lines = append(c.Lines, str(el, "content"))
+		case "note":
+			for _, n := range list(el, "elements") {
+				c.Notes = append(c.Notes, str(n, "content"))
+			}
+		case "action":
+			c.feishuElements(list(el, "actions"))
+		case "button":
+			style := str(el, "type")
+			if style == "default" {
+				style = ""
+			}
+			url := str(el, "url")
+			if url == "" {
+				url = str(el, "multi_url", "url")
+			}
+			c.button(str(el, "text", "content"), style, url, el.(map[string]any)["value"])
+		case "column_set":
+			for _, col := range list(el, "columns") {
+				c.feishuElements(list(col, "elements"))
+			}
+		case "hr":
+		default:
+			if t := str(el, "text", "content"); t != "" {
+				c.Lines = append(c.Lines, t)
+			}
+		}
+	}
+}
+
+// addFeishuField splits "**Label**\nvalue" or "**Label**：value" fields.
+func (c *Card) addFeishuField(s string) {
+	s = strings.TrimSpace(s)
+	for _, sep := range []string{"\n", "：", ": "} {
+		if l, v, ok := strings.Cut(s, sep); ok {
+			c.Fields = append(c.Fields, Field{Label: strings.Trim(l, "* "), Value: strings.TrimSpace(v)})
+			return
+		}
+	}
+	c.Fields = append(c.Fields, Field{Value: s})
+}
+
+// slackCard reduces Block Kit blocks (https://api.slack.com/reference/block-kit/blocks):
+// header, section (text, fields, accessory), actions, context, divider.
+func slackCard(blocks []any) *Card {
+	c := &Card{}
+	for _, b := range blocks {
+		switch str(b, "type") {
+		case "header":
+			if c.Title == "" {
+				c.Title = str(b, "text", "text")
+			} else {
+				c.Lines = append(c.Lines, str(b, "text", "text"))
+			}
+		case "section":
+			if t := str(b, "text", "text"); t != "" {
+				c.Lines = append(c.Lines, t)
+			}
+			for _, f := range list(b, "fields") {
+				c.addFeishuField(str(f, "text"))
+			}
+			if a, ok := b.(map[string]any)["accessory"]; ok {
+				c.slackElement(b, a)
+			}
+		case "actions":
+			for _, el := range list(b, "elements") {
+				c.slackElement(b, el)
+			}
+		case "context":
+			for _, el := range list(b, "elements") {
+				c.Notes = append(c.Notes, str(el, "text"))
+			}
+		case "input":
+			c.Lines = append(c.Lines, "▢ "+str(b, "label", "text"))
+		}
+	}
+	return c
+}
+
+// slackAction is what a Slack button press echoes back.
+type slackAction struct {
+	BlockID, ActionID, Value, Text string
+}
+
+func (c *Card) slackElement(block, el any) {
+	if str(el, "type") != "button" {
+		return
+	}
+	c.button(str(el, "text", "text"), str(el, "style"), str(el, "url"),
+		slackAction{BlockID: str(block, "block_id"), ActionID: str(el, "action_id"), Value: str(el, "value"), Text: str(el, "text", "text")})
+}
+
+// decodeJSON is json.Unmarshal into a generic value.
+func decodeJSON(s string) (map[string]any, error) {
+	var m map[string]any
+	err := json.Unmarshal([]byte(s), &m)
+	return m, err
+}
