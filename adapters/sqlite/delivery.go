@@ -74,8 +74,7 @@ func (s *Store) Rosters(ctx context.Context) ([]core.Roster, error) {
 
 // rosterSchedules loads every schedule; rosters on one schedule share it.
 func rosterSchedules(ctx context.Context, q querier) (map[string]*core.Schedule, error) {
-	list, err := queryAll(ctx, q, "load schedules", `SELECT id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
-		late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id FROM schedules`, nil, scanSchedule)
+	list, err := queryAll(ctx, q, "load schedules", `SELECT `+scheduleCols+` FROM schedules`, nil, scanSchedule)
 	if err != nil {
 		return nil, err
 	}

@@ -168,9 +168,12 @@ func (s *Store) Roster(ctx context.Context, employeeID string) (core.Roster, err
 	return r, nil
 }
 
+// scheduleCols are the columns scanSchedule reads.
+const scheduleCols = `id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
+	late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id, punch_mode, confirm_within_min`
+
 func schedule(ctx context.Context, q querier, id string) (core.Schedule, error) {
-	s, err := scanSchedule(q.QueryRowContext(ctx, `SELECT id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
-		late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id FROM schedules WHERE id = ?`, id))
+	s, err := scanSchedule(q.QueryRowContext(ctx, `SELECT `+scheduleCols+` FROM schedules WHERE id = ?`, id))
 	return s, translate(err, "load schedule "+id)
 }
 

@@ -59,6 +59,11 @@
 //	early_leave_grace_min  leaving up to this early is still on time
 //	out_of_range           reject (default) | field (外勤, needs approval) | flag
 //	calendar               a calendar id
+//	punch_mode             standard (default: first clock-in, last clock-out
+//	                       count) | strict (one clock-in, then one clock-out)
+//	confirm_within_min     ask to confirm a clock-out this soon after the
+//	                       clock-in, and any early leave beyond grace
+//	                       (default 10; 0 turns confirmation off)
 //
 // All *_min fields are 0..1440. Leaving check_in_opens_min or
 // check_out_closes_min out gives the default; writing 0 means exactly at

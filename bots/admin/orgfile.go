@@ -115,7 +115,16 @@ type fileSchedule struct {
 	EarlyLeaveGraceMin int       `yaml:"early_leave_grace_min"`
 	OutOfRange         string    `yaml:"out_of_range"`
 	Calendar           string    `yaml:"calendar"`
+	// PunchMode is standard (first in, last out count) or strict
+	// (one clock-in, then one clock-out); empty is standard.
+	PunchMode string `yaml:"punch_mode"`
+	// ConfirmWithinMin asks to confirm a clock-out this soon after the
+	// clock-in, and any early leave beyond grace; absent is 10, 0 is off.
+	ConfirmWithinMin *int `yaml:"confirm_within_min"`
 }
+
+// defaultConfirmWithinMin is confirm_within_min when the file leaves it out.
+const defaultConfirmWithinMin = 10
 
 type fileEmployee struct {
 	ID         string         `yaml:"id"`
@@ -799,6 +808,7 @@ func (p *parser) toCore(f *fileOrg) (core.Org, map[string]string) {
 		if s.CheckOutClosesMin != nil {
 			sc.CheckOutClosesMin = *s.CheckOutClosesMin
 		}
+		p.punchRules(s, path, &sc)
 		org.Schedules = append(org.Schedules, sc)
 	}
 	for _, e := range f.Employees {
@@ -889,4 +899,24 @@ func cycleMember(emps []core.Employee) int {
 		}
 	}
 	return -1
+}
+
+// punchRules reads a schedule's punch_mode and confirm_within_min.
+func (p *parser) punchRules(s fileSchedule, path string, sc *core.Schedule) {
+	sc.PunchMode = core.PunchMode(lower(s.PunchMode))
+	if sc.PunchMode == "" {
+		sc.PunchMode = core.PunchStandard
+	}
+	if !core.ValidPunchMode(sc.PunchMode) {
+		p.add(p.position(path+".punch_mode"), path+".punch_mode", "must be standard or strict, not %q", s.PunchMode)
+		p.failed[path+".punch_mode"] = true
+	}
+	sc.ConfirmWithinMin = defaultConfirmWithinMin
+	if s.ConfirmWithinMin != nil {
+		sc.ConfirmWithinMin = *s.ConfirmWithinMin
+	}
+	if sc.ConfirmWithinMin < 0 || sc.ConfirmWithinMin > 24*60 {
+		p.add(p.position(path+".confirm_within_min"), path+".confirm_within_min", "must be between 0 and 1440 minutes (0 turns confirmation off)")
+		p.failed[path+".confirm_within_min"] = true
+	}
 }

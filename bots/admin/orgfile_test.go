@@ -49,6 +49,8 @@ schedules:
     check_in_opens_min: 0
     check_out_closes_min: 30
     out_of_range: field
+    punch_mode: strict
+    confirm_within_min: 0
 employees:
   - id: E001
     name: 张三
@@ -109,8 +111,10 @@ func TestParseOrgFull(t *testing.T) {
 		Schedules: []core.Schedule{
 			{ID: "day", Name: "标准班", WorkDays: weekdays, StartMin: 540, EndMin: 1080,
 				CheckInOpensMin: core.DefaultCheckInOpensMin, CheckOutClosesMin: core.DefaultCheckOutClosesMin,
-				LateGraceMin: 5, SeriousLateMin: 30, AbsentLateMin: 120, OutOfRange: core.OutOfRangeReject, CalendarID: "cn-2026"},
-			{ID: "night", WorkDays: weekdays, StartMin: 1080, EndMin: 1560, CheckInOpensMin: 0, CheckOutClosesMin: 30, OutOfRange: core.OutOfRangeField},
+				LateGraceMin: 5, SeriousLateMin: 30, AbsentLateMin: 120, OutOfRange: core.OutOfRangeReject, CalendarID: "cn-2026",
+				PunchMode: core.PunchStandard, ConfirmWithinMin: 10},
+			{ID: "night", WorkDays: weekdays, StartMin: 1080, EndMin: 1560, CheckInOpensMin: 0, CheckOutClosesMin: 30, OutOfRange: core.OutOfRangeField,
+				PunchMode: core.PunchStrict},
 		},
 		Employees: []core.Employee{
 			{ID: "E001", Name: "张三", Lang: "zh", TimeZone: "Asia/Shanghai", Department: "研发", Role: core.RoleEmployee, ManagerID: "E100",

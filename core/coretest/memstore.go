@@ -110,6 +110,7 @@ func (m *MemStore) applyOrg(org core.Org, audit core.AuditEntry) (core.ApplyResu
 		res.Sites++
 	}
 	for _, s := range org.Schedules {
+		s.PunchMode = s.Mode() // as the SQL stores keep it
 		m.state.schedules[s.ID] = s
 		res.Schedules++
 	}

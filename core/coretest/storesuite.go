@@ -110,7 +110,8 @@ func stOrg(tb testing.TB) core.Org {
 		Schedules: []core.Schedule{
 			{ID: "day", Name: "Day shift", WorkDays: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday},
 				StartMin: 9 * 60, EndMin: 18 * 60, CheckInOpensMin: 120, CheckOutClosesMin: 360, FlexibleMin: 15, LateGraceMin: 5,
-				SeriousLateMin: 30, AbsentLateMin: 120, EarlyLeaveGraceMin: 1, OutOfRange: core.OutOfRangeField, CalendarID: "cn-2026"},
+				SeriousLateMin: 30, AbsentLateMin: 120, EarlyLeaveGraceMin: 1, OutOfRange: core.OutOfRangeField, CalendarID: "cn-2026",
+				PunchMode: core.PunchStrict, ConfirmWithinMin: 10},
 			{ID: "night", Name: "Night shift", WorkDays: []time.Weekday{time.Sunday, time.Saturday},
 				StartMin: 22 * 60, EndMin: 26 * 60, CheckInOpensMin: 60, CheckOutClosesMin: 60},
 		},
@@ -242,6 +243,7 @@ func stNormSite(s core.Site) core.Site {
 
 func stNormSchedule(s core.Schedule) core.Schedule {
 	s.WorkDays = stNilIfEmpty(s.WorkDays)
+	s.PunchMode = s.Mode() // "" is stored as standard
 	return s
 }
 
@@ -605,6 +607,7 @@ func stReapplyUpdates(t *testing.T, s Store) {
 	org.Sites[0].IPRanges = nil
 	org.Schedules[0].StartMin, org.Schedules[0].LateGraceMin = 9*60+30, 10
 	org.Schedules[0].WorkDays = []time.Weekday{time.Monday, time.Wednesday}
+	org.Schedules[0].PunchMode, org.Schedules[0].ConfirmWithinMin = core.PunchStandard, 0
 	org.Calendars[0].Days = []core.CalendarDay{{Date: "2026-10-02", Name: "国庆节"}, {Date: "2026-10-11", Workday: true, Name: "调休"}}
 	org.Employees[0].Name = "Li Lei"
 	org.Employees[0].SiteIDs = []string{"hq"}
