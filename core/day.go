@@ -37,6 +37,9 @@ type DayResult struct {
 	EarlyMin   int
 	WorkedMin  int
 	Flags      []string
+	// Approvals is what approved and pending requests did to the day
+	// (leave, trips, outings, field punches waiting); see ComputeDayWith.
+	Approvals *DayApprovals `json:",omitempty"`
 }
 
 // Has reports whether the day carries status st.

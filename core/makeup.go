@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -62,6 +63,32 @@ type MakeupFilter struct {
 	ShiftDate  string
 	Statuses   []MakeupStatus
 	From, To   time.Time // CreatedAt range; zero means unbounded
+	// Types keeps only requests of these types (RequestMakeup also matches
+	// requests stored before types existed); nil means every type.
+	Types []RequestType
+	// CoverFrom and CoverTo, when both set, keep only requests whose period
+	// touches [CoverFrom, CoverTo): Start < CoverTo and End >= CoverFrom. A
+	// field request's period is the punch time (Start = End); a make-up has
+	// none and never matches.
+	CoverFrom, CoverTo time.Time
+}
+
+// Matches reports whether m passes the filter; the memory store uses it and
+// the SQL stores translate the same rules into WHERE clauses.
+func (f MakeupFilter) Matches(m MakeupRequest) bool {
+	switch {
+	case f.EmployeeID != "" && m.EmployeeID != f.EmployeeID,
+		f.ShiftDate != "" && m.ShiftDate != f.ShiftDate,
+		len(f.Statuses) > 0 && !slices.Contains(f.Statuses, m.Status),
+		len(f.Types) > 0 && !slices.Contains(f.Types, m.TypeOf()),
+		!f.From.IsZero() && m.CreatedAt.Before(f.From),
+		!f.To.IsZero() && !m.CreatedAt.Before(f.To):
+		return false
+	}
+	if !f.CoverFrom.IsZero() && !f.CoverTo.IsZero() {
+		return !m.Start.IsZero() && m.Start.Before(f.CoverTo) && !m.End.Before(f.CoverFrom)
+	}
+	return true
 }
 
 // Transition moves the request to a terminal state. Only pending requests can
@@ -96,6 +123,14 @@ type MakeupRefusal struct {
 	Used  int
 	Quota int
 	Days  int
+	// Leave refusals: the conflicting request (LeaveOverlap), and the
+	// balance in days (LeaveBalanceExhausted): used (approved and pending)
+	// and quota of the year, and what this request asks.
+	OtherID   int64   `json:",omitempty"`
+	UsedDays  float64 `json:",omitempty"`
+	QuotaDays float64 `json:",omitempty"`
+	AskedDays float64 `json:",omitempty"`
+	Year      int     `json:",omitempty"`
 }
 
 func (r *MakeupRefusal) Error() string {

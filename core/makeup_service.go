@@ -113,6 +113,13 @@ type MakeupView struct {
 	Punches      []Punch
 	Refusal      *MakeupRefusal `json:",omitempty"`
 	Problem      string         `json:",omitempty"` // with MakeupInvalid: ProblemDate, ProblemTime, …
+	// Field is, for a field-punch request (Request.Type RequestField), the
+	// punch: time, position (and the position for a map link), the
+	// nearest site and the distance to it.
+	Field *FieldView `json:",omitempty"`
+	// Leave is, for leave, trip and outing requests, the leave type, what
+	// the period costs in working days and hours, and the balance.
+	Leave *LeaveView `json:",omitempty"`
 }
 
 // Location returns the requester's time zone.
@@ -198,6 +205,8 @@ type makeupPeople struct {
 	roster   Roster   // the requester's
 	approver Employee // zero when nobody could be found
 	names    map[string]string
+	// leaveTypes are the organisation's, loaded for leave requests.
+	leaveTypes []LeaveType
 }
 
 func (p makeupPeople) name(id string) string {
@@ -215,6 +224,11 @@ func (s *Service) people(ctx context.Context, m MakeupRequest, others ...Employe
 		return makeupPeople{}, err
 	}
 	p := makeupPeople{roster: r, names: map[string]string{r.Employee.ID: r.Employee.Name, ActorAdmin: "", ActorSystem: ""}}
+	if m.TypeOf() == RequestLeave {
+		if p.leaveTypes, err = s.LeaveTypes(ctx); err != nil {
+			return p, err
+		}
+	}
 	for _, o := range others {
 		if o.ID != "" {
 			p.names[o.ID] = o.Name
@@ -366,12 +380,17 @@ func (s *Service) view(ctx context.Context, tx Tx, m MakeupRequest, p makeupPeop
 	if m.DecidedBy != "" {
 		v.DeciderName = p.name(m.DecidedBy)
 	}
+	if m.TypeOf() != RequestMakeup {
+		// The monthly quota is the make-ups'; the others show their own.
+		v.Quota = 0
+		return v, s.approvalView(ctx, tx, &v, p)
+	}
 	created := m.CreatedAt
 	if created.IsZero() {
 		created = s.now()
 	}
 	from, to := monthBounds(created, p.roster.Zone())
-	month, err := tx.ListMakeups(ctx, MakeupFilter{EmployeeID: m.EmployeeID, From: from, To: to})
+	month, err := tx.ListMakeups(ctx, MakeupFilter{EmployeeID: m.EmployeeID, From: from, To: to, Types: []RequestType{RequestMakeup}})
 	if err != nil {
 		return v, err
 	}
@@ -476,8 +495,24 @@ func (s *Service) saveMakeup(ctx context.Context, tx Tx, actor, action string, m
 	return v, nil
 }
 
+// auditAction names a change of request m: "makeup.approved",
+// "field.approved", "leave.cancelled", …
+func auditAction(m MakeupRequest, what string) string { return string(m.TypeOf()) + "." + what }
+
 func (s *Service) audit(ctx context.Context, tx Tx, actor, action string, m MakeupRequest, extra map[string]any) error {
 	detail := map[string]any{"request_id": m.ID, "shift_date": m.ShiftDate, "kind": m.Kind, "at": m.At.UTC().Format(time.RFC3339), "status": m.Status}
+	if t := m.TypeOf(); t != RequestMakeup {
+		detail["type"] = t
+		if !m.Start.IsZero() && t != RequestField {
+			detail["start"], detail["end"] = m.Start.UTC().Format(time.RFC3339), m.End.UTC().Format(time.RFC3339)
+		}
+		if m.LeaveType != "" {
+			detail["leave_type"] = m.LeaveType
+		}
+		if m.Place != "" {
+			detail["place"] = m.Place
+		}
+	}
 	for k, v := range extra {
 		detail[k] = v
 	}
@@ -508,7 +543,7 @@ func (s *Service) fileMakeup(ctx context.Context, employeeID string, a MakeupArg
 		return v, refusalError(v.Refusal, problem)
 	}
 	date, at, problem := resolveMakeupTime(a, r, now)
-	v.Request = MakeupRequest{EmployeeID: employeeID, ShiftDate: date, Kind: a.Kind, At: at, Reason: strings.TrimSpace(a.Reason), Platform: platform}
+	v.Request = MakeupRequest{Type: RequestMakeup, EmployeeID: employeeID, ShiftDate: date, Kind: a.Kind, At: at, Reason: strings.TrimSpace(a.Reason), Platform: platform}
 	if a.Problem != "" {
 		problem = a.Problem
 	}
@@ -537,7 +572,7 @@ func (s *Service) fileMakeup(ctx context.Context, employeeID string, a MakeupArg
 			return err
 		}
 		from, to := monthBounds(now, r.Zone())
-		month, err := tx.ListMakeups(ctx, MakeupFilter{EmployeeID: employeeID, From: from, To: to})
+		month, err := tx.ListMakeups(ctx, MakeupFilter{EmployeeID: employeeID, From: from, To: to, Types: []RequestType{RequestMakeup}})
 		if err != nil {
 			return err
 		}
@@ -547,7 +582,7 @@ func (s *Service) fileMakeup(ctx context.Context, employeeID string, a MakeupArg
 		}
 		if refusal = CheckMakeup(r.Policy, m, month, slot, now, r.Zone()); refusal == nil {
 			// A request for the slot filed in an earlier month is still open.
-			open, err := tx.ListMakeups(ctx, MakeupFilter{EmployeeID: employeeID, ShiftDate: date, Statuses: []MakeupStatus{MakeupPending}})
+			open, err := tx.ListMakeups(ctx, MakeupFilter{EmployeeID: employeeID, ShiftDate: date, Statuses: []MakeupStatus{MakeupPending}, Types: []RequestType{RequestMakeup}})
 			if err != nil {
 				return err
 			}
@@ -727,18 +762,15 @@ func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, M
 		}
 		extra := map[string]any{"note": note, "approver": m.ApproverID}
 		if d.Status == MakeupApproved {
-			prior, err := tx.ShiftPunches(ctx, m.EmployeeID, m.ShiftDate)
+			added, err := s.approvalPunch(ctx, tx, p.roster, &m, now)
 			if err != nil {
 				return err
 			}
-			punch := makeupPunch(p.roster, m, prior, now)
-			if err := tx.InsertPunch(ctx, &punch); err != nil {
-				return err
+			for k, v := range added {
+				extra[k] = v
 			}
-			m.PunchID = punch.ID
-			extra["punch_id"] = punch.ID
 		}
-		v, err = s.saveMakeup(ctx, tx, d.Actor, "makeup."+string(d.Status), m, extra, p, true, after)
+		v, err = s.saveMakeup(ctx, tx, d.Actor, auditAction(m, string(d.Status)), m, extra, p, true, after)
 		return err
 	})
 	if ErrorCode(err) == ECONFLICT && closed.Request.ID != 0 {
@@ -855,7 +887,7 @@ func (s *Service) cancel(ctx context.Context, employeeID string, id int64, after
 		if err := m.Transition(MakeupCancelled, employeeID, s.now(), ""); err != nil {
 			return s.closedView(ctx, tx, m, p, &closed, err)
 		}
-		v, err = s.saveMakeup(ctx, tx, employeeID, "makeup.cancelled", m, nil, p, false, after)
+		v, err = s.saveMakeup(ctx, tx, employeeID, auditAction(m, "cancelled"), m, nil, p, false, after)
 		return err
 	})
 	if ErrorCode(err) == ECONFLICT && closed.Request.ID != 0 {
@@ -893,7 +925,7 @@ func (s *Service) attach(ctx context.Context, employeeID string, id int64, refs 
 		if len(m.Evidence) == before {
 			return Errorf(EINVALID, "those files are already attached, or the request has %d already", MaxMakeupEvidence)
 		}
-		v, err = s.saveMakeup(ctx, tx, employeeID, "makeup.evidence", m, map[string]any{"evidence": m.Evidence[before:]}, p, false, after)
+		v, err = s.saveMakeup(ctx, tx, employeeID, auditAction(m, "evidence"), m, map[string]any{"evidence": m.Evidence[before:]}, p, false, after)
 		return err
 	})
 	if ErrorCode(err) == ECONFLICT && closed.Request.ID != 0 {
@@ -937,7 +969,7 @@ func (s *Service) ExpireMakeups(ctx context.Context) (int, error) {
 			if err := m.Transition(MakeupExpired, ActorSystem, now, ""); err != nil {
 				return err
 			}
-			_, err = s.saveMakeup(ctx, tx, ActorSystem, "makeup.expired", m, map[string]any{"after_hours": hours}, p, true, nil)
+			_, err = s.saveMakeup(ctx, tx, ActorSystem, auditAction(m, "expired"), m, map[string]any{"after_hours": hours}, p, true, nil)
 			return err
 		})
 		switch ErrorCode(err) {
@@ -1036,6 +1068,12 @@ func evidenceKey(id Identity) string { return sessionKey("makeup_evidence", id) 
 // forbidden action is answered without recording anything.
 func (s *Service) handleMakeup(ctx context.Context, cmd Command, base Reply) (Reply, error) {
 	a := cmd.Makeup
+	if cmd.Kind == CmdLeave {
+		if cmd.Leave == nil {
+			return Reply{}, Errorf(EINVALID, "a leave command needs its arguments")
+		}
+		a = &MakeupArgs{}
+	}
 	if a == nil {
 		return Reply{}, Errorf(EINVALID, "a make-up command needs its arguments")
 	}
@@ -1085,6 +1123,12 @@ func (s *Service) handleMakeup(ctx context.Context, cmd Command, base Reply) (Re
 		return s.settle(ctx, cmd, reply, err)
 	}
 	switch cmd.Kind {
+	case CmdLeave:
+		v, err := s.fileLeave(ctx, base.EmployeeID, *cmd.Leave, cmd.Actor.Platform, answer(OutcomeMakeupFiled))
+		if err != nil {
+			return explain(v, err)
+		}
+		return reply, nil
 	case CmdMakeup:
 		v, err := s.fileMakeup(ctx, base.EmployeeID, *a, cmd.Actor.Platform, answer(OutcomeMakeupFiled))
 		if err != nil {

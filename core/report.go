@@ -38,6 +38,10 @@ type ReportSource interface {
 	// employee id, shift date, time and id. An error from fn stops the scan
 	// and is returned as is.
 	ScanShiftPunches(ctx context.Context, r ShiftRange, fn func(Punch) error) error
+	// ListRequests returns the approval requests matching f (reports ask
+	// for the pending and approved leave, trips, outings and field punches
+	// of a range, everyone's in one query), oldest first.
+	ListRequests(ctx context.Context, f MakeupFilter) ([]MakeupRequest, error)
 }
 
 // DailyRow is one employee's attendance on one shift date, as payroll and
@@ -60,7 +64,21 @@ type DailyRow struct {
 	Field      bool
 	Makeups    int // punches of the day written by approved make-up requests
 	Flags      []string
+	// Leave is the day's approved leave by type; LeaveMin its total.
+	Leave    LeaveByType `json:",omitzero"`
+	LeaveMin int         `json:",omitempty"`
+	// Trip and Outing: an approved business trip or outing covers (part
+	// of) the day; Place is where to.
+	Trip   bool   `json:",omitempty"`
+	Outing bool   `json:",omitempty"`
+	Place  string `json:",omitempty"`
+	// PendingApprovals counts requests touching the day that wait for a
+	// decision (a field punch, a leave).
+	PendingApprovals int `json:",omitempty"`
 }
+
+// LeaveDays is the day's approved leave of every type, in days.
+func (r DailyRow) LeaveDays() float64 { return r.Leave.Days() }
 
 // Has reports whether the row carries status st.
 func (r DailyRow) Has(st DayStatus) bool { return slices.Contains(r.Statuses, st) }
@@ -70,6 +88,8 @@ type DailyReport struct {
 	From, To    string
 	GeneratedAt time.Time
 	Rows        []DailyRow // by employee id, then date
+	// LeaveTypes are the organisation's, for naming the rows' leave.
+	LeaveTypes []LeaveType
 }
 
 // MonthlyRow sums one employee's month. Counts are days unless named
@@ -90,7 +110,21 @@ type MonthlyRow struct {
 	MakeupsUsed    int // punches written by approved make-up requests
 	FieldPunches   int // valid punches accepted as field punches (外勤)
 	WorkedMin      int
+	// Leave sums approved leave by type (days and minutes); LeaveDays and
+	// LeaveMin are the totals.
+	Leave     LeaveByType `json:",omitzero"`
+	LeaveDays float64
+	LeaveMin  int
+	// TripDays and OutingDays count working days an approved trip or
+	// outing covered.
+	TripDays   int
+	OutingDays int
+	// PendingApprovals counts days with a request waiting for a decision.
+	PendingApprovals int
 }
+
+// LeaveOf returns the month's leave of one type.
+func (r MonthlyRow) LeaveOf(leaveType string) LeaveAmount { return r.Leave.Of(leaveType) }
 
 // WorkedHours is WorkedMin in hours, rounded to two decimals for payroll.
 func (r MonthlyRow) WorkedHours() float64 { return math.Round(float64(r.WorkedMin)/60*100) / 100 }
@@ -101,6 +135,9 @@ type MonthlyReport struct {
 	From, To    string // first and last date
 	GeneratedAt time.Time
 	Rows        []MonthlyRow // by employee id
+	// LeaveTypes are the organisation's, for the leave columns; a type
+	// found in the rows but no longer declared is appended by its id.
+	LeaveTypes []LeaveType
 }
 
 // MonthRange returns the first and last date of a YYYY-MM month.
@@ -142,6 +179,12 @@ func Dates(from, to string) ([]string, error) {
 // DailyRows computes the rows of one employee for dates from their punches
 // (any order; rejected attempts are ignored) through ComputeDay.
 func DailyRows(r Roster, dates []string, punches []Punch, now time.Time) []DailyRow {
+	return DailyRowsWith(r, dates, punches, nil, now)
+}
+
+// DailyRowsWith is DailyRows with the employee's pending and approved
+// requests (see ComputeDayWith).
+func DailyRowsWith(r Roster, dates []string, punches []Punch, approvals []MakeupRequest, now time.Time) []DailyRow {
 	byDate := func(a, b Punch) int { return strings.Compare(a.ShiftDate, b.ShiftDate) }
 	if !slices.IsSortedFunc(punches, byDate) {
 		punches = slices.Clone(punches)
@@ -160,14 +203,14 @@ func DailyRows(r Roster, dates []string, punches []Punch, now time.Time) []Daily
 		for j < len(punches) && punches[j].ShiftDate == d {
 			j++
 		}
-		out = append(out, dailyRow(r, d, punches[i:j:j], now))
+		out = append(out, dailyRow(r, d, punches[i:j:j], approvals, now))
 		i = j
 	}
 	return out
 }
 
-func dailyRow(r Roster, date string, punches []Punch, now time.Time) DailyRow {
-	day := ComputeDay(r, date, punches, now)
+func dailyRow(r Roster, date string, punches []Punch, approvals []MakeupRequest, now time.Time) DailyRow {
+	day := ComputeDayWith(r, date, punches, approvals, now)
 	loc := r.Zone()
 	row := DailyRow{
 		EmployeeID: r.Employee.ID, Name: r.Employee.Name, Department: r.Employee.Department,
@@ -194,6 +237,14 @@ func dailyRow(r Roster, date string, punches []Punch, now time.Time) DailyRow {
 			row.Makeups++
 		}
 	}
+	if a := day.Approvals; a != nil {
+		for _, l := range a.Leave {
+			row.Leave.add(l)
+		}
+		row.LeaveMin = a.LeaveMin()
+		row.Trip, row.Outing, row.Place = a.TripMin > 0, a.OutingMin > 0, a.Place
+		row.PendingApprovals = a.Pending
+	}
 	return row
 }
 
@@ -205,8 +256,23 @@ func MonthlyRowOf(r Roster, days []DailyRow, punches []Punch) MonthlyRow {
 		if d.Workday {
 			m.Workdays++
 		}
-		if !d.FirstIn.IsZero() || !d.LastOut.IsZero() {
+		if !d.FirstIn.IsZero() || !d.LastOut.IsZero() || d.Trip || d.Outing {
+			// Trips and outings count as worked in the field.
 			m.DaysWorked++
+		}
+		for _, l := range d.Leave.List() {
+			m.Leave.add(l)
+			m.LeaveDays += l.Days
+			m.LeaveMin += l.Minutes
+		}
+		if d.Trip {
+			m.TripDays++
+		}
+		if d.Outing {
+			m.OutingDays++
+		}
+		if d.PendingApprovals > 0 {
+			m.PendingApprovals++
 		}
 		for _, st := range d.Statuses {
 			switch st {
@@ -229,6 +295,7 @@ func MonthlyRowOf(r Roster, days []DailyRow, punches []Punch) MonthlyRow {
 		m.MakeupsUsed += d.Makeups
 		m.WorkedMin += d.WorkedMin
 	}
+	m.LeaveDays = math.Round(m.LeaveDays*2) / 2
 	if len(days) == 0 {
 		return m
 	}
@@ -242,6 +309,28 @@ func MonthlyRowOf(r Roster, days []DailyRow, punches []Punch) MonthlyRow {
 	return m
 }
 
+// reportLeaveTypes are the leave types the report's columns show: the
+// organisation's (or the defaults), then any type found in the rows that
+// is no longer declared.
+func reportLeaveTypes(ctx context.Context, src ReportSource, found []string) ([]LeaveType, error) {
+	types := DefaultLeaveTypes()
+	if ls, ok := src.(LeaveTypeStore); ok {
+		got, err := ls.LeaveTypes(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(got) > 0 {
+			types = got
+		}
+	}
+	for _, id := range found {
+		if !slices.ContainsFunc(types, func(t LeaveType) bool { return t.ID == id }) {
+			types = append(types, LeaveType{ID: id, Name: id})
+		}
+	}
+	return types, nil
+}
+
 // includeInReport decides who appears: everyone active, and people no longer
 // active only when they have punches in the range (a departed employee's
 // last month is still paid).
@@ -250,10 +339,21 @@ func includeInReport(r Roster, hasPunches bool) bool { return r.Employee.Active 
 // scanReport reads the rosters in scope and calls each once per employee who
 // belongs in the report, with their valid punches of the range. The order
 // of the calls is the order of the punch stream; callers sort.
-func scanReport(ctx context.Context, src ReportSource, from, to string, scope Scope, each func(r Roster, punches []Punch)) error {
+func scanReport(ctx context.Context, src ReportSource, from, to string, scope Scope, each func(r Roster, punches []Punch, approvals []MakeupRequest)) error {
 	rosters, err := src.Rosters(ctx)
 	if err != nil {
 		return err
+	}
+	// Everyone's pending and approved requests of the range, in one query.
+	requests, err := src.ListRequests(ctx, approvalFilter(from, to))
+	if err != nil {
+		return err
+	}
+	approvals := map[string][]MakeupRequest{}
+	for _, m := range requests {
+		if scope.Allows(m.EmployeeID) {
+			approvals[m.EmployeeID] = append(approvals[m.EmployeeID], m)
+		}
 	}
 	inScope := map[string]Roster{}
 	var ids []string
@@ -291,7 +391,7 @@ func scanReport(ctx context.Context, src ReportSource, from, to string, scope Sc
 				return Errorf(EINTERNAL, "report: the store returned the punches of %s in more than one group", cur)
 			}
 			done[cur] = true
-			each(r, batch)
+			each(r, batch, approvals[cur])
 		}
 		batch = batch[:0] // each keeps nothing of the punches it is given
 		return nil
@@ -316,7 +416,7 @@ func scanReport(ctx context.Context, src ReportSource, from, to string, scope Sc
 	}
 	for _, id := range ids {
 		if r := inScope[id]; !done[id] && includeInReport(r, false) {
-			each(r, nil)
+			each(r, nil, approvals[id])
 		}
 	}
 	return nil
@@ -331,11 +431,21 @@ func BuildDailyReport(ctx context.Context, src ReportSource, from, to string, sc
 		return DailyReport{}, err
 	}
 	rep := DailyReport{From: from, To: to, GeneratedAt: now}
-	err = scanReport(ctx, src, from, to, scope, func(r Roster, punches []Punch) {
-		rep.Rows = append(rep.Rows, DailyRows(r, dates, punches, now)...)
+	err = scanReport(ctx, src, from, to, scope, func(r Roster, punches []Punch, approvals []MakeupRequest) {
+		rep.Rows = append(rep.Rows, DailyRowsWith(r, dates, punches, approvals, now)...)
 	})
 	// Each employee's rows are already in date order.
 	slices.SortStableFunc(rep.Rows, func(a, b DailyRow) int { return strings.Compare(a.EmployeeID, b.EmployeeID) })
+	if err != nil {
+		return rep, err
+	}
+	var found []string
+	for _, row := range rep.Rows {
+		for _, l := range row.Leave.List() {
+			found = append(found, l.Type)
+		}
+	}
+	rep.LeaveTypes, err = reportLeaveTypes(ctx, src, found)
 	return rep, err
 }
 
@@ -352,10 +462,20 @@ func BuildMonthlyReport(ctx context.Context, src ReportSource, month string, sco
 		return MonthlyReport{}, err
 	}
 	rep := MonthlyReport{Month: month, From: from, To: to, GeneratedAt: now}
-	err = scanReport(ctx, src, from, to, scope, func(r Roster, punches []Punch) {
-		rep.Rows = append(rep.Rows, MonthlyRowOf(r, DailyRows(r, dates, punches, now), punches))
+	err = scanReport(ctx, src, from, to, scope, func(r Roster, punches []Punch, approvals []MakeupRequest) {
+		rep.Rows = append(rep.Rows, MonthlyRowOf(r, DailyRowsWith(r, dates, punches, approvals, now), punches))
 	})
 	slices.SortFunc(rep.Rows, func(a, b MonthlyRow) int { return strings.Compare(a.EmployeeID, b.EmployeeID) })
+	if err != nil {
+		return rep, err
+	}
+	var found []string
+	for _, row := range rep.Rows {
+		for _, l := range row.Leave.List() {
+			found = append(found, l.Type)
+		}
+	}
+	rep.LeaveTypes, err = reportLeaveTypes(ctx, src, found)
 	return rep, err
 }
 

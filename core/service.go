@@ -74,7 +74,6 @@ type Service struct {
 
 	deviceLinks LinkSigner  // answers CmdLink for LinkDevice; see SetDeviceLinkSigner
 	devices     DeviceStore // device binding; see SetDevices (device_rule.go)
-
 }
 
 // NewService wires the core. now is the clock; tests pass a fixed one.
@@ -238,7 +237,7 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 		return s.punch(ctx, cmd, base)
 	case CmdLink:
 		return s.link(ctx, cmd, emp, base)
-	case CmdMakeup, CmdMakeupCancel, CmdMakeupDecide, CmdMakeupEvidence:
+	case CmdMakeup, CmdMakeupCancel, CmdMakeupDecide, CmdMakeupEvidence, CmdLeave:
 		return s.handleMakeup(ctx, cmd, base)
 	default:
 		return Reply{}, Errorf(EINVALID, "unknown command %q", cmd.Kind)
@@ -353,7 +352,11 @@ func (s *Service) status(ctx context.Context, cmd Command, base Reply) (Reply, e
 		if err != nil {
 			return err
 		}
-		day := ComputeDay(r, date, punches, now)
+		approvals, err := dayApprovals(ctx, tx, r, date) // leave_day.go
+		if err != nil {
+			return err
+		}
+		day := ComputeDayWith(r, date, punches, approvals, now)
 		reply.Day = &day
 		return s.record(ctx, tx, cmd, reply)
 	})
@@ -411,6 +414,12 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 		}
 	}
 
+	// A punch outside every site under out_of_range: field waits for
+	// approval; its approver is routed before the transaction (field.go).
+	field, err := s.fieldFiling(ctx, r, cmd.Actor.Platform)
+	if err != nil {
+		return Reply{}, err
+	}
 	var reply Reply
 	var asked *Punch // a clock-out waiting for confirmation (confirm.go)
 	// One transaction: the employee's lock, the reads the rules need, the
@@ -424,6 +433,7 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 			return err
 		}
 		ApplyDeviceBinding(&p, binding, device) // device_rule.go
+		field.hold(&p)                          // field.go
 		if p.Outcome == OutcomeConfirm {
 			// Nothing is stored but the question, so a retry asks again.
 			asked, reply = &p, base
@@ -431,9 +441,21 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 			if reply.Day, err = s.daySoFar(ctx, tx, r, p.ShiftDate); err != nil {
 				return err
 			}
-			return s.record(ctx, tx, cmd, reply)
+			if err := s.record(ctx, tx, cmd, reply); err != nil {
+				return err
+			}
+			if cmd.ReplyInline && cmd.ReplyRoute != "" {
+				// An inline answer may not carry buttons (a WeCom passive
+				// reply is text): the question is also queued, so the bot
+				// can send it with its buttons.
+				return tx.EnqueueOutbox(ctx, s.replyMessage(cmd, reply))
+			}
+			return nil
 		}
 		if reply, err = s.storePunch(ctx, tx, r, base, p); err != nil {
+			return err
+		}
+		if err := field.file(ctx, tx, p, &reply); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, cmd, reply)
@@ -494,7 +516,11 @@ func (s *Service) daySoFar(ctx context.Context, tx Tx, r Roster, date string) (*
 	if err != nil {
 		return nil, err
 	}
-	day := ComputeDay(r, date, punches, s.now())
+	approvals, err := dayApprovals(ctx, tx, r, date) // leave_day.go
+	if err != nil {
+		return nil, err
+	}
+	day := ComputeDayWith(r, date, punches, approvals, s.now())
 	return &day, nil
 }
 

@@ -68,7 +68,7 @@ func TestPunchRules(t *testing.T) {
 		{name: "out of range is rejected", user: "zhangsan", kind: core.KindIn, at: sh(t, "2026-11-26 08:50:00"), loc: north(office, 1200),
 			outcome: core.OutcomeRejected, wantKind: core.KindIn, shiftDate: "2026-11-26", timeResult: core.TimeNormal, reason: core.ReasonOutOfRange},
 		{name: "out of range becomes a field punch", user: "field", kind: core.KindIn, at: sh(t, "2026-11-26 08:50:00"), loc: north(office, 1200),
-			outcome: core.OutcomeField, wantKind: core.KindIn, shiftDate: "2026-11-26", timeResult: core.TimeNormal, reason: core.ReasonOutOfRange},
+			outcome: core.OutcomeFieldPending, wantKind: core.KindIn, shiftDate: "2026-11-26", timeResult: core.TimeNormal, reason: core.ReasonOutOfRange},
 		{name: "out of range is flagged", user: "flag", kind: core.KindIn, at: sh(t, "2026-11-26 08:50:00"), loc: north(office, 1200),
 			outcome: core.OutcomeAccepted, wantKind: core.KindIn, shiftDate: "2026-11-26", timeResult: core.TimeNormal},
 		{name: "no sites means anywhere", user: "remote", kind: core.KindIn, at: sh(t, "2026-11-26 08:50:00"), loc: north(shanghai, 5000),

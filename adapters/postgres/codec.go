@@ -105,22 +105,3 @@ func scanOutbox(row pgx.Row) (core.OutboxMessage, error) {
 	m.NextAttempt, m.CreatedAt, m.SentAt = fromNullTS(next), fromTS(m.CreatedAt), fromNullTS(sent)
 	return m, err
 }
-
-const makeupCols = `id, employee_id, shift_date, kind, at, reason, evidence, status, approver_id, decided_by, decided_at, note, punch_id, platform, created_at`
-
-func scanMakeup(row pgx.Row) (core.MakeupRequest, error) {
-	var m core.MakeupRequest
-	var decided *time.Time
-	err := row.Scan(&m.ID, &m.EmployeeID, &m.ShiftDate, &m.Kind, &m.At, &m.Reason, &m.Evidence, &m.Status, &m.ApproverID, &m.DecidedBy, &decided,
-		&m.Note, &m.PunchID, &m.Platform, &m.CreatedAt)
-	m.At, m.DecidedAt, m.CreatedAt = fromTS(m.At), fromNullTS(decided), fromTS(m.CreatedAt)
-	m.Evidence = nilIfEmpty(m.Evidence)
-	return m, err
-}
-
-// makeupArgs are the values of every make-up column but id, in makeupCols
-// order.
-func makeupArgs(m *core.MakeupRequest) []any {
-	return []any{m.EmployeeID, m.ShiftDate, string(m.Kind), ts(m.At), m.Reason, jsonList(m.Evidence), string(m.Status), m.ApproverID,
-		m.DecidedBy, nullTS(m.DecidedAt), m.Note, m.PunchID, string(m.Platform), ts(m.CreatedAt)}
-}

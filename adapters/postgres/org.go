@@ -135,7 +135,8 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 	b.Queue(`INSERT INTO makeup_policy (id, monthly_quota, deadline_days, expire_after_hours) VALUES (1, $1, $2, $3)
 		ON CONFLICT (id) DO UPDATE SET monthly_quota = excluded.monthly_quota, deadline_days = excluded.deadline_days,
 			expire_after_hours = excluded.expire_after_hours`, int32(p.MonthlyQuota), int32(p.DeadlineDays), int32(p.ExpireAfterHours))
-	queueOrgInfo(b, org) // report.go
+	queueOrgInfo(b, org)    // report.go
+	queueLeaveTypes(b, org) // makeup.go
 	// The device-binding policy; see devices.go.
 	queueDevicePolicy(b, org)
 	b.Queue(insertAudit, auditArgs(audit)...)

@@ -3,10 +3,8 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -440,22 +438,6 @@ func (t *pgTx) EnqueueOutbox(ctx context.Context, m core.OutboxMessage) error {
 		nullTS(m.NextAttempt), status, m.LastError, ts(m.CreatedAt), nullTS(m.SentAt), m.FiringID)
 }
 
-// InsertMakeup stores m and sets m.ID.
-func (t *pgTx) InsertMakeup(ctx context.Context, m *core.MakeupRequest) error {
-	var id int64
-	err := t.send(ctx, "insert make-up request", func(b *pgx.Batch) {
-		b.Queue(`INSERT INTO makeup_requests (employee_id, shift_date, kind, at, reason, evidence, status,
-		approver_id, decided_by, decided_at, note, punch_id, platform, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`, makeupArgs(m)...).
-			QueryRow(func(row pgx.Row) error { return row.Scan(&id) })
-	})
-	if err != nil {
-		return err
-	}
-	m.ID = id
-	return nil
-}
-
 // GetMakeupForUpdate loads a request and row-locks it until commit.
 func (t *pgTx) GetMakeupForUpdate(ctx context.Context, id int64) (core.MakeupRequest, error) {
 	found, err := t.queryMakeups(ctx, "load make-up request", `SELECT `+makeupCols+` FROM makeup_requests WHERE id = $1 FOR UPDATE`, id)
@@ -478,49 +460,4 @@ func (t *pgTx) queryMakeups(ctx context.Context, what, sql string, args ...any) 
 		})
 	})
 	return out, err
-}
-
-// UpdateMakeup writes back a request; an unknown id is ENOTFOUND.
-func (t *pgTx) UpdateMakeup(ctx context.Context, m core.MakeupRequest) error {
-	ct, err := t.exec(ctx, "update make-up request", `UPDATE makeup_requests SET employee_id = $1, shift_date = $2, kind = $3, at = $4, reason = $5,
-		evidence = $6, status = $7, approver_id = $8, decided_by = $9, decided_at = $10, note = $11, punch_id = $12, platform = $13,
-		created_at = $14 WHERE id = $15`, append(makeupArgs(&m), m.ID)...)
-	if err == nil && ct.RowsAffected() == 0 {
-		return core.Errorf(core.ENOTFOUND, "no make-up request %d", m.ID)
-	}
-	return err
-}
-
-// ListMakeups returns matching requests ordered by creation.
-func (t *pgTx) ListMakeups(ctx context.Context, f core.MakeupFilter) ([]core.MakeupRequest, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.EmployeeID != "" {
-		add("employee_id = $%d", f.EmployeeID)
-	}
-	if f.ShiftDate != "" {
-		add("shift_date = $%d", f.ShiftDate)
-	}
-	if len(f.Statuses) > 0 {
-		sts := make([]string, len(f.Statuses))
-		for i, st := range f.Statuses {
-			sts[i] = string(st)
-		}
-		add("status = ANY($%d)", sts)
-	}
-	if !f.From.IsZero() {
-		add("created_at >= $%d", ts(f.From))
-	}
-	if !f.To.IsZero() {
-		add("created_at < $%d", ts(f.To))
-	}
-	q := `SELECT ` + makeupCols + ` FROM makeup_requests`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	return t.queryMakeups(ctx, "list make-up requests", q+` ORDER BY created_at, id`, args...)
 }

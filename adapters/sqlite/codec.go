@@ -130,24 +130,6 @@ func scanOutbox(sc scanner) (core.OutboxMessage, error) {
 	return m, nil
 }
 
-const makeupCols = `id, employee_id, shift_date, kind, at, reason, evidence, status, approver_id, decided_by, decided_at, note, punch_id, platform, created_at`
-
-func scanMakeup(sc scanner) (core.MakeupRequest, error) {
-	var m core.MakeupRequest
-	var kind, evidence, status, platform string
-	var at, created int64
-	var decided sql.NullInt64
-	if err := sc.Scan(&m.ID, &m.EmployeeID, &m.ShiftDate, &kind, &at, &m.Reason, &evidence, &status, &m.ApproverID, &m.DecidedBy, &decided,
-		&m.Note, &m.PunchID, &platform, &created); err != nil {
-		return m, err
-	}
-	m.Kind, m.Status, m.Platform = core.PunchKind(kind), core.MakeupStatus(status), core.Platform(platform)
-	m.At, m.DecidedAt, m.CreatedAt = fromMicros(at), fromNullMicros(decided), fromMicros(created)
-	var err error
-	m.Evidence, err = parseList[string](evidence, "make-up evidence")
-	return m, err
-}
-
 // scanAudit reads the columns id, at, actor, action, subject, detail.
 func scanAudit(sc scanner) (core.AuditEntry, error) {
 	var a core.AuditEntry

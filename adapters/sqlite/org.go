@@ -128,6 +128,15 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 			expire_after_hours = excluded.expire_after_hours`, p.MonthlyQuota, p.DeadlineDays, p.ExpireAfterHours); err != nil {
 		return res, err
 	}
+	if err := exec("clear leave types", `DELETE FROM leave_types`); err != nil {
+		return res, err
+	}
+	for i, lt := range org.LeaveTypes {
+		if err := exec("save leave type "+lt.ID, `INSERT INTO leave_types (id, position, name, annual_quota_days, paid) VALUES (?, ?, ?, ?, ?)`,
+			lt.ID, i, lt.Name, lt.AnnualQuotaDays, lt.Paid); err != nil {
+			return res, err
+		}
+	}
 	if err := saveOrgInfo(ctx, tx, org); err != nil { // report.go
 		return res, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/punchbot/punchbot/core"
@@ -100,23 +99,6 @@ func (t *sqliteTx) EnqueueOutbox(ctx context.Context, m core.OutboxMessage) erro
 	return translate(err, "enqueue outbox message")
 }
 
-// InsertMakeup stores m and sets m.ID.
-func (t *sqliteTx) InsertMakeup(ctx context.Context, m *core.MakeupRequest) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO makeup_requests (employee_id, shift_date, kind, at, reason, evidence, status, approver_id,
-		decided_by, decided_at, note, punch_id, platform, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.EmployeeID, m.ShiftDate, string(m.Kind), micros(m.At), m.Reason, jsonList(m.Evidence), string(m.Status), m.ApproverID,
-		m.DecidedBy, nullMicros(m.DecidedAt), m.Note, m.PunchID, string(m.Platform), micros(m.CreatedAt))
-	if err != nil {
-		return translate(err, "insert make-up request")
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return translate(err, "insert make-up request")
-	}
-	m.ID = id
-	return nil
-}
-
 // GetMakeupForUpdate loads a request; the write lock is already held.
 func (t *sqliteTx) GetMakeupForUpdate(ctx context.Context, id int64) (core.MakeupRequest, error) {
 	m, err := scanMakeup(t.tx.QueryRowContext(ctx, `SELECT `+makeupCols+` FROM makeup_requests WHERE id = ?`, id))
@@ -124,50 +106,4 @@ func (t *sqliteTx) GetMakeupForUpdate(ctx context.Context, id int64) (core.Makeu
 		return m, core.Errorf(core.ENOTFOUND, "no make-up request %d", id)
 	}
 	return m, translate(err, "load make-up request")
-}
-
-// UpdateMakeup writes back a request.
-func (t *sqliteTx) UpdateMakeup(ctx context.Context, m core.MakeupRequest) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE makeup_requests SET employee_id = ?, shift_date = ?, kind = ?, at = ?, reason = ?, evidence = ?,
-		status = ?, approver_id = ?, decided_by = ?, decided_at = ?, note = ?, punch_id = ?, platform = ?, created_at = ? WHERE id = ?`,
-		m.EmployeeID, m.ShiftDate, string(m.Kind), micros(m.At), m.Reason, jsonList(m.Evidence), string(m.Status), m.ApproverID,
-		m.DecidedBy, nullMicros(m.DecidedAt), m.Note, m.PunchID, string(m.Platform), micros(m.CreatedAt), m.ID)
-	if err != nil {
-		return translate(err, "update make-up request")
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return translate(err, "update make-up request")
-	} else if n == 0 {
-		return core.Errorf(core.ENOTFOUND, "no make-up request %d", m.ID)
-	}
-	return nil
-}
-
-// ListMakeups returns matching requests ordered by creation.
-func (t *sqliteTx) ListMakeups(ctx context.Context, f core.MakeupFilter) ([]core.MakeupRequest, error) {
-	var where []string
-	var args []any
-	if f.EmployeeID != "" {
-		where, args = append(where, "employee_id = ?"), append(args, f.EmployeeID)
-	}
-	if f.ShiftDate != "" {
-		where, args = append(where, "shift_date = ?"), append(args, f.ShiftDate)
-	}
-	if len(f.Statuses) > 0 {
-		where = append(where, "status IN (?"+strings.Repeat(", ?", len(f.Statuses)-1)+")")
-		for _, st := range f.Statuses {
-			args = append(args, string(st))
-		}
-	}
-	if !f.From.IsZero() {
-		where, args = append(where, "created_at >= ?"), append(args, micros(f.From))
-	}
-	if !f.To.IsZero() {
-		where, args = append(where, "created_at < ?"), append(args, micros(f.To))
-	}
-	q := `SELECT ` + makeupCols + ` FROM makeup_requests`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	return queryAll(ctx, t.tx, "list make-up requests", q+` ORDER BY created_at, id`, args, scanMakeup)
 }

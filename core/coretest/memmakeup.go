@@ -2,14 +2,40 @@ package coretest
 
 import (
 	"context"
+	"slices"
+	"sort"
 
 	"github.com/punchbot/punchbot/core"
 )
 
 var (
-	_ core.MakeupTx  = memTx{}
-	_ core.Directory = (*MemStore)(nil)
+	_ core.MakeupTx       = memTx{}
+	_ core.Directory      = (*MemStore)(nil)
+	_ core.LeaveTypeStore = (*MemStore)(nil)
 )
+
+// LeaveTypes returns the leave types of the last applied organisation.
+func (m *MemStore) LeaveTypes(ctx context.Context) ([]core.LeaveType, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.state.leaveTypes), nil
+}
+
+// ListRequests returns the requests matching f, oldest first, outside any
+// transaction (reports read approvals this way).
+func (m *MemStore) ListRequests(ctx context.Context, f core.MakeupFilter) ([]core.MakeupRequest, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []core.MakeupRequest
+	for _, mr := range m.state.makeups {
+		if f.Matches(mr) {
+			mr.Evidence = slices.Clone(mr.Evidence)
+			out = append(out, mr)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, nil
+}
 
 // PutCardRef creates or replaces the card reference of one recipient.
 func (t memTx) PutCardRef(ctx context.Context, ref core.CardRef) error {

@@ -36,6 +36,7 @@ type memState struct {
 	audit      []core.AuditEntry
 	outbox     []core.OutboxMessage
 	makeups    []core.MakeupRequest
+	leaveTypes []core.LeaveType // see memmakeup.go
 	cardRefs   []core.CardRef
 	orgInfo    core.OrgInfo         // see memreport.go
 	retention  map[string]time.Time // claimed retention days, see memreport.go
@@ -143,6 +144,7 @@ func (m *MemStore) applyOrg(org core.Org, audit core.AuditEntry) (core.ApplyResu
 		res.Reminders++
 	}
 	m.state.policy = org.Makeup
+	m.state.leaveTypes = slices.Clone(org.LeaveTypes)
 	m.state.orgInfo = core.OrgInfo{Name: org.Name, Lang: org.Lang, TimeZone: org.TimeZone}
 	m.saveDevicePolicy(org) // memdevice.go
 	m.state.nextID++
@@ -443,19 +445,9 @@ func (t memTx) UpdateMakeup(ctx context.Context, mr core.MakeupRequest) error {
 func (t memTx) ListMakeups(ctx context.Context, f core.MakeupFilter) ([]core.MakeupRequest, error) {
 	var out []core.MakeupRequest
 	for _, mr := range t.m.state.makeups {
-		if f.EmployeeID != "" && mr.EmployeeID != f.EmployeeID {
-			continue
+		if f.Matches(mr) {
+			out = append(out, mr)
 		}
-		if f.ShiftDate != "" && mr.ShiftDate != f.ShiftDate {
-			continue
-		}
-		if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, mr.Status) {
-			continue
-		}
-		if (!f.From.IsZero() && mr.CreatedAt.Before(f.From)) || (!f.To.IsZero() && !mr.CreatedAt.Before(f.To)) {
-			continue
-		}
-		out = append(out, mr)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	return out, nil
