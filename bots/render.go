@@ -65,6 +65,9 @@ func Headline(r core.Reply, lang string) string {
 	if line, ok := MakeupLine(r, lang); ok {
 		return line
 	}
+	if line, ok := ConfirmLine(r, lang); ok { // confirm.go
+		return line
+	}
 	switch r.Outcome {
 	case core.OutcomeAccepted, core.OutcomeField:
 		return punchLine(r, lang)

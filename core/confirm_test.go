@@ -386,3 +386,31 @@ func TestReportedLocationCompletesIntent(t *testing.T) {
 		t.Errorf("stored %d punches, want 1", n)
 	}
 }
+
+// TestInlineQuestionIsAlsoQueued: an answer given in the callback's own
+// response (a WeCom passive reply) cannot carry buttons, so the question
+// alone is also queued for the bot to send with them.
+func TestInlineQuestionIsAlsoQueued(t *testing.T) {
+	h := newModeHarness(t, core.PunchStandard)
+	send := func(at, event string, kind core.PunchKind) core.Reply {
+		t.Helper()
+		h.clock.Set(sh(t, at))
+		got, err := h.svc.Handle(context.Background(), core.Command{Actor: zhangsan, Kind: core.CmdPunch, Punch: kind, At: sh(t, at),
+			Location: north(office, 20), EventID: event, ReplyRoute: `{"touser":"zhangsan"}`, ReplyInline: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	send("2026-11-26 08:50:00", "in", core.KindIn)
+	if n := len(h.store.Outbox()); n != 0 {
+		t.Fatalf("an inline clock-in queued %d messages, want 0", n)
+	}
+	if got := send("2026-11-26 12:00:00", "out", core.KindOut); got.Outcome != core.OutcomeConfirm {
+		t.Fatalf("clock-out at 12:00 = %s, want %s", got.Outcome, core.OutcomeConfirm)
+	}
+	send("2026-11-26 12:00:03", "out", core.KindOut) // the platform's retry
+	if n := len(h.store.Outbox()); n != 1 {
+		t.Errorf("the inline question queued %d messages (with its retry), want 1", n)
+	}
+}
