@@ -172,6 +172,9 @@ func RejectReason(r core.Reply, lang string) string {
 		return pick(lang, "消息发送得太久以前（超过离线容忍时间），请重新打卡或申请补卡", "the message is too old to count; punch again or request a make-up")
 	case core.ReasonBlockedBySignal:
 		return pick(lang, "检测到异常（"+FlagNotes(r.Flags, lang)+"），请联系 "+r.Contact, "suspicious signal ("+FlagNotes(r.Flags, lang)+"); please contact "+r.Contact)
+	case core.ReasonDeviceRequired:
+		return pick(lang, "需要用你绑定的设备（通行密钥）验证本人后才能打卡；请在自己的手机上打开链接，或发送“绑定设备”绑定这台设备",
+			"this punch needs your bound device (passkey); open the link on your own phone, or send “bind device” to bind this one")
 	}
 	return reason
 }
@@ -191,6 +194,8 @@ func FlagNotes(flags []string, lang string) string {
 			out = append(out, pick(lang, "离线延迟送达", "delivered late (offline)"))
 		case core.FlagOutOfRange:
 			out = append(out, pick(lang, "不在打卡范围内", "outside the punch area"))
+		case core.FlagDeviceVerified:
+			out = append(out, pick(lang, "已用绑定设备验证", "verified with a bound device"))
 		}
 	}
 	return strings.Join(out, pick(lang, "；", "; "))

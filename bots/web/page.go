@@ -16,6 +16,7 @@ const (
 	stateInvalid    = "invalid"
 	stateBadRequest = "bad_request"
 	stateError      = "error"
+	stateBadTime    = "bad_time"
 )
 
 // texts is the page catalogue. The chat replies come from bots.Headline; these
@@ -37,11 +38,25 @@ var texts = map[string]map[string]string{
 		"noscript":       "这个页面需要 JavaScript 才能读取位置。",
 		"newlink":        "需要再次打卡时，请在聊天中重新发送打卡命令获取新链接（Slack：/punch in）。",
 		"result":         "打卡结果",
+		"verifying":      "请用指纹、面容或锁屏密码验证本人…",
+		"device_failed":  "没有通过设备验证，打卡未提交。请在你绑定过的手机上打开链接，然后点“重试”。",
+		"device_missing": "你的单位要求用绑定的设备打卡，但你还没有绑定设备，打卡未提交。请在聊天中发送“绑定设备”。",
+		"saved":          "已保存，联网后自动上传。请不要清除浏览器数据；打卡时间按定位时间记录。",
+		"uploading":      "网络已恢复，正在上传之前保存的打卡…",
+		"enroll_title":   "绑定设备",
+		"enroll_intro":   "在这台手机上创建通行密钥（用指纹、面容或锁屏密码解锁）。之后用浏览器打卡时，punchbot 会确认是你本人的设备。",
+		"enroll_button":  "绑定这台设备",
+		"enroll_wait":    "请按手机提示验证…",
+		"enrolled":       "设备已绑定。以后打卡时会请你用它验证。",
+		"enroll_failed":  "没有完成绑定，什么也没有保存。请点“绑定这台设备”重试。",
+		"enroll_used":    "这个绑定链接已经用过了。需要再绑定一台设备时，请重新发送“绑定设备”。",
+		"enroll_privacy": "指纹和面容只留在你的手机上，punchbot 只保存公钥。你可以在“我的数据”中查看和撤销已绑定的设备。",
 		stateUsed:        "这个链接已经用过了，不会重复打卡。",
 		stateExpired:     "这个链接已过期，什么也没有记录。",
 		stateInvalid:     "这个链接无效（可能复制不完整或被修改过），什么也没有记录。",
 		stateBadRequest:  "提交的位置无效，什么也没有记录。请重试。",
 		stateError:       "系统暂时出错，打卡未记录，请稍后重试。",
+		stateBadTime:     "打卡时间不可信（早于打开链接的时间），什么也没有记录。",
 		"h_" + stateUsed: "链接已使用", "h_" + stateExpired: "链接已过期", "h_" + stateInvalid: "链接无效",
 	},
 	"en": {
@@ -60,11 +75,25 @@ var texts = map[string]map[string]string{
 		"noscript":       "This page needs JavaScript to read your location.",
 		"newlink":        "To punch again, send the punch command in chat for a new link (Slack: /punch in).",
 		"result":         "Punch result",
+		"verifying":      "Confirm it is you with your fingerprint, face or screen lock…",
+		"device_failed":  "Your device was not verified, so nothing was sent. Open the link on the phone you bound, then press “Try again”.",
+		"device_missing": "Your organisation requires a bound device for browser punches, and you have none yet, so nothing was sent. Send “bind device” in chat.",
+		"saved":          "Saved, will upload when online. Keep this browser's data; the punch keeps the time of the location fix.",
+		"uploading":      "Back online: uploading the punch saved earlier…",
+		"enroll_title":   "Bind this device",
+		"enroll_intro":   "Create a passkey on this phone (unlocked with your fingerprint, face or screen lock). Browser punches will then prove they come from your own device.",
+		"enroll_button":  "Bind this device",
+		"enroll_wait":    "Follow your phone's prompt…",
+		"enrolled":       "Device bound. Punches will ask you to confirm with it.",
+		"enroll_failed":  "Binding did not finish, and nothing was saved. Press “Bind this device” to try again.",
+		"enroll_used":    "This binding link was already used. To bind another device, send “bind device” again.",
+		"enroll_privacy": "Your fingerprint and face never leave your phone; punchbot keeps only a public key. You can list and revoke your devices under “my data”.",
 		stateUsed:        "This link was already used; it cannot punch twice.",
 		stateExpired:     "This link has expired, and nothing was recorded.",
 		stateInvalid:     "This link is not valid (it may be incomplete or altered), and nothing was recorded.",
 		stateBadRequest:  "The position sent was not valid, and nothing was recorded. Please try again.",
 		stateError:       "Something went wrong and nothing was recorded; please try again shortly.",
+		stateBadTime:     "The punch time is not plausible (before the link was opened), and nothing was recorded.",
 		"h_" + stateUsed: "Link already used", "h_" + stateExpired: "Link expired", "h_" + stateInvalid: "Invalid link",
 	},
 }
@@ -95,13 +124,25 @@ type page struct {
 	Good    bool
 	T       map[string]string
 	Nonce   string
+	// Binding is the device binding that applies ("off", "optional",
+	// "required"); Assert the passkey request options (JSON), when the
+	// person has a device to verify with.
+	Binding string
+	Assert  string
+	// ServerNow (Unix ms) lets the page turn its clock into the server's;
+	// Load is the signed token that says when the page was served, which an
+	// offline punch carries.
+	ServerNow int64
+	Load      string
+	// Enroll makes the page the device-binding page.
+	Enroll bool
 }
 
 func punchPage(c claims) page {
 	lang := pageLang(c.Lang)
 	t := texts[lang]
 	what := intentText(lang, c.Intent)
-	return page{Lang: lang, Title: what + " · punchbot", Heading: what, State: stateReady, Punch: true, Name: c.Name, What: what, T: t}
+	return page{Lang: lang, Title: what + " · punchbot", Heading: what, State: stateReady, Punch: true, Name: c.Name, What: what, T: t, Binding: string(core.DeviceBindingOff)}
 }
 
 func messagePage(lang, state, message string) page {
@@ -161,20 +202,54 @@ button[hidden]{display:none}
 (function () {
   "use strict";
   var T = {{.T}};
+  var binding = {{.Binding}};
+  var assertJSON = {{.Assert}};
+  var offset = {{.ServerNow}} - Date.now();
+  var load = {{.Load}};
+  var key = "punchbot:pending:" + window.location.pathname;
   var status = document.getElementById("status");
   var retry = document.getElementById("retry");
   var hint = document.getElementById("hint");
-  var busy = false;
+  var busy = false, assertion = null, next = start, delay = 2000, timer = null, asked = 0;
   function show(text, cls, state) {
     status.textContent = text;
     status.className = cls || "";
     document.body.setAttribute("data-state", state);
   }
-  function offerRetry() {
+  function offerRetry(step) {
     busy = false;
+    next = step;
     retry.hidden = false;
     retry.disabled = false;
     retry.focus();
+  }
+  function pending() {
+    try { var v = window.localStorage.getItem(key); return v ? JSON.parse(v) : null; } catch (e) { return null; }
+  }
+  function start() {
+    var saved = pending();
+    if (saved) { upload(saved); return; }
+    if (binding === "required" && !assertJSON) { show(T.device_missing, "bad", "device_missing"); return; }
+    if (assertJSON) { verify(); } else { locate(); }
+  }
+  function verify() {
+    if (busy) { return; }
+    if (!window.PublicKeyCredential || !PublicKeyCredential.parseRequestOptionsFromJSON) {
+      if (binding === "required") { show(T.device_failed, "bad", "device_failed"); return; }
+      locate();
+      return;
+    }
+    busy = true;
+    retry.hidden = true;
+    show(T.verifying, "", "verifying");
+    var opts = JSON.parse(assertJSON);
+    navigator.credentials.get({publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(opts.publicKey)})
+      .then(function (cred) { assertion = cred.toJSON(); busy = false; locate(); })
+      .catch(function () {
+        busy = false;
+        if (binding === "required") { show(T.device_failed, "bad", "device_failed"); offerRetry(verify); }
+        else { locate(); }
+      });
   }
   function locate() {
     if (busy) { return; }
@@ -186,6 +261,7 @@ button[hidden]{display:none}
     retry.hidden = true;
     retry.disabled = true;
     show(T.locating, "", "locating");
+    asked = Date.now();
     navigator.geolocation.getCurrentPosition(send, failed, {enableHighAccuracy: true, timeout: 15000, maximumAge: 0});
   }
   function failed(err) {
@@ -193,25 +269,47 @@ button[hidden]{display:none}
     if (code === 1) { show(T.denied, "bad", "denied"); }
     else if (code === 3) { show(T.timeout, "bad", "timeout"); }
     else { show(T.unavailable, "bad", "unavailable"); }
-    offerRetry();
+    offerRetry(locate);
   }
   function send(pos) {
-    show(T.sending, "", "sending");
-    var body = new URLSearchParams();
-    body.set("lat", String(pos.coords.latitude));
-    body.set("lng", String(pos.coords.longitude));
-    body.set("accuracy", String(pos.coords.accuracy));
-    fetch(window.location.pathname, {method: "POST", headers: {"Accept": "application/json"}, body: body, credentials: "omit", cache: "no-store"})
-      .then(function (r) { return r.json(); })
+    var body = {
+      lat: pos.coords.latitude, lng: pos.coords.longitude, accuracy: pos.coords.accuracy,
+      // A fresh fix (maximumAge 0) cannot predate the request for it.
+      at: Math.round(Math.max(pos.timestamp || 0, asked) + offset), load: load,
+      cid: (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Math.random()).slice(2)
+    };
+    if (assertion) { body.assertion = assertion; }
+    upload(body);
+  }
+  function keep(body) {
+    try { window.localStorage.setItem(key, JSON.stringify(body)); } catch (e) { /* private mode: only this tab keeps it */ }
+    show(T.saved, "", "saved");
+    busy = false;
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(function () { upload(body); }, delay);
+    delay = Math.min(delay * 2, 60000);
+  }
+  function upload(body) {
+    if (timer) { clearTimeout(timer); timer = null; }
+    busy = true;
+    show(pending() ? T.uploading : T.sending, "", "sending");
+    fetch(window.location.pathname, {method: "POST", headers: {"Accept": "application/json", "Content-Type": "application/json"},
+      body: JSON.stringify(body), credentials: "omit", cache: "no-store"})
+      .then(function (r) {
+        if (r.status >= 500) { throw new Error("server " + r.status); }
+        return r.json();
+      })
       .then(function (res) {
+        try { window.localStorage.removeItem(key); } catch (e) { /* nothing kept */ }
         var good = res.status === "accepted" || res.status === "field";
         show(res.headline, good ? "ok" : "bad", res.status);
-        if (res.retry) { offerRetry(); } else { busy = false; hint.textContent = T.newlink; }
+        if (res.retry) { offerRetry(start); } else { busy = false; hint.textContent = T.newlink; }
       })
-      .catch(function () { show(T.network, "bad", "network"); offerRetry(); });
+      .catch(function () { keep(body); });
   }
-  retry.addEventListener("click", locate);
-  locate();
+  window.addEventListener("online", function () { var saved = pending(); if (saved) { delay = 2000; upload(saved); } });
+  retry.addEventListener("click", function () { next(); });
+  start();
 }());
 </script>
 {{- else}}

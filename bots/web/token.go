@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,13 +32,57 @@ type claims struct {
 	RRoute  string         `json:"rr,omitempty"`
 	Expires int64          `json:"e"`
 	Nonce   string         `json:"id"`
+	// Purpose is "" for a punch link and purposeDevice for a device
+	// enrollment link, which names the employee (Emp) instead of a chat
+	// account.
+	Purpose string `json:"k,omitempty"`
+	Emp     string `json:"emp,omitempty"`
 }
+
+// purposeDevice marks an enrollment link (core.LinkDevice).
+const purposeDevice = "device"
 
 func (c claims) actor() core.Identity {
 	return core.Identity{Platform: c.Plat, Tenant: c.Tenant, UserID: c.User}
 }
 
 func (c claims) expiry() time.Time { return time.Unix(c.Expires, 0) }
+
+// addressed reports whether the link names whom it is for: a chat account
+// for a punch link, an employee for an enrollment link.
+func (c claims) addressed() bool {
+	switch c.Purpose {
+	case "":
+		return c.Plat != "" && c.User != ""
+	case purposeDevice:
+		return c.Emp != ""
+	}
+	return false
+}
+
+// loadToken says, signed, when a page for nonce was served, so an offline
+// punch uploaded later can prove its position was taken after that.
+func loadToken(secret []byte, nonce string, at time.Time) string {
+	ms := strconv.FormatInt(at.UnixMilli(), 10)
+	return ms + "." + b64.EncodeToString(mac(secret, "load|"+nonce+"|"+ms))
+}
+
+// checkLoad returns when the page carrying token was served.
+func checkLoad(secret []byte, nonce, token string) (time.Time, bool) {
+	ms, sig, ok := strings.Cut(token, ".")
+	if !ok {
+		return time.Time{}, false
+	}
+	got, err := b64.DecodeString(sig)
+	if err != nil || !hmac.Equal(got, mac(secret, "load|"+nonce+"|"+ms)) {
+		return time.Time{}, false
+	}
+	v, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(v), true
+}
 
 // Token errors. Each maps to its own page and HTTP status so a user can tell
 // a link that ran out from one that was cut short when copied.
@@ -88,7 +133,7 @@ func parse(secret []byte, token string, now time.Time) (claims, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(buf))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || c.V != tokenVersion || c.Plat == "" || c.User == "" || c.Nonce == "" || c.Expires == 0 {
+	if err := dec.Decode(&c); err != nil || c.V != tokenVersion || !c.addressed() || c.Nonce == "" || c.Expires == 0 {
 		return claims{}, errMalformed
 	}
 	if !now.Before(c.expiry()) {

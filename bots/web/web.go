@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,10 +17,12 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/bots/internal/passkey"
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -63,6 +66,19 @@ type Deps struct {
 	Log  *slog.Logger
 	// Rand supplies link nonces and CSP nonces; nil means crypto/rand.
 	Rand io.Reader
+	// Devices and Passkeys turn on device binding (passkeys): enrollment
+	// pages under /d/ and the passkey step of the location page. Both or
+	// neither.
+	Devices  DeviceCore
+	Passkeys *passkey.Ceremonies
+}
+
+// DeviceCore is what device binding needs from the core (*core.Service).
+type DeviceCore interface {
+	DeviceSubjectOf(ctx context.Context, id core.Identity) (core.DeviceSubject, error)
+	DeviceSubjectFor(ctx context.Context, employeeID string) (core.DeviceSubject, error)
+	EnrollDevice(ctx context.Context, d core.Device) (core.Device, error)
+	DeviceUsed(ctx context.Context, id string, credential []byte) error
 }
 
 // Pages serves the location page and issues links to it.
@@ -76,6 +92,8 @@ type Pages struct {
 	now     func() time.Time
 	log     *slog.Logger
 	rand    io.Reader
+	devices DeviceCore
+	keys    *passkey.Ceremonies
 }
 
 var _ bots.LinkIssuer = (*Pages)(nil)
@@ -92,12 +110,16 @@ func New(cfg Config, deps Deps) (*Pages, error) {
 	if deps.Core == nil {
 		return nil, core.Errorf(core.EINVALID, "web: a core is required")
 	}
+	if (deps.Devices == nil) != (deps.Passkeys == nil) {
+		return nil, core.Errorf(core.EINVALID, "web: device binding needs both the device core and the passkey ceremonies")
+	}
 	if cfg.TTL < 0 {
 		return nil, core.Errorf(core.EINVALID, "web: link TTL must not be negative")
 	}
 	p := &Pages{
 		secret: append([]byte(nil), cfg.Secret...), base: strings.TrimRight(cfg.PublicURL, "/"), ttl: cfg.TTL,
 		proxies: cfg.TrustedProxies, core: deps.Core, used: deps.Used, now: deps.Now, log: deps.Log, rand: deps.Rand,
+		devices: deps.Devices, keys: deps.Passkeys,
 	}
 	if p.ttl == 0 {
 		p.ttl = DefaultTTL
@@ -118,6 +140,9 @@ func New(cfg Config, deps Deps) (*Pages, error) {
 func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /l/{token}", p.serveGet)
 	mux.HandleFunc("POST /l/{token}", p.servePost)
+	if p.devices != nil {
+		p.registerDevices(mux) // device.go
+	}
 }
 
 // PunchLink issues a signed one-time link for one person and one intent.
@@ -187,7 +212,19 @@ func (p *Pages) serveGet(w http.ResponseWriter, r *http.Request) {
 		p.writePage(w, status, messagePage(lang, state, ""))
 		return
 	}
-	p.writePage(w, http.StatusOK, punchPage(c))
+	if c.Purpose != "" {
+		p.writePage(w, http.StatusBadRequest, messagePage(lang, stateInvalid, ""))
+		return
+	}
+	now := p.now()
+	pg := punchPage(c)
+	pg.ServerNow, pg.Load = now.UnixMilli(), loadToken(p.secret, c.Nonce, now)
+	if err := p.deviceStep(r.Context(), c, &pg); err != nil { // device.go
+		p.log.Error("web passkey step failed", "err", err, "user", c.User)
+		p.writePage(w, http.StatusServiceUnavailable, messagePage(lang, stateError, bots.ErrorText(err, lang)))
+		return
+	}
+	p.writePage(w, http.StatusOK, pg)
 }
 
 // linkLang is the link's language, or for a link that could not be read a
@@ -214,29 +251,48 @@ func (p *Pages) servePost(w http.ResponseWriter, r *http.Request) {
 	now := p.now()
 	c, err := parse(p.secret, r.PathValue("token"), now)
 	lang := linkLang(c, r)
-	if err != nil {
+	if (err != nil && !errors.Is(err, errExpired)) || c.Purpose != "" {
 		status, state := linkStatus(err)
+		if err == nil || c.Purpose != "" {
+			status, state = http.StatusBadRequest, stateInvalid
+		}
 		p.log.Info("web punch refused", "err", err, "status", status)
 		p.respond(w, r, status, lang, result{State: state, Headline: stateText(lang, state)})
 		return
 	}
-	loc, err := readLocation(w, r)
-	if err != nil {
+	body, perr := readPunch(w, r)
+	if perr != nil {
 		status := http.StatusBadRequest
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		if errors.As(perr, &tooBig) {
 			status = http.StatusRequestEntityTooLarge
 		}
-		p.log.Info("web punch payload refused", "err", err)
+		p.log.Info("web punch payload refused", "err", perr)
 		p.respond(w, r, status, lang, result{State: stateBadRequest, Headline: stateText(lang, stateBadRequest), Retry: true})
+		return
+	}
+	at, terr := p.claimedTime(c, body, now)
+	if terr != nil || (err != nil && (at.IsZero() || !at.Before(c.expiry()))) {
+		// An expired link still takes a punch its page recorded, offline,
+		// while it was valid; anything else past the expiry is refused.
+		if err == nil {
+			err = terr
+		}
+		status, state := linkStatus(err)
+		if terr != nil {
+			status, state = http.StatusUnprocessableEntity, stateBadTime
+		}
+		p.log.Info("web punch refused", "err", err, "status", status)
+		p.respond(w, r, status, lang, result{State: state, Headline: stateText(lang, state)})
 		return
 	}
 	cmd := core.Command{
 		Actor:         c.actor(),
 		Kind:          core.CmdPunch,
 		Punch:         c.Intent,
+		At:            at,
 		ReceivedAt:    now,
-		Location:      &loc,
+		Location:      &body.Location,
 		Source:        string(core.PlatformWeb),
 		EventID:       "web:" + c.Nonce,
 		ClientIP:      p.clientIP(r),
@@ -245,6 +301,7 @@ func (p *Pages) servePost(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), handleTimeout)
 	defer cancel()
+	cmd.DeviceID = p.verifiedDevice(ctx, c, body.Assertion) // device.go
 	reply, err := p.core.Handle(ctx, cmd)
 	if err != nil {
 		p.log.Error("web punch failed", "err", err, "user", c.User)
@@ -260,6 +317,9 @@ func (p *Pages) servePost(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.used != nil && reply.Outcome != core.OutcomeRateLimited {
 		ttl := c.expiry().Sub(now) + time.Minute
+		if ttl < time.Minute {
+			ttl = time.Minute
+		}
 		if _, err := p.used.Claim(ctx, "weblink:"+c.Nonce, ttl); err != nil {
 			p.log.Warn("web link mark failed", "err", err)
 		}
@@ -272,25 +332,78 @@ func (p *Pages) servePost(w http.ResponseWriter, r *http.Request) {
 	p.respond(w, r, status, lang, res)
 }
 
-// readLocation reads lat, lng and accuracy from a form or JSON body and
-// refuses anything that is not a finite position on Earth, before the core
-// sees it, so a malformed request stores nothing.
-func readLocation(w http.ResponseWriter, r *http.Request) (core.Location, error) {
+// loadSkew is how much earlier than the page's load a position fix may
+// claim to be: the page's clock offset is measured to a round trip.
+const loadSkew = time.Minute
+
+// claimedTime is the punch time the page claims (the position fix, in
+// server time), checked against when the page was served: a fix before the
+// page existed is implausible. The core judges the rest (ahead of receipt,
+// older than the offline tolerance). Zero when the page sent no time.
+func (p *Pages) claimedTime(c claims, body punchBody, now time.Time) (time.Time, error) {
+	if body.AtMS == 0 {
+		return time.Time{}, nil
+	}
+	loaded, ok := checkLoad(p.secret, c.Nonce, body.Load)
+	if !ok {
+		return time.Time{}, core.Errorf(core.EINVALID, "the page's load token is missing or altered")
+	}
+	at := time.UnixMilli(body.AtMS)
+	if at.Before(loaded.Add(-loadSkew)) {
+		return time.Time{}, core.Errorf(core.EINVALID, "a punch at %s is before its page was served at %s", at.UTC().Format(time.RFC3339), loaded.UTC().Format(time.RFC3339))
+	}
+	return at, nil
+}
+
+// punchBody is what the page posts: the position and, from the page's
+// script, the time of the fix, the load token, a client id and the
+// passkey assertion.
+type punchBody struct {
+	Location  core.Location
+	AtMS      int64
+	Load      string
+	CID       string
+	Assertion json.RawMessage
+}
+
+// readPunch reads a punch from a form or JSON body and refuses anything
+// that is not a finite position on Earth, before the core sees it, so a
+// malformed request stores nothing.
+func readPunch(w http.ResponseWriter, r *http.Request) (punchBody, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	var out punchBody
 	var lat, lng, acc string
 	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/json") {
-		var in struct{ Lat, Lng, Accuracy jsonNumber }
+		var in struct {
+			Lat, Lng, Accuracy jsonNumber
+			At                 jsonNumber
+			Load, CID          string
+			Assertion          json.RawMessage
+		}
 		if err := decodeJSON(r.Body, &in); err != nil {
-			return core.Location{}, err
+			return out, err
 		}
 		lat, lng, acc = string(in.Lat), string(in.Lng), string(in.Accuracy)
+		if in.At != "" {
+			v, err := strconv.ParseInt(string(in.At), 10, 64)
+			if err != nil || v <= 0 {
+				return out, core.Errorf(core.EINVALID, "at %q is not a time in milliseconds", in.At)
+			}
+			out.AtMS = v
+		}
+		out.Load, out.CID, out.Assertion = in.Load, in.CID, in.Assertion
+		if string(out.Assertion) == "null" {
+			out.Assertion = nil
+		}
 	} else {
 		if err := r.ParseForm(); err != nil {
-			return core.Location{}, err
+			return out, err
 		}
 		lat, lng, acc = r.PostForm.Get("lat"), r.PostForm.Get("lng"), r.PostForm.Get("accuracy")
 	}
-	return parseLocation(lat, lng, acc)
+	loc, err := parseLocation(lat, lng, acc)
+	out.Location = loc
+	return out, err
 }
 
 // clientIP is the TCP peer, or the first untrusted hop of X-Forwarded-For
