@@ -47,6 +47,9 @@ const (
 	VerbOuting = "outing"
 )
 
+// decisionWords start a decision on a request by its number.
+var decisionWords = []string{"同意", "批准", "驳回", "拒绝", "approve", "reject", "deny"}
+
 var (
 	punchIn   = Intent{Kind: core.CmdPunch, Punch: core.KindIn}
 	punchOut  = Intent{Kind: core.CmdPunch, Punch: core.KindOut}
@@ -106,6 +109,13 @@ func Parse(text string) Intent {
 	lower := make([]string, len(fields))
 	for i, f := range fields {
 		lower[i] = strings.ToLower(f)
+	}
+	// "同意 12", "驳回 12 理由", "approve 12": a decision on any request
+	// (make-up, field punch, leave), as after 补卡.
+	if len(fields) >= 2 && (oneOf(lower[0], decisionWords)) {
+		if _, ok := requestID(fields[1]); ok {
+			return Intent{Verb: VerbMakeup, Args: strings.Join(fields, " "), Lang: lang}
+		}
 	}
 	// Commands with arguments first: their arguments may contain anything
 	// ("补卡 11-25 09:00 上班 忘了吗" is a make-up).

@@ -154,6 +154,11 @@ func TestParseGrammar(t *testing.T) {
 		{text: "外出 14:00-16:00 客户拜访", want: "outing", args: "14:00-16:00 客户拜访"},
 		{text: "outing 14:00-16:00 client", want: "outing", args: "14:00-16:00 client"},
 		{text: "<@U1> leave 12-03 sick", want: "leave", args: "12-03 sick"},
+		// A decision on any request by its number.
+		{text: "同意 12", want: "makeup", args: "同意 12"},
+		{text: "驳回 #12 时间不对", want: "makeup", args: "驳回 #12 时间不对"},
+		{text: "approve 12", want: "makeup", args: "approve 12"},
+		{text: "reject 12 wrong day", want: "makeup", args: "reject 12 wrong day"},
 		// Free text is nothing.
 		{text: "", want: ""},
 		{text: "地铁故障", want: ""},

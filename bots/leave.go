@@ -232,3 +232,15 @@ func LeaveCommand(in Intent) core.Command {
 	}
 	return core.Command{Kind: core.CmdLeave, Leave: &args}
 }
+
+// LeaveInto makes cmd the leave command when in is one (请假, 出差, 外出
+// and their English words), so each bot routes them with one call; ok is
+// false for any other intent.
+func LeaveInto(in Intent, cmd *core.Command) (ok bool) {
+	if in.Kind != core.CmdLeave {
+		return false
+	}
+	lc := LeaveCommand(in)
+	cmd.Kind, cmd.Leave = lc.Kind, lc.Leave
+	return true
+}

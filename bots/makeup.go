@@ -433,12 +433,14 @@ type MakeupField struct {
 // MakeupCard is the content of an approval card, for each bot to lay out
 // in its platform's card format.
 type MakeupCard struct {
+	Type     core.RequestType // what the request asks for; each platform colours its card by it
 	Title    string
 	Status   string
 	Pending  bool // buttons are shown only while pending
 	Fields   []MakeupField
 	Evidence []Evidence
-	Approve  string // button labels
+	Links    []Evidence // other links, such as the map of a field punch
+	Approve  string     // button labels
 	Reject   string
 	Lang     string
 }
@@ -453,7 +455,14 @@ func (c MakeupCard) Line(f MakeupField) string {
 // the day's actual punches, and the state.
 func MakeupCardContent(v core.MakeupView, lang string) MakeupCard {
 	m := v.Request
+	switch m.TypeOf() {
+	case core.RequestField:
+		return fieldCardContent(v, lang)
+	case core.RequestLeave, core.RequestTrip, core.RequestOuting:
+		return leaveCardContent(v, lang)
+	}
 	c := MakeupCard{
+		Type:    core.RequestMakeup,
 		Title:   pick(lang, fmt.Sprintf("补卡申请 #%d · %s", m.ID, v.EmployeeName), fmt.Sprintf("Make-up request #%d · %s", m.ID, v.EmployeeName)),
 		Status:  MakeupStatusLine(v, lang),
 		Pending: m.Status == core.MakeupPending,
@@ -490,36 +499,56 @@ func (c MakeupCard) Text() string {
 			b.WriteString(" " + e.URL)
 		}
 	}
+	for _, e := range c.Links {
+		b.WriteString("\n" + e.Label + " " + e.URL)
+	}
 	b.WriteString("\n" + c.Status)
 	return b.String()
 }
 
-// MakeupResultText tells the requester how their request ended.
+// MakeupResultText tells the requester how their request ended, whatever
+// its type: the reject reason when the approver gave one.
 func MakeupResultText(v core.MakeupView, lang string) string {
 	m := v.Request
-	what := fmt.Sprintf("#%d（%s %s）", m.ID, m.ShiftDate, MakeupSlot(v, lang))
-	whatEN := fmt.Sprintf("#%d (%s %s)", m.ID, m.ShiftDate, MakeupSlot(v, lang))
+	t := m.TypeOf()
+	noun := RequestNoun(t, lang)
+	what := fmt.Sprintf("#%d", m.ID) + requestSummary(v, lang)
 	who := MakeupDecider(v, lang)
+	counted := pick(lang, "当天考勤已更新。", "that day's attendance is updated.")
+	switch t {
+	case core.RequestField:
+		counted = pick(lang, "这次打卡按外勤计入考勤。", "the punch counts as a field punch.")
+	case core.RequestLeave:
+		counted = pick(lang, "这段时间无需打卡。", "you need not punch for that time.")
+	case core.RequestTrip, core.RequestOuting:
+		counted = pick(lang, "这段时间按外勤出勤计算。", "that time counts as worked in the field.")
+	}
 	switch m.Status {
 	case core.MakeupApproved:
-		return pick(lang, "✅ 你的补卡申请 "+what+"已被 "+who+" 同意，当天考勤已更新。", "✅ Your make-up request "+whatEN+" was approved by "+who+"; that day's attendance is updated.")
+		return pick(lang, "✅ 你的"+noun+" "+what+"已被 "+who+" 同意，"+counted, "✅ Your "+noun+" "+what+" was approved by "+who+"; "+counted)
 	case core.MakeupRejected:
-		line := pick(lang, "❌ 你的补卡申请 "+what+"被 "+who+" 驳回", "❌ Your make-up request "+whatEN+" was rejected by "+who)
+		line := pick(lang, "❌ 你的"+noun+" "+what+"被 "+who+" 驳回", "❌ Your "+noun+" "+what+" was rejected by "+who)
+		if t == core.RequestField {
+			line += pick(lang, "，这次打卡不计入考勤", "; the punch does not count")
+		}
 		if m.Note != "" {
 			return line + pick(lang, "：", ": ") + m.Note
 		}
 		return line + pick(lang, "。", ".")
 	case core.MakeupExpired:
-		return pick(lang, "⌛ 你的补卡申请 "+what+"长时间无人审批，已过期；如仍需要，请重新申请。", "⌛ Your make-up request "+whatEN+" expired without a decision; file it again if you still need it.")
+		return pick(lang, "⌛ 你的"+noun+" "+what+"长时间无人审批，已过期；如仍需要，请重新申请。", "⌛ Your "+noun+" "+what+" expired without a decision; file it again if you still need it.")
 	case core.MakeupCancelled:
-		return pick(lang, "↩️ 你的补卡申请 "+what+"已撤回。", "↩️ Your make-up request "+whatEN+" was withdrawn.")
+		return pick(lang, "↩️ 你的"+noun+" "+what+"已撤回。", "↩️ Your "+noun+" "+what+" was withdrawn.")
 	}
-	return pick(lang, "⏳ 你的补卡申请 "+what+"待审批。", "⏳ Your make-up request "+whatEN+" is waiting for approval.")
+	return pick(lang, "⏳ 你的"+noun+" "+what+"待审批。", "⏳ Your "+noun+" "+what+" is waiting for approval.")
 }
 
 // MakeupRefusalText explains a refusal with the rule and the numbers
 // ("本月补卡次数已用完（3/3）").
 func MakeupRefusalText(v core.MakeupView, lang string) string {
+	if v.Request.TypeOf() != core.RequestMakeup {
+		return leaveRefusal(v, lang)
+	}
 	r := v.Refusal
 	if r == nil {
 		return pick(lang, "补卡申请未提交。", "The make-up request was not filed.")
@@ -545,19 +574,37 @@ func MakeupRefusalText(v core.MakeupView, lang string) string {
 	return "❌ " + pick(lang, "补卡未提交：", "Make-up not filed: ") + why + pick(lang, "。", ".")
 }
 
-// MakeupLine is the one-line answer to a make-up command; ok is false for
-// replies that are not about make-ups.
+// MakeupLine is the one-line answer to a make-up, field, leave, trip or
+// outing command; ok is false for replies that are not about requests.
 func MakeupLine(r core.Reply, lang string) (string, bool) {
 	var v core.MakeupView
 	if r.Makeup != nil {
 		v = *r.Makeup
 	}
 	m := v.Request
+	t := m.TypeOf()
+	noun := RequestNoun(t, lang)
+	Noun := noun
+	if lang == "en" {
+		Noun = strings.ToUpper(noun[:1]) + noun[1:]
+	}
+	what := requestSummary(v, lang)
 	switch r.Outcome {
 	case core.OutcomeMakeupFiled:
 		who := v.ApproverName
 		if who == "" {
 			who = "HR"
+		}
+		if t != core.RequestMakeup {
+			line := pick(lang, fmt.Sprintf("📝 %s #%d 已提交%s，等待 %s 审批。", noun, m.ID, what, who),
+				fmt.Sprintf("📝 %s #%d filed%s, waiting for %s.", Noun, m.ID, what, who))
+			if amount := LeaveAmount(v, lang); amount != "" {
+				line += pick(lang, "时长 "+amount+"。", " Working time: "+amount+".")
+			}
+			if balance := LeaveBalance(v, lang); balance != "" {
+				line += pick(lang, LeaveTypeName(v, lang)+"余额："+balance+"。", " Balance: "+balance+".")
+			}
+			return line, true
 		}
 		return pick(lang,
 			fmt.Sprintf("📝 补卡申请 #%d 已提交：%s %s，等待 %s 审批（本月 %s）。如有证明，请在 10 分钟内发送图片或文件。", m.ID, m.ShiftDate, MakeupSlot(v, lang), who, MakeupUsed(v, lang)),
@@ -565,29 +612,59 @@ func MakeupLine(r core.Reply, lang string) (string, bool) {
 	case core.OutcomeMakeupRefused:
 		return MakeupRefusalText(v, lang), true
 	case core.OutcomeMakeupCancelled:
-		return pick(lang, fmt.Sprintf("↩️ 补卡申请 #%d 已撤回。", m.ID), fmt.Sprintf("↩️ Make-up request #%d withdrawn.", m.ID)), true
+		return pick(lang, fmt.Sprintf("↩️ %s #%d 已撤回。", noun, m.ID), fmt.Sprintf("↩️ %s #%d withdrawn.", Noun, m.ID)), true
 	case core.OutcomeMakeupEvidence:
-		return pick(lang, fmt.Sprintf("📎 已附到补卡申请 #%d（共 %d 个附件）。", m.ID, len(m.Evidence)), fmt.Sprintf("📎 Attached to make-up request #%d (%d file(s)).", m.ID, len(m.Evidence))), true
+		return pick(lang, fmt.Sprintf("📎 已附到%s #%d（共 %d 个附件）。", noun, m.ID, len(m.Evidence)), fmt.Sprintf("📎 Attached to %s #%d (%d file(s)).", noun, m.ID, len(m.Evidence))), true
 	case core.OutcomeMakeupDecided:
 		if m.Status == core.MakeupApproved {
-			return pick(lang, fmt.Sprintf("✅ 已同意 %s 的补卡申请 #%d（%s %s）。", v.EmployeeName, m.ID, m.ShiftDate, MakeupSlot(v, lang)),
-				fmt.Sprintf("✅ Approved %s's make-up request #%d (%s %s).", v.EmployeeName, m.ID, m.ShiftDate, MakeupSlot(v, lang))), true
+			return pick(lang, fmt.Sprintf("✅ 已同意 %s 的%s #%d%s。", v.EmployeeName, noun, m.ID, what),
+				fmt.Sprintf("✅ Approved %s's %s #%d%s.", v.EmployeeName, noun, m.ID, what)), true
 		}
-		return pick(lang, fmt.Sprintf("❌ 已驳回 %s 的补卡申请 #%d（%s %s）。", v.EmployeeName, m.ID, m.ShiftDate, MakeupSlot(v, lang)),
-			fmt.Sprintf("❌ Rejected %s's make-up request #%d (%s %s).", v.EmployeeName, m.ID, m.ShiftDate, MakeupSlot(v, lang))), true
+		line := pick(lang, fmt.Sprintf("❌ 已驳回 %s 的%s #%d%s。", v.EmployeeName, noun, m.ID, what),
+			fmt.Sprintf("❌ Rejected %s's %s #%d%s.", v.EmployeeName, noun, m.ID, what))
+		if m.Note != "" {
+			line += pick(lang, "理由："+m.Note, " Reason: "+m.Note)
+		}
+		return line, true
 	case core.OutcomeMakeupClosed:
-		return pick(lang, fmt.Sprintf("补卡申请 #%d 已处理：", m.ID), fmt.Sprintf("Make-up request #%d is already closed: ", m.ID)) + MakeupStatusLine(v, lang), true
+		return pick(lang, fmt.Sprintf("%s #%d 已处理：", noun, m.ID), fmt.Sprintf("%s #%d is already closed: ", Noun, m.ID)) + MakeupStatusLine(v, lang), true
 	case core.OutcomeMakeupForbidden:
 		if m.ID != 0 {
-			return pick(lang, fmt.Sprintf("⛔ 你不能审批或处理补卡申请 #%d：只有指定的审批人或 HR 可以审批，申请人本人可以撤回。", m.ID),
-				fmt.Sprintf("⛔ You cannot approve this make-up request (#%d): only the assigned approver or HR can decide it, and only the requester can withdraw it.", m.ID)), true
+			return pick(lang, fmt.Sprintf("⛔ 你不能审批或处理%s #%d：只有指定的审批人或 HR 可以审批，申请人本人可以撤回。", noun, m.ID),
+				fmt.Sprintf("⛔ You cannot approve this %s (#%d): only the assigned approver or HR can decide it, and only the requester can withdraw it.", noun, m.ID)), true
 		}
-		return pick(lang, "⛔ 你不能审批这个补卡申请。", "⛔ You cannot approve this make-up request."), true
+		return pick(lang, "⛔ 你不能审批这个申请。", "⛔ You cannot approve this request."), true
 	case core.OutcomeMakeupNotFound:
 		if m.ID != 0 {
-			return pick(lang, fmt.Sprintf("没有找到补卡申请 #%d。", m.ID), fmt.Sprintf("There is no make-up request #%d.", m.ID)), true
+			return pick(lang, fmt.Sprintf("没有找到%s #%d。", noun, m.ID), fmt.Sprintf("There is no %s #%d.", noun, m.ID)), true
 		}
-		return pick(lang, "你没有待审批的补卡申请。", "You have no pending make-up request."), true
+		return pick(lang, "你没有待审批的"+noun+"。", "You have no pending "+noun+"."), true
+	case core.OutcomeFieldPending:
+		return FieldPendingLine(r, lang), true
 	}
 	return "", false
+}
+
+// FieldPendingLine answers a field punch waiting for approval: submitted,
+// not recorded, so in yellow and never with the green tick.
+func FieldPendingLine(r core.Reply, lang string) string {
+	who := pick(lang, "主管", "your manager")
+	id := ""
+	if r.Makeup != nil {
+		if r.Makeup.ApproverName != "" {
+			who = r.Makeup.ApproverName
+		} else {
+			who = "HR"
+		}
+		if r.Makeup.Request.ID != 0 {
+			id = fmt.Sprintf(" #%d", r.Makeup.Request.ID)
+		}
+	}
+	where := ""
+	if r.SiteName != "" {
+		where = pick(lang, " · 距 "+r.SiteName+" "+Distance(r.DistanceM), " · "+Distance(r.DistanceM)+" from "+r.SiteName)
+	}
+	return pick(lang,
+		"🟡 外勤"+kindWord(lang, r.Kind)+"打卡已提交"+id+" "+Clock(r, r.At)+where+"，等待 "+who+" 审批；审批通过前不计入考勤。",
+		"🟡 Field "+strings.ToLower(kindWord(lang, r.Kind))+" submitted"+id+" at "+Clock(r, r.At)+where+", waiting for approval by "+who+"; it does not count until approved.")
 }

@@ -41,6 +41,31 @@ func noticeClock(n core.Notice, t time.Time) string {
 // what is due and what to do, plus the list a missed-punch notice or a
 // digest carries. A broadcast is HR's text as written.
 func NoticeText(n core.Notice, lang string) string {
+	return NoticeTextOn(n, lang, "")
+}
+
+// PunchHow tells a person how to punch on their platform: on WeCom and
+// Feishu a text command or the location; on Slack, which cannot send a
+// location, the slash command (or a DM) and the location page its answer
+// opens. platform "" is a platform-neutral wording.
+func PunchHow(platform core.Platform, k core.PunchKind, lang string) string {
+	zh, en := "上班", "in"
+	if k == core.KindOut {
+		zh, en = "下班", "out"
+	}
+	switch platform {
+	case core.PlatformSlack:
+		return pick(lang, "输入 /punch "+zh+"（或私信我「"+zh+"」），再点回复里的「发送我的位置」按钮打开定位页面",
+			"type /punch "+en+" (or DM me “"+en+"”), then tap “Share my location” in my reply to open the location page")
+	case core.PlatformWeCom:
+		return pick(lang, "发送「"+zh+"」或你的位置，也可以点应用菜单的打卡按钮", "send “"+en+"” or your location, or use the punch button in the app menu")
+	}
+	return pick(lang, "发送「"+zh+"」或你的位置", "send “"+en+"” or your location")
+}
+
+// NoticeTextOn is NoticeText with the way to act written for the
+// recipient's platform (see PunchHow).
+func NoticeTextOn(n core.Notice, lang string, platform core.Platform) string {
 	lang = NoticeLang(n, lang)
 	var b strings.Builder
 	switch n.Kind {
@@ -49,13 +74,13 @@ func NoticeText(n core.Notice, lang string) string {
 	case core.ReminderPunchIn:
 		b.WriteString("⏰ ")
 		b.WriteString(pick(lang,
-			fmt.Sprintf("上班打卡提醒：今天（%s）%s 上班，你还没有打卡。发送「上班」或位置即可打卡。", n.ShiftDate, noticeClock(n, n.ShiftStart)),
-			fmt.Sprintf("Clock-in reminder: your shift starts at %s today (%s) and you have not clocked in yet. Send “in” or your location to punch.", noticeClock(n, n.ShiftStart), n.ShiftDate)))
+			fmt.Sprintf("上班打卡提醒：今天（%s）%s 上班，你还没有打卡。%s即可打卡。", n.ShiftDate, noticeClock(n, n.ShiftStart), PunchHow(platform, core.KindIn, lang)),
+			fmt.Sprintf("Clock-in reminder: your shift starts at %s today (%s) and you have not clocked in yet. To punch, %s.", noticeClock(n, n.ShiftStart), n.ShiftDate, PunchHow(platform, core.KindIn, lang))))
 	case core.ReminderPunchOut:
 		b.WriteString("⏰ ")
 		b.WriteString(pick(lang,
-			fmt.Sprintf("下班打卡提醒：%s 的班次 %s 结束，别忘了下班打卡（发送「下班」）。", n.ShiftDate, noticeClock(n, n.ShiftEnd)),
-			fmt.Sprintf("Clock-out reminder: your %s shift ends at %s. Don't forget to clock out (send “out”).", n.ShiftDate, noticeClock(n, n.ShiftEnd))))
+			fmt.Sprintf("下班打卡提醒：%s 的班次 %s 结束，别忘了下班打卡：%s。", n.ShiftDate, noticeClock(n, n.ShiftEnd), PunchHow(platform, core.KindOut, lang)),
+			fmt.Sprintf("Clock-out reminder: your %s shift ends at %s. Don't forget to clock out: %s.", n.ShiftDate, noticeClock(n, n.ShiftEnd), PunchHow(platform, core.KindOut, lang))))
 	case core.ReminderMissedPunch:
 		b.WriteString("📋 ")
 		var slots []string

@@ -394,6 +394,9 @@ func messageCommand(ev *messageEvent, hdr *larkevent.EventHeader, botOpenID stri
 			cmd.Kind, cmd.Makeup = mc.Kind, mc.Makeup
 			break
 		}
+		if bots.LeaveInto(intent, &cmd) {
+			break
+		}
 		switch intent.Kind {
 		case core.CmdPunch, core.CmdStatus, core.CmdHelp:
 			cmd.Kind, cmd.Punch = intent.Kind, intent.Punch

@@ -200,7 +200,7 @@ func makeupCard(v core.MakeupView, lang string) makeupCardDoc {
 	for _, f := range c.Fields {
 		fields = append(fields, field(f.Label, f.Value, !f.Long))
 	}
-	colour := map[core.MakeupStatus]string{core.MakeupPending: "blue", core.MakeupApproved: "green", core.MakeupRejected: "red"}[v.Request.Status]
+	colour := map[core.MakeupStatus]string{core.MakeupPending: pendingColour(c.Type), core.MakeupApproved: "green", core.MakeupRejected: "red"}[v.Request.Status]
 	if colour == "" {
 		colour = "grey"
 	}
@@ -208,6 +208,13 @@ func makeupCard(v core.MakeupView, lang string) makeupCardDoc {
 		Config:   CardConfig{WideScreenMode: true, UpdateMulti: true},
 		Header:   CardHeader{Template: colour, Title: CardText{Tag: "plain_text", Content: c.Title}},
 		Elements: []any{CardElement{Tag: "div", Fields: fields}},
+	}
+	if len(c.Links) > 0 {
+		var lines []string
+		for _, l := range c.Links {
+			lines = append(lines, "["+mdEscape(l.Label)+"]("+l.URL+")")
+		}
+		doc.Elements = append(doc.Elements, CardElement{Tag: "div", Text: &CardText{Tag: "lark_md", Content: strings.Join(lines, "\n")}})
 	}
 	if len(c.Evidence) > 0 {
 		var lines []string
@@ -228,10 +235,38 @@ func makeupCard(v core.MakeupView, lang string) makeupCardDoc {
 				{Tag: "button", Text: CardText{Tag: "plain_text", Content: c.Approve}, Type: "primary", Value: map[string]string{"action": ActionMakeupApprove, "id": id}},
 				{Tag: "button", Text: CardText{Tag: "plain_text", Content: c.Reject}, Type: "danger", Value: map[string]string{"action": ActionMakeupReject, "id": id}},
 			}},
-			cardNote{Tag: "note", Elements: []CardText{{Tag: "plain_text", Content: pick(lang, "驳回并写明理由：发送「补卡 驳回 "+id+" 理由」", "To reject with a reason, send “makeup reject "+id+" reason”")}}},
+			cardNote{Tag: "note", Elements: []CardText{{Tag: "plain_text", Content: rejectHint(c.Type, id, lang)}}},
 		)
 	}
 	return doc
+}
+
+// pendingColour is the header template of a pending card by request
+// type, so an approver tells a field punch from a leave at a glance:
+// the card header's template colours ("标题 / header", template: blue,
+// wathet, turquoise, green, yellow, orange, red, carmine, violet, purple,
+// indigo, grey) in https://open.larksuite.com/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-components/content-components/title.
+// Green and red stay for approved and rejected.
+func pendingColour(t core.RequestType) string {
+	switch t {
+	case core.RequestField:
+		return "orange"
+	case core.RequestLeave:
+		return "violet"
+	case core.RequestTrip:
+		return "turquoise"
+	case core.RequestOuting:
+		return "wathet"
+	}
+	return "blue"
+}
+
+// rejectHint tells the approver how to reject with a reason.
+func rejectHint(t core.RequestType, id, lang string) string {
+	if t == core.RequestMakeup {
+		return pick(lang, "驳回并写明理由：发送「补卡 驳回 "+id+" 理由」", "To reject with a reason, send “makeup reject "+id+" reason”")
+	}
+	return pick(lang, "驳回并写明理由：发送「驳回 "+id+" 理由」", "To reject with a reason, send “reject "+id+" reason”")
 }
 
 func makeupMessage(v core.MakeupView, lang string) Message {

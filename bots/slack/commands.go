@@ -31,6 +31,10 @@ func (b *Bot) handleCommand(w http.ResponseWriter, r *http.Request) {
 		b.makeupCommand(w, r, sc, in)
 		return
 	}
+	if in.Kind == core.CmdLeave {
+		b.leaveCommand(w, r, sc, in)
+		return
+	}
 	if _, ok := bots.LinkPurpose(in); ok {
 		b.linkCommand(w, r, sc, in)
 		return

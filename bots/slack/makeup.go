@@ -129,7 +129,7 @@ func rejectForm(m rejectMeta) slackapi.ModalViewRequest {
 		Type:            slackapi.VTModal,
 		CallbackID:      ViewMakeupReject,
 		PrivateMetadata: string(meta),
-		Title:           plain(pick(lang, "驳回补卡 #", "Reject make-up #") + strconv.FormatInt(m.ID, 10)),
+		Title:           plain(pick(lang, "驳回申请 #", "Reject request #") + strconv.FormatInt(m.ID, 10)),
 		Submit:          plain(pick(lang, "驳回", "Reject")),
 		Close:           plain(pick(lang, "取消", "Cancel")),
 		Blocks:          slackapi.Blocks{BlockSet: []slackapi.Block{input}},
@@ -146,6 +146,9 @@ func (b *Bot) makeupInteraction(w http.ResponseWriter, r *http.Request, cb slack
 		return true
 	case cb.Type == slackapi.InteractionTypeViewSubmission && cb.View.CallbackID == ViewMakeupReject:
 		b.submitRejectForm(w, r, cb)
+		return true
+	case cb.Type == slackapi.InteractionTypeViewSubmission && cb.View.CallbackID == ViewLeaveRequest:
+		b.submitLeaveForm(w, r, cb)
 		return true
 	case cb.Type == slackapi.InteractionTypeBlockActions:
 		for _, a := range cb.ActionCallback.BlockActions {
@@ -359,11 +362,13 @@ func (b *Bot) makeupEvent(ev slackevents.EventsAPIEvent, eventID string) (core.C
 	}
 	if cmd.Kind == "" {
 		intent := bots.Parse(text)
-		if intent.Verb != bots.VerbMakeup {
-			return core.Command{}, false
+		if !bots.LeaveInto(intent, &cmd) {
+			if intent.Verb != bots.VerbMakeup {
+				return core.Command{}, false
+			}
+			mc := bots.MakeupCommand(bots.ParseMakeup(intent.Args))
+			cmd.Kind, cmd.Makeup = mc.Kind, mc.Makeup
 		}
-		mc := bots.MakeupCommand(bots.ParseMakeup(intent.Args))
-		cmd.Kind, cmd.Makeup = mc.Kind, mc.Makeup
 	}
 	cmd.ReceivedAt, cmd.Source, cmd.EventID = b.now(), string(core.PlatformSlack), eventID
 	return cmd, true
@@ -401,6 +406,13 @@ func makeupMessage(v core.MakeupView, lang string) rendered {
 			}
 		}
 		blocks = append(blocks, slackapi.NewContextBlock("makeup_evidence", els...))
+	}
+	if len(c.Links) > 0 {
+		var els []slackapi.MixedElement
+		for _, l := range c.Links {
+			els = append(els, mrkdwnText("<"+l.URL+"|"+escape(l.Label)+">"))
+		}
+		blocks = append(blocks, slackapi.NewContextBlock("approval_links", els...))
 	}
 	blocks = append(blocks, slackapi.NewDividerBlock(), section(c.Status))
 	if c.Pending {

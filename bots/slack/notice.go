@@ -153,7 +153,7 @@ type noticeMakeup struct {
 // markup). A missed-punch notice gets a button to the make-up form when
 // the make-up flow is wired in.
 func noticeMessage(n core.Notice, lang, fallback string, makeupForm bool) rendered {
-	text := bots.NoticeText(n, fallback)
+	text := bots.NoticeTextOn(n, fallback, core.PlatformSlack)
 	msg := rendered{Text: text}
 	if len(text) > maxSectionText {
 		return msg
@@ -166,6 +166,11 @@ func noticeMessage(n core.Notice, lang, fallback string, makeupForm bool) render
 		msg.Blocks = append(msg.Blocks, slackapi.NewHeaderBlock(plain(bots.NoticeTitle(n, lang))))
 	}
 	msg.Blocks = append(msg.Blocks, section(text))
+	if n.Kind == core.ReminderPunchIn || n.Kind == core.ReminderPunchOut {
+		// Slack cannot send a location: the buttons run the punch, whose
+		// answer carries the button to the location page.
+		msg.Blocks = append(msg.Blocks, actionButtons(lang))
+	}
 	if n.Kind == core.ReminderMissedPunch && makeupForm && len(n.Missing) > 0 {
 		slot := n.Missing[0]
 		value, _ := json.Marshal(noticeMakeup{Date: slot.Date, Time: slot.At.In(noticeZone(n)).Format("15:04"), Kind: string(slot.Kind), Lang: lang})

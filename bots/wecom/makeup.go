@@ -72,6 +72,11 @@ func (b *Bot) makeupInbound(m Message, cmd core.Command) (inbound, bool) {
 	switch {
 	case m.MsgType == MsgText:
 		intent := bots.Parse(m.Content)
+		if bots.LeaveInto(intent, &cmd) {
+			// 请假, 出差, 外出: filed and answered like a make-up.
+			cmd.ReplyRoute = route(intent.Lang)
+			return inbound{cmd: cmd}, true
+		}
 		if intent.Verb != bots.VerbMakeup {
 			return inbound{}, false
 		}
@@ -127,6 +132,9 @@ func tr(lang, zh, en string) string {
 // and when.
 func makeupCard(v core.MakeupView, lang, taskID string) TemplateCard {
 	c := bots.MakeupCardContent(v, lang)
+	if c.Type != core.RequestMakeup {
+		return approvalCard(v, c, lang, taskID)
+	}
 	evidence := CardHorizontal{KeyName: tr(lang, "证明", "Evidence"), Value: tr(lang, "无", "none")}
 	if ev := c.Evidence; len(ev) > 0 {
 		var labels []string
@@ -157,6 +165,66 @@ func makeupCard(v core.MakeupView, lang, taskID string) TemplateCard {
 			{Text: c.Reject, Style: 2, Key: KeyMakeupReject},
 		},
 	}
+	if !c.Pending {
+		card.ReplaceText = shortStatus(v.Request.Status, lang)
+	}
+	return card
+}
+
+// approvalSource names the card's kind in its source line, which WeCom
+// shows above the main title.
+func approvalSource(t core.RequestType, lang string) string {
+	switch t {
+	case core.RequestField:
+		return tr(lang, "外勤打卡审批", "Field punch approval")
+	case core.RequestLeave:
+		return tr(lang, "请假审批", "Leave approval")
+	case core.RequestTrip:
+		return tr(lang, "出差审批", "Business trip approval")
+	case core.RequestOuting:
+		return tr(lang, "外出审批", "Outing approval")
+	}
+	return tr(lang, "补卡审批", "Make-up approval")
+}
+
+// approvalCard lays out a field-punch, leave, trip or outing card as a
+// button_interaction template card: the kind in the source line, the
+// title and state as the main title, the note or reason as the subtitle,
+// the short facts as horizontal_content_list (at most 6 rows; a type 1
+// row is a link, used for the map of a field punch), the Approve and
+// Reject buttons. Fields: "模板卡片消息 / 按钮交互型" in 发送应用消息,
+// https://developer.work.weixin.qq.com/document/path/90236.
+func approvalCard(v core.MakeupView, c bots.MakeupCard, lang, taskID string) TemplateCard {
+	card := TemplateCard{
+		CardType:  CardButtonInteraction,
+		Source:    &CardSource{Desc: approvalSource(c.Type, lang)},
+		MainTitle: &CardTitle{Title: c.Title, Desc: c.Status},
+		TaskID:    taskID,
+		ButtonList: []CardButton{
+			{Text: c.Approve, Style: 1, Key: KeyMakeupApprove},
+			{Text: c.Reject, Style: 2, Key: KeyMakeupReject},
+		},
+	}
+	const maxRows = 6
+	var rows, long []CardHorizontal
+	for _, f := range c.Fields {
+		switch {
+		case !f.Long:
+			rows = append(rows, CardHorizontal{KeyName: f.Label, Value: f.Value})
+		case card.SubTitleText == "" && f.Label != tr(lang, "当天打卡", "Punches that day"):
+			card.SubTitleText = c.Line(f)
+		default:
+			long = append(long, CardHorizontal{KeyName: f.Label, Value: f.Value})
+		}
+	}
+	var links []CardHorizontal
+	for _, l := range c.Links {
+		links = append(links, CardHorizontal{Type: 1, KeyName: tr(lang, "地图", "Map"), Value: strings.TrimSpace(strings.TrimPrefix(l.Label, "🗺")), URL: l.URL})
+	}
+	// The facts first, then the links, then the long rows while there is room.
+	rows = append(rows[:min(len(rows), maxRows-len(links))], links...)
+	rows = append(rows, long[:min(len(long), maxRows-len(rows))]...)
+	card.HorizontalContentList = rows
 	if !c.Pending {
 		card.ReplaceText = shortStatus(v.Request.Status, lang)
 	}

@@ -74,7 +74,7 @@ func (memo noticeMemo) render(m core.OutboxMessage) renderedNotice {
 		r.err = core.WrapError(core.EINVALID, err, "wecom: notice %d: payload is not a notice", m.ID)
 		return r
 	}
-	text := bots.NoticeText(n, to.Lang)
+	text := bots.NoticeTextOn(n, to.Lang, core.PlatformWeCom)
 	if strings.TrimSpace(text) == "" {
 		r.err = core.Errorf(core.EINVALID, "wecom: notice %d renders to nothing", m.ID)
 		return r

@@ -1,0 +1,205 @@
+package slack
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/core"
+)
+
+// ViewLeaveRequest is the callback id of the leave form /punch leave (or
+// 请假, trip, outing) opens without arguments.
+const ViewLeaveRequest = "leave_request"
+
+// Block ids of the leave form's inputs; a refusal is shown next to the
+// input it concerns.
+const (
+	blockLeaveType   = "leave_type"   // 请假 / 出差 / 外出
+	blockLeaveKind   = "leave_kind"   // the leave type, as the organisation names it
+	blockLeaveFrom   = "leave_from"   // first date
+	blockLeaveTo     = "leave_to"     // last date, optional
+	blockLeaveStart  = "leave_start"  // start clock, optional
+	blockLeaveEnd    = "leave_end"    // end clock, optional
+	blockLeavePlace  = "leave_place"  // destination, optional
+	blockLeaveReason = "leave_reason" // optional
+)
+
+// leaveCommand answers /punch leave|trip|outing …: with no arguments it
+// opens the form (views.open with the command's trigger_id, which Slack
+// accepts for 3 seconds: https://docs.slack.dev/reference/methods/views.open),
+// otherwise it files the typed request and answers ephemerally.
+func (b *Bot) leaveCommand(w http.ResponseWriter, r *http.Request, sc slackapi.SlashCommand, in bots.Intent) {
+	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
+	defer cancel()
+	if strings.TrimSpace(in.Args) == "" && sc.TriggerID != "" {
+		_, err := b.api.OpenViewContext(ctx, sc.TriggerID, leaveForm(in.Lang, bots.ParseLeave(in).Type))
+		if err == nil {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		// Without the form, the usage explains how to type it.
+		b.log.Warn("slack: cannot open the leave form", "err", err, "user", sc.UserID)
+	}
+	cmd := bots.LeaveCommand(in)
+	cmd.Actor, cmd.Source, cmd.ReceivedAt = identity(sc.TeamID, sc.UserID), string(core.PlatformSlack), b.now()
+	if sc.TriggerID != "" {
+		cmd.EventID = "cmd:" + sc.TriggerID
+	}
+	reply, err := b.core.Handle(ctx, cmd)
+	if err != nil {
+		b.log.Error("slack leave command failed", "err", err, "team", sc.TeamID, "user", sc.UserID)
+		text := bots.ErrorText(err, in.Lang)
+		writeEphemeral(w, rendered{Text: text, Blocks: []slackapi.Block{section(text)}})
+		return
+	}
+	writeEphemeral(w, replyMessage(reply, bots.Lang(reply, in.Lang)))
+}
+
+// leaveForm is the request modal: what (leave, trip, outing), the leave
+// type, the dates, an optional part of the day, the place and the reason.
+// Block Kit input blocks with datepicker, timepicker, static_select and
+// plain_text_input elements:
+// https://docs.slack.dev/reference/block-kit/blocks/input-block and
+// https://docs.slack.dev/reference/block-kit/block-elements/.
+func leaveForm(lang string, t core.RequestType) slackapi.ModalViewRequest {
+	option := func(v core.RequestType, label string) *slackapi.OptionBlockObject {
+		return slackapi.NewOptionBlockObject(string(v), plain(label), nil)
+	}
+	types := []*slackapi.OptionBlockObject{
+		option(core.RequestLeave, pick(lang, "请假", "Leave")),
+		option(core.RequestTrip, pick(lang, "出差", "Business trip")),
+		option(core.RequestOuting, pick(lang, "外出", "Outing")),
+	}
+	what := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain(pick(lang, "请选择", "Choose")), inputValue, types...)
+	for _, o := range types {
+		if o.Value == string(t) {
+			what.InitialOption = o
+		}
+	}
+	optional := func(id, label string, el slackapi.BlockElement, hint string) *slackapi.InputBlock {
+		var h *slackapi.TextBlockObject
+		if hint != "" {
+			h = plain(hint)
+		}
+		in := slackapi.NewInputBlock(id, plain(label), h, el)
+		in.Optional = true
+		return in
+	}
+	text := func(placeholder string, multiline bool) *slackapi.PlainTextInputBlockElement {
+		el := slackapi.NewPlainTextInputBlockElement(plain(placeholder), inputValue)
+		el.Multiline = multiline
+		el.MaxLength = core.MaxMakeupReason
+		return el
+	}
+	return slackapi.ModalViewRequest{
+		Type:            slackapi.VTModal,
+		CallbackID:      ViewLeaveRequest,
+		PrivateMetadata: lang,
+		Title:           plain(pick(lang, "请假 / 出差 / 外出", "Leave, trip, outing")),
+		Submit:          plain(pick(lang, "提交", "Submit")),
+		Close:           plain(pick(lang, "取消", "Cancel")),
+		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
+			slackapi.NewInputBlock(blockLeaveType, plain(pick(lang, "申请", "Request")), nil, what),
+			optional(blockLeaveKind, pick(lang, "假期类型（请假时）", "Leave type (for leave)"), text(pick(lang, "例如：年假、病假、事假", "for example: annual, sick, personal"), false),
+				pick(lang, "不填为公司的第一种假期类型", "empty: your organisation's first leave type")),
+			slackapi.NewInputBlock(blockLeaveFrom, plain(pick(lang, "开始日期", "From")), nil, slackapi.NewDatePickerBlockElement(inputValue)),
+			optional(blockLeaveTo, pick(lang, "结束日期", "To"), slackapi.NewDatePickerBlockElement(inputValue), pick(lang, "不填为同一天", "empty: the same day")),
+			optional(blockLeaveStart, pick(lang, "开始时间", "Start time"), slackapi.NewTimePickerBlockElement(inputValue), pick(lang, "不填为全天", "empty: the whole day")),
+			optional(blockLeaveEnd, pick(lang, "结束时间", "End time"), slackapi.NewTimePickerBlockElement(inputValue), ""),
+			optional(blockLeavePlace, pick(lang, "地点（出差、外出）", "Place (trip, outing)"), text(pick(lang, "例如：上海", "for example: Shanghai"), false), ""),
+			optional(blockLeaveReason, pick(lang, "事由", "Reason"), text("", true), ""),
+		}},
+	}
+}
+
+// leaveFormArgs reads the submitted form (view.state.values, keyed by
+// block and action id: https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload).
+func leaveFormArgs(cb slackapi.InteractionCallback) core.LeaveArgs {
+	a := core.LeaveArgs{
+		Type:       core.RequestType(stateValue(cb, blockLeaveType).SelectedOption.Value),
+		From:       stateValue(cb, blockLeaveFrom).SelectedDate,
+		To:         stateValue(cb, blockLeaveTo).SelectedDate,
+		StartClock: stateValue(cb, blockLeaveStart).SelectedTime,
+		EndClock:   stateValue(cb, blockLeaveEnd).SelectedTime,
+		Place:      strings.TrimSpace(stateValue(cb, blockLeavePlace).Value),
+		Reason:     strings.TrimSpace(stateValue(cb, blockLeaveReason).Value),
+	}
+	if a.Type == core.RequestLeave {
+		a.LeaveType = strings.TrimSpace(stateValue(cb, blockLeaveKind).Value)
+	}
+	return a
+}
+
+// leaveProblemBlock is the input a refusal is shown next to.
+func leaveProblemBlock(v *core.MakeupView) string {
+	if v == nil {
+		return blockLeaveReason
+	}
+	switch v.Problem {
+	case core.ProblemDate:
+		return blockLeaveFrom
+	case core.ProblemTime:
+		return blockLeaveStart
+	case core.ProblemLeaveType:
+		return blockLeaveKind
+	case core.ProblemKind:
+		return blockLeaveType
+	}
+	if v.Refusal != nil && (v.Refusal.Rule == core.LeaveOverlap || v.Refusal.Rule == core.LeaveNoWorkingTime) {
+		return blockLeaveFrom
+	}
+	if v.Refusal != nil && v.Refusal.Rule == core.LeaveBalanceExhausted {
+		return blockLeaveKind
+	}
+	return blockLeaveReason
+}
+
+// submitLeaveForm files the request from the modal: a refusal keeps the
+// form open with the reason next to the input to change
+// (response_action "errors"), a filed request turns the modal into the
+// confirmation (response_action "update"), as
+// https://docs.slack.dev/tools/bolt-js/concepts/view-submissions describes.
+func (b *Bot) submitLeaveForm(w http.ResponseWriter, r *http.Request, cb slackapi.InteractionCallback) {
+	team := tenant(cb.Team.ID, cb.User.TeamID)
+	if team == "" || cb.User.ID == "" {
+		http.Error(w, "view submission without team or user", http.StatusBadRequest)
+		return
+	}
+	lang := cb.View.PrivateMetadata
+	args := leaveFormArgs(cb)
+	// One submission of these values is one request; a corrected form is a
+	// new one, a retried delivery the same.
+	sum := sha256.Sum256([]byte(strings.Join([]string{string(args.Type), args.LeaveType, args.From, args.To, args.StartClock, args.EndClock, args.Place, args.Reason}, "\x00")))
+	cmd := core.Command{
+		Actor: identity(team, cb.User.ID), Kind: core.CmdLeave, Leave: &args, Source: string(core.PlatformSlack),
+		EventID: "view:" + cb.View.ID + ":" + hex.EncodeToString(sum[:8]), ReceivedAt: b.now(),
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
+	defer cancel()
+	reply, err := b.core.Handle(ctx, cmd)
+	if err != nil {
+		b.log.Error("slack leave form failed", "err", err, "user", cb.User.ID)
+		writeViewErrors(w, map[string]string{blockLeaveReason: bots.ErrorText(err, lang)})
+		return
+	}
+	lang = bots.Lang(reply, lang)
+	text := bots.Headline(reply, lang)
+	if reply.Outcome != core.OutcomeMakeupFiled {
+		first, _, _ := strings.Cut(text, "\n")
+		writeViewErrors(w, map[string]string{leaveProblemBlock(reply.Makeup): first})
+		return
+	}
+	done := slackapi.ModalViewRequest{
+		Type: slackapi.VTModal, Title: plain(pick(lang, "请假 / 出差 / 外出", "Leave, trip, outing")), Close: plain(pick(lang, "关闭", "Close")),
+		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{section(text)}},
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(slackapi.NewUpdateViewSubmissionResponse(&done))
+}
