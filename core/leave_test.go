@@ -93,7 +93,9 @@ func TestLeaveDayRules(t *testing.T) {
 		}
 		return m
 	}
-	leave := func(from, to string) core.MakeupRequest { return request(core.RequestLeave, core.MakeupApproved, from, to) }
+	leave := func(from, to string) core.MakeupRequest {
+		return request(core.RequestLeave, core.MakeupApproved, from, to)
+	}
 	dayOver := sh(t, "2026-12-04 10:00:00")
 	tests := []struct {
 		name      string
@@ -130,10 +132,10 @@ func TestLeaveDayRules(t *testing.T) {
 			approvals: []core.MakeupRequest{request(core.RequestTrip, core.MakeupApproved, "00:00", "23:59")}, want: []core.DayStatus{core.DayTrip}, workedMin: 720},
 		{name: "an afternoon outing after a morning in the office", punches: []core.Punch{punch(core.KindIn, "09:00")},
 			approvals: []core.MakeupRequest{request(core.RequestOuting, core.MakeupApproved, "14:00", "18:00")},
-			want: []core.DayStatus{core.DayMissingOut, core.DayOuting}, workedMin: 240},
+			want:      []core.DayStatus{core.DayMissingOut, core.DayOuting}, workedMin: 240},
 		{name: "a pending field clock-in is waiting, not missing", punches: nil,
 			approvals: []core.MakeupRequest{{ID: 8, EmployeeID: "E1", Type: core.RequestField, Status: core.MakeupPending, Kind: core.KindIn, ShiftDate: date}},
-			want: []core.DayStatus{core.DayMissingOut, core.DayPendingApproval}, pending: 1},
+			want:      []core.DayStatus{core.DayMissingOut, core.DayPendingApproval}, pending: 1},
 		{name: "someone else's leave does not count", approvals: []core.MakeupRequest{{EmployeeID: "P1", Type: core.RequestLeave, Status: core.MakeupApproved, Start: at("00:00"), End: at("23:59")}},
 			want: []core.DayStatus{core.DayAbsent}},
 	}
