@@ -35,6 +35,7 @@ const (
 // Store is what the admin API needs from storage.
 type Store interface {
 	core.OrgStore
+	OrgReader
 	ListPunches(ctx context.Context, f core.PunchFilter) ([]core.Punch, error)
 	ListEmployees(ctx context.Context) ([]core.Employee, error)
 	ListAudit(ctx context.Context, limit int) ([]core.AuditEntry, error)
@@ -104,6 +105,7 @@ func New(deps Deps) *API {
 // Register mounts the endpoints on mux.
 func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/org", a.authorised(a.putOrg))
+	mux.Handle("GET /api/v1/org", a.authorised(a.getOrg))
 	mux.Handle("GET /api/v1/punches", a.authorised(a.listPunches))
 	mux.Handle("GET /api/v1/employees", a.authorised(a.listEmployees))
 	mux.Handle("GET /api/v1/audit", a.authorised(a.listAudit))

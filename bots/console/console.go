@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/punchbot/punchbot/bots/admin"
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -49,6 +50,9 @@ type Store interface {
 	ListEmployees(ctx context.Context) ([]core.Employee, error)
 	Employee(ctx context.Context, id string) (core.Employee, error)
 	ListReminders(ctx context.Context) ([]core.Reminder, error)
+	// Org and ApplyOrg serve the management pages (org.go).
+	admin.OrgReader
+	core.OrgStore
 }
 
 // Makeups decides and files make-up requests with the same rules as the
@@ -78,6 +82,12 @@ type Config struct {
 	// RemindersAPI, when set, is the path of the scheduler's admin API the
 	// reminders page links to for previews, runs and delivery counts.
 	RemindersAPI string
+	// MapTileURL, when set, adds a map picker to the site form, loading
+	// tiles from this template ({z}, {x}, {y}), for example
+	// https://tile.openstreetmap.org/{z}/{x}/{y}.png
+	// (PUNCHBOT_MAP_TILE_URL). Empty keeps plain coordinate fields and
+	// sends no position to a third party.
+	MapTileURL string
 }
 
 // Deps are the console's collaborators.
@@ -97,6 +107,10 @@ type Deps struct {
 	// Problems, when set, lists the set-up problems the platforms report
 	// (core.ConfigErrors); HR sees each as a banner naming the fix.
 	Problems ConfigProblems
+	// CheckOrg adds the org file's validations that live outside core
+	// (the scheduler's cron parsing), so a console edit is checked exactly
+	// as `punchbot apply` checks a file.
+	CheckOrg func(core.Org) []core.FieldError
 	Now      func() time.Time
 	Log      *slog.Logger
 	Rand     io.Reader
@@ -122,6 +136,7 @@ type Console struct {
 	makeups    Makeups
 	reminders  Reminders
 	problems   ConfigProblems
+	checkOrg   func(core.Org) []core.FieldError
 	now        func() time.Time
 	log        *slog.Logger
 	rand       io.Reader
@@ -150,7 +165,7 @@ func New(cfg Config, deps Deps) (*Console, error) {
 		// replayed as another even though they share the server secret.
 		linkKey: derive(cfg.Secret, "punchbot console link v1"), sessionKey: derive(cfg.Secret, "punchbot console session v1"),
 		adminToken: sha256.Sum256([]byte(cfg.AdminToken)),
-		store:      deps.Store, used: deps.Used, sessions: deps.Sessions, makeups: deps.Makeups, reminders: deps.Reminders, problems: deps.Problems, now: deps.Now, log: deps.Log, rand: deps.Rand,
+		store:      deps.Store, used: deps.Used, sessions: deps.Sessions, makeups: deps.Makeups, reminders: deps.Reminders, problems: deps.Problems, checkOrg: deps.CheckOrg, now: deps.Now, log: deps.Log, rand: deps.Rand,
 	}
 	if c.cfg.Zone == nil {
 		c.cfg.Zone = time.UTC

@@ -37,6 +37,16 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.Handle("GET /people/{id}", c.authenticated(c.person))
 	mux.Handle("GET /people/{id}/export", c.authenticated(c.personExport))
 	mux.Handle("POST /people/{id}/erase", c.authenticated(c.erase))
+	for _, s := range []*entitySpec{peopleSpec, sitesSpec, schedulesSpec, calendarsSpec, policySpec, remindersSpec} {
+		c.registerEntity(mux, s)
+	}
+	mux.Handle("GET /org/{$}", c.authenticated(func(w http.ResponseWriter, r *http.Request, v *viewer) error {
+		http.Redirect(w, r, "/org/people", http.StatusSeeOther)
+		return nil
+	}))
+	mux.Handle("GET /org/policy", c.authenticated(c.policyPage))
+	mux.Handle("POST /org/people/{id}/active", c.authenticated(c.togglePerson))
+	mux.Handle("GET /org/export.yaml", c.authenticated(c.orgExport))
 }
 
 // maxRows caps a table on a page; the downloads have everything.

@@ -18,7 +18,7 @@ import (
 var files embed.FS
 
 // pageNames are the page templates; each is parsed with the layout once.
-var pageNames = []string{"login", "auth", "error", "today", "plot", "exceptions", "makeups", "reports", "reminders", "audit", "person"}
+var pageNames = []string{"login", "auth", "error", "today", "plot", "exceptions", "makeups", "reports", "reminders", "audit", "person", "orgform", "orglist"}
 
 // templates holds every page parsed with the layout. It is built once from
 // embedded files and never changes, so sharing it is safe.
@@ -37,6 +37,7 @@ type page struct {
 	Lang    string
 	Title   string
 	Nav     string
+	Sub     string  // the management section, for its sub-navigation
 	V       *viewer // nil before sign-in
 	Nonce   string
 	Refresh int // seconds; a meta refresh works without JavaScript

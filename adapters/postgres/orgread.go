@@ -1,0 +1,100 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// Org returns the whole organisation as applied, from one snapshot in one
+// round trip: every site, schedule, calendar, employee (with identities),
+// reminder, the make-up policy and the organisation's own settings, each
+// list in id order. The console edits it and applies it back; the admin API
+// exports it. Sites come back in WGS-84 (the store keeps converted
+// coordinates).
+func (s *Store) Org(ctx context.Context) (core.Org, error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return core.Org{}, translate(err, "begin read")
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	var org core.Org
+	b := &pgx.Batch{}
+	b.Queue(`SELECT name, lang, time_zone FROM org_info WHERE id = 1`).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			if err := rows.Scan(&org.Name, &org.Lang, &org.TimeZone); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	sites := map[string]core.Site{}
+	b.Queue(`SELECT ` + siteCols + ` FROM sites st`).Query(func(rows pgx.Rows) error { return scanSites(rows, sites) })
+	b.Queue(`SELECT id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
+		late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id FROM schedules ORDER BY id`).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var sc core.Schedule
+			var days []int16
+			var v [9]int32
+			if err := rows.Scan(&sc.ID, &sc.Name, &days, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &sc.OutOfRange, &sc.CalendarID); err != nil {
+				return err
+			}
+			sc.StartMin, sc.EndMin, sc.CheckInOpensMin, sc.CheckOutClosesMin, sc.FlexibleMin = int(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4])
+			sc.LateGraceMin, sc.SeriousLateMin, sc.AbsentLateMin, sc.EarlyLeaveGraceMin = int(v[5]), int(v[6]), int(v[7]), int(v[8])
+			for _, d := range days {
+				sc.WorkDays = append(sc.WorkDays, time.Weekday(d))
+			}
+			org.Schedules = append(org.Schedules, sc)
+		}
+		return rows.Err()
+	})
+	calendars := map[string]*core.Calendar{}
+	b.Queue(`SELECT c.id, c.name, d.day, d.workday, d.name FROM calendars c LEFT JOIN calendar_days d ON d.calendar_id = c.id ORDER BY c.id, d.day`).
+		Query(func(rows pgx.Rows) error { return scanCalendars(rows, calendars) })
+	b.Queue(employeeWithIdentities + ` FROM employees e ORDER BY e.id`).Query(func(rows pgx.Rows) (err error) {
+		org.Employees, err = pgx.AppendRows(org.Employees, rows, func(row pgx.CollectableRow) (core.Employee, error) { return scanEmployeeWithIdentities(row) })
+		return err
+	})
+	b.Queue(`SELECT spec FROM reminders ORDER BY id`).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var spec []byte
+			var r core.Reminder
+			if err := rows.Scan(&spec); err != nil {
+				return err
+			}
+			if err := json.Unmarshal(spec, &r); err != nil {
+				return core.WrapError(core.EINTERNAL, err, "decode reminder")
+			}
+			org.Reminders = append(org.Reminders, r)
+		}
+		return rows.Err()
+	})
+	b.Queue(`SELECT monthly_quota, deadline_days, expire_after_hours FROM makeup_policy WHERE id = 1`).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var q, d, x int32
+			if err := rows.Scan(&q, &d, &x); err != nil {
+				return err
+			}
+			org.Makeup = core.MakeupPolicy{MonthlyQuota: int(q), DeadlineDays: int(d), ExpireAfterHours: int(x)}
+		}
+		return rows.Err()
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return core.Org{}, translate(err, "load the organisation")
+	}
+	for _, id := range slices.Sorted(maps.Keys(sites)) {
+		org.Sites = append(org.Sites, core.OrgSite{Site: sites[id], Datum: core.WGS84})
+	}
+	for _, id := range slices.Sorted(maps.Keys(calendars)) {
+		org.Calendars = append(org.Calendars, *calendars[id])
+	}
+	slices.SortFunc(org.Employees, func(a, b core.Employee) int { return cmp.Compare(a.ID, b.ID) })
+	return org, nil
+}

@@ -1,0 +1,81 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// Org returns the whole organisation as applied, from one snapshot: every
+// site, schedule, calendar, employee (with identities), reminder, the
+// make-up policy and the organisation's own settings, each list in id
+// order. The console edits it and applies it back; the admin API exports it.
+// Sites come back in WGS-84 (the store keeps converted coordinates).
+func (s *Store) Org(ctx context.Context) (core.Org, error) {
+	var org core.Org
+	err := s.readTx(ctx, func(q txConn) error {
+		err := q.QueryRowContext(ctx, `SELECT name, lang, time_zone FROM org_info WHERE id = 1`).Scan(&org.Name, &org.Lang, &org.TimeZone)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return translate(err, "load organisation settings")
+		}
+		sites, err := rosterSites(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, st := range sites {
+			org.Sites = append(org.Sites, core.OrgSite{Site: st, Datum: core.WGS84})
+		}
+		slices.SortFunc(org.Sites, func(a, b core.OrgSite) int { return cmp.Compare(a.ID, b.ID) })
+		schedules, err := rosterSchedules(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, id := range slices.Sorted(maps.Keys(schedules)) {
+			org.Schedules = append(org.Schedules, *schedules[id])
+		}
+		calendars, err := rosterCalendars(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, id := range slices.Sorted(maps.Keys(calendars)) {
+			org.Calendars = append(org.Calendars, *calendars[id])
+		}
+		if org.Employees, err = queryAll(ctx, q, "list employees", `SELECT `+employeeCols+` FROM employees ORDER BY id`, nil, scanEmployee); err != nil {
+			return err
+		}
+		ids, err := identities(ctx, q, ``)
+		if err != nil {
+			return err
+		}
+		for i := range org.Employees {
+			org.Employees[i].Identities = ids[org.Employees[i].ID]
+		}
+		org.Reminders, err = queryAll(ctx, q, "list reminders", `SELECT spec FROM reminders ORDER BY id`, nil, func(sc scanner) (core.Reminder, error) {
+			var spec string
+			var r core.Reminder
+			if err := sc.Scan(&spec); err != nil {
+				return r, err
+			}
+			if err := json.Unmarshal([]byte(spec), &r); err != nil {
+				return r, core.WrapError(core.EINTERNAL, err, "decode reminder")
+			}
+			return r, nil
+		})
+		if err != nil {
+			return err
+		}
+		err = q.QueryRowContext(ctx, `SELECT monthly_quota, deadline_days, expire_after_hours FROM makeup_policy WHERE id = 1`).
+			Scan(&org.Makeup.MonthlyQuota, &org.Makeup.DeadlineDays, &org.Makeup.ExpireAfterHours)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return translate(err, "load make-up policy")
+		}
+		return nil
+	})
+	return org, err
+}

@@ -1,0 +1,133 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/punchbot/punchbot/adapters/sqlite"
+	"github.com/punchbot/punchbot/core"
+	"github.com/punchbot/punchbot/core/coretest"
+)
+
+func (s failingStore) Org(context.Context) (core.Org, error) { return core.Org{}, s.err }
+
+// MustParse parses an org file or fails.
+func MustParse(tb testing.TB, data []byte) core.Org {
+	tb.Helper()
+	org, err := ParseOrg(data)
+	if err != nil {
+		tb.Fatalf("parse: %v", err)
+	}
+	return org
+}
+
+// MustMarshal exports an org or fails.
+func MustMarshal(tb testing.TB, org core.Org) string {
+	tb.Helper()
+	data, err := MarshalOrg(org)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(data)
+}
+
+// TestMarshalOrgRoundTrip: the export parses back to the organisation it
+// came from, for the demo and for a file using every key.
+func TestMarshalOrgRoundTrip(t *testing.T) {
+	for name, src := range map[string][]byte{"demo": ExampleOrg(), "full": []byte(fullOrg)} {
+		t.Run(name, func(t *testing.T) {
+			org := MustParse(t, src)
+			first := MustMarshal(t, org)
+			again := MustMarshal(t, MustParse(t, []byte(first)))
+			if first != again {
+				t.Errorf("export does not round-trip; diff:\n%s", strings.Join(DiffLines([]byte(first), []byte(again)), "\n"))
+			}
+		})
+	}
+}
+
+// TestStoresReadBackTheOrg: what a store's Org returns after ApplyOrg
+// exports to the same file as the applied organisation.
+func TestStoresReadBackTheOrg(t *testing.T) {
+	ctx := context.Background()
+	sq, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "org.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sq.Close() })
+	for name, st := range map[string]interface {
+		core.OrgStore
+		OrgReader
+	}{"memory": coretest.NewMemStore(), "sqlite": sq} {
+		t.Run(name, func(t *testing.T) {
+			org := MustParse(t, ExampleOrg())
+			sortByID(&org) // stores list in id order
+			if _, err := st.ApplyOrg(ctx, org, core.AuditEntry{Actor: "test", Action: "org.applied"}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := st.Org(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := MustMarshal(t, org)
+			if have := MustMarshal(t, got); have != want {
+				t.Errorf("read back differs:\n%s", strings.Join(DiffLines([]byte(want), []byte(have)), "\n"))
+			}
+		})
+	}
+}
+
+func TestGetOrgExportsYAML(t *testing.T) {
+	f := MustFixture(t, testToken)
+	f.MustDo(t, http.MethodPut, "/api/v1/org", ExampleOrg(), http.StatusOK)
+	rec := f.do(http.MethodGet, "/api/v1/org", "Bearer "+testToken, nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /api/v1/org: status %d, body %s", rec.Code, rec.Body)
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/yaml") {
+		t.Errorf("Content-Type %q, want application/yaml", ct)
+	}
+	org := MustParse(t, ExampleOrg())
+	sortByID(&org)
+	if got, want := rec.Body.String(), MustMarshal(t, org); got != want {
+		t.Errorf("export differs from the applied file:\n%s", strings.Join(DiffLines([]byte(want), []byte(got)), "\n"))
+	}
+	if rec := f.do(http.MethodGet, "/api/v1/org", "", nil); rec.Code != http.StatusUnauthorized {
+		t.Errorf("without a token: status %d, want 401", rec.Code)
+	}
+}
+
+func TestDiffLines(t *testing.T) {
+	before := "sites:\n  - id: a\n    radius_m: 300\n  - id: b\n    radius_m: 200\n"
+	tests := []struct {
+		name, after string
+		want        []string
+	}{
+		{"equal", before, nil},
+		{"changed value", strings.Replace(before, "200", "250", 1), []string{"    - id: b", "-     radius_m: 200", "+     radius_m: 250"}},
+		{"added", before + "  - id: c\n", []string{"+   - id: c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := DiffLines([]byte(before), []byte(tt.after))
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("DiffLines =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+func sortByID(org *core.Org) {
+	slices.SortFunc(org.Sites, func(a, b core.OrgSite) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(org.Schedules, func(a, b core.Schedule) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(org.Calendars, func(a, b core.Calendar) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(org.Employees, func(a, b core.Employee) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(org.Reminders, func(a, b core.Reminder) int { return strings.Compare(a.ID, b.ID) })
+	for i := range org.Calendars {
+		slices.SortFunc(org.Calendars[i].Days, func(a, b core.CalendarDay) int { return strings.Compare(a.Date, b.Date) })
+	}
+}

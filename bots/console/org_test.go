@@ -1,0 +1,261 @@
+package console
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/punchbot/punchbot/bots/admin"
+	"github.com/punchbot/punchbot/core"
+)
+
+// MustOrgFile is the organisation as applied, as an org file.
+func (f *fixture) MustOrgFile(tb testing.TB) string {
+	tb.Helper()
+	org, err := f.store.Org(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	data, err := admin.MarshalOrg(org)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(data)
+}
+
+// fileProblem is the message the org file gives for a document.
+func fileProblem(tb testing.TB, doc string) string {
+	tb.Helper()
+	_, err := admin.ParseOrg([]byte(doc))
+	fe, ok := err.(*admin.FileError)
+	if !ok || len(fe.Problems) == 0 {
+		tb.Fatalf("ParseOrg: %v, want a file error", err)
+	}
+	return fe.Problems[0].Message
+}
+
+// TestManagementEdits saves each kind of entity through its form: a valid
+// edit is applied and audited with the changed lines; an invalid one is
+// refused with the org file's message (translated for Chinese HR), keeps
+// the input, and changes nothing.
+func TestManagementEdits(t *testing.T) {
+	tests := []struct {
+		name, path string
+		form       url.Values
+		lang       string // "" zh (H1), "en" admin page language
+		wantErr    string // substring of the re-rendered form; "" means saved
+		check      func(t *testing.T, org core.Org)
+		audit      string // subject of the audit entry
+	}{
+		{name: "add a person with a Slack account", path: "/org/people/new",
+			form:  url.Values{"id": {"E9"}, "name": {"Bob Li"}, "department": {"研发"}, "role": {"employee"}, "manager": {"M1"}, "schedule": {"day"}, "sites": {"hq", "sh"}, "identities": {"slack T01 U0BOB\n"}, "active": {"1"}},
+			audit: "employees/E9",
+			check: func(t *testing.T, org core.Org) {
+				e := find(org.Employees, func(e core.Employee) bool { return e.ID == "E9" })
+				if e == nil || e.ManagerID != "M1" || len(e.SiteIDs) != 2 || len(e.Identities) != 1 || e.Identities[0].UserID != "U0BOB" || e.Identities[0].Platform != core.PlatformSlack || !e.Active {
+					t.Errorf("E9 = %+v", e)
+				}
+			}},
+		{name: "unknown manager is refused", path: "/org/people/E1",
+			form:    url.Values{"name": {"张三"}, "role": {"employee"}, "manager": {"NOBODY"}, "schedule": {"day"}, "active": {"1"}},
+			wantErr: "没有员工 &#34;NOBODY&#34;"},
+		{name: "self manager is refused", path: "/org/people/E1",
+			form:    url.Values{"name": {"张三"}, "role": {"employee"}, "manager": {"E1"}, "schedule": {"day"}, "active": {"1"}},
+			wantErr: "员工不能是自己的上级"},
+		{name: "an account bound to someone else is refused", path: "/org/people/E1",
+			form:    url.Values{"name": {"张三"}, "role": {"employee"}, "schedule": {"day"}, "identities": {"wecom corp lisi"}, "active": {"1"}},
+			wantErr: "已绑定到 E2"},
+		{name: "edit a site in GCJ-02", path: "/org/sites/hq",
+			form:  url.Values{"name": {"望京"}, "lat": {"39.9965"}, "lng": {"116.4803"}, "datum": {"gcj02"}, "radius_m": {"250"}, "ip_ranges": {"203.0.113.0/24"}},
+			audit: "sites/hq",
+			check: func(t *testing.T, org core.Org) {
+				s := find(org.Sites, func(s core.OrgSite) bool { return s.ID == "hq" })
+				if s == nil || s.RadiusM != 250 || s.Lat == 39.9965 || s.Name != "望京" || len(s.IPRanges) != 1 {
+					t.Errorf("hq = %+v, want radius 250, converted from GCJ-02", s)
+				}
+			}},
+		{name: "bad radius is refused", path: "/org/sites/hq",
+			form:    url.Values{"name": {"望京"}, "lat": {"39.9965"}, "lng": {"116.4803"}, "radius_m": {"5"}},
+			wantErr: "半径必须在 10 到 5000 米之间"},
+		{name: "bad CIDR is refused", path: "/org/sites/new",
+			form:    url.Values{"id": {"x"}, "lat": {"39.9"}, "lng": {"116.4"}, "ip_ranges": {"10.0.0.0/99"}},
+			wantErr: "不是 CIDR 网段"},
+		{name: "latitude not a number keeps the input", path: "/org/sites/new",
+			form:    url.Values{"id": {"x"}, "lat": {"north"}, "lng": {"116.4"}},
+			wantErr: `value="north"`},
+		{name: "add a schedule", path: "/org/schedules/new",
+			form:  url.Values{"id": {"late"}, "name": {"晚班"}, "work_days": {"mon", "sat"}, "start": {"13:00"}, "end": {"22:00"}, "late_grace_min": {"5"}, "out_of_range": {"field"}},
+			audit: "schedules/late",
+			check: func(t *testing.T, org core.Org) {
+				s := find(org.Schedules, func(s core.Schedule) bool { return s.ID == "late" })
+				if s == nil || s.StartMin != 13*60 || s.EndMin != 22*60 || len(s.WorkDays) != 2 || s.OutOfRange != core.OutOfRangeField {
+					t.Errorf("late = %+v", s)
+				}
+			}},
+		{name: "end before start is refused", path: "/org/schedules/day",
+			form:    url.Values{"name": {"标准班"}, "work_days": {"mon"}, "start": {"18:00"}, "end": {"09:00"}, "out_of_range": {"reject"}},
+			wantErr: "必须晚于上班时间"},
+		{name: "add a calendar by lines", path: "/org/calendars/new",
+			form:  url.Values{"id": {"cn-2027"}, "name": {"2027"}, "days": {"2027-01-01 holiday 元旦\n2027-02-07 workday 春节调休\n"}},
+			audit: "calendars/cn-2027",
+			check: func(t *testing.T, org core.Org) {
+				c := find(org.Calendars, func(c core.Calendar) bool { return c.ID == "cn-2027" })
+				if c == nil || len(c.Days) != 2 || !c.Days[1].Workday || c.Days[0].Name != "元旦" {
+					t.Errorf("cn-2027 = %+v", c)
+				}
+			}},
+		{name: "a date listed twice is refused", path: "/org/calendars/new",
+			form:    url.Values{"id": {"dup"}, "days": {"2027-01-01 holiday\n2027-01-01 workday\n"}},
+			wantErr: "日期 2027-01-01 重复"},
+		{name: "policy", path: "/org/policy/policy",
+			form:  url.Values{"monthly_quota": {"3"}, "deadline_days": {"7"}, "expire_after_hours": {"72"}},
+			audit: "makeup/policy",
+			check: func(t *testing.T, org core.Org) {
+				if org.Makeup != (core.MakeupPolicy{MonthlyQuota: 3, DeadlineDays: 7, ExpireAfterHours: 72}) {
+					t.Errorf("policy = %+v", org.Makeup)
+				}
+			}},
+		{name: "negative policy is refused", path: "/org/policy/policy",
+			form:    url.Values{"monthly_quota": {"-1"}, "deadline_days": {"7"}},
+			wantErr: "不能为负数"},
+		{name: "a one-off broadcast", path: "/org/reminders/new",
+			form:  url.Values{"id": {"notice"}, "kind": {"broadcast"}, "text": {"**周五** 下午停电"}, "markdown": {"1"}, "departments": {"研发"}, "at": {"2026-11-27T14:30"}, "enabled": {"1"}},
+			audit: "reminders/notice",
+			check: func(t *testing.T, org core.Org) {
+				r := find(org.Reminders, func(r core.Reminder) bool { return r.ID == "notice" })
+				if r == nil || r.Cron != "CRON_TZ=Asia/Shanghai 30 14 27 11 *" || r.Until != "2026-11-27" || !r.Markdown || len(r.Audience.Departments) != 1 {
+					t.Errorf("notice = %+v", r)
+				}
+			}},
+		{name: "a broadcast without text is refused", path: "/org/reminders/new",
+			form:    url.Values{"id": {"empty"}, "kind": {"broadcast"}, "everyone": {"1"}, "cron": {"0 9 * * MON"}, "enabled": {"1"}},
+			wantErr: "群发消息必须填写内容"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := MustFixture(t, true)
+			hr := f.MustSignIn(t, "H1")
+			before := f.MustOrgFile(t)
+			res := hr.post(t, tt.path, tt.form)
+			if tt.wantErr != "" {
+				if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, tt.wantErr) {
+					t.Fatalf("status %d, want 422 with %q; body:\n%s", res.Status, tt.wantErr, res.Body)
+				}
+				if after := f.MustOrgFile(t); after != before {
+					t.Errorf("a refused edit changed the organisation:\n%s", strings.Join(admin.DiffLines([]byte(before), []byte(after)), "\n"))
+				}
+				return
+			}
+			if res.Status != http.StatusSeeOther {
+				t.Fatalf("status %d, want 303; body:\n%s", res.Status, res.Body)
+			}
+			org, err := f.store.Org(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, org)
+			es := f.audits(t, core.AuditFilter{Action: "console.org_edited"})
+			if len(es) != 1 || es[0].Subject != tt.audit || es[0].Actor == "" || !strings.Contains(es[0].Detail, `"changes"`) {
+				t.Errorf("audit = %+v, want one console.org_edited of %s with changes", es, tt.audit)
+			}
+		})
+	}
+}
+
+func find[T any](list []T, ok func(T) bool) *T {
+	for i := range list {
+		if ok(list[i]) {
+			return &list[i]
+		}
+	}
+	return nil
+}
+
+// TestManagementMessagesMatchTheOrgFile: the console's English message is
+// the org file's, word for word.
+func TestManagementMessagesMatchTheOrgFile(t *testing.T) {
+	f := MustFixture(t, true)
+	admin := f.MustSignIn(t, "admin") // the admin token's pages are in the organisation's language
+	doc := strings.Replace(f.MustOrgFile(t), "radius_m: 300", "radius_m: 5", 1)
+	want := fileProblem(t, doc)
+	res := admin.post(t, "/org/sites/hq", url.Values{"name": {"望京"}, "lat": {"39.9965"}, "lng": {"116.4803"}, "radius_m": {"5"}})
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", res.Status)
+	}
+	if zh := translateProblem(want, "zh"); !strings.Contains(res.Body, zh) {
+		t.Errorf("page does not say %q (the file's %q)", zh, want)
+	}
+	if got := translateProblem(want, "en"); got != want {
+		t.Errorf("English message %q, want the file's %q", got, want)
+	}
+}
+
+func TestManagementAccess(t *testing.T) {
+	f := MustFixture(t, true)
+	for _, who := range []string{"M1", "E1"} {
+		c := f.MustSignIn(t, who)
+		for _, path := range []string{"/org/people", "/org/sites/new", "/org/export.yaml", "/org/policy"} {
+			if res := c.get(t, path); res.Status != http.StatusForbidden {
+				t.Errorf("%s GET %s: status %d, want 403", who, path, res.Status)
+			}
+		}
+		if res := c.post(t, "/org/people/E1", url.Values{"name": {"x"}}); res.Status != http.StatusForbidden {
+			t.Errorf("%s POST: status %d, want 403", who, res.Status)
+		}
+	}
+	hr := f.MustSignIn(t, "H1")
+	res := hr.do(t, http.MethodPost, "/org/people/E1", url.Values{"name": {"x"}, "csrf": {"forged"}})
+	if res.Status != http.StatusForbidden {
+		t.Errorf("forged CSRF: status %d, want 403", res.Status)
+	}
+	if es := f.audits(t, core.AuditFilter{Action: "console.org_edited"}); len(es) != 0 {
+		t.Errorf("refused requests were applied: %+v", es)
+	}
+}
+
+func TestPeopleListPaginates(t *testing.T) {
+	f := MustFixture(t, true)
+	org := testOrg(t)
+	var many []core.Employee
+	for i := range 120 {
+		many = append(many, core.Employee{ID: fmt.Sprintf("P%03d", i), Name: fmt.Sprintf("员工%03d", i), Active: true, Lang: "zh", TimeZone: "Asia/Shanghai", Role: core.RoleEmployee})
+	}
+	org.Employees = many
+	if _, err := f.store.ApplyOrg(context.Background(), org, core.AuditEntry{Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	hr := f.MustSignIn(t, "H1")
+	total := 127 // the fixture's seven and 120 more
+	for page, want := range map[string][]string{"1": {"data-id=\"E1\"", "1–50 / 127"}, "3": {"data-id=\"P119\"", "101–127 / 127"}, "9": {"101–127 / 127"}} {
+		res := hr.get(t, "/org/people?page="+page)
+		for _, w := range want {
+			if !strings.Contains(res.Body, w) {
+				t.Errorf("page %s: no %q", page, w)
+			}
+		}
+		if n := strings.Count(res.Body, "<tr data-id="); n > pageSize {
+			t.Errorf("page %s: %d rows, want at most %d of %d", page, n, pageSize, total)
+		}
+	}
+	if res := hr.get(t, "/org/people?q=员工119"); !strings.Contains(res.Body, "P119") || strings.Contains(res.Body, "P118") {
+		t.Errorf("search: body lacks P119 or has P118")
+	}
+}
+
+func TestOrgDownload(t *testing.T) {
+	f := MustFixture(t, true)
+	hr := f.MustSignIn(t, "H1")
+	res := hr.get(t, "/org/export.yaml")
+	if res.Status != http.StatusOK || res.Body != f.MustOrgFile(t) {
+		t.Fatalf("status %d; body differs from the export", res.Status)
+	}
+	if _, err := admin.ParseOrg([]byte(res.Body)); err != nil {
+		t.Errorf("the download does not parse as an org file: %v", err)
+	}
+	if es := f.audits(t, core.AuditFilter{Action: "console.org_exported"}); len(es) != 1 {
+		t.Errorf("exports audited: %d, want 1", len(es))
+	}
+}

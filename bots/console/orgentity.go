@@ -1,0 +1,219 @@
+package console
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// entitySpec describes one kind of thing HR manages (people, sites,
+// schedules, calendars, reminders); the generic handlers below list it
+// with pagination, show its form and save it through applyEdit.
+type entitySpec struct {
+	key     string   // the URL segment under /org/ and the sub-navigation key
+	entity  string   // the org file's list
+	columns []string // catalogue keys of the list's columns
+	// rows lists the entities matching the search q.
+	rows func(p *page, org core.Org, q string) []listRow
+	// values is an existing entity as form values; false when there is none.
+	values func(org core.Org, id string) (url.Values, bool)
+	// fields are the form's inputs filled from vals.
+	fields func(p *page, org core.Org, vals url.Values, isNew bool) []formField
+	// apply writes the form into org: id is the edited entity's, "" for a
+	// new one; upload is the content of an uploaded file, if any.
+	apply func(org *core.Org, id string, vals url.Values, upload []byte, lang string) (int, fieldErrors)
+	// multipart forms carry a file.
+	multipart bool
+	// extra are further actions on an existing entity.
+	extra func(p *page, org core.Org, id string) []formAction
+	// base is where the list lives, when not /org/<key>.
+	base string
+}
+
+func (s *entitySpec) list() string {
+	if s.base != "" {
+		return s.base
+	}
+	return "/org/" + s.key
+}
+
+// registerEntity mounts the list, the new and edit forms and their saves.
+func (c *Console) registerEntity(mux *http.ServeMux, s *entitySpec) {
+	if s.rows != nil {
+		mux.Handle("GET /org/"+s.key, c.authenticated(func(w http.ResponseWriter, r *http.Request, v *viewer) error { return c.entityList(w, r, v, s) }))
+	}
+	mux.Handle("GET /org/"+s.key+"/new", c.authenticated(func(w http.ResponseWriter, r *http.Request, v *viewer) error {
+		return c.entityForm(w, r, v, s, "", nil, nil)
+	}))
+	mux.Handle("POST /org/"+s.key+"/new", c.authenticated(func(w http.ResponseWriter, r *http.Request, v *viewer) error { return c.entitySave(w, r, v, s, "") }))
+	mux.Handle("GET /org/"+s.key+"/{id}", c.authenticated(func(w http.ResponseWriter, r *http.Request, v *viewer) error {
+		return c.entityForm(w, r, v, s, r.PathValue("id"), nil, nil)
+	}))
+	mux.Handle("POST /org/"+s.key+"/{id}", c.authenticated(func(w http.ResponseWriter, r *http.Request, v *viewer) error {
+		return c.entitySave(w, r, v, s, r.PathValue("id"))
+	}))
+}
+
+func (c *Console) entityList(w http.ResponseWriter, r *http.Request, v *viewer, s *entitySpec) error {
+	if !c.requireHR(w, r, v) {
+		return nil
+	}
+	org, err := c.store.Org(r.Context())
+	if err != nil {
+		return err
+	}
+	p := &page{Lang: v.Lang, Title: tr(v.Lang, "org_"+s.key), Nav: "org", Sub: s.key, V: v, Flash: orgFlash(r, v.Lang)}
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	d := listData{Search: q, Action: s.list(), New: "/org/" + s.key + "/new", NewText: tr(v.Lang, "org_new_"+s.key)}
+	for _, k := range s.columns {
+		d.Columns = append(d.Columns, tr(v.Lang, k))
+	}
+	d.Rows, d.Pager = paginate(s.rows(p, org, q), r, pageSize)
+	p.Data = d
+	c.render(w, r, http.StatusOK, "orglist", p)
+	return nil
+}
+
+// entityForm shows the form: of the stored entity, or of vals (a refused
+// save, with its errors) when vals is set.
+func (c *Console) entityForm(w http.ResponseWriter, r *http.Request, v *viewer, s *entitySpec, id string, vals url.Values, errs fieldErrors) error {
+	if !c.requireHR(w, r, v) {
+		return nil
+	}
+	org, err := c.store.Org(r.Context())
+	if err != nil {
+		return err
+	}
+	if vals == nil && id != "" {
+		var ok bool
+		if vals, ok = s.values(org, id); !ok {
+			return core.Errorf(core.ENOTFOUND, "no %s %q", s.key, id)
+		}
+	}
+	if vals == nil {
+		vals = url.Values{}
+	}
+	title := tr(v.Lang, "org_new_"+s.key)
+	action := "/org/" + s.key + "/new"
+	if id != "" {
+		title = tr(v.Lang, "org_edit_"+s.key) + " " + id
+		action = "/org/" + s.key + "/" + url.PathEscape(id)
+	}
+	if s.rows == nil {
+		title = tr(v.Lang, "org_"+s.key) // one form, no list
+	}
+	p := &page{Lang: v.Lang, Title: title, Nav: "org", Sub: s.key, V: v, Flash: orgFlash(r, v.Lang)}
+	d := formData{Action: action, Submit: tr(v.Lang, "save"), Back: s.list(), Fields: s.fields(p, org, vals, id == ""), Multipart: s.multipart}
+	if s.key == "sites" {
+		d.MapTiles = c.cfg.MapTileURL
+	}
+	if s.key == "reminders" {
+		d.Compose = true
+		d.Preview = composePreviews(vals, p.Lang)
+	}
+	if id != "" && s.extra != nil {
+		d.Extra = s.extra(p, org, id)
+	}
+	d.withErrors(errs)
+	p.Data = d
+	status := http.StatusOK
+	if len(errs) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	c.render(w, r, status, "orgform", p)
+	return nil
+}
+
+// maxUpload caps an imported calendar file.
+const maxUpload = 1 << 20
+
+func (c *Console) entitySave(w http.ResponseWriter, r *http.Request, v *viewer, s *entitySpec, id string) error {
+	var upload []byte
+	if s.multipart && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		r.Body = http.MaxBytesReader(w, r.Body, maxUpload+64<<10)
+		if err := r.ParseMultipartForm(maxUpload); err != nil {
+			return core.Errorf(core.EINVALID, "the form could not be read (a file larger than %d bytes?)", maxUpload)
+		}
+		if f, _, err := r.FormFile("import"); err == nil {
+			upload, err = io.ReadAll(io.LimitReader(f, maxUpload))
+			f.Close()
+			if err != nil {
+				return core.Errorf(core.EINVALID, "the file could not be read")
+			}
+		}
+	}
+	if !c.requireHR(w, r, v) {
+		return nil
+	}
+	vals := r.PostForm
+	if vals.Get("preview") != "" {
+		// The no-JavaScript preview of a broadcast: show the form again.
+		return c.entityForm(w, r, v, s, id, vals, nil)
+	}
+	var newID string
+	res, err := c.applyEdit(r.Context(), v, orgEdit{Entity: s.entity, ID: entityID(id, vals), Apply: func(org *core.Org) (int, fieldErrors) {
+		i, errs := s.apply(org, id, vals, upload, v.Lang)
+		newID = entityID(id, vals)
+		return i, errs
+	}})
+	if err != nil {
+		return err
+	}
+	if len(res.Errs) > 0 {
+		return c.entityForm(w, r, v, s, id, vals, res.Errs)
+	}
+	done := "saved"
+	if len(res.Changed) == 0 {
+		done = "unchanged"
+	}
+	if s.key == "reminders" && vals.Get("send_now") != "" {
+		return c.sendNow(w, r, v, newID)
+	}
+	q := url.Values{"done": {done}, "id": {newID}, "n": {strconv.Itoa(len(res.Changed))}}
+	http.Redirect(w, r, s.list()+"?"+q.Encode(), http.StatusSeeOther)
+	return nil
+}
+
+// entityID is the edited entity's id: the path's, or the new one's from
+// the form.
+func entityID(id string, vals url.Values) string {
+	if id != "" {
+		return id
+	}
+	return strings.TrimSpace(vals.Get("id"))
+}
+
+// idField is the id input: editable for a new entity, fixed afterwards
+// (the id is what other entities and the org file refer to).
+func idField(p *page, vals url.Values, isNew bool, help string) formField {
+	return formField{Name: "id", Label: p.T("id"), Type: "text", Value: vals.Get("id"), Required: true, ReadOnly: !isNew, Help: help}
+}
+
+// splitList reads a textarea or comma list: one item per line or comma,
+// blanks dropped.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == ',' || r == '，' || r == '\r' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// intField reads a whole number; blank is zero.
+func intField(vals url.Values, name string, errs fieldErrors, lang string) int {
+	s := strings.TrimSpace(vals.Get(name))
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		errs.add(name, tr(lang, "org_not_integer"))
+	}
+	return n
+}
