@@ -93,6 +93,10 @@ type MakeupArgs struct {
 	// ProblemDate); the core answers with a MakeupInvalid refusal naming
 	// it and changes nothing.
 	Problem string
+	// CorrectedBy is the HR person (or ActorAdmin) recording a missing punch
+	// for the employee from the console: the employee's make-up deadline
+	// does not bind HR's corrections; the audit entry names them.
+	CorrectedBy string
 	// Card is the approval card a click came from; it is recorded in the
 	// decision's transaction, so the update edits that very card (WeCom
 	// hands out a fresh one-time response code with every click).
@@ -580,7 +584,11 @@ func (s *Service) fileMakeup(ctx context.Context, employeeID string, a MakeupArg
 		if err != nil {
 			return err
 		}
-		if refusal = CheckMakeup(r.Policy, m, month, slot, now, r.Zone()); refusal == nil {
+		policy := r.Policy
+		if a.CorrectedBy != "" {
+			policy.DeadlineDays = 0
+		}
+		if refusal = CheckMakeup(policy, m, month, slot, now, r.Zone()); refusal == nil {
 			// A request for the slot filed in an earlier month is still open.
 			open, err := tx.ListMakeups(ctx, MakeupFilter{EmployeeID: employeeID, ShiftDate: date, Statuses: []MakeupStatus{MakeupPending}, Types: []RequestType{RequestMakeup}})
 			if err != nil {
@@ -604,7 +612,11 @@ func (s *Service) fileMakeup(ctx context.Context, employeeID string, a MakeupArg
 		if err := tx.InsertMakeup(ctx, &m); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, employeeID, "makeup.requested", m, map[string]any{"approver": m.ApproverID, "reason": m.Reason, "platform": platform}); err != nil {
+		detail := map[string]any{"approver": m.ApproverID, "reason": m.Reason, "platform": platform}
+		if a.CorrectedBy != "" {
+			detail["corrected_by"] = a.CorrectedBy
+		}
+		if err := s.audit(ctx, tx, employeeID, "makeup.requested", m, detail); err != nil {
 			return err
 		}
 		if v, err = s.view(ctx, tx, m, p); err != nil {
