@@ -340,7 +340,9 @@ func PunchWindow(cands []Candidate) (from, to time.Time) {
 
 // ReminderDeliveries settles who among the candidates receives the
 // reminder fired at q.At, given their punches (any order, any shift) and
-// the make-up requests that may cover a missing slot:
+// the requests that may cover a missing slot (pending or approved
+// make-ups and field punches) or the time itself (approved leave, trips
+// and outings: nobody is reminded of a punch their leave covers):
 //   - punch_in: nobody who already has a valid check-in for the shift;
 //   - punch_out: only those checked in and not out, at the end their
 //     check-in implies (a flexible schedule slides it);
@@ -351,8 +353,14 @@ func PunchWindow(cands []Candidate) (from, to time.Time) {
 func ReminderDeliveries(r Reminder, cands []Candidate, punches map[string][]Punch, makeups []MakeupRequest, q DueQuery, late bool) []Delivery {
 	at := q.At.Truncate(time.Minute)
 	covered := map[string]bool{}
+	away := map[string][]MakeupRequest{} // approved leave, trips and outings (leave_day.go)
 	for _, m := range makeups {
-		if m.Status == MakeupPending || m.Status == MakeupApproved {
+		switch t := m.TypeOf(); {
+		case t == RequestLeave || t == RequestTrip || t == RequestOuting:
+			if m.Status == MakeupApproved {
+				away[m.EmployeeID] = append(away[m.EmployeeID], m)
+			}
+		case m.Status == MakeupPending || m.Status == MakeupApproved:
 			covered[m.EmployeeID+"|"+m.ShiftDate+"|"+string(m.Kind)] = true
 		}
 	}
@@ -381,7 +389,7 @@ func ReminderDeliveries(r Reminder, cands []Candidate, punches map[string][]Punc
 			ShiftDate: c.Shift.Date, ShiftStart: c.Shift.Start, ShiftEnd: c.Shift.End}
 		switch r.Kind {
 		case ReminderPunchIn:
-			if in != nil || outP != nil {
+			if in != nil || outP != nil || awayAt(away[e.ID], c.Shift.Start) {
 				continue
 			}
 		case ReminderPunchOut:
@@ -390,15 +398,15 @@ func ReminderDeliveries(r Reminder, cands []Candidate, punches map[string][]Punc
 			}
 			end := c.Roster.Schedule.RequiredEnd(c.Shift, in.At)
 			n.ShiftEnd = end
-			if !q.Forced && !end.Equal(at) {
+			if (!q.Forced && !end.Equal(at)) || awayAt(away[e.ID], end.Add(-time.Minute)) {
 				continue
 			}
 		case ReminderMissedPunch:
 			key := e.ID + "|" + c.Shift.Date + "|"
-			if in == nil && !covered[key+string(KindIn)] {
+			if in == nil && !covered[key+string(KindIn)] && !awayAt(away[e.ID], c.Shift.Start) {
 				n.Missing = append(n.Missing, MissingSlot{Date: c.Shift.Date, Kind: KindIn, At: c.Shift.Start})
 			}
-			if outP == nil && !covered[key+string(KindOut)] {
+			if outP == nil && !covered[key+string(KindOut)] && !awayAt(away[e.ID], c.Shift.End.Add(-time.Minute)) {
 				n.Missing = append(n.Missing, MissingSlot{Date: c.Shift.Date, Kind: KindOut, At: c.Roster.Schedule.RequiredEnd(c.Shift, punchAt(in))})
 			}
 			if len(n.Missing) == 0 {
@@ -410,6 +418,17 @@ func ReminderDeliveries(r Reminder, cands []Candidate, punches map[string][]Punc
 		out = append(out, Delivery{Recipient: to, Notice: n, Key: DeliveryKey(r.ID, at, to)})
 	}
 	return out
+}
+
+// awayAt reports whether an approved leave, trip or outing covers t: the
+// person is not expected to punch then.
+func awayAt(away []MakeupRequest, t time.Time) bool {
+	for _, m := range away {
+		if !t.Before(m.Start) && t.Before(m.End) {
+			return true
+		}
+	}
+	return false
 }
 
 func punchAt(p *Punch) time.Time {

@@ -296,11 +296,11 @@ func (s *Scheduler) plan(ctx context.Context, c compiled, m time.Time, forced, l
 		if err != nil {
 			return p, err
 		}
-		var makeups []core.MakeupRequest
-		if r.Kind == core.ReminderMissedPunch {
-			if makeups, err = s.slotMakeups(ctx, cands); err != nil {
-				return p, err
-			}
+		// Pending and approved requests cover missing slots; approved
+		// leave, trips and outings the time itself, for every kind.
+		makeups, err := s.slotMakeups(ctx, cands)
+		if err != nil {
+			return p, err
 		}
 		p.Deliveries = core.ReminderDeliveries(r, cands, punches, makeups, q, late)
 	case r.Kind == core.ReminderBroadcast:
@@ -368,7 +368,22 @@ func (s *Scheduler) slotMakeups(ctx context.Context, cands []core.Candidate) ([]
 		dates[c.Shift.Date] = true
 	}
 	var out []core.MakeupRequest
+	var from, to time.Time
+	for _, c := range cands {
+		if from.IsZero() || c.Shift.Start.Before(from) {
+			from = c.Shift.Start
+		}
+		if c.Shift.End.After(to) {
+			to = c.Shift.End
+		}
+	}
 	err := s.store.InTx(ctx, func(tx core.Tx) error {
+		away, err := tx.ListMakeups(ctx, core.MakeupFilter{Types: []core.RequestType{core.RequestLeave, core.RequestTrip, core.RequestOuting},
+			Statuses: []core.MakeupStatus{core.MakeupApproved}, CoverFrom: from, CoverTo: to.Add(time.Minute)})
+		if err != nil {
+			return err
+		}
+		out = append(out, away...)
 		for d := range dates {
 			ms, err := tx.ListMakeups(ctx, core.MakeupFilter{ShiftDate: d, Statuses: []core.MakeupStatus{core.MakeupPending, core.MakeupApproved}})
 			if err != nil {
