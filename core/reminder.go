@@ -65,6 +65,12 @@ type PendingMakeup struct {
 	Kind         PunchKind `json:"kind"`
 	At           time.Time `json:"at"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Type is what the request asks for ("" a make-up); leave, trips and
+	// outings carry their period and leave type.
+	Type      RequestType `json:"type,omitempty"`
+	LeaveType string      `json:"leave_type,omitempty"`
+	Start     time.Time   `json:"start,omitzero"`
+	End       time.Time   `json:"end,omitzero"`
 }
 
 // MaxDigestItems caps the requests listed in one digest; the rest are
@@ -532,6 +538,13 @@ func DigestDeliveries(r Reminder, pending []MakeupRequest, employees []Employee,
 		for _, m := range q[:min(len(q), MaxDigestItems)] {
 			n.Pending = append(n.Pending, PendingMakeup{ID: m.ID, EmployeeID: m.EmployeeID, EmployeeName: byID[m.EmployeeID].Name,
 				ShiftDate: m.ShiftDate, Kind: m.Kind, At: m.At, CreatedAt: m.CreatedAt})
+			if t := m.TypeOf(); t != RequestMakeup {
+				last := &n.Pending[len(n.Pending)-1]
+				last.Type, last.LeaveType = t, m.LeaveType
+				if t != RequestField {
+					last.Start, last.End = m.Start, m.End
+				}
+			}
 		}
 		out = append(out, Delivery{Recipient: to, Notice: n, Key: DeliveryKey(r.ID, at, to)})
 	}
