@@ -76,6 +76,19 @@ type fileOrg struct {
 	Employees []fileEmployee `yaml:"employees"`
 	Makeup    fileMakeup     `yaml:"makeup"`
 	Reminders []fileReminder `yaml:"reminders"`
+	// LeaveTypes are the kinds of leave people may request; absent, the
+	// defaults (annual 年假, sick 病假, personal 事假).
+	LeaveTypes []fileLeaveType `yaml:"leave_types"`
+}
+
+// fileLeaveType is one entry of leave_types.
+type fileLeaveType struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// AnnualQuotaDays is the days per calendar year, in halves; 0 or
+	// absent keeps no balance.
+	AnnualQuotaDays float64 `yaml:"annual_quota_days"`
+	Paid            bool    `yaml:"paid"`
 }
 
 type fileSite struct {
@@ -833,6 +846,7 @@ func (p *parser) toCore(f *fileOrg) (core.Org, map[string]string) {
 		}
 	}
 	org.Makeup = core.MakeupPolicy{MonthlyQuota: m.MonthlyQuota, DeadlineDays: m.DeadlineDays, ExpireAfterHours: m.ExpireAfterHours}
+	org.LeaveTypes = p.leaveTypes(f.LeaveTypes)
 	for _, r := range f.Reminders {
 		rem := core.Reminder{
 			ID: r.ID, Kind: lower(r.Kind), Cron: strings.TrimSpace(r.Cron), MinutesBefore: r.MinutesBefore,
@@ -919,4 +933,50 @@ func (p *parser) punchRules(s fileSchedule, path string, sc *core.Schedule) {
 		p.add(p.position(path+".confirm_within_min"), path+".confirm_within_min", "must be between 0 and 1440 minutes (0 turns confirmation off)")
 		p.failed[path+".confirm_within_min"] = true
 	}
+}
+
+// leaveTypeID is what a leave type id may be: it is typed in chat
+// ("leave 12-03 annual") and appears in report columns.
+var leaveTypeID = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+
+// leaveTypes validates leave_types and returns them, or the defaults when
+// the file has none.
+func (p *parser) leaveTypes(list []fileLeaveType) []core.LeaveType {
+	if len(list) == 0 {
+		return core.DefaultLeaveTypes()
+	}
+	if len(list) > core.MaxLeaveTypes {
+		p.add(p.position("leave_types"), "leave_types", "has %d types; at most %d are allowed", len(list), core.MaxLeaveTypes)
+	}
+	var out []core.LeaveType
+	seen := map[string]int{}
+	for i, lt := range list {
+		path := fmt.Sprintf("leave_types[%d]", i)
+		id := lower(lt.ID)
+		switch {
+		case id == "":
+			p.missing(path + ".id")
+		case !leaveTypeID.MatchString(id):
+			p.add(p.position(path+".id"), path+".id", "%q is not a leave type id: use lowercase letters, digits, - and _, starting with a letter (for example annual)", lt.ID)
+		default:
+			if j, dup := seen[id]; dup {
+				p.add(p.position(path+".id"), path+".id", "duplicate leave type id %q (also leave_types[%d])", id, j)
+			}
+			seen[id] = i
+		}
+		name := strings.TrimSpace(lt.Name)
+		if name == "" {
+			p.missing(path + ".name")
+		}
+		switch q := lt.AnnualQuotaDays; {
+		case q < 0:
+			p.add(p.position(path+".annual_quota_days"), path+".annual_quota_days", "must not be negative")
+		case q > 366:
+			p.add(p.position(path+".annual_quota_days"), path+".annual_quota_days", "%v days is more than a year", q)
+		case q*2 != math.Trunc(q*2):
+			p.add(p.position(path+".annual_quota_days"), path+".annual_quota_days", "%v is not a whole or half number of days", q)
+		}
+		out = append(out, core.LeaveType{ID: id, Name: name, AnnualQuotaDays: lt.AnnualQuotaDays, Paid: lt.Paid})
+	}
+	return out
 }
