@@ -232,6 +232,9 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 	if b.receiveNoticeClick(ctx, w, msg) {
 		return
 	}
+	if b.confirmClickNotForYou(w, r, msg) { // confirm.go
+		return
+	}
 	in, ok := b.translate(msg)
 	if !ok {
 		b.log.Debug("wecom message ignored", "msgtype", msg.MsgType, "event", msg.Event, "key", msg.EventKey)
@@ -349,6 +352,9 @@ func (b *Bot) translate(m Message) (inbound, bool) {
 	if in, ok := b.linkInbound(m, cmd); ok {
 		return in, true
 	}
+	if in, ok := b.confirmInbound(m, cmd); ok {
+		return in, true
+	}
 	switch {
 	case m.MsgType == MsgText:
 		intent := bots.Parse(m.Content)
@@ -358,6 +364,9 @@ func (b *Bot) translate(m Message) (inbound, bool) {
 			cmd.Punch = intent.Punch
 		case core.CmdStatus:
 			cmd.Kind = core.CmdStatus
+		case core.CmdConfirm, core.CmdDecline:
+			// 确认 / 取消: the answer to a clock-out waiting for confirmation.
+			cmd.Kind = intent.Kind
 		default:
 			// Help, and everything not understood (including commands other
 			// features add later): the answer is the command list.
@@ -370,9 +379,11 @@ func (b *Bot) translate(m Message) (inbound, bool) {
 		return inbound{cmd: withRoute(cmd, route()), selectKey: b.selectKey(m), selectVia: MsgLocation}, true
 	case m.MsgType == MsgEvent && strings.EqualFold(m.Event, EventLocation):
 		// The app reports the position when the user opens it; remember it
-		// for a text punch that follows. No reply: the user did nothing.
+		// for a text punch that follows, or complete one waiting for it (the
+		// punch is then answered through the outbox; a position merely
+		// noted gets no reply: the user did nothing).
 		cmd.Kind, cmd.Location = core.CmdReportLocation, gcj("", m.Precision)
-		return inbound{cmd: cmd}, true
+		return inbound{cmd: withRoute(cmd, route())}, true
 	case m.MsgType == MsgEvent && m.Event == EventLocationSelect:
 		cmd.Punch, cmd.Location = menuPunch(m.EventKey), gcj(firstNonEmpty(m.PoiName, m.Label), 0)
 		return inbound{cmd: withRoute(cmd, route()), selectKey: b.selectKey(m), selectVia: EventLocationSelect}, true

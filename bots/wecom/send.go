@@ -41,6 +41,9 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 		if err := json.Unmarshal(m.Payload, &reply); err != nil {
 			return core.WrapError(core.EINVALID, err, "wecom: outbox message %d: payload is not a reply", m.ID)
 		}
+		if done, err := b.sendConfirm(ctx, m, reply); done { // confirm.go
+			return err
+		}
 		text = RenderReply(reply, route.Lang)
 	default:
 		return core.Errorf(core.EINVALID, "wecom: outbox message %d: unsupported kind %q", m.ID, m.Kind)
@@ -78,6 +81,9 @@ func RenderReply(r core.Reply, fallbackLang string) string {
 		text += "\n" + locationHint(lang)
 	case r.Outcome == core.OutcomeHelp:
 		text += "\n" + menuHint(lang)
+	case r.Outcome == core.OutcomeConfirm:
+		// A passive reply is text; the buttons follow on a card (confirm.go).
+		text += "\n" + bots.ConfirmHint(lang)
 	}
 	return text
 }
