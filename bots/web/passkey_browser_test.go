@@ -17,7 +17,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/punchbot/punchbot/bots"
-	"github.com/punchbot/punchbot/bots/internal/passkey"
 	"github.com/punchbot/punchbot/core"
 	"github.com/punchbot/punchbot/core/coretest"
 )
@@ -65,11 +64,7 @@ func mustDeviceFixture(tb testing.TB, binding core.DeviceBinding) *deviceFixture
 	origin := "http://localhost:" + port
 	// A short ceremony: a browser without the credential gives up when the
 	// request's timeout runs out.
-	keys, err := passkey.New(origin, "punchbot", kv, 8*time.Second)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	pages, err := New(Config{Secret: testSecret, PublicURL: origin}, Deps{Core: svc, Used: kv, Now: clk.Now, Devices: svc, Passkeys: keys})
+	pages, err := New(Config{Secret: testSecret, PublicURL: origin, PasskeyTTL: 8 * time.Second}, Deps{Core: svc, Used: kv, Now: clk.Now, Devices: svc, Sessions: kv})
 	if err != nil {
 		tb.Fatalf("New: %v", err)
 	}

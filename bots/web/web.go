@@ -53,6 +53,8 @@ type Config struct {
 	// TCP peer: a forged header must never place someone inside an office IP
 	// range, which counts as being on site.
 	TrustedProxies []netip.Prefix
+	// PasskeyTTL bounds a passkey ceremony; zero means passkey.DefaultTTL.
+	PasskeyTTL time.Duration
 }
 
 // Deps are the collaborators of the pages.
@@ -66,11 +68,19 @@ type Deps struct {
 	Log  *slog.Logger
 	// Rand supplies link nonces and CSP nonces; nil means crypto/rand.
 	Rand io.Reader
-	// Devices and Passkeys turn on device binding (passkeys): enrollment
-	// pages under /d/ and the passkey step of the location page. Both or
-	// neither.
+	// Devices turns on device binding (passkeys): enrollment pages under
+	// /d/ and the passkey step of the location page. It needs Sessions,
+	// which keep each ceremony's challenge between its two requests, and a
+	// public URL that browsers allow passkeys on (PasskeysPossible).
 	Devices  DeviceCore
-	Passkeys *passkey.Ceremonies
+	Sessions core.SessionStore
+}
+
+// PasskeysPossible reports whether browsers allow passkeys for pages under
+// publicURL: https, or http://localhost.
+func PasskeysPossible(publicURL string) bool {
+	u, err := url.Parse(publicURL)
+	return err == nil && (u.Scheme == "https" || (u.Scheme == "http" && u.Hostname() == "localhost"))
 }
 
 // DeviceCore is what device binding needs from the core (*core.Service).
@@ -110,16 +120,20 @@ func New(cfg Config, deps Deps) (*Pages, error) {
 	if deps.Core == nil {
 		return nil, core.Errorf(core.EINVALID, "web: a core is required")
 	}
-	if (deps.Devices == nil) != (deps.Passkeys == nil) {
-		return nil, core.Errorf(core.EINVALID, "web: device binding needs both the device core and the passkey ceremonies")
-	}
 	if cfg.TTL < 0 {
 		return nil, core.Errorf(core.EINVALID, "web: link TTL must not be negative")
 	}
 	p := &Pages{
 		secret: append([]byte(nil), cfg.Secret...), base: strings.TrimRight(cfg.PublicURL, "/"), ttl: cfg.TTL,
 		proxies: cfg.TrustedProxies, core: deps.Core, used: deps.Used, now: deps.Now, log: deps.Log, rand: deps.Rand,
-		devices: deps.Devices, keys: deps.Passkeys,
+		devices: deps.Devices,
+	}
+	if deps.Devices != nil {
+		keys, err := passkey.New(p.base, "punchbot", deps.Sessions, cfg.PasskeyTTL)
+		if err != nil {
+			return nil, err
+		}
+		p.keys = keys
 	}
 	if p.ttl == 0 {
 		p.ttl = DefaultTTL

@@ -186,9 +186,18 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 		return fail(fmt.Errorf("scheduler: %w", err))
 	}
 	s.metrics.reg.MustRegister(newFiringCollector(st, s.sched.IsLeader, now))
-	s.links, err = web.New(web.Config{Secret: []byte(cfg.Secret), PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies}, web.Deps{Core: s.core, Used: k, Now: now, Log: log})
+	webDeps := web.Deps{Core: s.core, Used: k, Now: now, Log: log}
+	if ds, ok := st.(core.DeviceStore); ok && web.PasskeysPossible(cfg.PublicURL) {
+		// Device binding (passkeys) needs https or http://localhost.
+		s.svc.SetDevices(ds)
+		webDeps.Devices, webDeps.Sessions = s.svc, k
+	}
+	s.links, err = web.New(web.Config{Secret: []byte(cfg.Secret), PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies}, webDeps)
 	if err != nil {
 		return fail(fmt.Errorf("web pages: %w", err))
+	}
+	if webDeps.Devices != nil {
+		s.svc.SetDeviceLinkSigner(s.links) // 绑定设备 / bind device
 	}
 	s.links.Register(s.mux)
 	if cfg.WeCom.CorpID != "" {
