@@ -70,6 +70,15 @@ func (s *Store) Org(ctx context.Context) (core.Org, error) {
 		if err != nil {
 			return err
 		}
+		org.LeaveTypes, err = queryAll(ctx, q, "list leave types", `SELECT id, name, annual_quota_days, paid FROM leave_types ORDER BY position`, nil,
+			func(sc scanner) (core.LeaveType, error) {
+				var t core.LeaveType
+				err := sc.Scan(&t.ID, &t.Name, &t.AnnualQuotaDays, &t.Paid)
+				return t, err
+			})
+		if err != nil {
+			return err
+		}
 		err = q.QueryRowContext(ctx, `SELECT monthly_quota, deadline_days, expire_after_hours FROM makeup_policy WHERE id = 1`).
 			Scan(&org.Makeup.MonthlyQuota, &org.Makeup.DeadlineDays, &org.Makeup.ExpireAfterHours)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {

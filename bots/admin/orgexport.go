@@ -29,6 +29,9 @@ type exportOrg struct {
 	Employees []exportEmployee `yaml:"employees,omitempty"`
 	Makeup    fileMakeup       `yaml:"makeup"`
 	Reminders []exportReminder `yaml:"reminders,omitempty"`
+	// LeaveTypes are always written: without them the file would mean the
+	// defaults.
+	LeaveTypes []fileLeaveType `yaml:"leave_types,omitempty"`
 }
 
 type exportSite struct {
@@ -63,6 +66,8 @@ type exportSchedule struct {
 	EarlyLeaveGraceMin int      `yaml:"early_leave_grace_min,omitempty"`
 	OutOfRange         string   `yaml:"out_of_range,omitempty"`
 	Calendar           string   `yaml:"calendar,omitempty"`
+	PunchMode          string   `yaml:"punch_mode,omitempty"`
+	ConfirmWithinMin   int      `yaml:"confirm_within_min"`
 }
 
 type exportEmployee struct {
@@ -133,7 +138,7 @@ func MarshalOrg(org core.Org) ([]byte, error) {
 		es := exportSchedule{ID: s.ID, Name: s.Name, WorkDays: weekdayNames(s.WorkDays), Start: core.FormatClock(s.StartMin), End: core.FormatClock(s.EndMin),
 			CheckInOpensMin: s.CheckInOpensMin, CheckOutClosesMin: s.CheckOutClosesMin, FlexibleMin: s.FlexibleMin, LateGraceMin: s.LateGraceMin,
 			SeriousLateMin: s.SeriousLateMin, AbsentLateMin: s.AbsentLateMin, EarlyLeaveGraceMin: s.EarlyLeaveGraceMin,
-			OutOfRange: string(s.OutOfRange), Calendar: s.CalendarID}
+			OutOfRange: string(s.OutOfRange), Calendar: s.CalendarID, PunchMode: string(s.PunchMode), ConfirmWithinMin: s.ConfirmWithinMin}
 		f.Schedules = append(f.Schedules, es)
 	}
 	for _, e := range org.Employees {
@@ -152,6 +157,9 @@ func MarshalOrg(org core.Org) ([]byte, error) {
 			er.Audience.Chats = append(er.Audience.Chats, fileChat{Platform: string(c.Platform), Chat: c.ChatID})
 		}
 		f.Reminders = append(f.Reminders, er)
+	}
+	for _, t := range org.LeaveTypes {
+		f.LeaveTypes = append(f.LeaveTypes, fileLeaveType{ID: t.ID, Name: t.Name, AnnualQuotaDays: t.AnnualQuotaDays, Paid: t.Paid})
 	}
 	var buf bytes.Buffer
 	buf.WriteString("# punchbot organisation, exported; apply with `punchbot apply -f` or PUT /api/v1/org.\n")

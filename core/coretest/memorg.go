@@ -14,7 +14,7 @@ func (m *MemStore) Org(ctx context.Context) (core.Org, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st := m.state
-	org := core.Org{Name: st.orgInfo.Name, Lang: st.orgInfo.Lang, TimeZone: st.orgInfo.TimeZone, Makeup: st.policy}
+	org := core.Org{Name: st.orgInfo.Name, Lang: st.orgInfo.Lang, TimeZone: st.orgInfo.TimeZone, Makeup: st.policy, LeaveTypes: slices.Clone(st.leaveTypes)}
 	for _, id := range slices.Sorted(maps.Keys(st.sites)) {
 		site := st.sites[id]
 		site.IPRanges = slices.Clone(site.IPRanges)

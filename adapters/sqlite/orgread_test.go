@@ -1,0 +1,11 @@
+package sqlite
+
+import (
+	"testing"
+
+	"github.com/punchbot/punchbot/core/coretest"
+)
+
+func TestOrgReadsBackTheOrganisation(t *testing.T) {
+	coretest.RunOrgReadSuite(t, func(t *testing.T) coretest.OrgReadStore { return MustOpen(t) })
+}

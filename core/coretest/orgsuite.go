@@ -1,0 +1,83 @@
+package coretest
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// OrgReadStore is a store that reads the organisation back.
+type OrgReadStore interface {
+	core.OrgStore
+	Org(ctx context.Context) (core.Org, error)
+}
+
+// RunOrgReadSuite checks that a store's Org returns what ApplyOrg stored,
+// exactly as the reference MemStore does: every site (in WGS-84),
+// schedule, calendar with its days, employee with identities, reminder,
+// the make-up policy and the organisation's settings, in id order, including
+// a site, schedule and calendar nobody uses.
+func RunOrgReadSuite(t *testing.T, open func(t *testing.T) OrgReadStore) {
+	ctx := context.Background()
+	org := core.Org{Name: "Acme", Lang: "zh", TimeZone: "Asia/Shanghai",
+		Sites: []core.OrgSite{
+			{Site: core.Site{ID: "zj", Name: "张江", Lat: 31.2055, Lng: 121.6025, RadiusM: 200}, Datum: core.GCJ02},
+			{Site: core.Site{ID: "hq", Name: "望京", Lat: 39.9965, Lng: 116.4803, RadiusM: 300, IPRanges: []string{"203.0.113.0/24"}}},
+			{Site: core.Site{ID: "unused", Lat: 1, Lng: 2}},
+		},
+		Calendars: []core.Calendar{{ID: "cn", Name: "中国", Days: []core.CalendarDay{{Date: "2026-10-01", Name: "国庆节"}, {Date: "2026-10-10", Workday: true, Name: "调休"}}}, {ID: "empty"}},
+		Schedules: []core.Schedule{
+			{ID: "day", Name: "标准班", WorkDays: []time.Weekday{time.Monday, time.Friday}, StartMin: 540, EndMin: 1080, CheckInOpensMin: 120, CheckOutClosesMin: 360, LateGraceMin: 5, CalendarID: "cn"},
+			{ID: "spare", StartMin: 600, EndMin: 1200, OutOfRange: core.OutOfRangeField},
+		},
+		Employees: []core.Employee{
+			{ID: "E2", Name: "李四", ManagerID: "M1", Active: false, ScheduleID: "day", SiteIDs: []string{"hq", "zj"}},
+			{ID: "M1", Name: "王", Role: core.RoleManager, Active: true, Identities: []core.Identity{{Platform: core.PlatformSlack, Tenant: "T1", UserID: "U1"}, {Platform: core.PlatformWeCom, UserID: "wang"}}},
+		},
+		LeaveTypes: []core.LeaveType{{ID: "annual", Name: "年假", AnnualQuotaDays: 5, Paid: true}, {ID: "sick", Name: "病假"}},
+		Makeup:     core.MakeupPolicy{MonthlyQuota: 3, DeadlineDays: 7, ExpireAfterHours: 48},
+		Reminders:  []core.Reminder{{ID: "b", Kind: core.ReminderBroadcast, Cron: "0 9 * * MON", Text: "hi", Markdown: true, Enabled: true, Audience: core.Audience{Departments: []string{"研发"}, Chats: []core.ChatTarget{{Platform: core.PlatformSlack, ChatID: "C1"}}}}},
+	}
+	if err := org.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	ref := NewMemStore()
+	st := open(t)
+	for _, s := range []OrgReadStore{ref, st} {
+		if _, err := s.ApplyOrg(ctx, org, core.AuditEntry{At: time.Now(), Actor: "test", Action: "org.applied"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := ref.Org(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Org(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Sites) != 3 || len(want.Schedules) != 2 || len(want.Calendars) != 2 || len(want.Employees) != 2 {
+		t.Fatalf("reference Org = %+v, want every entity", want)
+	}
+	for i := range got.Employees {
+		for j := range got.Employees[i].Identities {
+			got.Employees[i].Identities[j].EmployeeID = got.Employees[i].ID
+		}
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"settings", []string{got.Name, got.Lang, got.TimeZone}, []string{want.Name, want.Lang, want.TimeZone}},
+		{"sites", got.Sites, want.Sites}, {"schedules", got.Schedules, want.Schedules}, {"calendars", got.Calendars, want.Calendars},
+		{"employees", got.Employees, want.Employees}, {"leave types", got.LeaveTypes, want.LeaveTypes}, {"policy", got.Makeup, want.Makeup}, {"reminders", got.Reminders, want.Reminders},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("Org %s =\n%+v\nwant\n%+v", c.name, c.got, c.want)
+		}
+	}
+}
