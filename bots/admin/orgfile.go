@@ -79,6 +79,8 @@ type fileOrg struct {
 	// LeaveTypes are the kinds of leave people may request; absent, the
 	// defaults (annual 年假, sick 病假, personal 事假).
 	LeaveTypes []fileLeaveType `yaml:"leave_types"`
+	// DeviceBinding is off, optional or required (orgdevices.go).
+	DeviceBinding string `yaml:"device_binding"`
 }
 
 // fileLeaveType is one entry of leave_types.
@@ -134,6 +136,8 @@ type fileSchedule struct {
 	// ConfirmWithinMin asks to confirm a clock-out this soon after the
 	// clock-in, and any early leave beyond grace; absent is 10, 0 is off.
 	ConfirmWithinMin *int `yaml:"confirm_within_min"`
+	// DeviceBinding overrides the organisation's for this schedule.
+	DeviceBinding string `yaml:"device_binding"`
 }
 
 // defaultConfirmWithinMin is confirm_within_min when the file leaves it out.
@@ -750,6 +754,7 @@ func datum(s string) core.Datum {
 func (p *parser) toCore(f *fileOrg) (core.Org, map[string]string) {
 	aliases := map[string]string{}
 	org := core.Org{Name: f.Name, Lang: lower(f.Lang), TimeZone: strings.TrimSpace(f.TimeZone)}
+	org.Devices.Default = p.deviceBinding(f.DeviceBinding, "device_binding") // orgdevices.go
 	for i, s := range f.Sites {
 		path := fmt.Sprintf("sites[%d]", i)
 		if s.Lat == nil {
@@ -822,6 +827,7 @@ func (p *parser) toCore(f *fileOrg) (core.Org, map[string]string) {
 			sc.CheckOutClosesMin = *s.CheckOutClosesMin
 		}
 		p.punchRules(s, path, &sc)
+		p.scheduleBinding(&org, s, path) // orgdevices.go
 		org.Schedules = append(org.Schedules, sc)
 	}
 	for _, e := range f.Employees {
