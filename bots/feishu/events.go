@@ -308,6 +308,9 @@ type route struct {
 	MessageID     string `json:"message_id,omitempty"`
 	ReceiveID     string `json:"receive_id,omitempty"`
 	ReceiveIDType string `json:"receive_id_type,omitempty"`
+	// User is the sender's id (the command's actor), even when the answer
+	// goes to a group chat: a confirmation card is for them alone.
+	User string `json:"user,omitempty"`
 	// Lang is the language the user wrote in, for replies to people the
 	// core does not know (and so cannot name a language for).
 	Lang string `json:"lang,omitempty"`
@@ -365,7 +368,7 @@ func messageCommand(ev *messageEvent, hdr *larkevent.EventHeader, botOpenID stri
 		ReceivedAt: receivedAt,
 		EventID:    eventID,
 	}
-	rt := route{MessageID: msg.MessageID, ReceiveID: primary, ReceiveIDType: "open_id"}
+	rt := route{MessageID: msg.MessageID, ReceiveID: primary, ReceiveIDType: "open_id", User: primary}
 	if ids.OpenID == "" {
 		rt.ReceiveIDType = "user_id"
 	}
@@ -398,7 +401,7 @@ func messageCommand(ev *messageEvent, hdr *larkevent.EventHeader, botOpenID stri
 			break
 		}
 		switch intent.Kind {
-		case core.CmdPunch, core.CmdStatus, core.CmdHelp:
+		case core.CmdPunch, core.CmdStatus, core.CmdHelp, core.CmdConfirm, core.CmdDecline:
 			cmd.Kind, cmd.Punch = intent.Kind, intent.Punch
 		default:
 			// Anything not understood (or a verb this bot does not handle

@@ -37,6 +37,7 @@ func (b *Bot) registerCardActions(deps Deps) {
 	b.cardActions = map[string]CardActionHandler{}
 	b.OnCardAction(ActionMakeupApprove, b.onMakeupAction)
 	b.OnCardAction(ActionMakeupReject, b.onMakeupAction)
+	b.registerConfirmActions() // confirm.go
 }
 
 // onCardAction handles card.action.trigger by the clicked button's action.
