@@ -2,6 +2,7 @@ package coretest
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -159,5 +160,143 @@ func stCardRefs(t *testing.T, s Store) {
 	}
 	if got, _ := svc.CardRefs(ctx, id); len(got) != 2 {
 		t.Errorf("after a rollback: %d references, want 2", len(got))
+	}
+}
+
+// rsNormRequest is stNormMakeup with the period of leave, trips, outings
+// and field punches.
+func rsNormRequest(m core.MakeupRequest) core.MakeupRequest {
+	m = stNormMakeup(m)
+	m.Start, m.End = stUTC(m.Start), stUTC(m.End)
+	return m
+}
+
+// rsApprovals holds the stores to the approval engine's storage: request
+// types and their fields round-trip, listing by type and status, the
+// period query reports use (one query for everyone), and the leave types
+// of the organisation file.
+func rsApprovals(t *testing.T, s ReportStore) {
+	ctx := context.Background()
+	shanghai := stZone(t, "Asia/Shanghai")
+	at := func(day, hour, min int) time.Time { return time.Date(2026, 12, day, hour, min, 0, 0, shanghai) }
+
+	lts, ok := s.(core.LeaveTypeStore)
+	if !ok {
+		t.Fatalf("%T does not keep leave types (core.LeaveTypeStore)", s)
+	}
+	org := stOrg(t)
+	org.LeaveTypes = []core.LeaveType{{ID: "annual", Name: "年假", AnnualQuotaDays: 5.5, Paid: true}, {ID: "sick", Name: "病假", Paid: true}, {ID: "personal", Name: "事假"}}
+	stMustApply(t, s, org)
+	got, err := lts.LeaveTypes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stDiff(t, "LeaveTypes", got, org.LeaveTypes)
+	org.LeaveTypes = []core.LeaveType{{ID: "sick", Name: "病假"}}
+	stMustApply(t, s, org)
+	if got, err = lts.LeaveTypes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stDiff(t, "LeaveTypes after reapplying", got, org.LeaveTypes)
+
+	base := func(emp string, typ core.RequestType, status core.MakeupStatus, created time.Time) core.MakeupRequest {
+		return core.MakeupRequest{EmployeeID: emp, Type: typ, Status: status, ShiftDate: "2026-12-03", At: at(3, 9, 0), ApproverID: "boss",
+			Platform: core.PlatformWeCom, CreatedAt: created}
+	}
+	legacy := base("li", "", core.MakeupPending, at(1, 10, 0)) // a make-up stored with no type
+	legacy.Kind = core.KindIn
+	makeup := base("li", core.RequestMakeup, core.MakeupApproved, at(1, 11, 0))
+	makeup.Kind, makeup.PunchID = core.KindOut, 5
+	field := base("li", core.RequestField, core.MakeupPending, at(3, 8, 51))
+	field.Kind, field.FieldPunchID, field.Start, field.End = core.KindIn, 42, at(3, 8, 50), at(3, 8, 50)
+	leave := base("li", core.RequestLeave, core.MakeupApproved, at(1, 12, 0))
+	leave.LeaveType, leave.Reason, leave.Start, leave.End = "annual", "家事", at(3, 0, 0), at(5, 0, 0)
+	trip := base("boss", core.RequestTrip, core.MakeupApproved, at(1, 13, 0))
+	trip.Place, trip.Start, trip.End, trip.ShiftDate = "上海", at(7, 0, 0), at(9, 0, 0), "2026-12-07"
+	outing := base("alice", core.RequestOuting, core.MakeupRejected, at(1, 14, 0))
+	outing.Place, outing.Start, outing.End = "银行", at(3, 14, 0), at(3, 16, 0)
+	before := base("li", core.RequestLeave, core.MakeupApproved, at(1, 15, 0)) // ends as the range starts
+	before.LeaveType, before.Start, before.End, before.ShiftDate = "sick", at(1, 0, 0), at(2, 0, 0), "2026-12-01"
+	after := base("li", core.RequestLeave, core.MakeupApproved, at(1, 16, 0)) // starts as the range ends
+	after.LeaveType, after.Start, after.End, after.ShiftDate = "sick", at(6, 0, 0), at(7, 0, 0), "2026-12-06"
+	reqs := []core.MakeupRequest{legacy, makeup, field, leave, trip, outing, before, after}
+	stMustInTx(t, s, func(tx core.Tx) error {
+		for i := range reqs {
+			if err := tx.InsertMakeup(ctx, &reqs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	legacy, makeup, leave, trip, outing, before, after = reqs[0], reqs[1], reqs[3], reqs[4], reqs[5], reqs[6], reqs[7]
+	stMustInTx(t, s, func(tx core.Tx) error {
+		for _, want := range reqs {
+			m, err := tx.GetMakeupForUpdate(ctx, want.ID)
+			if err != nil {
+				return err
+			}
+			stDiff(t, "request "+string(want.TypeOf()), rsNormRequest(m), rsNormRequest(want))
+		}
+		// Deciding the field request writes its fields back.
+		m, err := tx.GetMakeupForUpdate(ctx, reqs[2].ID)
+		if err != nil {
+			return err
+		}
+		if err := m.Transition(core.MakeupApproved, "boss", at(3, 10, 0), ""); err != nil {
+			return err
+		}
+		m.PunchID = 43
+		reqs[2] = m
+		return tx.UpdateMakeup(ctx, m)
+	})
+	ids := func(list []core.MakeupRequest) []int64 {
+		var out []int64
+		for _, m := range list {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		f    core.MakeupFilter
+		want []core.MakeupRequest
+	}{
+		{"make-ups, typed or not", core.MakeupFilter{Types: []core.RequestType{core.RequestMakeup}}, []core.MakeupRequest{legacy, makeup}},
+		{"approved leave and trips", core.MakeupFilter{Types: []core.RequestType{core.RequestLeave, core.RequestTrip}, Statuses: []core.MakeupStatus{core.MakeupApproved}},
+			[]core.MakeupRequest{leave, trip, before, after}},
+		{"one employee's field requests", core.MakeupFilter{EmployeeID: "li", Types: []core.RequestType{core.RequestField}}, []core.MakeupRequest{reqs[2]}},
+		{"periods touching 12-02..12-06", core.MakeupFilter{CoverFrom: at(2, 0, 0), CoverTo: at(6, 0, 0)}, []core.MakeupRequest{reqs[2], leave, outing, before}},
+		{"pending and approved approvals of the range", core.MakeupFilter{Types: []core.RequestType{core.RequestField, core.RequestLeave, core.RequestTrip, core.RequestOuting},
+			Statuses: []core.MakeupStatus{core.MakeupPending, core.MakeupApproved}, CoverFrom: at(3, 0, 0), CoverTo: at(8, 0, 0)}, []core.MakeupRequest{reqs[2], leave, trip, after}},
+	}
+	for _, tc := range tests {
+		var inTx []core.MakeupRequest
+		stMustInTx(t, s, func(tx core.Tx) error {
+			var err error
+			inTx, err = tx.ListMakeups(ctx, tc.f)
+			return err
+		})
+		plain, err := s.ListRequests(ctx, tc.f)
+		if err != nil {
+			t.Fatalf("ListRequests(%s): %v", tc.name, err)
+		}
+		sortByID := func(l []core.MakeupRequest) []int64 {
+			out := ids(l)
+			slices.Sort(out)
+			return out
+		}
+		if got, want := sortByID(inTx), sortByID(tc.want); !slices.Equal(got, want) {
+			t.Errorf("ListMakeups %s = %v, want %v", tc.name, got, want)
+		}
+		if got, want := sortByID(plain), sortByID(tc.want); !slices.Equal(got, want) {
+			t.Errorf("ListRequests %s = %v, want %v", tc.name, got, want)
+		}
+		for _, m := range plain {
+			for _, w := range tc.want {
+				if w.ID == m.ID {
+					stDiff(t, "ListRequests "+tc.name, rsNormRequest(m), rsNormRequest(w))
+				}
+			}
+		}
 	}
 }

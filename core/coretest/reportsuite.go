@@ -40,6 +40,7 @@ func RunReportStoreSuite(t *testing.T, open func(t *testing.T) ReportStore) {
 		{"ConcurrentReducePunches", rsConcurrentReduce},
 		{"ErasePersonalData", rsErase},
 		{"FindAudit", rsFindAudit},
+		{"Approvals", rsApprovals}, // makeupsuite.go
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
