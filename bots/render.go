@@ -205,10 +205,12 @@ func FlagNotes(flags []string, lang string) string {
 func DayStatusWord(st core.DayStatus, lang string) string {
 	zh := map[core.DayStatus]string{core.DayNormal: "正常", core.DayLate: "迟到", core.DaySeriousLate: "严重迟到", core.DayEarlyLeave: "早退",
 		core.DayMissingIn: "上班缺卡", core.DayMissingOut: "下班缺卡", core.DayAbsent: "旷工", core.DayHoliday: "节假日", core.DayRest: "休息日",
-		core.DayField: "外勤", core.DayInProgress: "进行中"}
+		core.DayField: "外勤", core.DayInProgress: "进行中",
+		core.DayLeave: "请假", core.DayTrip: "出差", core.DayOuting: "外出", core.DayPendingApproval: "待审批"}
 	en := map[core.DayStatus]string{core.DayNormal: "normal", core.DayLate: "late", core.DaySeriousLate: "seriously late", core.DayEarlyLeave: "left early",
 		core.DayMissingIn: "missing clock-in", core.DayMissingOut: "missing clock-out", core.DayAbsent: "absent", core.DayHoliday: "holiday", core.DayRest: "rest day",
-		core.DayField: "field", core.DayInProgress: "in progress"}
+		core.DayField: "field", core.DayInProgress: "in progress",
+		core.DayLeave: "on leave", core.DayTrip: "business trip", core.DayOuting: "outing", core.DayPendingApproval: "pending approval"}
 	if lang == "en" {
 		return en[st]
 	}
