@@ -323,6 +323,8 @@ func MakeupPunches(v core.MakeupView, lang string) string {
 		s := p.At.In(loc).Format("15:04") + " " + kindWord(lang, p.Kind)
 		var notes []string
 		switch {
+		case p.Outcome == core.OutcomeFieldPending:
+			notes = append(notes, pick(lang, "外勤待审批", "field, waiting for approval"))
 		case !p.Valid():
 			notes = append(notes, pick(lang, "未通过", "refused"))
 		case p.TimeResult == core.TimeLate || p.TimeResult == core.TimeSeriousLate || p.TimeResult == core.TimeAbsentLate:

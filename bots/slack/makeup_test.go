@@ -24,7 +24,8 @@ import (
 // MustMakeupEnv is MustEnv for make-ups: Ann (U1) reports to Mia (UM),
 // Rita (U3) is a colleague, all on Slack, with a policy of 3 a month and
 // 7 days back. The service is handed to the bot as its Makeups too.
-func MustMakeupEnv(t *testing.T) *env {
+// adjust changes the organisation before it is applied.
+func MustMakeupEnv(t *testing.T, adjust ...func(*core.Org)) *env {
 	t.Helper()
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	e := &env{t: t, clock: &clock{t: time.Date(2026, 3, 2, 8, 55, 0, 0, sh)}, slack: &recorder{}, hooks: &recorder{}}
@@ -43,6 +44,9 @@ func MustMakeupEnv(t *testing.T) *env {
 			{ID: "e3", Name: "Rita Remote", Lang: "en", Active: true, ScheduleID: "std", ManagerID: "m1", Identities: slackID("U3")},
 		},
 		Makeup: core.MakeupPolicy{MonthlyQuota: 3, DeadlineDays: 7},
+	}
+	for _, f := range adjust {
+		f(&org)
 	}
 	if err := org.Prepare(); err != nil {
 		t.Fatalf("org: %v", err)
@@ -82,6 +86,7 @@ func MustMakeupEnv(t *testing.T) *env {
 	}
 	mux := http.NewServeMux()
 	e.bot.Register(mux)
+	pages.Register(mux)
 	e.app.Config.Handler = mux
 	e.worker = &core.OutboxWorker{Store: e.store, Senders: map[core.Platform]core.Sender{core.PlatformSlack: e.bot}, Now: e.clock.Now, Log: log}
 	return e

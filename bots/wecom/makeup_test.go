@@ -18,8 +18,9 @@ import (
 
 // newMakeupEnv is newEnv with an organisation for make-ups: 张三 reports to
 // 王经理, both on WeCom, with a colleague who may not approve, on a
-// 09:00–18:00 weekday schedule and a policy of 3 a month.
-func newMakeupEnv(t testing.TB) *env {
+// 09:00–18:00 weekday schedule and a policy of 3 a month. adjust changes
+// the organisation before it is applied.
+func newMakeupEnv(t testing.TB, adjust ...func(*core.Org)) *env {
 	t.Helper()
 	ctx := context.Background()
 	clock := &testClock{t: start}
@@ -41,6 +42,9 @@ func newMakeupEnv(t testing.TB) *env {
 			{ID: "p1", Name: "同事", Lang: "zh", Active: true, ManagerID: "m1", Identities: wecom("peer")},
 		},
 		Makeup: core.MakeupPolicy{MonthlyQuota: 3, DeadlineDays: 7, ExpireAfterHours: 72},
+	}
+	for _, f := range adjust {
+		f(&org)
 	}
 	if err := org.Prepare(); err != nil {
 		t.Fatalf("org.Prepare: %v", err)

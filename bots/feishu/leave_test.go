@@ -1,0 +1,74 @@
+package feishu
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTripOnFeishu: Alice types 出差; 王经理's card has the trip's colour
+// (turquoise), title, period, place and reason, and a hint to reject with
+// a reason; his Reject click turns the card red and tells Alice.
+func TestTripOnFeishu(t *testing.T) {
+	h := MustMakeupHarness(t)
+	if rec := h.post(h.event(msgEvent{openID: aliceOpenID, msgType: "text", content: textContent("出差 11-26..11-27 上海 客户验收")}), delivery{}); rec.Code != 200 {
+		t.Fatalf("request: %d %s", rec.Code, rec.Body)
+	}
+	h.runOutbox()
+	replies := h.api.Calls("/reply")
+	if len(replies) != 1 || !strings.Contains(sentContent(t, replies[0])["text"].(string), "（上海 2026-11-26（周四） 至 2026-11-27（周五）），等待 王经理 审批。") {
+		t.Fatalf("requester's reply = %+v", replies)
+	}
+	var card map[string]any
+	for _, c := range h.api.Calls("/open-apis/im/v1/messages") {
+		if c.Body["receive_id"] == managerOpenID {
+			card = sentContent(t, c)
+		}
+	}
+	if card == nil {
+		t.Fatal("no card for the manager")
+	}
+	header := card["header"].(map[string]any)
+	title := header["title"].(map[string]any)["content"].(string)
+	if header["template"] != "turquoise" || !strings.HasPrefix(title, "出差申请 #") || !strings.HasSuffix(title, " · Alice") {
+		t.Errorf("header = %v", header)
+	}
+	text, buttons := cardText(t, card)
+	for _, want := range []string{"申请人\nAlice", "时间\n2026-11-26（周四） 至 2026-11-27（周五）", "时长\n2 天（18 小时）", "地点\n上海", "事由\n客户验收", "⏳ 待审批（审批人：王经理）"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("card lacks %q:\n%s", want, text)
+		}
+	}
+	if len(buttons) != 2 {
+		t.Fatalf("buttons = %v", buttons)
+	}
+	id := buttons[1]["value"].(map[string]any)["id"].(string)
+	if raw, _ := json.Marshal(card); !strings.Contains(string(raw), "驳回并写明理由：发送「驳回 "+id+" 理由」") {
+		t.Errorf("card lacks the reject hint: %s", raw)
+	}
+
+	h.clock.Add(time.Minute)
+	res := h.mustClick(h.cardAction("ev-trip-reject", managerOpenID, "om_card", map[string]any{"action": ActionMakeupReject, "id": id}))
+	if res.Card == nil || !strings.Contains(res.Toast.Content, "已驳回 Alice 的出差申请 #"+id) {
+		t.Fatalf("reject answer = %+v", res)
+	}
+	inline := decodeCard(t, res.Card.Data)
+	if inline["header"].(map[string]any)["template"] != "red" {
+		t.Errorf("rejected card header = %v", inline["header"])
+	}
+	h.runOutbox()
+	var told bool
+	for _, c := range h.api.Calls("/open-apis/im/v1/messages") {
+		if c.Body["receive_id"] == aliceOpenID && c.Body["msg_type"] == "text" {
+			told = told || strings.HasPrefix(sentContent(t, c)["text"].(string), "❌ 你的出差申请 #"+id+"（上海 2026-11-26（周四） 至 2026-11-27（周五））被 王经理 驳回")
+		}
+	}
+	if !told {
+		t.Errorf("Alice is not told: %+v", h.api.Calls("/open-apis/im/v1/messages"))
+	}
+	if _, err := strconv.Atoi(id); err != nil || h.audits("trip.rejected") != 1 {
+		t.Errorf("trip.rejected audits = %d", h.audits("trip.rejected"))
+	}
+}
