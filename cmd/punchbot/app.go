@@ -326,7 +326,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 }
 
 func (s *server) run(ctx context.Context, ready func(addr string, s *server)) error {
-	s.log.Info("starting punchbot", "version", version, "config", s.cfg)
+	s.log.Info("starting punchbot", "version", versionString(), "config", s.cfg)
 	if s.cfg.secretGenerated {
 		s.log.Warn("PUNCHBOT_SECRET is not set: location links are signed with a random key and stop working on restart; set it (shared by all replicas) in production")
 	}

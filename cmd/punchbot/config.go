@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +46,11 @@ type config struct {
 	// the daily job reduces them to a site and a distance band.
 	RetentionDays int
 
+	// Playground serves /playground with in-process platform simulators
+	// (PUNCHBOT_PLAYGROUND=1; see playground.go). Off by default: the page
+	// lets anyone act as anyone.
+	Playground bool
+
 	// MaxInflight bounds the platform callbacks handled at once
 	// (PUNCHBOT_MAX_INFLIGHT); past it they are answered 503 with
 	// Retry-After. Zero derives it from the store (see admission.go).
@@ -66,7 +73,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return def
 	}
 	c := config{
-		Addr:        env("ADDR", ":8080"),
+		Addr:        env("ADDR", defaultAddr),
 		DatabaseURL: env("DATABASE_URL", ""),
 		DBPath:      env("DB_PATH", "punchbot.db"),
 		RedisURL:    env("REDIS_URL", ""),
@@ -86,21 +93,44 @@ func loadConfig(getenv func(string) string) (config, error) {
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("PUNCHBOT_%s: %s", name, fmt.Sprintf(format, args...)))
 	}
-	if c.PublicURL == "" {
+	// The listen address is checked before anything opens, so a typo is
+	// reported with the rest instead of after the store has opened.
+	addrErr := checkListenAddr(c.Addr)
+	if addrErr != nil {
+		bad("ADDR", "%v", addrErr)
+	}
+	if c.PublicURL != "" {
+		if err := checkURL(c.PublicURL, "http", "https"); err != nil {
+			bad("PUBLIC_URL", "%v; expected the https:// address users reach this server at", err)
+		}
+	} else if addrErr == nil {
+		// Derived from a valid listen address: right for a trial on
+		// this machine (serve warns that it is not https).
 		host := c.Addr
 		if strings.HasPrefix(host, ":") {
 			host = "localhost" + host
 		}
 		c.PublicURL = "http://" + host
 	}
-	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("PUBLIC_URL", "%q is not an http(s) URL", c.PublicURL)
+	if c.DatabaseURL != "" {
+		if err := checkURL(c.DatabaseURL, "postgres", "postgresql"); err != nil {
+			bad("DATABASE_URL", "%v; expected postgres://user:password@host:5432/db (leave it empty for the embedded SQLite file)", maskURLError(err, c.DatabaseURL))
+		}
 	}
-	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		bad("DATABASE_URL", "must start with postgres:// (leave it empty for the embedded SQLite file)")
+	if c.RedisURL != "" {
+		if err := checkURL(c.RedisURL, "redis", "rediss"); err != nil {
+			bad("REDIS_URL", "%v; expected redis://[:password@]host:6379/0 (leave it empty for the in-process equivalent)", maskURLError(err, c.RedisURL))
+		}
 	}
-	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
-		bad("REDIS_URL", "must start with redis:// or rediss://")
+	for _, u := range []struct{ name, value string }{
+		{"SLACK_API_URL", c.Slack.APIURL}, {"FEISHU_BASE_URL", c.Feishu.BaseURL}, {"WECOM_API_URL", c.WeCom.APIURL},
+	} {
+		if err := checkURL(u.value, "http", "https"); err != nil {
+			bad(u.name, "%v; expected an http(s) URL (the default is the real platform)", err)
+		}
+	}
+	if c.DBPath == "" || strings.HasSuffix(c.DBPath, "/") {
+		bad("DB_PATH", "%q is not a file path; expected a file such as /var/lib/punchbot/punchbot.db", c.DBPath)
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		bad("TIMEZONE", "unknown time zone %q", c.TimeZone)
@@ -144,6 +174,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if v := env("DEBUG_ADDR", ""); v != "" {
 		addr, err := debugAddr(v)
+		if err == nil {
+			err = checkListenAddr(addr)
+		}
 		if err != nil {
 			bad("DEBUG_ADDR", "%v", err)
 		}
@@ -154,11 +187,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
 		c.Secret, c.secretGenerated = hex.EncodeToString(b), true
-	} else if len(c.Secret) < 32 {
-		// The link signer (bots/web) refuses shorter keys; saying so here
-		// reports it with every other problem instead of after the store
-		// has opened.
-		bad("SECRET", "must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+	} else if len(c.Secret) < minSecretBytes {
+		// The link signer (bots/web) and the console refuse shorter keys;
+		// saying so here reports it with every other problem instead of
+		// after the store has opened.
+		bad("SECRET", "is %d bytes; it must be at least %d characters (bytes), the same on every replica, e.g. `openssl rand -hex 32`", len(c.Secret), minSecretBytes)
 	}
 	if c.Slack.SigningSecret != "" && c.Slack.BotToken == "" {
 		bad("SLACK_BOT_TOKEN", "is required when PUNCHBOT_SLACK_SIGNING_SECRET is set")
@@ -174,9 +207,95 @@ func loadConfig(getenv func(string) string) (config, error) {
 			bad("WECOM_AGENT_ID", "%q is not a number", c.WeCom.AgentID)
 		}
 	}
+	switch v := strings.ToLower(env("PLAYGROUND", "")); v {
+	case "", "0", "false", "no", "off":
+	case "1", "true", "yes", "on":
+		c.Playground = true
+	default:
+		bad("PLAYGROUND", "%q is not 1 or 0", v)
+	}
 	sched, schedErrs := loadSchedConfig(env)
 	c.Sched, errs = sched, append(errs, schedErrs...)
 	return c, errors.Join(errs...)
+}
+
+// defaultAddr is where serve listens without PUNCHBOT_ADDR.
+const defaultAddr = ":8080"
+
+// minSecretBytes is PUNCHBOT_SECRET's minimum length, the one the link
+// signer (bots/web) and the console's session signer enforce
+// (TestSecretMinimumMatchesSigners keeps them equal).
+const minSecretBytes = 32
+
+// checkListenAddr accepts what net.Listen("tcp", addr) would, with a
+// numeric port: ":8080", "127.0.0.1:8080", "[::1]:8080", "host:8080".
+func checkListenAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port; expected for example :8080 or 127.0.0.1:8080", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: the port %q is not a number from 0 to 65535", addr, port)
+	}
+	if host != "" && !validHost(host) {
+		return fmt.Errorf("%q: %q is not an IP address or a host name", addr, host)
+	}
+	return nil
+}
+
+// validHost reports whether host is an IP address or a DNS name.
+func validHost(host string) bool {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	if len(host) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkURL accepts an absolute URL with one of schemes and a host.
+func checkURL(raw string, schemes ...string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL", raw)
+	}
+	if !slices.Contains(schemes, u.Scheme) {
+		return fmt.Errorf("%q does not start with %s://", raw, strings.Join(schemes, ":// or "))
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q has no host", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q: the port %q is not a number from 1 to 65535", raw, p)
+		}
+	}
+	return nil
+}
+
+// maskURLError keeps a connection URL's password out of an error message.
+func maskURLError(err error, raw string) error {
+	if masked := maskURL(raw); masked != raw {
+		return errors.New(strings.ReplaceAll(err.Error(), raw, masked))
+	}
+	if u, perr := url.Parse(raw); perr != nil || u.User == nil {
+		// An unparsable URL may still hold a password: name it, not print it.
+		if strings.Contains(raw, "@") {
+			return errors.New("the URL (not shown: it may hold a password) is not valid")
+		}
+	}
+	return err
 }
 
 // mask hides a secret in logs, keeping enough to tell two apart.
@@ -196,10 +315,13 @@ func maskURL(raw string) string {
 	if err != nil || u.User == nil {
 		return raw
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "****")
+	if _, ok := u.User.Password(); !ok {
+		return raw
 	}
-	return u.String()
+	// Not url.UserPassword(name, "****"), which prints %2A%2A%2A%2A.
+	u.User = url.User(u.User.Username())
+	user := u.User.String()
+	return strings.Replace(u.String(), "//"+user+"@", "//"+user+":****@", 1)
 }
 
 // LogValue renders the configuration for the start-up log with every secret

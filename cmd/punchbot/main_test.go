@@ -99,7 +99,7 @@ func TestVersionAndUsage(t *testing.T) {
 		{[]string{"version"}, 0, "punchbot dev"},
 		{[]string{"help"}, 0, "punchbot apply -f org.yaml"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
-		{[]string{"apply"}, 1, "usage: punchbot apply -f org.yaml"},
+		{[]string{"apply"}, 2, "usage: punchbot apply -f org.yaml"},
 	}
 	for _, tc := range tests {
 		var out bytes.Buffer

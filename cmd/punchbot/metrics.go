@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -146,7 +147,9 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 		if route == "" {
 			route = "unmatched"
 		}
-		m.latency.WithLabelValues(route, http.StatusText(rec.code)).Observe(time.Since(start).Seconds())
+		// The status is the number ("200", "503"), as Prometheus
+		// conventions and dashboards expect, not its text.
+		m.latency.WithLabelValues(route, strconv.Itoa(rec.code)).Observe(time.Since(start).Seconds())
 	})
 }
 

@@ -54,6 +54,9 @@ func report(ctx context.Context, cfg config, args []string, stdout io.Writer) er
 	if *lang != "" && *lang != "zh" && *lang != "en" {
 		return fmt.Errorf("--lang must be zh or en, not %q", *lang)
 	}
+	if *out == "" && f == admin.FormatXLSX && isTerminal(stdout) { // terminal.go
+		return usageError{"an xlsx report is binary and standard output is a terminal: give -o report.xlsx, or redirect: punchbot report --format xlsx > report.xlsx"}
+	}
 	from, to, err := core.MonthRange(*month)
 	if err != nil {
 		return errors.New(core.ErrorMessage(err))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,9 +14,6 @@ import (
 	"github.com/punchbot/punchbot/scheduler"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 const usage = `punchbot — punch in and out from WeCom, Feishu and Slack by sharing a location.
 
 Usage:
@@ -28,64 +24,101 @@ Usage:
   punchbot apply -f org.yaml    create or update the organisation from a file
   punchbot bench broadcast      load test: a broadcast to 100,000 employees against fake platforms
   punchbot bench webhook        load test: signed platform callbacks through the whole server
+  punchbot bench rush           load test: a compressed morning rush against fakes with the documented limits
   punchbot report --month 2026-11 --format csv|xlsx|json [--daily 2026-11-26] [--lang zh|en] [-o file]
                                 payroll report from punches and approved make-ups (CSV: UTF-8 with BOM)
+  punchbot healthcheck [-path /readyz]
+                                exit 0 when the local server answers 200 (for container health checks)
   punchbot version              print the version
+  punchbot help [command]       print this, or one command's usage
 
-See README.md for the configuration variables and the org file format.
+Every command accepts -h or --help. See README.md for the configuration
+variables and the org file format.
 `
 
 // run is the whole program behind main, with its environment injected so
-// tests can drive every subcommand.
+// tests can drive every subcommand. It exits 0 on success and on help, 1
+// when a command fails and 2 on a command line or configuration it refuses.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
-	}
-	cfg, err := loadConfig(getenv)
-	// doctor reports configuration errors itself, beside the checks it can
-	// still run, so that one run lists everything to fix.
-	if err != nil && cmd != "version" && cmd != "help" && cmd != "doctor" {
-		fmt.Fprintf(stderr, "punchbot: configuration:\n%v\n", err)
+	cmd, args, act, text := parseCommandLine(args) // cli.go
+	switch act {
+	case actHelp:
+		fmt.Fprint(stdout, text)
+		return 0
+	case actUsage:
+		fmt.Fprint(stderr, text)
 		return 2
 	}
-	log := newLogger(cfg, stderr)
+	var err error
 	switch cmd {
-	case "serve":
-		err = serve(ctx, cfg, log, stdout, nil)
-	case "demo":
-		err = demo(ctx, cfg, log, args, stdout)
-	case "migrate":
-		err = migrate(ctx, cfg, stdout)
-	case "doctor":
-		err = doctor(ctx, cfg, err, getenv, stdout, doctorDeps{})
-	case "apply":
-		err = apply(ctx, cfg, args, stdout)
-	case "bench":
-		err = bench(ctx, cfg, log, args, stdout)
-	case "report":
-		err = report(ctx, cfg, args, stdout)
 	case "version":
-		fmt.Fprintln(stdout, "punchbot", version)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprintln(stdout, versionLine()) // version.go
+		return 0
+	case "healthcheck":
+		// It runs beside a server whose configuration was already
+		// checked, and reads only PUNCHBOT_ADDR.
+		err = healthcheck(ctx, getenv, args, stdout) // healthcheck.go
 	default:
-		fmt.Fprintf(stderr, "punchbot: unknown command %q\n\n%s", cmd, usage)
-		return 2
+		var cfg config
+		cfg, err = loadConfig(getenv)
+		// doctor reports configuration errors itself, beside the checks it
+		// can still run, so that one run lists everything to fix.
+		if err != nil && cmd != "doctor" {
+			fmt.Fprintf(stderr, "punchbot: configuration:\n%v\n", err)
+			return 2
+		}
+		err = runCommand(ctx, cmd, cfg, err, getenv, args, stdout, stderr)
 	}
 	if err != nil {
+		if isUsageError(err) {
+			printUsageError(stderr, cmd, err)
+			return 2
+		}
 		fmt.Fprintf(stderr, "punchbot %s: %v\n", cmd, err)
 		return 1
 	}
 	return 0
 }
 
+// runCommand runs a command that needs the configuration.
+func runCommand(ctx context.Context, cmd string, cfg config, cfgErr error, getenv func(string) string, args []string, stdout, stderr io.Writer) error {
+	log := newLogger(cfg, stderr)
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log, stdout, nil)
+	case "demo":
+		return demo(ctx, cfg, log, args, stdout)
+	case "migrate":
+		return migrate(ctx, cfg, stdout)
+	case "doctor":
+		return doctor(ctx, cfg, cfgErr, getenv, stdout, doctorDeps{})
+	case "apply":
+		return apply(ctx, cfg, args, stdout)
+	case "bench":
+		return bench(ctx, cfg, log, args, stdout)
+	case "report":
+		return report(ctx, cfg, args, stdout)
+	}
+	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+}
+
 func newLogger(cfg config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel, ReplaceAttr: durationsAsText}
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// durationsAsText logs a time.Duration as Go writes it ("12.3ms", "12h0m0s"),
+// in JSON too, whose handler would otherwise print a number of nanoseconds
+// nobody reads at a glance. Attributes that are numbers on purpose carry
+// their unit in their name (duration_ms in the access log).
+func durationsAsText(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
 }
 
 func migrate(ctx context.Context, cfg config, stdout io.Writer) error {
@@ -119,7 +152,10 @@ func apply(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 		return fmt.Errorf("%v (usage: punchbot apply -f org.yaml)", err)
 	}
 	if *file == "" {
-		return errors.New("usage: punchbot apply -f org.yaml")
+		return usageError{"-f is required (usage: punchbot apply -f org.yaml)"}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q (usage: punchbot apply -f org.yaml)", fs.Arg(0))}
 	}
 	var data []byte
 	var err error
