@@ -68,7 +68,7 @@ func (b *Bot) handleCommand(w http.ResponseWriter, r *http.Request) {
 	url, err := b.links.PunchLink(ctx, bots.LinkRequest{
 		Actor: actor, Name: reply.EmployeeName, Lang: lang, Intent: reply.Kind,
 		ReplyPlatform: core.PlatformSlack,
-		ReplyRoute:    Route{ResponseURL: sc.ResponseURL, Replace: true}.Encode(),
+		ReplyRoute:    Route{ResponseURL: sc.ResponseURL, Replace: true, Team: sc.TeamID, User: sc.UserID}.Encode(),
 	})
 	if err != nil {
 		b.log.Error("slack link failed", "err", err)

@@ -37,6 +37,9 @@ func (b *Bot) handleInteraction(w http.ResponseWriter, r *http.Request) {
 	if b.noticeInteraction(w, r, cb) {
 		return
 	}
+	if b.confirmInteraction(w, r, cb) { // confirm.go
+		return
+	}
 	if cb.Type != slackapi.InteractionTypeBlockActions {
 		w.WriteHeader(http.StatusOK)
 		return

@@ -77,6 +77,9 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 	if r.Outcome == core.OutcomeNeedLocation && rt.User != "" {
 		return b.sendLink(ctx, rt, r, lang)
 	}
+	if r.Outcome == core.OutcomeConfirm {
+		return b.deliver(ctx, rt, confirmMessage(r, lang, rt.Team, rt.User)) // confirm.go
+	}
 	return b.deliver(ctx, rt, replyMessage(r, lang))
 }
 
@@ -98,7 +101,7 @@ func (b *Bot) sendLink(ctx context.Context, rt Route, r core.Reply, lang string)
 	}
 	switch {
 	case rt.ResponseURL != "":
-		msg, err := link(Route{ResponseURL: rt.ResponseURL, Replace: true})
+		msg, err := link(Route{ResponseURL: rt.ResponseURL, Replace: true, Team: rt.Team, User: rt.User})
 		if err != nil {
 			return err
 		}
@@ -106,7 +109,7 @@ func (b *Bot) sendLink(ctx context.Context, rt Route, r core.Reply, lang string)
 	case rt.TS != "" || rt.Ephemeral:
 		// An ephemeral message cannot be updated by chat.update, so its
 		// result arrives as another ephemeral message.
-		msg, err := link(Route{Channel: rt.Channel, TS: rt.TS, ThreadTS: rt.ThreadTS, Ephemeral: rt.Ephemeral, User: rt.User})
+		msg, err := link(Route{Channel: rt.Channel, TS: rt.TS, ThreadTS: rt.ThreadTS, Ephemeral: rt.Ephemeral, Team: rt.Team, User: rt.User})
 		if err != nil {
 			return err
 		}
@@ -121,7 +124,7 @@ func (b *Bot) sendLink(ctx context.Context, rt Route, r core.Reply, lang string)
 	if err != nil {
 		return slackError(err)
 	}
-	msg, err := link(Route{Channel: channel, TS: ts})
+	msg, err := link(Route{Channel: channel, TS: ts, Team: rt.Team, User: rt.User})
 	if err != nil {
 		return err
 	}
