@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,6 +90,11 @@ var monthlyColumns = []column{
 	{"补卡次数", "Make-ups used", "makeups_used"},
 	{"外勤打卡次数", "Field punches", "field_punches"},
 	{"工作时长（小时）", "Worked hours", "worked_hours"},
+	{"请假天数", "Leave (days)", "leave_days"},
+	{"请假时长（小时）", "Leave (hours)", "leave_hours"},
+	{"出差天数", "Business trips (days)", "trip_days"},
+	{"外出天数", "Outings (days)", "outing_days"},
+	{"待审批天数", "Pending approvals (days)", "pending_approvals"},
 }
 
 var dailyColumns = []column{
@@ -105,6 +112,10 @@ var dailyColumns = []column{
 	{"外勤", "Field", "field"},
 	{"补卡", "Make-ups", "makeups"},
 	{"异常标记", "Flags", "flags"},
+	{"请假", "Leave", "leave"},
+	{"请假时长（小时）", "Leave (hours)", "leave_hours"},
+	{"出差/外出", "Trip / outing", "trip_outing"},
+	{"待审批", "Pending approvals", "pending_approvals"},
 }
 
 // MonthlyHeaders are the column headers of a monthly report in lang.
@@ -125,13 +136,106 @@ func headers(cols []column, lang string) []string {
 // and numbers, so that spreadsheets get numbers they can sum.
 func MonthlyCells(r core.MonthlyRow) []any {
 	return []any{r.EmployeeID, r.Name, r.Department, r.Workdays, r.DaysWorked, r.LateCount, r.LateMin, r.SeriousLate,
-		r.EarlyLeave, r.EarlyMin, r.MissingPunches, r.Absences, r.MakeupsUsed, r.FieldPunches, r.WorkedHours()}
+		r.EarlyLeave, r.EarlyMin, r.MissingPunches, r.Absences, r.MakeupsUsed, r.FieldPunches, r.WorkedHours(),
+		r.LeaveDays, hours(r.LeaveMin), r.TripDays, r.OutingDays, r.PendingApprovals}
 }
 
-// DailyCells are the cells of one daily row in lang, in column order.
+// hours is minutes in hours, rounded to two decimals for payroll.
+func hours(min int) float64 { return math.Round(float64(min)/60*100) / 100 }
+
+// leaveColumns are the monthly report's columns of each leave type, days
+// then hours, after the fixed ones: "年假（天）", "年假（小时）".
+func leaveColumns(types []core.LeaveType) []column {
+	var out []column
+	for _, t := range types {
+		out = append(out,
+			column{t.Name + "（天）", t.Name + " (days)", "leave_" + t.ID + "_days"},
+			column{t.Name + "（小时）", t.Name + " (hours)", "leave_" + t.ID + "_hours"})
+	}
+	return out
+}
+
+// monthlyReportColumns are the fixed columns and the leave types' columns.
+func monthlyReportColumns(rep core.MonthlyReport) []column {
+	return append(slices.Clone(monthlyColumns), leaveColumns(rep.LeaveTypes)...)
+}
+
+// MonthlyReportHeaders are the headers of a whole monthly report in lang:
+// MonthlyHeaders, then days and hours of each of its leave types.
+func MonthlyReportHeaders(rep core.MonthlyReport, lang string) []string {
+	return headers(monthlyReportColumns(rep), lang)
+}
+
+// MonthlyReportCells are MonthlyCells, then the row's days and hours of
+// each of the report's leave types.
+func MonthlyReportCells(rep core.MonthlyReport, r core.MonthlyRow) []any {
+	cells := MonthlyCells(r)
+	for _, t := range rep.LeaveTypes {
+		l := r.LeaveOf(t.ID)
+		cells = append(cells, l.Days, hours(l.Minutes))
+	}
+	return cells
+}
+
+// LeaveText names a day's leave in lang with the organisation's type
+// names: "年假 0.5天（3小时）", "年假 0.5 d (3 h)".
+func LeaveText(r core.DailyRow, types []core.LeaveType, lang string) string {
+	var parts []string
+	for _, l := range r.Leave.List() {
+		name := l.Type
+		for _, t := range types {
+			if t.ID == l.Type {
+				name = t.Name
+			}
+		}
+		h := strconv.FormatFloat(hours(l.Minutes), 'f', -1, 64)
+		d := strconv.FormatFloat(l.Days, 'f', -1, 64)
+		if lang == "en" {
+			parts = append(parts, name+" "+d+" d ("+h+" h)")
+		} else {
+			parts = append(parts, name+" "+d+"天（"+h+"小时）")
+		}
+	}
+	if lang == "en" {
+		return strings.Join(parts, ", ")
+	}
+	return strings.Join(parts, "、")
+}
+
+// TripText says whether an approved trip or outing covers the day, and
+// where to: "出差：上海", "trip: Shanghai".
+func TripText(r core.DailyRow, lang string) string {
+	var words []string
+	if r.Trip {
+		words = append(words, bots.DayStatusWord(core.DayTrip, lang))
+	}
+	if r.Outing {
+		words = append(words, bots.DayStatusWord(core.DayOuting, lang))
+	}
+	s := strings.Join(words, "/")
+	if s != "" && r.Place != "" {
+		if lang == "en" {
+			s += ": " + r.Place
+		} else {
+			s += "：" + r.Place
+		}
+	}
+	return s
+}
+
+// DailyCells are the cells of one daily row in lang, in column order;
+// leave is named with the default leave types' names (see
+// DailyReportCells).
 func DailyCells(r core.DailyRow, lang string) []any {
+	return DailyReportCells(r, core.DefaultLeaveTypes(), lang)
+}
+
+// DailyReportCells are the cells of one daily row, naming leave with the
+// report's leave types.
+func DailyReportCells(r core.DailyRow, types []core.LeaveType, lang string) []any {
 	return []any{r.Date, r.EmployeeID, r.Name, r.Department, ClockOn(r.FirstIn, r.Date), ClockOn(r.LastOut, r.Date),
-		ResultText(r, lang), r.LateMin, r.EarlyMin, r.WorkedMin, r.SiteName, yesNo(r.Field, lang), r.Makeups, bots.FlagNotes(r.Flags, lang)}
+		ResultText(r, lang), r.LateMin, r.EarlyMin, r.WorkedMin, r.SiteName, yesNo(r.Field, lang), r.Makeups, bots.FlagNotes(r.Flags, lang),
+		LeaveText(r, types, lang), hours(r.LeaveMin), TripText(r, lang), r.PendingApprovals}
 }
 
 // ClockOn formats a punch time as HH:MM, marking one that falls on a later
@@ -182,17 +286,17 @@ func yesNo(b bool, lang string) string {
 func EncodeMonthly(rep core.MonthlyReport, format, lang string) ([]byte, error) {
 	rows := make([][]any, len(rep.Rows))
 	for i, r := range rep.Rows {
-		rows[i] = MonthlyCells(r)
+		rows[i] = MonthlyReportCells(rep, r)
 	}
 	switch format {
 	case FormatCSV:
-		return encodeCSV(MonthlyHeaders(lang), rows)
+		return encodeCSV(MonthlyReportHeaders(rep, lang), rows)
 	case FormatXLSX:
 		title := "月报 " + rep.Month
 		if lang == "en" {
 			title = "Monthly " + rep.Month
 		}
-		return encodeXLSX(title, MonthlyHeaders(lang), rows)
+		return encodeXLSX(title, MonthlyReportHeaders(rep, lang), rows)
 	case FormatJSON:
 		out := struct {
 			Month       string           `json:"month"`
@@ -200,7 +304,7 @@ func EncodeMonthly(rep core.MonthlyReport, format, lang string) ([]byte, error) 
 			To          string           `json:"to"`
 			GeneratedAt string           `json:"generated_at"`
 			Rows        []map[string]any `json:"rows"`
-		}{rep.Month, rep.From, rep.To, rep.GeneratedAt.UTC().Format(time.RFC3339), jsonRows(monthlyColumns, rows)}
+		}{rep.Month, rep.From, rep.To, rep.GeneratedAt.UTC().Format(time.RFC3339), jsonRows(monthlyReportColumns(rep), rows)}
 		return json.Marshal(out)
 	}
 	return nil, core.Errorf(core.EINVALID, "unknown report format %q", format)
@@ -210,7 +314,7 @@ func EncodeMonthly(rep core.MonthlyReport, format, lang string) ([]byte, error) 
 func EncodeDaily(rep core.DailyReport, format, lang string) ([]byte, error) {
 	rows := make([][]any, len(rep.Rows))
 	for i, r := range rep.Rows {
-		rows[i] = DailyCells(r, lang)
+		rows[i] = DailyReportCells(r, rep.LeaveTypes, lang)
 	}
 	switch format {
 	case FormatCSV:
@@ -235,6 +339,8 @@ func EncodeDaily(rep core.DailyReport, format, lang string) ([]byte, error) {
 				"first_in": rfc3339(r.FirstIn), "last_out": rfc3339(r.LastOut), "workday": r.Workday, "holiday": r.Holiday,
 				"result": nonNilStatuses(r.Statuses), "late_min": r.LateMin, "early_min": r.EarlyMin, "worked_min": r.WorkedMin,
 				"site_id": r.SiteID, "site": r.SiteName, "field": r.Field, "makeups": r.Makeups, "flags": nonNil(r.Flags),
+				"leave": r.Leave, "leave_min": r.LeaveMin, "trip": r.Trip, "outing": r.Outing, "place": r.Place,
+				"pending_approvals": r.PendingApprovals,
 			}
 		}
 		return json.Marshal(out)
