@@ -24,6 +24,9 @@ func NoticeTitle(n core.Notice, lang string) string {
 	case core.ReminderMissedPunch:
 		return pick(lang, "缺卡提醒", "Missed punch")
 	case core.ReminderApprovalDigest:
+		if !onlyMakeups(n) {
+			return pick(lang, "待审批的申请", "Requests waiting for you")
+		}
 		return pick(lang, "待审批的补卡申请", "Make-up requests waiting for you")
 	}
 	return pick(lang, "通知", "Notice")
@@ -102,8 +105,8 @@ func NoticeTextOn(n core.Notice, lang string, platform core.Platform) string {
 	case core.ReminderApprovalDigest:
 		b.WriteString("📝 ")
 		b.WriteString(pick(lang,
-			fmt.Sprintf("待审批提醒：%d 条补卡申请等待你审批超过 %d 小时：", n.PendingTotal, n.OlderThanHours),
-			fmt.Sprintf("%d make-up request(s) have waited for your approval for more than %d hours:", n.PendingTotal, n.OlderThanHours)))
+			fmt.Sprintf("待审批提醒：%d 条%s等待你审批超过 %d 小时：", n.PendingTotal, digestNoun(n), n.OlderThanHours),
+			fmt.Sprintf("%d %s have waited for your approval for more than %d hours:", n.PendingTotal, digestNounEN(n), n.OlderThanHours)))
 		for _, p := range n.Pending {
 			b.WriteString("\n• ")
 			b.WriteString(DigestLine(n, p, lang))
@@ -121,14 +124,44 @@ func NoticeTextOn(n core.Notice, lang string, platform core.Platform) string {
 	return b.String()
 }
 
-// DigestLine is one waiting request in a digest: who, which slot, how long
-// it has waited.
+// onlyMakeups reports whether a digest lists make-ups only.
+func onlyMakeups(n core.Notice) bool {
+	for _, p := range n.Pending {
+		if p.Type != "" && p.Type != core.RequestMakeup {
+			return false
+		}
+	}
+	return true
+}
+
+func digestNoun(n core.Notice) string {
+	if onlyMakeups(n) {
+		return "补卡申请"
+	}
+	return "申请"
+}
+
+func digestNounEN(n core.Notice) string {
+	if onlyMakeups(n) {
+		return "make-up request(s)"
+	}
+	return "request(s)"
+}
+
+// DigestLine is one waiting request in a digest: who, which slot or
+// period, how long it has waited.
 func DigestLine(n core.Notice, p core.PendingMakeup, lang string) string {
 	name := p.EmployeeName
 	if name == "" {
 		name = p.EmployeeID
 	}
 	waited := int(n.FireAt.Sub(p.CreatedAt).Hours())
+	if p.Type != "" && p.Type != core.RequestMakeup {
+		v := core.MakeupView{TimeZone: n.TimeZone, Request: core.MakeupRequest{ID: p.ID, Type: p.Type, ShiftDate: p.ShiftDate, Kind: p.Kind, At: p.At, LeaveType: p.LeaveType, Start: p.Start, End: p.End}}
+		return pick(lang,
+			fmt.Sprintf("%s %s%s（#%d，已等待 %d 小时）", name, RequestNoun(p.Type, lang), requestSummary(v, lang), p.ID, waited),
+			fmt.Sprintf("%s, %s%s (#%d, waiting %d h)", name, RequestNoun(p.Type, lang), requestSummary(v, lang), p.ID, waited))
+	}
 	return pick(lang,
 		fmt.Sprintf("%s %s %s %s（#%d，已等待 %d 小时）", name, p.ShiftDate, kindWord(lang, p.Kind), noticeClock(n, p.At), p.ID, waited),
 		fmt.Sprintf("%s, %s %s %s (#%d, waiting %d h)", name, p.ShiftDate, strings.ToLower(kindWord(lang, p.Kind)), noticeClock(n, p.At), p.ID, waited))

@@ -65,3 +65,49 @@ func TestNoticeText(t *testing.T) {
 		t.Errorf("title = %q", got)
 	}
 }
+
+// TestNoticeTextOnPlatforms: the punch reminders tell each platform's
+// users how to act; Slack, which cannot send a location, gets the slash
+// command and the location page.
+func TestNoticeTextOnPlatforms(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	in := core.Notice{Kind: core.ReminderPunchIn, TimeZone: "Asia/Shanghai", ShiftDate: "2026-11-26", ShiftStart: time.Date(2026, 11, 26, 9, 0, 0, 0, sh)}
+	out := core.Notice{Kind: core.ReminderPunchOut, Lang: "en", TimeZone: "Asia/Shanghai", ShiftDate: "2026-11-26", ShiftEnd: time.Date(2026, 11, 26, 18, 0, 0, 0, sh)}
+	tests := []struct {
+		n         core.Notice
+		platform  core.Platform
+		want, not string
+	}{
+		{in, core.PlatformSlack, "输入 /punch 上班（或私信我「上班」），再点回复里的「发送我的位置」按钮打开定位页面", "或你的位置"},
+		{out, core.PlatformSlack, "type /punch out (or DM me “out”), then tap “Share my location”", "your location"},
+		{in, core.PlatformWeCom, "发送「上班」或你的位置，也可以点应用菜单的打卡按钮", "/punch"},
+		{in, core.PlatformFeishu, "发送「上班」或你的位置即可打卡", "/punch"},
+		{out, "", "send “out” or your location", "/punch"},
+	}
+	for _, tt := range tests {
+		got := NoticeTextOn(tt.n, "", tt.platform)
+		if !strings.Contains(got, tt.want) || strings.Contains(got, tt.not) {
+			t.Errorf("NoticeTextOn(%s, %s) = %q, want %q and not %q", tt.n.Kind, tt.platform, got, tt.want, tt.not)
+		}
+	}
+}
+
+// TestDigestListsEveryRequestType: a digest with leave and a field punch
+// names each by its type.
+func TestDigestListsEveryRequestType(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	fire := time.Date(2026, 12, 2, 9, 0, 0, 0, sh)
+	n := core.Notice{Kind: core.ReminderApprovalDigest, TimeZone: "Asia/Shanghai", FireAt: fire, PendingTotal: 2, OlderThanHours: 24, Pending: []core.PendingMakeup{
+		{ID: 3, EmployeeName: "张三", Type: core.RequestLeave, LeaveType: "annual", Start: time.Date(2026, 12, 3, 0, 0, 0, 0, sh), End: time.Date(2026, 12, 4, 0, 0, 0, 0, sh), CreatedAt: fire.Add(-26 * time.Hour)},
+		{ID: 4, EmployeeName: "李四", Type: core.RequestField, ShiftDate: "2026-12-01", Kind: core.KindIn, At: time.Date(2026, 12, 1, 9, 10, 0, 0, sh), CreatedAt: fire.Add(-48 * time.Hour)},
+	}}
+	text := NoticeText(n, "zh")
+	for _, want := range []string{"2 条申请等待你审批超过 24 小时", "张三 请假申请（annual 2026-12-03（周四） 全天）（#3，已等待 26 小时）", "李四 外勤打卡（2026-12-01 上班 09:10）（#4，已等待 48 小时）"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("digest lacks %q:\n%s", want, text)
+		}
+	}
+	if got := NoticeTitle(n, "en"); got != "Requests waiting for you" {
+		t.Errorf("title = %q", got)
+	}
+}

@@ -130,9 +130,6 @@ func punchLine(r core.Reply, lang string) string {
 			b.WriteString(" · " + r.SiteName + " " + Distance(r.DistanceM))
 		}
 	}
-	if r.Outcome == core.OutcomeField {
-		b.WriteString(pick(lang, "，需审批", ", needs approval"))
-	}
 	if slices.Contains(r.Reasons, core.ReasonAlreadyIn) {
 		b.WriteString(pick(lang, "（今天已上班打卡，以第一次为准）", " (already clocked in today; the first one counts)"))
 	}
@@ -245,8 +242,8 @@ func StatusLine(r core.Reply, lang string) string {
 // HelpText lists the commands.
 func HelpText(lang string) string {
 	return pick(lang,
-		"可用命令：\n• 上班 / 上班打卡 — 上班打卡\n• 下班 / 下班打卡 — 下班打卡\n• 打卡 — 根据时间自动判断上下班\n• 状态 — 查看今天的打卡\n• 补卡 11-25 09:00 上班 原因 — 申请补卡\n• 我的数据 — 查看和导出你的个人数据\n• 管理 — 考勤控制台登录链接\n• 帮助 — 显示本帮助\n直接发送位置即可打卡。",
-		"Commands:\n• in — clock in\n• out — clock out\n• punch — in or out, decided by the time\n• status — today's punches\n• makeup 2026-11-25 09:00 in reason — request a make-up\n• mydata — see and export your personal data\n• admin — sign-in link to the attendance console\n• help — this text\nSharing your location alone is a punch.")
+		"可用命令：\n• 上班 / 上班打卡 — 上班打卡\n• 下班 / 下班打卡 — 下班打卡\n• 打卡 — 根据时间自动判断上下班\n• 状态（或问「打卡了吗」）— 查看今天的打卡\n• 确认 / 取消 — 确认或放弃等待确认的下班打卡\n• 补卡 11-25 09:00 上班 原因 — 申请补卡\n• 请假 12-03 全天 年假 原因；请假 12-03 上午 病假 — 申请请假\n• 出差 12-04..12-06 上海 原因 — 申请出差\n• 外出 14:00-16:00 客户拜访 — 申请外出\n• 同意 12 / 驳回 12 原因 — 审批申请\n• 我的数据 — 查看和导出你的个人数据\n• 管理 — 考勤控制台登录链接\n• 帮助 — 显示本帮助\n直接发送位置即可打卡。",
+		"Commands:\n• in — clock in\n• out — clock out\n• punch — in or out, decided by the time\n• status (or ask “did I clock in?”) — today's punches\n• confirm / cancel — confirm or drop a clock-out waiting for confirmation\n• makeup 2026-11-25 09:00 in reason — request a make-up\n• leave 2026-12-03 annual reason; leave 12-03 am sick — request leave\n• trip 12-04..12-06 Shanghai reason — request a business trip\n• outing 14:00-16:00 client visit — request an outing\n• approve 12 / reject 12 reason — decide a request\n• mydata — see and export your personal data\n• admin — sign-in link to the attendance console\n• help — this text\nSharing your location alone is a punch.")
 }
 
 // ErrorText is the one place that turns a core error into user text, for
