@@ -18,6 +18,11 @@ import (
 // 请假, trip, outing) opens without arguments.
 const ViewLeaveRequest = "leave_request"
 
+// ShortcutLeave is the callback id of the global shortcut (manifest.yaml
+// features.shortcuts) that opens the same form from the composer's
+// shortcut menu.
+const ShortcutLeave = "leave_request"
+
 // Block ids of the leave form's inputs; a refusal is shown next to the
 // input it concerns.
 const (
@@ -60,6 +65,24 @@ func (b *Bot) leaveCommand(w http.ResponseWriter, r *http.Request, sc slackapi.S
 		return
 	}
 	writeEphemeral(w, replyMessage(reply, bots.Lang(reply, in.Lang)))
+}
+
+// leaveShortcut opens the leave form from the global shortcut. The
+// shortcut payload carries a trigger_id for views.open and no channel or
+// text (https://docs.slack.dev/interactivity/implementing-shortcuts), so
+// the form is in Chinese, punchbot's default language.
+func (b *Bot) leaveShortcut(w http.ResponseWriter, r *http.Request, cb slackapi.InteractionCallback) {
+	if cb.TriggerID == "" {
+		http.Error(w, "shortcut without trigger_id", http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
+	defer cancel()
+	if _, err := b.api.OpenViewContext(ctx, cb.TriggerID, leaveForm("zh", core.RequestLeave)); err != nil {
+		// Slack shows nothing for a failed shortcut; the log says why.
+		b.log.Warn("slack: cannot open the leave form from the shortcut", "err", err, "user", cb.User.ID)
+	}
+	w.WriteHeader(http.StatusOK)
 }
 
 // leaveForm is the request modal: what (leave, trip, outing), the leave

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -244,5 +245,29 @@ func TestFieldPunchCardOnSlack(t *testing.T) {
 	}
 	if counted != 1 {
 		t.Errorf("%d counting field punches, want 1: %+v", counted, e.punches())
+	}
+}
+
+// TestLeaveShortcutOpensTheForm: the global shortcut of the manifest opens
+// the leave form with its trigger_id.
+func TestLeaveShortcutOpensTheForm(t *testing.T) {
+	manifest, err := os.ReadFile("manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(manifest), "callback_id: "+punchslack.ShortcutLeave) {
+		t.Fatalf("manifest.yaml declares no shortcut %q", punchslack.ShortcutLeave)
+	}
+	e := MustMakeupEnv(t)
+	code, _ := e.interact(`{"type":"shortcut","callback_id":"` + punchslack.ShortcutLeave + `","trigger_id":"12.34.sc","user":{"id":"U1","team_id":"T1"},"team":{"id":"T1","domain":"acme"},"action_ts":"1772412901.000300"}`)
+	if code != http.StatusOK {
+		t.Fatalf("shortcut = %d", code)
+	}
+	opens := e.slack.Calls("views.open")
+	if len(opens) != 1 || opens[0].JSON["trigger_id"] != "12.34.sc" || opens[0].JSON["view"].(map[string]any)["callback_id"] != punchslack.ViewLeaveRequest {
+		t.Fatalf("views.open = %+v", opens)
+	}
+	if e.coreCalls() != 0 {
+		t.Errorf("opening the form called the core")
 	}
 }

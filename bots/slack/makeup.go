@@ -150,6 +150,9 @@ func (b *Bot) makeupInteraction(w http.ResponseWriter, r *http.Request, cb slack
 	case cb.Type == slackapi.InteractionTypeViewSubmission && cb.View.CallbackID == ViewLeaveRequest:
 		b.submitLeaveForm(w, r, cb)
 		return true
+	case cb.Type == slackapi.InteractionTypeShortcut && cb.CallbackID == ShortcutLeave:
+		b.leaveShortcut(w, r, cb)
+		return true
 	case cb.Type == slackapi.InteractionTypeBlockActions:
 		for _, a := range cb.ActionCallback.BlockActions {
 			if a.ActionID == ActionMakeupApprove || a.ActionID == ActionMakeupReject {
