@@ -538,7 +538,11 @@ func (a *API) monthlyReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.sendReport(w, r, rs, "monthly", month, format, len(rep.Rows), body)
+	ids := make([]string, len(rep.Rows))
+	for i, row := range rep.Rows {
+		ids[i] = row.EmployeeID
+	}
+	return a.sendReport(w, r, rs, "monthly", month, format, ids, body)
 }
 
 // dailyReport answers GET /api/v1/reports/daily?date=YYYY-MM-DD[&to=
@@ -577,16 +581,25 @@ func (a *API) dailyReport(w http.ResponseWriter, r *http.Request) error {
 	if to != from {
 		period += "_" + to
 	}
-	return a.sendReport(w, r, rs, "daily", period, format, len(rep.Rows), body)
+	ids := make([]string, len(rep.Rows))
+	for i, row := range rep.Rows {
+		ids[i] = row.EmployeeID
+	}
+	return a.sendReport(w, r, rs, "daily", period, format, ids, body)
 }
 
 // sendReport audits the export, then sends it; an export that could not be
-// audited is not sent.
-func (a *API) sendReport(w http.ResponseWriter, r *http.Request, rs ReportStore, kind, period, format string, rows int, body []byte) error {
-	detail, _ := json.Marshal(map[string]any{"format": format, "rows": rows, "via": "api"})
-	err := rs.InTx(r.Context(), func(tx core.Tx) error {
-		return tx.InsertAudit(r.Context(), core.AuditEntry{At: a.now(), Actor: "admin", Action: "report.exported", Subject: kind + ":" + period, Detail: string(detail)})
-	})
+// audited is not sent. ids are the people the report contains: each of
+// them sees the export on their own data page.
+func (a *API) sendReport(w http.ResponseWriter, r *http.Request, rs ReportStore, kind, period, format string, ids []string, body []byte) error {
+	detail, _ := json.Marshal(map[string]any{"format": format, "rows": len(ids), "people": len(ids), "via": "api"})
+	entry := core.AuditEntry{At: a.now(), Actor: "admin", Action: "report.exported", Subject: kind + ":" + period, Detail: string(detail)}
+	var err error
+	if acc, ok := rs.(core.AccessStore); ok {
+		err = acc.RecordAccess(r.Context(), entry, core.AccessSubjects("admin", ids))
+	} else {
+		err = rs.InTx(r.Context(), func(tx core.Tx) error { return tx.InsertAudit(r.Context(), entry) })
+	}
 	if err != nil {
 		return err
 	}

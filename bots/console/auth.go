@@ -515,8 +515,10 @@ func (c *Console) auditView(ctx context.Context, v *viewer, action, subject stri
 	if len(ids) == 1 {
 		// One person: the entry is about them, so it shows on their page.
 		detail["view"], subject = subject, ids[0]
-	} else {
-		detail["people"] = len(ids)
+		return c.audit(ctx, v.Actor(), action, subject, detail)
 	}
-	return c.audit(ctx, v.Actor(), action, subject, detail)
+	detail["people"] = len(ids)
+	// Several people: one entry, with each of them recorded as a subject
+	// so it shows on every one's page (wholooked.go).
+	return c.recordAccess(ctx, v.Actor(), action, subject, detail, ids)
 }

@@ -42,7 +42,7 @@ func (c *Console) personal(ctx context.Context, id string) (personal, error) {
 	if err != nil {
 		return out, err
 	}
-	out.Access, err = c.store.FindAudit(ctx, core.AuditFilter{Subject: id, Limit: 1000})
+	out.Access, err = c.accessOf(ctx, id) // wholooked.go
 	return out, err
 }
 
