@@ -30,10 +30,13 @@ type exceptionData struct {
 	Kinds      []string
 	Items      []exception
 	Total      int
-	Truncated  bool
+	Pager      pager
 	CanResolve bool
-	People     []core.Employee
-	ZoneOf     func(string) *time.Location
+	// Refused is the make-up form a refusal re-shows, with its input and
+	// what to fix.
+	Refused *refusedMakeup
+	People  []core.Employee
+	ZoneOf  func(string) *time.Location
 }
 
 var exceptionKinds = []string{"k_all", "k_missing", "k_late", "k_early", "k_rejected", "k_flagged"}
@@ -41,8 +44,24 @@ var exceptionKinds = []string{"k_all", "k_missing", "k_late", "k_early", "k_reje
 // maxExceptionDays bounds the exceptions page's range; reports cover more.
 const maxExceptionDays = 62
 
+// refusedMakeup is a make-up form the console refused: shown again on its
+// row with the input kept and the reason next to it.
+type refusedMakeup struct {
+	Employee, Date, Clock, Reason, Message string
+}
+
+// Is reports whether the refusal belongs to a row.
+func (m *refusedMakeup) Is(employee, date string) bool {
+	return m != nil && m.Employee == employee && m.Date == date
+}
+
 func (c *Console) exceptions(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	q := r.URL.Query()
+	return c.showExceptions(w, r, v, r.URL.Query(), nil)
+}
+
+// showExceptions renders the exceptions matching q; refused re-shows a
+// refused make-up form.
+func (c *Console) showExceptions(w http.ResponseWriter, r *http.Request, v *viewer, q url.Values, refused *refusedMakeup) error {
 	today := c.today0()
 	to, err := dateParam(q, "to", today)
 	if err != nil {
@@ -124,10 +143,12 @@ func (c *Console) exceptions(w http.ResponseWriter, r *http.Request, v *viewer) 
 	})
 	d := exceptionData{From: from, To: to, Kind: kind, Employee: emp, Kinds: exceptionKinds, Total: len(items),
 		CanResolve: c.makeups != nil && v.Manager(), ZoneOf: zoneOf(v)}
-	if len(items) > maxRows {
-		items, d.Truncated = items[:maxRows], true
-	}
-	d.Items = items
+	// Paginate on the filter's own query, which a refused POST carries in
+	// its form.
+	pr := r.Clone(r.Context())
+	pr.URL = &url.URL{Path: "/exceptions", RawQuery: q.Encode()}
+	d.Items, d.Pager = paginate(items, pr, pageSize)
+	d.Refused = refused
 	for _, id := range scopeIDs(v) {
 		d.People = append(d.People, v.Everyone[id])
 	}
@@ -139,7 +160,11 @@ func (c *Console) exceptions(w http.ResponseWriter, r *http.Request, v *viewer) 
 	if err != nil {
 		return err
 	}
-	c.render(w, r, http.StatusOK, "exceptions", &page{Lang: v.Lang, Title: tr(v.Lang, "exc_title"), Nav: "exceptions", V: v, Flash: flash(r, v.Lang), Data: d, Sites: sites})
+	status := http.StatusOK
+	if refused != nil {
+		status = http.StatusUnprocessableEntity
+	}
+	c.render(w, r, status, "exceptions", &page{Lang: v.Lang, Title: tr(v.Lang, "exc_title"), Nav: "exceptions", V: v, Flash: flash(r, v.Lang), Data: d, Sites: sites})
 	return nil
 }
 
@@ -159,10 +184,24 @@ func (c *Console) recordMakeup(w http.ResponseWriter, r *http.Request, v *viewer
 		return core.Errorf(core.EFORBIDDEN, "you may not record make-ups for %s", emp)
 	}
 	args := core.MakeupArgs{Date: r.PostFormValue("date"), Clock: r.PostFormValue("clock"), Kind: core.PunchKind(r.PostFormValue("kind")), Reason: r.PostFormValue("reason")}
+	if v.HR() {
+		// HR corrects the record: the employee's deadline does not bind
+		// it (the reason is still required, and the request is audited
+		// naming HR).
+		args.CorrectedBy = v.Actor()
+	}
 	view, err := c.makeups.RequestMakeup(r.Context(), emp, args, core.PlatformWeb)
 	if err != nil {
 		if ref, ok := core.AsRefusal(err); ok {
-			return core.Errorf(core.EINVALID, "%s", refusalText(ref, view, v.Lang))
+			// Back to the same list, the input kept and the reason shown
+			// next to the form.
+			q := url.Values{}
+			for _, k := range []string{"from", "to", "kind", "employee", "page"} {
+				if s := r.PostFormValue("f_" + k); s != "" {
+					q.Set(k, s)
+				}
+			}
+			return c.showExceptions(w, r, v, q, &refusedMakeup{Employee: emp, Date: args.Date, Clock: args.Clock, Reason: args.Reason, Message: refusalText(ref, view, v.Lang)})
 		}
 		return err
 	}

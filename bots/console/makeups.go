@@ -5,24 +5,47 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/punchbot/punchbot/bots"
 	"github.com/punchbot/punchbot/core"
 )
 
-// Make-ups.
+// Approvals: every request the one approval engine serves (make-ups,
+// field punches, leave, trips, outings), filtered by type and status. HR
+// may decide any; a rejection needs a reason, which the employee receives
+// in the result message (bots.MakeupResultText).
 
 type makeupRow struct {
 	core.MakeupRequest
 	CanDecide bool
+	// Noun names the request's type; Period is a leave's, trip's or
+	// outing's covered time.
+	Noun, Period string
 }
 
 type makeupData struct {
 	Rows     []makeupRow
 	Status   string
+	Type     string
+	Types    []core.RequestType
 	ReadOnly bool
 	Zone     func(string) *time.Location
+	Pager    pager
+	// Refused is a decision sent back: the row, the note typed and what
+	// to fix.
+	Refused *refusedDecision
 }
+
+type refusedDecision struct {
+	ID      int64
+	Note    string
+	Message string
+}
+
+// requestTypes are the approval page's type filter, in the engine's order.
+var requestTypes = []core.RequestType{core.RequestMakeup, core.RequestField, core.RequestLeave, core.RequestTrip, core.RequestOuting}
 
 // mayDecide mirrors the card rule for showing buttons; the service checks
 // again when the button is pressed.
@@ -37,18 +60,53 @@ func mayDecide(v *viewer, m core.MakeupRequest) bool {
 }
 
 func (c *Console) makeupList(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	return c.showApprovals(w, r, v, r.URL.Query(), nil)
+}
+
+// period shows a request's covered time in the employee's zone.
+func period(m core.MakeupRequest, loc *time.Location) string {
+	if m.Start.IsZero() {
+		return ""
+	}
+	from, to := m.Start.In(loc), m.End.In(loc)
+	if to.Sub(from) >= 20*time.Hour || (from.Hour() == 0 && from.Minute() == 0) {
+		last := to.Add(-time.Minute)
+		if last.Format(core.DateLayout) == from.Format(core.DateLayout) {
+			return from.Format(core.DateLayout)
+		}
+		return from.Format(core.DateLayout) + " – " + last.Format(core.DateLayout)
+	}
+	if to.Format(core.DateLayout) == from.Format(core.DateLayout) {
+		return from.Format("2006-01-02 15:04") + "–" + to.Format("15:04")
+	}
+	return from.Format("2006-01-02 15:04") + " – " + to.Format("2006-01-02 15:04")
+}
+
+func (c *Console) showApprovals(w http.ResponseWriter, r *http.Request, v *viewer, q url.Values, refused *refusedDecision) error {
+	status := q.Get("status")
+	typ := q.Get("type")
+	f := core.MakeupFilter{}
+	if typ != "" {
+		if !slices.Contains(requestTypes, core.RequestType(typ)) {
+			return core.Errorf(core.EINVALID, "type must be one of makeup, field, leave, trip, outing, not %q", typ)
+		}
+		f.Types = []core.RequestType{core.RequestType(typ)}
+	}
+	if status != "" {
+		f.Statuses = []core.MakeupStatus{core.MakeupStatus(status)}
+	}
 	var all []core.MakeupRequest
 	err := c.store.InTx(r.Context(), func(tx core.Tx) error {
 		var err error
-		all, err = tx.ListMakeups(r.Context(), core.MakeupFilter{})
+		all, err = tx.ListMakeups(r.Context(), f)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	status := r.URL.Query().Get("status")
-	d := makeupData{Status: status, ReadOnly: c.makeups == nil, Zone: zoneOf(v)}
-	var ids []string
+	zone := zoneOf(v)
+	d := makeupData{Status: status, Type: typ, Types: requestTypes, ReadOnly: c.makeups == nil, Zone: zone, Refused: refused}
+	var rows []makeupRow
 	for _, m := range all {
 		// An approver sees the requests routed to them even outside
 		// their reporting line (HR fallback).
@@ -58,11 +116,14 @@ func (c *Console) makeupList(w http.ResponseWriter, r *http.Request, v *viewer) 
 		if status != "" && string(m.Status) != status {
 			continue
 		}
-		d.Rows = append(d.Rows, makeupRow{MakeupRequest: m, CanDecide: !d.ReadOnly && mayDecide(v, m)})
-		ids = append(ids, m.EmployeeID)
+		if typ != "" && string(m.TypeOf()) != typ {
+			continue
+		}
+		rows = append(rows, makeupRow{MakeupRequest: m, CanDecide: !d.ReadOnly && mayDecide(v, m),
+			Noun: bots.RequestNoun(m.TypeOf(), v.Lang), Period: period(m, zone(m.EmployeeID))})
 	}
 	// Pending first, then the newest.
-	slices.SortStableFunc(d.Rows, func(a, b makeupRow) int {
+	slices.SortStableFunc(rows, func(a, b makeupRow) int {
 		ap, bp := a.Status == core.MakeupPending, b.Status == core.MakeupPending
 		if ap != bp {
 			if ap {
@@ -72,13 +133,21 @@ func (c *Console) makeupList(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 		return b.CreatedAt.Compare(a.CreatedAt)
 	})
-	if len(d.Rows) > maxRows {
-		d.Rows = d.Rows[:maxRows]
+	pr := r.Clone(r.Context())
+	pr.URL = &url.URL{Path: "/makeups", RawQuery: q.Encode()}
+	d.Rows, d.Pager = paginate(rows, pr, pageSize)
+	ids := make([]string, len(d.Rows))
+	for i, row := range d.Rows {
+		ids[i] = row.EmployeeID
 	}
 	if err := c.auditView(r.Context(), v, "console.viewed", "makeups", rowIDs(ids, func(s string) string { return s }), map[string]any{"page": "makeups"}); err != nil {
 		return err
 	}
-	c.render(w, r, http.StatusOK, "makeups", &page{Lang: v.Lang, Title: tr(v.Lang, "mk_title"), Nav: "makeups", V: v, Flash: flash(r, v.Lang), Data: d})
+	code := http.StatusOK
+	if refused != nil {
+		code = http.StatusUnprocessableEntity
+	}
+	c.render(w, r, code, "makeups", &page{Lang: v.Lang, Title: tr(v.Lang, "mk_title"), Nav: "makeups", V: v, Flash: flash(r, v.Lang), Data: d})
 	return nil
 }
 
@@ -98,13 +167,30 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, v *viewer) erro
 	if status != core.MakeupApproved && status != core.MakeupRejected {
 		return core.Errorf(core.EINVALID, "decision must be approved or rejected")
 	}
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	back := url.Values{}
+	for _, k := range []string{"status", "type", "page"} {
+		if s := r.PostFormValue("f_" + k); s != "" {
+			back.Set(k, s)
+		}
+	}
+	if status == core.MakeupRejected && note == "" {
+		// The employee is told why: no reason, no rejection.
+		return c.showApprovals(w, r, v, back, &refusedDecision{ID: id, Message: tr(v.Lang, "mk_reason_required")})
+	}
 	done := string(status)
-	if _, err := c.makeups.DecideMakeup(r.Context(), core.MakeupDecision{ID: id, Status: status, Actor: v.Actor(), Note: r.PostFormValue("note")}); err != nil {
-		if core.ErrorCode(err) != core.ECONFLICT {
+	if _, err := c.makeups.DecideMakeup(r.Context(), core.MakeupDecision{ID: id, Status: status, Actor: v.Actor(), Note: note}); err != nil {
+		switch core.ErrorCode(err) {
+		case core.ECONFLICT:
+			done = "conflict"
+		case core.EINVALID:
+			return c.showApprovals(w, r, v, back, &refusedDecision{ID: id, Note: note, Message: core.ErrorMessage(err)})
+		default:
 			return err
 		}
-		done = "conflict"
 	}
-	http.Redirect(w, r, "/makeups?"+url.Values{"done": {done}, "id": {strconv.FormatInt(id, 10)}}.Encode(), http.StatusSeeOther)
+	back.Set("done", done)
+	back.Set("id", strconv.FormatInt(id, 10))
+	http.Redirect(w, r, "/makeups?"+back.Encode(), http.StatusSeeOther)
 	return nil
 }
