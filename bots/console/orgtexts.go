@@ -41,9 +41,9 @@ var orgTexts = map[string]map[string]string{
 		"rem_at_bad": "请填写有效的日期和时间", "rem_at_or_cron": "“发送一次的时间”和 cron 只能填一个", "rem_chat_line": "无法读取的群聊行：第",
 		"rem_no_audience": "请选择接收人：所有人、部门、人员或群聊", "rem_live_preview": "各平台预览", "rem_too_long": "共 %d，超过此平台上限 %d",
 		"mk_not_recorded": "补卡未录入：",
-		"mk_type": "类型", "rt_makeup": "补卡", "rt_field": "外勤打卡", "rt_leave": "请假", "rt_trip": "出差", "rt_outing": "外出",
+		"mk_type":         "类型", "rt_makeup": "补卡", "rt_field": "外勤打卡", "rt_leave": "请假", "rt_trip": "出差", "rt_outing": "外出",
 		"mk_note_or_reason": "备注（驳回时必填理由）", "mk_reject_help": "驳回必须填写理由，理由会发给申请人。", "mk_reason_required": "驳回需要填写理由：理由会发送给申请人。",
-		"site_map":        "地图选点", "site_map_help": "点击地图设置地点中心（WGS-84）。",
+		"site_map": "地图选点", "site_map_help": "点击地图设置地点中心（WGS-84）。",
 	},
 	"en": {
 		"nav_org": "Organisation", "org_people": "People", "org_sites": "Sites", "org_schedules": "Schedules", "org_calendars": "Holiday calendars", "org_policy": "Make-up and approval policy",
@@ -84,9 +84,9 @@ var orgTexts = map[string]map[string]string{
 		"rem_at_bad": "Enter a valid date and time", "rem_at_or_cron": "Give either a one-off time or a cron, not both", "rem_chat_line": "Unreadable chat on line",
 		"rem_no_audience": "Choose who receives it: everyone, departments, people or chats", "rem_live_preview": "Preview per platform", "rem_too_long": "%d long, over this platform's limit of %d",
 		"mk_not_recorded": "Make-up not recorded:",
-		"mk_type": "Type", "rt_makeup": "make-up", "rt_field": "field punch", "rt_leave": "leave", "rt_trip": "business trip", "rt_outing": "outing",
+		"mk_type":         "Type", "rt_makeup": "make-up", "rt_field": "field punch", "rt_leave": "leave", "rt_trip": "business trip", "rt_outing": "outing",
 		"mk_note_or_reason": "Note (a reason is required to reject)", "mk_reject_help": "A rejection needs a reason; the requester receives it.", "mk_reason_required": "A rejection needs a reason: the requester receives it.",
-		"site_map":        "Map picker", "site_map_help": "Click the map to set the site's centre (WGS-84).",
+		"site_map": "Map picker", "site_map_help": "Click the map to set the site's centre (WGS-84).",
 	},
 }
 
