@@ -152,6 +152,19 @@ func appendMissing(list []string, add ...string) []string {
 	return out
 }
 
+// hasPendingField reports whether a field punch of kind k waits for
+// approval among ps: for deciding the direction of the next punch it
+// stands for the punch it will become (the clock-in is made; the next
+// punch is the clock-out), although it does not count yet.
+func hasPendingField(ps []Punch, k PunchKind) bool {
+	for _, p := range ps {
+		if p.Outcome == OutcomeFieldPending && p.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
 // pendingFieldPunch finds the punch a field request is about among the
 // punches of its shift date.
 func pendingFieldPunch(m MakeupRequest, punches []Punch) (Punch, bool) {

@@ -407,6 +407,18 @@ func TestFieldPunchApproval(t *testing.T) {
 	}
 }
 
+// TestPunchAfterPendingFieldClockIn: the punch after a field clock-in
+// waiting for approval is the clock-out, not a second clock-in.
+func TestPunchAfterPendingFieldClockIn(t *testing.T) {
+	h := newLeaveHarness(t)
+	if r := h.punch(t, "field", core.KindAuto, sh(t, "2026-12-03 08:50:00"), north(office, 1200), "ev-1"); r.Outcome != core.OutcomeFieldPending || r.Kind != core.KindIn {
+		t.Fatalf("first punch = %s %s, want a pending field clock-in", r.Outcome, r.Kind)
+	}
+	if r := h.punch(t, "field", core.KindAuto, sh(t, "2026-12-03 18:05:00"), north(office, 20), "ev-2"); r.Outcome != core.OutcomeAccepted || r.Kind != core.KindOut {
+		t.Errorf("second punch = %s %s, want an accepted clock-out", r.Outcome, r.Kind)
+	}
+}
+
 // TestLeaveThroughHandle: CmdLeave is answered and recorded like a
 // make-up; a retried event changes nothing.
 func TestLeaveThroughHandle(t *testing.T) {

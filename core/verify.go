@@ -122,7 +122,7 @@ func Verify(in VerifyInput) (Punch, error) {
 	// in the second half of the shift (a forgotten check-in); later ones are out.
 	if p.Kind == KindAuto {
 		p.Kind = KindIn
-		if hasValid(prior, KindIn) {
+		if hasValid(prior, KindIn) || hasPendingField(prior, KindIn) { // field.go
 			p.Kind = KindOut
 		} else if r.Schedule == nil {
 			p.Kind = KindIn
