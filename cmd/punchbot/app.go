@@ -317,11 +317,29 @@ func (s *server) close(ctx context.Context) {
 // shuts down in reverse start order: HTTP server, outbox workers, stores,
 // each bounded by a timeout. ready, when set, receives the bound address.
 func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, ready func(addr string, s *server)) error {
+	sims, err := startSimulators(&cfg, log, time.Now, false) // playground.go; nil unless PUNCHBOT_PLAYGROUND=1
+	if err != nil {
+		return err
+	}
+	if sims != nil {
+		defer sims.Close()
+		log.Warn("PUNCHBOT_PLAYGROUND=1: /playground lets anyone act as any employee; never enable it in production")
+	}
 	s, err := newServer(ctx, cfg, log, time.Now)
 	if err != nil {
 		return err
 	}
 	defer s.close(context.Background())
+	if sims != nil {
+		s.mountPlayground(sims, nil)
+		inner := ready
+		ready = func(addr string, s *server) {
+			sims.SetTarget(loopbackURL(addr))
+			if inner != nil {
+				inner(addr, s)
+			}
+		}
+	}
 	return s.run(ctx, ready)
 }
 

@@ -15,13 +15,17 @@ import (
 
 	"github.com/punchbot/punchbot/bots"
 	"github.com/punchbot/punchbot/bots/admin"
+	"github.com/punchbot/punchbot/bots/playground"
 	"github.com/punchbot/punchbot/core"
 	"github.com/punchbot/punchbot/scheduler"
 )
 
-// demo runs punchbot on the embedded store with the sample organisation:
-// it applies the org, sends a few sample punches through the real pipeline,
-// prints the replies, then serves with fresh location-page links.
+// demo runs punchbot on the embedded store with the sample organisation
+// and the chat playground: the bots talk to in-process simulators of
+// WeCom, Feishu and Slack (playground.go), the organisation gets two months
+// of history through the real pipeline (playground_history.go), a short
+// sample conversation is printed, and the server prints the playground
+// and sign-in links.
 func demo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -35,6 +39,11 @@ func demo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdo
 		_, _ = rand.Read(b)
 		cfg.AdminToken = "demo-" + hex.EncodeToString(b)
 	}
+	sims, err := startSimulators(&cfg, log, time.Now, true)
+	if err != nil {
+		return err
+	}
+	defer sims.Close()
 	s, err := newServer(ctx, cfg, log, time.Now)
 	if err != nil {
 		return err
@@ -49,30 +58,84 @@ func demo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdo
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "punchbot demo — embedded store %s\n", cfg.DBPath)
-	fmt.Fprintf(stdout, "Applied the sample organisation %q: %d sites, %d employees, %d identities.\n\n", org.Name, res.Sites, res.Employees, res.Identities)
-	if err := samplePunches(ctx, s, org, stdout); err != nil {
+	fmt.Fprintf(stdout, "punchbot demo — the chat playground: %s/playground (once the server is up)\n", s.cfg.PublicURL)
+	fmt.Fprintf(stdout, "Embedded store %s. Applied the sample organisation %q: %d sites, %d employees, %d identities.\n", cfg.DBPath, org.Name, res.Sites, res.Employees, res.Identities)
+	story, err := storyOf(ctx, s, org)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	hist, err := demoHistory(ctx, s, org, time.Now(), story.skip)
+	if err != nil {
+		return err
+	}
+	if _, err := settleHistoryOutbox(ctx, s, time.Now().Add(-time.Hour)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "History of last month and this one, through the real pipeline (%s): %d working days, %d punches; %d late, %d early, %d with a punch missing, %d absent, %d field; %d make-ups (approved, rejected, waiting).\n\n",
+		time.Since(started).Round(time.Millisecond), hist.Days, hist.Punches, hist.Late, hist.Early, hist.Missing, hist.Absent, hist.Field, hist.Makeups)
+	if err := samplePunches(ctx, s, story, stdout); err != nil {
 		return err
 	}
 	if !*doServe {
 		return nil
 	}
+	s.mountPlayground(sims, []playground.Pane{{Employee: "E001", Platform: core.PlatformWeCom}, {Employee: "M001", Platform: core.PlatformFeishu}, {Employee: "E003", Platform: core.PlatformSlack}})
 	s.mux.HandleFunc("GET /demo", func(w http.ResponseWriter, r *http.Request) { demoPage(w, r, s, org) })
 	return s.run(ctx, func(addr string, s *server) {
-		base := s.cfg.PublicURL
-		fmt.Fprintf(stdout, "\nServing on %s. Try:\n", base)
-		fmt.Fprintf(stdout, "  • %s/demo — fresh one-time location links for each sample employee (open one, allow location)\n", base)
-		for _, e := range org.Employees {
-			if link, err := demoLink(ctx, s, e); err == nil {
-				fmt.Fprintf(stdout, "  • %s (%s): %s\n", e.Name, e.ID, link)
-			}
-		}
-		fmt.Fprintf(stdout, "  • %s/ — the HR console: sign in with the admin token %s (reports at %s/reports)\n", base, s.cfg.AdminToken, base)
-		fmt.Fprintf(stdout, "  • curl -H 'Authorization: Bearer %s' '%s/api/v1/punches'\n", s.cfg.AdminToken, base)
-		fmt.Fprintf(stdout, "  • curl -X PUT -H 'Authorization: Bearer %s' --data-binary @org.yaml %s/api/v1/org\n", s.cfg.AdminToken, base)
-		fmt.Fprintf(stdout, "  • %s/healthz, %s/readyz, %s/metrics\n", base, base, base)
-		fmt.Fprintf(stdout, "Links expire after 10 minutes and work once. Stop with Ctrl-C.\n")
+		sims.SetTarget(loopbackURL(addr))
+		printDemoLinks(ctx, stdout, s, org)
 	})
+}
+
+// printDemoLinks prints the playground first, then a sign-in link for
+// each role, then what works where.
+func printDemoLinks(ctx context.Context, stdout io.Writer, s *server, org core.Org) {
+	base := s.cfg.PublicURL
+	fmt.Fprintf(stdout, "\nServing on %s.\n", base)
+	fmt.Fprintf(stdout, "  ▶ %s/playground — chat as anyone on WeCom, Feishu or Slack (simulated in this process)\n", base)
+	for _, who := range []struct{ id, role, purpose string }{{"E001", "employee", core.LinkMyData}, {"M001", "manager", core.LinkConsole}, {"H001", "HR", core.LinkConsole}} {
+		if link, err := demoSignIn(ctx, s, org, who.id, who.purpose); err == nil {
+			fmt.Fprintf(stdout, "  • sign in as the %s %s: %s\n", who.role, who.id, link)
+		}
+	}
+	fmt.Fprintf(stdout, "  • %s/ — the console: sign in with the admin token %s, or type 管理 / admin in the playground\n", base, s.cfg.AdminToken)
+	fmt.Fprintf(stdout, "  • %s/demo — one-time location-page links per employee\n", base)
+	fmt.Fprintf(stdout, "  • curl -H 'Authorization: Bearer %s' '%s/api/v1/punches'\n", s.cfg.AdminToken, base)
+	fmt.Fprintf(stdout, "  • %s/healthz, %s/readyz, %s/metrics\n", base, base, base)
+	fmt.Fprintf(stdout, "Sign-in and location links work once, for 10 minutes.\n")
+	if !strings.HasPrefix(base, "https://") {
+		fmt.Fprintf(stdout, "These links work in a browser on this machine only: the location page needs a secure context (https, or http://localhost),\n"+
+			"and %s is not reachable from a phone.\n", base)
+		fmt.Fprintf(stdout, ""+
+			"To try from a phone, put punchbot behind an https tunnel or reverse proxy and say where, for example:\n"+
+			"  cloudflared tunnel --url http://localhost:8080   # prints https://<name>.trycloudflare.com\n"+
+			"  PUNCHBOT_PUBLIC_URL=https://<name>.trycloudflare.com go run ./cmd/punchbot demo\n")
+	}
+	fmt.Fprintf(stdout, "Stop with Ctrl-C.\n")
+}
+
+// demoSignIn asks the core for a sign-in link for employee id, as the bot
+// does when they type 管理 or 我的数据.
+func demoSignIn(ctx context.Context, s *server, org core.Org, id, purpose string) (string, error) {
+	for _, e := range org.Employees {
+		if e.ID != id {
+			continue
+		}
+		actor, ok := chatIdentity(e)
+		if !ok {
+			break
+		}
+		reply, err := s.core.Handle(ctx, core.Command{Actor: actor, Kind: core.CmdLink, LinkPurpose: purpose, ReceivedAt: time.Now(), Source: "demo"})
+		if err != nil {
+			return "", err
+		}
+		if reply.Link == "" {
+			return "", fmt.Errorf("%s: no link (%s)", id, reply.Outcome)
+		}
+		return reply.Link, nil
+	}
+	return "", fmt.Errorf("no employee %s", id)
 }
 
 // demoLink issues a location-page link for an employee's first identity.
@@ -111,29 +174,37 @@ func demoPage(w http.ResponseWriter, r *http.Request, s *server, org core.Org) {
 	_ = demoTemplate.Execute(w, rows)
 }
 
-// samplePunches sends a short, deterministic story through the real core:
-// a text punch waiting for its location, the location, a platform retry, a
-// punch from too far away and a check-out. Message times are on the most
-// recent workday so the story reads the same whenever the demo runs, and
-// fixed event ids make a second run replay instead of duplicating.
-func samplePunches(ctx context.Context, s *server, org core.Org, stdout io.Writer) error {
-	var emp core.Employee
-	var id core.Identity
+// story is the sample conversation: who, as which account, on which day.
+type story struct {
+	emp  core.Employee
+	id   core.Identity
+	r    core.Roster
+	day  time.Time
+	date string
+}
+
+// skip reports whether the history leaves (employee, date) to the story.
+func (st story) skip(employee, date string) bool { return employee == st.emp.ID && date == st.date }
+
+// storyOf picks the story's person (the first with a site, a schedule and
+// an identity) and day (the most recent workday before today).
+func storyOf(ctx context.Context, s *server, org core.Org) (story, error) {
+	var st story
 	for _, e := range org.Employees {
 		for _, i := range e.Identities {
-			if emp.ID == "" && e.Active && len(e.SiteIDs) > 0 && e.ScheduleID != "" {
-				emp, id = e, i
+			if st.emp.ID == "" && e.Active && len(e.SiteIDs) > 0 && e.ScheduleID != "" {
+				st.emp, st.id = e, i
 			}
 		}
 	}
-	if emp.ID == "" {
-		return fmt.Errorf("the demo organisation has no employee with a site, a schedule and an identity")
+	if st.emp.ID == "" {
+		return st, fmt.Errorf("the demo organisation has no employee with a site, a schedule and an identity")
 	}
-	r, err := s.svc.Roster(ctx, emp.ID)
+	r, err := s.svc.Roster(ctx, st.emp.ID)
 	if err != nil {
-		return err
+		return st, err
 	}
-	site := r.Sites[0]
+	st.r = r
 	day := time.Now().In(r.Zone())
 	for {
 		day = day.AddDate(0, 0, -1)
@@ -141,6 +212,19 @@ func samplePunches(ctx context.Context, s *server, org core.Org, stdout io.Write
 			break
 		}
 	}
+	y, m, d := day.Date()
+	st.day, st.date = time.Date(y, m, d, 0, 0, 0, 0, r.Zone()), day.Format(core.DateLayout)
+	return st, nil
+}
+
+// samplePunches sends a short, deterministic story through the real core:
+// a text punch waiting for its location, the location, a platform retry, a
+// punch from too far away and a check-out. Message times are on the most
+// recent workday so the story reads the same whenever the demo runs, and
+// fixed event ids make a second run replay instead of duplicating.
+func samplePunches(ctx context.Context, s *server, st story, stdout io.Writer) error {
+	emp, id, r, day := st.emp, st.id, st.r, st.day
+	site := r.Sites[0]
 	at := func(min int) time.Time {
 		y, m, d := day.Date()
 		return time.Date(y, m, d, 0, min, 0, 0, r.Zone())

@@ -2,7 +2,7 @@ package sim
 
 import (
 	"encoding/json"
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -55,7 +55,7 @@ func str(v any, path ...string) string {
 	case string:
 		return x
 	case float64:
-		return fmt.Sprint(x)
+		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
 	return ""
 }

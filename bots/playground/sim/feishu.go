@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -54,10 +55,17 @@ func newFeishu(cfg FeishuConfig, hub *Hub, target func() string, client *http.Cl
 	if cfg.TenantKey == "" {
 		cfg.TenantKey = "tk_sim"
 	}
-	return &Feishu{cfg: cfg, hub: hub, target: target, http: client, token: "t-sim-" + strconv.FormatInt(hub.now().UnixNano(), 36),
+	return &Feishu{cfg: cfg, hub: hub, target: target, http: client, token: feishuToken(cfg),
 		base:         strconv.FormatInt(hub.now().UnixMicro(), 36),
 		perAppSecond: newWindow(50, time.Second, hub.now), perAppMinute: newWindow(1000, time.Minute, hub.now), perMessage: newWindow(5, time.Second, hub.now),
 		multi: map[string]bool{}}
+}
+
+// feishuToken is the app's tenant_access_token: derived from its
+// credentials, because the lark SDK caches tokens process-wide by app id
+// and a second simulator in the same process must accept the first one's.
+func feishuToken(cfg FeishuConfig) string {
+	return "t-sim-" + hex.EncodeToString(randomPrefix(cfg.AppID + "\x00" + cfg.AppSecret)[:8])
 }
 
 func (s *Feishu) fail(w http.ResponseWriter, status, code int, msg string) {
@@ -195,7 +203,7 @@ func (s *Feishu) messageID() string { return "om_sim" + s.base + strconv.FormatI
 func (s *Feishu) record(user string, e Entry) string {
 	e.ID = s.messageID()
 	s.mu.Lock()
-	s.multi[e.ID] = e.Card != nil && str(e.raw, "config", "update_multi") == "true"
+	s.multi[e.ID] = false
 	if m, ok := e.raw.(map[string]any); ok {
 		if c, ok := m["config"].(map[string]any); ok && c["update_multi"] == true {
 			s.multi[e.ID] = true

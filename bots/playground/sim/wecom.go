@@ -80,7 +80,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // ServeHTTP answers the API at the path the bot's client calls.
 func (s *WeCom) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	fail := func(code int, msg string) { writeJSON(w, http.StatusOK, map[string]any{"errcode": code, "errmsg": msg}) }
+	fail := func(code int, msg string) {
+		writeJSON(w, http.StatusOK, map[string]any{"errcode": code, "errmsg": msg})
+	}
 	if r.URL.Path == "/cgi-bin/gettoken" {
 		q := r.URL.Query()
 		switch {
@@ -146,7 +148,7 @@ func checkSend(body map[string]any, agentID string) (problems []string, code int
 			code = c
 		}
 	}
-	if fmt.Sprint(num(body, "agentid")) != agentID {
+	if strconv.FormatFloat(num(body, "agentid"), 'f', -1, 64) != agentID {
 		bad(40056, "agentid %v is not the application's %s", body["agentid"], agentID)
 	}
 	users := str(body, "touser")
@@ -321,7 +323,7 @@ func (s *WeCom) updateCard(w http.ResponseWriter, body map[string]any) {
 	case !fresh:
 		refuse(40117, "response_code "+code+" is unknown, spent or older than 72 hours")
 		return
-	case fmt.Sprint(num(body, "agentid")) != s.cfg.AgentID:
+	case strconv.FormatFloat(num(body, "agentid"), 'f', -1, 64) != s.cfg.AgentID:
 		refuse(40056, "agentid is not the application's")
 		return
 	case (body["button"] == nil) == (body["template_card"] == nil):
