@@ -258,8 +258,8 @@ func (s *Store) ErasePersonalData(ctx context.Context, employeeID string, reduce
 		if err := rewritePlaces(ctx, tx, ps, reduce); err != nil {
 			return err
 		}
-		if res.Makeups, err = count(`UPDATE makeup_requests SET reason = '', evidence = '[]', note = ''
-			WHERE employee_id = $1 AND (reason <> '' OR evidence <> '[]'::jsonb OR note <> '')`, employeeID); err != nil {
+		if res.Makeups, err = count(`UPDATE makeup_requests SET reason = '', evidence = '[]', note = '', place = ''
+			WHERE employee_id = $1 AND (reason <> '' OR evidence <> '[]'::jsonb OR note <> '' OR place <> '')`, employeeID); err != nil {
 			return err
 		}
 		if res.Events, err = count(`DELETE FROM events WHERE employee_id = $1`, employeeID); err != nil {

@@ -181,8 +181,8 @@ func (s *Store) ErasePersonalData(ctx context.Context, employeeID string, reduce
 		if err := rewritePlaces(ctx, tx, ps, reduce); err != nil {
 			return err
 		}
-		if res.Makeups, err = count("clear make-up reasons", `UPDATE makeup_requests SET reason = '', evidence = '[]', note = ''
-			WHERE employee_id = ? AND (reason <> '' OR evidence <> '[]' OR note <> '')`, employeeID); err != nil {
+		if res.Makeups, err = count("clear make-up reasons", `UPDATE makeup_requests SET reason = '', evidence = '[]', note = '', place = ''
+			WHERE employee_id = ? AND (reason <> '' OR evidence <> '[]' OR note <> '' OR place <> '')`, employeeID); err != nil {
 			return err
 		}
 		if res.Events, err = count("remove recorded replies", `DELETE FROM events WHERE employee_id = ?`, employeeID); err != nil {

@@ -134,8 +134,8 @@ func (m *MemStore) ErasePersonalData(ctx context.Context, employeeID string, red
 		}
 	}
 	for i, mr := range m.state.makeups {
-		if mr.EmployeeID == employeeID && (mr.Reason != "" || len(mr.Evidence) > 0 || mr.Note != "") {
-			mr.Reason, mr.Evidence, mr.Note = "", nil, ""
+		if mr.EmployeeID == employeeID && (mr.Reason != "" || len(mr.Evidence) > 0 || mr.Note != "" || mr.Place != "") {
+			mr.Reason, mr.Evidence, mr.Note, mr.Place = "", nil, "", ""
 			m.state.makeups[i] = mr
 			res.Makeups++
 		}

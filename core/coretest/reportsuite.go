@@ -291,7 +291,7 @@ func rsErase(t *testing.T, s ReportStore) {
 	rej := stMustInsertPunch(t, s, rsPunch("gone", "2026-11-03", 9, 0, core.KindIn, core.OutcomeRejected))
 	liP := stMustInsertPunch(t, s, rsPunch("li", "2026-11-02", 9, 0, core.KindIn, core.OutcomeAccepted))
 	mk := core.MakeupRequest{EmployeeID: "gone", ShiftDate: "2026-11-03", Kind: core.KindIn, At: stNow.Add(-23 * 24 * time.Hour),
-		Reason: "地铁故障，医院证明", Evidence: []string{"file-1"}, Status: core.MakeupApproved, Note: "ok 张经理", CreatedAt: stNow}
+		Reason: "地铁故障，医院证明", Evidence: []string{"file-1"}, Status: core.MakeupApproved, Note: "ok 张经理", CreatedAt: stNow, Place: "协和医院"}
 	liMk := core.MakeupRequest{EmployeeID: "li", ShiftDate: "2026-11-03", Kind: core.KindIn, At: stNow, Reason: "keep", Status: core.MakeupPending, CreatedAt: stNow}
 	stMustInTx(t, s, func(tx core.Tx) error {
 		if err := tx.InsertMakeup(ctx, &mk); err != nil {
@@ -362,8 +362,8 @@ func rsErase(t *testing.T, s ReportStore) {
 	for _, m := range mks {
 		switch m.EmployeeID {
 		case "gone":
-			if m.Reason != "" || len(m.Evidence) != 0 || m.Note != "" || m.Status != core.MakeupApproved || m.ShiftDate != "2026-11-03" {
-				t.Errorf("erased make-up = %+v, want reason, evidence and note gone, status and slot kept", m)
+			if m.Reason != "" || len(m.Evidence) != 0 || m.Note != "" || m.Place != "" || m.Status != core.MakeupApproved || m.ShiftDate != "2026-11-03" {
+				t.Errorf("erased make-up = %+v, want reason, evidence, note and place gone, status and slot kept", m)
 			}
 		case "li":
 			if m.Reason != "keep" {
