@@ -47,10 +47,8 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.Handle("GET /org/policy", c.authenticated(c.policyPage))
 	mux.Handle("POST /org/people/{id}/active", c.authenticated(c.togglePerson))
 	mux.Handle("GET /org/export.yaml", c.authenticated(c.orgExport))
+	c.registerDevices(mux) // devices.go
 }
-
-// maxRows caps a table on a page; the downloads have everything.
-const maxRows = 500
 
 func (c *Console) today0() string { return c.now().In(c.cfg.Zone).Format(core.DateLayout) }
 

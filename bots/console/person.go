@@ -52,7 +52,7 @@ type personData struct {
 	CanErase  bool
 	Zone      *time.Location
 	Shown     []core.Punch
-	Truncated bool
+	Pager     pager
 }
 
 func (c *Console) me(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -80,9 +80,7 @@ func (c *Console) showPerson(w http.ResponseWriter, r *http.Request, v *viewer, 
 	}
 	d := personData{personal: data, Self: !v.Admin && id == v.Emp.ID, CanErase: v.HR() && !data.Employee.Active && data.Employee.Name != core.ErasedName,
 		Zone: data.Employee.Location(), Shown: data.Punches}
-	if len(d.Shown) > maxRows {
-		d.Shown, d.Truncated = d.Shown[:maxRows], true
-	}
+	d.Shown, d.Pager = paginate(d.Shown, r, pageSize)
 	title := tr(v.Lang, "me_title")
 	nav := "me"
 	if !d.Self {

@@ -16,7 +16,7 @@ type plotData struct {
 	Date      string
 	Panels    []plotPanel
 	Punches   []core.Punch
-	Truncated bool
+	Pager     pager
 	Retention int
 	Zone      func(string) *time.Location
 }
@@ -60,9 +60,7 @@ func (c *Console) plot(w http.ResponseWriter, r *http.Request, v *viewer) error 
 	d := plotData{Date: date, Retention: c.cfg.RetentionDays, Zone: zones}
 	d.Panels = buildPanels(sites, punches, p.Name, v.Lang, zones)
 	d.Punches = punches
-	if len(d.Punches) > maxRows {
-		d.Punches, d.Truncated = d.Punches[:maxRows], true
-	}
+	d.Punches, d.Pager = paginate(d.Punches, r, pageSize)
 	p.Data = d
 	ids := rowIDs(punches, func(p core.Punch) string { return p.EmployeeID })
 	if err := c.auditView(r.Context(), v, "console.viewed", "plot:"+date, ids, map[string]any{"page": "plot"}); err != nil {

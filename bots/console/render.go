@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -18,7 +19,7 @@ import (
 var files embed.FS
 
 // pageNames are the page templates; each is parsed with the layout once.
-var pageNames = []string{"login", "auth", "error", "today", "plot", "exceptions", "makeups", "reports", "reminders", "audit", "person", "orgform", "orglist"}
+var pageNames = []string{"login", "auth", "error", "today", "plot", "exceptions", "makeups", "reports", "reminders", "audit", "person", "orgform", "orglist", "devices", "passkey"}
 
 // templates holds every page parsed with the layout. It is built once from
 // embedded files and never changes, so sharing it is safe.
@@ -171,6 +172,19 @@ var funcs = template.FuncMap{
 	"band":   core.DistanceBand,
 	"join":   strings.Join,
 	"list":   func(s ...string) []string { return s },
+	// prettyJSON indents an audit detail so it wraps at its commas on a
+	// phone rather than character by character.
+	"prettyJSON": func(s string) string {
+		var v any
+		if json.Unmarshal([]byte(s), &v) != nil {
+			return s
+		}
+		out, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return s
+		}
+		return string(out)
+	},
 }
 
 // securityHeaders lock pages down: own styles only, scripts only with this

@@ -17,7 +17,7 @@ type reportData struct {
 	Report    core.MonthlyReport
 	Headers   []string
 	Rows      [][]any
-	Truncated bool
+	Pager     pager
 }
 
 func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -31,11 +31,9 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) err
 		return err
 	}
 	d := reportData{Month: month, Date: c.today0(), Report: rep, Headers: admin.MonthlyHeaders(v.Lang)}
-	for i, row := range rep.Rows {
-		if i >= maxRows {
-			d.Truncated = true
-			break
-		}
+	shown, pg := paginate(rep.Rows, r, pageSize)
+	d.Pager = pg
+	for _, row := range shown {
 		cells := admin.MonthlyCells(row)
 		if row.Name == core.ErasedName {
 			cells[1] = tr(v.Lang, "erased_name")

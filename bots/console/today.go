@@ -25,7 +25,7 @@ type todayData struct {
 	Counts    []count
 	Rows      []core.DailyRow
 	Total     int
-	Truncated bool
+	Pager     pager
 	Show, Q   string
 	Dept      string
 	Depts     []string
@@ -86,11 +86,9 @@ func (c *Console) today(w http.ResponseWriter, r *http.Request, v *viewer) error
 			continue
 		}
 		d.Total++
-		if len(d.Rows) < maxRows {
-			d.Rows = append(d.Rows, row)
-		}
+		d.Rows = append(d.Rows, row)
 	}
-	d.Truncated = d.Total > len(d.Rows)
+	d.Rows, d.Pager = paginate(d.Rows, r, pageSize)
 	if err := c.auditView(r.Context(), v, "console.viewed", "today:"+date, rowIDs(rep.Rows, dailyID), map[string]any{"page": "today"}); err != nil {
 		return err
 	}
