@@ -38,6 +38,7 @@ func (b *Bot) registerCardActions(deps Deps) {
 	b.OnCardAction(ActionMakeupApprove, b.onMakeupAction)
 	b.OnCardAction(ActionMakeupReject, b.onMakeupAction)
 	b.registerConfirmActions() // confirm.go
+	b.OnCardAction(ActionLeaveForm, b.onLeaveForm)
 }
 
 // onCardAction handles card.action.trigger by the clicked button's action.
@@ -45,6 +46,10 @@ func (b *Bot) onCardAction(ctx context.Context, ev *callback.CardActionTriggerEv
 	name := ""
 	if ev != nil && ev.Event != nil && ev.Event.Action != nil {
 		name, _ = ev.Event.Action.Value["action"].(string)
+		if name == "" {
+			// A form's submit button has a name and no value.
+			name = ev.Event.Action.Name
+		}
 	}
 	h, ok := b.cardActions[name]
 	if !ok {

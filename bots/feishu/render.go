@@ -17,6 +17,9 @@ func RenderReply(r core.Reply, fallbackLang string) Message {
 	case core.OutcomeAccepted, core.OutcomeField, core.OutcomeRejected:
 		return Message{MsgType: "interactive", Content: string(punchCard(r, lang))}
 	}
+	if m, ok := leaveFormReply(r, lang); ok {
+		return m // 请假 alone: the form card (leave.go)
+	}
 	text := bots.Headline(r, lang)
 	if r.Outcome == core.OutcomeNeedLocation {
 		// Where the affordance is differs per platform; this is Feishu's.
