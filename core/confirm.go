@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -53,10 +54,13 @@ type pendingClockOut struct {
 	ReceivedAt time.Time
 	Location   *Location `json:",omitempty"`
 	Flags      []string  `json:",omitempty"` // found before verification (stale location)
-	Source     string
-	EventID    string // the asking event's; the punch is stored under it
-	ClientIP   string `json:",omitempty"`
-	ShiftDate  string
+	// Signals are the flags the question's punch carried (set after
+	// Verify too, such as a verified device): the confirmed punch keeps them.
+	Signals   []string `json:",omitempty"`
+	Source    string
+	EventID   string // the asking event's; the punch is stored under it
+	ClientIP  string `json:",omitempty"`
+	ShiftDate string
 }
 
 func confirmKey(id Identity) string { return sessionKey("confirm", id) }
@@ -71,7 +75,7 @@ func (p pendingClockOut) command(actor Identity) Command {
 // the question's commit: a platform retry of the question is answered from
 // the event record and does not arm it again.
 func (s *Service) holdClockOut(ctx context.Context, cmd Command, p Punch, loc *Location, flags []string, asked PunchKind) error {
-	buf, err := json.Marshal(pendingClockOut{Punch: asked, At: p.At, ReceivedAt: p.ReceivedAt, Location: loc, Flags: flags,
+	buf, err := json.Marshal(pendingClockOut{Punch: asked, At: p.At, ReceivedAt: p.ReceivedAt, Location: loc, Flags: flags, Signals: p.Flags,
 		Source: cmd.source(), EventID: cmd.EventID, ClientIP: cmd.ClientIP, ShiftDate: p.ShiftDate})
 	if err != nil {
 		return WrapError(EINTERNAL, err, "encode pending clock-out")
@@ -136,6 +140,11 @@ func (s *Service) confirm(ctx context.Context, cmd Command, base Reply) (Reply, 
 		p, err := s.verifyIn(ctx, tx, r, orig, orig.Punch, pending.Location, pending.Flags, true)
 		if err != nil {
 			return err
+		}
+		for _, f := range pending.Signals {
+			if p.Valid() && !slices.Contains(p.Flags, f) {
+				p.Flags = append(p.Flags, f)
+			}
 		}
 		reply, err = s.storePunch(ctx, tx, r, base, p)
 		if err != nil {

@@ -414,3 +414,39 @@ func TestInlineQuestionIsAlsoQueued(t *testing.T) {
 		t.Errorf("the inline question queued %d messages (with its retry), want 1", n)
 	}
 }
+
+// TestStrictFirstPunchIsAClockIn: under strict alternation a location
+// shared alone late in the day, with no clock-in yet, is a late clock-in,
+// not a clock-out that would be refused.
+func TestStrictFirstPunchIsAClockIn(t *testing.T) {
+	for _, tc := range []struct {
+		mode core.PunchMode
+		want core.PunchKind
+	}{{core.PunchStrict, core.KindIn}, {core.PunchStandard, core.KindOut}} {
+		h := newModeHarness(t, tc.mode)
+		got := h.do(t, step{at: "2026-11-26 15:00:00", located: true, event: "loc"})
+		if got.Kind != tc.want {
+			t.Errorf("%s: a first location at 15:00 is %s (%s), want %s", tc.mode, got.Kind, got.Outcome, tc.want)
+		}
+	}
+}
+
+// TestConfirmedPunchKeepsItsSignals: flags the question's punch carried
+// stay on the punch recorded at the confirm.
+func TestConfirmedPunchKeepsItsSignals(t *testing.T) {
+	h := newModeHarness(t, core.PunchStandard)
+	runSteps(t, h, []step{
+		{at: "2026-11-26 08:50:00", kind: core.KindIn, located: true, event: "in", outcome: core.OutcomeAccepted},
+		// Sent at 12:00, delivered at 12:05: flagged as delivered late.
+	})
+	h.clock.Set(sh(t, "2026-11-26 12:05:00"))
+	ask, err := h.svc.Handle(context.Background(), core.Command{Actor: zhangsan, Kind: core.CmdPunch, Punch: core.KindOut, At: sh(t, "2026-11-26 12:00:00"),
+		Location: north(office, 25), EventID: "out", ReplyRoute: `{"touser":"zhangsan"}`})
+	if err != nil || ask.Outcome != core.OutcomeConfirm || !slices.Contains(ask.Flags, core.FlagOfflineDelay) {
+		t.Fatalf("question = %s %v, %v; want confirm flagged %s", ask.Outcome, ask.Flags, err, core.FlagOfflineDelay)
+	}
+	got := h.do(t, step{at: "2026-11-26 12:06:00", cmd: core.CmdConfirm, event: "yes"})
+	if got.Outcome != core.OutcomeAccepted || !got.At.Equal(sh(t, "2026-11-26 12:00:00")) || !slices.Contains(got.Flags, core.FlagOfflineDelay) {
+		t.Errorf("confirmed = %s at %s flags %v, want accepted at 12:00 flagged %s", got.Outcome, got.At, got.Flags, core.FlagOfflineDelay)
+	}
+}

@@ -126,7 +126,9 @@ func Verify(in VerifyInput) (Punch, error) {
 			p.Kind = KindOut
 		} else if r.Schedule == nil {
 			p.Kind = KindIn
-		} else if shift.Workday && p.At.After(shift.Start.Add(shift.End.Sub(shift.Start)/2)) {
+		} else if shift.Workday && p.At.After(shift.Start.Add(shift.End.Sub(shift.Start)/2)) && r.Schedule.Mode() != PunchStrict {
+			// Strict alternation starts every shift with a clock-in, so
+			// there a late first punch is a (late) clock-in.
 			p.Kind = KindOut
 		}
 		if p.Kind == KindOut && reshared(r.Schedule, prior, p.At) {
