@@ -25,7 +25,8 @@ func (b *Bot) registerConfirmActions() {
 	b.OnCardAction(ActionPunchDecline, b.onConfirmAction)
 }
 
-// confirmMessage is the question as an interactive card (JSON 1.0: a div,
+// confirmMessage is the question as an interactive card (JSON 1.0,
+// https://open.feishu.cn/document/common-capabilities/message-card/add-card-interaction/interaction-module: a div,
 // the times as fields, an action row with two buttons and a note; 消息卡片
 // "按钮" element, value returned in card.action.trigger). forUser is whom it
 // is for: in a group chat anyone sees the card, only they may answer it.
@@ -80,7 +81,9 @@ func answeredCard(r core.Reply, lang string) any {
 
 // onConfirmAction answers a click on the confirmation card inline (the
 // card.action.trigger response: a toast, and the card that replaces the
-// clicked one; 卡片回传交互 callback): one core call, CmdConfirm or
+// clicked one, within 3 s; 卡片回传交互 callback,
+// https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-callback-communication
+// and …/feishu-cards/handle-card-callbacks): one core call, CmdConfirm or
 // CmdDecline, for the clicker, who must be the person the card was sent
 // to. Anyone else gets an error toast and the card stays as it was. A
 // retried callback carries the same event id and gets the recorded answer.

@@ -19,7 +19,8 @@ const (
 
 // confirmMessage is the question with two Block Kit buttons (an actions
 // block of button elements; docs.slack.dev "Creating interactive
-// messages"). team and user name whom it was sent to ("" when the route
+// messages", https://docs.slack.dev/messaging/creating-interactive-messages).
+// team and user name whom it was sent to ("" when the route
 // does not say, and then whoever can see it may answer).
 func confirmMessage(r core.Reply, lang, team, user string) rendered {
 	text := bots.ConfirmQuestion(r, lang)
@@ -67,7 +68,9 @@ func (b *Bot) confirmInteraction(w http.ResponseWriter, r *http.Request, cb slac
 	if action.Value != "" && action.Value != team+":"+cb.User.ID {
 		// Nothing is recorded, so nothing needs the outbox: the note goes
 		// straight to the clicker (an ephemeral response_url message that
-		// leaves the question as it is). Losing it loses nothing.
+		// leaves the question as it is; "Handling user interaction",
+		// https://docs.slack.dev/interactivity/handling-user-interaction).
+		// Losing it loses nothing.
 		lang := bots.DetectLang(cb.Message.Text)
 		text := bots.NotForYou(lang)
 		if err := b.deliver(ctx, Route{ResponseURL: cb.ResponseURL}, rendered{Text: text, Blocks: []slackapi.Block{section(text)}}); err != nil {

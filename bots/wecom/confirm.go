@@ -105,8 +105,10 @@ func (b *Bot) sendConfirm(ctx context.Context, m core.OutboxMessage, reply core.
 	if rt.ResponseCode == "" {
 		return false, nil
 	}
-	// The clicked card shows the outcome instead of its buttons, and the
-	// one line that says what happened follows as a message.
+	// The clicked card shows the outcome instead of its buttons
+	// (message/update_template_card with the click's response_code and a
+	// replace_name, doc 94888 更新模版卡片消息), and the one line that says
+	// what happened follows as a message.
 	err = b.client.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{rt.ToUser}, AgentID: rt.AgentID, ResponseCode: rt.ResponseCode,
 		Button: &ReplaceButton{ReplaceName: bots.ConfirmDoneLabel(reply, lang)}})
 	if err != nil && core.ErrorCode(err) != core.EINVALID {
