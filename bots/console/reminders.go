@@ -63,7 +63,7 @@ func (c *Console) reminderPage(ctx context.Context, w http.ResponseWriter, r *ht
 	if err != nil {
 		return err
 	}
-	c.render(w, r, http.StatusOK, "reminders", &page{Lang: v.Lang, Title: tr(v.Lang, "rem_title"), Nav: "reminders", V: v, Flash: reminderFlash(r, v.Lang), Data: d})
+	c.render(w, r, http.StatusOK, "reminders", &page{Lang: v.Lang, Title: tr(v.Lang, "rem_title"), Nav: "reminders", Sub: "reminders", V: v, Flash: reminderFlash(r, v.Lang) + orgFlash(r, v.Lang), Data: d})
 	return nil
 }
 

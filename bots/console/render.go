@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -192,8 +193,9 @@ var funcs = template.FuncMap{
 // link is a credential). Same-origin requests keep theirs, because with
 // no-referrer browsers send "Origin: null" and the POST origin check could
 // not tell our forms from a sandboxed attacker.
-func securityHeaders(h http.Header, nonce string) {
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'nonce-"+nonce+"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+func securityHeaders(h http.Header, nonce string, imgOrigins ...string) {
+	img := strings.Join(append([]string{"'self'", "data:"}, imgOrigins...), " ")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src "+img+"; script-src 'nonce-"+nonce+"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -220,7 +222,14 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		http.Error(w, "render failed", http.StatusInternalServerError)
 		return
 	}
-	securityHeaders(w.Header(), nonce)
+	var tiles []string
+	if d, ok := p.Data.(formData); ok && d.MapTiles != "" {
+		// The site form's map loads its tiles, and only that page may.
+		if u, err := url.Parse(d.MapTiles); err == nil && u.Host != "" {
+			tiles = append(tiles, u.Scheme+"://"+u.Host)
+		}
+	}
+	securityHeaders(w.Header(), nonce, tiles...)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
