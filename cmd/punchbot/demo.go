@@ -27,6 +27,16 @@ import (
 // sample conversation is printed, and the server prints the playground
 // and sign-in links.
 func demo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
+	return runDemo(ctx, cfg, log, args, stdout, demoHooks{history: true})
+}
+
+// demoHooks let a test skip the history and learn the bound address.
+type demoHooks struct {
+	history bool
+	ready   func(addr string, s *server)
+}
+
+func runDemo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout io.Writer, hooks demoHooks) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	doServe := fs.Bool("serve", true, "keep serving after the sample punches")
@@ -64,16 +74,11 @@ func demo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdo
 	if err != nil {
 		return err
 	}
-	started := time.Now()
-	hist, err := demoHistory(ctx, s, org, time.Now(), story.skip)
-	if err != nil {
-		return err
+	if hooks.history {
+		if err := printHistory(ctx, s, org, story, stdout); err != nil {
+			return err
+		}
 	}
-	if _, err := settleHistoryOutbox(ctx, s, time.Now().Add(-time.Hour)); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "History of last month and this one, through the real pipeline (%s): %d working days, %d punches; %d late, %d early, %d with a punch missing, %d absent, %d field; %d make-ups (approved, rejected, waiting).\n\n",
-		time.Since(started).Round(time.Millisecond), hist.Days, hist.Punches, hist.Late, hist.Early, hist.Missing, hist.Absent, hist.Field, hist.Makeups)
 	if err := samplePunches(ctx, s, story, stdout); err != nil {
 		return err
 	}
@@ -85,7 +90,25 @@ func demo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdo
 	return s.run(ctx, func(addr string, s *server) {
 		sims.SetTarget(loopbackURL(addr))
 		printDemoLinks(ctx, stdout, s, org)
+		if hooks.ready != nil {
+			hooks.ready(addr, s)
+		}
 	})
+}
+
+// printHistory writes the history and says what it holds.
+func printHistory(ctx context.Context, s *server, org core.Org, story story, stdout io.Writer) error {
+	started := time.Now()
+	hist, err := demoHistory(ctx, s, org, time.Now(), story.skip)
+	if err != nil {
+		return err
+	}
+	if _, err := settleHistoryOutbox(ctx, s, time.Now().Add(-time.Hour)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "History of last month and this one, through the real pipeline (%s): %d working days, %d punches; %d late, %d early, %d with a punch missing, %d absent, %d field; %d make-ups (approved, rejected, waiting).\n\n",
+		time.Since(started).Round(time.Millisecond), hist.Days, hist.Punches, hist.Late, hist.Early, hist.Missing, hist.Absent, hist.Field, hist.Makeups)
+	return nil
 }
 
 // printDemoLinks prints the playground first, then a sign-in link for
