@@ -53,6 +53,15 @@ type makeupJSON struct {
 	PunchID      int64    `json:"punch_id,omitempty"`
 	Platform     string   `json:"platform"`
 	CreatedAt    string   `json:"created_at"`
+	// Type is makeup, field, leave, trip or outing; the rest describe a
+	// field punch (the pending punch) or a leave, trip or outing (its
+	// period, in RFC 3339, and leave type or destination).
+	Type         string `json:"type"`
+	FieldPunchID int64  `json:"field_punch_id,omitempty"`
+	LeaveType    string `json:"leave_type,omitempty"`
+	Start        string `json:"start,omitempty"`
+	End          string `json:"end,omitempty"`
+	Place        string `json:"place,omitempty"`
 }
 
 func toMakeupJSON(m core.MakeupRequest, name string, loc *time.Location) makeupJSON {
@@ -65,12 +74,18 @@ func toMakeupJSON(m core.MakeupRequest, name string, loc *time.Location) makeupJ
 	if !m.DecidedAt.IsZero() {
 		j.DecidedAt = m.DecidedAt.UTC().Format(time.RFC3339)
 	}
+	j.Type, j.FieldPunchID, j.LeaveType, j.Place = string(m.TypeOf()), m.FieldPunchID, m.LeaveType, m.Place
+	if t := m.TypeOf(); t != core.RequestMakeup && t != core.RequestField {
+		j.Start, j.End = m.Start.In(loc).Format(time.RFC3339), m.End.In(loc).Format(time.RFC3339)
+	}
 	return j
 }
 
+var requestTypes = []core.RequestType{core.RequestMakeup, core.RequestField, core.RequestLeave, core.RequestTrip, core.RequestOuting}
+
 var makeupStatuses = []core.MakeupStatus{core.MakeupPending, core.MakeupApproved, core.MakeupRejected, core.MakeupCancelled, core.MakeupExpired}
 
-// listMakeups answers GET /api/v1/makeups?status=pending,approved&employee=,
+// listMakeups answers GET /api/v1/makeups?status=pending,approved&type=leave,trip&employee=,
 // oldest first.
 func (a *API) listMakeups(w http.ResponseWriter, r *http.Request) error {
 	m, err := a.makeupService()
@@ -87,6 +102,15 @@ func (a *API) listMakeups(w http.ResponseWriter, r *http.Request) error {
 			return core.Errorf(core.EINVALID, "status %q is not one of pending, approved, rejected, cancelled, expired", s)
 		}
 		f.Statuses = append(f.Statuses, core.MakeupStatus(s))
+	}
+	for _, s := range strings.Split(q.Get("type"), ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if !slices.Contains(requestTypes, core.RequestType(s)) {
+			return core.Errorf(core.EINVALID, "type %q is not one of makeup, field, leave, trip, outing", s)
+		}
+		f.Types = append(f.Types, core.RequestType(s))
 	}
 	emps, err := a.store.ListEmployees(r.Context())
 	if err != nil {
