@@ -120,6 +120,10 @@ func (s *Service) confirm(ctx context.Context, cmd Command, base Reply) (Reply, 
 		return Reply{}, err
 	}
 	orig := pending.command(cmd.Actor)
+	field, err := s.fieldFiling(ctx, r, cmd.Actor.Platform) // field.go
+	if err != nil {
+		return Reply{}, err
+	}
 	var reply Reply
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.LockEmployee(ctx, r.Employee.ID); err != nil {
@@ -141,6 +145,7 @@ func (s *Service) confirm(ctx context.Context, cmd Command, base Reply) (Reply, 
 		if err != nil {
 			return err
 		}
+		field.hold(&p)
 		for _, f := range pending.Signals {
 			if p.Valid() && !slices.Contains(p.Flags, f) {
 				p.Flags = append(p.Flags, f)
@@ -148,6 +153,9 @@ func (s *Service) confirm(ctx context.Context, cmd Command, base Reply) (Reply, 
 		}
 		reply, err = s.storePunch(ctx, tx, r, base, p)
 		if err != nil {
+			return err
+		}
+		if err := field.file(ctx, tx, p, &reply); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, cmd, reply)

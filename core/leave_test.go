@@ -45,7 +45,17 @@ func leaveOrg() core.Org {
 
 func newLeaveHarness(tb testing.TB) makeupHarness {
 	tb.Helper()
+	return newLeaveHarnessWith(tb, nil)
+}
+
+// newLeaveHarnessWith is newLeaveHarness with the organisation changed by
+// mutate first.
+func newLeaveHarnessWith(tb testing.TB, mutate func(*core.Org)) makeupHarness {
+	tb.Helper()
 	org := leaveOrg()
+	if mutate != nil {
+		mutate(&org)
+	}
 	if err := org.Prepare(); err != nil {
 		tb.Fatal(err)
 	}
@@ -416,6 +426,25 @@ func TestPunchAfterPendingFieldClockIn(t *testing.T) {
 	}
 	if r := h.punch(t, "field", core.KindAuto, sh(t, "2026-12-03 18:05:00"), north(office, 20), "ev-2"); r.Outcome != core.OutcomeAccepted || r.Kind != core.KindOut {
 		t.Errorf("second punch = %s %s, want an accepted clock-out", r.Outcome, r.Kind)
+	}
+}
+
+// TestConfirmedFieldClockOutWaitsForApproval: an early clock-out away from
+// every site, once confirmed, is a field punch waiting for approval like
+// any other.
+func TestConfirmedFieldClockOutWaitsForApproval(t *testing.T) {
+	h := newLeaveHarnessWith(t, func(o *core.Org) { o.Schedules[1].ConfirmWithinMin = 10 })
+	h.punch(t, "field", core.KindIn, sh(t, "2026-12-03 08:55:00"), north(office, 20), "ev-in")
+	if r := h.punch(t, "field", core.KindOut, sh(t, "2026-12-03 12:00:00"), north(office, 1500), "ev-out"); r.Outcome != core.OutcomeConfirm {
+		t.Fatalf("early clock-out = %s, want a question", r.Outcome)
+	}
+	r, err := h.svc.Handle(context.Background(), core.Command{Actor: core.Identity{Platform: core.PlatformWeCom, Tenant: "corp", UserID: "field"},
+		Kind: core.CmdConfirm, EventID: "ev-yes", ReplyRoute: `{"touser":"field"}`})
+	if err != nil || r.Outcome != core.OutcomeFieldPending || r.Makeup == nil || r.Makeup.Field == nil || r.Makeup.Field.Kind != core.KindOut {
+		t.Fatalf("confirmed = %+v, %v; want a field clock-out waiting for approval", r, err)
+	}
+	if cards := h.outboxOf(core.OutboxMakeupCard); len(cards) != 1 || mustView(t, cards[0]).Request.FieldPunchID != r.PunchID {
+		t.Errorf("cards = %d, want one for punch %d", len(cards), r.PunchID)
 	}
 }
 
