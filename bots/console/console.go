@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/punchbot/punchbot/bots/admin"
+	"github.com/punchbot/punchbot/bots/internal/passkey"
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -114,6 +115,10 @@ type Deps struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 	Rand     io.Reader
+
+	// Devices, when set (with Sessions), adds the devices page and passkey
+	// sign-in (devices.go).
+	Devices Devices
 }
 
 // ConfigProblems lists the platforms' current set-up problems;
@@ -140,6 +145,8 @@ type Console struct {
 	now        func() time.Time
 	log        *slog.Logger
 	rand       io.Reader
+	devices    Devices             // devices.go
+	keys       *passkey.Ceremonies // devices.go
 }
 
 var _ core.LinkSigner = (*Console)(nil)
@@ -166,6 +173,9 @@ func New(cfg Config, deps Deps) (*Console, error) {
 		linkKey: derive(cfg.Secret, "punchbot console link v1"), sessionKey: derive(cfg.Secret, "punchbot console session v1"),
 		adminToken: sha256.Sum256([]byte(cfg.AdminToken)),
 		store:      deps.Store, used: deps.Used, sessions: deps.Sessions, makeups: deps.Makeups, reminders: deps.Reminders, problems: deps.Problems, checkOrg: deps.CheckOrg, now: deps.Now, log: deps.Log, rand: deps.Rand,
+	}
+	if err := c.setupDevices(deps); err != nil {
+		return nil, err
 	}
 	if c.cfg.Zone == nil {
 		c.cfg.Zone = time.UTC
