@@ -48,11 +48,11 @@ func (c *Console) personal(ctx context.Context, id string) (personal, error) {
 
 type personData struct {
 	personal
-	Self      bool
-	CanErase  bool
-	Zone      *time.Location
-	Shown     []core.Punch
-	Pager     pager
+	Self     bool
+	CanErase bool
+	Zone     *time.Location
+	Shown    []core.Punch
+	Pager    pager
 }
 
 func (c *Console) me(w http.ResponseWriter, r *http.Request, v *viewer) error {

@@ -12,12 +12,12 @@ import (
 // Reports.
 
 type reportData struct {
-	Month     string
-	Date      string
-	Report    core.MonthlyReport
-	Headers   []string
-	Rows      [][]any
-	Pager     pager
+	Month   string
+	Date    string
+	Report  core.MonthlyReport
+	Headers []string
+	Rows    [][]any
+	Pager   pager
 }
 
 func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) error {

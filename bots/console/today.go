@@ -19,16 +19,16 @@ type count struct {
 }
 
 type todayData struct {
-	Date      string
-	Updated   time.Time
-	Zone      *time.Location
-	Counts    []count
-	Rows      []core.DailyRow
-	Total     int
-	Pager     pager
-	Show, Q   string
-	Dept      string
-	Depts     []string
+	Date    string
+	Updated time.Time
+	Zone    *time.Location
+	Counts  []count
+	Rows    []core.DailyRow
+	Total   int
+	Pager   pager
+	Show, Q string
+	Dept    string
+	Depts   []string
 }
 
 // todayGroups classify a day row for the counters and the filter.
