@@ -442,8 +442,8 @@ func TestExampleOrg(t *testing.T) {
 	if got := org.Makeup; got != (core.MakeupPolicy{MonthlyQuota: 3, DeadlineDays: 7, ExpireAfterHours: 72}) {
 		t.Errorf("makeup = %+v", got)
 	}
-	if len(org.Reminders) != 1 || org.Reminders[0].Kind != core.ReminderPunchIn {
-		t.Errorf("reminders = %+v, want one punch_in", org.Reminders)
+	if len(org.Reminders) != 2 || org.Reminders[0].Kind != core.ReminderPunchIn || org.Reminders[1].Kind != core.ReminderBroadcast {
+		t.Errorf("reminders = %+v, want a punch_in and a broadcast", org.Reminders)
 	}
 	// Callers get a copy: changing it cannot change the next caller's file.
 	ExampleOrg()[0] = 'X'

@@ -230,9 +230,15 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 		s.senders[core.PlatformSlack] = b
 	}
 	zone, _ := time.LoadLocation(cfg.TimeZone)
-	admin.New(admin.Deps{Store: st, CheckOrg: scheduler.CheckReminders, Makeups: s.svc, Reminders: s.sched, Reports: st, Token: cfg.AdminToken, Zone: zone, Now: now, Log: log}).Register(s.mux)
+	admin.New(admin.Deps{Store: st, CheckOrg: scheduler.CheckReminders, Makeups: s.svc, Reminders: firingNotice{s.sched, s.senders, s.configErrs}, Reports: st, Token: cfg.AdminToken, Zone: zone, Now: now, Log: log}).Register(s.mux)
 	if err := s.newConsole(zone, now); err != nil {
 		return fail(err)
+	}
+	if webDeps.Devices != nil {
+		// The devices page and passkey sign-in.
+		if err := s.console.EnableDevices(s.svc, k); err != nil {
+			return fail(fmt.Errorf("console devices: %w", err))
+		}
 	}
 	s.retention = newRetentionJob(st, cfg.RetentionDays, zone, log, now)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })

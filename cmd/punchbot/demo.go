@@ -16,6 +16,7 @@ import (
 	"github.com/punchbot/punchbot/bots"
 	"github.com/punchbot/punchbot/bots/admin"
 	"github.com/punchbot/punchbot/bots/playground"
+	"github.com/punchbot/punchbot/bots/playground/sim"
 	"github.com/punchbot/punchbot/core"
 	"github.com/punchbot/punchbot/scheduler"
 )
@@ -33,7 +34,7 @@ func demo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdo
 // demoHooks let a test skip the history and learn the bound address.
 type demoHooks struct {
 	history bool
-	ready   func(addr string, s *server)
+	ready   func(addr string, s *server, sims *sim.Platforms)
 }
 
 func runDemo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout io.Writer, hooks demoHooks) error {
@@ -91,7 +92,7 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, args []string, s
 		sims.SetTarget(loopbackURL(addr))
 		printDemoLinks(ctx, stdout, s, org)
 		if hooks.ready != nil {
-			hooks.ready(addr, s)
+			hooks.ready(addr, s, sims)
 		}
 	})
 }

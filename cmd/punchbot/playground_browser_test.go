@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/punchbot/punchbot/bots/playground/sim"
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -44,7 +45,7 @@ func playgroundBrowser(t *testing.T) context.Context {
 
 // startDemo runs the demo (without its history) on a free port and
 // returns the base URL the browser opens.
-func startDemo(t *testing.T) (string, *server) {
+func startDemo(t *testing.T) (string, *server, *sim.Platforms) {
 	t.Helper()
 	cfg, err := loadConfig(env("PUNCHBOT_DB_PATH", filepath.Join(t.TempDir(), "demo.db"), "PUNCHBOT_ADDR", "127.0.0.1:0"))
 	if err != nil {
@@ -53,23 +54,24 @@ func startDemo(t *testing.T) (string, *server) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	var srv *server
+	var platforms *sim.Platforms
 	done := make(chan error, 1)
 	go func() {
-		done <- runDemo(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, io.Discard, demoHooks{ready: func(addr string, s *server) {
-			srv = s
+		done <- runDemo(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, io.Discard, demoHooks{ready: func(addr string, s *server, p *sim.Platforms) {
+			srv, platforms = s, p
 			ready <- loopbackURL(addr)
 		}})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	select {
 	case base := <-ready:
-		return base, srv
+		return base, srv, platforms
 	case err := <-done:
 		t.Fatalf("demo stopped: %v", err)
 	case <-time.After(20 * time.Second):
 		t.Fatal("demo did not start in 20 s")
 	}
-	return "", nil
+	return "", nil, nil
 }
 
 // paneText is the JavaScript for the text of one pane.
@@ -93,7 +95,7 @@ func waitInPage(t *testing.T, ctx context.Context, what, js string) {
 // step crosses the simulators' signed callbacks and the bots' real API
 // calls.
 func TestPlaygroundMakeupAcrossPlatforms(t *testing.T) {
-	base, s := startDemo(t)
+	base, s, _ := startDemo(t)
 	ctx := playgroundBrowser(t)
 	ctx, cancel := context.WithTimeout(ctx, 40*time.Second)
 	defer cancel()

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/punchbot/punchbot/bots/admin"
+	"github.com/punchbot/punchbot/bots/playground/sim"
+	"github.com/punchbot/punchbot/core"
+	"github.com/punchbot/punchbot/scheduler"
+)
+
+// applyDemoOrg applies the demo organisation to s.
+func applyDemoOrg(t *testing.T, s *server) core.Org {
+	t.Helper()
+	org, err := admin.ParseOrg(admin.ExampleOrg(), scheduler.CheckReminders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.store.ApplyOrg(context.Background(), org, core.AuditEntry{At: time.Now(), Actor: "test", Action: "org.applied"}); err != nil {
+		t.Fatal(err)
+	}
+	return org
+}
+
+// runReminder fires a reminder through the admin API, as 立即发送 does
+// through the console.
+func runReminder(t *testing.T, base, token, id string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/reminders/"+id+"/run", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("run %s = %d", id, resp.StatusCode)
+	}
+}
+
+// TestFireNowWithoutPlatformSaysSo: without any chat platform configured,
+// a reminder fired now records one set-up problem per platform of its
+// recipients, which the console banner and /readyz?verbose show, instead
+// of leaving its deliveries 待发送 without a word.
+func TestFireNowWithoutPlatformSaysSo(t *testing.T) {
+	const token = "admin-token-for-fire-now-test-0123456789"
+	base, s := startServer(t, env("PUNCHBOT_DB_PATH", filepath.Join(t.TempDir(), "p.db"), "PUNCHBOT_ADDR", "127.0.0.1:0", "PUNCHBOT_ADMIN_TOKEN", token))
+	applyDemoOrg(t, s)
+	runReminder(t, base, token, "policy")
+	got := map[core.Platform]string{}
+	for _, p := range s.configErrs.Problems() {
+		got[p.Platform] = p.Reason + ": " + p.Fix
+	}
+	for _, p := range []core.Platform{core.PlatformWeCom, core.PlatformFeishu, core.PlatformSlack} {
+		if !strings.HasPrefix(got[p], "not_configured: ") || !strings.Contains(got[p], "wait in the outbox") {
+			t.Errorf("%s problem = %q, want not_configured with the settings to add", p, got[p])
+		}
+	}
+	resp, err := http.Get(base + "/readyz?verbose")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "slack: config error not_configured") {
+		t.Errorf("/readyz?verbose = %q, want the Slack problem", body)
+	}
+}
+
+// TestPlaygroundBroadcastReachesEveryPane: in the demo, a broadcast fired
+// now reaches each person on their first chat platform through the
+// simulated APIs: message/send on WeCom, batch_send or im/v1/messages on
+// Feishu, chat.postMessage on Slack; and nothing breaks a documented rule.
+func TestPlaygroundBroadcastReachesEveryPane(t *testing.T) {
+	base, s, sims := startDemo(t)
+	runReminder(t, base, s.cfg.AdminToken, "policy")
+	want := []struct {
+		platform core.Platform
+		user     string
+	}{{core.PlatformWeCom, "zhangsan"}, {core.PlatformFeishu, "ou_demo_lisi"}, {core.PlatformFeishu, "ou_demo_manager"}, {core.PlatformSlack, "U0DEMOALICE"}, {core.PlatformWeCom, "zhaomin"}}
+	deadline := time.Now().Add(15 * time.Second)
+	for _, w := range want {
+		for {
+			found := false
+			for _, e := range sims.Hub.Conversation(w.platform, w.user) {
+				found = found || strings.Contains(e.Text+cardText(e.Card), "09:30 前打卡")
+			}
+			if found {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s %s never received the broadcast: %+v", w.platform, w.user, sims.Hub.Conversation(w.platform, w.user))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if v := sims.Hub.Violations(); len(v) > 0 {
+		t.Errorf("violations = %+v, want none", v)
+	}
+}
+
+// cardText is a card's visible text.
+func cardText(c *sim.Card) string {
+	if c == nil {
+		return ""
+	}
+	parts := append([]string{c.Title, c.Subtitle}, c.Lines...)
+	for _, f := range c.Fields {
+		parts = append(parts, f.Label, f.Value)
+	}
+	return strings.Join(append(parts, c.Notes...), "\n")
+}
