@@ -30,14 +30,21 @@ func (c *Console) setupDevices(deps Deps) error {
 	if deps.Devices == nil {
 		return nil
 	}
-	if deps.Sessions == nil {
-		return core.Errorf(core.EINVALID, "console: passkey sign-in needs a session store for its challenges")
+	return c.EnableDevices(deps.Devices, deps.Sessions)
+}
+
+// EnableDevices turns on the devices page and passkey sign-in after New
+// (the routes check for it per request). Call it while wiring, before the
+// console serves.
+func (c *Console) EnableDevices(d Devices, sessions core.SessionStore) error {
+	if d == nil || sessions == nil {
+		return core.Errorf(core.EINVALID, "console: passkey sign-in needs the device core and a session store for its challenges")
 	}
-	keys, err := passkey.New(c.base, "punchbot", deps.Sessions, 0)
+	keys, err := passkey.New(c.base, "punchbot", sessions, 0)
 	if err != nil {
 		return err
 	}
-	c.devices, c.keys = deps.Devices, keys
+	c.devices, c.keys = d, keys
 	return nil
 }
 
