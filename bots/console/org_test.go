@@ -259,3 +259,18 @@ func TestOrgDownload(t *testing.T) {
 		t.Errorf("exports audited: %d, want 1", len(es))
 	}
 }
+
+// TestPersonPageNamesScheduleAndSites: the data page says 标准班 (day) and
+// 望京SOHO (hq), not the bare ids.
+func TestPersonPageNamesScheduleAndSites(t *testing.T) {
+	f := MustFixture(t, true)
+	body := f.MustSignIn(t, "H1").get(t, "/people/E1").Body
+	for _, want := range []string{`<dd id="person-schedule">标准班 (day)</dd>`, `<dd id="person-sites">望京SOHO (hq)</dd>`, `href="/org/people/E1"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("person page lacks %s", want)
+		}
+	}
+	if body := f.MustSignIn(t, "E1").get(t, "/me").Body; strings.Contains(body, `id="edit-person"`) {
+		t.Errorf("an employee is offered the edit form")
+	}
+}

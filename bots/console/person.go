@@ -53,6 +53,10 @@ type personData struct {
 	Zone     *time.Location
 	Shown    []core.Punch
 	Pager    pager
+	// ScheduleName and SiteNames name the schedule and sites ("标准班
+	// (day)"), not their bare ids; CanEdit links HR to the person's form.
+	ScheduleName, SiteNames string
+	CanEdit                 bool
 }
 
 func (c *Console) me(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -94,6 +98,12 @@ func (c *Console) showPerson(w http.ResponseWriter, r *http.Request, v *viewer, 
 	if err != nil {
 		return err
 	}
+	org, err := c.store.Org(r.Context())
+	if err != nil {
+		return err
+	}
+	names := orgNames(org)
+	d.ScheduleName, d.SiteNames, d.CanEdit = names.schedule(data.Employee.ScheduleID), names.sites(data.Employee.SiteIDs, (&page{Lang: v.Lang}).sep()), v.HR()
 	c.render(w, r, http.StatusOK, "person", &page{Lang: v.Lang, Title: title, Nav: nav, V: v, Flash: flash(r, v.Lang), Data: d, Sites: sites})
 	return nil
 }
