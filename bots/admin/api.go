@@ -106,6 +106,7 @@ func New(deps Deps) *API {
 func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/org", a.authorised(a.putOrg))
 	mux.Handle("GET /api/v1/org", a.authorised(a.getOrg))
+	mux.Handle("POST /api/v1/org/diff", a.authorised(a.diffOrg))
 	mux.Handle("GET /api/v1/punches", a.authorised(a.listPunches))
 	mux.Handle("GET /api/v1/employees", a.authorised(a.listEmployees))
 	mux.Handle("GET /api/v1/audit", a.authorised(a.listAudit))

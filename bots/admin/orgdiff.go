@@ -1,8 +1,14 @@
 package admin
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
+
+	"github.com/punchbot/punchbot/core"
 )
 
 // getOrg exports the organisation as applied, as an org file: keep it in
@@ -23,6 +29,84 @@ func (a *API) getOrg(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", `attachment; filename="org.yaml"`)
 	_, _ = w.Write(data)
 	return nil
+}
+
+// diffJSON is what POST /api/v1/org/diff answers: the lines of the
+// exported organisation an apply of the body would change.
+type diffJSON struct {
+	Changes []string `json:"changes"`
+}
+
+// diffOrg validates an org file like PUT /api/v1/org and answers with what
+// applying it would change, changing nothing: `punchbot apply` shows it
+// before applying, as the console does.
+func (a *API) diffOrg(w http.ResponseWriter, r *http.Request) error {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("the organisation file is larger than %d bytes", MaxBodyBytes), Code: core.EINVALID})
+			return nil
+		}
+		return core.WrapError(core.EINVALID, err, "could not read the request body")
+	}
+	changes, err := OrgChanges(r.Context(), a.store, data, a.checks...)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, diffJSON{Changes: append([]string{}, changes...)})
+	return nil
+}
+
+// OrgChanges parses an org file and returns the export's lines applying it
+// would change: the file wins for everything it names, and what it leaves
+// out stays (ApplyOrg never deletes), so the comparison is with the current
+// organisation updated by the file's entities.
+func OrgChanges(ctx context.Context, st OrgReader, file []byte, checks ...func(core.Org) []core.FieldError) ([]string, error) {
+	next, err := ParseOrg(file, checks...)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := st.Org(ctx)
+	if err != nil {
+		return nil, err
+	}
+	before, err := MarshalOrg(cur)
+	if err != nil {
+		return nil, err
+	}
+	after, err := MarshalOrg(Merge(cur, next))
+	if err != nil {
+		return nil, err
+	}
+	return DiffLines(before, after), nil
+}
+
+// Merge is the organisation after applying next over cur: next's
+// entities replace cur's of the same id, cur's others stay, and next's
+// settings, policy and leave types win, as ApplyOrg does.
+func Merge(cur, next core.Org) core.Org {
+	out := next
+	out.Sites = mergeByID(cur.Sites, next.Sites, func(s core.OrgSite) string { return s.ID })
+	out.Schedules = mergeByID(cur.Schedules, next.Schedules, func(s core.Schedule) string { return s.ID })
+	out.Calendars = mergeByID(cur.Calendars, next.Calendars, func(c core.Calendar) string { return c.ID })
+	out.Employees = mergeByID(cur.Employees, next.Employees, func(e core.Employee) string { return e.ID })
+	out.Reminders = mergeByID(cur.Reminders, next.Reminders, func(r core.Reminder) string { return r.ID })
+	return out
+}
+
+func mergeByID[T any](cur, next []T, id func(T) string) []T {
+	named := map[string]bool{}
+	for _, x := range next {
+		named[id(x)] = true
+	}
+	out := append([]T{}, next...)
+	for _, x := range cur {
+		if !named[id(x)] {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // DiffLines compares two org files line by line and returns the changed

@@ -3,6 +3,7 @@ package admin
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,7 +114,12 @@ type exportAudience struct {
 // MarshalOrg writes an organisation as an org file that ParseOrg reads
 // back to the same organisation: what GET /api/v1/org and the console's
 // download return, to keep in git and apply later.
+//
+// Every list is written in id order (calendar days in date order), so the
+// same organisation always gives the same file and a diff shows only what
+// changed.
 func MarshalOrg(org core.Org) ([]byte, error) {
+	org = canonical(org)
 	f := exportOrg{Name: org.Name, Lang: org.Lang, TimeZone: org.TimeZone,
 		Makeup: fileMakeup{MonthlyQuota: org.Makeup.MonthlyQuota, DeadlineDays: org.Makeup.DeadlineDays, ExpireAfterHours: org.Makeup.ExpireAfterHours}}
 	for _, s := range org.Sites {
@@ -181,4 +187,25 @@ func weekdayNames(days []time.Weekday) []string {
 		out[i] = strings.ToLower(d.String()[:3])
 	}
 	return out
+}
+
+// canonical returns org with its lists in id order, leaving org's own
+// slices untouched.
+func canonical(org core.Org) core.Org {
+	byID := func(a, b string) int { return strings.Compare(a, b) }
+	org.Sites = slices.Clone(org.Sites)
+	slices.SortStableFunc(org.Sites, func(a, b core.OrgSite) int { return byID(a.ID, b.ID) })
+	org.Schedules = slices.Clone(org.Schedules)
+	slices.SortStableFunc(org.Schedules, func(a, b core.Schedule) int { return byID(a.ID, b.ID) })
+	org.Calendars = slices.Clone(org.Calendars)
+	slices.SortStableFunc(org.Calendars, func(a, b core.Calendar) int { return byID(a.ID, b.ID) })
+	for i := range org.Calendars {
+		org.Calendars[i].Days = slices.Clone(org.Calendars[i].Days)
+		slices.SortStableFunc(org.Calendars[i].Days, func(a, b core.CalendarDay) int { return byID(a.Date, b.Date) })
+	}
+	org.Employees = slices.Clone(org.Employees)
+	slices.SortStableFunc(org.Employees, func(a, b core.Employee) int { return byID(a.ID, b.ID) })
+	org.Reminders = slices.Clone(org.Reminders)
+	slices.SortStableFunc(org.Reminders, func(a, b core.Reminder) int { return byID(a.ID, b.ID) })
+	return org
 }

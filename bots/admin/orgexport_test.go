@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
@@ -60,7 +59,6 @@ func TestStoresReadBackTheOrg(t *testing.T) {
 	}{"memory": coretest.NewMemStore()} {
 		t.Run(name, func(t *testing.T) {
 			org := MustParse(t, ExampleOrg())
-			sortByID(&org) // stores list in id order
 			if _, err := st.ApplyOrg(ctx, org, core.AuditEntry{Actor: "test", Action: "org.applied"}); err != nil {
 				t.Fatal(err)
 			}
@@ -86,9 +84,7 @@ func TestGetOrgExportsYAML(t *testing.T) {
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/yaml") {
 		t.Errorf("Content-Type %q, want application/yaml", ct)
 	}
-	org := MustParse(t, ExampleOrg())
-	sortByID(&org)
-	if got, want := rec.Body.String(), MustMarshal(t, org); got != want {
+	if got, want := rec.Body.String(), MustMarshal(t, MustParse(t, ExampleOrg())); got != want {
 		t.Errorf("export differs from the applied file:\n%s", strings.Join(DiffLines([]byte(want), []byte(got)), "\n"))
 	}
 	if rec := f.do(http.MethodGet, "/api/v1/org", "", nil); rec.Code != http.StatusUnauthorized {
@@ -116,13 +112,25 @@ func TestDiffLines(t *testing.T) {
 	}
 }
 
-func sortByID(org *core.Org) {
-	slices.SortFunc(org.Sites, func(a, b core.OrgSite) int { return strings.Compare(a.ID, b.ID) })
-	slices.SortFunc(org.Schedules, func(a, b core.Schedule) int { return strings.Compare(a.ID, b.ID) })
-	slices.SortFunc(org.Calendars, func(a, b core.Calendar) int { return strings.Compare(a.ID, b.ID) })
-	slices.SortFunc(org.Employees, func(a, b core.Employee) int { return strings.Compare(a.ID, b.ID) })
-	slices.SortFunc(org.Reminders, func(a, b core.Reminder) int { return strings.Compare(a.ID, b.ID) })
-	for i := range org.Calendars {
-		slices.SortFunc(org.Calendars[i].Days, func(a, b core.CalendarDay) int { return strings.Compare(a.Date, b.Date) })
+// TestDiffOrg: POST /api/v1/org/diff says what an apply would change and
+// changes nothing; an invalid file gets the apply's problems.
+func TestDiffOrg(t *testing.T) {
+	f := MustFixture(t, testToken)
+	f.MustDo(t, http.MethodPut, "/api/v1/org", ExampleOrg(), http.StatusOK)
+	before := f.do(http.MethodGet, "/api/v1/org", "Bearer "+testToken, nil).Body.String()
+	edited := strings.Replace(string(ExampleOrg()), "radius_m: 300", "radius_m: 250", 1)
+	got := MustDecode[diffJSON](t, f.MustDo(t, http.MethodPost, "/api/v1/org/diff", []byte(edited), http.StatusOK))
+	if strings.Join(got.Changes, "\n") != "    - id: wangjing\n-     radius_m: 300\n+     radius_m: 250" {
+		t.Errorf("changes = %q", got.Changes)
+	}
+	if same := MustDecode[diffJSON](t, f.MustDo(t, http.MethodPost, "/api/v1/org/diff", ExampleOrg(), http.StatusOK)); len(same.Changes) != 0 {
+		t.Errorf("the applied file itself changes %q", same.Changes)
+	}
+	bad := MustDecode[errorBody](t, f.MustDo(t, http.MethodPost, "/api/v1/org/diff", []byte(strings.Replace(edited, "radius_m: 250", "radius_m: 5", 1)), http.StatusBadRequest))
+	if len(bad.Problems) != 1 || !strings.Contains(bad.Problems[0].Message, "between 10 and 5000") {
+		t.Errorf("invalid file: %+v", bad)
+	}
+	if after := f.do(http.MethodGet, "/api/v1/org", "Bearer "+testToken, nil).Body.String(); after != before {
+		t.Errorf("a diff changed the organisation")
 	}
 }
