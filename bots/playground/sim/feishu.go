@@ -446,6 +446,15 @@ func (s *Feishu) Press(ctx context.Context, user, id string, i int) (string, err
 	return b.URL, nil
 }
 
+// seal is a callback's body, {"encrypt": …} (PLATFORMS.md §5.3), and its
+// signature headers (§5.4: sha256 of timestamp + nonce + encrypt key +
+// body).
+func (s *Feishu) seal(plain, iv []byte, ts, nonce string) ([]byte, map[string]string) {
+	body, _ := json.Marshal(map[string]string{"encrypt": FeishuEncrypt(plain, s.cfg.EncryptKey, iv)})
+	return body, map[string]string{"X-Lark-Request-Timestamp": ts, "X-Lark-Request-Nonce": nonce,
+		"X-Lark-Signature": feishu.Signature(ts, nonce, s.cfg.EncryptKey, body)}
+}
+
 // deliver encrypts and signs a callback the way Feishu does (PLATFORMS.md
 // §5.3–5.4) and posts it to the bot's event endpoint.
 func (s *Feishu) deliver(ctx context.Context, ev map[string]any) ([]byte, error) {
@@ -454,16 +463,15 @@ func (s *Feishu) deliver(ctx context.Context, ev map[string]any) ([]byte, error)
 		return nil, err
 	}
 	nonce := "n" + s.base + strconv.FormatInt(s.hub.nextID(), 36)
-	body, _ := json.Marshal(map[string]string{"encrypt": FeishuEncrypt(plain, s.cfg.EncryptKey, randomPrefix(nonce))})
+	body, sig := s.seal(plain, randomPrefix(nonce), strconv.FormatInt(s.hub.now().Unix(), 10), nonce)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.target()+"/feishu/events", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
-	ts := strconv.FormatInt(s.hub.now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("X-Lark-Request-Timestamp", ts)
-	req.Header.Set("X-Lark-Request-Nonce", nonce)
-	req.Header.Set("X-Lark-Signature", feishu.Signature(ts, nonce, s.cfg.EncryptKey, body))
+	for k, v := range sig {
+		req.Header.Set(k, v)
+	}
 	resp, err := s.http.Do(req)
 	if err != nil {
 		return nil, err

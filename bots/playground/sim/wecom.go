@@ -414,13 +414,10 @@ func (s *WeCom) deliver(ctx context.Context, user, plain string) error {
 	s.nonces++
 	nonce := strconv.FormatInt(s.base+s.nonces, 10)
 	s.mu.Unlock()
-	enc, err := s.crypto.Encrypt([]byte(plain), randomPrefix(nonce))
+	body, q, err := s.seal([]byte(plain), randomPrefix(nonce), strconv.FormatInt(s.hub.now().Unix(), 10), nonce)
 	if err != nil {
 		return err
 	}
-	ts := strconv.FormatInt(s.hub.now().Unix(), 10)
-	body := fmt.Sprintf(`<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt><AgentID><![CDATA[%s]]></AgentID></xml>`, s.cfg.CorpID, enc, s.cfg.AgentID)
-	q := "msg_signature=" + s.crypto.Sign(ts, nonce, enc) + "&timestamp=" + ts + "&nonce=" + nonce
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.target()+wecom.CallbackPath+"?"+q, strings.NewReader(body))
 	if err != nil {
 		return err
@@ -439,6 +436,18 @@ func (s *WeCom) deliver(ctx context.Context, user, plain string) error {
 		return nil
 	}
 	return s.passive(user, out)
+}
+
+// seal is a callback's POST body and query (PLATFORMS.md §1.2–1.4): the
+// plaintext encrypted behind a 16-byte random prefix, in the XML envelope,
+// signed with msg_signature over token, timestamp, nonce and Encrypt.
+func (s *WeCom) seal(plain, random []byte, ts, nonce string) (body, query string, err error) {
+	enc, err := s.crypto.Encrypt(plain, random)
+	if err != nil {
+		return "", "", err
+	}
+	body = fmt.Sprintf(`<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt><AgentID><![CDATA[%s]]></AgentID></xml>`, s.cfg.CorpID, enc, s.cfg.AgentID)
+	return body, "msg_signature=" + s.crypto.Sign(ts, nonce, enc) + "&timestamp=" + ts + "&nonce=" + nonce, nil
 }
 
 // passive opens a passive reply: a signed, encrypted envelope whose
