@@ -132,6 +132,8 @@ var deviceTexts = map[string]map[string]string{
 		"pk_title": "使用通行密钥登录", "pk_intro": "用你绑定过的手机上的指纹、面容或锁屏密码登录，不需要聊天链接。",
 		"pk_button": "使用通行密钥登录", "pk_failed": "通行密钥没有通过验证，未登录。请在绑定过的设备上重试，或在聊天中发送“管理”获取登录链接。",
 		"pk_link": "使用通行密钥登录", "manage": "管理绑定的设备",
+		"share_title": "设备验证的浏览器打卡", "share_total": "本月浏览器打卡中，%d / %d 次由绑定设备验证（%.1f%%）。",
+		"share_browser": "浏览器打卡", "share_verified": "设备验证",
 	},
 	"en": {
 		"title": "Bound devices", "intro_self": "Passkeys on these devices verify your browser punches and sign you in to the console. Revoke one when a phone is lost or replaced.",
@@ -142,6 +144,8 @@ var deviceTexts = map[string]map[string]string{
 		"pk_title": "Sign in with a passkey", "pk_intro": "Sign in with the fingerprint, face or screen lock of a phone you bound; no chat link needed.",
 		"pk_button": "Sign in with a passkey", "pk_failed": "The passkey was not verified, so you are not signed in. Try again on a bound device, or send “admin” in chat for a sign-in link.",
 		"pk_link": "Sign in with a passkey", "manage": "Manage bound devices",
+		"share_title": "Browser punches verified by a device", "share_total": "This month %d of %d browser punches were verified by a bound device (%.1f%%).",
+		"share_browser": "Browser punches", "share_verified": "Device-verified",
 	},
 }
 

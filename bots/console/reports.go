@@ -18,6 +18,9 @@ type reportData struct {
 	Headers []string
 	Rows    [][]any
 	Pager   pager
+	// Devices is the month's share of browser punches verified by a bound
+	// device (device_report.go in core).
+	Devices core.DeviceShareReport
 }
 
 func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -39,6 +42,9 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) err
 			cells[1] = tr(v.Lang, "erased_name")
 		}
 		d.Rows = append(d.Rows, cells)
+	}
+	if d.Devices, err = core.BuildDeviceShareReport(r.Context(), c.store, month, v.Scope); err != nil {
+		return err
 	}
 	ids := rowIDs(rep.Rows, func(r core.MonthlyRow) string { return r.EmployeeID })
 	if err := c.auditView(r.Context(), v, "console.viewed", "report:monthly:"+month, ids, map[string]any{"page": "reports"}); err != nil {
