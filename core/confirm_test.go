@@ -2,7 +2,9 @@ package core_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -448,5 +450,65 @@ func TestConfirmedPunchKeepsItsSignals(t *testing.T) {
 	got := h.do(t, step{at: "2026-11-26 12:06:00", cmd: core.CmdConfirm, event: "yes"})
 	if got.Outcome != core.OutcomeAccepted || !got.At.Equal(sh(t, "2026-11-26 12:00:00")) || !slices.Contains(got.Flags, core.FlagOfflineDelay) {
 		t.Errorf("confirmed = %s at %s flags %v, want accepted at 12:00 flagged %s", got.Outcome, got.At, got.Flags, core.FlagOfflineDelay)
+	}
+}
+
+// TestConcurrentClockInsCountOnce: the same clock-in sent many times at
+// once (a double tap, a platform retry under another id) counts once.
+func TestConcurrentClockInsCountOnce(t *testing.T) {
+	h := newModeHarness(t, core.PunchStandard)
+	at := sh(t, "2026-11-26 08:50:00")
+	h.clock.Set(at)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := h.svc.Handle(context.Background(), core.Command{Actor: zhangsan, Kind: core.CmdPunch, Punch: core.KindIn, At: at,
+				Location: north(office, 20), EventID: fmt.Sprintf("tap-%d", i)})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(h.valid(t, core.KindIn)); n != 1 {
+		t.Errorf("%d counting clock-ins from 8 concurrent taps, want 1", n)
+	}
+	if n := len(h.punches(t, "E1")); n != 8 {
+		t.Errorf("%d stored attempts, want 8 (7 repeats)", n)
+	}
+}
+
+// TestConcurrentConfirmsRecordOnce: two clicks on 确认 (two events) at
+// once record the clock-out once.
+func TestConcurrentConfirmsRecordOnce(t *testing.T) {
+	h := newModeHarness(t, core.PunchStandard)
+	runSteps(t, h, []step{
+		{at: "2026-11-26 08:50:00", kind: core.KindIn, located: true, event: "in", outcome: core.OutcomeAccepted},
+		{at: "2026-11-26 12:00:00", kind: core.KindOut, located: true, event: "out", outcome: core.OutcomeConfirm, earlyMin: 360},
+	})
+	h.clock.Set(sh(t, "2026-11-26 12:00:30"))
+	var wg sync.WaitGroup
+	outcomes := make([]core.Outcome, 4)
+	for i := range outcomes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := h.svc.Handle(context.Background(), core.Command{Actor: zhangsan, Kind: core.CmdConfirm, EventID: fmt.Sprintf("click-%d", i)})
+			if err != nil {
+				t.Error(err)
+			}
+			outcomes[i] = r.Outcome
+		}()
+	}
+	wg.Wait()
+	if n := len(h.valid(t, core.KindOut)); n != 1 {
+		t.Errorf("%d clock-outs from 4 concurrent confirms, want 1", n)
+	}
+	for i, o := range outcomes {
+		if o != core.OutcomeAccepted && o != core.OutcomeNothingPending {
+			t.Errorf("confirm %d = %s, want accepted or nothing pending", i, o)
+		}
 	}
 }
