@@ -104,4 +104,7 @@ type DeviceStore interface {
 	// TouchDevice writes back the credential record (its sign counter) and
 	// the time of use after a successful assertion.
 	TouchDevice(ctx context.Context, id string, credential []byte, at time.Time) error
+	// EraseDevices deletes every device of an employee, revoked ones too,
+	// and returns how many; erasing a departed employee's data uses it.
+	EraseDevices(ctx context.Context, employeeID string) (int, error)
 }

@@ -149,3 +149,26 @@ func TestDeviceManagementIsThePersonsOrHRs(t *testing.T) {
 		t.Errorf("audit = %q, want %q", actions, want)
 	}
 }
+
+func TestErasureDeletesDevices(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, nil)
+	for _, d := range []core.Device{{ID: "x1-phone", EmployeeID: "X1", Credential: []byte("x")}, {ID: "e1-phone", EmployeeID: "E1", Credential: []byte("x")}} {
+		if err := h.store.AddDevice(ctx, d, core.AuditEntry{Action: "device.enrolled", Subject: d.EmployeeID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := core.ErasePersonalData(ctx, h.store, "E1", "H1", sh(t, "2026-11-30 09:00:00")); core.ErrorCode(err) != core.ECONFLICT {
+		t.Errorf("erasing an active employee: %v, want ECONFLICT", err)
+	}
+	if ds, _ := h.store.ListDevices(ctx, "E1"); len(ds) != 1 {
+		t.Errorf("an active employee's device was deleted: %+v", ds)
+	}
+	res, err := core.ErasePersonalData(ctx, h.store, "X1", "H1", sh(t, "2026-11-30 09:00:00"))
+	if err != nil || res.Devices != 1 {
+		t.Fatalf("erasure = %+v, %v; want one device deleted", res, err)
+	}
+	if ds, _ := h.store.ListDevices(ctx, "X1"); len(ds) != 0 {
+		t.Errorf("X1's devices after erasure = %+v", ds)
+	}
+}

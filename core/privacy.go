@@ -268,6 +268,7 @@ type ErasureResult struct {
 	Makeups    int // make-up requests whose reason, evidence and note were cleared
 	Events     int // recorded replies to the person's messages
 	Outbox     int // delivered or failed messages addressed to or about the person
+	Devices    int // bound passkeys deleted (device.go)
 }
 
 // EraseStore is what erasing a departed employee needs from storage.
@@ -291,10 +292,35 @@ func ErasePersonalData(ctx context.Context, st EraseStore, employeeID, actor str
 	if employeeID == "" {
 		return ErasureResult{}, Errorf(EINVALID, "an erasure needs an employee id")
 	}
-	return st.ErasePersonalData(ctx, employeeID, ReducePunch, func(r ErasureResult) AuditEntry {
-		detail, _ := json.Marshal(map[string]int{"punches": r.Punches, "identities": r.Identities, "makeups": r.Makeups, "events": r.Events, "outbox": r.Outbox})
+	// A departed employee's passkeys go too. They cannot be used (an
+	// inactive employee verifies nothing), so deleting them before the
+	// erasure's own transaction loses nothing if that one fails.
+	devices := 0
+	rs, hasRoster := st.(interface {
+		Roster(ctx context.Context, employeeID string) (Roster, error)
+	})
+	if ds, ok := st.(DeviceStore); ok && hasRoster {
+		r, err := rs.Roster(ctx, employeeID)
+		if err != nil {
+			return ErasureResult{}, err
+		}
+		if r.Employee.Active {
+			return ErasureResult{}, Errorf(ECONFLICT, "employee %s is still active: set active: false in the organisation file and apply it first", employeeID)
+		}
+		if devices, err = ds.EraseDevices(ctx, employeeID); err != nil {
+			return ErasureResult{}, err
+		}
+	}
+	res, err := st.ErasePersonalData(ctx, employeeID, ReducePunch, func(r ErasureResult) AuditEntry {
+		counts := map[string]int{"punches": r.Punches, "identities": r.Identities, "makeups": r.Makeups, "events": r.Events, "outbox": r.Outbox}
+		if devices > 0 {
+			counts["devices"] = devices
+		}
+		detail, _ := json.Marshal(counts)
 		return AuditEntry{At: now, Actor: actor, Action: "employee.erased", Subject: employeeID, Detail: string(detail)}
 	})
+	res.Devices = devices
+	return res, err
 }
 
 // ErasedName is what an erased employee's name reads as in stores: empty, so

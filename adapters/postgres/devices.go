@@ -177,3 +177,12 @@ func (s *Store) FindAccess(ctx context.Context, employeeID string, limit int) ([
 	}
 	return out, translate(err, "find access")
 }
+
+// EraseDevices deletes an employee's devices.
+func (s *Store) EraseDevices(ctx context.Context, employeeID string) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM devices WHERE employee_id = $1`, employeeID)
+	if err != nil {
+		return 0, translate(err, "erase devices")
+	}
+	return int(tag.RowsAffected()), nil
+}

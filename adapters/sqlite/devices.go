@@ -168,3 +168,17 @@ func (s *Store) FindAccess(ctx context.Context, employeeID string, limit int) ([
 		WHERE subject = ? OR id IN (SELECT audit_id FROM audit_subjects WHERE employee_id = ?)
 		ORDER BY id DESC LIMIT ?`, []any{employeeID, employeeID, limit}, scanAudit)
 }
+
+// EraseDevices deletes an employee's devices.
+func (s *Store) EraseDevices(ctx context.Context, employeeID string) (int, error) {
+	var n int64
+	err := s.writeTx(ctx, func(tx txConn) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM devices WHERE employee_id = ?`, employeeID)
+		if err != nil {
+			return translate(err, "erase devices")
+		}
+		n, err = res.RowsAffected()
+		return translate(err, "erase devices")
+	})
+	return int(n), err
+}

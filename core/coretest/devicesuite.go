@@ -31,6 +31,7 @@ func RunDeviceSuite(t *testing.T, open func(t *testing.T) DeviceStore) {
 		{"AddRefusesReuse", dsAddConflict},
 		{"Revoke", dsRevoke},
 		{"Touch", dsTouch},
+		{"Erase", dsErase},
 		{"AccessSubjects", dsAccess},
 	}
 	for _, c := range cases {
@@ -206,5 +207,28 @@ func dsAccess(t *testing.T, s DeviceStore) {
 	got, _ := s.FindAccess(ctx, "e3", 0)
 	if len(got) == 1 && (!got[0].At.Equal(dsT0.Add(time.Minute).Truncate(time.Microsecond)) || got[0].Actor != "hr1" || got[0].Detail != `{"people":2}`) {
 		t.Errorf("access entry = %+v, want the recorded entry as written", got[0])
+	}
+}
+
+func dsErase(t *testing.T, s DeviceStore) {
+	ctx := context.Background()
+	dsMustAdd(t, s, dsDevice("cred-a", "e1", "n1", dsT0))
+	dsMustAdd(t, s, dsDevice("cred-b", "e1", "n2", dsT0))
+	dsMustAdd(t, s, dsDevice("cred-c", "e2", "n3", dsT0))
+	if err := s.RevokeDevice(ctx, "cred-b", dsT0, "e1", core.AuditEntry{At: dsT0, Actor: "e1", Action: "device.revoked", Subject: "e1"}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.EraseDevices(ctx, "e1")
+	if err != nil || n != 2 {
+		t.Errorf("EraseDevices(e1) = %d, %v; want 2 (revoked ones too)", n, err)
+	}
+	if got, _ := s.ListDevices(ctx, "e1"); len(got) != 0 {
+		t.Errorf("e1's devices after erasure = %+v", got)
+	}
+	if got, _ := s.ListDevices(ctx, "e2"); len(got) != 1 {
+		t.Errorf("e2's devices = %+v, want untouched", got)
+	}
+	if n, err := s.EraseDevices(ctx, "e1"); err != nil || n != 0 {
+		t.Errorf("erasing again = %d, %v; want 0", n, err)
 	}
 }

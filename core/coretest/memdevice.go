@@ -181,3 +181,17 @@ func (m *MemStore) FindAccess(ctx context.Context, employeeID string, limit int)
 	}
 	return out, nil
 }
+
+// EraseDevices deletes an employee's devices.
+func (m *MemStore) EraseDevices(ctx context.Context, employeeID string) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for id, d := range m.state.devices.byID {
+		if d.EmployeeID == employeeID {
+			delete(m.state.devices.byID, id)
+			n++
+		}
+	}
+	return n, nil
+}
