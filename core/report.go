@@ -65,8 +65,8 @@ type DailyRow struct {
 	Makeups    int // punches of the day written by approved make-up requests
 	Flags      []string
 	// Leave is the day's approved leave by type; LeaveMin its total.
-	Leave    LeaveByType `json:",omitzero"`
-	LeaveMin int         `json:",omitempty"`
+	Leave    []LeaveAmount `json:",omitempty"`
+	LeaveMin int           `json:",omitempty"`
 	// Trip and Outing: an approved business trip or outing covers (part
 	// of) the day; Place is where to.
 	Trip   bool   `json:",omitempty"`
@@ -78,7 +78,13 @@ type DailyRow struct {
 }
 
 // LeaveDays is the day's approved leave of every type, in days.
-func (r DailyRow) LeaveDays() float64 { return r.Leave.Days() }
+func (r DailyRow) LeaveDays() float64 {
+	d := 0.0
+	for _, l := range r.Leave {
+		d += l.Days
+	}
+	return d
+}
 
 // Has reports whether the row carries status st.
 func (r DailyRow) Has(st DayStatus) bool { return slices.Contains(r.Statuses, st) }
@@ -238,10 +244,7 @@ func dailyRow(r Roster, date string, punches []Punch, approvals []MakeupRequest,
 		}
 	}
 	if a := day.Approvals; a != nil {
-		for _, l := range a.Leave {
-			row.Leave.add(l)
-		}
-		row.LeaveMin = a.LeaveMin()
+		row.Leave, row.LeaveMin = a.Leave, a.LeaveMin()
 		row.Trip, row.Outing, row.Place = a.TripMin > 0, a.OutingMin > 0, a.Place
 		row.PendingApprovals = a.Pending
 	}
@@ -260,7 +263,7 @@ func MonthlyRowOf(r Roster, days []DailyRow, punches []Punch) MonthlyRow {
 			// Trips and outings count as worked in the field.
 			m.DaysWorked++
 		}
-		for _, l := range d.Leave.List() {
+		for _, l := range d.Leave {
 			m.Leave.add(l)
 			m.LeaveDays += l.Days
 			m.LeaveMin += l.Minutes
@@ -441,7 +444,7 @@ func BuildDailyReport(ctx context.Context, src ReportSource, from, to string, sc
 	}
 	var found []string
 	for _, row := range rep.Rows {
-		for _, l := range row.Leave.List() {
+		for _, l := range row.Leave {
 			found = append(found, l.Type)
 		}
 	}

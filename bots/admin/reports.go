@@ -181,7 +181,7 @@ func MonthlyReportCells(rep core.MonthlyReport, r core.MonthlyRow) []any {
 // names: "年假 0.5天（3小时）", "年假 0.5 d (3 h)".
 func LeaveText(r core.DailyRow, types []core.LeaveType, lang string) string {
 	var parts []string
-	for _, l := range r.Leave.List() {
+	for _, l := range r.Leave {
 		name := l.Type
 		for _, t := range types {
 			if t.ID == l.Type {
