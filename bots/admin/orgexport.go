@@ -119,7 +119,7 @@ type exportAudience struct {
 // same organisation always gives the same file and a diff shows only what
 // changed.
 func MarshalOrg(org core.Org) ([]byte, error) {
-	org = canonical(org)
+	org = Canonical(org)
 	f := exportOrg{Name: org.Name, Lang: org.Lang, TimeZone: org.TimeZone,
 		Makeup: fileMakeup{MonthlyQuota: org.Makeup.MonthlyQuota, DeadlineDays: org.Makeup.DeadlineDays, ExpireAfterHours: org.Makeup.ExpireAfterHours}}
 	for _, s := range org.Sites {
@@ -189,9 +189,9 @@ func weekdayNames(days []time.Weekday) []string {
 	return out
 }
 
-// canonical returns org with its lists in id order, leaving org's own
-// slices untouched.
-func canonical(org core.Org) core.Org {
+// Canonical returns org with its lists in id order, as MarshalOrg writes
+// them, leaving org's own slices untouched.
+func Canonical(org core.Org) core.Org {
 	byID := func(a, b string) int { return strings.Compare(a, b) }
 	org.Sites = slices.Clone(org.Sites)
 	slices.SortStableFunc(org.Sites, func(a, b core.OrgSite) int { return byID(a.ID, b.ID) })

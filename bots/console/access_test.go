@@ -294,8 +294,9 @@ func TestRecordMakeupFromExceptions(t *testing.T) {
 	if !found {
 		t.Errorf("no make-up punch for E2 on the 24th: %+v", punches)
 	}
-	// The same slot again: the make-up rules refuse with a clear message.
-	if res := m1.post(t, "/exceptions/makeup", form); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "已有") {
+	// The same slot again: the make-up rules refuse with a clear message,
+	// back on the exceptions page.
+	if res := m1.post(t, "/exceptions/makeup", form); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "已有") || !strings.Contains(res.Body, `id="exc-filters"`) {
 		t.Errorf("recording a made-up slot again = %d %s", res.Status, res.Body)
 	}
 	if es := f.audits(t, core.AuditFilter{Action: "console.makeup_recorded", Actor: "M1"}); len(es) != 1 {

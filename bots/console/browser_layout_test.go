@@ -17,7 +17,7 @@ import (
 var layoutPages = []string{
 	"/", "/plot?date=2026-11-26", "/exceptions?from=2026-11-20&to=2026-11-26", "/makeups", "/reports?month=2026-11", "/reminders",
 	"/audit", "/people/E2", "/me", "/org/people", "/org/people/E1", "/org/people/new", "/org/sites", "/org/sites/hq", "/org/schedules",
-	"/org/schedules/day", "/org/calendars", "/org/calendars/new", "/org/policy", "/org/reminders/new", "/org/reminders/weekly",
+	"/org/schedules/day", "/org/calendars", "/org/calendars/new", "/org/policy", "/org/reminders/new", "/org/reminders/weekly", "/org/apply",
 }
 
 // layoutCheck measures the page: horizontal overflow, buttons and other

@@ -80,7 +80,9 @@ func (c *Console) applyEdit(ctx context.Context, v *viewer, e orgEdit) (editResu
 	_, err = admin.ParseOrg(file, checks...)
 	var fe *admin.FileError
 	if errors.As(err, &fe) {
-		return editResult{Errs: problemFields(ownAccounts(fe.Problems, org, index, e.Entity), e.Entity, index, v.Lang)}, nil
+		// The file lists in id order: find the edited entity there.
+		at := fileIndex(org, e.Entity, index)
+		return editResult{Errs: problemFields(ownAccounts(fe.Problems, admin.Canonical(org), at, e.Entity), e.Entity, at, v.Lang)}, nil
 	}
 	if err != nil {
 		return editResult{}, err
@@ -184,7 +186,14 @@ func ownAccounts(problems []admin.Problem, org core.Org, index int, entity strin
 // "sites", "audience.employees[0]" → "audience", "start" → "start".
 func fieldName(rest string) string {
 	if i := strings.IndexAny(rest, ".["); i >= 0 {
-		return rest[:i]
+		rest = rest[:i]
+	}
+	// Where the file's keys and the form's fields differ.
+	switch rest {
+	case "holidays", "workdays":
+		return "days"
+	case "audience":
+		return "everyone"
 	}
 	return rest
 }
@@ -266,4 +275,41 @@ func orgFlash(r *http.Request, lang string) string {
 		return fmt.Sprintf(tr(lang, "org_unchanged"), q.Get("id"))
 	}
 	return ""
+}
+
+// fileIndex is where entity i of org's list stands in the exported file,
+// which lists in id order (admin.MarshalOrg; ties keep their order).
+func fileIndex(org core.Org, entity string, i int) int {
+	var ids []string
+	switch entity {
+	case "employees":
+		for _, x := range org.Employees {
+			ids = append(ids, x.ID)
+		}
+	case "sites":
+		for _, x := range org.Sites {
+			ids = append(ids, x.ID)
+		}
+	case "schedules":
+		for _, x := range org.Schedules {
+			ids = append(ids, x.ID)
+		}
+	case "calendars":
+		for _, x := range org.Calendars {
+			ids = append(ids, x.ID)
+		}
+	case "reminders":
+		for _, x := range org.Reminders {
+			ids = append(ids, x.ID)
+		}
+	default:
+		return i
+	}
+	at := 0
+	for j, id := range ids {
+		if id < ids[i] || (id == ids[i] && j < i) {
+			at++
+		}
+	}
+	return at
 }

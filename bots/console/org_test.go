@@ -274,3 +274,75 @@ func TestPersonPageNamesScheduleAndSites(t *testing.T) {
 		t.Errorf("an employee is offered the edit form")
 	}
 }
+
+// TestApplyFileWithReview: an uploaded file is validated and its changes
+// shown before anything is applied; the confirmation applies it (the file
+// wins for what it names, a person added in the console stays); a stale
+// review or an invalid file changes nothing.
+func TestApplyFileWithReview(t *testing.T) {
+	f := MustFixture(t, true)
+	hr := f.MustSignIn(t, "H1")
+	// A person added in the console, absent from the file HR applies later.
+	if res := hr.post(t, "/org/people/new", url.Values{"id": {"N1"}, "name": {"新人"}, "role": {"employee"}, "active": {"1"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("add N1: %d", res.Status)
+	}
+	file := strings.Replace(f.MustOrgFile(t), "radius_m: 300", "radius_m: 280", 1)
+	file = strings.Replace(file, "  - id: N1\n    name: 新人\n", "  - id: N1-gone\n    name: 新人\n", 1)
+	// Drop N1 from the file entirely.
+	var kept []string
+	skip := false
+	for _, line := range strings.Split(file, "\n") {
+		if strings.HasPrefix(line, "  - id: N1-gone") {
+			skip = true
+			continue
+		}
+		if skip && strings.HasPrefix(line, "  - ") || skip && !strings.HasPrefix(line, "    ") {
+			skip = false
+		}
+		if !skip {
+			kept = append(kept, line)
+		}
+	}
+	file = strings.Join(kept, "\n")
+	before := f.MustOrgFile(t)
+
+	res := hr.post(t, "/org/apply", url.Values{"text": {file}})
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, "-     radius_m: 300") || !strings.Contains(res.Body, "&#43;     radius_m: 280") || strings.Contains(res.Body, "新人") {
+		t.Fatalf("review = %d; want the radius change and N1 untouched:\n%s", res.Status, res.Body)
+	}
+	if f.MustOrgFile(t) != before {
+		t.Fatal("a review changed the organisation")
+	}
+	base := between(res.Body, `name="base" value="`, `"`)
+	if res := hr.post(t, "/org/apply", url.Values{"text": {file}, "confirm": {"1"}, "base": {"stale"}}); res.Status != http.StatusConflict || f.MustOrgFile(t) != before {
+		t.Errorf("a stale confirmation = %d, want 409 and nothing applied", res.Status)
+	}
+	if res := hr.post(t, "/org/apply", url.Values{"text": {file}, "confirm": {"1"}, "base": {base}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("confirm = %d %s", res.Status, res.Body)
+	}
+	org, _ := f.store.Org(context.Background())
+	if s := find(org.Sites, func(s core.OrgSite) bool { return s.ID == "hq" }); s == nil || s.RadiusM != 280 {
+		t.Errorf("hq after the apply = %+v", s)
+	}
+	if e := find(org.Employees, func(e core.Employee) bool { return e.ID == "N1" }); e == nil || !e.Active {
+		t.Errorf("the console's N1 did not survive the file: %+v", e)
+	}
+	if es := f.audits(t, core.AuditFilter{Action: "org.applied", Actor: "H1"}); len(es) != 1 || !strings.Contains(es[0].Detail, "radius_m: 280") {
+		t.Errorf("apply audit = %+v", es)
+	}
+	// An invalid file: the problems with their lines, the text kept.
+	bad := strings.Replace(file, "radius_m: 280", "radius_m: 5", 1)
+	res = hr.post(t, "/org/apply", url.Values{"text": {bad}, "confirm": {"1"}, "base": {base}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "第 ") || !strings.Contains(res.Body, "半径必须在 10 到 5000 米之间") || !strings.Contains(res.Body, "radius_m: 5") {
+		t.Errorf("invalid file = %d:\n%s", res.Status, res.Body)
+	}
+}
+
+func between(s, from, to string) string {
+	i := strings.Index(s, from)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+len(from):]
+	return s[:strings.Index(s, to)]
+}

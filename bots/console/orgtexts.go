@@ -43,6 +43,9 @@ var orgTexts = map[string]map[string]string{
 		"mk_not_recorded": "补卡未录入：", "aud_more": "还有更早的记录，见下一页。",
 		"mk_type": "类型", "rt_makeup": "补卡", "rt_field": "外勤打卡", "rt_leave": "请假", "rt_trip": "出差", "rt_outing": "外出",
 		"mk_note_or_reason": "备注（驳回时必填理由）", "mk_reject_help": "驳回必须填写理由，理由会发给申请人。", "mk_reason_required": "驳回需要填写理由：理由会发送给申请人。",
+		"org_apply": "应用组织文件", "org_apply_help": "上传或粘贴组织文件，先查看会改动什么，再应用。文件中列出的内容以文件为准；文件中没有的人员、地点等保留不变（应用不会删除任何内容）。",
+		"org_changes": "将要改动的行", "org_no_changes": "这个文件与当前组织一致，没有改动。", "org_file": "组织文件（YAML 或 JSON）", "org_paste": "或粘贴内容",
+		"org_review": "查看改动", "org_apply_now": "应用这些改动", "org_line": "第 %d 行：", "org_changed_meanwhile": "查看改动之后组织又被修改过，请重新查看下面的改动再应用。",
 		"site_map": "地图选点", "site_map_help": "点击地图设置地点中心（WGS-84）。",
 	},
 	"en": {
@@ -86,6 +89,9 @@ var orgTexts = map[string]map[string]string{
 		"mk_not_recorded": "Make-up not recorded:", "aud_more": "Older entries continue on the next page.",
 		"mk_type": "Type", "rt_makeup": "make-up", "rt_field": "field punch", "rt_leave": "leave", "rt_trip": "business trip", "rt_outing": "outing",
 		"mk_note_or_reason": "Note (a reason is required to reject)", "mk_reject_help": "A rejection needs a reason; the requester receives it.", "mk_reason_required": "A rejection needs a reason: the requester receives it.",
+		"org_apply": "Apply an org file", "org_apply_help": "Upload or paste an org file, review what it changes, then apply it. The file wins for everything it names; people, sites and the rest it leaves out stay as they are (an apply never deletes).",
+		"org_changes": "Lines that will change", "org_no_changes": "This file matches the organisation; nothing would change.", "org_file": "Org file (YAML or JSON)", "org_paste": "or paste it",
+		"org_review": "Review changes", "org_apply_now": "Apply these changes", "org_line": "line %d: ", "org_changed_meanwhile": "The organisation changed after this review; check the changes below again before applying.",
 		"site_map": "Map picker", "site_map_help": "Click the map to set the site's centre (WGS-84).",
 	},
 }

@@ -47,6 +47,8 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.Handle("GET /org/policy", c.authenticated(c.policyPage))
 	mux.Handle("POST /org/people/{id}/active", c.authenticated(c.togglePerson))
 	mux.Handle("GET /org/export.yaml", c.authenticated(c.orgExport))
+	mux.Handle("GET /org/apply", c.authenticated(c.orgApplyForm))
+	mux.Handle("POST /org/apply", c.authenticated(c.orgApplyReview))
 	c.registerDevices(mux) // devices.go
 }
 

@@ -20,7 +20,7 @@ import (
 var files embed.FS
 
 // pageNames are the page templates; each is parsed with the layout once.
-var pageNames = []string{"login", "auth", "error", "today", "plot", "exceptions", "makeups", "reports", "reminders", "audit", "person", "orgform", "orglist", "devices", "passkey"}
+var pageNames = []string{"login", "auth", "error", "today", "plot", "exceptions", "makeups", "reports", "reminders", "audit", "person", "orgform", "orglist", "orgapply", "devices", "passkey"}
 
 // templates holds every page parsed with the layout. It is built once from
 // embedded files and never changes, so sharing it is safe.
