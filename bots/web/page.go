@@ -275,8 +275,7 @@ button[hidden]{display:none}
     var body = {
       lat: pos.coords.latitude, lng: pos.coords.longitude, accuracy: pos.coords.accuracy,
       // A fresh fix (maximumAge 0) cannot predate the request for it.
-      at: Math.round(Math.max(pos.timestamp || 0, asked) + offset), load: load,
-      cid: (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Math.random()).slice(2)
+      at: Math.round(Math.max(pos.timestamp || 0, asked) + offset), load: load
     };
     if (assertion) { body.assertion = assertion; }
     upload(body);

@@ -370,13 +370,13 @@ func (p *Pages) claimedTime(c claims, body punchBody, now time.Time) (time.Time,
 }
 
 // punchBody is what the page posts: the position and, from the page's
-// script, the time of the fix, the load token, a client id and the
-// passkey assertion.
+// script, the time of the fix, the load token and the passkey assertion.
+// An upload needs no id of its own: the link's nonce is the event id, so
+// every retry of a kept punch is the same event and a link punches once.
 type punchBody struct {
 	Location  core.Location
 	AtMS      int64
 	Load      string
-	CID       string
 	Assertion json.RawMessage
 }
 
@@ -391,7 +391,7 @@ func readPunch(w http.ResponseWriter, r *http.Request) (punchBody, error) {
 		var in struct {
 			Lat, Lng, Accuracy jsonNumber
 			At                 jsonNumber
-			Load, CID          string
+			Load               string
 			Assertion          json.RawMessage
 		}
 		if err := decodeJSON(r.Body, &in); err != nil {
@@ -405,7 +405,7 @@ func readPunch(w http.ResponseWriter, r *http.Request) (punchBody, error) {
 			}
 			out.AtMS = v
 		}
-		out.Load, out.CID, out.Assertion = in.Load, in.CID, in.Assertion
+		out.Load, out.Assertion = in.Load, in.Assertion
 		if string(out.Assertion) == "null" {
 			out.Assertion = nil
 		}
