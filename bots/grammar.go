@@ -122,6 +122,11 @@ func Parse(text string) Intent {
 	for n := min(2, len(fields)); n >= 1; n-- {
 		if in, ok := words[strings.Join(lower[:n], " ")]; ok && in.takesArgs() {
 			in.Args, in.Lang = strings.Join(fields[n:], " "), lang
+			if in.Kind == core.CmdLeave && n < len(fields) && (oneOf(lower[n], makeupCancelWords) || oneOf(lower[n], decisionWords)) {
+				// "请假 取消 12", "trip approve 12": the request engine's
+				// commands, as after 补卡.
+				return Intent{Verb: VerbMakeup, Args: in.Args, Lang: lang}
+			}
 			return in
 		}
 	}

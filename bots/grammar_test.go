@@ -154,6 +154,11 @@ func TestParseGrammar(t *testing.T) {
 		{text: "外出 14:00-16:00 客户拜访", want: "outing", args: "14:00-16:00 客户拜访"},
 		{text: "outing 14:00-16:00 client", want: "outing", args: "14:00-16:00 client"},
 		{text: "<@U1> leave 12-03 sick", want: "leave", args: "12-03 sick"},
+		// Withdrawing or deciding a leave is the request engine's command.
+		{text: "请假 取消 12", want: "makeup", args: "取消 12"},
+		{text: "出差 撤回", want: "makeup", args: "撤回"},
+		{text: "leave cancel #3", want: "makeup", args: "cancel #3"},
+		{text: "outing approve 5", want: "makeup", args: "approve 5"},
 		// A decision on any request by its number.
 		{text: "同意 12", want: "makeup", args: "同意 12"},
 		{text: "驳回 #12 时间不对", want: "makeup", args: "驳回 #12 时间不对"},

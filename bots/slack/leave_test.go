@@ -154,6 +154,17 @@ func TestLeaveTypedOnSlack(t *testing.T) {
 			t.Errorf("trip card lacks %s:\n%s", want, card)
 		}
 	}
+	// Ann withdraws it; the manager's card says so.
+	id := approveButton(t, card)
+	status, _, raw = e.slash("T1", "U1", "trip cancel "+id)
+	if status != http.StatusOK || !strings.Contains(raw, "Business trip request #"+id+" withdrawn") {
+		t.Fatalf("withdraw = %d %s", status, raw)
+	}
+	e.runOutbox()
+	updates := e.slack.Calls("chat.update")
+	if len(updates) == 0 || !strings.Contains(updates[len(updates)-1].blocks(), "Withdrawn by the requester") || e.audits("trip.cancelled") != 1 {
+		t.Errorf("after withdrawing: updates %+v, %d trip.cancelled", updates, e.audits("trip.cancelled"))
+	}
 }
 
 // TestFieldPunchCardOnSlack: under out_of_range: field a punch outside HQ
