@@ -15,6 +15,7 @@ import (
 	"github.com/punchbot/punchbot/bots/admin"
 	"github.com/punchbot/punchbot/bots/console"
 	"github.com/punchbot/punchbot/core"
+	"github.com/punchbot/punchbot/scheduler"
 )
 
 // reportStore is what reports, the console and the retention job need from
@@ -160,7 +161,8 @@ func writeFileAtomic(path string, data []byte) error {
 func (s *server) newConsole(zone *time.Location, now func() time.Time) error {
 	c, err := console.New(console.Config{Secret: []byte(s.cfg.Secret), PublicURL: s.cfg.PublicURL, AdminToken: s.cfg.AdminToken, Zone: zone,
 		RetentionDays: s.cfg.RetentionDays, RemindersAPI: "/api/v1/reminders"},
-		console.Deps{Store: s.store, Used: s.kv, Sessions: s.kv, Makeups: s.svc, Reminders: firingNotice{s.sched, s.senders, s.configErrs}, Problems: s.configErrs, Now: now, Log: s.log})
+		console.Deps{Store: s.store, Used: s.kv, Sessions: s.kv, Makeups: s.svc, Reminders: firingNotice{s.sched, s.senders, s.configErrs}, Problems: s.configErrs,
+			CheckOrg: scheduler.CheckReminders, Now: now, Log: s.log})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
