@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -25,6 +22,7 @@ import (
 	"time"
 
 	"github.com/punchbot/punchbot/bots/feishu"
+	"github.com/punchbot/punchbot/bots/playground/sim"
 	"github.com/punchbot/punchbot/bots/slack"
 	"github.com/punchbot/punchbot/bots/wecom"
 	"github.com/punchbot/punchbot/core"
@@ -373,20 +371,7 @@ func (c *webhookClient) FeishuBody(ev loadEvent, iv []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(map[string]string{"encrypt": larkEncrypt(plain, cr.FeishuKey, iv)})
-}
-
-// larkEncrypt is PLATFORMS.md §5.3 (Appendix A): base64(iv ‖
-// AES-256-CBC(sha256(key), PKCS#7)).
-func larkEncrypt(plain []byte, encryptKey string, iv []byte) string {
-	k := sha256.Sum256([]byte(encryptKey))
-	blk, _ := aes.NewCipher(k[:])
-	pad := aes.BlockSize - len(plain)%aes.BlockSize
-	p := append(slices.Clip(plain), bytes.Repeat([]byte{byte(pad)}, pad)...)
-	out := make([]byte, aes.BlockSize+len(p))
-	copy(out, iv)
-	cipher.NewCBCEncrypter(blk, iv).CryptBlocks(out[aes.BlockSize:], p)
-	return base64.StdEncoding.EncodeToString(out)
+	return json.Marshal(map[string]string{"encrypt": sim.FeishuEncrypt(plain, cr.FeishuKey, iv)})
 }
 
 // iv16 derives a distinct 16-byte IV or random prefix per delivery; a load
