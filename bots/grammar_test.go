@@ -186,3 +186,25 @@ func TestParseGrammar(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse: any text parses without panicking, in one of the two
+// languages, to a kind the bots route.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"上班", "did I clock in?", "<@U1> 请假 12-03", "＠_user_1 ＯＫ", "打卡 取消", "补卡 11-25 09:00 上班 x", "?", "\u3000", "@", "<@", "驳回 #1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		in := Parse(text)
+		if in.Lang != "zh" && in.Lang != "en" {
+			t.Fatalf("Parse(%q).Lang = %q", text, in.Lang)
+		}
+		switch in.Kind {
+		case "", core.CmdPunch, core.CmdStatus, core.CmdHelp, core.CmdConfirm, core.CmdDecline, core.CmdLeave:
+		default:
+			t.Fatalf("Parse(%q).Kind = %q", text, in.Kind)
+		}
+		if in.Kind == core.CmdPunch && in.Punch != "" && in.Punch != core.KindIn && in.Punch != core.KindOut {
+			t.Fatalf("Parse(%q).Punch = %q", text, in.Punch)
+		}
+	})
+}

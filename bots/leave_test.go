@@ -68,3 +68,32 @@ func TestLeaveCommandWithoutArguments(t *testing.T) {
 		t.Fatalf("LeaveCommand(出差 12-04 上海) = %+v, want a trip to 上海", cmd.Leave)
 	}
 }
+
+// FuzzParseLeave: any text after 请假 / 出差 / 外出 parses without
+// panicking into one of the three types, and a date it reads is in a form
+// the core accepts.
+func FuzzParseLeave(f *testing.F) {
+	for _, s := range []string{"请假 2026-12-03 全天 年假 搬家", "出差 12-04..12-06 上海", "外出 14:00-16:00 客户", "leave 12-03 am sick", "请假 13-45 25:00-26:00", "trip ..", "外出 9点-", "请假 12-03 至"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		in := Parse(text)
+		if in.Kind != core.CmdLeave {
+			return
+		}
+		a := ParseLeave(in)
+		switch a.Type {
+		case core.RequestLeave, core.RequestTrip, core.RequestOuting:
+		default:
+			t.Fatalf("ParseLeave(%q).Type = %q", text, a.Type)
+		}
+		for _, d := range []string{a.From, a.To} {
+			if d != "" && d != "today" && d != "tomorrow" && len(d) != len("2006-01-02") && len(d) != len("01-02") {
+				t.Fatalf("ParseLeave(%q) date %q is not a form the core reads", text, d)
+			}
+		}
+		if a.Problem == "" && a.From == "" {
+			t.Fatalf("ParseLeave(%q) has no date and no problem", text)
+		}
+	})
+}
