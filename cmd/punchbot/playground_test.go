@@ -116,3 +116,25 @@ func cardText(c *sim.Card) string {
 	}
 	return strings.Join(append(parts, c.Notes...), "\n")
 }
+
+// TestPlaygroundOnlyWhenAsked: serve mounts /playground only with
+// PUNCHBOT_PLAYGROUND=1, and then its bots talk to the simulators.
+func TestPlaygroundOnlyWhenAsked(t *testing.T) {
+	for _, tt := range []struct {
+		env  string
+		want int
+	}{{"", http.StatusNotFound}, {"0", http.StatusNotFound}, {"1", http.StatusOK}} {
+		base, s := startServer(t, env("PUNCHBOT_DB_PATH", filepath.Join(t.TempDir(), "p.db"), "PUNCHBOT_ADDR", "127.0.0.1:0", "PUNCHBOT_PLAYGROUND", tt.env))
+		resp, err := http.Get(base + "/playground")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("PUNCHBOT_PLAYGROUND=%q: /playground = %d, want %d", tt.env, resp.StatusCode, tt.want)
+		}
+		if configured := len(s.senders) == 3; configured != (tt.want == http.StatusOK) {
+			t.Errorf("PUNCHBOT_PLAYGROUND=%q: %d bots, want 3 only with the simulators", tt.env, len(s.senders))
+		}
+	}
+}

@@ -61,6 +61,9 @@ type Violation struct {
 	Doc      string        `json:"doc"`
 }
 
+// maxEntries bounds one conversation.
+const maxEntries = 500
+
 // key names one person's conversation with the bot on one platform.
 type key struct {
 	platform core.Platform
@@ -115,6 +118,10 @@ func (h *Hub) add(p core.Platform, user string, e *Entry) *Entry {
 	}
 	k := key{p, user}
 	h.convs[k] = append(h.convs[k], e)
+	if n := len(h.convs[k]); n > maxEntries {
+		// A demo left running keeps the newest messages only.
+		h.convs[k] = append([]*Entry(nil), h.convs[k][n-maxEntries:]...)
+	}
 	h.bump()
 	return e
 }
