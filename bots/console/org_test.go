@@ -1,8 +1,11 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -345,4 +348,132 @@ func between(s, from, to string) string {
 	}
 	s = s[i+len(from):]
 	return s[:strings.Index(s, to)]
+}
+
+// TestDeactivateAndReactivate: the button flips the person's active flag,
+// audited, and their page says so.
+func TestDeactivateAndReactivate(t *testing.T) {
+	f := MustFixture(t, true)
+	hr := f.MustSignIn(t, "H1")
+	for _, want := range []bool{false, true} {
+		if res := hr.post(t, "/org/people/E1/active", nil); res.Status != http.StatusSeeOther {
+			t.Fatalf("toggle: %d %s", res.Status, res.Body)
+		}
+		e, err := f.store.Employee(context.Background(), "E1")
+		if err != nil || e.Active != want {
+			t.Errorf("E1 active = %v (%v), want %v", e.Active, err, want)
+		}
+	}
+	if es := f.audits(t, core.AuditFilter{Action: "console.org_edited", Subject: "employees/E1"}); len(es) != 2 || !strings.Contains(es[0].Detail, "active") {
+		t.Errorf("audit = %+v", es)
+	}
+	if res := f.MustSignIn(t, "M1").post(t, "/org/people/E1/active", nil); res.Status != http.StatusForbidden {
+		t.Errorf("a manager deactivating = %d, want 403", res.Status)
+	}
+}
+
+// TestCalendarImport: a year's holidays and 调休 days come from a CSV or
+// an ICS file; the import replaces that year's days and keeps the others.
+func TestCalendarImport(t *testing.T) {
+	csv := "date,type,name\n2027-01-01,holiday,元旦\n2027-02-06,班,春节调休\n2026-12-31,holiday,not this year\n"
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20271001\r\nDTEND;VALUE=DATE:20271004\r\nSUMMARY:国庆\r\n 节\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270926\r\nSUMMARY:国庆补班\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	tests := []struct {
+		name, file string
+		want       []string
+	}{
+		{"csv", csv, []string{"2026-10-01 holiday 国庆节", "2027-01-01 holiday 元旦", "2027-02-06 workday 春节调休"}},
+		{"ics", ics, []string{"2026-10-01 holiday 国庆节", "2027-09-26 workday 国庆补班", "2027-10-01 holiday 国庆节", "2027-10-02 holiday 国庆节", "2027-10-03 holiday 国庆节"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := MustFixture(t, true)
+			hr := f.MustSignIn(t, "H1")
+			// An old day of 2027 the import replaces, and one of 2026 it keeps.
+			if res := hr.post(t, "/org/calendars/new", url.Values{"id": {"cn"}, "days": {"2026-10-01 holiday 国庆节\n2027-05-01 holiday old\n"}}); res.Status != http.StatusSeeOther {
+				t.Fatalf("create: %d %s", res.Status, res.Body)
+			}
+			res := hr.upload(t, "/org/calendars/cn", map[string]string{"name": "中国", "days": "2026-10-01 holiday 国庆节\n2027-05-01 holiday old\n", "year": "2027"}, "import", "cal."+tt.name, tt.file)
+			if res.Status != http.StatusSeeOther {
+				t.Fatalf("import: %d %s", res.Status, res.Body)
+			}
+			org, _ := f.store.Org(context.Background())
+			c := find(org.Calendars, func(c core.Calendar) bool { return c.ID == "cn" })
+			got := strings.Split(strings.TrimSpace(dayLines(c.Days)), "\n")
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("days =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+	f := MustFixture(t, true)
+	hr := f.MustSignIn(t, "H1")
+	res := hr.upload(t, "/org/calendars/new", map[string]string{"id": "x", "year": "2027"}, "import", "bad.csv", "2027-13-45,holiday\n")
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "2027-13-45") {
+		t.Errorf("bad file = %d:\n%s", res.Status, res.Body)
+	}
+}
+
+// upload posts a multipart form with one file and the CSRF token.
+func (c *client) upload(tb testing.TB, path string, fields map[string]string, fileField, fileName, content string) response {
+	tb.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	fields["csrf"] = c.csrf(tb)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	fw, err := w.CreateFormFile(fileField, fileName)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fw.Write([]byte(content))
+	w.Close()
+	req, err := http.NewRequest(http.MethodPost, c.f.srv.URL+path, &body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	res, err := c.http.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	buf, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Body: string(buf), Header: res.Header, Location: res.Header.Get("Location")}
+}
+
+// TestBroadcastPreviewWithoutJavaScript: the form's Preview button renders
+// the message per platform on the server and saves nothing.
+func TestBroadcastPreviewWithoutJavaScript(t *testing.T) {
+	f := MustFixture(t, true)
+	hr := f.MustSignIn(t, "H1")
+	res := hr.post(t, "/org/reminders/new", url.Values{"id": {"p"}, "kind": {"broadcast"}, "text": {"# 通知\n**明天** 放假 <b>"}, "markdown": {"1"}, "everyone": {"1"}, "preview": {"1"}})
+	if res.Status != http.StatusOK {
+		t.Fatalf("preview = %d", res.Status)
+	}
+	for _, want := range []string{`data-platform="slack"`, "<strong>明天</strong>", "<strong>通知</strong>", "# 通知", "&lt;b&gt;"} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("preview lacks %q", want)
+		}
+	}
+	if strings.Contains(res.Body, "<b>") {
+		t.Errorf("the preview lets HTML through")
+	}
+	rs, _ := f.store.ListReminders(context.Background())
+	if find(rs, func(r core.Reminder) bool { return r.ID == "p" }) != nil {
+		t.Errorf("a preview saved the reminder")
+	}
+}
+
+// TestOneOffReminderReadsBack: a reminder saved for one moment shows that
+// moment again in its form, not its cron.
+func TestOneOffReminderReadsBack(t *testing.T) {
+	f := MustFixture(t, true)
+	hr := f.MustSignIn(t, "H1")
+	if res := hr.post(t, "/org/reminders/new", url.Values{"id": {"once"}, "kind": {"broadcast"}, "text": {"hi"}, "everyone": {"1"}, "at": {"2026-12-24T17:30"}, "enabled": {"1"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("save = %d %s", res.Status, res.Body)
+	}
+	body := hr.get(t, "/org/reminders/once").Body
+	if !strings.Contains(body, `value="2026-12-24T17:30"`) || strings.Contains(body, `value="CRON_TZ=`) {
+		t.Errorf("the one-off form does not show its moment")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -174,6 +175,8 @@ func parseCalendarFile(data []byte, year string) ([]core.CalendarDay, error) {
 	return slices.DeleteFunc(days, func(d core.CalendarDay) bool { return year != "" && !strings.HasPrefix(d.Date, year+"-") }), nil
 }
 
+var dateLike = regexp.MustCompile(`^\d{4}-`)
+
 // parseCSV reads rows of date,type,name; a header row is skipped.
 func parseCSV(data []byte) ([]core.CalendarDay, error) {
 	r := csv.NewReader(bytes.NewReader(data))
@@ -190,7 +193,7 @@ func parseCSV(data []byte) ([]core.CalendarDay, error) {
 		}
 		date := strings.TrimSpace(row[0])
 		if _, err := time.Parse(core.DateLayout, date); err != nil {
-			if i == 0 {
+			if i == 0 && !dateLike.MatchString(date) {
 				continue // a header
 			}
 			return nil, fmt.Errorf("line %d: %q is not a date like 2027-01-01", i+1, date)

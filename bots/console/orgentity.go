@@ -73,6 +73,17 @@ func (c *Console) entityList(w http.ResponseWriter, r *http.Request, v *viewer, 
 		d.Columns = append(d.Columns, tr(v.Lang, k))
 	}
 	d.Rows, d.Pager = paginate(s.rows(p, org, q), r, pageSize)
+	if s.key == "people" {
+		// The list shows people's accounts and managers: audited as the
+		// other pages that show someone's data.
+		ids := make([]string, len(d.Rows))
+		for i, row := range d.Rows {
+			ids[i] = row.ID
+		}
+		if err := c.auditView(r.Context(), v, "console.viewed", "org:people", ids, map[string]any{"page": "org_people"}); err != nil {
+			return err
+		}
+	}
 	p.Data = d
 	c.render(w, r, http.StatusOK, "orglist", p)
 	return nil
@@ -92,6 +103,11 @@ func (c *Console) entityForm(w http.ResponseWriter, r *http.Request, v *viewer, 
 		var ok bool
 		if vals, ok = s.values(org, id); !ok {
 			return core.Errorf(core.ENOTFOUND, "no %s %q", s.key, id)
+		}
+		if s.key == "people" {
+			if err := c.auditView(r.Context(), v, "console.viewed", "org:person", []string{id}, map[string]any{"page": "org_person"}); err != nil {
+				return err
+			}
 		}
 	}
 	if vals == nil {

@@ -69,7 +69,9 @@ func personFields(p *page, org core.Org, vals url.Values, isNew bool) []formFiel
 	names := orgNames(org)
 	managers := []option{{"", p.T("org_none")}}
 	for _, e := range org.Employees {
-		if e.ID != vals.Get("id") && e.Active {
+		// An inactive manager stays selectable while they are the current
+		// one, so saving the form does not drop them silently.
+		if e.ID != vals.Get("id") && (e.Active || e.ID == vals.Get("manager")) {
 			managers = append(managers, option{e.ID, e.Name + " (" + e.ID + ")"})
 		}
 	}
