@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"html/template"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ func (p *Pages) SignLink(ctx context.Context, e core.Employee, purpose string) (
 }
 
 func (p *Pages) registerDevices(mux *http.ServeMux) {
+	mux.HandleFunc("POST /l/{token}/passkey", p.verifyPasskey)
 	mux.HandleFunc("GET /d/{token}", p.enrollPage)
 	mux.HandleFunc("POST /d/{token}/begin", p.enrollBegin)
 	mux.HandleFunc("POST /d/{token}/finish", p.enrollFinish)
@@ -69,13 +71,65 @@ func (p *Pages) deviceStep(ctx context.Context, c claims, pg *page) error {
 	return nil
 }
 
-// verifiedDevice checks the page's assertion and returns the device it
-// proves, or "" when there is none or it does not verify: the core then
-// decides, by the policy, whether the punch may go ahead without it.
+// verifiedKey remembers which device a link's page verified.
+func verifiedKey(nonce string) string { return "web:passkey-ok:" + nonce }
+
+// verifyPasskey checks the page's assertion as soon as the person gave it,
+// while the network is up, and remembers the device for the link: a punch
+// the page then has to keep offline still arrives verified, hours later,
+// without a challenge having to live that long.
+func (p *Pages) verifyPasskey(w http.ResponseWriter, r *http.Request) {
+	c, err := parse(p.secret, r.PathValue("token"), p.now())
+	lang := linkLang(c, r)
+	if err != nil || c.Purpose != "" {
+		status, state := linkStatus(err)
+		if err == nil {
+			status, state = http.StatusBadRequest, stateInvalid
+		}
+		p.respond(w, r, status, lang, result{State: state, Headline: stateText(lang, state)})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	body, err := io.ReadAll(r.Body)
+	if err != nil || len(body) == 0 {
+		p.respond(w, r, http.StatusBadRequest, lang, result{State: stateBadRequest, Headline: stateText(lang, stateBadRequest)})
+		return
+	}
+	id := p.checkAssertion(r.Context(), c, body)
+	if id == "" {
+		p.respond(w, r, http.StatusUnauthorized, lang, result{State: "device_failed", Headline: stateText(lang, "device_failed"), Retry: true})
+		return
+	}
+	ttl := c.expiry().Sub(p.now()) + p.offline
+	if err := p.sessions.Put(r.Context(), verifiedKey(c.Nonce), []byte(id), ttl); err != nil {
+		p.log.Error("web passkey: cannot remember the verified device", "err", err)
+		p.respond(w, r, http.StatusServiceUnavailable, lang, result{State: stateError, Headline: bots.ErrorText(err, lang), Retry: true})
+		return
+	}
+	p.respond(w, r, http.StatusOK, lang, result{State: "verified"})
+}
+
+// verifiedDevice returns the device that proves the punch: the page's
+// assertion when it sent one, else the device its link verified earlier;
+// "" when there is none or it does not verify, and the core then decides,
+// by the policy, whether the punch may go ahead without it.
 func (p *Pages) verifiedDevice(ctx context.Context, c claims, assertion json.RawMessage) string {
-	if p.devices == nil || len(assertion) == 0 {
+	if p.devices == nil {
 		return ""
 	}
+	if len(assertion) == 0 {
+		buf, err := p.sessions.Get(ctx, verifiedKey(c.Nonce))
+		if err != nil {
+			return ""
+		}
+		return string(buf)
+	}
+	return p.checkAssertion(ctx, c, assertion)
+}
+
+// checkAssertion verifies an assertion against the link's ceremony and the
+// person's active devices and records the device's use.
+func (p *Pages) checkAssertion(ctx context.Context, c claims, assertion []byte) string {
 	subj, err := p.devices.DeviceSubjectOf(ctx, c.actor())
 	if err != nil {
 		p.log.Info("web passkey: no subject", "err", err)

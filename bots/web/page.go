@@ -244,7 +244,15 @@ button[hidden]{display:none}
     show(T.verifying, "", "verifying");
     var opts = JSON.parse(assertJSON);
     navigator.credentials.get({publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(opts.publicKey)})
-      .then(function (cred) { assertion = cred.toJSON(); busy = false; locate(); })
+      .then(function (cred) {
+        assertion = cred.toJSON();
+        // Verified now, while online, the link remembers the device; only
+        // when that fails does the punch carry the assertion itself.
+        return fetch(window.location.pathname + "/passkey", {method: "POST", headers: {"Accept": "application/json", "Content-Type": "application/json"},
+          body: JSON.stringify(assertion), credentials: "omit", cache: "no-store"})
+          .then(function (r) { if (r.ok) { assertion = null; } }, function () { /* offline: the punch carries it */ });
+      })
+      .then(function () { busy = false; locate(); })
       .catch(function () {
         busy = false;
         if (binding === "required") { show(T.device_failed, "bad", "device_failed"); offerRetry(verify); }

@@ -273,8 +273,18 @@ func TestBrowserPasskeys(t *testing.T) {
 // returns; the punch lands once, at the time of the fix, flagged as
 // delivered late.
 func TestBrowserOfflinePunch(t *testing.T) {
-	f := mustDeviceFixture(t, core.DeviceBindingOff)
+	t.Run("no device binding", func(t *testing.T) { testOfflinePunch(t, core.DeviceBindingOff) })
+	// The passkey is verified while the page is online; the punch kept
+	// offline arrives after the ceremony's own TTL and is still verified.
+	t.Run("device binding required", func(t *testing.T) { testOfflinePunch(t, core.DeviceBindingRequired) })
+}
+
+func testOfflinePunch(t *testing.T, binding core.DeviceBinding) {
+	f := mustDeviceFixture(t, binding)
 	ctx := mustPhone(t, MustBrowser(t), f.origin, browser.PermissionSettingDenied)
+	if binding != core.DeviceBindingOff {
+		enroll(t, ctx, f, "e1")
+	}
 	navigate(t, ctx, f.link(t, "U1", core.KindIn))
 	if state, text := settle(t, ctx); state != "denied" {
 		t.Fatalf("page = %s %q, want denied", state, text)
@@ -324,6 +334,9 @@ func TestBrowserOfflinePunch(t *testing.T) {
 	fix := time.Date(2026, 3, 2, 0, 55, 0, 0, time.UTC)
 	if p.At.Before(fix) || p.At.After(fix.Add(time.Minute)) || !p.ReceivedAt.Equal(fix.Add(20*time.Minute)) || !slices.Contains(p.Flags, core.FlagOfflineDelay) {
 		t.Errorf("punch = at %v received %v flags %v; want the fix time, receipt 20 min later, flagged %s", p.At, p.ReceivedAt, p.Flags, core.FlagOfflineDelay)
+	}
+	if verified := slices.Contains(p.Flags, core.FlagDeviceVerified); verified != (binding != core.DeviceBindingOff) {
+		t.Errorf("punch flags %v: verified = %v, want %v", p.Flags, verified, binding != core.DeviceBindingOff)
 	}
 	kept, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`Object.keys(localStorage).length > 0`))
 	if kept {

@@ -55,6 +55,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// PasskeyTTL bounds a passkey ceremony; zero means passkey.DefaultTTL.
 	PasskeyTTL time.Duration
+	// OfflineTolerance is how long after a link expires a punch its page
+	// kept offline may still arrive, and so how long a passkey verified on
+	// that page is remembered; zero means the core's default (12 h).
+	OfflineTolerance time.Duration
 }
 
 // Deps are the collaborators of the pages.
@@ -93,17 +97,19 @@ type DeviceCore interface {
 
 // Pages serves the location page and issues links to it.
 type Pages struct {
-	secret  []byte
-	base    string
-	ttl     time.Duration
-	proxies []netip.Prefix
-	core    bots.Core
-	used    core.Deduper
-	now     func() time.Time
-	log     *slog.Logger
-	rand    io.Reader
-	devices DeviceCore
-	keys    *passkey.Ceremonies
+	secret   []byte
+	base     string
+	ttl      time.Duration
+	proxies  []netip.Prefix
+	core     bots.Core
+	used     core.Deduper
+	now      func() time.Time
+	log      *slog.Logger
+	rand     io.Reader
+	devices  DeviceCore
+	keys     *passkey.Ceremonies
+	sessions core.SessionStore
+	offline  time.Duration
 }
 
 var _ bots.LinkIssuer = (*Pages)(nil)
@@ -126,7 +132,10 @@ func New(cfg Config, deps Deps) (*Pages, error) {
 	p := &Pages{
 		secret: append([]byte(nil), cfg.Secret...), base: strings.TrimRight(cfg.PublicURL, "/"), ttl: cfg.TTL,
 		proxies: cfg.TrustedProxies, core: deps.Core, used: deps.Used, now: deps.Now, log: deps.Log, rand: deps.Rand,
-		devices: deps.Devices,
+		devices: deps.Devices, sessions: deps.Sessions, offline: cfg.OfflineTolerance,
+	}
+	if p.offline <= 0 {
+		p.offline = core.DefaultConfig().OfflineTolerance
 	}
 	if deps.Devices != nil {
 		keys, err := passkey.New(p.base, "punchbot", deps.Sessions, cfg.PasskeyTTL)

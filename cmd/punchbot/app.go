@@ -192,7 +192,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 		s.svc.SetDevices(ds)
 		webDeps.Devices, webDeps.Sessions = s.svc, k
 	}
-	s.links, err = web.New(web.Config{Secret: []byte(cfg.Secret), PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies}, webDeps)
+	s.links, err = web.New(web.Config{Secret: []byte(cfg.Secret), PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, OfflineTolerance: cfg.OfflineTolerance}, webDeps)
 	if err != nil {
 		return fail(fmt.Errorf("web pages: %w", err))
 	}
