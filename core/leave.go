@@ -169,6 +169,9 @@ func parseClock(s string) (int, bool) {
 // before the start is the next morning). problem names what is wrong.
 func resolveLeave(a LeaveArgs, r Roster, types []LeaveType, now time.Time) (m MakeupRequest, lt LeaveType, problem string) {
 	loc := r.Zone()
+	// Bots pass chat text through; direct callers too (the console).
+	a.From, a.To, a.StartClock, a.EndClock = CleanText(a.From), CleanText(a.To), CleanText(a.StartClock), CleanText(a.EndClock)
+	a.LeaveType, a.Place, a.Reason = CleanText(a.LeaveType), CleanText(a.Place), CleanText(a.Reason)
 	switch a.Type {
 	case RequestLeave, RequestTrip, RequestOuting:
 	default:

@@ -234,6 +234,8 @@ func TestLeaveRequests(t *testing.T) {
 			start: "2026-12-31 00:00", end: "2027-01-05 00:00", leaveType: "personal", days: 2},
 		{name: "clocks cover part of a day", args: core.LeaveArgs{Type: core.RequestLeave, From: "2026-12-03", StartClock: "09:00", EndClock: "12:00", LeaveType: "sick"},
 			start: "2026-12-03 09:00", end: "2026-12-03 12:00", leaveType: "sick", days: 0.5},
+		{name: "control characters are dropped", args: core.LeaveArgs{Type: core.RequestOuting, From: "12-03\x00", StartClock: "14:00", EndClock: "16:00", Place: "银行\u202e"},
+			start: "2026-12-03 14:00", end: "2026-12-03 16:00", days: 0.5},
 		{name: "an unknown leave type", args: core.LeaveArgs{Type: core.RequestLeave, From: "12-03", LeaveType: "sabbatical"}, rule: core.MakeupInvalid, problem: core.ProblemLeaveType},
 		{name: "an impossible date", args: core.LeaveArgs{Type: core.RequestLeave, From: "02-30"}, rule: core.MakeupInvalid, problem: core.ProblemDate},
 		{name: "a range that ends before it starts", args: core.LeaveArgs{Type: core.RequestLeave, From: "2026-12-05", To: "2026-12-03"}, rule: core.MakeupInvalid, problem: core.ProblemDate},
