@@ -174,6 +174,44 @@ func TestLeaveDayRules(t *testing.T) {
 	}
 }
 
+// TestLeaveOnOtherSchedules: a whole day of leave on an overnight
+// schedule covers the night shift that starts on the date (not the one
+// ending that morning); without a schedule a day is 8 hours.
+func TestLeaveOnOtherSchedules(t *testing.T) {
+	h := newLeaveHarnessWith(t, func(o *core.Org) {
+		night := core.Schedule{ID: "night", WorkDays: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday},
+			StartMin: 22 * 60, EndMin: 30 * 60, CheckInOpensMin: 60, CheckOutClosesMin: 120}
+		o.Schedules = append(o.Schedules, night)
+		o.Employees = append(o.Employees,
+			core.Employee{ID: "N1", Name: "夜班", Active: true, ScheduleID: "night", ManagerID: "M1"},
+			core.Employee{ID: "R1", Name: "远程", Active: true, ManagerID: "M1"})
+	})
+	const layout = "2006-01-02 15:04"
+	tests := []struct {
+		emp        string
+		args       core.LeaveArgs
+		start, end string
+		days       float64
+		minutes    int
+	}{
+		{"N1", core.LeaveArgs{Type: core.RequestLeave, From: "12-03"}, "2026-12-03 06:00", "2026-12-04 06:00", 1, 480},
+		{"N1", core.LeaveArgs{Type: core.RequestLeave, From: "12-03", StartClock: "22:00", EndClock: "02:00"}, "2026-12-03 22:00", "2026-12-04 02:00", 0.5, 240},
+		{"R1", core.LeaveArgs{Type: core.RequestLeave, From: "12-03", StartClock: "09:00", EndClock: "13:00"}, "2026-12-03 09:00", "2026-12-03 13:00", 0.5, 240},
+		{"R1", core.LeaveArgs{Type: core.RequestLeave, From: "12-05", To: "12-06"}, "2026-12-05 00:00", "2026-12-07 00:00", 2, 960},
+	}
+	for _, tc := range tests {
+		v := h.mustLeave(t, tc.emp, tc.args)
+		loc := h.roster(t, tc.emp).Zone()
+		got := v.Request.Start.In(loc).Format(layout) + " → " + v.Request.End.In(loc).Format(layout)
+		if want := tc.start + " → " + tc.end; got != want || v.Leave.Days != tc.days || v.Leave.Minutes != tc.minutes {
+			t.Errorf("%s %+v = %s, %.1f days %d min; want %s, %.1f days %d min", tc.emp, tc.args, got, v.Leave.Days, v.Leave.Minutes, want, tc.days, tc.minutes)
+		}
+		if _, err := h.svc.CancelMakeup(context.Background(), tc.emp, v.Request.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestTripAcrossWeekendAndSwappedDay: a trip from Friday to Monday counts
 // Friday, the 调休 Sunday and Monday as worked in the field, not Saturday.
 func TestTripAcrossWeekendAndSwappedDay(t *testing.T) {
