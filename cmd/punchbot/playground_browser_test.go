@@ -89,9 +89,11 @@ func waitInPage(t *testing.T, ctx context.Context, what, js string) {
 }
 
 // TestPlaygroundMakeupAcrossPlatforms drives /playground in Chromium: 张三
-// on WeCom shares a location and files a make-up; the approval card
+// on WeCom shares a location inside the office (recorded) and 1.2 km away
+// (refused), and files a make-up; the approval card
 // arrives in 王经理's Feishu pane, he approves it there; the card turns
-// green without its buttons and 张三's WeCom pane gets the decision. Every
+// green without its buttons and 张三's WeCom pane gets the decision; a
+// broadcast fired now shows in all three panes. Every
 // step crosses the simulators' signed callbacks and the bots' real API
 // calls.
 func TestPlaygroundMakeupAcrossPlatforms(t *testing.T) {
@@ -126,6 +128,14 @@ func TestPlaygroundMakeupAcrossPlatforms(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitInPage(t, ctx, "the punch's passive reply", paneText(wecomPane)+`.includes("passive reply") && `+paneText(wecomPane)+`.includes("GCJ-02")`)
+	// 1.2 km away: refused, and the reply says how far and what is allowed.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`section[data-pane="`+wecomPane+`"] .bar .loc`)),
+		chromedp.Click(chromedp.CSS(`section[data-pane="`+wecomPane+`"] .map .presets button:nth-child(2)`))); err != nil {
+		t.Fatal(err)
+	}
+	// (Out of range in working hours; at night the window refuses first.)
+	waitInPage(t, ctx, "the refusal", paneText(wecomPane)+`.includes("未记录")`)
 
 	makeup := "补卡 " + day.Format(core.DateLayout) + " 09:00 上班 地铁故障"
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(input), makeup+"\n")); err != nil {
@@ -140,6 +150,13 @@ func TestPlaygroundMakeupAcrossPlatforms(t *testing.T) {
 	waitInPage(t, ctx, "the decision in 张三's WeCom pane", paneText(wecomPane)+`.includes("王经理 同意")`)
 	waitInPage(t, ctx, "the card turned green without buttons", `[...document.querySelectorAll('section[data-pane="`+feishuPane+`"] .card')].some(c => c.textContent.includes("张三") && c.querySelector(".hd.green") && !c.querySelector(".btn"))`)
 	waitInPage(t, ctx, "the Feishu toast", paneText(feishuPane)+`.includes("已同意")`)
+
+	// A broadcast fired now (as 立即发送 does) reaches the three panes, on
+	// three platforms.
+	runReminder(t, base, s.cfg.AdminToken, "policy")
+	for _, pane := range []string{wecomPane, feishuPane, "slack:U0DEMOALICE"} {
+		waitInPage(t, ctx, "the broadcast in "+pane, paneText(pane)+`.includes("09:30 前打卡")`)
+	}
 
 	violations, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#viol")))
 	if err != nil {
