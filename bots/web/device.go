@@ -117,14 +117,18 @@ func (p *Pages) verifiedDevice(ctx context.Context, c claims, assertion json.Raw
 	if p.devices == nil {
 		return ""
 	}
-	if len(assertion) == 0 {
-		buf, err := p.sessions.Get(ctx, verifiedKey(c.Nonce))
-		if err != nil {
-			return ""
+	if len(assertion) > 0 {
+		if id := p.checkAssertion(ctx, c, assertion); id != "" {
+			return id
 		}
-		return string(buf)
 	}
-	return p.checkAssertion(ctx, c, assertion)
+	// A copy of the page reopened offline (sw.go) sends an assertion of a
+	// challenge that is gone; the device its link verified still counts.
+	buf, err := p.sessions.Get(ctx, verifiedKey(c.Nonce))
+	if err != nil {
+		return ""
+	}
+	return string(buf)
 }
 
 // checkAssertion verifies an assertion against the link's ceremony and the

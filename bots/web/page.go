@@ -204,9 +204,20 @@ button[hidden]{display:none}
   var T = {{.T}};
   var binding = {{.Binding}};
   var assertJSON = {{.Assert}};
-  var offset = {{.ServerNow}} - Date.now();
   var load = {{.Load}};
   var key = "punchbot:pending:" + window.location.pathname;
+  // The offset between this device's clock and the server's, measured when
+  // the server sent the page; a copy reopened offline (sw.go) uses the
+  // offset measured the first time, not its stale server time.
+  // The same load token means the same served page: a copy.
+  var offset = {{.ServerNow}} - Date.now();
+  try {
+    var clockKey = "punchbot:clock:" + window.location.pathname;
+    var kept = JSON.parse(window.localStorage.getItem(clockKey) || "null");
+    if (kept && kept.load === load) { offset = kept.offset; }
+    else { window.localStorage.setItem(clockKey, JSON.stringify({load: load, offset: offset})); }
+  } catch (e) { /* no storage: the measured offset stands */ }
+  if ("serviceWorker" in navigator) { navigator.serviceWorker.register("/l/sw.js").catch(function () { /* the page works without it */ }); }
   var status = document.getElementById("status");
   var retry = document.getElementById("retry");
   var hint = document.getElementById("hint");

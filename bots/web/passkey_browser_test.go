@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ type deviceFixture struct {
 	clock  *clock
 	pages  *Pages
 	origin string
+	// down makes the server drop every connection, as a network outage
+	// looks to every part of the browser, its service worker included.
+	down atomic.Bool
 }
 
 func mustDeviceFixture(tb testing.TB, binding core.DeviceBinding) *deviceFixture {
@@ -70,8 +74,17 @@ func mustDeviceFixture(tb testing.TB, binding core.DeviceBinding) *deviceFixture
 	}
 	mux := http.NewServeMux()
 	pages.Register(mux)
-	srv.Config.Handler = mux
-	return &deviceFixture{store: store, svc: svc, clock: clk, pages: pages, origin: origin}
+	f := &deviceFixture{store: store, svc: svc, clock: clk, pages: pages, origin: origin}
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.down.Load() {
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	return f
 }
 
 func (f *deviceFixture) link(tb testing.TB, user string, intent core.PunchKind) string {
@@ -338,8 +351,56 @@ func testOfflinePunch(t *testing.T, binding core.DeviceBinding) {
 	if verified := slices.Contains(p.Flags, core.FlagDeviceVerified); verified != (binding != core.DeviceBindingOff) {
 		t.Errorf("punch flags %v: verified = %v, want %v", p.Flags, verified, binding != core.DeviceBindingOff)
 	}
-	kept, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`Object.keys(localStorage).length > 0`))
+	kept, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`Object.keys(localStorage).some(function (k) { return k.indexOf("punchbot:pending:") === 0; })`))
 	if kept {
 		t.Errorf("the uploaded punch is still kept in localStorage")
+	}
+}
+
+// TestBrowserReopenedOffline closes and reopens a link while the server is
+// unreachable: the service worker shows the page it kept, the page keeps
+// the punch, and uploads it once the server answers again.
+func TestBrowserReopenedOffline(t *testing.T) {
+	f := mustDeviceFixture(t, core.DeviceBindingOff)
+	ctx := mustPhone(t, MustBrowser(t), f.origin, browser.PermissionSettingDenied)
+	link := f.link(t, "U1", core.KindIn)
+	navigate(t, ctx, link)
+	if state, _ := settle(t, ctx); state != "denied" {
+		t.Fatalf("first load = %s, want denied", state)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`navigator.serviceWorker.controller !== null`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("the service worker never took control: %v", err)
+	}
+	navigate(t, ctx, link) // served through the worker, which keeps a copy
+	if state, _ := settle(t, ctx); state != "denied" {
+		t.Fatalf("second load = %s, want denied", state)
+	}
+
+	f.down.Store(true)
+	navigate(t, ctx, link)
+	state, _ := settle(t, ctx)
+	what, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("what")))
+	if state != "denied" || what != "Clock in" {
+		t.Fatalf("reopened offline = %s %q, want the kept clock-in page", state, what)
+	}
+	setGeolocation(t, ctx, f.origin, browser.PermissionSettingGranted)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("retry"))); err != nil {
+		t.Fatal(err)
+	}
+	if state, text := settle(t, ctx, "denied"); state != "saved" {
+		t.Fatalf("punch while the server is unreachable = %s %q, want saved", state, text)
+	}
+	if ps := f.punchesOf(t, "e1"); len(ps) != 0 {
+		t.Fatalf("punches while down = %+v", ps)
+	}
+	f.clock.Add(3 * time.Minute)
+	f.down.Store(false) // the page's backoff retries on its own
+	if state, text := settle(t, ctx, "saved"); state != "accepted" {
+		t.Fatalf("after the server is back = %s %q, want accepted", state, text)
+	}
+	ps := f.punchesOf(t, "e1")
+	fix := time.Date(2026, 3, 2, 0, 55, 0, 0, time.UTC)
+	if len(ps) != 1 || ps[0].At.Before(fix) || ps[0].At.After(fix.Add(time.Minute)) || !slices.Contains(ps[0].Flags, core.FlagOfflineDelay) {
+		t.Errorf("punches = %+v, want one at the fix time, flagged %s", ps, core.FlagOfflineDelay)
 	}
 }

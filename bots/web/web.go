@@ -163,6 +163,7 @@ func New(cfg Config, deps Deps) (*Pages, error) {
 func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /l/{token}", p.serveGet)
 	mux.HandleFunc("POST /l/{token}", p.servePost)
+	mux.HandleFunc("GET /l/sw.js", p.serveWorker) // sw.go
 	if p.devices != nil {
 		p.registerDevices(mux) // device.go
 	}
@@ -501,7 +502,7 @@ func (p *Pages) writePage(w http.ResponseWriter, status int, pg page) {
 // securityHeaders lock the page down: no third-party anything, no framing,
 // and no Referer, because the link itself is the credential.
 func securityHeaders(h http.Header, nonce string) {
-	csp := "default-src 'none'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	csp := "default-src 'none'; connect-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 	if nonce != "" {
 		csp += fmt.Sprintf("; script-src 'nonce-%s'; style-src 'nonce-%s'", nonce, nonce)
 	}

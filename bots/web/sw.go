@@ -1,0 +1,42 @@
+package web
+
+import "net/http"
+
+// The location page's service worker: it keeps a copy of each location
+// page it served, so a link reopened without a network (the tab was closed,
+// the phone restarted the browser) still shows the page, which then keeps
+// the punch until the network returns. The network always wins while it
+// answers: the copy is only for when it does not.
+//
+// Service workers: https://www.w3.org/TR/service-workers/ (register,
+// FetchEvent.respondWith, the Cache interface).
+
+const serviceWorker = `"use strict";
+var CACHE = "punchbot-pages-v1";
+self.addEventListener("install", function () { self.skipWaiting(); });
+self.addEventListener("activate", function (ev) { ev.waitUntil(self.clients.claim()); });
+self.addEventListener("fetch", function (ev) {
+  var req = ev.request;
+  if (req.method !== "GET" || req.mode !== "navigate") { return; }
+  ev.respondWith(fetch(req).then(function (resp) {
+    if (resp.ok) {
+      var copy = resp.clone();
+      caches.open(CACHE).then(function (c) { return c.put(req, copy); });
+    }
+    return resp;
+  }, function () {
+    return caches.match(req).then(function (hit) { return hit || Response.error(); });
+  }));
+});
+`
+
+// serveWorker serves the worker script; its path under /l/ gives it the
+// location pages as its scope.
+func (p *Pages) serveWorker(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; connect-src 'self'")
+	_, _ = w.Write([]byte(serviceWorker))
+}
