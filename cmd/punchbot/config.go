@@ -191,7 +191,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		// The link signer (bots/web) and the console refuse shorter keys;
 		// saying so here reports it with every other problem instead of
 		// after the store has opened.
-		bad("SECRET", "is %d bytes; it must be at least %d characters (bytes), the same on every replica, e.g. `openssl rand -hex 32`", len(c.Secret), minSecretBytes)
+		bad("SECRET", "must be at least %d characters (bytes), not %d, and the same on every replica, e.g. `openssl rand -hex 32`", minSecretBytes, len(c.Secret))
 	}
 	if c.Slack.SigningSecret != "" && c.Slack.BotToken == "" {
 		bad("SLACK_BOT_TOKEN", "is required when PUNCHBOT_SLACK_SIGNING_SECRET is set")

@@ -34,7 +34,7 @@ func TestConfigErrors(t *testing.T) {
 		{"PUNCHBOT_SLACK_API_URL", "slack.com/api", []string{"PUNCHBOT_SLACK_API_URL:", "expected an http(s) URL"}, ""},
 		{"PUNCHBOT_FEISHU_BASE_URL", "ftp://open.feishu.cn", []string{"PUNCHBOT_FEISHU_BASE_URL:"}, ""},
 		{"PUNCHBOT_WECOM_API_URL", "https://", []string{"PUNCHBOT_WECOM_API_URL:", "has no host"}, ""},
-		{"PUNCHBOT_SECRET", strings.Repeat("s", minSecretBytes-1), []string{"PUNCHBOT_SECRET:", "is 31 bytes", "at least 32 characters", "openssl rand -hex 32"}, ""},
+		{"PUNCHBOT_SECRET", strings.Repeat("s", minSecretBytes-1), []string{"PUNCHBOT_SECRET:", "at least 32 characters (bytes), not 31", "openssl rand -hex 32"}, ""},
 		{"PUNCHBOT_DEBUG_ADDR", ":70000", []string{"PUNCHBOT_DEBUG_ADDR:", "from 0 to 65535"}, ""},
 		{"PUNCHBOT_DEBUG_ADDR", "6060", []string{"PUNCHBOT_DEBUG_ADDR:", "host:port"}, ""},
 		{"PUNCHBOT_DB_PATH", "/var/lib/punchbot/", []string{"PUNCHBOT_DB_PATH:", "not a file path"}, ""},
