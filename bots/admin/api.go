@@ -325,12 +325,17 @@ func (a *API) listPunches(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := make([]punchJSON, 0, len(punches))
+	ids := make([]string, 0, len(punches))
 	for _, p := range punches {
 		pl, ok := zoneOf[p.EmployeeID]
 		if !ok {
 			pl = a.zone
 		}
 		out = append(out, toPunchJSON(p, pl))
+		ids = append(ids, p.EmployeeID)
+	}
+	if err := a.recordRead(r.Context(), "punches", ids); err != nil { // access.go
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

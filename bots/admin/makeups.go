@@ -125,12 +125,17 @@ func (a *API) listMakeups(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := make([]makeupJSON, 0, len(list))
+	ids := make([]string, 0, len(list))
 	for _, mr := range list {
 		loc, ok := zones[mr.EmployeeID]
 		if !ok {
 			loc = a.zone
 		}
 		out = append(out, toMakeupJSON(mr, names[mr.EmployeeID], loc))
+		ids = append(ids, mr.EmployeeID)
+	}
+	if err := a.recordRead(r.Context(), "makeups", ids); err != nil { // access.go
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

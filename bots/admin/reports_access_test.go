@@ -37,3 +37,29 @@ func TestReportExportReachesEveryIncludedEmployee(t *testing.T) {
 		t.Errorf("someone not in the report sees %+v", got)
 	}
 }
+
+// TestAPIReadsReachThePeopleRead: reading punches through the API shows on
+// the access log of each person whose punches it returned, and no one
+// else's.
+func TestAPIReadsReachThePeopleRead(t *testing.T) {
+	f := MustReportFixture(t, ExampleOrg())
+	f.MustDo(t, http.MethodGet, "/api/v1/punches?employee=E001", nil, http.StatusOK)
+	has := func(emp string) bool {
+		got, err := core.AccessLog(context.Background(), f.store, emp, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range got {
+			if a.Action == "api.read" && a.What == "api:punches" && a.Actor == core.ActorAdmin {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("E001") {
+		t.Errorf("E001's access log lacks the API read of their punches")
+	}
+	if has("E003") {
+		t.Errorf("E003's access log shows a read that returned none of their punches")
+	}
+}

@@ -43,6 +43,7 @@ var accessTexts = map[string]map[string]string{
 		"intro_other":     "这是 punchbot 保存的关于 %s 的全部数据。你的这次查看已被记录，%s 可以在“我的数据”中看到。精确位置保存 %d 天。",
 		"device.enrolled": "绑定了一台设备", "device.revoked": "撤销了一台绑定设备", "link.issued": "签发了登录链接",
 		"console.signed_in": "登录了控制台",
+		"api:punches":       "通过管理接口读取了打卡记录", "api:makeups": "通过管理接口读取了补卡和请假申请",
 	},
 	"en": {
 		"today": "viewed today's attendance list", "exceptions": "viewed the exceptions list", "plot": "viewed the punch map", "person": "viewed your data page",
@@ -52,6 +53,7 @@ var accessTexts = map[string]map[string]string{
 		"intro_other":     "This is everything punchbot stores about %s. Your view is recorded, and %s can see it under “my data”. Precise positions are kept for %d days.",
 		"device.enrolled": "bound a device", "device.revoked": "revoked a bound device", "link.issued": "issued a sign-in link",
 		"console.signed_in": "signed in to the console",
+		"api:punches":       "read punches through the admin API", "api:makeups": "read requests through the admin API",
 	},
 }
 
