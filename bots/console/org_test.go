@@ -477,3 +477,34 @@ func TestOneOffReminderReadsBack(t *testing.T) {
 		t.Errorf("the one-off form does not show its moment")
 	}
 }
+
+// TestErrorPageLeadsBack: an error page's link returns to the page the
+// request came from (where the browser kept the input), never elsewhere.
+func TestErrorPageLeadsBack(t *testing.T) {
+	f := MustFixture(t, true)
+	hr := f.MustSignIn(t, "H1")
+	for referer, want := range map[string]string{
+		f.srv.URL + "/exceptions?kind=k_late": `href="/exceptions?kind=k_late"`,
+		"https://evil.example/phish":          `href="/"`,
+		"":                                    `href="/"`,
+	} {
+		res := hr.do(t, http.MethodGet, "/exceptions?from=not-a-date", nil, "Referer", referer)
+		if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, `id="back"`) || !strings.Contains(res.Body, want) {
+			t.Errorf("referer %q: status %d, want a back link %s", referer, res.Status, want)
+		}
+	}
+}
+
+// TestCalendarImportInfersTheYear: a file of one year needs no year typed.
+func TestCalendarImportInfersTheYear(t *testing.T) {
+	f := MustFixture(t, true)
+	hr := f.MustSignIn(t, "H1")
+	res := hr.upload(t, "/org/calendars/new", map[string]string{"id": "y"}, "import", "y.csv", "2028-01-01,holiday,元旦\n")
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("import without a year = %d %s", res.Status, res.Body)
+	}
+	res = hr.upload(t, "/org/calendars/new", map[string]string{"id": "z"}, "import", "z.csv", "2028-01-01,holiday\n2029-01-01,holiday\n")
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "多个年份") {
+		t.Errorf("two years without a year = %d", res.Status)
+	}
+}

@@ -105,6 +105,9 @@ func applyCalendar(org *core.Org, id string, vals url.Values, upload []byte, lan
 	}
 	if len(bytes.TrimSpace(upload)) > 0 {
 		year := strings.TrimSpace(vals.Get("year"))
+		if year == "" {
+			year = onlyYear(upload) // a file of one year needs no year typed
+		}
 		if _, err := strconv.Atoi(year); err != nil || len(year) != 4 {
 			errs.add("year", tr(lang, "org_year_needed"))
 		}
@@ -278,4 +281,20 @@ func firstN(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// onlyYear is the year of every date in a calendar file, or "" when it
+// has none or several.
+func onlyYear(data []byte) string {
+	days, err := parseCalendarFile(data, "")
+	if err != nil || len(days) == 0 {
+		return ""
+	}
+	year := days[0].Date[:4]
+	for _, d := range days {
+		if !strings.HasPrefix(d.Date, year) {
+			return ""
+		}
+	}
+	return year
 }

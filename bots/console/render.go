@@ -238,11 +238,23 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 type errorData struct {
 	Message string
 	Status  int
+	// Back returns to the page the request came from (same origin only),
+	// where the browser still has what was typed; "/" otherwise.
+	Back string
+}
+
+// backTo is the same-origin page a request came from, or "/".
+func backTo(r *http.Request) string {
+	u, err := url.Parse(r.Referer())
+	if err != nil || u.Host != r.Host || (u.Scheme != "http" && u.Scheme != "https") {
+		return "/"
+	}
+	return safeNext(u.RequestURI())
 }
 
 // errorPage shows a catalogue message with a status.
 func (c *Console) errorPage(w http.ResponseWriter, r *http.Request, status int, lang, key string) {
-	c.render(w, r, status, "error", &page{Lang: lang, Title: tr(lang, "err_title"), Data: errorData{Message: tr(lang, key), Status: status}})
+	c.render(w, r, status, "error", &page{Lang: lang, Title: tr(lang, "err_title"), Data: errorData{Message: tr(lang, key), Status: status, Back: backTo(r)}})
 }
 
 // fail answers a handler error by its code; anything uncoded is logged and
@@ -251,7 +263,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, lang string, err 
 	switch core.ErrorCode(err) {
 	case core.EINVALID:
 		c.render(w, r, http.StatusBadRequest, "error", &page{Lang: lang, Title: tr(lang, "err_title"),
-			Data: errorData{Message: tr(lang, "bad_request") + core.ErrorMessage(err), Status: http.StatusBadRequest}})
+			Data: errorData{Message: tr(lang, "bad_request") + core.ErrorMessage(err), Status: http.StatusBadRequest, Back: backTo(r)}})
 	case core.EFORBIDDEN:
 		c.errorPage(w, r, http.StatusForbidden, lang, "forbidden")
 	case core.ENOTFOUND:
