@@ -550,6 +550,9 @@ func checkManifests(t *testing.T, where string, docs []map[string]any, secrets m
 		if got := strAt(pod, "securityContext", "runAsUser"); got != uid || strAt(pod, "securityContext", "runAsNonRoot") != "true" {
 			t.Errorf("%s runs as user %q (runAsNonRoot %s), want the image's user %s", w, got, strAt(pod, "securityContext", "runAsNonRoot"), uid)
 		}
+		if strAt(pod, "enableServiceLinks") != "false" {
+			t.Errorf("%s: want enableServiceLinks: false, so Kubernetes adds no PUNCHBOT_SERVICE_* variables", w)
+		}
 		if kind == "Deployment" {
 			podLabels = mapAt(doc, "spec", "template", "metadata", "labels")
 			if n, _ := at(doc, "spec", "replicas").(int); n < 2 {

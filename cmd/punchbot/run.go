@@ -83,6 +83,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // runCommand runs a command that needs the configuration.
 func runCommand(ctx context.Context, cmd string, cfg config, cfgErr error, getenv func(string) string, args []string, stdout, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
+	for _, name := range unknownVariables(os.Environ()) { // envcheck.go
+		log.Warn("punchbot reads no variable of this name: a typo leaves the setting at its default", "variable", name, "did_you_mean", closestVariable(name))
+	}
 	switch cmd {
 	case "serve":
 		return serve(ctx, cfg, log, stdout, nil)
