@@ -142,6 +142,10 @@ func problemFields(problems []admin.Problem, entity string, index int, lang stri
 	}
 	for _, p := range problems {
 		msg := translateProblem(p.Message, lang)
+		if entity == "makeup" && strings.HasPrefix(p.Field, "leave_types") {
+			out.add("leave_types", strings.TrimPrefix(p.Field, "leave_types")+" "+msg)
+			continue
+		}
 		if rest, ok := strings.CutPrefix(p.Field, prefix); ok {
 			out.add(fieldName(rest), msg)
 			continue
@@ -236,6 +240,11 @@ var problemZH = []struct {
 	{regexp.MustCompile(`^must not be negative$`), "不能为负数"},
 	{regexp.MustCompile(`^quota, deadline and expiry must not be negative$`), "次数、期限和过期时间不能为负数"},
 	{regexp.MustCompile(`^must be one of (.*), not (".*")$`), "必须是 $1 之一，而不是 $2"},
+	{regexp.MustCompile(`^(\S+) is not a whole or half number of days$`), "$1 不是整天或半天"},
+	{regexp.MustCompile(`^(\S+) days is more than a year$`), "$1 天超过一年"},
+	{regexp.MustCompile(`^(".*") is not a leave type id: .*$`), "$1 不是有效的假期编号：请用小写字母、数字、- 和 _，以字母开头（如 annual）"},
+	{regexp.MustCompile(`^duplicate leave type id (".*") .*$`), "假期编号 $1 重复"},
+	{regexp.MustCompile(`^must be standard or strict, not (".*")$`), "必须是 standard 或 strict，而不是 $1"},
 }
 
 // translateProblem says an org file message in lang.

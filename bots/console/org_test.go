@@ -508,3 +508,22 @@ func TestCalendarImportInfersTheYear(t *testing.T) {
 		t.Errorf("two years without a year = %d", res.Status)
 	}
 }
+
+// TestLeaveTypesOnThePolicyPage: leave types are edited with the policy
+// and validated as the file's leave_types.
+func TestLeaveTypesOnThePolicyPage(t *testing.T) {
+	f := MustFixture(t, true)
+	hr := f.MustSignIn(t, "H1")
+	res := hr.post(t, "/org/policy/policy", url.Values{"monthly_quota": {"5"}, "deadline_days": {"30"}, "leave_types": {"annual 年假 5 paid\nmarriage 婚假 3 paid\n"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("save = %d %s", res.Status, res.Body)
+	}
+	org, _ := f.store.Org(context.Background())
+	if len(org.LeaveTypes) != 2 || org.LeaveTypes[1] != (core.LeaveType{ID: "marriage", Name: "婚假", AnnualQuotaDays: 3, Paid: true}) {
+		t.Errorf("leave types = %+v", org.LeaveTypes)
+	}
+	res = hr.post(t, "/org/policy/policy", url.Values{"monthly_quota": {"5"}, "leave_types": {"annual 年假 0.3\n"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "0.3 不是整天或半天") {
+		t.Errorf("a third of a day = %d", res.Status)
+	}
+}
