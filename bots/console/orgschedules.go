@@ -65,7 +65,7 @@ func scheduleValues(org core.Org, id string) (url.Values, bool) {
 	}
 	s := org.Schedules[i]
 	v := url.Values{"id": {s.ID}, "name": {s.Name}, "start": {core.FormatClock(s.StartMin)}, "end": {core.FormatClock(s.EndMin)},
-		"out_of_range": {string(s.OutOfRange)}, "calendar": {s.CalendarID}}
+		"out_of_range": {string(s.OutOfRange)}, "calendar": {s.CalendarID}, "punch_mode": {string(s.PunchMode)}, "confirm_within_min": {strconv.Itoa(s.ConfirmWithinMin)}}
 	for _, d := range s.WorkDays {
 		v.Add("work_days", weekdayKeys[d])
 	}
@@ -78,7 +78,8 @@ func scheduleValues(org core.Org, id string) (url.Values, bool) {
 func scheduleFields(p *page, org core.Org, vals url.Values, isNew bool) []formField {
 	if isNew && vals.Get("start") == "" {
 		vals = url.Values{"id": vals["id"], "name": vals["name"], "start": {"09:00"}, "end": {"18:00"}, "work_days": {"mon", "tue", "wed", "thu", "fri"},
-			"check_in_opens_min": {strconv.Itoa(core.DefaultCheckInOpensMin)}, "check_out_closes_min": {strconv.Itoa(core.DefaultCheckOutClosesMin)}, "out_of_range": {"reject"}}
+			"check_in_opens_min": {strconv.Itoa(core.DefaultCheckInOpensMin)}, "check_out_closes_min": {strconv.Itoa(core.DefaultCheckOutClosesMin)}, "out_of_range": {"reject"},
+			"punch_mode": {string(core.PunchStandard)}, "confirm_within_min": {"10"}}
 	}
 	var days []option
 	for _, k := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
@@ -101,7 +102,10 @@ func scheduleFields(p *page, org core.Org, vals url.Values, isNew bool) []formFi
 	return append(fields,
 		formField{Name: "out_of_range", Label: p.T("org_out_of_range"), Type: "select", Value: vals.Get("out_of_range"),
 			Options: []option{{"reject", p.T("oor_reject")}, {"field", p.T("oor_field")}, {"flag", p.T("oor_flag")}}},
-		formField{Name: "calendar", Label: p.T("org_calendar"), Type: "select", Value: vals.Get("calendar"), Options: cals})
+		formField{Name: "calendar", Label: p.T("org_calendar"), Type: "select", Value: vals.Get("calendar"), Options: cals},
+		formField{Name: "punch_mode", Label: p.T("org_punch_mode"), Type: "select", Value: vals.Get("punch_mode"),
+			Options: []option{{string(core.PunchStandard), p.T("pm_standard")}, {string(core.PunchStrict), p.T("pm_strict")}}},
+		formField{Name: "confirm_within_min", Label: p.T("org_confirm_within_min"), Type: "number", Value: vals.Get("confirm_within_min"), Step: "1", Help: p.T("org_confirm_help")})
 }
 
 func applySchedule(org *core.Org, id string, vals url.Values, _ []byte, lang string) (int, fieldErrors) {
@@ -139,6 +143,12 @@ func applySchedule(org *core.Org, id string, vals url.Values, _ []byte, lang str
 		*m = intField(vals, scheduleMinutes[k], errs, lang)
 	}
 	s.OutOfRange = core.OutOfRangePolicy(vals.Get("out_of_range"))
+	if _, sent := vals["punch_mode"]; sent {
+		s.PunchMode = core.PunchMode(vals.Get("punch_mode"))
+		s.ConfirmWithinMin = intField(vals, "confirm_within_min", errs, lang)
+	} else if s.PunchMode == "" {
+		s.PunchMode, s.ConfirmWithinMin = core.PunchStandard, 10 // the file's defaults
+	}
 	s.CalendarID = vals.Get("calendar")
 	return i, errs
 }
