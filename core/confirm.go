@@ -41,7 +41,7 @@ func reshared(s *Schedule, prior []Punch, t time.Time) bool {
 	if s == nil || s.ConfirmWithinMin <= 0 || hasValid(prior, KindOut) {
 		return false
 	}
-	in := firstValid(prior, KindIn)
+	in := clockInOf(prior) // field.go: a field clock-in waiting for approval counts here
 	return in != nil && t.Sub(in.At) < time.Duration(s.ConfirmWithinMin)*time.Minute
 }
 

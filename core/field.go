@@ -13,10 +13,25 @@ import (
 // punch (OutcomeField, flagged FlagField and FlagOutOfRange, with the time
 // and the position of the first); rejecting or expiring it leaves nothing
 // that counts, so the day shows the slot missing.
+//
+// While a field clock-in waits, another clock-in away from every site is a
+// repeat (ReasonFieldInPending): one request per slot. A clock-in from
+// inside a site is a genuine on-site punch and counts; the field request
+// stays decidable, and approving it then records the decision without a
+// second counting clock-in (FieldView.Superseded).
 
 // FlagField marks the counting punch written when a field punch is
 // approved.
 const FlagField = "field"
+
+// ReasonFieldInPending: a clock-in away from every site while a field
+// clock-in of the same shift waits for approval. It is stored as a repeat
+// (OutcomeRepeat) and files no second request; the reply carries the day.
+const ReasonFieldInPending = "field_in_pending"
+
+// NoPunchCountingIn is the audit detail of a field clock-in approved when
+// the shift already has a counting clock-in: no punch was written.
+const NoPunchCountingIn = "counting_clock_in_exists"
 
 // FieldView is what a field-punch card shows about the punch: who is in
 // MakeupView, this says when and where.
@@ -37,12 +52,17 @@ type FieldView struct {
 	SiteName  string
 	RadiusM   float64
 	DistanceM float64
+	// Superseded is set on an approved field clock-in that wrote no punch:
+	// by the time it was approved the shift had a counting clock-in (made
+	// on site), and a shift counts one.
+	Superseded bool `json:",omitempty"`
 }
 
-// fieldView describes the pending punch of a field request.
-func fieldView(p Punch, sites []Site) *FieldView {
+// fieldView describes the pending punch of field request m.
+func fieldView(m MakeupRequest, p Punch, sites []Site) *FieldView {
 	v := &FieldView{PunchID: p.ID, Kind: p.Kind, At: p.At, Lat: p.Lat, Lng: p.Lng, AccuracyM: p.AccuracyM, Label: p.Label,
 		SiteID: p.SiteID, SiteName: p.SiteID, DistanceM: p.DistanceM}
+	v.Superseded = m.Status == MakeupApproved && m.PunchID == 0
 	v.MapLat, v.MapLng = WGS84ToGCJ02(p.Lat, p.Lng)
 	for _, s := range sites {
 		if s.ID == p.SiteID {
@@ -152,6 +172,28 @@ func appendMissing(list []string, add ...string) []string {
 	return out
 }
 
+// pendingFieldIn is the earliest field clock-in among ps that waits for
+// approval, nil when none.
+func pendingFieldIn(ps []Punch) *Punch {
+	var first *Punch
+	for i := range ps {
+		if ps[i].Outcome == OutcomeFieldPending && ps[i].Kind == KindIn && (first == nil || ps[i].At.Before(first.At)) {
+			first = &ps[i]
+		}
+	}
+	return first
+}
+
+// clockInOf is the clock-in a clock-out of the shift follows: the counting
+// one, else a field clock-in waiting for approval (it stands for the punch
+// it will become; the clock-out is not "without a clock-in").
+func clockInOf(ps []Punch) *Punch {
+	if in := firstValid(ps, KindIn); in != nil {
+		return in
+	}
+	return pendingFieldIn(ps)
+}
+
 // hasPendingField reports whether a field punch of kind k waits for
 // approval among ps: for deciding the direction of the next punch it
 // stands for the punch it will become (the clock-in is made; the next
@@ -197,6 +239,12 @@ func (s *Service) approvalPunch(ctx context.Context, tx Tx, r Roster, m *MakeupR
 		pending, ok := pendingFieldPunch(*m, prior)
 		if !ok {
 			return nil, Errorf(EINTERNAL, "field request %d: its punch %d is gone", m.ID, m.FieldPunchID)
+		}
+		if in := firstValid(prior, KindIn); pending.Kind == KindIn && in != nil {
+			// An on-site clock-in came while this one waited: the shift
+			// counts one clock-in, so the approval is recorded and writes
+			// nothing (m.PunchID stays 0; the view says Superseded).
+			return map[string]any{"punch_id": int64(0), "no_punch": NoPunchCountingIn, "counting_punch_id": in.ID}, nil
 		}
 		punch = approvedFieldPunch(*m, pending, now)
 	default:

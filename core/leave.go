@@ -400,7 +400,7 @@ func (s *Service) approvalView(ctx context.Context, tx Tx, v *MakeupView, p make
 	switch m.TypeOf() {
 	case RequestField:
 		if pu, ok := pendingFieldPunch(m, v.Punches); ok {
-			v.Field = fieldView(pu, p.roster.Sites)
+			v.Field = fieldView(m, pu, p.roster.Sites)
 		}
 		return nil
 	case RequestLeave, RequestTrip, RequestOuting:

@@ -157,7 +157,7 @@ func Verify(in VerifyInput) (Punch, error) {
 	case p.Kind == KindIn:
 		p.TimeResult, p.LateMin = r.Schedule.ClassifyIn(shift, p.At)
 	default:
-		first := firstValid(prior, KindIn)
+		first := clockInOf(prior) // field.go: a waiting field clock-in opens the shift too
 		var inAt time.Time
 		if first == nil {
 			if strict {
@@ -244,6 +244,14 @@ func Verify(in VerifyInput) (Punch, error) {
 			return reject(ReasonBlockedBySignal)
 		}
 	}
+	if !repeat && p.Kind == KindIn && p.Outcome == OutcomeField && hasPendingField(prior, KindIn) {
+		// A second clock-in away from every site while the first waits
+		// for approval (field.go): one request per slot. From inside a
+		// site it is an on-site punch and counts instead.
+		p.Outcome = OutcomeRepeat
+		p.Reasons = append(p.Reasons, ReasonFieldInPending)
+		return p, nil
+	}
 	if repeat {
 		// At most one clock-in per shift counts, whatever is sent: the
 		// attempt is kept, as rejected ones are, but never counts.
@@ -252,7 +260,7 @@ func Verify(in VerifyInput) (Punch, error) {
 		return p, nil
 	}
 	if !in.Confirmed && p.Kind == KindOut {
-		if why := confirmReason(r.Schedule, in.Kind, firstValid(prior, KindIn), p); why != "" {
+		if why := confirmReason(r.Schedule, in.Kind, clockInOf(prior), p); why != "" {
 			p.Outcome = OutcomeConfirm
 			p.Reasons = append(p.Reasons, why)
 		}
