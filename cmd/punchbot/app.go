@@ -187,10 +187,16 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 	}
 	s.metrics.reg.MustRegister(newFiringCollector(st, s.sched.IsLeader, now))
 	webDeps := web.Deps{Core: s.core, Used: k, Now: now, Log: log}
-	if ds, ok := st.(core.DeviceStore); ok && web.PasskeysPossible(cfg.PublicURL) {
-		// Device binding (passkeys) needs https or http://localhost.
+	if ds, ok := st.(core.DeviceStore); ok {
+		// The policy holds whatever the URL: under required, a browser
+		// punch without a passkey is refused even where passkeys cannot
+		// be offered. Offering them needs https or http://localhost.
 		s.svc.SetDevices(ds)
-		webDeps.Devices, webDeps.Sessions = s.svc, k
+		if web.PasskeysPossible(cfg.PublicURL) {
+			webDeps.Devices, webDeps.Sessions = s.svc, k
+		} else {
+			log.Info("passkeys are off: browsers offer them only on an https public URL (or http://localhost); under device_binding: required browser punches are refused", "public_url", cfg.PublicURL)
+		}
 	}
 	s.links, err = web.New(web.Config{Secret: []byte(cfg.Secret), PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, OfflineTolerance: cfg.OfflineTolerance}, webDeps)
 	if err != nil {
