@@ -1,8 +1,14 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -102,8 +108,44 @@ func TestBrowserLayoutFitsPhoneAndDesktop(t *testing.T) {
 				if len(got.Low) > 0 {
 					t.Errorf("%s: text under 4.5:1: %s", path, strings.Join(got.Low, "; "))
 				}
+				if path == "/" || path == "/org/people/E1" || path == "/makeups" || path == "/org/reminders/weekly" {
+					tb.shotAt(t, fmt.Sprintf("%dx%d-%s-%s", size.w, size.h, size.scheme, strings.NewReplacer("/", "_", "?", "_").Replace(path)), int(size.w))
+				}
 			})
 		}
 	}
 	tb.noConsoleErrors(t)
+}
+
+// shotAt saves a full-page screenshot taken at a viewport width and checks
+// it is that wide: the page did not grow sideways.
+func (tb *tab) shotAt(t *testing.T, name string, width int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	img, err := jpegOrPNG(buf)
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if b := img.Bounds(); b.Dx() != width || b.Dy() < 200 {
+		t.Errorf("screenshot %s is %v, want %d px wide", name, b, width)
+	}
+	dir := os.Getenv("PUNCHBOT_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.WriteFile(filepath.Join(dir, "console-"+name+".png"), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func jpegOrPNG(buf []byte) (image.Image, error) {
+	if img, err := png.Decode(bytes.NewReader(buf)); err == nil {
+		return img, nil
+	}
+	return jpeg.Decode(bytes.NewReader(buf))
 }

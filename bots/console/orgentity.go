@@ -119,8 +119,8 @@ func (c *Console) entityForm(w http.ResponseWriter, r *http.Request, v *viewer, 
 		title = tr(v.Lang, "org_edit_"+s.key) + " " + id
 		action = "/org/" + s.key + "/" + url.PathEscape(id)
 	}
-	if s.rows == nil {
-		title = tr(v.Lang, "org_"+s.key) // one form, no list
+	if s == policySpec {
+		title = tr(v.Lang, "org_policy") // one form, no list
 	}
 	p := &page{Lang: v.Lang, Title: title, Nav: "org", Sub: s.key, V: v, Flash: orgFlash(r, v.Lang)}
 	d := formData{Action: action, Submit: tr(v.Lang, "save"), Back: s.list(), Fields: s.fields(p, org, vals, id == ""), Multipart: s.multipart}
