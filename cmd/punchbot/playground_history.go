@@ -200,6 +200,13 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 				reply, err := handle(core.Command{Actor: id, Kind: core.CmdPunch, Punch: kind, At: t, ReceivedAt: t, Location: loc,
 					Source: string(id.Platform), EventID: "demo-history-" + e.ID + "-" + date + "-" + slot})
 				st.Punches++
+				if err == nil && reply.Outcome == core.OutcomeConfirm {
+					// An early clock-out asks "sure?"; the person taps 确认
+					// a few seconds later.
+					t = t.Add(time.Duration(3+rng.IntN(10)) * time.Second)
+					reply, err = handle(core.Command{Actor: id, Kind: core.CmdConfirm, At: t, ReceivedAt: t, Source: string(id.Platform),
+						EventID: "demo-history-" + e.ID + "-" + date + "-" + slot + "-confirm"})
+				}
 				if err != nil || reply.Outcome != core.OutcomeFieldPending || reply.Makeup == nil {
 					return err
 				}
