@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -135,6 +136,74 @@ func TestPlaygroundOnlyWhenAsked(t *testing.T) {
 		}
 		if configured := len(s.senders) == 3; configured != (tt.want == http.StatusOK) {
 			t.Errorf("PUNCHBOT_PLAYGROUND=%q: %d bots, want 3 only with the simulators", tt.env, len(s.senders))
+		}
+	}
+}
+
+// getJSON reads an admin API answer.
+func getJSON[T any](t *testing.T, base, token, path string) T {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v T
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s = %d, %v", path, resp.StatusCode, err)
+	}
+	return v
+}
+
+// TestDemoHistoryIsBelievable: last month's report, computed from the
+// generated punches, shows people who mostly came to work, some late,
+// early or missing a punch, field punches, and make-ups in every state;
+// not a column of absences.
+func TestDemoHistoryIsBelievable(t *testing.T) {
+	const token = "admin-token-for-history-test-0123456789"
+	base, s := startServer(t, env("PUNCHBOT_DB_PATH", filepath.Join(t.TempDir(), "p.db"), "PUNCHBOT_ADDR", "127.0.0.1:0", "PUNCHBOT_ADMIN_TOKEN", token))
+	org := applyDemoOrg(t, s)
+	if _, err := demoHistory(context.Background(), s, org, time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	zone, _ := time.LoadLocation("Asia/Shanghai")
+	y, m, _ := time.Now().In(zone).Date()
+	month := time.Date(y, m-1, 1, 0, 0, 0, 0, zone).Format(core.MonthLayout)
+	rep := getJSON[struct {
+		Rows []map[string]any `json:"rows"`
+	}](t, base, token, "/api/v1/reports/monthly?month="+month)
+	if len(rep.Rows) != 5 {
+		t.Fatalf("report rows = %d, want the 5 employees", len(rep.Rows))
+	}
+	sum := map[string]float64{}
+	for _, r := range rep.Rows {
+		workdays, worked := r["workdays"].(float64), r["days_worked"].(float64)
+		if worked < workdays*0.8 {
+			t.Errorf("%s worked %v of %v days, want most of them", r["name"], worked, workdays)
+		}
+		for _, k := range []string{"late_count", "early_leave", "missing_punches", "field_punches", "absences"} {
+			v, _ := r[k].(float64)
+			sum[k] += v
+		}
+	}
+	for _, k := range []string{"late_count", "early_leave", "missing_punches", "field_punches"} {
+		if sum[k] == 0 {
+			t.Errorf("nobody has any %s in %s: %v", k, month, sum)
+		}
+	}
+	if sum["absences"] > 5 {
+		t.Errorf("%v absences in %s, want a few", sum["absences"], month)
+	}
+	makeups := getJSON[[]map[string]any](t, base, token, "/api/v1/makeups?status=pending,approved,rejected&type=makeup")
+	states := map[any]int{}
+	for _, mk := range makeups {
+		states[mk["status"]]++
+	}
+	for _, st := range []string{"pending", "approved", "rejected"} {
+		if states[st] == 0 {
+			t.Errorf("make-ups by state = %v, want one %s", states, st)
 		}
 	}
 }
