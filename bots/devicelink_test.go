@@ -21,3 +21,13 @@ func TestBindDeviceCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifiedPunchLineIsNoWarning(t *testing.T) {
+	r := core.Reply{Outcome: core.OutcomeAccepted, Kind: core.KindIn, Flags: []string{core.FlagDeviceVerified}, SiteName: "HQ", DistanceM: 20}
+	for lang, want := range map[string]string{"zh": "🔐 已用绑定设备验证", "en": "🔐 verified with your bound device"} {
+		got := Headline(r, lang)
+		if !strings.Contains(got, want) || strings.Contains(got, "⚠️") {
+			t.Errorf("Headline(%s) = %q, want %q and no warning", lang, got, want)
+		}
+	}
+}

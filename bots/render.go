@@ -136,6 +136,10 @@ func punchLine(r core.Reply, lang string) string {
 	if slices.Contains(r.Reasons, core.ReasonNotIn) {
 		b.WriteString(pick(lang, "（今天没有上班打卡，可申请补卡）", " (no clock-in today; you can request a make-up)"))
 	}
+	if slices.Contains(r.Flags, core.FlagDeviceVerified) {
+		// A passkey is no warning: it says the punch came from one's own device.
+		b.WriteString(pick(lang, " · 🔐 已用绑定设备验证", " · 🔐 verified with your bound device"))
+	}
 	if notes := FlagNotes(r.Flags, lang); notes != "" {
 		b.WriteString(" ⚠️ " + notes)
 	}
@@ -191,8 +195,6 @@ func FlagNotes(flags []string, lang string) string {
 			out = append(out, pick(lang, "离线延迟送达", "delivered late (offline)"))
 		case core.FlagOutOfRange:
 			out = append(out, pick(lang, "不在打卡范围内", "outside the punch area"))
-		case core.FlagDeviceVerified:
-			out = append(out, pick(lang, "已用绑定设备验证", "verified with a bound device"))
 		}
 	}
 	return strings.Join(out, pick(lang, "；", "; "))
