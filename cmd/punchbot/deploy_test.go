@@ -766,6 +766,13 @@ func renderChart(dir string, set map[string]any) (map[string]string, error) {
 	if err := yaml.Unmarshal(data, &values); err != nil {
 		return nil, fmt.Errorf("values.yaml: %w", err)
 	}
+	// Helm hands templates the values as JSON decodes them: every number
+	// a float64, so `gt .Values.replicaCount 1` fails there and must here.
+	if b, err := json.Marshal(values); err != nil {
+		return nil, err
+	} else if err := json.Unmarshal(b, &values); err != nil {
+		return nil, err
+	}
 	for path, v := range set {
 		keys := strings.Split(path, ".")
 		m := values
@@ -817,6 +824,18 @@ func renderChart(dir string, set map[string]any) (map[string]string, error) {
 			return hex.EncodeToString(h[:])
 		},
 		"fail": func(msg string) (string, error) { return "", errors.New(msg) },
+		"int": func(v any) int {
+			switch x := v.(type) {
+			case float64:
+				return int(x)
+			case int:
+				return x
+			case string:
+				n, _ := strconv.Atoi(x)
+				return n
+			}
+			return 0
+		},
 	})
 	tpls, _ := filepath.Glob(filepath.Join(dir, "templates", "*"))
 	sort.Strings(tpls)
