@@ -43,6 +43,7 @@ var texts = map[string]map[string]string{
 		"device_missing": "你的单位要求用绑定的设备打卡，但你还没有绑定设备，打卡未提交。请在聊天中发送“绑定设备”。",
 		"saved":          "已保存，联网后自动上传。请不要清除浏览器数据；打卡时间按定位时间记录。",
 		"uploading":      "网络已恢复，正在上传之前保存的打卡…",
+		"bind_hint":      "提示：在聊天中发送“绑定设备”，以后打卡可用指纹或面容证明是你本人。你的位置只用于核对这次打卡。",
 		"enroll_title":   "绑定设备",
 		"enroll_intro":   "在这台手机上创建通行密钥（用指纹、面容或锁屏密码解锁）。之后用浏览器打卡时，punchbot 会确认是你本人的设备。",
 		"enroll_button":  "绑定这台设备",
@@ -80,6 +81,7 @@ var texts = map[string]map[string]string{
 		"device_missing": "Your organisation requires a bound device for browser punches, and you have none yet, so nothing was sent. Send “bind device” in chat.",
 		"saved":          "Saved, will upload when online. Keep this browser's data; the punch keeps the time of the location fix.",
 		"uploading":      "Back online: uploading the punch saved earlier…",
+		"bind_hint":      "Tip: send “bind device” in chat, and punches can prove with your fingerprint or face that they are yours. Your location is used only to check this punch.",
 		"enroll_title":   "Bind this device",
 		"enroll_intro":   "Create a passkey on this phone (unlocked with your fingerprint, face or screen lock). Browser punches will then prove they come from your own device.",
 		"enroll_button":  "Bind this device",
@@ -122,6 +124,7 @@ type page struct {
 	What    string
 	Message string
 	Good    bool
+	Wait    bool // submitted, waiting for approval (a field punch): neither ok nor bad
 	T       map[string]string
 	Nonce   string
 	// Binding is the device binding that applies ("off", "optional",
@@ -156,7 +159,8 @@ func messagePage(lang, state, message string) page {
 		message = t[state]
 	}
 	good := state == string(core.OutcomeAccepted) || state == string(core.OutcomeField)
-	return page{Lang: lang, Title: heading + " · punchbot", Heading: heading, State: state, Message: message, Good: good, T: t}
+	wait := state == string(core.OutcomeFieldPending)
+	return page{Lang: lang, Title: heading + " · punchbot", Heading: heading, State: state, Message: message, Good: good, Wait: wait, T: t}
 }
 
 // pageTemplate is the whole page: no external assets (there is no CDN),
@@ -170,8 +174,8 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <meta name="robots" content="noindex, nofollow">
 <title>{{.Title}}</title>
 <style nonce="{{.Nonce}}">
-:root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fff;--muted:#555;--ok:#0a6b2d;--bad:#a4161a;--accent:#1a5fb4}
-@media (prefers-color-scheme:dark){:root{--fg:#eee;--bg:#161616;--muted:#bbb;--ok:#6fd28f;--bad:#ff8a8a;--accent:#8ab4f8}}
+:root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fff;--muted:#555;--ok:#0a6b2d;--bad:#a4161a;--wait:#8a4b00;--accent:#1a5fb4}
+@media (prefers-color-scheme:dark){:root{--fg:#eee;--bg:#161616;--muted:#bbb;--ok:#6fd28f;--bad:#ff8a8a;--wait:#f5b455;--accent:#8ab4f8}}
 *{box-sizing:border-box}
 body{margin:0;font:1.0625rem/1.5 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;color:var(--fg);background:var(--bg)}
 main{max-width:32rem;margin:0 auto;padding:1.5rem 1rem}
@@ -179,7 +183,7 @@ h1{font-size:1.5rem;margin:0 0 1rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1.25rem}
 dt{color:var(--muted)}dd{margin:0;font-weight:600}
 #status{font-size:1.125rem;padding:.75rem 1rem;border-left:.25rem solid var(--accent);margin:0 0 1rem}
-#status.ok{border-color:var(--ok);color:var(--ok)}#status.bad{border-color:var(--bad);color:var(--bad)}
+#status.ok{border-color:var(--ok);color:var(--ok)}#status.bad{border-color:var(--bad);color:var(--bad)}#status.wait{border-color:var(--wait);color:var(--wait)}
 button{font:inherit;font-weight:600;padding:.75rem 1.5rem;border:0;border-radius:.5rem;background:var(--accent);color:var(--bg);cursor:pointer;min-height:2.75rem}
 button:focus-visible{outline:3px solid var(--fg);outline-offset:2px}
 button[hidden]{display:none}
@@ -241,6 +245,7 @@ button[hidden]{display:none}
     var saved = pending();
     if (saved) { upload(saved); return; }
     if (binding === "required" && !assertJSON) { show(T.device_missing, "bad", "device_missing"); return; }
+    if (binding === "optional" && !assertJSON) { hint.textContent = T.bind_hint; }
     if (assertJSON) { verify(); } else { locate(); }
   }
   function verify() {
@@ -320,7 +325,7 @@ button[hidden]{display:none}
       .then(function (res) {
         try { window.localStorage.removeItem(key); } catch (e) { /* nothing kept */ }
         var good = res.status === "accepted" || res.status === "field";
-        show(res.headline, good ? "ok" : "bad", res.status);
+        show(res.headline, good ? "ok" : res.status === "field_pending" ? "wait" : "bad", res.status);
         if (res.retry) { offerRetry(start); } else { busy = false; hint.textContent = T.newlink; }
       })
       .catch(function () { keep(body); });
@@ -331,7 +336,7 @@ button[hidden]{display:none}
 }());
 </script>
 {{- else}}
-<p id="status" role="status" class="{{if .Good}}ok{{else}}bad{{end}}">{{.Message}}</p>
+<p id="status" role="status" class="{{if .Good}}ok{{else if .Wait}}wait{{else}}bad{{end}}">{{.Message}}</p>
 <p class="note" id="hint">{{index .T "newlink"}}</p>
 {{- end}}
 </main>
