@@ -90,12 +90,22 @@ func fieldCardContent(v core.MakeupView, lang string) MakeupCard {
 		if f.Lat != 0 || f.Lng != 0 {
 			c.Links = append(c.Links, Evidence{Label: pick(lang, "🗺 在地图上查看位置", "🗺 See the position on a map"), URL: MapURL(f.Lat, f.Lng)})
 		}
+		if f.Superseded {
+			c.Fields = append(c.Fields, MakeupField{pick(lang, "结果", "Result"), SupersededText(lang), true})
+		}
 	}
 	if m.Reason != "" {
 		c.Fields = append(c.Fields, MakeupField{pick(lang, "说明", "Note"), m.Reason, true})
 	}
 	c.Fields = append(c.Fields, MakeupField{pick(lang, "当天打卡", "Punches that day"), MakeupPunches(v, lang), true})
 	return c
+}
+
+// SupersededText says that an approved field clock-in wrote no punch: the
+// shift already had an on-site clock-in, which counts.
+func SupersededText(lang string) string {
+	return pick(lang, "本班次已有到岗上班打卡，以那次为准，未另记外勤打卡。",
+		"the shift already has an on-site clock-in, which counts; no field punch was added.")
 }
 
 // LeaveTypeName is the leave type as people call it: the organisation's

@@ -83,6 +83,8 @@ func ConfirmDoneLabel(r core.Reply, lang string) string {
 	switch r.Outcome {
 	case core.OutcomeAccepted, core.OutcomeField:
 		return pick(lang, "已确认", "Confirmed")
+	case core.OutcomeFieldPending:
+		return pick(lang, "已确认，等待审批", "Confirmed, waiting for approval")
 	case core.OutcomeDeclined:
 		return pick(lang, "已取消", "Cancelled")
 	case core.OutcomeNothingPending:
@@ -98,6 +100,9 @@ func NotForYou(lang string) string {
 
 // repeatLine answers a punch that repeats the current state.
 func repeatLine(r core.Reply, lang string) string {
+	if slices.Contains(r.Reasons, core.ReasonFieldInPending) {
+		return withDay(FieldRepeatLine(lang), r, lang) // render.go
+	}
 	line := "ℹ️ " + pick(lang, "你已上班打卡，本次不重复记录。", "You are already clocked in; this one is not counted again.")
 	if r.Day != nil && r.Day.In != nil {
 		line = "ℹ️ " + pick(lang, fmt.Sprintf("你已于 %s 上班打卡，本次不重复记录。", Clock(r, r.Day.In.At)),

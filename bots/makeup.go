@@ -520,6 +520,9 @@ func MakeupResultText(v core.MakeupView, lang string) string {
 	switch t {
 	case core.RequestField:
 		counted = pick(lang, "这次打卡按外勤计入考勤。", "the punch counts as a field punch.")
+		if v.Field != nil && v.Field.Superseded {
+			counted = SupersededText(lang) // approvalcard.go
+		}
 	case core.RequestLeave:
 		counted = pick(lang, "这段时间无需打卡。", "you need not punch for that time.")
 	case core.RequestTrip, core.RequestOuting:

@@ -146,6 +146,14 @@ func punchLine(r core.Reply, lang string) string {
 	return b.String()
 }
 
+// FieldRepeatLine answers a clock-in away from every site while the
+// shift's field clock-in waits for approval: nothing new is filed, and the
+// first one still decides (yellow, never the green tick).
+func FieldRepeatLine(lang string) string {
+	return pick(lang, "🟡 你的外勤上班打卡正在等待审批，本次不重复提交，也不计入考勤；审批结果会通知你。到达打卡地点后打卡将正常记录。",
+		"🟡 Your field clock-in is waiting for approval; this one is not filed again and does not count. You will be told the decision. A punch made at a work site counts as usual.")
+}
+
 // RejectReason explains a rejection with the numbers the user needs.
 func RejectReason(r core.Reply, lang string) string {
 	reason := ""

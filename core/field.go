@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -170,6 +171,45 @@ func appendMissing(list []string, add ...string) []string {
 		}
 	}
 	return out
+}
+
+// outcomeFieldDecided marks, in Verify's copy of a shift's punches only, a
+// field punch whose request was decided (or expired or withdrawn): it no
+// longer stands for a punch. Approval writes its own counting punch.
+const outcomeFieldDecided Outcome = "field_decided"
+
+// waitingField returns prior with every field punch whose request no
+// longer waits marked decided, so only waiting ones direct or repeat the
+// next punch. It reads the requests only when there is a pending punch.
+func (in VerifyInput) waitingField(prior []Punch, date string) ([]Punch, error) {
+	if in.FieldWaiting == nil || !slices.ContainsFunc(prior, func(p Punch) bool { return p.Outcome == OutcomeFieldPending }) {
+		return prior, nil
+	}
+	ids, err := in.FieldWaiting(date)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(prior)
+	for i := range out {
+		if out[i].Outcome == OutcomeFieldPending && !slices.Contains(ids, out[i].ID) {
+			out[i].Outcome = outcomeFieldDecided
+		}
+	}
+	return out, nil
+}
+
+// waitingFieldPunches lists inside tx the ids of the employee's field
+// punches of date whose request is still pending.
+func waitingFieldPunches(ctx context.Context, tx Tx, employeeID, date string) ([]int64, error) {
+	reqs, err := tx.ListMakeups(ctx, MakeupFilter{EmployeeID: employeeID, ShiftDate: date, Types: []RequestType{RequestField}, Statuses: []MakeupStatus{MakeupPending}})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(reqs))
+	for _, m := range reqs {
+		ids = append(ids, m.FieldPunchID)
+	}
+	return ids, nil
 }
 
 // pendingFieldIn is the earliest field clock-in among ps that waits for

@@ -186,3 +186,34 @@ func TestApproveFieldClockInAfterOnSiteClockIn(t *testing.T) {
 		})
 	}
 }
+
+// TestFieldClockInAfterDecision: once the waiting field clock-in is
+// rejected (or withdrawn), it no longer stands for a clock-in: the next
+// location is a clock-in again and a new field punch files a new request.
+func TestFieldClockInAfterDecision(t *testing.T) {
+	tests := []struct {
+		name  string
+		close func(h makeupHarness, id int64)
+	}{
+		{"rejected", func(h makeupHarness, id int64) { h.MustDecide(t, id, core.MakeupRejected, "M1") }},
+		{"withdrawn", func(h makeupHarness, id int64) {
+			if _, err := h.svc.CancelMakeup(context.Background(), "F1", id); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newLeaveHarnessWith(t, func(o *core.Org) { o.Schedules[1].ConfirmWithinMin = 10 })
+			first := h.punch(t, "field", core.KindIn, sh(t, "2026-12-03 08:50:00"), north(office, 1200), "ev-1")
+			if first.Outcome != core.OutcomeFieldPending || first.Makeup == nil {
+				t.Fatalf("first = %s, want a field clock-in waiting", first.Outcome)
+			}
+			tc.close(h, first.Makeup.Request.ID)
+			again := h.punch(t, "field", core.KindAuto, sh(t, "2026-12-03 08:55:00"), north(office, 1250), "ev-2")
+			if again.Outcome != core.OutcomeFieldPending || again.Kind != core.KindIn || again.Makeup == nil || again.Makeup.Request.ID == first.Makeup.Request.ID {
+				t.Errorf("after %s = %s %s %+v, want a new field clock-in waiting with its own request", tc.name, again.Outcome, again.Kind, again.Makeup)
+			}
+		})
+	}
+}

@@ -477,6 +477,7 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 func (s *Service) verifyIn(ctx context.Context, tx Tx, r Roster, cmd Command, kind PunchKind, loc *Location, flags []string, confirmed bool) (Punch, error) {
 	in := VerifyInput{Roster: r, Command: cmd, Kind: kind, Location: loc, Flags: flags, Config: &s.cfg, Confirmed: confirmed}
 	in.ShiftPunches = func(date string) ([]Punch, error) { return tx.ShiftPunches(ctx, r.Employee.ID, date) }
+	in.FieldWaiting = func(date string) ([]int64, error) { return waitingFieldPunches(ctx, tx, r.Employee.ID, date) } // field.go
 	in.LastLocated = func(before time.Time) (*Punch, error) {
 		p, err := tx.LastLocatedPunch(ctx, r.Employee.ID, before)
 		if ErrorCode(err) == ENOTFOUND {

@@ -21,6 +21,11 @@ type VerifyInput struct {
 
 	ShiftPunches func(shiftDate string) ([]Punch, error)
 	LastLocated  func(before time.Time) (*Punch, error) // nil, nil when none
+	// FieldWaiting returns the ids of the shift's field punches whose
+	// request still waits for a decision (field.go); a rejected, expired
+	// or withdrawn one no longer stands for a punch. nil treats every
+	// pending field punch as waiting.
+	FieldWaiting func(shiftDate string) ([]int64, error)
 }
 
 // Verify judges a punch: which shift it belongs to, in or out, on time or
@@ -116,6 +121,10 @@ func Verify(in VerifyInput) (Punch, error) {
 		if prior, err = in.ShiftPunches(p.ShiftDate); err != nil {
 			return p, err
 		}
+	}
+
+	if prior, err = in.waitingField(prior, p.ShiftDate); err != nil { // field.go
+		return p, err
 	}
 
 	// Direction by context: the first punch of a shift is in unless it comes

@@ -67,7 +67,7 @@ func confirmMessage(r core.Reply, lang, forUser string) Message {
 // has buttons.
 func answeredCard(r core.Reply, lang string) any {
 	switch r.Outcome {
-	case core.OutcomeAccepted, core.OutcomeField, core.OutcomeRejected:
+	case core.OutcomeAccepted, core.OutcomeField, core.OutcomeFieldPending, core.OutcomeRejected:
 		return json.RawMessage(punchCard(r, lang))
 	}
 	return makeupCardDoc{

@@ -14,7 +14,7 @@ import (
 func RenderReply(r core.Reply, fallbackLang string) Message {
 	lang := bots.Lang(r, fallbackLang)
 	switch r.Outcome {
-	case core.OutcomeAccepted, core.OutcomeField, core.OutcomeRejected:
+	case core.OutcomeAccepted, core.OutcomeField, core.OutcomeFieldPending, core.OutcomeRejected:
 		return Message{MsgType: "interactive", Content: string(punchCard(r, lang))}
 	}
 	if m, ok := leaveFormReply(r, lang); ok {
@@ -99,7 +99,11 @@ func punchCard(r core.Reply, lang string) []byte {
 	case core.OutcomeAccepted:
 		colour, title = colourAccepted, pick(lang, "✅ "+kind+"打卡成功", "✅ "+kind+" recorded")
 	case core.OutcomeField:
-		colour, title = colourField, pick(lang, "🟡 外勤"+kind+"打卡（需审批）", "🟡 Field "+lowerFirst(kind)+" (needs approval)")
+		// Accepted: approved, or a flag-only field punch. Nothing waits.
+		colour, title = colourField, pick(lang, "🟡 外勤"+kind+"打卡已记录", "🟡 Field "+lowerFirst(kind)+" recorded")
+	case core.OutcomeFieldPending:
+		// Submitted, not counted yet: orange like the approval cards, never green.
+		colour, title = colourField, pick(lang, "🟡 外勤"+kind+"打卡 · 等待审批", "🟡 Field "+lowerFirst(kind)+" · waiting for approval")
 	default:
 		colour, title = colourRejected, pick(lang, "❌ "+kind+"打卡未记录", "❌ "+kind+" not recorded")
 	}
