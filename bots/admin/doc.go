@@ -107,4 +107,16 @@
 //	enabled         default true
 //
 // ExampleOrg returns a complete, commented example: the demo organisation.
+//
+// # Files and console edits
+//
+// GET /api/v1/org (and the console's download) exports the organisation as
+// applied, in this format with every list in id order (MarshalOrg), so it
+// can be kept in git. HR's console edits go through ParseOrg too, so they
+// meet the same rules with the same messages. Applying a file wins for
+// everything the file names; what it leaves out stays, because an apply
+// creates and updates but never deletes (deactivate people with
+// active: false). POST /api/v1/org/diff (OrgChanges) and the console's
+// "apply a file" page show the lines an apply would change before it is
+// made.
 package admin
