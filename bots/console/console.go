@@ -2,7 +2,11 @@
 // templates, no external assets, readable without JavaScript) for today's
 // attendance, a plot of the day's punches around the sites, exceptions,
 // make-up requests, payroll reports, reminders, the audit log, and the page
-// where an employee sees everything stored about them.
+// where an employee sees everything stored about them. HR also manages the
+// organisation there (people, sites, schedules, calendars, the make-up
+// policy and leave types, reminders and broadcasts), every edit validated
+// as the org file is and audited (org.go); every list is paginated and
+// every page fits a 360 px phone.
 //
 // Sign-in is with the admin token (HR) or with a signed, short-lived,
 // single-use link the bot sends ("/punch admin", 管理; "/punch mydata",
