@@ -72,6 +72,13 @@ func ConfirmButtonHint(lang string) string {
 		"Tap “Confirm clock-out” to record it or “Cancel” to drop it; replying “confirm” or “cancel” works too.")
 }
 
+// ConfirmInChat tells someone who asked from the location page where the
+// question waits: the page holds a one-time link, the chat holds the buttons.
+func ConfirmInChat(lang string) string {
+	return pick(lang, "请回到聊天，点“确认下班”或回复“确认”；5 分钟内有效。",
+		"Go back to the chat and tap “Confirm clock-out” or reply “confirm”, within 5 minutes.")
+}
+
 // ConfirmLabels are the button texts: confirm, decline.
 func ConfirmLabels(lang string) (confirm, decline string) {
 	return pick(lang, "确认下班", "Confirm clock-out"), pick(lang, "取消", "Cancel")

@@ -349,6 +349,9 @@ func (p *Pages) servePost(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	status, res := http.StatusOK, result{State: string(reply.Outcome), Headline: bots.Headline(reply, lang)}
+	if reply.Outcome == core.OutcomeConfirm {
+		res.Headline += " " + bots.ConfirmInChat(lang)
+	}
 	if reply.Outcome == core.OutcomeRateLimited {
 		// Nothing was recorded, so the same link may try again later.
 		status, res.Retry = http.StatusTooManyRequests, true

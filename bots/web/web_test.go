@@ -59,7 +59,7 @@ type fixture struct {
 
 // MustFixture wires a real core.Service over the in-memory fakes, the pages
 // and an HTTP server, at 08:55 on Monday 2 March 2026 in Shanghai.
-func MustFixture(tb testing.TB, cfg Config) *fixture {
+func MustFixture(tb testing.TB, cfg Config, edits ...func(*core.Org)) *fixture {
 	tb.Helper()
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	clk := &clock{t: time.Date(2026, 3, 2, 8, 55, 0, 0, sh)}
@@ -75,6 +75,9 @@ func MustFixture(tb testing.TB, cfg Config) *fixture {
 			{ID: "e2", Name: "李雷", Lang: "zh", Active: true, ScheduleID: "std", SiteIDs: []string{"hq"},
 				Identities: []core.Identity{{Platform: core.PlatformSlack, Tenant: "T1", UserID: "U2"}}},
 		},
+	}
+	for _, edit := range edits {
+		edit(&org)
 	}
 	if err := org.Prepare(); err != nil {
 		tb.Fatalf("org: %v", err)
@@ -578,5 +581,26 @@ func TestOfficeIPCountsAsOnSite(t *testing.T) {
 	ps := f.punches(t)
 	if len(ps) != 1 || ps[0].Outcome != core.OutcomeAccepted || ps[0].ClientIP != "198.51.100.4" {
 		t.Fatalf("punches = %+v, want one accepted from office IP 198.51.100.4", ps)
+	}
+}
+
+// A clock-out asked from the page that needs confirming is not recorded;
+// the page says where the question waits, because its link is spent and
+// the buttons are in the chat.
+func TestEarlyClockOutFromThePageSaysToConfirmInTheChat(t *testing.T) {
+	f := MustFixture(t, Config{}, func(o *core.Org) { o.Schedules[0].ConfirmWithinMin = 10 })
+	if status, res := MustPost(t, f.MustLink(t, "U1", "Ann Lee", "en", core.KindIn), at("39.9087", "116.3984", "25")); status != http.StatusOK || res.State != "accepted" {
+		t.Fatalf("clock-in POST = %d %+v, want 200 accepted", status, res)
+	}
+	f.clock.Add(5 * time.Minute)
+	status, res := MustPost(t, f.MustLink(t, "U1", "Ann Lee", "en", core.KindOut), at("39.9087", "116.3984", "25"))
+	if status != http.StatusOK || res.State != string(core.OutcomeConfirm) {
+		t.Fatalf("clock-out POST = %d %+v, want 200 %s", status, res, core.OutcomeConfirm)
+	}
+	if !strings.Contains(res.Headline, "Confirm clock-out?") || !strings.Contains(res.Headline, "Go back to the chat") {
+		t.Errorf("headline = %q, want the question and where to answer it", res.Headline)
+	}
+	if ps := f.punches(t); len(ps) != 1 {
+		t.Errorf("punches = %d, want only the clock-in", len(ps))
 	}
 }
