@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
@@ -77,15 +74,3 @@ func loopbackURL(addr string) string {
 	}
 	return "http://127.0.0.1:" + port
 }
-
-// demoSeed is a stable digest, so generated event ids repeat run to run.
-func demoSeed(parts ...string) string {
-	h := sha256.New()
-	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))[:12]
-}
-
-var _ = context.Background

@@ -196,6 +196,15 @@ func postText(post map[string]any) string {
 	return ""
 }
 
+// updateMulti reports whether a card is shared-updatable, which it must
+// be to be patched later: config.update_multi in JSON 1.0; always in JSON
+// 2.0 (https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-json-v2-structure).
+func updateMulti(card any) bool {
+	m, _ := card.(map[string]any)
+	c, _ := m["config"].(map[string]any)
+	return c["update_multi"] == true || m["schema"] == "2.0"
+}
+
 func (s *Feishu) messageID() string { return "om_sim" + s.base + strconv.FormatInt(s.hub.nextID(), 36) }
 
 // record stores a sent message and remembers whether its card may be
@@ -203,12 +212,7 @@ func (s *Feishu) messageID() string { return "om_sim" + s.base + strconv.FormatI
 func (s *Feishu) record(user string, e Entry) string {
 	e.ID = s.messageID()
 	s.mu.Lock()
-	s.multi[e.ID] = false
-	if m, ok := e.raw.(map[string]any); ok {
-		if c, ok := m["config"].(map[string]any); ok && c["update_multi"] == true {
-			s.multi[e.ID] = true
-		}
-	}
+	s.multi[e.ID] = updateMulti(e.raw)
 	s.mu.Unlock()
 	s.hub.add(core.PlatformFeishu, user, &e)
 	return e.ID
@@ -290,13 +294,7 @@ func (s *Feishu) patch(w http.ResponseWriter, id string, body map[string]any) {
 		s.fail(w, http.StatusBadRequest, 230001, strings.Join(problems, "; "))
 		return
 	}
-	after := false
-	if m, ok := e.raw.(map[string]any); ok {
-		if c, ok := m["config"].(map[string]any); ok && c["update_multi"] == true {
-			after = true
-		}
-	}
-	if !multi || !after {
+	if !multi || !updateMulti(e.raw) {
 		refuse(http.StatusBadRequest, 230099, "the card must have config.update_multi true both when sent and in the update")
 		return
 	}
