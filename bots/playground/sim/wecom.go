@@ -337,7 +337,10 @@ func (s *WeCom) updateCard(w http.ResponseWriter, body map[string]any) {
 		}
 	}
 	s.apply(c.user, c.taskID, body["button"], body["template_card"], api)
-	writeJSON(w, http.StatusOK, map[string]any{"errcode": 0, "errmsg": "ok", "invaliduser": []any{}})
+	// invaliduser as message/send answers it, a "|"-joined string. Some
+	// copies of doc 94888 show an array here; the bot's client reads a
+	// string, and which one WeCom sends is not confirmed.
+	writeJSON(w, http.StatusOK, map[string]any{"errcode": 0, "errmsg": "ok", "invaliduser": ""})
 }
 
 // apply changes a card the way a client shows an update: greyed buttons
