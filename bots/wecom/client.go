@@ -519,7 +519,27 @@ type ReplaceButton struct {
 
 type updateResponse struct {
 	apiStatus
-	InvalidUser string `json:"invaliduser"`
+	InvalidUser idList `json:"invaliduser"`
+}
+
+// idList is a list of user ids that WeCom writes as "a|b" in some answers
+// and as ["a","b"] in others: copies of the update_template_card document
+// (doc 94888) show both for invaliduser. Either reads as "a|b", the form
+// message/send uses, so one refusal check serves both.
+type idList string
+
+func (l *idList) UnmarshalJSON(b []byte) error {
+	var ids []string
+	if err := json.Unmarshal(b, &ids); err == nil {
+		*l = idList(strings.Join(ids, "|"))
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*l = idList(s)
+	return nil
 }
 
 // UpdateTemplateCard changes a sent interactive card for the listed users,

@@ -320,3 +320,19 @@ func TestConcurrentSendsShareOneToken(t *testing.T) {
 		t.Errorf("%d gettoken calls for 20 concurrent sends, want 1", n)
 	}
 }
+
+// update_template_card's invaliduser is a string in some copies of doc
+// 94888 and an array in others: both read, neither fails the update.
+func TestInvalidUserAsStringOrArray(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`"a|b"`, "a|b"},
+		{`["a","b"]`, "a|b"},
+		{`""`, ""},
+		{`[]`, ""},
+	} {
+		var r updateResponse
+		if err := json.Unmarshal([]byte(`{"errcode":0,"errmsg":"ok","invaliduser":`+tc.body+`}`), &r); err != nil || string(r.InvalidUser) != tc.want {
+			t.Errorf("invaliduser %s = %q, %v; want %q", tc.body, r.InvalidUser, err, tc.want)
+		}
+	}
+}
