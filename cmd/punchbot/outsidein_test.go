@@ -769,15 +769,21 @@ func TestOutsideInOverload(t *testing.T) {
 	}
 	// Two clocks judge lateness. The server's histogram is strict: no
 	// Feishu callback, answered or refused, took over 1 s there. The
-	// generator's clock adds its own scheduling on a shared 2-core machine
-	// (under -race, several times slower than the server), so it allows
-	// one answer in a thousand between 1 and 1.5 s, none later.
+	// generator's clock adds its own scheduling: it runs in this
+	// race-instrumented process, offering twice what the replica takes,
+	// on a 2-core machine shared with other packages' tests, and there its
+	// own reading of answers fell seconds behind while the server answered
+	// every callback within 1 s. So by the generator's clock nothing may
+	// hang (no answer after hangAfter, the symptom of the collapse this
+	// guards against: handlers waiting out their timeout), and answers over
+	// 1 s are reported.
+	const hangAfter = 10 * time.Second
 	var late, veryLate, badRefusal []string
 	for _, r := range over.Results {
 		last := r.Last()
 		if last.Status != 0 && last.Latency > time.Second {
 			late = append(late, fmt.Sprintf("seq %d: %d after %s", r.Event.Seq, last.Status, last.Latency.Round(time.Millisecond)))
-			if last.Latency > 1500*time.Millisecond {
+			if last.Latency > hangAfter {
 				veryLate = append(veryLate, late[len(late)-1])
 			}
 		}
@@ -785,10 +791,11 @@ func TestOutsideInOverload(t *testing.T) {
 			badRefusal = append(badRefusal, fmt.Sprintf("seq %d: status %d, Retry-After %q, %v", r.Event.Seq, last.Status, last.RetryAfter, last.Err))
 		}
 	}
-	if len(veryLate) > 0 || len(late) > len(over.Results)/1000 {
-		t.Errorf("%d requests answered later than 1 s by the generator's clock (%d later than 1.5 s), e.g. %v", len(late), len(veryLate), late[:min(5, len(late))])
-	} else if len(late) > 0 {
-		t.Logf("%d of %d answers over 1 s by the generator's clock (the server's clock judges): %v", len(late), len(over.Results), late)
+	if len(veryLate) > 0 {
+		t.Errorf("%d requests answered later than %s by the generator's clock, e.g. %v", len(veryLate), hangAfter, veryLate[:min(5, len(veryLate))])
+	}
+	if len(late) > 0 {
+		t.Logf("%d of %d answers over 1 s by the generator's clock (the server's clock judges the 1 s), e.g. %v", len(late), len(over.Results), late[:min(5, len(late))])
 	}
 	if len(badRefusal) > 0 {
 		t.Errorf("%d requests refused without 503 + Retry-After, e.g. %v", len(badRefusal), badRefusal[:min(5, len(badRefusal))])
