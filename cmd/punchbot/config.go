@@ -51,6 +51,11 @@ type config struct {
 	// lets anyone act as anyone.
 	Playground bool
 
+	// MapTileURL is a Web-Mercator tile template ({z}/{x}/{y}) for the
+	// console's site map picker (PUNCHBOT_MAP_TILE_URL); empty: plain
+	// coordinate fields, and no position leaves the server.
+	MapTileURL string
+
 	// MaxInflight bounds the platform callbacks handled at once
 	// (PUNCHBOT_MAX_INFLIGHT); past it they are answered 503 with
 	// Retry-After. Zero derives it from the store (see admission.go).
@@ -205,6 +210,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		if _, err := strconv.Atoi(c.WeCom.AgentID); c.WeCom.AgentID != "" && err != nil {
 			bad("WECOM_AGENT_ID", "%q is not a number", c.WeCom.AgentID)
+		}
+	}
+	if c.MapTileURL = env("MAP_TILE_URL", ""); c.MapTileURL != "" {
+		if err := checkURL(c.MapTileURL, "https", "http"); err != nil {
+			bad("MAP_TILE_URL", "%v; expected a tile template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png", err)
+		} else if !strings.Contains(c.MapTileURL, "{z}") || !strings.Contains(c.MapTileURL, "{x}") || !strings.Contains(c.MapTileURL, "{y}") {
+			bad("MAP_TILE_URL", "%q lacks {z}, {x} or {y}; expected a tile template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png", c.MapTileURL)
 		}
 	}
 	switch v := strings.ToLower(env("PLAYGROUND", "")); v {

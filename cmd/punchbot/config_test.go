@@ -38,6 +38,8 @@ func TestConfigErrors(t *testing.T) {
 		{"PUNCHBOT_DEBUG_ADDR", ":70000", []string{"PUNCHBOT_DEBUG_ADDR:", "from 0 to 65535"}, ""},
 		{"PUNCHBOT_DEBUG_ADDR", "6060", []string{"PUNCHBOT_DEBUG_ADDR:", "host:port"}, ""},
 		{"PUNCHBOT_DB_PATH", "/var/lib/punchbot/", []string{"PUNCHBOT_DB_PATH:", "not a file path"}, ""},
+		{"PUNCHBOT_MAP_TILE_URL", "tile.openstreetmap.org/{z}/{x}/{y}.png", []string{"PUNCHBOT_MAP_TILE_URL:", "expected a tile template"}, ""},
+		{"PUNCHBOT_MAP_TILE_URL", "https://tile.openstreetmap.org/tiles.png", []string{"PUNCHBOT_MAP_TILE_URL:", "lacks {z}, {x} or {y}"}, ""},
 		{"PUNCHBOT_TIMEZONE", "Mars/Base", []string{"PUNCHBOT_TIMEZONE:"}, ""},
 		{"PUNCHBOT_OFFLINE_TOLERANCE", "12", []string{"PUNCHBOT_OFFLINE_TOLERANCE:", "duration like 12h"}, ""},
 		{"PUNCHBOT_LOG_LEVEL", "loud", []string{"PUNCHBOT_LOG_LEVEL:", "debug, info, warn or error"}, ""},

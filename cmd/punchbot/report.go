@@ -160,7 +160,7 @@ func writeFileAtomic(path string, data []byte) error {
 // and mydata chat commands with its sign-in links.
 func (s *server) newConsole(zone *time.Location, now func() time.Time) error {
 	c, err := console.New(console.Config{Secret: []byte(s.cfg.Secret), PublicURL: s.cfg.PublicURL, AdminToken: s.cfg.AdminToken, Zone: zone,
-		RetentionDays: s.cfg.RetentionDays, RemindersAPI: "/api/v1/reminders"},
+		RetentionDays: s.cfg.RetentionDays, RemindersAPI: "/api/v1/reminders", MapTileURL: s.cfg.MapTileURL},
 		console.Deps{Store: s.store, Used: s.kv, Sessions: s.kv, Makeups: s.svc, Reminders: firingNotice{s.sched, s.senders, s.configErrs}, Problems: s.configErrs,
 			CheckOrg: scheduler.CheckReminders, Now: now, Log: s.log})
 	if err != nil {
