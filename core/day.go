@@ -95,43 +95,7 @@ func ComputeDay(r Roster, date string, punches []Punch, now time.Time) DayResult
 	}
 
 	running := now.Before(sh.Closes)
-	var st []DayStatus
-	switch {
-	case in == nil && out == nil:
-		if running {
-			st = append(st, DayInProgress)
-		} else {
-			st = append(st, DayAbsent)
-		}
-	default:
-		if in == nil {
-			st = append(st, DayMissingIn)
-		} else {
-			switch tr, late := r.Schedule.ClassifyIn(sh, in.At); tr {
-			case TimeLate:
-				st, res.LateMin = append(st, DayLate), late
-			case TimeSeriousLate:
-				st, res.LateMin = append(st, DaySeriousLate), late
-			case TimeAbsentLate:
-				st, res.LateMin = append(st, DayAbsent), late
-			}
-		}
-		if out == nil {
-			if running {
-				st = append(st, DayInProgress)
-			} else {
-				st = append(st, DayMissingOut)
-			}
-		} else {
-			var inAt time.Time
-			if in != nil {
-				inAt = in.At
-			}
-			if tr, early := r.Schedule.ClassifyOut(sh, inAt, out.At); tr == TimeEarly {
-				st, res.EarlyMin = append(st, DayEarlyLeave), early
-			}
-		}
-	}
+	st := inOutVerdicts(r.Schedule, sh, in, out, running, &res)
 	if len(st) == 0 {
 		st = append(st, DayNormal)
 	}

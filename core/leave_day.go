@@ -394,44 +394,8 @@ func cover(s *Schedule, sh Shift, covers []span, res *DayResult, now time.Time) 
 	req := sh
 	req.Start, req.End = reqStart, reqEnd
 	running := now.Before(sh.Closes)
-	var st []DayStatus
 	in, out := res.In, res.Out
-	switch {
-	case in == nil && out == nil:
-		if running {
-			st = append(st, DayInProgress)
-		} else {
-			st = append(st, DayAbsent)
-		}
-	default:
-		if in == nil {
-			st = append(st, DayMissingIn)
-		} else {
-			switch tr, late := s.ClassifyIn(req, in.At); tr {
-			case TimeLate:
-				st, res.LateMin = append(st, DayLate), late
-			case TimeSeriousLate:
-				st, res.LateMin = append(st, DaySeriousLate), late
-			case TimeAbsentLate:
-				st, res.LateMin = append(st, DayAbsent), late
-			}
-		}
-		if out == nil {
-			if running {
-				st = append(st, DayInProgress)
-			} else {
-				st = append(st, DayMissingOut)
-			}
-		} else {
-			var inAt time.Time
-			if in != nil {
-				inAt = in.At
-			}
-			if tr, early := s.ClassifyOut(req, inAt, out.At); tr == TimeEarly {
-				st, res.EarlyMin = append(st, DayEarlyLeave), early
-			}
-		}
-	}
+	st := inOutVerdicts(s, req, in, out, running, res)
 	res.Statuses = append(st, kept...)
 }
 
@@ -478,4 +442,49 @@ func dayApprovals(ctx context.Context, tx Tx, r Roster, date string) ([]MakeupRe
 	f := approvalFilter(date, date)
 	f.EmployeeID = r.Employee.ID
 	return tx.ListMakeups(ctx, f)
+}
+
+// inOutVerdicts is the schedule's verdicts on a working shift's clock-in
+// and clock-out (missing, late, serious, absent, in progress, early); it
+// records the minutes late and early in res. ComputeDay judges the whole
+// shift with it, cover the part that leave leaves required.
+func inOutVerdicts(s *Schedule, sh Shift, in, out *Punch, running bool, res *DayResult) []DayStatus {
+	var st []DayStatus
+	switch {
+	case in == nil && out == nil:
+		if running {
+			st = append(st, DayInProgress)
+		} else {
+			st = append(st, DayAbsent)
+		}
+	default:
+		if in == nil {
+			st = append(st, DayMissingIn)
+		} else {
+			switch tr, late := s.ClassifyIn(sh, in.At); tr {
+			case TimeLate:
+				st, res.LateMin = append(st, DayLate), late
+			case TimeSeriousLate:
+				st, res.LateMin = append(st, DaySeriousLate), late
+			case TimeAbsentLate:
+				st, res.LateMin = append(st, DayAbsent), late
+			}
+		}
+		if out == nil {
+			if running {
+				st = append(st, DayInProgress)
+			} else {
+				st = append(st, DayMissingOut)
+			}
+		} else {
+			var inAt time.Time
+			if in != nil {
+				inAt = in.At
+			}
+			if tr, early := s.ClassifyOut(sh, inAt, out.At); tr == TimeEarly {
+				st, res.EarlyMin = append(st, DayEarlyLeave), early
+			}
+		}
+	}
+	return st
 }
