@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -327,25 +326,8 @@ func (s *Service) fileLeave(ctx context.Context, employeeID string, a LeaveArgs,
 				return err
 			}
 		}
-		if err := tx.InsertMakeup(ctx, &m); err != nil {
-			return err
-		}
 		extra := map[string]any{"approver": m.ApproverID, "reason": m.Reason, "platform": platform, "days": cost.days, "minutes": cost.minutes}
-		if err := s.audit(ctx, tx, employeeID, auditAction(m, "requested"), m, extra); err != nil {
-			return err
-		}
-		if v, err = s.view(ctx, tx, m, p); err != nil {
-			return err
-		}
-		if to, ok := RecipientFor(approver); ok && approver.ID != "" {
-			if err := s.enqueue(ctx, tx, to, OutboxMakeupCard, v, fmt.Sprintf("makeup_card:%d:%s", m.ID, approver.ID)); err != nil {
-				return err
-			}
-		}
-		if after != nil {
-			return after(tx, v)
-		}
-		return nil
+		return s.insertMakeup(ctx, tx, employeeID, "requested", m, extra, p, &v, after)
 	})
 	if refusal != nil {
 		v.Refusal = refusal

@@ -499,6 +499,33 @@ func (s *Service) saveMakeup(ctx context.Context, tx Tx, actor, action string, m
 	return v, nil
 }
 
+// insertMakeup is the ending of filing request m of any type: insert it,
+// audit "<type>.requested", view it into *v and queue the approver's card,
+// then after, all in tx. *v keeps what the filer put in it when the insert
+// fails.
+func (s *Service) insertMakeup(ctx context.Context, tx Tx, actor, what string, m MakeupRequest, extra map[string]any, p makeupPeople, v *MakeupView, after func(Tx, MakeupView) error) error {
+	if err := tx.InsertMakeup(ctx, &m); err != nil {
+		return err
+	}
+	if err := s.audit(ctx, tx, actor, auditAction(m, what), m, extra); err != nil {
+		return err
+	}
+	var err error
+	if *v, err = s.view(ctx, tx, m, p); err != nil {
+		return err
+	}
+	approver := p.approver
+	if to, ok := RecipientFor(approver); ok && approver.ID != "" {
+		if err := s.enqueue(ctx, tx, to, OutboxMakeupCard, *v, fmt.Sprintf("makeup_card:%d:%s", m.ID, approver.ID)); err != nil {
+			return err
+		}
+	}
+	if after != nil {
+		return after(tx, *v)
+	}
+	return nil
+}
+
 // auditAction names a change of request m: "makeup.approved",
 // "field.approved", "leave.cancelled", …
 func auditAction(m MakeupRequest, what string) string { return string(m.TypeOf()) + "." + what }
@@ -609,28 +636,11 @@ func (s *Service) fileMakeup(ctx context.Context, employeeID string, a MakeupArg
 			v.Punches = slot
 			return refusalError(refusal, "")
 		}
-		if err := tx.InsertMakeup(ctx, &m); err != nil {
-			return err
-		}
 		detail := map[string]any{"approver": m.ApproverID, "reason": m.Reason, "platform": platform}
 		if a.CorrectedBy != "" {
 			detail["corrected_by"] = a.CorrectedBy
 		}
-		if err := s.audit(ctx, tx, employeeID, "makeup.requested", m, detail); err != nil {
-			return err
-		}
-		if v, err = s.view(ctx, tx, m, p); err != nil {
-			return err
-		}
-		if to, ok := RecipientFor(approver); ok && approver.ID != "" {
-			if err := s.enqueue(ctx, tx, to, OutboxMakeupCard, v, fmt.Sprintf("makeup_card:%d:%s", m.ID, approver.ID)); err != nil {
-				return err
-			}
-		}
-		if after != nil {
-			return after(tx, v)
-		}
-		return nil
+		return s.insertMakeup(ctx, tx, employeeID, "requested", m, detail, p, &v, after)
 	})
 	if refusal != nil {
 		v.Refusal = refusal
