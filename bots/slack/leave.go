@@ -41,30 +41,12 @@ const (
 // accepts for 3 seconds: https://docs.slack.dev/reference/methods/views.open),
 // otherwise it files the typed request and answers ephemerally.
 func (b *Bot) leaveCommand(w http.ResponseWriter, r *http.Request, sc slackapi.SlashCommand, in bots.Intent) {
-	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
-	defer cancel()
-	if strings.TrimSpace(in.Args) == "" && sc.TriggerID != "" {
-		_, err := b.api.OpenViewContext(ctx, sc.TriggerID, leaveForm(in.Lang, bots.ParseLeave(in).Type))
-		if err == nil {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		// Without the form, the usage explains how to type it.
-		b.log.Warn("slack: cannot open the leave form", "err", err, "user", sc.UserID)
+	var form *slackapi.ModalViewRequest
+	if strings.TrimSpace(in.Args) == "" {
+		f := leaveForm(in.Lang, bots.ParseLeave(in).Type)
+		form = &f
 	}
-	cmd := bots.LeaveCommand(in)
-	cmd.Actor, cmd.Source, cmd.ReceivedAt = identity(sc.TeamID, sc.UserID), string(core.PlatformSlack), b.now()
-	if sc.TriggerID != "" {
-		cmd.EventID = "cmd:" + sc.TriggerID
-	}
-	reply, err := b.core.Handle(ctx, cmd)
-	if err != nil {
-		b.log.Error("slack leave command failed", "err", err, "team", sc.TeamID, "user", sc.UserID)
-		text := bots.ErrorText(err, in.Lang)
-		writeEphemeral(w, rendered{Text: text, Blocks: []slackapi.Block{section(text)}})
-		return
-	}
-	writeEphemeral(w, replyMessage(reply, bots.Lang(reply, in.Lang)))
+	b.formOrCommand(w, r, sc, in.Lang, "leave", form, bots.LeaveCommand(in))
 }
 
 // leaveShortcut opens the leave form from the global shortcut. The

@@ -54,30 +54,43 @@ func (r cardRef) encode() string {
 // request form, otherwise it runs the command and answers ephemerally.
 func (b *Bot) makeupCommand(w http.ResponseWriter, r *http.Request, sc slackapi.SlashCommand, in bots.Intent) {
 	mi := bots.ParseMakeup(in.Args)
+	var form *slackapi.ModalViewRequest
+	if mi.Action == bots.MakeupForm {
+		f := makeupForm(in.Lang)
+		form = &f
+	}
+	b.formOrCommand(w, r, sc, in.Lang, "make-up", form, bots.MakeupCommand(mi))
+}
+
+// formOrCommand answers a request's slash command: with a form and a
+// trigger_id it opens the form (views.open, which Slack accepts for 3
+// seconds: https://docs.slack.dev/reference/methods/views.open), otherwise
+// it hands cmd to core and answers ephemerally. what names the request in
+// the logs.
+func (b *Bot) formOrCommand(w http.ResponseWriter, r *http.Request, sc slackapi.SlashCommand, lang, what string, form *slackapi.ModalViewRequest, cmd core.Command) {
 	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
 	defer cancel()
-	if mi.Action == bots.MakeupForm && sc.TriggerID != "" {
-		_, err := b.api.OpenViewContext(ctx, sc.TriggerID, makeupForm(in.Lang))
+	if form != nil && sc.TriggerID != "" {
+		_, err := b.api.OpenViewContext(ctx, sc.TriggerID, *form)
 		if err == nil {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
 		// Without the form, the usage explains how to type it.
-		b.log.Warn("slack: cannot open the make-up form", "err", err, "user", sc.UserID)
+		b.log.Warn("slack: cannot open the "+what+" form", "err", err, "user", sc.UserID)
 	}
-	cmd := bots.MakeupCommand(mi)
 	cmd.Actor, cmd.Source, cmd.ReceivedAt = identity(sc.TeamID, sc.UserID), string(core.PlatformSlack), b.now()
 	if sc.TriggerID != "" {
 		cmd.EventID = "cmd:" + sc.TriggerID
 	}
 	reply, err := b.core.Handle(ctx, cmd)
 	if err != nil {
-		b.log.Error("slack make-up command failed", "err", err, "team", sc.TeamID, "user", sc.UserID)
-		text := bots.ErrorText(err, in.Lang)
+		b.log.Error("slack "+what+" command failed", "err", err, "team", sc.TeamID, "user", sc.UserID)
+		text := bots.ErrorText(err, lang)
 		writeEphemeral(w, rendered{Text: text, Blocks: []slackapi.Block{section(text)}})
 		return
 	}
-	writeEphemeral(w, replyMessage(reply, bots.Lang(reply, in.Lang)))
+	writeEphemeral(w, replyMessage(reply, bots.Lang(reply, lang)))
 }
 
 // makeupForm is the request modal: date, time, in or out, and the reason.
