@@ -2,9 +2,6 @@ package slack
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -179,32 +176,8 @@ func (b *Bot) submitLeaveForm(w http.ResponseWriter, r *http.Request, cb slackap
 	}
 	lang := cb.View.PrivateMetadata
 	args := leaveFormArgs(cb)
-	// One submission of these values is one request; a corrected form is a
-	// new one, a retried delivery the same.
-	sum := sha256.Sum256([]byte(strings.Join([]string{string(args.Type), args.LeaveType, args.From, args.To, args.StartClock, args.EndClock, args.Place, args.Reason}, "\x00")))
-	cmd := core.Command{
-		Actor: identity(team, cb.User.ID), Kind: core.CmdLeave, Leave: &args, Source: string(core.PlatformSlack),
-		EventID: "view:" + cb.View.ID + ":" + hex.EncodeToString(sum[:8]), ReceivedAt: b.now(),
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
-	defer cancel()
-	reply, err := b.core.Handle(ctx, cmd)
-	if err != nil {
-		b.log.Error("slack leave form failed", "err", err, "user", cb.User.ID)
-		writeViewErrors(w, map[string]string{blockLeaveReason: bots.ErrorText(err, lang)})
-		return
-	}
-	lang = bots.Lang(reply, lang)
-	text := bots.Headline(reply, lang)
-	if reply.Outcome != core.OutcomeMakeupFiled {
-		first, _, _ := strings.Cut(text, "\n")
-		writeViewErrors(w, map[string]string{leaveProblemBlock(reply.Makeup): first})
-		return
-	}
-	done := slackapi.ModalViewRequest{
-		Type: slackapi.VTModal, Title: plain(pick(lang, "请假 / 出差 / 外出", "Leave, trip, outing")), Close: plain(pick(lang, "关闭", "Close")),
-		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{section(text)}},
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(slackapi.NewUpdateViewSubmissionResponse(&done))
+	cmd := core.Command{Actor: identity(team, cb.User.ID), Kind: core.CmdLeave, Leave: &args}
+	b.fileForm(w, r, cb, cmd, requestForm{what: "leave", lang: lang, errorBlock: blockLeaveReason, problemBlock: leaveProblemBlock,
+		title: func(lang string) string { return pick(lang, "请假 / 出差 / 外出", "Leave, trip, outing") }},
+		string(args.Type), args.LeaveType, args.From, args.To, args.StartClock, args.EndClock, args.Place, args.Reason)
 }

@@ -206,44 +206,65 @@ func (b *Bot) submitMakeupForm(w http.ResponseWriter, r *http.Request, cb slacka
 		Kind:   core.PunchKind(stateValue(cb, blockKind).SelectedOption.Value),
 		Reason: stateValue(cb, blockReason).Value,
 	}
-	// One submission of these values is one request; a corrected form is a
-	// new one.
-	sum := sha256.Sum256([]byte(args.Date + "\x00" + args.Clock + "\x00" + string(args.Kind) + "\x00" + args.Reason))
-	cmd := core.Command{
-		Actor: identity(team, cb.User.ID), Kind: core.CmdMakeup, Makeup: &args, Source: string(core.PlatformSlack),
-		EventID: "view:" + cb.View.ID + ":" + hex.EncodeToString(sum[:8]), ReceivedAt: b.now(),
+	cmd := core.Command{Actor: identity(team, cb.User.ID), Kind: core.CmdMakeup, Makeup: &args}
+	b.fileForm(w, r, cb, cmd, requestForm{what: "make-up", lang: lang, errorBlock: blockReason, problemBlock: makeupProblemBlock,
+		title: func(lang string) string { return pick(lang, "申请补卡", "Request a make-up") }},
+		args.Date, args.Clock, string(args.Kind), args.Reason)
+}
+
+// makeupProblemBlock is the input a refusal of the make-up form is shown
+// next to: the one the problem names, else the reason.
+func makeupProblemBlock(v *core.MakeupView) string {
+	if v == nil || v.Refusal == nil {
+		return blockReason
 	}
+	switch v.Problem {
+	case core.ProblemDate, "":
+		return blockDate
+	case core.ProblemTime:
+		return blockTime
+	case core.ProblemKind:
+		return blockKind
+	}
+	return blockReason
+}
+
+// requestForm is what differs between the request forms fileForm answers.
+type requestForm struct {
+	what, lang   string
+	errorBlock   string // where an error of the core is shown
+	problemBlock func(*core.MakeupView) string
+	title        func(lang string) string
+}
+
+// fileForm files a request form's command and answers the view
+// submission: a refusal keeps the form open with its first line next to
+// the input to change (response_action "errors"), a filed request turns
+// the modal into the confirmation (response_action "update"), as
+// https://docs.slack.dev/tools/bolt-js/concepts/view-submissions
+// describes. One submission of the same values is one request (a retried
+// delivery the same event); a corrected form is a new one.
+func (b *Bot) fileForm(w http.ResponseWriter, r *http.Request, cb slackapi.InteractionCallback, cmd core.Command, f requestForm, values ...string) {
+	sum := sha256.Sum256([]byte(strings.Join(values, "\x00")))
+	cmd.Source, cmd.ReceivedAt = string(core.PlatformSlack), b.now()
+	cmd.EventID = "view:" + cb.View.ID + ":" + hex.EncodeToString(sum[:8])
 	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
 	defer cancel()
 	reply, err := b.core.Handle(ctx, cmd)
 	if err != nil {
-		b.log.Error("slack make-up form failed", "err", err, "user", cb.User.ID)
-		writeViewErrors(w, map[string]string{blockReason: bots.ErrorText(err, lang)})
+		b.log.Error("slack "+f.what+" form failed", "err", err, "user", cb.User.ID)
+		writeViewErrors(w, map[string]string{f.errorBlock: bots.ErrorText(err, f.lang)})
 		return
 	}
-	lang = bots.Lang(reply, lang)
+	lang := bots.Lang(reply, f.lang)
 	text := bots.Headline(reply, lang)
 	if reply.Outcome != core.OutcomeMakeupFiled {
-		block := blockReason
-		if reply.Makeup != nil {
-			switch reply.Makeup.Problem {
-			case core.ProblemDate, "":
-				block = blockDate
-			case core.ProblemTime:
-				block = blockTime
-			case core.ProblemKind:
-				block = blockKind
-			}
-			if reply.Makeup.Refusal == nil {
-				block = blockReason
-			}
-		}
 		first, _, _ := strings.Cut(text, "\n")
-		writeViewErrors(w, map[string]string{block: first})
+		writeViewErrors(w, map[string]string{f.problemBlock(reply.Makeup): first})
 		return
 	}
 	done := slackapi.ModalViewRequest{
-		Type: slackapi.VTModal, Title: plain(pick(lang, "申请补卡", "Request a make-up")), Close: plain(pick(lang, "关闭", "Close")),
+		Type: slackapi.VTModal, Title: plain(f.title(lang)), Close: plain(pick(lang, "关闭", "Close")),
 		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{section(text)}},
 	}
 	w.Header().Set("Content-Type", "application/json")
