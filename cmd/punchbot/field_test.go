@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/punchbot/punchbot/bots/slack"
-	"github.com/punchbot/punchbot/bots/wecom"
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -23,13 +20,7 @@ import (
 // typed in a DM; the employee is told the reason on WeCom and nothing
 // counts.
 func TestFieldPunchAcrossPlatforms(t *testing.T) {
-	rec := &platformCalls{}
-	base, s := startServer(t, env(
-		"PUNCHBOT_DB_PATH", filepath.Join(t.TempDir(), "p.db"), "PUNCHBOT_ADMIN_TOKEN", mkAdminTok,
-		"PUNCHBOT_WECOM_CORP_ID", mkCorpID, "PUNCHBOT_WECOM_AGENT_ID", mkAgentID, "PUNCHBOT_WECOM_SECRET", mkSecret,
-		"PUNCHBOT_WECOM_TOKEN", mkToken, "PUNCHBOT_WECOM_ENCODING_AES_KEY", mkAESKey, "PUNCHBOT_WECOM_API_URL", fakeWeCom(t, rec),
-		"PUNCHBOT_SLACK_SIGNING_SECRET", mkSigning, "PUNCHBOT_SLACK_BOT_TOKEN", "xoxb-test", "PUNCHBOT_SLACK_API_URL", fakeSlack(t, rec),
-	))
+	base, s, rec := startWeComAndSlack(t)
 	ctx := context.Background()
 	every := []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}
 	org := core.Org{
@@ -52,23 +43,10 @@ func TestFieldPunchAcrossPlatforms(t *testing.T) {
 	}
 
 	// 1. The employee shares a location 2 km north of the site.
-	crypto, err := wecom.NewCrypto(mkToken, mkAESKey, mkCorpID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().Unix()
 	msg := fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>%d</CreateTime><MsgType><![CDATA[location]]></MsgType><Location_X>40.017500</Location_X><Location_Y>116.486500</Location_Y><Scale>15</Scale><Label><![CDATA[客户公司]]></Label><MsgId>7201</MsgId><AgentID>%s</AgentID></xml>",
 		mkCorpID, now, mkAgentID)
-	enc, err := crypto.Encrypt([]byte(msg), []byte("0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, nonce := strconv.FormatInt(now, 10), "4444"
-	q := url.Values{"msg_signature": {crypto.Sign(ts, nonce, enc)}, "timestamp": {ts}, "nonce": {nonce}}
-	envelope := fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt><AgentID><![CDATA[%s]]></AgentID></xml>", mkCorpID, enc, mkAgentID)
-	if code, body := do(t, http.MethodPost, base+wecom.CallbackPath+"?"+q.Encode(), "", strings.NewReader(envelope)); code != http.StatusOK {
-		t.Fatalf("WeCom callback = %d %s", code, body)
-	}
+	postWeCom(t, base, msg, "4444")
 
 	// 2. The field card reaches the manager on Slack.
 	var card map[string]any

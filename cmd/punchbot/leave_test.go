@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/punchbot/punchbot/bots/slack"
-	"github.com/punchbot/punchbot/bots/wecom"
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -22,13 +20,7 @@ import (
 // balance, the manager approves with a click, the card changes in place,
 // the employee is told on WeCom, and the console lists it approved.
 func TestLeaveAcrossPlatforms(t *testing.T) {
-	rec := &platformCalls{}
-	base, s := startServer(t, env(
-		"PUNCHBOT_DB_PATH", filepath.Join(t.TempDir(), "p.db"), "PUNCHBOT_ADMIN_TOKEN", mkAdminTok,
-		"PUNCHBOT_WECOM_CORP_ID", mkCorpID, "PUNCHBOT_WECOM_AGENT_ID", mkAgentID, "PUNCHBOT_WECOM_SECRET", mkSecret,
-		"PUNCHBOT_WECOM_TOKEN", mkToken, "PUNCHBOT_WECOM_ENCODING_AES_KEY", mkAESKey, "PUNCHBOT_WECOM_API_URL", fakeWeCom(t, rec),
-		"PUNCHBOT_SLACK_SIGNING_SECRET", mkSigning, "PUNCHBOT_SLACK_BOT_TOKEN", "xoxb-test", "PUNCHBOT_SLACK_API_URL", fakeSlack(t, rec),
-	))
+	base, s, rec := startWeComAndSlack(t)
 	ctx := context.Background()
 	every := []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}
 	org := core.Org{
@@ -52,23 +44,10 @@ func TestLeaveAcrossPlatforms(t *testing.T) {
 	tomorrow := time.Now().In(shanghai).AddDate(0, 0, 1).Format(core.DateLayout)
 
 	// 1. The employee writes to the WeCom application.
-	crypto, err := wecom.NewCrypto(mkToken, mkAESKey, mkCorpID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().Unix()
 	msg := fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[请假 %s 全天 年假 搬家]]></Content><MsgId>7101</MsgId><AgentID>%s</AgentID></xml>",
 		mkCorpID, now, tomorrow, mkAgentID)
-	enc, err := crypto.Encrypt([]byte(msg), []byte("0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, nonce := strconv.FormatInt(now, 10), "4343"
-	q := url.Values{"msg_signature": {crypto.Sign(ts, nonce, enc)}, "timestamp": {ts}, "nonce": {nonce}}
-	envelope := fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt><AgentID><![CDATA[%s]]></AgentID></xml>", mkCorpID, enc, mkAgentID)
-	if code, body := do(t, http.MethodPost, base+wecom.CallbackPath+"?"+q.Encode(), "", strings.NewReader(envelope)); code != http.StatusOK {
-		t.Fatalf("WeCom callback = %d %s", code, body)
-	}
+	postWeCom(t, base, msg, "4343")
 
 	// 2. The card reaches the manager on Slack; the employee's reply on WeCom.
 	var card map[string]any

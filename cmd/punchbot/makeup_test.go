@@ -116,6 +116,40 @@ func fakeSlack(t *testing.T, rec *platformCalls) string {
 	return fake.GetAPIURL()
 }
 
+// startWeComAndSlack runs the server with WeCom and Slack pointed at fakes
+// that record the calls they get.
+func startWeComAndSlack(t *testing.T) (string, *server, *platformCalls) {
+	t.Helper()
+	rec := &platformCalls{}
+	base, s := startServer(t, env(
+		"PUNCHBOT_DB_PATH", filepath.Join(t.TempDir(), "p.db"), "PUNCHBOT_ADMIN_TOKEN", mkAdminTok,
+		"PUNCHBOT_WECOM_CORP_ID", mkCorpID, "PUNCHBOT_WECOM_AGENT_ID", mkAgentID, "PUNCHBOT_WECOM_SECRET", mkSecret,
+		"PUNCHBOT_WECOM_TOKEN", mkToken, "PUNCHBOT_WECOM_ENCODING_AES_KEY", mkAESKey, "PUNCHBOT_WECOM_API_URL", fakeWeCom(t, rec),
+		"PUNCHBOT_SLACK_SIGNING_SECRET", mkSigning, "PUNCHBOT_SLACK_BOT_TOKEN", "xoxb-test", "PUNCHBOT_SLACK_API_URL", fakeSlack(t, rec),
+	))
+	return base, s, rec
+}
+
+// postWeCom sends msg (a WeCom message's plain XML) to the server's WeCom
+// callback as WeCom does: encrypted, in its envelope, signed with nonce.
+func postWeCom(t *testing.T, base, msg, nonce string) {
+	t.Helper()
+	crypto, err := wecom.NewCrypto(mkToken, mkAESKey, mkCorpID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := crypto.Encrypt([]byte(msg), []byte("0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	q := url.Values{"msg_signature": {crypto.Sign(ts, nonce, enc)}, "timestamp": {ts}, "nonce": {nonce}}
+	envelope := fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt><AgentID><![CDATA[%s]]></AgentID></xml>", mkCorpID, enc, mkAgentID)
+	if code, body := do(t, http.MethodPost, base+wecom.CallbackPath+"?"+q.Encode(), "", strings.NewReader(envelope)); code != http.StatusOK {
+		t.Fatalf("WeCom callback = %d %s", code, body)
+	}
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
@@ -133,13 +167,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // is updated in place, the employee is told on WeCom, the punch is stored,
 // and the console lists the request as approved.
 func TestMakeupAcrossPlatforms(t *testing.T) {
-	rec := &platformCalls{}
-	base, s := startServer(t, env(
-		"PUNCHBOT_DB_PATH", filepath.Join(t.TempDir(), "p.db"), "PUNCHBOT_ADMIN_TOKEN", mkAdminTok,
-		"PUNCHBOT_WECOM_CORP_ID", mkCorpID, "PUNCHBOT_WECOM_AGENT_ID", mkAgentID, "PUNCHBOT_WECOM_SECRET", mkSecret,
-		"PUNCHBOT_WECOM_TOKEN", mkToken, "PUNCHBOT_WECOM_ENCODING_AES_KEY", mkAESKey, "PUNCHBOT_WECOM_API_URL", fakeWeCom(t, rec),
-		"PUNCHBOT_SLACK_SIGNING_SECRET", mkSigning, "PUNCHBOT_SLACK_BOT_TOKEN", "xoxb-test", "PUNCHBOT_SLACK_API_URL", fakeSlack(t, rec),
-	))
+	base, s, rec := startWeComAndSlack(t)
 	ctx := context.Background()
 	org := core.Org{
 		Name: "Acme", TimeZone: "Asia/Shanghai",
@@ -161,23 +189,10 @@ func TestMakeupAcrossPlatforms(t *testing.T) {
 	yesterday := time.Now().In(shanghai).AddDate(0, 0, -1).Format(core.DateLayout)
 
 	// 1. The employee writes to the WeCom application.
-	crypto, err := wecom.NewCrypto(mkToken, mkAESKey, mkCorpID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().Unix()
 	msg := fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[补卡 %s 09:00 上班 地铁故障]]></Content><MsgId>7001</MsgId><AgentID>%s</AgentID></xml>",
 		mkCorpID, now, yesterday, mkAgentID)
-	enc, err := crypto.Encrypt([]byte(msg), []byte("0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, nonce := strconv.FormatInt(now, 10), "4242"
-	q := url.Values{"msg_signature": {crypto.Sign(ts, nonce, enc)}, "timestamp": {ts}, "nonce": {nonce}}
-	envelope := fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt><AgentID><![CDATA[%s]]></AgentID></xml>", mkCorpID, enc, mkAgentID)
-	if code, body := do(t, http.MethodPost, base+wecom.CallbackPath+"?"+q.Encode(), "", strings.NewReader(envelope)); code != http.StatusOK {
-		t.Fatalf("WeCom callback = %d %s", code, body)
-	}
+	postWeCom(t, base, msg, "4242")
 
 	// 2. The card reaches the manager on Slack; the employee's reply on WeCom.
 	var card map[string]any
