@@ -141,6 +141,11 @@ func (s *Service) confirm(ctx context.Context, cmd Command, base Reply) (Reply, 
 				return s.record(ctx, tx, cmd, reply)
 			}
 		}
+		if overtaken(done, pending) {
+			reply = base
+			reply.Outcome, reply.At = OutcomeNothingPending, cmd.ReceivedAt
+			return s.record(ctx, tx, cmd, reply)
+		}
 		p, err := s.verifyIn(ctx, tx, r, orig, orig.Punch, pending.Location, pending.Flags, true)
 		if err != nil {
 			return err
@@ -164,6 +169,19 @@ func (s *Service) confirm(ctx context.Context, cmd Command, base Reply) (Reply, 
 		_ = s.sessions.Delete(ctx, confirmKey(cmd.Actor))
 	}
 	return s.settle(ctx, cmd, reply, err)
+}
+
+// overtaken reports whether a punch was stored after the question was
+// asked: like any other command, it ended the wait. Handle leaves the
+// session key of a stored punch alone, because this read under the
+// employee's lock answers it without a round trip on every punch.
+func overtaken(punches []Punch, pending pendingClockOut) bool {
+	for _, p := range punches {
+		if p.ReceivedAt.After(pending.ReceivedAt) {
+			return true
+		}
+	}
+	return false
 }
 
 // decline drops the clock-out waiting for confirmation; nothing is

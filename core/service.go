@@ -131,9 +131,11 @@ type reportedPosition struct {
 // audit entry, the event's reply and the outgoing message together.
 func (s *Service) Handle(ctx context.Context, cmd Command) (Reply, error) {
 	reply, err := s.handle(ctx, cmd)
-	if err == nil && dropsPendingClockOut(cmd, reply) {
+	if err == nil && dropsPendingClockOut(cmd, reply) && reply.PunchID == 0 {
 		// Anything else the user does ends the wait for a confirmation;
-		// only after that command committed.
+		// only after that command committed. A stored punch needs no
+		// session round trip: confirm finds it in the database (see
+		// overtaken in confirm.go).
 		_ = s.sessions.Delete(ctx, confirmKey(cmd.Actor))
 	}
 	return reply, err
