@@ -122,8 +122,11 @@ func bench(ctx context.Context, cfg config, log *slog.Logger, args []string, std
 		}
 		return benchRush(ctx, o, stdout) // benchrush.go
 	}
-	if len(args) == 0 || args[0] != "broadcast" {
-		return errors.New(benchUsage + "\n" + benchWebhookUsage + "\n" + benchRushUsage)
+	if len(args) == 0 {
+		return usageError{"which load test? broadcast, webhook or rush (punchbot help bench shows each)"}
+	}
+	if args[0] != "broadcast" {
+		return usageError{fmt.Sprintf("unknown load test %q: broadcast, webhook or rush (punchbot help bench shows each)", args[0])}
 	}
 	o, err := parseBenchFlags(args[1:], cfg)
 	if err != nil {

@@ -102,6 +102,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"report", "--bogus"}, []string{"flag provided but not defined: -bogus", "usage: punchbot report"}},
 		{[]string{"report", "-o"}, []string{"flag needs an argument: -o"}},
 		{[]string{"demo", "-nope"}, []string{"flag provided but not defined: -nope", "usage: punchbot demo"}},
+		{[]string{"bench"}, []string{"which load test? broadcast, webhook or rush", "usage: punchbot bench rush"}},
+		{[]string{"bench", "nope"}, []string{`unknown load test "nope"`}},
 		{[]string{"bench", "broadcast", "-nope"}, []string{"flag provided but not defined: -nope", "usage: punchbot bench broadcast"}},
 		{[]string{"bench", "webhook", "-n", "many"}, []string{`invalid value "many"`, "usage: punchbot bench webhook"}},
 		{[]string{"healthcheck", "-nope"}, []string{"flag provided but not defined: -nope", "usage: punchbot healthcheck"}},
