@@ -59,6 +59,15 @@ var texts = map[string]map[string]string{
 		stateError:       "系统暂时出错，打卡未记录，请稍后重试。",
 		stateBadTime:     "打卡时间不可信（早于打开链接的时间），什么也没有记录。",
 		"h_" + stateUsed: "链接已使用", "h_" + stateExpired: "链接已过期", "h_" + stateInvalid: "链接无效",
+		"home_title":     "punchbot 打卡",
+		"home_heading":   "打卡",
+		"home_intro":     "打卡请从聊天中打开打卡链接：在企业微信或飞书中发送“打卡”，在 Slack 中发送 /punch。",
+		"home_none":      "这个浏览器里没有等待上传的打卡。",
+		"home_sending":   "正在上传之前没有网络时保存的打卡…",
+		"home_waiting":   "还没有网络，保存的打卡留在这个浏览器里，联网后自动上传。请不要清除浏览器数据。",
+		"home_done":      "之前保存的打卡已上传，结果见下。",
+		"home_item_wait": "等待网络…",
+		"home_fix":       "定位时间",
 	},
 	"en": {
 		"title": "punchbot · Punch", "who": "Who", "what": "Punch",
@@ -97,6 +106,15 @@ var texts = map[string]map[string]string{
 		stateError:       "Something went wrong and nothing was recorded; please try again shortly.",
 		stateBadTime:     "The punch time is not plausible (before the link was opened), and nothing was recorded.",
 		"h_" + stateUsed: "Link already used", "h_" + stateExpired: "Link expired", "h_" + stateInvalid: "Invalid link",
+		"home_title":     "punchbot · Punch",
+		"home_heading":   "Punch",
+		"home_intro":     "To punch, open your punch link from chat: send “punch” (打卡) in WeCom or Feishu, or /punch in Slack.",
+		"home_none":      "No punches are waiting to be sent from this browser.",
+		"home_sending":   "Sending the punches saved while there was no network…",
+		"home_waiting":   "Still no network: the saved punches stay in this browser and upload when online. Keep this browser's data.",
+		"home_done":      "The punches saved earlier were sent; the results are below.",
+		"home_item_wait": "Waiting for the network…",
+		"home_fix":       "Location fix",
 	},
 }
 
@@ -139,6 +157,8 @@ type page struct {
 	Load      string
 	// Enroll makes the page the device-binding page.
 	Enroll bool
+	// Home makes the page the start page (home.go).
+	Home bool
 }
 
 func punchPage(c claims) page {
@@ -166,12 +186,15 @@ func messagePage(lang, state, message string) page {
 // pageTemplate is the whole page: no external assets (there is no CDN),
 // inline CSS and JS allowed by a per-response CSP nonce, and a live region
 // so screen readers hear each step.
-var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+var pageTemplate = template.Must(template.New("page").Funcs(pageFuncs).Parse(`<!doctype html>
 <html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
+<meta name="theme-color" content="#1a5fb4">
+<link rel="manifest" href="/l/manifest.webmanifest">
+<link rel="icon" type="image/png" sizes="192x192" href="/l/icon-192.png">
 <title>{{.Title}}</title>
 <style nonce="{{.Nonce}}">
 :root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fff;--muted:#555;--ok:#0a6b2d;--bad:#a4161a;--wait:#8a4b00;--accent:#1a5fb4}
@@ -188,6 +211,8 @@ button{font:inherit;font-weight:600;padding:.75rem 1.5rem;border:0;border-radius
 button:focus-visible{outline:3px solid var(--fg);outline-offset:2px}
 button[hidden]{display:none}
 .note{color:var(--muted);font-size:.9375rem}
+#kept{list-style:none;margin:0 0 1rem;padding:0}#kept li{padding:.5rem 0;border-bottom:1px solid var(--muted)}
+#kept .when{display:block;color:var(--muted);font-size:.9375rem}#kept .ok{color:var(--ok)}#kept .bad{color:var(--bad)}#kept .wait{color:var(--wait)}
 </style>
 </head>
 <body data-state="{{.State}}">
@@ -202,6 +227,7 @@ button[hidden]{display:none}
 <button id="retry" type="button" hidden>{{index .T "retry"}}</button>
 <p class="note" id="hint">{{index .T "privacy"}}</p>
 <noscript><p class="bad">{{index .T "noscript"}}</p></noscript>
+<script nonce="{{.Nonce}}">{{offlineScript}}</script>
 <script nonce="{{.Nonce}}">
 (function () {
   "use strict";
@@ -209,7 +235,7 @@ button[hidden]{display:none}
   var binding = {{.Binding}};
   var assertJSON = {{.Assert}};
   var load = {{.Load}};
-  var key = "punchbot:pending:" + window.location.pathname;
+  var path = window.location.pathname;
   // The offset between this device's clock and the server's, measured when
   // the server sent the page; a copy reopened offline (sw.go) uses the
   // offset measured the first time, not its stale server time.
@@ -221,7 +247,7 @@ button[hidden]{display:none}
     if (kept && kept.load === load) { offset = kept.offset; }
     else { window.localStorage.setItem(clockKey, JSON.stringify({load: load, offset: offset})); }
   } catch (e) { /* no storage: the measured offset stands */ }
-  if ("serviceWorker" in navigator) { navigator.serviceWorker.register("/l/sw.js").catch(function () { /* the page works without it */ }); }
+  punchOffline.register();
   var status = document.getElementById("status");
   var retry = document.getElementById("retry");
   var hint = document.getElementById("hint");
@@ -238,9 +264,7 @@ button[hidden]{display:none}
     retry.disabled = false;
     retry.focus();
   }
-  function pending() {
-    try { var v = window.localStorage.getItem(key); return v ? JSON.parse(v) : null; } catch (e) { return null; }
-  }
+  function pending() { return punchOffline.get(path); }
   function start() {
     var saved = pending();
     if (saved) { upload(saved); return; }
@@ -305,7 +329,7 @@ button[hidden]{display:none}
     upload(body);
   }
   function keep(body) {
-    try { window.localStorage.setItem(key, JSON.stringify(body)); } catch (e) { /* private mode: only this tab keeps it */ }
+    punchOffline.put(path, body);
     show(T.saved, "", "saved");
     busy = false;
     if (timer) { clearTimeout(timer); }
@@ -316,14 +340,8 @@ button[hidden]{display:none}
     if (timer) { clearTimeout(timer); timer = null; }
     busy = true;
     show(pending() ? T.uploading : T.sending, "", "sending");
-    fetch(window.location.pathname, {method: "POST", headers: {"Accept": "application/json", "Content-Type": "application/json"},
-      body: JSON.stringify(body), credentials: "omit", cache: "no-store"})
-      .then(function (r) {
-        if (r.status >= 500) { throw new Error("server " + r.status); }
-        return r.json();
-      })
+    punchOffline.send(path, body)
       .then(function (res) {
-        try { window.localStorage.removeItem(key); } catch (e) { /* nothing kept */ }
         var good = res.status === "accepted" || res.status === "field";
         show(res.headline, good ? "ok" : res.status === "field_pending" ? "wait" : "bad", res.status);
         if (res.retry) { offerRetry(start); } else { busy = false; hint.textContent = T.newlink; }
@@ -333,6 +351,82 @@ button[hidden]{display:none}
   window.addEventListener("online", function () { var saved = pending(); if (saved) { delay = 2000; upload(saved); } });
   retry.addEventListener("click", function () { next(); });
   start();
+}());
+</script>
+{{- else if .Home}}
+<p id="intro">{{index .T "home_intro"}}</p>
+<p id="status" role="status" aria-live="polite">{{index .T "home_none"}}</p>
+<ul id="kept"></ul>
+<noscript><p class="bad">{{index .T "noscript"}}</p></noscript>
+<script nonce="{{.Nonce}}">{{offlineScript}}</script>
+<script nonce="{{.Nonce}}">
+(function () {
+  "use strict";
+  var T = {{.T}};
+  var locale = {{.Lang}} === "en" ? "en" : "zh-CN";
+  var status = document.getElementById("status");
+  var list = document.getElementById("kept");
+  var rows = {}, busy = false, delay = 2000, timer = null;
+  punchOffline.register();
+  function show(text, state) {
+    status.textContent = text;
+    document.body.setAttribute("data-state", state);
+  }
+  // row is the list entry of one kept punch: when its position was fixed
+  // (the time it will be recorded at) and what became of it.
+  function row(k) {
+    var r = rows[k.path];
+    if (!r) {
+      var li = document.createElement("li"), when = document.createElement("span"), res = document.createElement("span");
+      when.className = "when";
+      when.textContent = T.home_fix + " " + (k.body.at ? new Date(k.body.at).toLocaleString(locale) : "?");
+      li.appendChild(when);
+      li.appendChild(res);
+      list.appendChild(li);
+      r = rows[k.path] = {li: li, res: res};
+    }
+    return r;
+  }
+  function mark(r, text, cls, state) {
+    r.res.textContent = text;
+    r.res.className = cls;
+    r.li.setAttribute("data-state", state);
+  }
+  function run() {
+    if (timer) { clearTimeout(timer); timer = null; }
+    var kept = punchOffline.all();
+    if (!kept.length) {
+      if (!busy) { show(Object.keys(rows).length ? T.home_done : T.home_none, Object.keys(rows).length ? "done" : "none"); }
+      return;
+    }
+    busy = true;
+    show(T.home_sending, "sending");
+    var left = kept.length, waiting = 0;
+    kept.forEach(function (k) {
+      var r = row(k);
+      mark(r, T.sending, "", "sending");
+      punchOffline.send(k.path, k.body).then(function (res) {
+        var good = res.status === "accepted" || res.status === "field";
+        mark(r, res.headline, good ? "ok" : res.status === "field_pending" ? "wait" : "bad", res.status);
+      }, function () {
+        waiting++;
+        mark(r, T.home_item_wait, "wait", "saved");
+      }).then(function () {
+        if (--left > 0) { return; }
+        busy = false;
+        if (waiting) {
+          show(T.home_waiting, "waiting");
+          timer = setTimeout(run, delay);
+          delay = Math.min(delay * 2, 60000);
+        } else {
+          delay = 2000;
+          show(T.home_done, "done");
+        }
+      });
+    });
+  }
+  window.addEventListener("online", function () { if (!busy) { delay = 2000; run(); } });
+  run();
 }());
 </script>
 {{- else}}

@@ -8,12 +8,24 @@ import "net/http"
 // the punch until the network returns. The network always wins while it
 // answers: the copy is only for when it does not.
 //
+// Its scope, /l/, is also the manifest's scope and start URL (manifest.go).
+// It keeps the start page from its install on, before anyone opened it: an
+// installed app may first be launched offline, and the start page is what
+// sends the punches kept meanwhile. Chromium wants the start URL controlled
+// by a worker with a fetch handler before it calls the page installable
+// (https://web.dev/articles/install-criteria).
+//
 // Service workers: https://www.w3.org/TR/service-workers/ (register,
 // FetchEvent.respondWith, the Cache interface).
 
 const serviceWorker = `"use strict";
 var CACHE = "punchbot-pages-v1";
-self.addEventListener("install", function () { self.skipWaiting(); });
+self.addEventListener("install", function (ev) {
+  self.skipWaiting();
+  // The start page is the scope itself. Failing to keep it (no network at
+  // this moment) must not fail the install: the page is kept when opened.
+  ev.waitUntil(caches.open(CACHE).then(function (c) { return c.add(self.registration.scope); }).catch(function () {}));
+});
 self.addEventListener("activate", function (ev) { ev.waitUntil(self.clients.claim()); });
 self.addEventListener("fetch", function (ev) {
   var req = ev.request;

@@ -159,11 +159,16 @@ func New(cfg Config, deps Deps) (*Pages, error) {
 	return p, nil
 }
 
-// Register mounts GET and POST /l/{token}.
+// Register mounts GET and POST /l/{token}, the start page /l/, and what
+// makes the pages work offline and installable.
 func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /l/{token}", p.serveGet)
 	mux.HandleFunc("POST /l/{token}", p.servePost)
-	mux.HandleFunc("GET /l/sw.js", p.serveWorker) // sw.go
+	mux.HandleFunc("GET /l/sw.js", p.serveWorker)        // sw.go
+	mux.HandleFunc("GET "+startPath+"{$}", p.serveHome)  // home.go
+	mux.HandleFunc("GET "+manifestPath, p.serveManifest) // manifest.go
+	mux.HandleFunc("GET "+icon192Path, p.serveIcon)
+	mux.HandleFunc("GET "+icon512Path, p.serveIcon)
 	if p.devices != nil {
 		p.registerDevices(mux) // device.go
 	}
@@ -251,16 +256,13 @@ func (p *Pages) serveGet(w http.ResponseWriter, r *http.Request) {
 	p.writePage(w, http.StatusOK, pg)
 }
 
-// linkLang is the link's language, or for a link that could not be read a
-// guess from the browser's Accept-Language.
+// linkLang is the link's language, or for a link that could not be read
+// the browser's Accept-Language.
 func linkLang(c claims, r *http.Request) string {
 	if c.Lang != "" {
 		return pageLang(c.Lang)
 	}
-	if strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "en") {
-		return "en"
-	}
-	return "zh"
+	return acceptLang(r.Header.Get("Accept-Language"))
 }
 
 // result is the JSON answer to the page's POST.
@@ -503,11 +505,14 @@ func (p *Pages) writePage(w http.ResponseWriter, status int, pg page) {
 }
 
 // securityHeaders lock the page down: no third-party anything, no framing,
-// and no Referer, because the link itself is the credential.
+// and no Referer, because the link itself is the credential. A page may
+// load its own manifest and icons (manifest.go) and nothing else: CSP 3
+// manifest-src and img-src, which default-src 'none' would otherwise deny
+// (https://www.w3.org/TR/CSP3/#directive-manifest-src).
 func securityHeaders(h http.Header, nonce string) {
 	csp := "default-src 'none'; connect-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 	if nonce != "" {
-		csp += fmt.Sprintf("; script-src 'nonce-%s'; style-src 'nonce-%s'", nonce, nonce)
+		csp += fmt.Sprintf("; script-src 'nonce-%s'; style-src 'nonce-%s'; manifest-src 'self'; img-src 'self'", nonce, nonce)
 	}
 	h.Set("Content-Security-Policy", csp)
 	h.Set("Referrer-Policy", "no-referrer")
