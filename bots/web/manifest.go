@@ -39,7 +39,7 @@ import (
 
 // Paths under /l/, the service worker's scope (sw.go): the start page is
 // the scope itself, so the worker that keeps it for offline use controls
-// it, which Chromium checks before it offers to install.
+// it, and an installed app opens without a network.
 const (
 	appScope     = "/l/"
 	startPath    = appScope

@@ -11,9 +11,11 @@ import "net/http"
 // Its scope, /l/, is also the manifest's scope and start URL (manifest.go).
 // It keeps the start page from its install on, before anyone opened it: an
 // installed app may first be launched offline, and the start page is what
-// sends the punches kept meanwhile. Chromium wants the start URL controlled
-// by a worker with a fetch handler before it calls the page installable
-// (https://web.dev/articles/install-criteria).
+// sends the punches kept meanwhile. Chrome once made a worker with a fetch
+// handler a condition of installing (https://web.dev/articles/install-criteria);
+// Chromium 156 no longer does (its Page.getInstallabilityErrors reports
+// nothing without one), but an installed app that shows the browser's
+// offline error when launched without a network would be worse than none.
 //
 // Service workers: https://www.w3.org/TR/service-workers/ (register,
 // FetchEvent.respondWith, the Cache interface).
