@@ -177,13 +177,13 @@ func TestAuth(t *testing.T) {
 func TestPutOrg(t *testing.T) {
 	f := MustFixture(t, testToken)
 	res := MustDecode[applyJSON](t, f.MustDo(t, http.MethodPut, "/api/v1/org", ExampleOrg(), http.StatusOK))
-	if want := (applyJSON{Name: "Acme 远程办公 (demo)", Sites: 2, Schedules: 2, Calendars: 1, Employees: 5, Identities: 13, Reminders: 2}); res != want {
+	if want := (applyJSON{Name: "Acme 远程办公 (demo)", Sites: 2, Schedules: 2, Calendars: 1, Employees: 20, Identities: 36, Reminders: 2}); res != want {
 		t.Errorf("apply = %+v, want %+v", res, want)
 	}
 	before := f.MustDo(t, http.MethodGet, "/api/v1/employees", nil, http.StatusOK)
 	emps := MustDecode[[]employeeJSON](t, before)
 	sort.Slice(emps, func(i, j int) bool { return emps[i].ID < emps[j].ID })
-	if len(emps) != 5 || emps[0].ID != "E001" || emps[0].Manager != "M001" || !emps[0].Active || emps[0].TimeZone != "Asia/Shanghai" || len(emps[0].Identities) != 3 {
+	if len(emps) != 20 || emps[0].ID != "E001" || emps[0].Manager != "M001" || !emps[0].Active || emps[0].TimeZone != "Asia/Shanghai" || len(emps[0].Identities) != 3 {
 		t.Errorf("employees = %+v", emps)
 	}
 
@@ -192,7 +192,7 @@ func TestPutOrg(t *testing.T) {
 		t.Fatalf("audit = %+v, want one org.applied by admin", audit)
 	}
 	detail := MustDecode[map[string]any](t, audit[0].Detail)
-	if detail["employees"] != float64(5) || len(detail["sha256"].(string)) != 64 {
+	if detail["employees"] != float64(20) || len(detail["sha256"].(string)) != 64 {
 		t.Errorf("audit detail = %v", detail)
 	}
 
@@ -233,8 +233,8 @@ func TestPutOrg(t *testing.T) {
 			t.Error("E001 still active after re-apply")
 		}
 	}
-	if len(emps) != 5 {
-		t.Errorf("employees = %d after partial re-apply, want 5 (apply creates or updates)", len(emps))
+	if len(emps) != 20 {
+		t.Errorf("employees = %d after partial re-apply, want 20 (apply creates or updates)", len(emps))
 	}
 
 	// Empty and oversized bodies.

@@ -413,14 +413,62 @@ func TestExampleOrg(t *testing.T) {
 		t.Errorf("GCJ-02 site = %+v, want converted by a few hundred metres", got)
 	}
 	roles := map[core.Role]int{}
+	byID := map[string]core.Employee{}
+	firstChat := map[core.Platform]int{} // where the bot writes to people
+	langs := map[string]int{}
+	managed := map[string]map[string]bool{} // department → its people's managers
 	for _, e := range org.Employees {
 		roles[e.Role]++
-		if len(e.Identities) == 0 {
-			t.Errorf("%s has no identities", e.ID)
+		byID[e.ID] = e
+		langs[e.Lang]++
+		if r, ok := core.RecipientFor(e); ok {
+			firstChat[r.Platform]++
+		} else {
+			t.Errorf("%s has no chat identity", e.ID)
+		}
+		if managed[e.Department] == nil {
+			managed[e.Department] = map[string]bool{}
+		}
+		if e.ManagerID != "" {
+			managed[e.Department][e.ManagerID] = true
 		}
 	}
-	if roles[core.RoleEmployee] != 3 || roles[core.RoleManager] != 1 || roles[core.RoleHR] != 1 {
-		t.Errorf("roles = %v, want 3 employees, 1 manager, 1 hr", roles)
+	if len(org.Employees) != 20 || roles[core.RoleEmployee] != 16 || roles[core.RoleManager] != 3 || roles[core.RoleHR] != 1 {
+		t.Errorf("%d people, roles = %v, want 20: 16 employees, 3 managers, 1 hr", len(org.Employees), roles)
+	}
+	for _, p := range []core.Platform{core.PlatformWeCom, core.PlatformFeishu, core.PlatformSlack} {
+		if firstChat[p] < 3 {
+			t.Errorf("%d people are first on %s, want several on each platform: %v", firstChat[p], p, firstChat)
+		}
+	}
+	if langs["zh"] == 0 || langs["en"] == 0 {
+		t.Errorf("languages = %v, want zh and en", langs)
+	}
+	// Each department's people answer to one manager of that department.
+	if len(managed) != 3 {
+		t.Errorf("departments = %v, want 3", managed)
+	}
+	for dept, mgrs := range managed {
+		for m := range mgrs {
+			if mgr := byID[m]; len(mgrs) != 1 || mgr.Role != core.RoleManager || mgr.Department != dept {
+				t.Errorf("%s is managed by %v, want its one manager", dept, mgrs)
+			}
+		}
+	}
+	// The ids the docs and the playground's story name keep their parts:
+	// 张三 files on WeCom, his manager approves on Slack.
+	for id, want := range map[string]core.Role{"E001": core.RoleEmployee, "E002": core.RoleEmployee, "E003": core.RoleEmployee, "M001": core.RoleManager, "H001": core.RoleHR} {
+		if got := byID[id].Role; got != want {
+			t.Errorf("%s is %q, want %q", id, got, want)
+		}
+	}
+	e001, _ := core.RecipientFor(byID["E001"])
+	mgr, _ := core.RecipientFor(byID[byID["E001"].ManagerID])
+	if e001.Platform != core.PlatformWeCom || mgr.Platform != core.PlatformSlack {
+		t.Errorf("E001 on %s, their manager on %s; want WeCom and Slack", e001.Platform, mgr.Platform)
+	}
+	if got := org.LeaveTypes; len(got) != 3 || got[0].ID != "annual" || got[0].AnnualQuotaDays == 0 {
+		t.Errorf("leave types = %+v, want annual (with a quota), sick, personal", got)
 	}
 	for _, d := range org.Calendars[0].Days {
 		day, err := time.Parse(core.DateLayout, d.Date)

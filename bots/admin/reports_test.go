@@ -100,8 +100,8 @@ func TestMonthlyReportFormats(t *testing.T) {
 	if !slices.Equal(recs[0], wantHeader) {
 		t.Errorf("CSV header = %q, want the organisation's Chinese headers %q", recs[0], wantHeader)
 	}
-	if len(recs) != 6 {
-		t.Fatalf("CSV has %d lines, want a header and the 5 employees", len(recs))
+	if len(recs) != 21 {
+		t.Fatalf("CSV has %d lines, want a header and the 20 employees", len(recs))
 	}
 	// E001: 21 workdays, worked 3 (2 Nov, 3 Nov, 4 Nov by make-up), one
 	// serious late of 45 min, 4 Nov missing out, 18 days absent.
@@ -130,7 +130,7 @@ func TestMonthlyReportFormats(t *testing.T) {
 		t.Errorf("sheets = %q", sheets)
 	}
 	rows, err := x.GetRows("月报 2026-11")
-	if err != nil || len(rows) != 6 || !slices.Equal(rows[0], wantHeader) || !slices.Equal(rows[1], wantE001) {
+	if err != nil || len(rows) != 21 || !slices.Equal(rows[0], wantHeader) || !slices.Equal(rows[1], wantE001) {
 		t.Errorf("XLSX rows = %q, %v; want the CSV's", rows, err)
 	}
 	if typ, _ := x.GetCellType("月报 2026-11", "D2"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
@@ -141,7 +141,7 @@ func TestMonthlyReportFormats(t *testing.T) {
 		Month string           `json:"month"`
 		Rows  []map[string]any `json:"rows"`
 	}](t, f.MustDo(t, http.MethodGet, "/api/v1/reports/monthly?month=2026-11", nil, http.StatusOK))
-	if js.Month != "2026-11" || len(js.Rows) != 5 || js.Rows[0]["name"] != "张三" || js.Rows[0]["late_min"] != float64(45) || js.Rows[0]["worked_hours"] != 18.5 {
+	if js.Month != "2026-11" || len(js.Rows) != 20 || js.Rows[0]["name"] != "张三" || js.Rows[0]["late_min"] != float64(45) || js.Rows[0]["worked_hours"] != 18.5 {
 		t.Errorf("JSON = %+v", js)
 	}
 
@@ -154,7 +154,7 @@ func TestMonthlyReportFormats(t *testing.T) {
 func TestDailyReport(t *testing.T) {
 	f := MustReportFixture(t, ExampleOrg())
 	recs := MustCSV(t, f.get("/api/v1/reports/daily?date=2026-11-03&format=csv").Body.Bytes())
-	if recs[0][0] != "日期" || recs[0][4] != "上班打卡" || len(recs) != 6 {
+	if recs[0][0] != "日期" || recs[0][4] != "上班打卡" || len(recs) != 21 {
 		t.Fatalf("daily CSV = %q", recs)
 	}
 	want := []string{"2026-11-03", "E001", "张三", "研发", "10:15", "19:00", "严重迟到", "45", "0", "525", "望京SOHO", "否", "0", "", "", "0", "", "0"}
@@ -165,7 +165,7 @@ func TestDailyReport(t *testing.T) {
 		From, To string
 		Rows     []map[string]any `json:"rows"`
 	}](t, f.MustDo(t, http.MethodGet, "/api/v1/reports/daily?date=2026-11-02&to=2026-11-03", nil, http.StatusOK))
-	if len(js.Rows) != 10 || js.Rows[0]["first_in"] != "2026-11-02T08:55:00+08:00" || js.Rows[0]["result"].([]any)[0] != "normal" {
+	if len(js.Rows) != 40 || js.Rows[0]["first_in"] != "2026-11-02T08:55:00+08:00" || js.Rows[0]["result"].([]any)[0] != "normal" {
 		t.Errorf("daily JSON = %d rows, first %+v", len(js.Rows), js.Rows[0])
 	}
 	if x := f.get("/api/v1/reports/daily?date=2026-11-03&format=xlsx"); x.Code != http.StatusOK {

@@ -173,7 +173,7 @@ func TestReportCommand(t *testing.T) {
 			if !bytes.HasPrefix(data, []byte("\xef\xbb\xbf工号,姓名,部门,应出勤天数")) || !strings.Contains(string(data), "E001,张三,研发,21,1,1,45,1,") {
 				t.Errorf("m.csv = %q", data)
 			}
-			if !strings.Contains(stdout, "wrote the monthly report 2026-11 (5 rows") {
+			if !strings.Contains(stdout, "wrote the monthly report 2026-11 (20 rows") {
 				t.Errorf("stdout = %q", stdout)
 			}
 		}},

@@ -31,10 +31,13 @@ func demo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdo
 	return runDemo(ctx, cfg, log, args, stdout, demoHooks{history: true})
 }
 
-// demoHooks let a test skip the history and learn the bound address.
+// demoHooks let a test skip the history, learn the bound address and set
+// the clock (nil is time.Now), so a browser test punches at 08:30 on a
+// workday whatever time it runs.
 type demoHooks struct {
 	history bool
 	ready   func(addr string, s *server, sims *sim.Platforms)
+	now     func() time.Time
 }
 
 func runDemo(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout io.Writer, hooks demoHooks) error {
@@ -45,17 +48,21 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, args []string, s
 		return fmt.Errorf("%v (usage: punchbot demo [-serve=false])", err)
 	}
 	cfg.DatabaseURL, cfg.RedisURL = "", "" // the demo is the zero-configuration default
+	now := hooks.now
+	if now == nil {
+		now = time.Now
+	}
 	if cfg.AdminToken == "" {
 		b := make([]byte, 12)
 		_, _ = rand.Read(b)
 		cfg.AdminToken = "demo-" + hex.EncodeToString(b)
 	}
-	sims, err := startSimulators(&cfg, log, time.Now, true)
+	sims, err := startSimulators(&cfg, log, now, true)
 	if err != nil {
 		return err
 	}
 	defer sims.Close()
-	s, err := newServer(ctx, cfg, log, time.Now)
+	s, err := newServer(ctx, cfg, log, now)
 	if err != nil {
 		return err
 	}
@@ -65,18 +72,18 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, args []string, s
 	if err != nil {
 		return fmt.Errorf("demo organisation: %w", err)
 	}
-	res, err := s.store.ApplyOrg(ctx, org, core.AuditEntry{At: time.Now(), Actor: "demo", Action: "org.applied", Subject: "demo.yaml"})
+	res, err := s.store.ApplyOrg(ctx, org, core.AuditEntry{At: now(), Actor: "demo", Action: "org.applied", Subject: "demo.yaml"})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "punchbot demo — the chat playground: %s/playground (once the server is up)\n", s.cfg.PublicURL)
 	fmt.Fprintf(stdout, "Embedded store %s. Applied the sample organisation %q: %d sites, %d employees, %d identities.\n", cfg.DBPath, org.Name, res.Sites, res.Employees, res.Identities)
-	story, err := storyOf(ctx, s, org)
+	story, err := storyOf(ctx, s, org, now())
 	if err != nil {
 		return err
 	}
 	if hooks.history {
-		if err := printHistory(ctx, s, org, story, stdout); err != nil {
+		if err := printHistory(ctx, s, org, story, now(), stdout); err != nil {
 			return err
 		}
 	}
@@ -86,11 +93,11 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, args []string, s
 	if !*doServe {
 		return nil
 	}
-	s.mountPlayground(sims, []playground.Pane{{Employee: "E001", Platform: core.PlatformWeCom}, {Employee: "M001", Platform: core.PlatformFeishu}, {Employee: "E003", Platform: core.PlatformSlack}})
+	s.mountPlayground(sims, demoPanes(org, story.emp))
 	s.mux.HandleFunc("GET /demo", func(w http.ResponseWriter, r *http.Request) { demoPage(w, r, s, org) })
 	return s.run(ctx, func(addr string, s *server) {
 		sims.SetTarget(loopbackURL(addr))
-		printDemoLinks(ctx, stdout, s, org)
+		printDemoLinks(ctx, stdout, s, org, now)
 		if hooks.ready != nil {
 			hooks.ready(addr, s, sims)
 		}
@@ -98,28 +105,61 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, args []string, s
 }
 
 // printHistory writes the history and says what it holds.
-func printHistory(ctx context.Context, s *server, org core.Org, story story, stdout io.Writer) error {
+func printHistory(ctx context.Context, s *server, org core.Org, story story, now time.Time, stdout io.Writer) error {
 	started := time.Now()
-	hist, err := demoHistory(ctx, s, org, time.Now(), story.skip)
+	hist, err := demoHistory(ctx, s, org, now, story.skip)
 	if err != nil {
 		return err
 	}
-	if _, err := settleHistoryOutbox(ctx, s, time.Now().Add(-time.Hour)); err != nil {
+	if _, err := settleHistoryOutbox(ctx, s, now.Add(-time.Hour)); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "History of last month and this one, through the real pipeline (%s): %d working days, %d punches; %d late, %d early, %d with a punch missing, %d absent, %d field; %d make-ups (approved, rejected, waiting).\n\n",
-		time.Since(started).Round(time.Millisecond), hist.Days, hist.Punches, hist.Late, hist.Early, hist.Missing, hist.Absent, hist.Field, hist.Makeups)
+	fmt.Fprintf(stdout, "History of last month and this one for %d people, through the real pipeline (%s): %d working days, %d punches; "+
+		"%d late, %d early, %d with a punch missing, %d absent, %d field; %d make-ups (approved, rejected, waiting); %d leave and trips.\n\n",
+		hist.People, time.Since(started).Round(time.Millisecond), hist.Days, hist.Punches, hist.Late, hist.Early, hist.Missing, hist.Absent, hist.Field, hist.Makeups, hist.Leave)
 	return nil
+}
+
+// demoPanes are the conversations /playground opens first, taken from the
+// organisation: the story's person on their first chat account, the
+// manager who approves them on theirs (so a make-up crosses platforms),
+// and for each platform still missing the first person the bot writes to
+// there (so a broadcast shows on all three).
+func demoPanes(org core.Org, first core.Employee) []playground.Pane {
+	byID := map[string]core.Employee{}
+	for _, e := range org.Employees {
+		byID[e.ID] = e
+	}
+	var panes []playground.Pane
+	seen := map[core.Platform]bool{}
+	add := func(e core.Employee) {
+		if r, ok := core.RecipientFor(e); ok && e.Active && !seen[r.Platform] {
+			seen[r.Platform] = true
+			panes = append(panes, playground.Pane{Employee: e.ID, Platform: r.Platform})
+		}
+	}
+	add(first)
+	if mgr, ok := byID[first.ManagerID]; ok {
+		add(mgr)
+	}
+	for _, p := range []core.Platform{core.PlatformWeCom, core.PlatformFeishu, core.PlatformSlack} {
+		for _, e := range org.Employees {
+			if r, ok := core.RecipientFor(e); ok && r.Platform == p && !seen[p] {
+				add(e)
+			}
+		}
+	}
+	return panes
 }
 
 // printDemoLinks prints the playground first, then a sign-in link for
 // each role, then what works where.
-func printDemoLinks(ctx context.Context, stdout io.Writer, s *server, org core.Org) {
+func printDemoLinks(ctx context.Context, stdout io.Writer, s *server, org core.Org, now func() time.Time) {
 	base := s.cfg.PublicURL
 	fmt.Fprintf(stdout, "\nServing on %s.\n", base)
 	fmt.Fprintf(stdout, "  ▶ %s/playground — chat as anyone on WeCom, Feishu or Slack (simulated in this process)\n", base)
 	for _, who := range []struct{ id, role, purpose string }{{"E001", "employee", core.LinkMyData}, {"M001", "manager", core.LinkConsole}, {"H001", "HR", core.LinkConsole}} {
-		if link, err := demoSignIn(ctx, s, org, who.id, who.purpose); err == nil {
+		if link, err := demoSignIn(ctx, s, org, who.id, who.purpose, now()); err == nil {
 			fmt.Fprintf(stdout, "  • sign in as the %s %s: %s\n", who.role, who.id, link)
 		}
 	}
@@ -141,7 +181,7 @@ func printDemoLinks(ctx context.Context, stdout io.Writer, s *server, org core.O
 
 // demoSignIn asks the core for a sign-in link for employee id, as the bot
 // does when they type 管理 or 我的数据.
-func demoSignIn(ctx context.Context, s *server, org core.Org, id, purpose string) (string, error) {
+func demoSignIn(ctx context.Context, s *server, org core.Org, id, purpose string, now time.Time) (string, error) {
 	for _, e := range org.Employees {
 		if e.ID != id {
 			continue
@@ -150,7 +190,7 @@ func demoSignIn(ctx context.Context, s *server, org core.Org, id, purpose string
 		if !ok {
 			break
 		}
-		reply, err := s.core.Handle(ctx, core.Command{Actor: actor, Kind: core.CmdLink, LinkPurpose: purpose, ReceivedAt: time.Now(), Source: "demo"})
+		reply, err := s.core.Handle(ctx, core.Command{Actor: actor, Kind: core.CmdLink, LinkPurpose: purpose, ReceivedAt: now, Source: "demo"})
 		if err != nil {
 			return "", err
 		}
@@ -211,8 +251,8 @@ type story struct {
 func (st story) skip(employee, date string) bool { return employee == st.emp.ID && date == st.date }
 
 // storyOf picks the story's person (the first with a site, a schedule and
-// an identity) and day (the most recent workday before today).
-func storyOf(ctx context.Context, s *server, org core.Org) (story, error) {
+// an identity) and day (the most recent workday before now).
+func storyOf(ctx context.Context, s *server, org core.Org, now time.Time) (story, error) {
 	var st story
 	for _, e := range org.Employees {
 		for _, i := range e.Identities {
@@ -229,7 +269,7 @@ func storyOf(ctx context.Context, s *server, org core.Org) (story, error) {
 		return st, err
 	}
 	st.r = r
-	day := time.Now().In(r.Zone())
+	day := now.In(r.Zone())
 	for {
 		day = day.AddDate(0, 0, -1)
 		if work, _ := core.DayKind(r.Schedule, r.Calendar, day); work {

@@ -34,7 +34,7 @@ func (c *historyClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // historyStats counts what the history holds.
 type historyStats struct {
-	Days, Punches, Late, Early, Missing, Absent, Field, Makeups int
+	People, Days, Punches, Late, Early, Missing, Absent, Field, Makeups, Leave int
 }
 
 // dayPlan is one person's day.
@@ -55,19 +55,19 @@ const (
 // early, a punch missing, absent, or (for field schedules) a client visit.
 func rollDay(rng *rand.Rand, field bool) dayPlan {
 	switch x := rng.IntN(100); {
-	case x < 9:
+	case x < 7:
 		return planLate
-	case x < 12:
+	case x < 9:
 		return planSeriousLate
-	case x < 17:
+	case x < 13:
 		return planEarly
-	case x < 21:
+	case x < 16:
 		return planMissingOut
-	case x < 23:
+	case x < 17:
 		return planMissingIn
-	case x < 25:
+	case x < 18:
 		return planAbsent
-	case x < 35 && field:
+	case x < 28 && field:
 		return planField
 	}
 	return planNormal
@@ -95,8 +95,83 @@ func chatIdentity(e core.Employee) (core.Identity, bool) {
 	return core.Identity{}, false
 }
 
-// demoHistory writes the history and files three make-ups on the last
-// workdays: one approved, one rejected, one still waiting for the manager.
+// away is a leave or trip request of the history: filed a few days ahead,
+// as people plan time off, and decided by the manager the same day.
+type away struct {
+	args     core.LeaveArgs
+	from, to time.Time // the working days it covers, inclusive
+	decision core.MakeupStatus
+	note     string
+}
+
+// awayPlans draws the person's leave and trips. Which kinds a person gets
+// depends on their place in the file (n), so every kind is there however
+// the seed falls: approved annual leave, a morning of sick leave, a
+// rejected personal day, a business trip for field staff, and a leave
+// next week still waiting for the manager. days are the person's
+// workdays of the previous month.
+func awayPlans(n int, field bool, days []time.Time, today time.Time, rng *rand.Rand) []away {
+	if len(days) < 12 {
+		return nil
+	}
+	var out []away
+	taken := map[int]bool{}
+	pick := func(length int) (int, bool) {
+		// Not in the month's last week, where the make-ups are.
+		for range 8 {
+			i := 1 + rng.IntN(len(days)-length-6)
+			free := true
+			for j := i - 1; j <= i+length; j++ {
+				free = free && !taken[j]
+			}
+			if free {
+				for j := i; j < i+length; j++ {
+					taken[j] = true
+				}
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	date := func(t time.Time) string { return t.Format(core.DateLayout) }
+	if n%3 == 0 {
+		length := 1 + rng.IntN(2)
+		if i, ok := pick(length); ok {
+			out = append(out, away{args: core.LeaveArgs{Type: core.RequestLeave, LeaveType: "annual", From: date(days[i]), To: date(days[i+length-1]), Reason: "家中有事"},
+				from: days[i], to: days[i+length-1], decision: core.MakeupApproved})
+		}
+	}
+	if n%4 == 1 {
+		if i, ok := pick(1); ok {
+			out = append(out, away{args: core.LeaveArgs{Type: core.RequestLeave, LeaveType: "sick", From: date(days[i]), StartClock: "09:00", EndClock: "13:00", Reason: "上午去医院复查"},
+				from: days[i], to: days[i], decision: core.MakeupApproved})
+		}
+	}
+	if n%5 == 2 {
+		if i, ok := pick(1); ok {
+			out = append(out, away{args: core.LeaveArgs{Type: core.RequestLeave, LeaveType: "personal", From: date(days[i]), Reason: "搬家"},
+				from: days[i], to: days[i], decision: core.MakeupRejected, note: "当天项目上线，请改期"})
+		}
+	}
+	if field && n%2 == 0 {
+		if i, ok := pick(2); ok {
+			place := []string{"杭州 · 阿里巴巴西溪园区", "深圳 · 客户现场", "上海 · 进博会展台"}[rng.IntN(3)]
+			out = append(out, away{args: core.LeaveArgs{Type: core.RequestTrip, From: date(days[i]), To: date(days[i+1]), Place: place, Reason: "拜访客户"},
+				from: days[i], to: days[i+1], decision: core.MakeupApproved})
+		}
+	}
+	if n%7 == 4 {
+		// Next week's Thursday and Friday: pending until the manager acts.
+		next := today.AddDate(0, 0, 7+int(time.Thursday-today.Weekday()))
+		out = append(out, away{args: core.LeaveArgs{Type: core.RequestLeave, LeaveType: "annual", From: date(next), To: date(next.AddDate(0, 0, 1)), Reason: "回老家"},
+			from: next, to: next.AddDate(0, 0, 1), decision: core.MakeupPending})
+	}
+	return out
+}
+
+// demoHistory writes the history: every person's punches, their leave and
+// trips, their managers' decisions on field punches, and make-ups for the
+// most recent missing punches, approved, rejected and some still waiting.
 func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time, skip func(employee, date string) bool) (historyStats, error) {
 	var st historyStats
 	clock := &historyClock{t: realNow}
@@ -109,18 +184,35 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 		return svc.Handle(ctx, cmd)
 	}
 	type missing struct {
-		emp  core.Employee
-		id   core.Identity
-		day  time.Time
-		kind core.PunchKind
-		at   int // minutes after midnight the punch should have been
+		emp    core.Employee
+		id     core.Identity
+		day    time.Time
+		kind   core.PunchKind
+		at     int  // minutes after midnight the punch should have been
+		recent bool // forced on a recent day, so a make-up for it can still wait
 	}
 	var gaps []missing
-	managed := 0
-	managers := map[string]core.Employee{}
+	people := map[string]core.Employee{}
 	for _, e := range org.Employees {
-		managers[e.ID] = e
+		people[e.ID] = e
 	}
+	// approver is the chat account of whoever the core routed a request
+	// to: the manager, or HR for someone without one.
+	approver := func(v *core.MakeupView) (core.Identity, bool) {
+		if v == nil || v.Request.ID == 0 {
+			return core.Identity{}, false
+		}
+		a, ok := people[v.Request.ApproverID]
+		if !ok {
+			return core.Identity{}, false
+		}
+		return chatIdentity(a)
+	}
+	// One person per manager misses a punch on one of the last workdays:
+	// those make-ups are still waiting, so every manager has a card to
+	// approve in the playground.
+	forced := map[string]bool{}
+	n := -1
 	for _, e := range org.Employees {
 		if !e.Active || e.ScheduleID == "" || len(e.SiteIDs) == 0 {
 			continue
@@ -133,40 +225,86 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 		if err != nil || r.Schedule == nil || len(r.Sites) == 0 {
 			continue
 		}
+		n++
+		st.People++
 		zone, sc := r.Zone(), r.Schedule
 		site := r.Sites[0]
 		today := realNow.In(zone)
 		y, m, _ := today.Date()
 		first := time.Date(y, m-1, 1, 0, 0, 0, 0, zone)
-		var days []time.Time
-		for day := first; day.Before(time.Date(y, m, today.Day(), 0, 0, 0, 0, zone)); day = day.AddDate(0, 0, 1) {
+		midnight := time.Date(y, m, today.Day(), 0, 0, 0, 0, zone)
+		var days, prev []time.Time
+		for day := first; day.Before(midnight); day = day.AddDate(0, 0, 1) {
 			if work, _ := core.DayKind(sc, r.Calendar, day); work {
 				days = append(days, day)
+				if day.Month() != m {
+					prev = append(prev, day)
+				}
 			}
 		}
-		// Each managed person misses a punch on one of the last workdays,
-		// the newest first: those become the make-ups below.
-		forced := ""
-		if e.ManagerID != "" && len(days) > managed+1 {
-			forced = days[len(days)-2-managed].Format(core.DateLayout)
-			managed++
+
+		// Leave and trips first: their days have no punches, or none in
+		// the morning.
+		off, morning := map[string]bool{}, map[string]bool{}
+		for _, a := range awayPlans(n, sc.OutOfRange == core.OutOfRangeField, prev, midnight, dayRNG(e.ID, "away")) {
+			filed := a.from.AddDate(0, 0, -3).Add(10*time.Hour + time.Duration(dayRNG(e.ID, a.args.From).IntN(3600))*time.Second)
+			if a.decision == core.MakeupPending {
+				filed = realNow.Add(-2 * time.Hour)
+			}
+			reply, err := handle(core.Command{Actor: id, Kind: core.CmdLeave, Leave: &a.args, At: filed, ReceivedAt: filed, Source: string(id.Platform),
+				EventID: "demo-history-away-" + e.ID + "-" + a.args.From})
+			if err != nil {
+				return st, fmt.Errorf("history leave %s %s: %w", e.ID, a.args.From, err)
+			}
+			if reply.Outcome != core.OutcomeMakeupFiled || reply.Makeup == nil {
+				continue
+			}
+			st.Leave++
+			if mgrID, ok := approver(reply.Makeup); ok && a.decision != core.MakeupPending {
+				at := filed.Add(90 * time.Minute)
+				if _, err := handle(core.Command{Actor: mgrID, Kind: core.CmdMakeupDecide, At: at, ReceivedAt: at, Source: string(mgrID.Platform),
+					EventID: "demo-history-away-decide-" + e.ID + "-" + a.args.From,
+					Makeup:  &core.MakeupArgs{ID: reply.Makeup.Request.ID, Decision: a.decision, Note: a.note}}); err != nil {
+					return st, fmt.Errorf("history leave decision %s %s: %w", e.ID, a.args.From, err)
+				}
+			}
+			if a.decision != core.MakeupApproved {
+				continue
+			}
+			for d := a.from; !d.After(a.to); d = d.AddDate(0, 0, 1) {
+				if a.args.StartClock != "" {
+					morning[d.Format(core.DateLayout)] = true
+				} else {
+					off[d.Format(core.DateLayout)] = true
+				}
+			}
+		}
+
+		recent := ""
+		if e.ManagerID != "" && !forced[e.ManagerID] && len(days) > len(forced)+2 {
+			forced[e.ManagerID] = true
+			recent = days[len(days)-1-len(forced)].Format(core.DateLayout)
 		}
 		for _, day := range days {
 			date := day.Format(core.DateLayout)
-			if skip != nil && skip(e.ID, date) {
+			if (skip != nil && skip(e.ID, date)) || off[date] {
 				continue
 			}
 			st.Days++
 			rng := dayRNG(e.ID, date)
 			plan := rollDay(rng, sc.OutOfRange == core.OutOfRangeField)
-			if date == forced {
+			if date == recent {
 				plan = planMissingOut
-				if managed%2 == 0 {
+				if len(forced)%2 == 0 {
 					plan = planMissingIn
 				}
 			}
 			in := sc.StartMin - 5 - rng.IntN(20)
 			out := sc.EndMin + 2 + rng.IntN(40)
+			if morning[date] {
+				// Back from the doctor: the afternoon is required, and on time.
+				in, plan = 13*60-15+rng.IntN(14), planNormal
+			}
 			farIn := false
 			switch plan {
 			case planLate:
@@ -207,16 +345,12 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 					reply, err = handle(core.Command{Actor: id, Kind: core.CmdConfirm, At: t, ReceivedAt: t, Source: string(id.Platform),
 						EventID: "demo-history-" + e.ID + "-" + date + "-" + slot + "-confirm"})
 				}
-				if err != nil || reply.Outcome != core.OutcomeFieldPending || reply.Makeup == nil {
+				mgrID, ok := approver(reply.Makeup)
+				if err != nil || reply.Outcome != core.OutcomeFieldPending || !ok {
 					return err
 				}
 				// The manager decides field punches (外勤) within the
 				// hour, approving most, so the reports count them.
-				mgr, ok := managers[e.ManagerID]
-				mgrID, ok2 := chatIdentity(mgr)
-				if !ok || !ok2 {
-					return nil
-				}
 				decision := core.MakeupApproved
 				if rng.IntN(4) == 0 {
 					decision = core.MakeupRejected
@@ -241,59 +375,62 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 				st.Absent++
 			case planMissingOut:
 				st.Missing++
-				gaps = append(gaps, missing{e, id, day, core.KindOut, sc.EndMin})
+				gaps = append(gaps, missing{e, id, day, core.KindOut, sc.EndMin, date == recent})
 			case planMissingIn:
 				st.Missing++
-				gaps = append(gaps, missing{e, id, day, core.KindIn, sc.StartMin})
+				gaps = append(gaps, missing{e, id, day, core.KindIn, sc.StartMin, date == recent})
 			}
 		}
 	}
-	// Make-ups for the three most recent gaps of people with a manager:
-	// approved, rejected, and pending (filed recently enough to be open).
-	decisions := []core.MakeupStatus{core.MakeupPending, core.MakeupRejected, core.MakeupApproved}
-	reasons := []string{"忘记打卡，在客户现场开会", "手机没电，地铁上无法打卡", "系统没有响应，已拍照留证"}
-	n := 0
+	// Make-ups: the recent gaps wait for their manager (filed just now,
+	// since pending requests expire after expire_after_hours); about half
+	// of the older ones were filed the same day and decided, mostly
+	// approved.
+	reasons := []string{"忘记打卡，在客户现场开会", "手机没电，地铁上无法打卡", "系统没有响应，已拍照留证", "Forgot to clock, was in a client meeting"}
 	slices.SortStableFunc(gaps, func(a, b missing) int { return b.day.Compare(a.day) })
-	for _, g := range gaps {
-		if n == len(decisions) {
-			break
-		}
-		mgr, ok := managers[g.emp.ManagerID]
-		if !ok || realNow.Sub(g.day) > 20*24*time.Hour {
-			continue
-		}
-		mgrID, ok := chatIdentity(mgr)
-		if !ok {
-			continue
-		}
-		filed := g.day.Add(time.Duration(g.at)*time.Minute + 3*time.Hour)
-		if decisions[n] == core.MakeupPending {
-			// Pending requests expire after 72 hours; file this one
-			// recently so it is still waiting for the manager.
-			filed = realNow.Add(-20 * time.Minute)
-		}
+	perPerson := map[string]int{}
+	decided := 0
+	for i, g := range gaps {
 		date := g.day.Format(core.DateLayout)
+		rng := dayRNG(g.emp.ID, date, "makeup")
+		if perPerson[g.emp.ID] == 2 || (!g.recent && rng.IntN(2) == 0) {
+			continue
+		}
+		decision := core.MakeupApproved
+		filed := g.day.Add(time.Duration(g.at)*time.Minute + 3*time.Hour)
+		switch {
+		case g.recent:
+			decision, filed = core.MakeupPending, realNow.Add(-time.Duration(20+10*i)*time.Minute)
+		case decided%3 == 1:
+			decision = core.MakeupRejected
+		}
+		reason := reasons[rng.IntN(len(reasons))]
 		reply, err := handle(core.Command{Actor: g.id, Kind: core.CmdMakeup, ReceivedAt: filed, At: filed, Source: string(g.id.Platform),
-			EventID:    "demo-history-makeup-" + g.emp.ID + "-" + date,
-			Makeup:     &core.MakeupArgs{Date: date, Clock: fmt.Sprintf("%02d:%02d", g.at/60, g.at%60), Kind: g.kind, Reason: reasons[n]},
-			ReplyRoute: ""})
+			EventID: "demo-history-makeup-" + g.emp.ID + "-" + date,
+			Makeup:  &core.MakeupArgs{Date: date, Clock: fmt.Sprintf("%02d:%02d", g.at/60, g.at%60), Kind: g.kind, Reason: reason}})
 		if err != nil {
 			return st, fmt.Errorf("history make-up %s %s: %w", g.emp.ID, date, err)
 		}
-		st.Makeups++
-		if decisions[n] != core.MakeupPending && reply.Makeup != nil && reply.Makeup.Request.ID > 0 {
-			at := filed.Add(50 * time.Minute)
-			note := ""
-			if decisions[n] == core.MakeupRejected {
-				note = "请补充证明后重新提交"
-			}
-			if _, err := handle(core.Command{Actor: mgrID, Kind: core.CmdMakeupDecide, ReceivedAt: at, At: at, Source: string(mgrID.Platform),
-				EventID: "demo-history-decide-" + g.emp.ID + "-" + date,
-				Makeup:  &core.MakeupArgs{ID: reply.Makeup.Request.ID, Decision: decisions[n], Note: note}}); err != nil {
-				return st, fmt.Errorf("history decision %s %s: %w", g.emp.ID, date, err)
-			}
+		if reply.Outcome != core.OutcomeMakeupFiled || reply.Makeup == nil || reply.Makeup.Request.ID == 0 {
+			continue // refused: past the deadline or the month's quota
 		}
-		n++
+		st.Makeups++
+		perPerson[g.emp.ID]++
+		mgrID, ok := approver(reply.Makeup)
+		if decision == core.MakeupPending || !ok {
+			continue
+		}
+		decided++
+		at := filed.Add(time.Duration(30+rng.IntN(120)) * time.Minute)
+		note := ""
+		if decision == core.MakeupRejected {
+			note = "请补充证明后重新提交"
+		}
+		if _, err := handle(core.Command{Actor: mgrID, Kind: core.CmdMakeupDecide, ReceivedAt: at, At: at, Source: string(mgrID.Platform),
+			EventID: "demo-history-decide-" + g.emp.ID + "-" + date,
+			Makeup:  &core.MakeupArgs{ID: reply.Makeup.Request.ID, Decision: decision, Note: note}}); err != nil {
+			return st, fmt.Errorf("history decision %s %s: %w", g.emp.ID, date, err)
+		}
 	}
 	return st, nil
 }

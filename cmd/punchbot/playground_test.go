@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -75,28 +76,36 @@ func TestFireNowWithoutPlatformSaysSo(t *testing.T) {
 }
 
 // TestPlaygroundBroadcastReachesEveryPane: in the demo, a broadcast fired
-// now reaches each person on their first chat platform through the
-// simulated APIs: message/send on WeCom, batch_send or im/v1/messages on
-// Feishu, chat.postMessage on Slack; and nothing breaks a documented rule.
+// now reaches each of the 20 people on their first chat platform through
+// the simulated APIs: message/send on WeCom, batch_send or im/v1/messages
+// on Feishu, chat.postMessage on Slack; and nothing breaks a documented
+// rule.
 func TestPlaygroundBroadcastReachesEveryPane(t *testing.T) {
 	base, s, sims := startDemo(t)
 	runReminder(t, base, s.cfg.AdminToken, "policy")
-	want := []struct {
-		platform core.Platform
-		user     string
-	}{{core.PlatformWeCom, "zhangsan"}, {core.PlatformFeishu, "ou_demo_lisi"}, {core.PlatformFeishu, "ou_demo_manager"}, {core.PlatformSlack, "U0DEMOALICE"}, {core.PlatformWeCom, "zhaomin"}}
+	var want []core.Recipient
+	platforms := map[core.Platform]int{}
+	for _, e := range mustDemoOrg(t, s).Employees {
+		if r, ok := core.RecipientFor(e); ok && e.Active {
+			want = append(want, r)
+			platforms[r.Platform]++
+		}
+	}
+	if len(want) < 20 || len(platforms) != 3 {
+		t.Fatalf("recipients = %d on %v, want the demo's 20 people on three platforms", len(want), platforms)
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for _, w := range want {
 		for {
 			found := false
-			for _, e := range sims.Hub.Conversation(w.platform, w.user) {
+			for _, e := range sims.Hub.Conversation(w.Platform, w.UserID) {
 				found = found || strings.Contains(e.Text+cardText(e.Card), "09:30 前打卡")
 			}
 			if found {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("%s %s never received the broadcast: %+v", w.platform, w.user, sims.Hub.Conversation(w.platform, w.user))
+				t.Fatalf("%s %s (%s) never received the broadcast: %+v", w.Platform, w.UserID, w.EmployeeID, sims.Hub.Conversation(w.Platform, w.UserID))
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -174,8 +183,8 @@ func TestDemoHistoryIsBelievable(t *testing.T) {
 	rep := getJSON[struct {
 		Rows []map[string]any `json:"rows"`
 	}](t, base, token, "/api/v1/reports/monthly?month="+month)
-	if len(rep.Rows) != 5 {
-		t.Fatalf("report rows = %d, want the 5 employees", len(rep.Rows))
+	if len(rep.Rows) != len(org.Employees) {
+		t.Fatalf("report rows = %d, want the %d employees", len(rep.Rows), len(org.Employees))
 	}
 	sum := map[string]float64{}
 	for _, r := range rep.Rows {
@@ -183,27 +192,38 @@ func TestDemoHistoryIsBelievable(t *testing.T) {
 		if worked < workdays*0.8 {
 			t.Errorf("%s worked %v of %v days, want most of them", r["name"], worked, workdays)
 		}
-		for _, k := range []string{"late_count", "early_leave", "missing_punches", "field_punches", "absences"} {
+		for _, k := range []string{"late_count", "early_leave", "missing_punches", "field_punches", "absences", "leave_days", "trip_days"} {
 			v, _ := r[k].(float64)
 			sum[k] += v
 		}
 	}
-	for _, k := range []string{"late_count", "early_leave", "missing_punches", "field_punches"} {
+	for _, k := range []string{"late_count", "early_leave", "missing_punches", "field_punches", "leave_days", "trip_days"} {
 		if sum[k] == 0 {
 			t.Errorf("nobody has any %s in %s: %v", k, month, sum)
 		}
 	}
-	if sum["absences"] > 5 {
-		t.Errorf("%v absences in %s, want a few", sum["absences"], month)
+	if sum["absences"] > float64(len(rep.Rows)) {
+		t.Errorf("%v absences in %s among %d people, want a few", sum["absences"], month, len(rep.Rows))
 	}
-	makeups := getJSON[[]map[string]any](t, base, token, "/api/v1/makeups?status=pending,approved,rejected&type=makeup")
-	states := map[any]int{}
-	for _, mk := range makeups {
-		states[mk["status"]]++
+	// Make-ups and leave in every state; trips approved. Every manager has
+	// a make-up waiting, so each one's pane has a card to approve.
+	requests := getJSON[[]map[string]any](t, base, token, "/api/v1/makeups?status=pending,approved,rejected&type=makeup,leave,trip")
+	states := map[string]int{}
+	waiting := map[any]bool{}
+	for _, mk := range requests {
+		states[fmt.Sprint(mk["type"], " ", mk["status"])]++
+		if mk["type"] == "makeup" && mk["status"] == "pending" {
+			waiting[mk["approver_id"]] = true
+		}
 	}
-	for _, st := range []string{"pending", "approved", "rejected"} {
-		if states[st] == 0 {
-			t.Errorf("make-ups by state = %v, want one %s", states, st)
+	for _, want := range []string{"makeup pending", "makeup approved", "makeup rejected", "leave pending", "leave approved", "leave rejected", "trip approved"} {
+		if states[want] == 0 {
+			t.Errorf("requests by type and state = %v, want a %s", states, want)
+		}
+	}
+	for _, e := range org.Employees {
+		if e.Role == core.RoleManager && !waiting[e.ID] {
+			t.Errorf("no make-up waits for %s (%s): %v", e.ID, e.Name, waiting)
 		}
 	}
 }

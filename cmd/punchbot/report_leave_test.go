@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +22,13 @@ func TestReportCommandShowsLeave(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "p.db")
 	org := filepath.Join(dir, "org.yaml")
-	doc := string(admin.ExampleOrg()) + "leave_types:\n  - {id: annual, name: 年休假, annual_quota_days: 10, paid: true}\n  - {id: sick, name: 病假}\n"
+	// The demo's leave types give way to this test's own.
+	demo := string(admin.ExampleOrg())
+	from, to := strings.Index(demo, "\nleave_types:"), strings.Index(demo, "\nreminders:")
+	if from < 0 || to < from {
+		t.Fatal("demo.yaml has no leave_types before its reminders: update the test")
+	}
+	doc := demo[:from] + "\nleave_types:\n  - {id: annual, name: 年休假, annual_quota_days: 10, paid: true}\n  - {id: sick, name: 病假}\n" + demo[to:]
 	if err := os.WriteFile(org, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
