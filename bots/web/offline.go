@@ -30,8 +30,10 @@ const offlineScript = `var punchOffline = (function () {
   function put(path, body) {
     try { store().setItem(PREFIX + path, JSON.stringify(body)); } catch (e) { /* private mode: only this tab keeps it */ }
   }
+  // drop forgets the link's punch and the clock offset the location page
+  // kept for it (page.go): a decided link is of no further use.
   function drop(path) {
-    try { store().removeItem(PREFIX + path); } catch (e) { /* nothing kept */ }
+    try { store().removeItem(PREFIX + path); store().removeItem("punchbot:clock:" + path); } catch (e) { /* nothing kept */ }
   }
   // A key names the page's own path; anything else (another origin, a
   // scheme-relative "//host") is not sent anywhere.
