@@ -55,19 +55,19 @@ const (
 // early, a punch missing, absent, or (for field schedules) a client visit.
 func rollDay(rng *rand.Rand, field bool) dayPlan {
 	switch x := rng.IntN(100); {
-	case x < 7:
-		return planLate
-	case x < 9:
+	case x < 3:
 		return planSeriousLate
-	case x < 13:
+	case x < 10:
+		return planLate
+	case x < 14:
 		return planEarly
-	case x < 16:
-		return planMissingOut
 	case x < 17:
-		return planMissingIn
+		return planMissingOut
 	case x < 18:
+		return planMissingIn
+	case x < 19:
 		return planAbsent
-	case x < 28 && field:
+	case x < 29 && field:
 		return planField
 	}
 	return planNormal
@@ -109,8 +109,8 @@ type away struct {
 // the seed falls: approved annual leave, a morning of sick leave, a
 // rejected personal day, a business trip for field staff, and a leave
 // next week still waiting for the manager. days are the person's
-// workdays of the previous month.
-func awayPlans(n int, field bool, days []time.Time, today time.Time, rng *rand.Rand) []away {
+// workdays of the previous month; workday tells the days to come.
+func awayPlans(n int, field bool, days []time.Time, today time.Time, workday func(time.Time) bool, rng *rand.Rand) []away {
 	if len(days) < 12 {
 		return nil
 	}
@@ -161,8 +161,12 @@ func awayPlans(n int, field bool, days []time.Time, today time.Time, rng *rand.R
 		}
 	}
 	if n%7 == 4 {
-		// Next week's Thursday and Friday: pending until the manager acts.
+		// Next week's Thursday and the day after (or the first working
+		// day after a holiday): pending until the manager acts.
 		next := today.AddDate(0, 0, 7+int(time.Thursday-today.Weekday()))
+		for i := 0; i < 30 && !workday(next); i++ {
+			next = next.AddDate(0, 0, 1)
+		}
 		out = append(out, away{args: core.LeaveArgs{Type: core.RequestLeave, LeaveType: "annual", From: date(next), To: date(next.AddDate(0, 0, 1)), Reason: "回老家"},
 			from: next, to: next.AddDate(0, 0, 1), decision: core.MakeupPending})
 	}
@@ -246,7 +250,8 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 		// Leave and trips first: their days have no punches, or none in
 		// the morning.
 		off, morning := map[string]bool{}, map[string]bool{}
-		for _, a := range awayPlans(n, sc.OutOfRange == core.OutOfRangeField, prev, midnight, dayRNG(e.ID, "away")) {
+		workday := func(d time.Time) bool { work, _ := core.DayKind(sc, r.Calendar, d); return work }
+		for _, a := range awayPlans(n, sc.OutOfRange == core.OutOfRangeField, prev, midnight, workday, dayRNG(e.ID, "away")) {
 			filed := a.from.AddDate(0, 0, -3).Add(10*time.Hour + time.Duration(dayRNG(e.ID, a.args.From).IntN(3600))*time.Second)
 			if a.decision == core.MakeupPending {
 				filed = realNow.Add(-2 * time.Hour)
@@ -313,6 +318,13 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 			case planSeriousLate:
 				in = sc.StartMin + sc.FlexibleMin + max(sc.SeriousLateMin, 30) + 5 + rng.IntN(30)
 				st.Late++
+			}
+			if (plan == planLate || plan == planSeriousLate) && rng.IntN(5) < 3 {
+				// Most who come late stay late, so the day is late but
+				// not also early.
+				out = in + (sc.EndMin - sc.StartMin) + rng.IntN(25)
+			}
+			switch plan {
 			case planEarly:
 				out = sc.EndMin - 20 - rng.IntN(60)
 				st.Early++
