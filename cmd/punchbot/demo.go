@@ -93,11 +93,12 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, args []string, s
 	if !*doServe {
 		return nil
 	}
-	s.mountPlayground(sims, demoPanes(org, story.emp))
+	panes := demoPanes(org, story.emp)
+	s.mountPlayground(sims, panes)
 	s.mux.HandleFunc("GET /demo", func(w http.ResponseWriter, r *http.Request) { demoPage(w, r, s, org) })
 	return s.run(ctx, func(addr string, s *server) {
 		sims.SetTarget(loopbackURL(addr))
-		printDemoLinks(ctx, stdout, s, org, now)
+		printDemoLinks(ctx, stdout, s, org, panes, now)
 		if hooks.ready != nil {
 			hooks.ready(addr, s, sims)
 		}
@@ -154,10 +155,22 @@ func demoPanes(org core.Org, first core.Employee) []playground.Pane {
 
 // printDemoLinks prints the playground first, then a sign-in link for
 // each role, then what works where.
-func printDemoLinks(ctx context.Context, stdout io.Writer, s *server, org core.Org, now func() time.Time) {
+func printDemoLinks(ctx context.Context, stdout io.Writer, s *server, org core.Org, panes []playground.Pane, now func() time.Time) {
 	base := s.cfg.PublicURL
 	fmt.Fprintf(stdout, "\nServing on %s.\n", base)
-	fmt.Fprintf(stdout, "  ▶ %s/playground — chat as anyone on WeCom, Feishu or Slack (simulated in this process)\n", base)
+	fmt.Fprintf(stdout, "  ▶ %s/playground — chat as anyone of the %d people on WeCom, Feishu or Slack (simulated in this process)\n", base, len(org.Employees))
+	names := map[string]string{}
+	for _, e := range org.Employees {
+		names[e.ID] = e.Name
+	}
+	var opens []string
+	for _, p := range panes {
+		platform := map[core.Platform]string{core.PlatformWeCom: "WeCom", core.PlatformFeishu: "Feishu", core.PlatformSlack: "Slack"}[p.Platform]
+		opens = append(opens, names[p.Employee]+" on "+platform)
+	}
+	if len(opens) > 0 {
+		fmt.Fprintf(stdout, "    it opens %s: file a 补卡 as the first, approve it as the second\n", strings.Join(opens, ", "))
+	}
 	for _, who := range []struct{ id, role, purpose string }{{"E001", "employee", core.LinkMyData}, {"M001", "manager", core.LinkConsole}, {"H001", "HR", core.LinkConsole}} {
 		if link, err := demoSignIn(ctx, s, org, who.id, who.purpose, now()); err == nil {
 			fmt.Fprintf(stdout, "  • sign in as the %s %s: %s\n", who.role, who.id, link)

@@ -7,11 +7,13 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/punchbot/punchbot/bots/admin"
+	"github.com/punchbot/punchbot/bots/playground"
 	"github.com/punchbot/punchbot/bots/playground/sim"
 	"github.com/punchbot/punchbot/core"
 	"github.com/punchbot/punchbot/scheduler"
@@ -225,5 +227,41 @@ func TestDemoHistoryIsBelievable(t *testing.T) {
 	}
 	if !waiting["M001"] || len(waiting) < 2 {
 		t.Errorf("make-ups wait for %v, want 王经理 (M001) among the managers", waiting)
+	}
+}
+
+// TestDemoPanes: the playground opens the story's person, the manager who
+// approves them and someone on each platform still missing, each on the
+// first chat account the bot writes to them on.
+func TestDemoPanes(t *testing.T) {
+	demo, err := admin.ParseOrg(admin.ExampleOrg(), scheduler.CheckReminders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := func(id string, p core.Platform, manager string) core.Employee {
+		return core.Employee{ID: id, ManagerID: manager, Active: true, Identities: []core.Identity{{Platform: core.PlatformWeb, UserID: id}, {Platform: p, UserID: "u" + id}}}
+	}
+	small := core.Org{Employees: []core.Employee{on("A", core.PlatformWeCom, "B"), on("B", core.PlatformWeCom, ""), on("C", core.PlatformSlack, "B"), {ID: "D", Active: false}}}
+	tests := []struct {
+		name  string
+		org   core.Org
+		first string
+		want  []playground.Pane
+	}{
+		{"the demo: 张三 on WeCom, 王经理 on Slack, 李四 on Feishu", demo, "E001",
+			[]playground.Pane{{Employee: "E001", Platform: core.PlatformWeCom}, {Employee: "M001", Platform: core.PlatformSlack}, {Employee: "E002", Platform: core.PlatformFeishu}}},
+		{"a manager on the employee's platform and no one on Feishu", small, "A",
+			[]playground.Pane{{Employee: "A", Platform: core.PlatformWeCom}, {Employee: "C", Platform: core.PlatformSlack}}},
+	}
+	for _, tt := range tests {
+		var first core.Employee
+		for _, e := range tt.org.Employees {
+			if e.ID == tt.first {
+				first = e
+			}
+		}
+		if got := demoPanes(tt.org, first); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: panes = %+v, want %+v", tt.name, got, tt.want)
+		}
 	}
 }
