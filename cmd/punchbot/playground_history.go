@@ -254,7 +254,9 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 		for _, a := range awayPlans(n, sc.OutOfRange == core.OutOfRangeField, prev, midnight, workday, dayRNG(e.ID, "away")) {
 			filed := a.from.AddDate(0, 0, -3).Add(10*time.Hour + time.Duration(dayRNG(e.ID, a.args.From).IntN(3600))*time.Second)
 			if a.decision == core.MakeupPending {
-				filed = realNow.Add(-2 * time.Hour)
+				// Within the hour settleHistoryOutbox leaves alone: the
+				// card reaches the approver's pane in the playground.
+				filed = realNow.Add(-45 * time.Minute)
 			}
 			reply, err := handle(core.Command{Actor: id, Kind: core.CmdLeave, Leave: &a.args, At: filed, ReceivedAt: filed, Source: string(id.Platform),
 				EventID: "demo-history-away-" + e.ID + "-" + a.args.From})
@@ -401,8 +403,8 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 	reasons := []string{"忘记打卡，在客户现场开会", "手机没电，地铁上无法打卡", "系统没有响应，已拍照留证", "Forgot to clock, was in a client meeting"}
 	slices.SortStableFunc(gaps, func(a, b missing) int { return b.day.Compare(a.day) })
 	perPerson := map[string]int{}
-	decided := 0
-	for i, g := range gaps {
+	decided, waiting := 0, 0
+	for _, g := range gaps {
 		date := g.day.Format(core.DateLayout)
 		rng := dayRNG(g.emp.ID, date, "makeup")
 		if perPerson[g.emp.ID] == 2 || (!g.recent && rng.IntN(2) == 0) {
@@ -412,7 +414,9 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 		filed := g.day.Add(time.Duration(g.at)*time.Minute + 3*time.Hour)
 		switch {
 		case g.recent:
-			decision, filed = core.MakeupPending, realNow.Add(-time.Duration(20+10*i)*time.Minute)
+			// Within the hour, like the waiting leave.
+			decision, filed = core.MakeupPending, realNow.Add(-time.Duration(30-3*min(waiting, 8))*time.Minute)
+			waiting++
 		case decided%3 == 1:
 			decision = core.MakeupRejected
 		}
