@@ -35,6 +35,11 @@ type Command struct {
 	// the outbox and the answer costs no send call against the platform's
 	// limits.
 	ReplyInline bool
+	// LocationByLink means the platform cannot share a location in chat
+	// (Slack): a punch that needs one is answered OutcomeNeedLocation and
+	// the bot links the location page, so no position reported earlier is
+	// looked up and no intent is kept for a chat location to complete.
+	LocationByLink bool
 	// ReplyPlatform is whose outbox sender delivers the reply; it defaults
 	// to Actor.Platform. The web page sets it to the chat platform whose
 	// message carried the link, so that message is updated with the result.
@@ -55,6 +60,11 @@ type Command struct {
 	// LinkMyData).
 	LinkPurpose string
 }
+
+// recordsReply reports whether the command's reply is recorded: under its
+// event id, so that a retry is answered the same, or in the outbox, to be
+// sent.
+func (c Command) recordsReply() bool { return c.EventID != "" || c.ReplyRoute != "" }
 
 func (c Command) source() string {
 	if c.Source != "" {

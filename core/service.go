@@ -295,6 +295,9 @@ func (s *Service) encodedReplyMessage(cmd Command, payload []byte) OutboxMessage
 // commitReply records the event's reply and queues it, for commands that
 // change nothing else.
 func (s *Service) commitReply(ctx context.Context, cmd Command, reply Reply) (Reply, error) {
+	if !cmd.recordsReply() {
+		return reply, nil // nothing to record: no transaction
+	}
 	err := s.store.InTx(ctx, func(tx Tx) error { return s.record(ctx, tx, cmd, reply) })
 	return s.settle(ctx, cmd, reply, err)
 }
@@ -302,7 +305,7 @@ func (s *Service) commitReply(ctx context.Context, cmd Command, reply Reply) (Re
 // record writes the event record and the outgoing reply inside tx.
 // The reply is encoded once for both.
 func (s *Service) record(ctx context.Context, tx Tx, cmd Command, reply Reply) error {
-	if cmd.EventID == "" && cmd.ReplyRoute == "" {
+	if !cmd.recordsReply() {
 		return nil
 	}
 	encoded, err := json.Marshal(reply)
@@ -370,7 +373,7 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 	var flags []string
 	// A text punch without a location either uses a position the platform
 	// reported a moment ago or waits for the user to share one.
-	if loc == nil {
+	if loc == nil && !cmd.LocationByLink {
 		if buf, err := s.sessions.Get(ctx, sessionKey("pos", cmd.Actor)); err == nil {
 			var pos reportedPosition
 			if json.Unmarshal(buf, &pos) == nil {
@@ -392,12 +395,14 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 		return Reply{}, err
 	}
 	if loc == nil && len(r.Sites) > 0 && !ipOnSite(r.Sites, cmd.ClientIP) {
-		// A retry must not arm the intent again: it may have been used.
-		if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
-			return rep, err
-		}
-		if err := s.sessions.Put(ctx, sessionKey("intent", cmd.Actor), []byte(cmd.Punch), s.cfg.IntentTTL); err != nil {
-			return Reply{}, err
+		if !cmd.LocationByLink {
+			// A retry must not arm the intent again: it may have been used.
+			if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
+				return rep, err
+			}
+			if err := s.sessions.Put(ctx, sessionKey("intent", cmd.Actor), []byte(cmd.Punch), s.cfg.IntentTTL); err != nil {
+				return Reply{}, err
+			}
 		}
 		reply := base
 		reply.Outcome, reply.Kind, reply.At = OutcomeNeedLocation, cmd.Punch, cmd.ReceivedAt

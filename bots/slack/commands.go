@@ -45,12 +45,13 @@ func (b *Bot) handleCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	actor := identity(sc.TeamID, sc.UserID)
-	cmd := core.Command{Actor: actor, Kind: kind, Punch: punch, Source: string(core.PlatformSlack), ReceivedAt: b.now()}
-	if sc.TriggerID != "" {
-		// Slack does not retry slash commands, but the trigger id is unique
-		// per invocation, so recording it costs nothing and guards anyway.
-		cmd.EventID = "cmd:" + sc.TriggerID
-	}
+	// No event id: Slack never retries a slash command (an answer later
+	// than 3 s shows the user an error instead, and they type it again as
+	// a new invocation: https://docs.slack.dev/interactivity/implementing-slash-commands,
+	// formerly api.slack.com/interactivity/slash-commands),
+	// so recording one would cost a commit per /punch and guard nothing.
+	// The punch itself is recorded from the location page, under its link.
+	cmd := core.Command{Actor: actor, Kind: kind, Punch: punch, Source: string(core.PlatformSlack), ReceivedAt: b.now(), LocationByLink: true}
 	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
 	defer cancel()
 	reply, err := b.core.Handle(ctx, cmd)

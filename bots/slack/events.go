@@ -111,7 +111,8 @@ func (b *Bot) eventCommand(ev slackevents.EventsAPIEvent, eventID string) (core.
 		Actor: identity(team, user), Kind: kind, Punch: punch,
 		At: messageTime(ts), ReceivedAt: b.now(),
 		Source: string(core.PlatformSlack), EventID: eventID,
-		ReplyRoute: Route{Channel: channel, ThreadTS: thread, Ephemeral: ephemeral, Team: team, User: user}.Encode(),
+		ReplyRoute:     Route{Channel: channel, ThreadTS: thread, Ephemeral: ephemeral, Team: team, User: user}.Encode(),
+		LocationByLink: true, // Slack messages carry no location: the reply links the page
 	}
 	bots.LinkCommand(intent, &cmd) // admin, mydata: a mention's reply is ephemeral, so the link stays private
 	return cmd, true

@@ -600,8 +600,8 @@ func TestLoadSchedConfig(t *testing.T) {
 
 func TestBenchFlags(t *testing.T) {
 	var out bytes.Buffer
-	if code := run(context.Background(), []string{"bench"}, env(), &out, &out); code != 1 || !strings.Contains(out.String(), "usage: punchbot bench broadcast") {
-		t.Errorf("bench without a target = %d %q", code, out.String())
+	if code := run(context.Background(), []string{"bench"}, env(), &out, &out); code != 2 || !strings.Contains(out.String(), "usage: punchbot bench broadcast") {
+		t.Errorf("bench without a target = %d %q, want 2 with the usage", code, out.String())
 	}
 	out.Reset()
 	if code := run(context.Background(), []string{"bench", "broadcast", "-store", "oracle"}, env(), &out, &out); code != 1 || !strings.Contains(out.String(), "-store") {
