@@ -234,6 +234,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 // defaultAddr is where serve listens without PUNCHBOT_ADDR.
 const defaultAddr = ":8080"
 
+// demoAddr is where demo listens without PUNCHBOT_ADDR: loopback only.
+const demoAddr = "127.0.0.1:8080"
+
+// demoListen is the demo's listen address. The playground lets whoever
+// opens it act as anyone, so the demo stays on this machine unless
+// PUNCHBOT_ADDR says otherwise; a phone reaches it through an https tunnel
+// to loopback anyway.
+func demoListen(getenv func(string) string, addr string) string {
+	if getenv("PUNCHBOT_ADDR") == "" {
+		return demoAddr
+	}
+	return addr
+}
+
 // minSecretBytes is PUNCHBOT_SECRET's minimum length, the one the link
 // signer (bots/web) and the console's session signer enforce
 // (TestSecretMinimumMatchesSigners keeps them equal).

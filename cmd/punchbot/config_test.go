@@ -140,3 +140,21 @@ func TestJSONLogDurations(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoListensOnLoopbackByDefault(t *testing.T) {
+	tests := []struct {
+		name string
+		env  func(string) string
+		addr string
+		want string
+	}{
+		{"no PUNCHBOT_ADDR", env(), defaultAddr, "127.0.0.1:8080"},
+		{"PUNCHBOT_ADDR=:8080 asks for every interface", env("PUNCHBOT_ADDR", ":8080"), ":8080", ":8080"},
+		{"PUNCHBOT_ADDR=127.0.0.1:0", env("PUNCHBOT_ADDR", "127.0.0.1:0"), "127.0.0.1:0", "127.0.0.1:0"},
+	}
+	for _, tt := range tests {
+		if got := demoListen(tt.env, tt.addr); got != tt.want {
+			t.Errorf("%s: demoListen = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

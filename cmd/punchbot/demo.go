@@ -186,7 +186,7 @@ func printDemoLinks(ctx context.Context, stdout io.Writer, s *server, org core.O
 			"and %s is not reachable from a phone.\n", base)
 		fmt.Fprintf(stdout, ""+
 			"To try from a phone, put punchbot behind an https tunnel or reverse proxy and say where, for example:\n"+
-			"  cloudflared tunnel --url http://localhost:8080   # prints https://<name>.trycloudflare.com\n"+
+			"  cloudflared tunnel --url http://127.0.0.1:8080   # prints https://<name>.trycloudflare.com\n"+
 			"  PUNCHBOT_PUBLIC_URL=https://<name>.trycloudflare.com go run ./cmd/punchbot demo\n")
 	}
 	fmt.Fprintf(stdout, "Stop with Ctrl-C.\n")

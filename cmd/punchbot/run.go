@@ -90,6 +90,7 @@ func runCommand(ctx context.Context, cmd string, cfg config, cfgErr error, geten
 	case "serve":
 		return serve(ctx, cfg, log, stdout, nil)
 	case "demo":
+		cfg.Addr = demoListen(getenv, cfg.Addr)
 		return demo(ctx, cfg, log, args, stdout)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
