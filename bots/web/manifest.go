@@ -105,14 +105,19 @@ var manifestJSON = sync.OnceValue(func() []byte {
 })
 
 func (p *Pages) serveManifest(w http.ResponseWriter, r *http.Request) {
+	serveAsset(w, "application/manifest+json", "default-src 'none'", manifestJSON())
+}
+
+// serveAsset writes one of the small fixed files under /l/ (the manifest,
+// the service worker). They are revalidated on each fetch (no-cache), so a
+// changed one reaches installed apps and registered workers.
+func serveAsset(w http.ResponseWriter, contentType, csp string, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/manifest+json")
-	// Revalidated on each fetch, so a changed manifest reaches installed
-	// apps; it is small.
+	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'")
-	_, _ = w.Write(manifestJSON())
+	h.Set("Content-Security-Policy", csp)
+	_, _ = w.Write(body)
 }
 
 // icons are drawn once, on the first request: no image files to ship, and

@@ -47,10 +47,5 @@ self.addEventListener("fetch", function (ev) {
 // serveWorker serves the worker script; its path under /l/ gives it the
 // location pages as its scope.
 func (p *Pages) serveWorker(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Type", "text/javascript; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; connect-src 'self'")
-	_, _ = w.Write([]byte(serviceWorker))
+	serveAsset(w, "text/javascript; charset=utf-8", "default-src 'none'; connect-src 'self'", []byte(serviceWorker))
 }
