@@ -318,3 +318,41 @@ func TestPreloadAnswersLikeSingleReads(t *testing.T) {
 		t.Errorf("Roster(b003) = %+v, %v, want the inactive employee", r.Employee, err)
 	}
 }
+
+// Erasing a departed employee through one store reaches another store's
+// cache within a second: the erased name and the unbound accounts are gone
+// there too.
+func TestErasureReachesEveryReplica(t *testing.T) {
+	ctx := context.Background()
+	a := MustOpen(t)
+	b := mustOpenReplica(t, a)
+	org := coretest.BenchOrg(t, 2, 1)
+	org.Employees[0].Active = false
+	audit := core.AuditEntry{At: time.Now(), Actor: "test", Action: "org.applied"}
+	if _, err := a.ApplyOrg(ctx, org, audit); err != nil {
+		t.Fatalf("ApplyOrg: %v", err)
+	}
+	mustEventually(t, 5*time.Second, "store B listens", b.cache.inUse)
+	acct := account{platform: core.PlatformSlack, tenant: "T1", user: "U000"}
+	mustEventually(t, 2*time.Second, "store B caches b000", func() bool {
+		if _, err := b.FindIdentity(ctx, acct.platform, acct.tenant, acct.user); err != nil {
+			t.Fatalf("FindIdentity on store B before the erasure: %v", err)
+		}
+		id, ok := b.cache.account(acct)
+		return ok && id == "b000"
+	})
+	keep := func(p core.Punch) core.Punch { return p }
+	if _, err := a.ErasePersonalData(ctx, "b000", keep, func(core.ErasureResult) core.AuditEntry {
+		return core.AuditEntry{At: time.Now(), Actor: "test", Action: "privacy.erased", Subject: "b000"}
+	}); err != nil {
+		t.Fatalf("ErasePersonalData: %v", err)
+	}
+	took := mustEventually(t, time.Second, "store B forgets b000's account", func() bool {
+		_, err := b.FindIdentity(ctx, acct.platform, acct.tenant, acct.user)
+		return core.ErrorCode(err) == core.ENOTFOUND
+	})
+	t.Logf("store B forgot the erased account %v after the erasure", took)
+	if r, err := b.Roster(ctx, "b000"); err != nil || r.Employee.Name != core.ErasedName {
+		t.Errorf("store B's Roster(b000) name = %q, %v; want %q", r.Employee.Name, err, core.ErasedName)
+	}
+}

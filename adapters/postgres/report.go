@@ -240,6 +240,11 @@ func (s *Store) ErasePersonalData(ctx context.Context, employeeID string, reduce
 			tag, err := tx.Exec(ctx, q, args...)
 			return int(tag.RowsAffected()), err
 		}
+		// The name and the identities change: every replica's roster
+		// cache is cleared, as by ApplyOrg (listen.go).
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, s.channel); err != nil {
+			return err
+		}
 		if _, err := count(`UPDATE employees SET name = $2 WHERE id = $1`, employeeID, core.ErasedName); err != nil {
 			return err
 		}
@@ -275,6 +280,7 @@ func (s *Store) ErasePersonalData(ctx context.Context, employeeID string, reduce
 	if err != nil {
 		return core.ErasureResult{}, translate(err, "erase personal data of "+employeeID)
 	}
+	s.cache.clear()
 	return res, nil
 }
 
