@@ -786,7 +786,7 @@ func TestOutsideInOverload(t *testing.T) {
 	// up to 12.5 s late while the server's histogram had all of them
 	// within 1 s; a handler that hung would never answer at all.
 	const hangAfter = 30 * time.Second
-	var late, veryLate, badRefusal []string
+	var late, veryLate, badRefusal, starved []string
 	for _, r := range over.Results {
 		last := r.Last()
 		if last.Status != 0 && last.Latency > time.Second {
@@ -795,9 +795,21 @@ func TestOutsideInOverload(t *testing.T) {
 				veryLate = append(veryLate, late[len(late)-1])
 			}
 		}
+		if last.Status == 0 && raceEnabled {
+			// No answer within the generator's timeout: under the race
+			// detector the generator, not the server, is what falls
+			// behind (the server's histogram below still judges every
+			// callback), and Feishu resends a push it got no answer to,
+			// as the resend below does.
+			starved = append(starved, fmt.Sprintf("seq %d: %v", r.Event.Seq, last.Err))
+			continue
+		}
 		if !r.Acked() && (last.Status != http.StatusServiceUnavailable || last.RetryAfter == "") {
 			badRefusal = append(badRefusal, fmt.Sprintf("seq %d: status %d, Retry-After %q, %v", r.Event.Seq, last.Status, last.RetryAfter, last.Err))
 		}
+	}
+	if len(starved) > 0 {
+		t.Logf("%d deliveries unanswered within the race-instrumented generator's timeout, left to the resend, e.g. %v", len(starved), starved[:min(5, len(starved))])
 	}
 	if len(veryLate) > 0 {
 		t.Errorf("%d requests answered later than %s by the generator's clock, e.g. %v", len(veryLate), hangAfter, veryLate[:min(5, len(veryLate))])
