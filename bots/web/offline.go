@@ -22,7 +22,7 @@ import "html/template"
 // manifest's scope, so the worker controls the start page).
 const offlineScript = `var punchOffline = (function () {
   "use strict";
-  var PREFIX = "punchbot:pending:";
+  var PREFIX = "punchbot:pending:", CLOCK = "punchbot:clock:";
   function store() { try { return window.localStorage; } catch (e) { return null; } }
   function get(path) {
     try { var v = store().getItem(PREFIX + path); return v ? JSON.parse(v) : null; } catch (e) { return null; }
@@ -30,10 +30,13 @@ const offlineScript = `var punchOffline = (function () {
   function put(path, body) {
     try { store().setItem(PREFIX + path, JSON.stringify(body)); } catch (e) { /* private mode: only this tab keeps it */ }
   }
-  // drop forgets the link's punch and the clock offset the location page
-  // kept for it (page.go): a decided link is of no further use.
+  // clockKey is where the location page keeps the link's clock offset
+  // (page.go).
+  function clockKey(path) { return CLOCK + path; }
+  // drop forgets the link's punch and its clock offset: a decided link is
+  // of no further use.
   function drop(path) {
-    try { store().removeItem(PREFIX + path); store().removeItem("punchbot:clock:" + path); } catch (e) { /* nothing kept */ }
+    try { store().removeItem(PREFIX + path); store().removeItem(clockKey(path)); } catch (e) { /* nothing kept */ }
   }
   // A key names the page's own path; anything else (another origin, a
   // scheme-relative "//host") is not sent anywhere.
@@ -70,8 +73,14 @@ const offlineScript = `var punchOffline = (function () {
       navigator.serviceWorker.register("` + appScope + `sw.js", {scope: "` + appScope + `"}).catch(function () { /* the pages work without it */ });
     }
   }
-  return {get: get, put: put, all: all, send: send, register: register};
+  return {get: get, put: put, all: all, send: send, register: register, clockKey: clockKey};
 }());`
 
-// pageFuncs gives the page templates the shared script.
-var pageFuncs = template.FuncMap{"offlineScript": func() template.JS { return template.JS(offlineScript) }}
+// pageFuncs gives the page templates the shared script and the paths and
+// colour the manifest declares (manifest.go).
+var pageFuncs = template.FuncMap{
+	"offlineScript": func() template.JS { return template.JS(offlineScript) },
+	"manifestPath":  func() string { return manifestPath },
+	"iconPath":      func() string { return icon192Path },
+	"themeColor":    func() string { return themeColor },
+}

@@ -192,9 +192,9 @@ var pageTemplate = template.Must(template.New("page").Funcs(pageFuncs).Parse(`<!
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
-<meta name="theme-color" content="#1a5fb4">
-<link rel="manifest" href="/l/manifest.webmanifest">
-<link rel="icon" type="image/png" sizes="192x192" href="/l/icon-192.png">
+<meta name="theme-color" content="{{themeColor}}">
+<link rel="manifest" href="{{manifestPath}}">
+<link rel="icon" type="image/png" sizes="192x192" href="{{iconPath}}">
 <title>{{.Title}}</title>
 <style nonce="{{.Nonce}}">
 :root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fff;--muted:#555;--ok:#0a6b2d;--bad:#a4161a;--wait:#8a4b00;--accent:#1a5fb4}
@@ -242,7 +242,7 @@ button[hidden]{display:none}
   // The same load token means the same served page: a copy.
   var offset = {{.ServerNow}} - Date.now();
   try {
-    var clockKey = "punchbot:clock:" + window.location.pathname;
+    var clockKey = punchOffline.clockKey(path);
     var kept = JSON.parse(window.localStorage.getItem(clockKey) || "null");
     if (kept && kept.load === load) { offset = kept.offset; }
     else { window.localStorage.setItem(clockKey, JSON.stringify({load: load, offset: offset})); }
