@@ -419,13 +419,18 @@ type identityJSON struct {
 	User     string `json:"user"`
 }
 
+// listEmployees answers GET /api/v1/employees. The list holds everyone's
+// name, department and chat accounts, so it is recorded as a read of each
+// person it returned (access.go) before it is sent.
 func (a *API) listEmployees(w http.ResponseWriter, r *http.Request) error {
 	emps, err := a.store.ListEmployees(r.Context())
 	if err != nil {
 		return err
 	}
 	out := make([]employeeJSON, 0, len(emps))
+	ids := make([]string, 0, len(emps))
 	for _, e := range emps {
+		ids = append(ids, e.ID)
 		j := employeeJSON{
 			ID: e.ID, Name: e.Name, Lang: e.Lang, TimeZone: e.TimeZone, Department: e.Department, Role: string(e.Role),
 			Manager: e.ManagerID, Active: e.Active, Schedule: e.ScheduleID, Sites: nonNil(e.SiteIDs), Identities: []identityJSON{},
@@ -434,6 +439,9 @@ func (a *API) listEmployees(w http.ResponseWriter, r *http.Request) error {
 			j.Identities = append(j.Identities, identityJSON{Platform: string(id.Platform), Tenant: id.Tenant, User: id.UserID})
 		}
 		out = append(out, j)
+	}
+	if err := a.recordRead(r.Context(), "employees", ids); err != nil { // access.go
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -63,3 +63,38 @@ func TestAPIReadsReachThePeopleRead(t *testing.T) {
 		t.Errorf("E003's access log shows a read that returned none of their punches")
 	}
 }
+
+// TestEmployeeListReachesEveryEmployee: GET /api/v1/employees returns
+// everyone's name, department and chat accounts, so it shows on the access
+// log of every person it listed, as one read by the admin API of all of
+// them.
+func TestEmployeeListReachesEveryEmployee(t *testing.T) {
+	f := MustReportFixture(t, ExampleOrg())
+	emps := MustDecode[[]struct {
+		ID string `json:"id"`
+	}](t, f.MustDo(t, http.MethodGet, "/api/v1/employees", nil, http.StatusOK))
+	if len(emps) != 20 {
+		t.Fatalf("the list has %d employees, want the example's 20", len(emps))
+	}
+	type read struct {
+		action, what, actor string
+		people              int
+	}
+	want := read{"api.read", "api:employees", core.ActorAdmin, len(emps)}
+	for _, e := range emps {
+		got, err := core.AccessLog(context.Background(), f.store, e.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reads []read
+		for _, a := range got {
+			reads = append(reads, read{a.Action, a.What, a.Actor, a.People})
+		}
+		if len(reads) != 1 || reads[0] != want {
+			t.Errorf("%s's access log = %+v, want one %+v", e.ID, reads, want)
+		}
+	}
+	if got, _ := core.AccessLog(context.Background(), f.store, "nobody", 0); len(got) != 0 {
+		t.Errorf("someone not in the list sees %+v", got)
+	}
+}

@@ -44,6 +44,7 @@ var accessTexts = map[string]map[string]string{
 		"device.enrolled": "绑定了一台设备", "device.revoked": "撤销了一台绑定设备", "link.issued": "签发了登录链接",
 		"console.signed_in": "登录了控制台",
 		"api:punches":       "通过管理接口读取了打卡记录", "api:makeups": "通过管理接口读取了补卡和请假申请",
+		"api:employees": "通过管理接口读取了员工名单（姓名、部门和聊天账号）",
 	},
 	"en": {
 		"today": "viewed today's attendance list", "exceptions": "viewed the exceptions list", "plot": "viewed the punch map", "person": "viewed your data page",
@@ -54,6 +55,7 @@ var accessTexts = map[string]map[string]string{
 		"device.enrolled": "bound a device", "device.revoked": "revoked a bound device", "link.issued": "issued a sign-in link",
 		"console.signed_in": "signed in to the console",
 		"api:punches":       "read punches through the admin API", "api:makeups": "read requests through the admin API",
+		"api:employees": "read the employee list (names, departments and chat accounts) through the admin API",
 	},
 }
 

@@ -1,9 +1,13 @@
 package console
 
 import (
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/punchbot/punchbot/bots/admin"
 )
 
 // TestEveryAccessShowsOnThePersonsPage has HR look at and export every
@@ -62,4 +66,36 @@ func intro(body string) string {
 	_, rest, _ := strings.Cut(body, `id="intro">`)
 	line, _, _ := strings.Cut(rest, "</p>")
 	return line
+}
+
+// TestAdminAPIReadsShowOnThePersonsPage: a read of people's data through
+// the admin API on the same store shows on the data page of each person it
+// included, in that person's language.
+func TestAdminAPIReadsShowOnThePersonsPage(t *testing.T) {
+	f := MustFixture(t, false)
+	const token = "admin-api-token"
+	mux := http.NewServeMux()
+	admin.New(admin.Deps{Store: f.store, Token: token, Zone: shanghai, Now: f.clock.Now, Log: slog.New(slog.DiscardHandler), Reports: f.store}).Register(mux)
+	tests := []struct {
+		api  string
+		who  string
+		want string
+	}{
+		{"/api/v1/employees", "E2", `<tr data-action="api.read"><td>2026-11-26 10:30</td><td>admin</td><td>通过管理接口读取了员工名单（姓名、部门和聊天账号）（共 7 人） · employees</td></tr>`},
+		{"/api/v1/employees", "E3", `<tr data-action="api.read"><td>2026-11-26 10:30</td><td>admin</td><td>read the employee list (names, departments and chat accounts) through the admin API (7 people) · employees</td></tr>`},
+	}
+	for _, tc := range tests {
+		req := httptest.NewRequest(http.MethodGet, tc.api, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d %s", tc.api, rec.Code, rec.Body)
+		}
+		_, table, _ := strings.Cut(f.MustSignIn(t, tc.who).get(t, "/me").Body, `id="access-table"`)
+		table, _, _ = strings.Cut(table, "</table>")
+		if !strings.Contains(table, tc.want) {
+			t.Errorf("after GET %s, %s's access log =\n%s\nwant the row\n%s", tc.api, tc.who, table, tc.want)
+		}
+	}
 }
