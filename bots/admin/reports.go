@@ -478,6 +478,7 @@ func encodeXLSX(sheet string, header []string, rows [][]any) ([]byte, error) {
 func (a *API) registerReports(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/reports/monthly", a.authorised(a.monthlyReport))
 	mux.Handle("GET /api/v1/reports/daily", a.authorised(a.dailyReport))
+	mux.Handle("GET /api/v1/reports/devices", a.authorised(a.deviceShareReport)) // devicereport.go
 	mux.Handle("POST /api/v1/employees/{id}/erase", a.authorised(a.eraseEmployee))
 }
 
