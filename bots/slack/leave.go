@@ -47,21 +47,74 @@ func (b *Bot) leaveCommand(w http.ResponseWriter, r *http.Request, sc slackapi.S
 }
 
 // leaveShortcut opens the leave form from the global shortcut. The
-// shortcut payload carries a trigger_id for views.open and no channel or
-// text (https://docs.slack.dev/interactivity/implementing-shortcuts), so
-// the form is in Chinese, punchbot's default language.
+// shortcut payload carries a trigger_id for views.open, the user (id,
+// team_id) and the team, but no channel, text or locale
+// (https://docs.slack.dev/interactivity/implementing-shortcuts,
+// https://api.slack.com/reference/interaction-payloads/shortcuts, and
+// bolt-js's GlobalShortcut type:
+// https://docs.slack.dev/tools/bolt-js/reference/interfaces/GlobalShortcut),
+// so the form's language is the employee's, from the organisation file
+// through the directory. Someone not registered gets a modal that says so
+// in both languages, since nothing tells which one they read. An inactive
+// employee gets the form; the core refuses its submission as it refuses
+// any of their commands.
 func (b *Bot) leaveShortcut(w http.ResponseWriter, r *http.Request, cb slackapi.InteractionCallback) {
-	if cb.TriggerID == "" {
-		http.Error(w, "shortcut without trigger_id", http.StatusBadRequest)
+	team := tenant(cb.Team.ID, cb.User.TeamID)
+	if cb.TriggerID == "" || team == "" || cb.User.ID == "" {
+		http.Error(w, "shortcut without trigger_id, team or user", http.StatusBadRequest)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
 	defer cancel()
-	if _, err := b.api.OpenViewContext(ctx, cb.TriggerID, leaveForm("zh", core.RequestLeave)); err != nil {
+	view, err := b.shortcutLeaveView(ctx, identity(team, cb.User.ID))
+	if err != nil {
+		b.log.Warn("slack leave shortcut refused", "err", err, "user", cb.User.ID)
+		http.Error(w, "invalid shortcut", http.StatusBadRequest)
+		return
+	}
+	if _, err := b.api.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
 		// Slack shows nothing for a failed shortcut; the log says why.
 		b.log.Warn("slack: cannot open the leave form from the shortcut", "err", err, "user", cb.User.ID)
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// shortcutLeaveView is what the leave shortcut opens for an account: the
+// form in the employee's language, or the not-registered notice. Only a
+// malformed identity is an error; when the directory is missing or fails,
+// the form opens in Chinese, punchbot's default, and its submission meets
+// the same checks as any other.
+func (b *Bot) shortcutLeaveView(ctx context.Context, id core.Identity) (slackapi.ModalViewRequest, error) {
+	if b.directory == nil {
+		return leaveForm("zh", core.RequestLeave), nil
+	}
+	who, err := b.directory.Whois(ctx, id)
+	switch core.ErrorCode(err) {
+	case "":
+		return leaveForm(bots.Lang(core.Reply{Lang: who.Lang}, "zh"), core.RequestLeave), nil
+	case core.ENOTFOUND:
+		return unregisteredView(who.Contact), nil
+	case core.EINVALID:
+		return slackapi.ModalViewRequest{}, err
+	}
+	b.log.Warn("slack: cannot tell the leave shortcut's language; the form is in Chinese", "err", err, "user", id.UserID)
+	return leaveForm("zh", core.RequestLeave), nil
+}
+
+// unregisteredView tells someone whom the organisation file does not list
+// that they are not registered, with the words every other entry point uses
+// (bots.Headline of core.OutcomeUnknownUser), in Chinese and in English.
+// It has no inputs, so no submit button (modal view fields:
+// https://docs.slack.dev/reference/views/modal-views; title and close are
+// at most 24 characters).
+func unregisteredView(contact string) slackapi.ModalViewRequest {
+	unknown := core.Reply{Outcome: core.OutcomeUnknownUser, Platform: core.PlatformSlack, Contact: contact}
+	return slackapi.ModalViewRequest{
+		Type:   slackapi.VTModal,
+		Title:  plain("请假 / Leave"),
+		Close:  plain("关闭 / Close"),
+		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{section(bots.Headline(unknown, "zh")), section(bots.Headline(unknown, "en"))}},
+	}
 }
 
 // leaveForm is the request modal: what (leave, trip, outing), the leave

@@ -7,6 +7,7 @@ package slack
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -50,6 +51,29 @@ type Deps struct {
 	// Makeups records and finds approval cards; defaults to Core when it
 	// implements bots.MakeupCore (the real service does).
 	Makeups bots.MakeupCore
+	// Directory finds the employee behind a Slack account for the entry
+	// points whose payload carries no text to guess a language from (the
+	// leave shortcut); defaults to Core or Makeups when one implements it
+	// (*core.Service does). Without one the shortcut's form is in Chinese.
+	Directory Directory
+}
+
+// Directory looks up the employee a chat account belongs to without
+// recording anything; *core.Service implements it (core/whois.go).
+type Directory interface {
+	Whois(ctx context.Context, id core.Identity) (core.Whois, error)
+}
+
+var _ Directory = (*core.Service)(nil)
+
+// resolveDirectory is the first of the candidates that is a Directory.
+func resolveDirectory(candidates ...any) Directory {
+	for _, c := range candidates {
+		if d, ok := c.(Directory); ok {
+			return d
+		}
+	}
+	return nil
 }
 
 // Bot serves Slack's request URLs and sends outbox messages to Slack.
@@ -61,8 +85,9 @@ type Bot struct {
 	log    *slog.Logger
 	api    *slackapi.Client
 
-	makeups bots.MakeupCore
-	dms     dmCache // DM channels of reminder recipients, see notice.go
+	makeups   bots.MakeupCore
+	directory Directory // nil: the shortcut cannot tell the language, see Deps.Directory
+	dms       dmCache   // DM channels of reminder recipients, see notice.go
 }
 
 var _ core.Sender = (*Bot)(nil)
@@ -91,6 +116,7 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	}
 	b := &Bot{secret: cfg.SigningSecret, core: deps.Core, links: deps.Links, now: deps.Now, log: deps.Log}
 	b.makeups = bots.ResolveMakeupCore(deps.Makeups, deps.Core)
+	b.directory = resolveDirectory(deps.Directory, deps.Core, b.makeups)
 	if b.now == nil {
 		b.now = time.Now
 	}
