@@ -55,7 +55,9 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) err
 }
 
 // download sends a monthly or daily report of the viewer's scope, with
-// headers in the organisation's language, and audits the export.
+// headers in the organisation's language, or the month's verified-device
+// share (kind=devices) in the viewer's language, the one the reports page
+// shows it in, and audits the export.
 func (c *Console) download(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	q := r.URL.Query()
 	format, err := admin.ParseFormat(q.Get("format"), admin.FormatCSV)
@@ -100,8 +102,19 @@ func (c *Console) download(w http.ResponseWriter, r *http.Request, v *viewer) er
 		if err != nil {
 			return err
 		}
+	case "devices":
+		kind, period = "devices", strings.TrimSpace(q.Get("month"))
+		rep, err := core.BuildDeviceShareReport(r.Context(), c.store, period, v.Scope)
+		if err != nil {
+			return err
+		}
+		ids = rowIDs(rep.Rows, func(r core.DeviceShare) string { return r.EmployeeID })
+		body, err = admin.EncodeDeviceShare(rep, format, v.Lang)
+		if err != nil {
+			return err
+		}
 	default:
-		return core.Errorf(core.EINVALID, "kind must be monthly or daily")
+		return core.Errorf(core.EINVALID, "kind must be monthly, daily or devices")
 	}
 	if err := c.auditView(r.Context(), v, "report.exported", kind+":"+period, ids, map[string]any{"format": format, "via": "console"}); err != nil {
 		return err
