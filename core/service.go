@@ -183,8 +183,11 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 			return rep, err
 		}
 	}
+	var pre *sessionRead // the session value a punch needs, read with the rate limit
 	if s.limiter != nil && s.cfg.RateLimit > 0 && cmd.Kind != CmdReportLocation {
-		ok, after, err := s.limiter.Allow(ctx, "punch:"+emp.ID, s.cfg.RateLimit, s.cfg.RateWindow)
+		var ok bool
+		var after time.Duration
+		ok, after, pre, err = s.admit(ctx, cmd, emp.ID) // admit.go
 		if err != nil {
 			return Reply{}, err
 		}
@@ -223,11 +226,12 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 		if err := s.sessions.Put(ctx, sessionKey("pos", cmd.Actor), buf, s.cfg.ReportedLocationTTL); err != nil {
 			return Reply{}, err
 		}
-		if _, err := s.sessions.Get(ctx, sessionKey("intent", cmd.Actor)); err == nil {
+		key := sessionKey("intent", cmd.Actor)
+		if intent, err := s.sessions.Get(ctx, key); err == nil {
 			// A text punch waiting for a location: the reported one
 			// completes it as a shared location would.
 			cmd.Kind, cmd.Punch = CmdPunch, KindAuto
-			return s.punch(ctx, cmd, base)
+			return s.punch(ctx, cmd, base, &sessionRead{key: key, value: intent, found: true})
 		}
 		base.Outcome = OutcomeNoted
 		return base, nil
@@ -236,7 +240,7 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 	case CmdDecline:
 		return s.decline(ctx, cmd, base)
 	case CmdPunch:
-		return s.punch(ctx, cmd, base)
+		return s.punch(ctx, cmd, base, pre)
 	case CmdLink:
 		return s.link(ctx, cmd, emp, base)
 	case CmdMakeup, CmdMakeupCancel, CmdMakeupDecide, CmdMakeupEvidence, CmdLeave:
@@ -368,13 +372,15 @@ func (s *Service) status(ctx context.Context, cmd Command, base Reply) (Reply, e
 	return s.settle(ctx, cmd, reply, err)
 }
 
-func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, error) {
+// punch verifies and stores a punch. pre is the session value read ahead
+// with the rate limit, if any (admit.go).
+func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessionRead) (Reply, error) {
 	loc := cmd.Location
 	var flags []string
 	// A text punch without a location either uses a position the platform
 	// reported a moment ago or waits for the user to share one.
 	if loc == nil && !cmd.LocationByLink {
-		if buf, err := s.sessions.Get(ctx, sessionKey("pos", cmd.Actor)); err == nil {
+		if buf, err := s.session(ctx, pre, sessionKey("pos", cmd.Actor)); err == nil {
 			var pos reportedPosition
 			if json.Unmarshal(buf, &pos) == nil {
 				loc = &pos.Location
@@ -412,7 +418,7 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply) (Reply, er
 	usedIntent := false
 	if cmd.Location != nil && kind == KindAuto {
 		// A shared location completes a text punch that was waiting for it.
-		if buf, err := s.sessions.Get(ctx, sessionKey("intent", cmd.Actor)); err == nil {
+		if buf, err := s.session(ctx, pre, sessionKey("intent", cmd.Actor)); err == nil {
 			// A retry must not use up an intent a later command left.
 			if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
 				return rep, err

@@ -72,7 +72,9 @@ var (
 	_ core.SessionStore = (*KV)(nil)
 	_ core.Deduper      = (*KV)(nil)
 	_ core.RateLimiter  = (*KV)(nil)
-	_ core.Locker       = (*KV)(nil)
+
+	_ core.SessionReadingLimiter = (*KV)(nil)
+	_ core.Locker                = (*KV)(nil)
 )
 
 // New returns an empty KV that reads time from now (time.Now when nil).
@@ -311,4 +313,9 @@ func checkTTL(what string, ttl time.Duration) error {
 		return core.Errorf(core.EINVALID, "%s TTL must be positive, got %s", what, ttl)
 	}
 	return nil
+}
+
+// AllowRead is Allow and Get; in process they cost no round trip.
+func (k *KV) AllowRead(ctx context.Context, rateKey string, limit int, window time.Duration, sessionKey string) (core.Admission, error) {
+	return core.AllowThenRead(ctx, k, rateKey, limit, window, sessionKey)
 }

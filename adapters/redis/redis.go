@@ -101,6 +101,8 @@ var (
 	_ core.Deduper      = (*KV)(nil)
 	_ core.RateLimiter  = (*KV)(nil)
 	_ core.Locker       = (*KV)(nil)
+
+	_ core.SessionReadingLimiter = (*KV)(nil)
 )
 
 // New returns a KV that stores every key under prefix (for example
@@ -309,6 +311,50 @@ func (k *KV) Allow(ctx context.Context, key string, limit int, window time.Durat
 		return true, 0, nil
 	}
 	return false, time.Duration(res[1]) * time.Microsecond, nil
+}
+
+// AllowRead is Allow(rateKey) and Get(sessionKey) in one round trip: a
+// pipeline of the limiter's script and a GET. Each command still touches
+// one key, so on Redis Cluster go-redis sends them to their own nodes. The
+// first call on a server that has not seen the script yet loads it with a
+// second round trip, as Allow does.
+func (k *KV) AllowRead(ctx context.Context, rateKey string, limit int, window time.Duration, sessionKey string) (core.Admission, error) {
+	if limit <= 0 || window <= 0 {
+		ok, after, err := k.Allow(ctx, rateKey, limit, window) // its error says which
+		return core.Admission{OK: ok, RetryAfter: after}, err
+	}
+	rk, sk := k.prefix+nsRate+rateKey, k.prefix+nsSession+sessionKey
+	args := []any{limit, max(window.Microseconds(), 1), rand.Text()}
+	pipe := k.client.Pipeline()
+	allow := k.allow.EvalSha(ctx, pipe, []string{rk}, args...)
+	get := pipe.Get(ctx, sk)
+	_, _ = pipe.Exec(ctx) // each command's error is read below
+	if err := allow.Err(); err != nil && goredis.HasErrorPrefix(err, "NOSCRIPT") {
+		allow = k.allow.Run(ctx, k.client, []string{rk}, args...)
+	}
+	res, err := allow.Int64Slice()
+	if err != nil {
+		return core.Admission{}, translate(err, "rate limit script on", rk)
+	}
+	if len(res) != 2 {
+		return core.Admission{}, core.Errorf(core.EINTERNAL, "rate limit script on %s returned %d values, want 2", rk, len(res))
+	}
+	a := core.Admission{OK: res[0] == 1}
+	if !a.OK {
+		a.RetryAfter = time.Duration(res[1]) * time.Microsecond
+	}
+	v, err := get.Bytes()
+	switch {
+	case errors.Is(err, goredis.Nil):
+	case err != nil:
+		return core.Admission{}, translate(err, "GET", sk)
+	default:
+		a.Value, a.Found = v, true
+		if a.Value == nil {
+			a.Value = []byte{}
+		}
+	}
+	return a, nil
 }
 
 // TryLock returns a lease on key for ttl (SET NX PX with a random token), or

@@ -88,6 +88,29 @@ func TestConformance(t *testing.T) {
 	}, time.Sleep)
 }
 
+// TestAllowReadLoadsTheScript: a Redis that lost its scripts (a restart,
+// SCRIPT FLUSH, a failover) answers the pipelined EVALSHA with NOSCRIPT;
+// AllowRead then loads the script and still answers in full.
+func TestAllowReadLoadsTheScript(t *testing.T) {
+	kv, _ := mustOpen(t)
+	ctx := t.Context()
+	if err := kv.Put(ctx, "intent", []byte("out"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := kv.client.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		a, err := kv.AllowRead(ctx, "emp", 1, time.Minute, "intent")
+		if err != nil {
+			t.Fatalf("AllowRead #%d after SCRIPT FLUSH: %v", i+1, err)
+		}
+		if want := i == 0; a.OK != want || string(a.Value) != "out" || !a.Found {
+			t.Errorf("AllowRead #%d = %+v, want ok %t with value \"out\"", i+1, a, want)
+		}
+	}
+}
+
 // TestEveryKeyExpires checks that nothing the adapter writes can outlive its
 // purpose: every key carries a TTL, so Redis memory stays bounded however
 // many employees, events and locks come and go.

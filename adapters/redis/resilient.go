@@ -61,6 +61,8 @@ var (
 	_ core.Deduper      = (*Resilient)(nil)
 	_ core.RateLimiter  = (*Resilient)(nil)
 	_ core.Locker       = (*Resilient)(nil)
+
+	_ core.SessionReadingLimiter = (*Resilient)(nil)
 )
 
 // ResilientOption configures a Resilient.
@@ -247,6 +249,30 @@ func (r *Resilient) Allow(ctx context.Context, key string, limit int, window tim
 		}
 	}
 	return r.fallback.Allow(ctx, key, limit, window)
+}
+
+// AllowRead is Allow and Get in one round trip to Redis while it is up,
+// with Get's look into the fallback when Redis misses (see Get), and the
+// fallback's Allow and Get while it is down.
+func (r *Resilient) AllowRead(ctx context.Context, rateKey string, limit int, window time.Duration, sessionKey string) (core.Admission, error) {
+	if r.Up() {
+		a, err := r.kv.AllowRead(ctx, rateKey, limit, window, sessionKey)
+		if err == nil && !a.Found {
+			a.Value, a.Found, err = found(r.fallback.Get(ctx, sessionKey))
+		}
+		if !r.outage(ctx, err) {
+			return a, err
+		}
+	}
+	return core.AllowThenRead(ctx, r.fallback, rateKey, limit, window, sessionKey)
+}
+
+// found turns a Get's ENOTFOUND into found == false.
+func found(v []byte, err error) ([]byte, bool, error) {
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil, false, nil
+	}
+	return v, err == nil, err
 }
 
 // errDown is what lock operations return while Redis is down.

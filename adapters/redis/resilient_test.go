@@ -200,6 +200,10 @@ func TestResilientOutage(t *testing.T) {
 			if _, err := r.Get(ctx, "before"); core.ErrorCode(err) != core.ENOTFOUND {
 				t.Errorf("Get of a value only Redis has, in the cut = %v; want %s (the caller asks again)", err, core.ENOTFOUND)
 			}
+			var adm core.Admission
+			if err := fast(t, "AllowRead", limit, func() (err error) { adm, err = r.AllowRead(ctx, "emp-1", 100, time.Minute, "during"); return err }); err != nil || !adm.OK || string(adm.Value) != "d" {
+				t.Errorf("AllowRead in the cut = %+v, %v; want admitted with \"d\" from this process", adm, err)
+			}
 			for i, want := range []bool{true, false} {
 				var won bool
 				if err := fast(t, "Claim", limit, func() (err error) { won, err = r.Claim(ctx, "ev-1", time.Minute); return err }); err != nil || won != want {
@@ -227,6 +231,9 @@ func TestResilientOutage(t *testing.T) {
 			}
 			if got, err := r.Get(ctx, "during"); err != nil || string(got) != "d" {
 				t.Errorf("Get after recovery of a value written in the cut = %q, %v; want \"d\" from this process", got, err)
+			}
+			if a, err := r.AllowRead(ctx, "emp-3", 5, time.Minute, "during"); err != nil || !a.OK || string(a.Value) != "d" || !inRedis("rate:emp-3") {
+				t.Errorf("AllowRead after recovery = %+v, %v, window in Redis %t; want admitted in Redis with \"d\" from this process", a, err, inRedis("rate:emp-3"))
 			}
 			// A write after recovery goes to Redis and retires the copy.
 			if err := r.Put(ctx, "during", []byte("d2"), time.Minute); err != nil {

@@ -344,13 +344,15 @@ func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return err
 		}
-		defer pprof.StopCPUProfile()
 	}
 	var res loadRun
 	if o.rate > 0 {
 		res = runOpenLoop(ctx, o.rate, o.warmup, o.n, o.duration, 16384, deliver)
 	} else {
 		res = runClosedLoop(ctx, o.conc, o.warmup, o.n, o.duration, deliver)
+	}
+	if o.cpuProfile != "" {
+		pprof.StopCPUProfile() // before the raw INSERTs, which are not the path
 	}
 	sum := summarize(res)
 	sum.Format(stdout, res)

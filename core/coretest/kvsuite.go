@@ -20,6 +20,7 @@ type KV interface {
 	core.Deduper
 	core.RateLimiter
 	core.Locker
+	core.SessionReadingLimiter
 }
 
 // Timing of the suite. Every case only depends on durations relative to
@@ -53,6 +54,7 @@ func RunKVSuite(t *testing.T, open func(t *testing.T) KV, advance func(d time.Du
 		{"RateLimit", kvRateLimit},
 		{"RateLimitSlides", kvRateLimitSlides},
 		{"RateLimitPerKey", kvRateLimitPerKey},
+		{"AllowRead", kvAllowRead},
 		{"NamespacesApart", kvNamespacesApart},
 		{"LockExclusive", kvLockExclusive},
 		{"LockConcurrent", kvLockConcurrent},
@@ -196,6 +198,52 @@ func kvRateLimit(t *testing.T, kv KV, advance func(time.Duration)) {
 			// A full window later everything has recovered.
 			advance(window + kvSlack)
 		}
+	}
+}
+
+// kvAllowRead: AllowRead counts against the same window as Allow and reads
+// the session value whether or not the event is admitted.
+func kvAllowRead(t *testing.T, kv KV, _ func(time.Duration)) {
+	ctx := t.Context()
+	const limit = 2
+	window := 4 * kvTTL
+	if err := kv.Put(ctx, "ar:held", []byte("in"), window); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	if err := kv.Put(ctx, "ar:empty", nil, window); err != nil {
+		t.Fatalf("Put empty: %v", err)
+	}
+	if ok, _ := kvMustAllow(t, kv, "ar:rate", limit, window); !ok {
+		t.Fatal("Allow refused the first event")
+	}
+	cases := []struct {
+		session   string
+		wantOK    bool
+		wantFound bool
+		wantValue string
+	}{
+		{"ar:held", true, true, "in"},    // the second event of two
+		{"ar:missing", false, false, ""}, // over the limit: still read
+		{"ar:empty", false, true, ""},    // an empty value is a value
+	}
+	for i, c := range cases {
+		a, err := kv.AllowRead(ctx, "ar:rate", limit, window, c.session)
+		if err != nil {
+			t.Fatalf("AllowRead #%d (%s): %v", i+1, c.session, err)
+		}
+		if a.OK != c.wantOK || a.Found != c.wantFound || string(a.Value) != c.wantValue {
+			t.Errorf("AllowRead #%d (%s) = ok %v found %v value %q, want ok %v found %v value %q", i+1, c.session, a.OK, a.Found, a.Value, c.wantOK, c.wantFound, c.wantValue)
+		}
+		if c.wantFound && a.Value == nil {
+			t.Errorf("AllowRead #%d (%s): found with a nil value, want a non-nil empty slice", i+1, c.session)
+		}
+		if !a.OK && (a.RetryAfter <= 0 || a.RetryAfter > window) {
+			t.Errorf("AllowRead #%d refused with retryAfter %s, want 0 < retryAfter <= %s", i+1, a.RetryAfter, window)
+		}
+	}
+	// The refused reads were not counted: Allow is refused too, no more.
+	if ok, _ := kvMustAllow(t, kv, "ar:rate", limit, window); ok {
+		t.Error("Allow after AllowRead filled the window was admitted")
 	}
 }
 

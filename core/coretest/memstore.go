@@ -471,6 +471,8 @@ var (
 	_ core.SessionStore = (*MemKV)(nil)
 	_ core.Deduper      = (*MemKV)(nil)
 	_ core.RateLimiter  = (*MemKV)(nil)
+
+	_ core.SessionReadingLimiter = (*MemKV)(nil)
 )
 
 // NewMemKV returns an empty store using now as its clock (time.Now if nil).
@@ -546,4 +548,9 @@ func (k *MemKV) Keys(prefix string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// AllowRead is Allow and Get; in process they cost no round trip.
+func (k *MemKV) AllowRead(ctx context.Context, rateKey string, limit int, window time.Duration, sessionKey string) (core.Admission, error) {
+	return core.AllowThenRead(ctx, k, rateKey, limit, window, sessionKey)
 }
