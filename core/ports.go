@@ -102,6 +102,10 @@ type SessionStore interface {
 	// Get returns ENOTFOUND for a missing or expired key.
 	Get(ctx context.Context, key string) ([]byte, error)
 	Delete(ctx context.Context, key string) error
+	// PutIfAbsent stores value under key for ttl unless the key holds a
+	// live value, in one step: stored is false and existing is that value
+	// when it does (a marker "the first of these was ..." in one round trip).
+	PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (existing []byte, stored bool, err error)
 }
 
 // Deduper claims keys once within a TTL; platforms retry deliveries and a

@@ -106,6 +106,23 @@ func (k *KV) Put(ctx context.Context, key string, value []byte, ttl time.Duratio
 	return nil
 }
 
+// PutIfAbsent stores a copy of value under key for ttl unless key holds a
+// live value, which it returns (a copy) instead.
+func (k *KV) PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) ([]byte, bool, error) {
+	if err := checkTTL("session", ttl); err != nil {
+		return nil, false, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := k.now()
+	if s, ok := k.sessions[key]; ok && now.Before(s.exp) {
+		return append([]byte{}, s.value...), false, nil
+	}
+	k.sessions[key] = session{value: slices.Clone(value), exp: now.Add(ttl)}
+	k.wrote(now)
+	return nil, true, nil
+}
+
 // Get returns a copy of the live value of key, or ENOTFOUND when it is
 // missing or expired.
 func (k *KV) Get(ctx context.Context, key string) ([]byte, error) {

@@ -86,6 +86,18 @@ end
 return 0
 `
 
+// putIfAbsentSrc writes a session value only where none is and answers
+// what was there, in one step. SET NX GET would do the same from Redis 7.0
+// on; the script runs on every version the adapter supports.
+// KEYS[1]: session key; ARGV[1]: value; ARGV[2]: TTL in ms.
+// Returns {1, ""} when stored, {0, existing value} when not.
+const putIfAbsentSrc = `
+local v = redis.call('GET', KEYS[1])
+if v then return {0, v} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return {1, ''}
+`
+
 // KV is a Redis-backed core.SessionStore, core.Deduper, core.RateLimiter and
 // core.Locker. It is safe for concurrent use.
 type KV struct {
@@ -94,6 +106,7 @@ type KV struct {
 	allow   *goredis.Script
 	renew   *goredis.Script
 	release *goredis.Script
+	putNew  *goredis.Script
 }
 
 var (
@@ -115,6 +128,7 @@ func New(client goredis.UniversalClient, prefix string) *KV {
 		allow:   goredis.NewScript(allowSrc),
 		renew:   goredis.NewScript(renewSrc),
 		release: goredis.NewScript(releaseSrc),
+		putNew:  goredis.NewScript(putIfAbsentSrc),
 	}
 }
 
@@ -246,6 +260,27 @@ func (k *KV) Put(ctx context.Context, key string, value []byte, ttl time.Duratio
 	}
 	rk := k.prefix + nsSession + key
 	return translate(k.client.Set(ctx, rk, value, roundTTL(ttl)).Err(), "SET", rk)
+}
+
+// PutIfAbsent stores value under key for ttl unless key holds a value,
+// which it returns instead (see putIfAbsentSrc).
+func (k *KV) PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) ([]byte, bool, error) {
+	if err := checkTTL("session", ttl); err != nil {
+		return nil, false, err
+	}
+	rk := k.prefix + nsSession + key
+	res, err := k.putNew.Run(ctx, k.client, []string{rk}, value, roundTTL(ttl).Milliseconds()).Slice()
+	if err != nil {
+		return nil, false, translate(err, "put-if-absent script on", rk)
+	}
+	if len(res) != 2 {
+		return nil, false, core.Errorf(core.EINTERNAL, "put-if-absent script on %s returned %d values, want 2", rk, len(res))
+	}
+	if stored, _ := res[0].(int64); stored == 1 {
+		return nil, true, nil
+	}
+	existing, _ := res[1].(string)
+	return []byte(existing), false, nil
 }
 
 // Get returns the live value of key, or ENOTFOUND when it is missing or

@@ -201,6 +201,21 @@ func (r *Resilient) Put(ctx context.Context, key string, value []byte, ttl time.
 	return r.fallback.Put(ctx, key, value, ttl)
 }
 
+// PutIfAbsent writes to Redis, or in process while Redis is down. Like Put,
+// a value stored in Redis drops an in-process copy from an earlier outage.
+func (r *Resilient) PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) ([]byte, bool, error) {
+	if r.Up() {
+		existing, stored, err := r.kv.PutIfAbsent(ctx, key, value, ttl)
+		if err == nil && stored {
+			return nil, true, r.fallback.Delete(ctx, key)
+		}
+		if !r.outage(ctx, err) {
+			return existing, stored, err
+		}
+	}
+	return r.fallback.PutIfAbsent(ctx, key, value, ttl)
+}
+
 // Get reads key from Redis and, when Redis misses or is down, from the
 // fallback, where an outage may have left it.
 func (r *Resilient) Get(ctx context.Context, key string) ([]byte, error) {

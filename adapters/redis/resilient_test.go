@@ -200,6 +200,12 @@ func TestResilientOutage(t *testing.T) {
 			if _, err := r.Get(ctx, "before"); core.ErrorCode(err) != core.ENOTFOUND {
 				t.Errorf("Get of a value only Redis has, in the cut = %v; want %s (the caller asks again)", err, core.ENOTFOUND)
 			}
+			for i, want := range []bool{true, false} {
+				var stored bool
+				if err := fast(t, "PutIfAbsent", limit, func() (err error) { _, stored, err = r.PutIfAbsent(ctx, "mark", []byte("m"), time.Minute); return err }); err != nil || stored != want {
+					t.Errorf("PutIfAbsent #%d in the cut = %t, %v; want %t", i+1, stored, err, want)
+				}
+			}
 			var adm core.Admission
 			if err := fast(t, "AllowRead", limit, func() (err error) { adm, err = r.AllowRead(ctx, "emp-1", 100, time.Minute, "during"); return err }); err != nil || !adm.OK || string(adm.Value) != "d" {
 				t.Errorf("AllowRead in the cut = %+v, %v; want admitted with \"d\" from this process", adm, err)

@@ -266,7 +266,6 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
 		return
 	}
-	b.remember(ctx, in)
 	if pendingReason {
 		if err := bots.ForgetNoticeSlot(ctx, b.sessions, in.cmd.Actor); err != nil {
 			b.log.Warn("wecom: cannot drop the pending make-up slot", "err", err)
@@ -438,32 +437,29 @@ func (b *Bot) selectKey(m Message) string {
 }
 
 // handled reports whether this callback needs no core call: the location
-// echo of a menu pick. The marker is written only after a successful core
-// call, so a failed attempt is never skipped on retry. Errors fall through
-// to the core.
+// echo of a menu pick. It claims the position for this share in the same
+// round trip (PutIfAbsent): the first share of a position marks it, and a
+// share of it the other way within selectEchoTTL is the echo. A share the
+// same way (WeCom's retry of one, or a deliberate second share) is never an
+// echo, so a first share whose core call failed is punched on its retry.
+// Errors fall through to the core: at worst an echo is punched as a second
+// share, which the core answers as a repeat.
 func (b *Bot) handled(ctx context.Context, in inbound) bool {
 	if b.sessions == nil || in.selectKey == "" {
 		return false
 	}
-	v, err := b.sessions.Get(ctx, in.selectKey)
+	v, stored, err := b.sessions.PutIfAbsent(ctx, in.selectKey, []byte(in.selectVia+"|"+in.cmd.EventID), selectEchoTTL)
 	if err != nil {
+		b.log.Warn("wecom: cannot mark the shared location", "err", err)
+		return false
+	}
+	if stored {
 		return false
 	}
 	via, first, _ := strings.Cut(string(v), "|")
-	if via != in.selectVia && first != in.cmd.EventID {
+	if via != in.selectVia {
 		b.log.Info("wecom location echo ignored", "event", in.cmd.EventID, "first", first)
 		return true
 	}
 	return false
-}
-
-// remember writes the marker handled reads. A failure only lets an echo
-// through as a second share, so it is logged, not returned.
-func (b *Bot) remember(ctx context.Context, in inbound) {
-	if b.sessions == nil || in.selectKey == "" {
-		return
-	}
-	if err := b.sessions.Put(ctx, in.selectKey, []byte(in.selectVia+"|"+in.cmd.EventID), selectEchoTTL); err != nil {
-		b.log.Warn("wecom: cannot store the location marker", "err", err)
-	}
 }

@@ -233,20 +233,44 @@ func TestMenuEvents(t *testing.T) {
 }
 
 // A menu-picked location may come with the same position as a message; the
-// pair is one punch, while two deliberate shares are two.
+// pair is one punch, whichever comes first, while two deliberate shares are
+// two, and WeCom's retry of the first is not taken for its echo.
 func TestLocationSelectEcho(t *testing.T) {
 	lat, lng := gcjNear(10)
-	e := newEnv(t, envOptions{})
-	e.post(locationSelectXML(testUser, KeyPunchIn, lat, lng, e.unix(0)))
-	e.clock.Advance(time.Second)
-	e.post(locationXML(testUser, lat, lng, "", "6001", e.unix(0)))
-	if ps := e.punches(); len(ps) != 1 {
-		t.Errorf("location_select + echoed location message: %d punches, want 1", len(ps))
+	pick := func(e *env) string { return locationSelectXML(testUser, KeyPunchIn, lat, lng, e.unix(0)) }
+	message := func(id string) func(e *env) string {
+		return func(e *env) string { return locationXML(testUser, lat, lng, "", id, e.unix(0)) }
 	}
-	e.clock.Advance(2 * time.Minute)
-	e.post(locationXML(testUser, lat, lng, "", "6002", e.unix(0)))
-	if ps := e.punches(); len(ps) != 2 || ps[1].Kind != core.KindOut {
-		t.Errorf("a later share: punches = %+v, want a second punch (out)", ps)
+	type delivery struct {
+		after time.Duration
+		xml   func(e *env) string // nil: WeCom's retry of the delivery before
+	}
+	tests := []struct {
+		name        string
+		deliveries  []delivery
+		wantPunches int
+	}{
+		{"menu pick, then its echoed message", []delivery{{0, pick}, {time.Second, message("6001")}}, 1},
+		{"message, then the menu pick echoing it", []delivery{{0, message("6001")}, {time.Second, pick}}, 1},
+		{"a retry of the pick, then its echo", []delivery{{0, pick}, {time.Second, nil}, {time.Second, message("6001")}}, 1},
+		{"two messages are two shares", []delivery{{0, message("6001")}, {time.Second, message("6002")}}, 2},
+		{"a share after the echo window", []delivery{{0, pick}, {time.Second, message("6001")}, {2 * time.Minute, message("6002")}}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			var last string
+			for _, d := range tt.deliveries {
+				e.clock.Advance(d.after)
+				if d.xml != nil {
+					last = d.xml(e)
+				}
+				e.post(last)
+			}
+			if ps := e.punches(); len(ps) != tt.wantPunches {
+				t.Errorf("%d punches, want %d: %+v", len(ps), tt.wantPunches, ps)
+			}
+		})
 	}
 }
 

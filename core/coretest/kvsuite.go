@@ -49,6 +49,7 @@ func RunKVSuite(t *testing.T, open func(t *testing.T) KV, advance func(d time.Du
 	}{
 		{"SessionRoundTrip", kvSessionRoundTrip},
 		{"SessionExpiry", kvSessionExpiry},
+		{"PutIfAbsent", kvPutIfAbsent},
 		{"ClaimOnce", kvClaimOnce},
 		{"ClaimConcurrent", kvClaimConcurrent},
 		{"RateLimit", kvRateLimit},
@@ -133,6 +134,37 @@ func kvSessionExpiry(t *testing.T, kv KV, advance func(time.Duration)) {
 	}
 	advance(kvTTL*3/5 + kvSlack)
 	kvWantNotFound(t, kv, "s:refreshed")
+}
+
+// kvPutIfAbsent: the first write wins until it expires; later ones get its
+// value back and change nothing.
+func kvPutIfAbsent(t *testing.T, kv KV, advance func(time.Duration)) {
+	ctx := t.Context()
+	steps := []struct {
+		wait       time.Duration
+		value      string
+		wantStored bool
+		wantOld    string
+	}{
+		{0, "first", true, ""},
+		{0, "second", false, "first"},
+		{kvTTL / 2, "third", false, "first"}, // the TTL is the first write's
+		{kvTTL/2 + kvSlack, "fourth", true, ""},
+		{0, "fifth", false, "fourth"},
+	}
+	for i, s := range steps {
+		advance(s.wait)
+		old, stored, err := kv.PutIfAbsent(ctx, "pia:k", []byte(s.value), kvTTL)
+		if err != nil {
+			t.Fatalf("step %d: PutIfAbsent(%q): %v", i+1, s.value, err)
+		}
+		if stored != s.wantStored || string(old) != s.wantOld {
+			t.Errorf("step %d: PutIfAbsent(%q) = (%q, %v), want (%q, %v)", i+1, s.value, old, stored, s.wantOld, s.wantStored)
+		}
+	}
+	if got := kvMustGet(t, kv, "pia:k"); string(got) != "fourth" {
+		t.Errorf("Get after the steps = %q, want %q", got, "fourth")
+	}
 }
 
 func kvClaimOnce(t *testing.T, kv KV, advance func(time.Duration)) {

@@ -491,6 +491,17 @@ func (k *MemKV) Put(ctx context.Context, key string, value []byte, ttl time.Dura
 	return nil
 }
 
+// PutIfAbsent stores value unless key holds a live value, which it returns.
+func (k *MemKV) PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) ([]byte, bool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if v, ok := k.vals[key]; ok && k.now().Before(v.exp) {
+		return append([]byte{}, v.v...), false, nil
+	}
+	k.vals[key] = memVal{v: slices.Clone(value), exp: k.now().Add(ttl)}
+	return nil, true, nil
+}
+
 // Get returns the live value of key or ENOTFOUND.
 func (k *MemKV) Get(ctx context.Context, key string) ([]byte, error) {
 	k.mu.Lock()
