@@ -345,6 +345,7 @@ func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error
 			return err
 		}
 	}
+	cpuBefore := readCPUTimes()
 	var res loadRun
 	if o.rate > 0 {
 		res = runOpenLoop(ctx, o.rate, o.warmup, o.n, o.duration, 16384, deliver)
@@ -355,7 +356,9 @@ func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error
 		pprof.StopCPUProfile() // before the raw INSERTs, which are not the path
 	}
 	sum := summarize(res)
+	pathCPU := cpuBefore.until(readCPUTimes(), sum.Acked)
 	sum.Format(stdout, res)
+	fmt.Fprintf(stdout, "cpu:     %s\n", pathCPU.describe("acknowledged punch"))
 
 	// Let the outbox finish what it is doing, then count what the
 	// database holds: every acknowledged punch, warmup included.
@@ -378,7 +381,12 @@ func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error
 		return fmt.Errorf("raw inserts: %w", err)
 	}
 	fmt.Fprintf(stdout, "raw:     %d single-row INSERTs by %d connections in %s: %.1f/s\n", raw.n, o.conc, raw.elapsed.Round(time.Millisecond), raw.perSec())
+	fmt.Fprintf(stdout, "raw cpu: %s\n", raw.cpu.describe("INSERT"))
 	fmt.Fprintf(stdout, "ratio:   %.2f (acknowledged/s ÷ raw INSERTs/s)\n", sum.AckedPerSec/raw.perSec())
+	if pathCPU.ok && raw.cpu.ok {
+		// Steal moves throughput more than it moves CPU per operation.
+		fmt.Fprintf(stdout, "         %.2f by CPU (machine CPU per raw INSERT ÷ per acknowledged punch)\n", float64(raw.cpu.perOp())/float64(pathCPU.perOp()))
+	}
 	return nil
 }
 
@@ -392,6 +400,7 @@ func cmp0(v, def int) int {
 type rawResult struct {
 	n       int
 	elapsed time.Duration
+	cpu     cpuUse
 }
 
 func (r rawResult) perSec() float64 { return float64(r.n) / max(r.elapsed.Seconds(), 1e-9) }
@@ -423,6 +432,7 @@ func rawInserts(ctx context.Context, pgURL string, conc, n int, d time.Duration)
 	}
 	wg.Wait()
 	var failed atomic.Value
+	before := readCPUTimes()
 	res := runClosedLoop(ctx, conc, 0, n, d, func(ctx context.Context, i int) opResult {
 		now := time.Now()
 		_, err := pool.Exec(ctx, raw, fmt.Sprintf("E%05d", i%10000), "in", now, now, now.Format(core.DateLayout), "feishu", "raw-"+strconv.Itoa(i), true,
@@ -435,5 +445,5 @@ func rawInserts(ctx context.Context, pgURL string, conc, n int, d time.Duration)
 	if err, _ := failed.Load().(error); err != nil {
 		return rawResult{}, err
 	}
-	return rawResult{n: len(res.Results), elapsed: res.Elapsed}, nil
+	return rawResult{n: len(res.Results), elapsed: res.Elapsed, cpu: before.until(readCPUTimes(), len(res.Results))}, nil
 }
