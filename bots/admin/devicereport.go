@@ -3,7 +3,6 @@ package admin
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/punchbot/punchbot/core"
 )
@@ -76,28 +75,15 @@ func EncodeDeviceShare(rep core.DeviceShareReport, format, lang string) ([]byte,
 // employee and how many a bound device verified. The month defaults to the
 // current one; the export is recorded as one of every person it lists.
 func (a *API) deviceShareReport(w http.ResponseWriter, r *http.Request) error {
-	rs, err := a.reportStore()
+	q, err := a.monthReportQuery(r) // reports.go
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	format, err := ParseFormat(q.Get("format"), FormatJSON)
+	rep, err := core.BuildDeviceShareReport(r.Context(), q.store, q.month, core.ScopeAll())
 	if err != nil {
 		return err
 	}
-	month := strings.TrimSpace(q.Get("month"))
-	if month == "" {
-		month = a.now().In(a.zone).Format(core.MonthLayout)
-	}
-	lang, err := a.reportLang(r.Context(), rs, q.Get("lang"))
-	if err != nil {
-		return err
-	}
-	rep, err := core.BuildDeviceShareReport(r.Context(), rs, month, core.ScopeAll())
-	if err != nil {
-		return err
-	}
-	body, err := EncodeDeviceShare(rep, format, lang)
+	body, err := EncodeDeviceShare(rep, q.format, q.lang)
 	if err != nil {
 		return err
 	}
@@ -105,5 +91,5 @@ func (a *API) deviceShareReport(w http.ResponseWriter, r *http.Request) error {
 	for i, row := range rep.Rows {
 		ids[i] = row.EmployeeID
 	}
-	return a.sendReport(w, r, rs, "devices", month, format, ids, body)
+	return a.sendReport(w, r, q.store, "devices", q.month, q.format, ids, body)
 }

@@ -514,28 +514,15 @@ func (a *API) reportLang(ctx context.Context, rs ReportStore, q string) (string,
 // monthlyReport answers GET /api/v1/reports/monthly?month=YYYY-MM&format=
 // csv|xlsx|json[&lang=zh|en]; the month defaults to the current one.
 func (a *API) monthlyReport(w http.ResponseWriter, r *http.Request) error {
-	rs, err := a.reportStore()
+	q, err := a.monthReportQuery(r)
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	format, err := ParseFormat(q.Get("format"), FormatJSON)
+	rep, err := core.BuildMonthlyReport(r.Context(), q.store, q.month, core.ScopeAll(), a.now())
 	if err != nil {
 		return err
 	}
-	month := strings.TrimSpace(q.Get("month"))
-	if month == "" {
-		month = a.now().In(a.zone).Format(core.MonthLayout)
-	}
-	lang, err := a.reportLang(r.Context(), rs, q.Get("lang"))
-	if err != nil {
-		return err
-	}
-	rep, err := core.BuildMonthlyReport(r.Context(), rs, month, core.ScopeAll(), a.now())
-	if err != nil {
-		return err
-	}
-	body, err := EncodeMonthly(rep, format, lang)
+	body, err := EncodeMonthly(rep, q.format, q.lang)
 	if err != nil {
 		return err
 	}
@@ -543,7 +530,36 @@ func (a *API) monthlyReport(w http.ResponseWriter, r *http.Request) error {
 	for i, row := range rep.Rows {
 		ids[i] = row.EmployeeID
 	}
-	return a.sendReport(w, r, rs, "monthly", month, format, ids, body)
+	return a.sendReport(w, r, q.store, "monthly", q.month, q.format, ids, body)
+}
+
+// monthReportQuery is what a report of one month reads from its request:
+// ?month=YYYY-MM (default: this month), ?format= (default JSON) and ?lang=
+// (default: the organisation's).
+type monthReportQuery struct {
+	store               ReportStore
+	month, format, lang string
+}
+
+func (a *API) monthReportQuery(r *http.Request) (monthReportQuery, error) {
+	rs, err := a.reportStore()
+	if err != nil {
+		return monthReportQuery{}, err
+	}
+	q := r.URL.Query()
+	format, err := ParseFormat(q.Get("format"), FormatJSON)
+	if err != nil {
+		return monthReportQuery{}, err
+	}
+	month := strings.TrimSpace(q.Get("month"))
+	if month == "" {
+		month = a.now().In(a.zone).Format(core.MonthLayout)
+	}
+	lang, err := a.reportLang(r.Context(), rs, q.Get("lang"))
+	if err != nil {
+		return monthReportQuery{}, err
+	}
+	return monthReportQuery{store: rs, month: month, format: format, lang: lang}, nil
 }
 
 // dailyReport answers GET /api/v1/reports/daily?date=YYYY-MM-DD[&to=
