@@ -37,9 +37,21 @@ import (
 // Admission limits.
 const (
 	// admissionWait is how long a callback past the bound may wait for a
-	// slot. A few milliseconds absorb the jitter of a replica at its
-	// capacity without making a shed request late.
+	// slot while the replica is shedding. A few milliseconds absorb the
+	// jitter of a replica at its capacity without making a shed request
+	// late or letting an overload build a standing queue.
 	admissionWait = 20 * time.Millisecond
+	// admissionPatience is how long it may wait while the replica is not
+	// shedding: a stall of a few hundred milliseconds (the host's other
+	// tenants, a checkpoint) is ridden out, the answers late but well
+	// inside every platform's deadline, rather than turned into 503s at
+	// half the capacity, which cost the user more than the stall: Feishu
+	// resends a refused push after 5 s, and a refused Slack slash command
+	// is an error the user sees. A callback that waited this long in vain
+	// means an overload, not a stall, and for shedMemory every wait is
+	// admissionWait again.
+	admissionPatience = 300 * time.Millisecond
+	shedMemory        = time.Second
 	// sqliteInflight bounds an embedded store: its writer commits up to 64
 	// punches in one transaction (adapters/sqlite writeGroupMax), so twice
 	// that keeps one group filling while the other commits.
@@ -110,18 +122,20 @@ func defaultInflight(cfg config) int {
 // answered in time: the time in flight stays near the target whatever the
 // throughput, and the configured bound only caps it.
 type admission struct {
-	max    float64
-	floor  float64
-	wait   time.Duration
-	target time.Duration
-	shed   func(route string) // counts a refused request
-	now    func() time.Time
-	freed  chan struct{} // wakes one waiter when a slot is released
+	max      float64
+	floor    float64
+	wait     time.Duration // for a slot while shedding
+	patience time.Duration // for a slot otherwise (admissionPatience)
+	target   time.Duration
+	shed     func(route string) // counts a refused request
+	now      func() time.Time
+	freed    chan struct{} // wakes one waiter when a slot is released
 
 	mu       sync.Mutex
 	inflight int
 	limit    float64
 	lastCut  time.Time
+	lastShed time.Time // when a callback last waited in vain
 }
 
 // Adaptive bound.
@@ -143,7 +157,7 @@ func newAdmission(limit int, wait time.Duration, shed func(route string)) *admis
 	}
 	limit = max(limit, 1)
 	return &admission{max: float64(limit), floor: float64(min(limit, admissionFloor)), limit: float64(limit),
-		wait: wait, target: admissionTarget, shed: shed, now: time.Now, freed: make(chan struct{}, 1)}
+		wait: wait, patience: max(wait, admissionPatience), target: admissionTarget, shed: shed, now: time.Now, freed: make(chan struct{}, 1)}
 }
 
 // tryAcquire takes a slot if the bound in force allows one.
@@ -157,7 +171,8 @@ func (a *admission) tryAcquire() bool {
 	return true
 }
 
-// acquire takes a slot, waiting at most a.wait for one.
+// acquire takes a slot, waiting for one at most a.patience, or a.wait
+// while the replica is shedding.
 func (a *admission) acquire(ctx context.Context) bool {
 	if a.tryAcquire() {
 		return true
@@ -165,7 +180,7 @@ func (a *admission) acquire(ctx context.Context) bool {
 	if a.wait <= 0 {
 		return false
 	}
-	t := time.NewTimer(a.wait)
+	t := time.NewTimer(a.waitNow())
 	defer t.Stop()
 	for {
 		select {
@@ -174,11 +189,24 @@ func (a *admission) acquire(ctx context.Context) bool {
 				return true
 			}
 		case <-t.C:
+			a.mu.Lock()
+			a.lastShed = a.now()
+			a.mu.Unlock()
 			return false
 		case <-ctx.Done():
 			return false
 		}
 	}
+}
+
+// waitNow is how long a callback may wait for a slot now.
+func (a *admission) waitNow() time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.lastShed.IsZero() && a.now().Sub(a.lastShed) < shedMemory {
+		return a.wait
+	}
+	return a.patience
 }
 
 // release frees a slot held for took and adapts the bound.

@@ -224,3 +224,52 @@ func TestAdmissionAdaptsToSlowAnswers(t *testing.T) {
 		t.Errorf("a slot past the bound in force was granted")
 	}
 }
+
+// TestAdmissionRidesOutAStall: while the replica is not shedding, a
+// callback past the bound waits up to admissionPatience, so a stall shorter
+// than that costs latency, not a 503. Once one waited in vain, the next
+// ones wait only admissionWait for shedMemory, so an overload builds no
+// standing queue; after shedMemory without a shed, patience returns.
+func TestAdmissionRidesOutAStall(t *testing.T) {
+	clock := struct {
+		sync.Mutex
+		t time.Time
+	}{t: time.Unix(1_800_000_000, 0)}
+	now := func() time.Time { clock.Lock(); defer clock.Unlock(); return clock.t }
+	advance := func(d time.Duration) { clock.Lock(); clock.t = clock.t.Add(d); clock.Unlock() }
+
+	const wait, patience = 5 * time.Millisecond, 200 * time.Millisecond
+	a := newAdmission(1, wait, nil)
+	a.patience, a.now = patience, now
+	if !a.acquire(t.Context()) {
+		t.Fatal("first acquire refused")
+	}
+	// A stall: the slot frees after 50 ms, inside the patience.
+	go func() { time.Sleep(50 * time.Millisecond); a.release(time.Millisecond) }()
+	start := time.Now()
+	if !a.acquire(t.Context()) {
+		t.Fatalf("acquire during a %s stall refused after %s, want admitted", 50*time.Millisecond, time.Since(start))
+	}
+	// The slot stays taken: this one waits the whole patience in vain.
+	start = time.Now()
+	if a.acquire(t.Context()) {
+		t.Fatal("acquire with the slot held admitted")
+	}
+	if took := time.Since(start); took < patience {
+		t.Errorf("first refusal after %s, want the patience (%s)", took, patience)
+	}
+	steps := []struct {
+		after    time.Duration
+		wantWait time.Duration
+	}{
+		{0, wait},              // shedding: no standing queue
+		{shedMemory / 2, wait}, // still within shedMemory of the shed
+		{shedMemory, patience}, // a second without a shed
+	}
+	for i, s := range steps {
+		advance(s.after)
+		if got := a.waitNow(); got != s.wantWait {
+			t.Errorf("step %d (+%s): wait = %s, want %s", i+1, s.after, got, s.wantWait)
+		}
+	}
+}
