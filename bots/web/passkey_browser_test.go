@@ -68,7 +68,7 @@ func mustDeviceFixture(tb testing.TB, binding core.DeviceBinding) *deviceFixture
 	origin := "http://localhost:" + port
 	// A short ceremony: a browser without the credential gives up when the
 	// request's timeout runs out.
-	pages, err := New(Config{Secret: testSecret, PublicURL: origin, PasskeyTTL: 8 * time.Second}, Deps{Core: svc, Used: kv, Now: clk.Now, Devices: svc, Sessions: kv})
+	pages, err := New(Config{Secret: testSecret, PublicURL: origin, PasskeyTTL: 8 * time.Second}, Deps{Core: svc, Now: clk.Now, Devices: svc, Sessions: kv})
 	if err != nil {
 		tb.Fatalf("New: %v", err)
 	}

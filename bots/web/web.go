@@ -64,10 +64,6 @@ type Config struct {
 // Deps are the collaborators of the pages.
 type Deps struct {
 	Core bots.Core
-	// Used marks a link's nonce once its punch was recorded. The durable
-	// single-use guarantee is the core's event id ("web:"+nonce); the mark
-	// is a cheap trace of it for caches and dashboards. Optional.
-	Used core.Deduper
 	Now  func() time.Time
 	Log  *slog.Logger
 	// Rand supplies link nonces and CSP nonces; nil means crypto/rand.
@@ -102,7 +98,6 @@ type Pages struct {
 	ttl      time.Duration
 	proxies  []netip.Prefix
 	core     bots.Core
-	used     core.Deduper
 	now      func() time.Time
 	log      *slog.Logger
 	rand     io.Reader
@@ -131,7 +126,7 @@ func New(cfg Config, deps Deps) (*Pages, error) {
 	}
 	p := &Pages{
 		secret: append([]byte(nil), cfg.Secret...), base: strings.TrimRight(cfg.PublicURL, "/"), ttl: cfg.TTL,
-		proxies: cfg.TrustedProxies, core: deps.Core, used: deps.Used, now: deps.Now, log: deps.Log, rand: deps.Rand,
+		proxies: cfg.TrustedProxies, core: deps.Core, now: deps.Now, log: deps.Log, rand: deps.Rand,
 		devices: deps.Devices, sessions: deps.Sessions, offline: cfg.OfflineTolerance,
 	}
 	if p.offline <= 0 {
@@ -340,15 +335,6 @@ func (p *Pages) servePost(w http.ResponseWriter, r *http.Request) {
 		// they stand.
 		p.respond(w, r, http.StatusConflict, lang, result{State: stateUsed, Headline: stateText(lang, stateUsed) + " " + bots.Headline(reply, lang)})
 		return
-	}
-	if p.used != nil && reply.Outcome != core.OutcomeRateLimited {
-		ttl := c.expiry().Sub(now) + time.Minute
-		if ttl < time.Minute {
-			ttl = time.Minute
-		}
-		if _, err := p.used.Claim(ctx, "weblink:"+c.Nonce, ttl); err != nil {
-			p.log.Warn("web link mark failed", "err", err)
-		}
 	}
 	status, res := http.StatusOK, result{State: string(reply.Outcome), Headline: bots.Headline(reply, lang)}
 	if reply.Outcome == core.OutcomeConfirm {

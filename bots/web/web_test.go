@@ -89,7 +89,7 @@ func MustFixture(tb testing.TB, cfg Config, edits ...func(*core.Org)) *fixture {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	tb.Cleanup(srv.Close)
 	cfg.Secret, cfg.PublicURL = testSecret, srv.URL
-	pages, err := New(cfg, Deps{Core: svc, Used: kv, Now: clk.Now})
+	pages, err := New(cfg, Deps{Core: svc, Now: clk.Now})
 	if err != nil {
 		tb.Fatalf("New: %v", err)
 	}
@@ -132,9 +132,6 @@ func (f *fixture) nothingStored(tb testing.TB) {
 	}
 	if out := f.store.Outbox(); len(out) != 0 {
 		tb.Errorf("outbox = %+v, want none", out)
-	}
-	if marks := f.kv.Keys("claim:weblink:"); len(marks) != 0 {
-		tb.Errorf("used marks = %v, want none", marks)
 	}
 }
 
@@ -353,9 +350,6 @@ func TestPostInsideRecordsOnePunchAndQueuesTheReply(t *testing.T) {
 	if err := json.Unmarshal(out[0].Payload, &r); err != nil || r.Outcome != core.OutcomeAccepted {
 		t.Errorf("queued reply = %+v (%v), want accepted", r, err)
 	}
-	if marks := f.kv.Keys("claim:weblink:" + c.Nonce); len(marks) != 1 {
-		t.Errorf("used mark for %s missing", c.Nonce)
-	}
 
 	// The same link again: a clear answer, and nothing new stored.
 	status, res = MustPost(t, link, at("39.9087", "116.3984", "25"))
@@ -494,8 +488,7 @@ func TestCoreFailureKeepsTheLinkUsable(t *testing.T) {
 		}
 		return core.Reply{Outcome: core.OutcomeAccepted, Kind: cmd.Punch, Lang: "en"}, nil
 	})
-	kv := coretest.NewMemKV(nil)
-	p, err := New(Config{Secret: testSecret, PublicURL: "http://x.test"}, Deps{Core: svc, Used: kv})
+	p, err := New(Config{Secret: testSecret, PublicURL: "http://x.test"}, Deps{Core: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -508,9 +501,6 @@ func TestCoreFailureKeepsTheLinkUsable(t *testing.T) {
 	status, res := MustPost(t, link, at("39.9087", "116.3984", "25"))
 	if status != http.StatusServiceUnavailable || !res.Retry || !strings.Contains(res.Headline, "nothing was recorded") {
 		t.Errorf("POST during outage = %d %+v, want 503 with retry and 'nothing was recorded'", status, res)
-	}
-	if marks := kv.Keys("claim:weblink:"); len(marks) != 0 {
-		t.Errorf("a failed punch marked the link used: %v", marks)
 	}
 	fail = false
 	if status, res := MustPost(t, link, at("39.9087", "116.3984", "25")); status != http.StatusOK || res.State != "accepted" {

@@ -186,7 +186,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 		return fail(fmt.Errorf("scheduler: %w", err))
 	}
 	s.metrics.reg.MustRegister(newFiringCollector(st, s.sched.IsLeader, now))
-	webDeps := web.Deps{Core: s.core, Used: k, Now: now, Log: log}
+	webDeps := web.Deps{Core: s.core, Now: now, Log: log}
 	if ds, ok := st.(core.DeviceStore); ok {
 		// The policy holds whatever the URL: under required, a browser
 		// punch without a passkey is refused even where passkeys cannot
