@@ -83,7 +83,7 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, args []string, s
 		return err
 	}
 	if hooks.history {
-		if err := printHistory(ctx, s, org, story, now(), stdout); err != nil {
+		if err := printHistory(ctx, s, org, story, now(), *doServe, stdout); err != nil {
 			return err
 		}
 	}
@@ -105,19 +105,38 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, args []string, s
 	})
 }
 
-// printHistory writes the history and says what it holds.
-func printHistory(ctx context.Context, s *server, org core.Org, story story, now time.Time, stdout io.Writer) error {
+// printHistory writes the history and says what it holds. When the demo
+// goes on to serve and the file already held the history, the approval
+// cards of the requests still waiting are sent again (resendWaitingCards):
+// the simulators that showed them before are gone.
+func printHistory(ctx context.Context, s *server, org core.Org, story story, now time.Time, serve bool, stdout io.Writer) error {
 	started := time.Now()
 	hist, err := demoHistory(ctx, s, org, now, story.skip)
 	if err != nil {
 		return err
 	}
-	if _, err := settleHistoryOutbox(ctx, s, now.Add(-time.Hour)); err != nil {
+	cutoff := now.Add(-time.Hour)
+	if _, err := settleHistoryOutbox(ctx, s, cutoff); err != nil {
 		return err
 	}
+	resent := 0
+	if serve {
+		// One occasion per run: the cards go out once in this run, and
+		// again in the next.
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		if resent, err = resendWaitingCards(ctx, s, hist, cutoff, "demo-run-"+hex.EncodeToString(b)); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(stdout, "History of last month and this one for %d people, through the real pipeline (%s): %d working days, %d punches; "+
-		"%d late, %d early, %d with a punch missing, %d absent, %d field; %d make-ups (approved, rejected, waiting); %d leave and trips.\n\n",
+		"%d late, %d early, %d with a punch missing, %d absent, %d field; %d make-ups (approved, rejected, waiting); %d leave and trips.\n",
 		hist.People, time.Since(started).Round(time.Millisecond), hist.Days, hist.Punches, hist.Late, hist.Early, hist.Missing, hist.Absent, hist.Field, hist.Makeups, hist.Leave)
+	if resent > 0 {
+		fmt.Fprintf(stdout, "The file already held this history; the approval cards of the %d requests still waiting are sent again, "+
+			"since the simulated chats start empty.\n", resent)
+	}
+	fmt.Fprintln(stdout)
 	return nil
 }
 

@@ -35,6 +35,12 @@ func (c *historyClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 // historyStats counts what the history holds.
 type historyStats struct {
 	People, Days, Punches, Late, Early, Missing, Absent, Field, Makeups, Leave int
+	// Replayed counts the history's commands answered from the store: an
+	// earlier run wrote them.
+	Replayed int
+	// filed are the requests this run filed (their cards are queued as
+	// usual), as opposed to those an earlier run filed.
+	filed map[int64]bool
 }
 
 // dayPlan is one person's day.
@@ -177,7 +183,7 @@ func awayPlans(n int, field bool, days []time.Time, today time.Time, workday fun
 // trips, their managers' decisions on field punches, and make-ups for the
 // most recent missing punches, approved, rejected and some still waiting.
 func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time, skip func(employee, date string) bool) (historyStats, error) {
-	var st historyStats
+	st := historyStats{filed: map[int64]bool{}}
 	clock := &historyClock{t: realNow}
 	kv := memory.New(clock.Now)
 	cfg := core.DefaultConfig()
@@ -185,7 +191,15 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 	svc := core.NewService(s.store, kv, kv, cfg, clock.Now)
 	handle := func(cmd core.Command) (core.Reply, error) {
 		clock.Set(cmd.ReceivedAt)
-		return svc.Handle(ctx, cmd)
+		reply, err := svc.Handle(ctx, cmd)
+		switch {
+		case err != nil:
+		case reply.Replayed:
+			st.Replayed++
+		case (reply.Outcome == core.OutcomeMakeupFiled || reply.Outcome == core.OutcomeFieldPending) && reply.Makeup != nil:
+			st.filed[reply.Makeup.Request.ID] = true
+		}
+		return reply, err
 	}
 	type missing struct {
 		emp    core.Employee
@@ -473,6 +487,48 @@ func settleHistoryOutbox(ctx context.Context, s *server, cutoff time.Time) (int,
 				}
 				n++
 			}
+		}
+	}
+	return n, nil
+}
+
+// resendWaitingCards queues again the approval cards of the requests an
+// earlier run left waiting, when the history was already in the file: the
+// cards went to that run's simulators, which kept them in memory, so
+// without this a rerun's panes would show none of them although the
+// requests still wait. Left out are the requests this run filed (their
+// cards are queued already) and those whose first card is still queued:
+// none on record and due after cutoff, which settleHistoryOutbox left for
+// this run's workers (an earlier run filed it but stopped, or did not
+// serve, before sending it). occasion is the run's, so a second call in
+// the same run sends nothing more. It returns how many requests it resent
+// cards for.
+func resendWaitingCards(ctx context.Context, s *server, hist historyStats, cutoff time.Time, occasion string) (int, error) {
+	if hist.Replayed == 0 {
+		return 0, nil // a first run: every card is on its way already
+	}
+	pending, err := s.svc.ListMakeups(ctx, core.MakeupFilter{Statuses: []core.MakeupStatus{core.MakeupPending}})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range pending {
+		if hist.filed[m.ID] {
+			continue
+		}
+		refs, err := s.svc.CardRefs(ctx, m.ID)
+		if err != nil {
+			return n, err
+		}
+		if len(refs) == 0 && !m.CreatedAt.Before(cutoff) {
+			continue
+		}
+		cards, err := s.svc.ResendApprovalCards(ctx, m.ID, occasion)
+		if err != nil {
+			return n, fmt.Errorf("resend the card of request %d: %w", m.ID, err)
+		}
+		if cards > 0 {
+			n++
 		}
 	}
 	return n, nil
