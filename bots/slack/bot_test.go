@@ -228,7 +228,7 @@ func MustEnv(t *testing.T) *env {
 	e.app = httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(e.app.Close)
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
-	pages, err := web.New(web.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), PublicURL: e.app.URL}, web.Deps{Core: counted, Used: e.kv, Now: e.clock.Now, Log: log})
+	pages, err := web.New(web.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), PublicURL: e.app.URL}, web.Deps{Core: counted, Now: e.clock.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
