@@ -54,25 +54,29 @@ func punchSessionKey(cmd Command) string {
 // limiter can, the session value the punch will need comes back with it.
 func (s *Service) admit(ctx context.Context, cmd Command, employeeID string) (ok bool, retryAfter time.Duration, pre *sessionRead, err error) {
 	rateKey := "punch:" + employeeID
-	if key := punchSessionKey(cmd); key != "" {
-		if sr, can := s.limiter.(SessionReadingLimiter); can && s.limiterHoldsSessions() {
-			a, err := sr.AllowRead(ctx, rateKey, s.cfg.RateLimit, s.cfg.RateWindow, key)
-			if err != nil {
-				return false, 0, nil, err
-			}
-			return a.OK, a.RetryAfter, &sessionRead{key: key, value: a.Value, found: a.Found}, nil
+	if key := punchSessionKey(cmd); key != "" && s.reader != nil {
+		a, err := s.reader.AllowRead(ctx, rateKey, s.cfg.RateLimit, s.cfg.RateWindow, key)
+		if err != nil {
+			return false, 0, nil, err
 		}
+		return a.OK, a.RetryAfter, &sessionRead{key: key, value: a.Value, found: a.Found}, nil
 	}
 	ok, retryAfter, err = s.limiter.Allow(ctx, rateKey, s.cfg.RateLimit, s.cfg.RateWindow)
 	return ok, retryAfter, nil, err
 }
 
-// limiterHoldsSessions reports whether the limiter is the session store, so
-// that a value it reads is the session store's. Both are pointers to one
-// adapter wherever the Service is wired for production.
-func (s *Service) limiterHoldsSessions() bool {
-	l, ok := s.limiter.(SessionStore)
-	return ok && l == s.sessions
+// sessionReader is limiter as a SessionReadingLimiter when it is also the
+// session store, so that a value it reads is the session store's: both are
+// pointers to one adapter wherever the Service is wired for production.
+func sessionReader(limiter RateLimiter, sessions SessionStore) SessionReadingLimiter {
+	r, ok := limiter.(SessionReadingLimiter)
+	if !ok {
+		return nil
+	}
+	if l, ok := limiter.(SessionStore); !ok || l != sessions {
+		return nil
+	}
+	return r
 }
 
 // session returns the value of key: the one read ahead when it is for key,
@@ -98,16 +102,25 @@ func AllowThenRead(ctx context.Context, kv interface {
 		return Admission{}, err
 	}
 	a := Admission{OK: ok, RetryAfter: after}
-	v, err := kv.Get(ctx, sessionKey)
+	if err := a.SetSession(kv.Get(ctx, sessionKey)); err != nil {
+		return Admission{}, err
+	}
+	return a, nil
+}
+
+// SetSession sets Value and Found from a SessionStore.Get's answer: its
+// ENOTFOUND is "not found", any other error is returned.
+func (a *Admission) SetSession(v []byte, err error) error {
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
+		a.Value, a.Found = nil, false
 	case err != nil:
-		return Admission{}, err
+		return err
 	default:
 		a.Value, a.Found = v, true
 		if v == nil {
 			a.Value = []byte{} // an empty value is still a value
 		}
 	}
-	return a, nil
+	return nil
 }

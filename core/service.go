@@ -64,8 +64,11 @@ type Service struct {
 	store    Store
 	sessions SessionStore
 	limiter  RateLimiter
-	cfg      Config
-	now      func() time.Time
+	// reader is the limiter when it also reads the session store's values
+	// (admit.go); nil otherwise.
+	reader SessionReadingLimiter
+	cfg    Config
+	now    func() time.Time
 
 	zonesMu sync.RWMutex
 	zones   map[string]*time.Location
@@ -81,7 +84,8 @@ func NewService(store Store, sessions SessionStore, limiter RateLimiter, cfg Con
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, sessions: sessions, limiter: limiter, cfg: cfg, now: now, zones: map[string]*time.Location{}}
+	return &Service{store: store, sessions: sessions, limiter: limiter, reader: sessionReader(limiter, sessions),
+		cfg: cfg, now: now, zones: map[string]*time.Location{}}
 }
 
 // Now returns the service clock, for bots that need to stamp receipt times.

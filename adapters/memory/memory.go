@@ -72,9 +72,9 @@ var (
 	_ core.SessionStore = (*KV)(nil)
 	_ core.Deduper      = (*KV)(nil)
 	_ core.RateLimiter  = (*KV)(nil)
+	_ core.Locker       = (*KV)(nil)
 
 	_ core.SessionReadingLimiter = (*KV)(nil)
-	_ core.Locker                = (*KV)(nil)
 )
 
 // New returns an empty KV that reads time from now (time.Now when nil).

@@ -273,21 +273,13 @@ func (r *Resilient) AllowRead(ctx context.Context, rateKey string, limit int, wi
 	if r.Up() {
 		a, err := r.kv.AllowRead(ctx, rateKey, limit, window, sessionKey)
 		if err == nil && !a.Found {
-			a.Value, a.Found, err = found(r.fallback.Get(ctx, sessionKey))
+			err = a.SetSession(r.fallback.Get(ctx, sessionKey))
 		}
 		if !r.outage(ctx, err) {
 			return a, err
 		}
 	}
 	return core.AllowThenRead(ctx, r.fallback, rateKey, limit, window, sessionKey)
-}
-
-// found turns a Get's ENOTFOUND into found == false.
-func found(v []byte, err error) ([]byte, bool, error) {
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return nil, false, nil
-	}
-	return v, err == nil, err
 }
 
 // errDown is what lock operations return while Redis is down.

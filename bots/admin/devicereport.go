@@ -87,9 +87,6 @@ func (a *API) deviceShareReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]string, len(rep.Rows))
-	for i, row := range rep.Rows {
-		ids[i] = row.EmployeeID
-	}
+	ids := rowIDs(rep.Rows, func(d core.DeviceShare) string { return d.EmployeeID })
 	return a.sendReport(w, r, q.store, "devices", q.month, q.format, ids, body)
 }

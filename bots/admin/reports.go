@@ -526,10 +526,7 @@ func (a *API) monthlyReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]string, len(rep.Rows))
-	for i, row := range rep.Rows {
-		ids[i] = row.EmployeeID
-	}
+	ids := rowIDs(rep.Rows, func(m core.MonthlyRow) string { return m.EmployeeID })
 	return a.sendReport(w, r, q.store, "monthly", q.month, q.format, ids, body)
 }
 
@@ -598,10 +595,7 @@ func (a *API) dailyReport(w http.ResponseWriter, r *http.Request) error {
 	if to != from {
 		period += "_" + to
 	}
-	ids := make([]string, len(rep.Rows))
-	for i, row := range rep.Rows {
-		ids[i] = row.EmployeeID
-	}
+	ids := rowIDs(rep.Rows, func(d core.DailyRow) string { return d.EmployeeID })
 	return a.sendReport(w, r, rs, "daily", period, format, ids, body)
 }
 
@@ -656,4 +650,14 @@ func (a *API) eraseEmployee(w http.ResponseWriter, r *http.Request) error {
 		"note": "attendance numbers are kept; remove the person from the organisation file, or the next apply restores what it lists",
 	})
 	return nil
+}
+
+// rowIDs are the ids of a report's rows, in order: the people an export
+// includes, for its access record.
+func rowIDs[T any](rows []T, id func(T) string) []string {
+	ids := make([]string, len(rows))
+	for i, row := range rows {
+		ids[i] = id(row)
+	}
+	return ids
 }
