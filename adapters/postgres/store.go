@@ -60,7 +60,8 @@ var (
 )
 
 // Open connects to the database at url (a postgres:// URL or key=value
-// string; pool_max_conns and the other pgxpool parameters are honoured) and
+// string; pool_max_conns and the other pgxpool parameters are honoured, with
+// DefaultPoolConns when pool_max_conns is not given) and
 // checks that it answers. Besides the pool, the store keeps one connection
 // of its own, listening for organisation changes. It does not migrate: see
 // Migrate and CheckSchema.
@@ -72,10 +73,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // connection's default search_path. Tests use it to get a database of their
 // own; Migrate creates the schema when it is missing.
 func OpenWithSchema(ctx context.Context, url, schema string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := ParsePoolConfig(url)
 	if err != nil {
-		// The parse error can echo the URL, password included.
-		return nil, core.Errorf(core.EINVALID, "database URL is not a valid postgres connection string")
+		return nil, err
 	}
 	if schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = schema

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/punchbot/punchbot/adapters/postgres"
 )
 
 // Admission control. A replica past its capacity that queues callbacks
@@ -100,10 +100,10 @@ func defaultInflight(cfg config) int {
 	if cfg.DatabaseURL == "" {
 		return sqliteInflight
 	}
-	// The same parse the store makes (pgxpool's pool_max_conns, default
-	// max(4, NumCPU)), so the bound follows the URL without asking the
-	// store.
-	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	// The same parse the store makes (pool_max_conns, default
+	// postgres.DefaultPoolConns), so the bound follows the URL without
+	// asking the store.
+	pc, err := postgres.ParsePoolConfig(cfg.DatabaseURL)
 	if err != nil {
 		return minInflight
 	}

@@ -3,12 +3,12 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/punchbot/punchbot/adapters/postgres"
 	"github.com/punchbot/punchbot/core/coretest"
 )
 
@@ -47,7 +47,8 @@ func TestDefaultInflight(t *testing.T) {
 		{"embedded store", "", sqliteInflight},
 		{"pool of 100", "postgres://u@db/p?pool_max_conns=100", 200},
 		{"tiny pool", "postgres://u@db/p?pool_max_conns=2", minInflight},
-		{"pgxpool default", "postgres://u@db/p", max(minInflight, 2*max(4, runtime.NumCPU()))},
+		{"default pool", "postgres://u@db/p", max(minInflight, 2*postgres.DefaultPoolConns)},
+		{"key=value string", "host=db pool_max_conns=50", 100},
 	}
 	for _, tc := range tests {
 		if got := defaultInflight(config{DatabaseURL: tc.url}); got != tc.want {

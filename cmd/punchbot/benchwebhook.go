@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/punchbot/punchbot/adapters/postgres"
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -51,7 +52,8 @@ same run, and the ratio.
   -warmup 500            deliveries before measuring (not counted)
   -employees 10000       employees (distinct per delivery, cycling)
   -sites 5               sites per employee
-  -pool 0                PostgreSQL pool_max_conns of the server (0: -conc)
+  -pool 0                PostgreSQL pool_max_conns of the server (0: the
+                         server's default, postgres.DefaultPoolConns)
   -inflight 0            PUNCHBOT_MAX_INFLIGHT of the server (0: its default)
   -cpuprofile FILE       write a CPU profile of the measured phase (go tool pprof)
 `
@@ -102,9 +104,6 @@ func parseWebhookFlags(args []string, cfg config) (webhookOptions, error) {
 	case o.store == "postgres":
 		o.redis = cfg.RedisURL
 	}
-	if o.pool == 0 {
-		o.pool = o.conc
-	}
 	switch {
 	case o.platform != core.PlatformFeishu && o.platform != core.PlatformWeCom && o.platform != core.PlatformSlack:
 		return o, fmt.Errorf("-platform %q is not feishu, wecom or slack", *platform)
@@ -112,8 +111,8 @@ func parseWebhookFlags(args []string, cfg config) (webhookOptions, error) {
 		return o, errors.New("-store must be sqlite or postgres")
 	case o.store == "postgres" && o.db == "":
 		return o, errors.New("-store postgres needs PUNCHBOT_DATABASE_URL or -db")
-	case o.conc < 1 || o.n < 1 || o.warmup < 0 || o.duration <= 0 || o.employees < 1 || o.sites < 1 || o.pool < 1 || o.rate < 0 || o.inflight < 0:
-		return o, errors.New("-conc, -n, -duration, -employees, -sites and -pool must be positive; -warmup, -rate and -inflight not negative")
+	case o.conc < 1 || o.n < 1 || o.warmup < 0 || o.duration <= 0 || o.employees < 1 || o.sites < 1 || o.pool < 0 || o.rate < 0 || o.inflight < 0:
+		return o, errors.New("-conc, -n, -duration, -employees and -sites must be positive; -warmup, -rate, -pool and -inflight not negative")
 	}
 	return o, nil
 }
@@ -180,7 +179,9 @@ func prepareWebhookStore(ctx context.Context, o webhookOptions, run string, org 
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
-	q.Set("pool_max_conns", strconv.Itoa(o.pool))
+	if o.pool > 0 {
+		q.Set("pool_max_conns", strconv.Itoa(o.pool))
+	}
 	u.RawQuery = q.Encode()
 	pgURL := u.String()
 	drop := func() {
@@ -321,7 +322,11 @@ func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error
 		return err
 	}
 	defer shutdown()
-	fmt.Fprintf(stdout, "server:  %s, %d callbacks in flight at most\n", base, limit.Load())
+	pool := ""
+	if pc, err := postgres.ParsePoolConfig(st.pgURL); err == nil && st.pgURL != "" {
+		pool = fmt.Sprintf(", %d PostgreSQL connections", pc.MaxConns)
+	}
+	fmt.Fprintf(stdout, "server:  %s, %d callbacks in flight at most%s\n", base, limit.Load(), pool)
 
 	client, err := newWebhookClient(base, org, run, sink.URL())
 	if err != nil {
