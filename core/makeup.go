@@ -9,13 +9,20 @@ import (
 // MakeupStatus is the state of a make-up (补卡) request.
 type MakeupStatus string
 
-// Make-up states: pending → approved | rejected | cancelled | expired.
+// Make-up states: pending → approved | rejected | cancelled | expired, and
+// for leave, trips and outings approved → revoked.
 const (
 	MakeupPending   MakeupStatus = "pending"
 	MakeupApproved  MakeupStatus = "approved"
 	MakeupRejected  MakeupStatus = "rejected"
 	MakeupCancelled MakeupStatus = "cancelled"
 	MakeupExpired   MakeupStatus = "expired"
+	// MakeupRevoked is an approved leave, trip or outing taken back: by
+	// the requester before it started (销假; DecidedBy is the requester)
+	// or by the approver or HR at any time (撤销; Note is their reason).
+	// It covers no time and takes nothing of the balance, like a
+	// rejection, but reports and cards can tell it was approved once.
+	MakeupRevoked MakeupStatus = "revoked"
 )
 
 // MakeupRequest asks for a missing, late or early punch to be recorded.
@@ -106,6 +113,55 @@ func (m *MakeupRequest) Transition(to MakeupStatus, by string, at time.Time, not
 	m.Status, m.DecidedBy, m.DecidedAt, m.Note = to, by, at, note
 	return nil
 }
+
+// Revocable reports whether the request's approval can be taken back:
+// leave, trips and outings, whose approval wrote nothing. Approving a
+// make-up or a field punch wrote a punch, which HR corrects instead.
+func (m MakeupRequest) Revocable() bool {
+	switch m.TypeOf() {
+	case RequestLeave, RequestTrip, RequestOuting:
+		return true
+	}
+	return false
+}
+
+// Revoke takes back the approval of a leave, trip or outing at time at.
+// The requester (by is m.EmployeeID) may do so only before the period
+// starts; anyone else (the caller has checked they are the approver or HR)
+// at any time, with a reason. A refusal is an EINVALID error wrapping the
+// *MakeupRefusal; a request that is no longer approved gives ECONFLICT
+// naming its state, as Transition does, so a second click is harmless.
+func (m *MakeupRequest) Revoke(by string, at time.Time, reason string) error {
+	refuse := func(rule string) error { return refusalError(&MakeupRefusal{Rule: rule}, "") }
+	switch {
+	case !m.Revocable():
+		return refuse(RevokeNotRevocable)
+	case m.Status == MakeupPending:
+		return refuse(RevokeNotApproved)
+	case m.Status != MakeupApproved:
+		return Errorf(ECONFLICT, "request %d is already %s", m.ID, m.Status)
+	case by == m.EmployeeID && !at.Before(m.Start):
+		return refuse(WithdrawStarted)
+	case by != m.EmployeeID && reason == "":
+		return refuse(RevokeNeedsReason)
+	}
+	m.Status, m.DecidedBy, m.DecidedAt, m.Note = MakeupRevoked, by, at, reason
+	return nil
+}
+
+// Refusals of taking an approval back, for the bots' catalogues.
+const (
+	// RevokeNotRevocable: a make-up or field punch, whose approval wrote a punch.
+	RevokeNotRevocable = "revoke_not_revocable"
+	// RevokeNotApproved: still pending; the approver decides it instead.
+	RevokeNotApproved = "revoke_not_approved"
+	// WithdrawStarted: the requester is too late, the period has started;
+	// the approver or HR can still revoke it.
+	WithdrawStarted = "withdraw_started"
+	// RevokeNeedsReason: the approver or HR gave no reason; the requester
+	// is told it.
+	RevokeNeedsReason = "revoke_needs_reason"
+)
 
 // Make-up policy refusal reasons, for the bots' catalogues.
 const (

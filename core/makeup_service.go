@@ -16,7 +16,7 @@ import (
 const (
 	CmdMakeup         CommandKind = "makeup"          // file a request: Date, Clock, Kind, Reason
 	CmdMakeupCancel   CommandKind = "makeup_cancel"   // withdraw one's own pending request (ID, or the latest)
-	CmdMakeupDecide   CommandKind = "makeup_decide"   // approve or reject: ID, Decision, Note, Card
+	CmdMakeupDecide   CommandKind = "makeup_decide"   // approve, reject or revoke: ID, Decision, Note, Card
 	CmdMakeupEvidence CommandKind = "makeup_evidence" // attach files to the request awaiting evidence
 )
 
@@ -87,7 +87,7 @@ type MakeupArgs struct {
 	Kind     PunchKind // in or out
 	Reason   string
 	Evidence []string     // platform file references
-	Decision MakeupStatus // MakeupApproved or MakeupRejected
+	Decision MakeupStatus // MakeupApproved, MakeupRejected or MakeupRevoked (Note is the reason)
 	Note     string       // the approver's comment
 	// Problem is a part of the message the bot could not read (for example
 	// ProblemDate); the core answers with a MakeupInvalid refusal naming
@@ -164,7 +164,7 @@ type Directory interface {
 // MakeupDecision is an approval or rejection.
 type MakeupDecision struct {
 	ID     int64
-	Status MakeupStatus // MakeupApproved or MakeupRejected
+	Status MakeupStatus // MakeupApproved, MakeupRejected, or MakeupRevoked for an approved leave, trip or outing
 	Actor  string       // employee id, or ActorAdmin
 	Note   string
 	Card   *CardRef // the card the decision came from, if any
@@ -731,13 +731,21 @@ func (s *Service) MayDecide(ctx context.Context, actor Identity, id int64) error
 // that is no longer pending gives ECONFLICT and the view of how it ended,
 // which makes double clicks, retried callbacks and two approvers at once
 // produce exactly one decision.
+//
+// Status MakeupRevoked takes back an approved leave, trip or outing (see
+// MakeupRequest.Revoke): the routed approver or HR at any time with a
+// reason, which the requester receives; the requester themselves
+// withdraws it as CancelMakeup does.
 func (s *Service) DecideMakeup(ctx context.Context, d MakeupDecision) (MakeupView, error) {
 	return s.decide(ctx, d, nil)
 }
 
 func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, MakeupView) error) (MakeupView, error) {
+	if d.Status == MakeupRevoked {
+		return s.revoke(ctx, d, after)
+	}
 	if d.Status != MakeupApproved && d.Status != MakeupRejected {
-		return MakeupView{}, Errorf(EINVALID, "a decision approves or rejects, not %q", d.Status)
+		return MakeupView{}, Errorf(EINVALID, "a decision approves, rejects or revokes, not %q", d.Status)
 	}
 	note := strings.TrimSpace(d.Note)
 	if utf8.RuneCountInString(note) > MaxMakeupReason {
@@ -867,7 +875,10 @@ func makeupPunch(r Roster, m MakeupRequest, prior []Punch, now time.Time) Punch 
 }
 
 // CancelMakeup withdraws the employee's own pending request (id 0: their
-// latest pending one) and queues the update of the approver's card.
+// latest pending one) and queues the update of the approver's card. An
+// approved leave, trip or outing is withdrawn (销假, revoked) while its
+// period has not started, and the approver is told; after the start the
+// refusal WithdrawStarted sends the employee to the approver or HR.
 func (s *Service) CancelMakeup(ctx context.Context, employeeID string, id int64) (MakeupView, error) {
 	return s.cancel(ctx, employeeID, id, nil)
 }
@@ -906,16 +917,121 @@ func (s *Service) cancel(ctx context.Context, employeeID string, id int64, after
 		if err != nil {
 			return err
 		}
+		if m.Status == MakeupApproved {
+			// 销假: an approved request is withdrawn, if it may be.
+			v, err = s.takeBack(ctx, tx, employeeID, m, "", p, &closed, after)
+			return err
+		}
 		if err := m.Transition(MakeupCancelled, employeeID, s.now(), ""); err != nil {
 			return s.closedView(ctx, tx, m, p, &closed, err)
 		}
 		v, err = s.saveMakeup(ctx, tx, employeeID, auditAction(m, "cancelled"), m, nil, p, false, after)
 		return err
 	})
-	if ErrorCode(err) == ECONFLICT && closed.Request.ID != 0 {
+	if closed.Request.ID != 0 && (ErrorCode(err) == ECONFLICT || isRefusal(err)) {
 		return closed, err
 	}
 	return v, err
+}
+
+func isRefusal(err error) bool {
+	_, ok := AsRefusal(err)
+	return ok
+}
+
+// revoke takes back the approval of a leave, trip or outing for the
+// routed approver or HR (d.Actor), with d.Note as the reason the
+// requester receives. The requester revoking their own request withdraws
+// it instead (cancel), so "撤销 12" does what its sender may do.
+func (s *Service) revoke(ctx context.Context, d MakeupDecision, after func(Tx, MakeupView) error) (MakeupView, error) {
+	note := strings.TrimSpace(d.Note)
+	if utf8.RuneCountInString(note) > MaxMakeupReason {
+		return MakeupView{}, Errorf(EINVALID, "the reason is longer than %d characters", MaxMakeupReason)
+	}
+	pre, err := s.peek(ctx, d.ID)
+	if err != nil {
+		return MakeupView{}, err
+	}
+	if d.Actor == pre.EmployeeID {
+		return s.cancel(ctx, d.Actor, d.ID, after)
+	}
+	var actor Employee
+	if d.Actor != ActorAdmin {
+		dir, err := s.directory()
+		if err != nil {
+			return MakeupView{}, err
+		}
+		if actor, err = dir.Employee(ctx, d.Actor); err != nil && ErrorCode(err) != ENOTFOUND {
+			return MakeupView{}, err
+		}
+	}
+	if err := mayDecide(d.Actor, actor, pre); err != nil {
+		return MakeupView{}, err
+	}
+	p, err := s.people(ctx, pre, actor)
+	if err != nil {
+		return MakeupView{}, err
+	}
+	var v, closed MakeupView
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		m, err := tx.GetMakeupForUpdate(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		if err := mayDecide(d.Actor, actor, m); err != nil {
+			return err
+		}
+		if d.Card != nil {
+			if err := s.putCard(ctx, tx, m.ID, *d.Card); err != nil {
+				return err
+			}
+		}
+		v, err = s.takeBack(ctx, tx, d.Actor, m, note, p, &closed, after)
+		return err
+	})
+	if closed.Request.ID != 0 && (ErrorCode(err) == ECONFLICT || isRefusal(err)) {
+		return closed, err
+	}
+	return v, err
+}
+
+// takeBack moves approved request m to revoked inside tx for actor (the
+// requester withdrawing, or the approver or HR revoking with reason),
+// audits it as "<type>.withdrawn" or "<type>.revoked", updates the
+// approval cards in place and tells the other side: the approver of a
+// withdrawal, the requester of a revocation. A refusal or a request no
+// longer approved fills *closed with its view and changes nothing.
+func (s *Service) takeBack(ctx context.Context, tx Tx, actor string, m MakeupRequest, reason string, p makeupPeople, closed *MakeupView, after func(Tx, MakeupView) error) (MakeupView, error) {
+	approvedBy, approvedAt := m.DecidedBy, m.DecidedAt
+	if err := m.Revoke(actor, s.now(), reason); err != nil {
+		err = s.closedView(ctx, tx, m, p, closed, err)
+		if r, ok := AsRefusal(err); ok {
+			closed.Refusal = r
+		}
+		return MakeupView{}, err
+	}
+	what, notify := "revoked", p.roster.Employee
+	if actor == m.EmployeeID {
+		what, notify = "withdrawn", p.approver
+	}
+	extra := map[string]any{"approver": m.ApproverID, "approved_by": approvedBy, "approved_at": approvedAt.UTC().Format(time.RFC3339)}
+	if reason != "" {
+		extra["note"] = reason
+	}
+	tell := func(tx Tx, v MakeupView) error {
+		// The approval's result went out under makeup_result:<id>; this
+		// is a second message about the same request.
+		if to, ok := RecipientFor(notify); ok && notify.ID != "" {
+			if err := s.enqueue(ctx, tx, to, OutboxMakeupResult, v, fmt.Sprintf("makeup_result:%d:%s", v.Request.ID, MakeupRevoked)); err != nil {
+				return err
+			}
+		}
+		if after != nil {
+			return after(tx, v)
+		}
+		return nil
+	}
+	return s.saveMakeup(ctx, tx, actor, auditAction(m, what), m, extra, p, false, tell)
 }
 
 // AttachEvidence adds file references to the employee's own pending
@@ -1168,7 +1284,17 @@ func (s *Service) handleMakeup(ctx context.Context, cmd Command, base Reply) (Re
 		}
 		return reply, nil
 	case CmdMakeupDecide:
-		v, err := s.decide(ctx, MakeupDecision{ID: a.ID, Status: a.Decision, Actor: base.EmployeeID, Note: a.Note, Card: a.Card}, answer(OutcomeMakeupDecided))
+		after := answer(OutcomeMakeupDecided)
+		if a.Decision == MakeupRevoked {
+			// The requester's "撤销 12" withdraws: answered as a cancel.
+			after = func(tx Tx, got MakeupView) error {
+				if got.Request.EmployeeID == base.EmployeeID {
+					return answer(OutcomeMakeupCancelled)(tx, got)
+				}
+				return answer(OutcomeMakeupDecided)(tx, got)
+			}
+		}
+		v, err := s.decide(ctx, MakeupDecision{ID: a.ID, Status: a.Decision, Actor: base.EmployeeID, Note: a.Note, Card: a.Card}, after)
 		if err != nil {
 			return explain(v, err)
 		}

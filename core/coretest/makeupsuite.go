@@ -3,6 +3,7 @@ package coretest
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -298,5 +299,97 @@ func rsApprovals(t *testing.T, s ReportStore) {
 				}
 			}
 		}
+	}
+}
+
+// stMakeupRevoked holds the stores to taking an approval back: the
+// revoked state round-trips with who and why, the status filters tell it
+// from approved (so it no longer covers time or takes balance), and the
+// audit entry and the notices are committed with it.
+func stMakeupRevoked(t *testing.T, s Store) {
+	ctx := context.Background()
+	svc := stMakeupService(t, s)
+	approved := func(a core.LeaveArgs) int64 {
+		t.Helper()
+		v, err := svc.RequestLeave(ctx, "li", a, core.PlatformWeCom)
+		if err != nil {
+			t.Fatalf("RequestLeave(%+v): %v", a, err)
+		}
+		if _, err := svc.DecideMakeup(ctx, core.MakeupDecision{ID: v.Request.ID, Status: core.MakeupApproved, Actor: "boss"}); err != nil {
+			t.Fatalf("approve: %v", err)
+		}
+		return v.Request.ID
+	}
+	leave := approved(core.LeaveArgs{Type: core.RequestLeave, From: "2026-11-27", Reason: "家事"})
+	trip := approved(core.LeaveArgs{Type: core.RequestTrip, From: "2026-11-30", Place: "上海"})
+	if _, err := svc.CancelMakeup(ctx, "li", leave); err != nil {
+		t.Fatalf("withdraw the leave: %v", err)
+	}
+	if _, err := svc.DecideMakeup(ctx, core.MakeupDecision{ID: trip, Status: core.MakeupRevoked, Actor: "alice", Note: "客户改期"}); err != nil {
+		t.Fatalf("revoke the trip: %v", err)
+	}
+	_, err := svc.CancelMakeup(ctx, "li", leave)
+	stWantCode(t, "withdrawing twice", err, core.ECONFLICT)
+
+	type taken struct {
+		Status          core.MakeupStatus
+		DecidedBy, Note string
+	}
+	ids := func(list []core.MakeupRequest) []int64 {
+		var out []int64
+		for _, m := range list {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	stMustInTx(t, s, func(tx core.Tx) error {
+		for _, tc := range []struct {
+			id   int64
+			want taken
+		}{{leave, taken{core.MakeupRevoked, "li", ""}}, {trip, taken{core.MakeupRevoked, "alice", "客户改期"}}} {
+			m, err := tx.GetMakeupForUpdate(ctx, tc.id)
+			if err != nil {
+				return err
+			}
+			stDiff(t, "taken-back request", taken{m.Status, m.DecidedBy, m.Note}, tc.want)
+		}
+		revoked, err := tx.ListMakeups(ctx, core.MakeupFilter{EmployeeID: "li", Statuses: []core.MakeupStatus{core.MakeupRevoked}})
+		if err != nil {
+			return err
+		}
+		stDiff(t, "revoked requests", ids(revoked), []int64{leave, trip})
+		covering, err := tx.ListMakeups(ctx, core.MakeupFilter{EmployeeID: "li", Types: []core.RequestType{core.RequestLeave, core.RequestTrip},
+			Statuses: []core.MakeupStatus{core.MakeupPending, core.MakeupApproved}})
+		if err != nil {
+			return err
+		}
+		stDiff(t, "pending or approved after taking back", ids(covering), []int64(nil))
+		return nil
+	})
+	audit, err := s.ListAudit(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, a := range audit {
+		if a.Action == "leave.withdrawn" || a.Action == "trip.revoked" {
+			actions = append(actions, a.Action)
+		}
+	}
+	slices.Sort(actions)
+	stDiff(t, "audit of taking back", actions, []string{"leave.withdrawn", "trip.revoked"})
+	// The manager hears of the withdrawal on Slack, besides the card update.
+	msgs, err := s.ClaimOutbox(ctx, core.PlatformSlack, 50, stNow.Add(time.Hour), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notices := 0
+	for _, m := range msgs {
+		if m.Kind == core.OutboxMakeupResult && strings.Contains(string(m.Payload), `"Status":"revoked"`) {
+			notices++
+		}
+	}
+	if notices != 1 {
+		t.Errorf("%d withdrawal notices to the manager on Slack, want 1", notices)
 	}
 }

@@ -68,6 +68,7 @@ func RunStoreSuite(t *testing.T, open func(t *testing.T) Store) {
 		{"Makeups", stMakeups},
 		{"MakeupConcurrentDecisions", stMakeupConcurrentDecisions},
 		{"MakeupCardRefs", stCardRefs},
+		{"MakeupRevoked", stMakeupRevoked}, // makeupsuite.go
 		{"ListAudit", stListAudit},
 	}
 	for _, c := range cases {
