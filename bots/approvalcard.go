@@ -264,16 +264,16 @@ func LeaveUsage(t core.RequestType, lang string) string {
 	switch t {
 	case core.RequestTrip:
 		return pick(lang,
-			"出差格式：出差 12-04..12-06 上海 原因（日期或日期范围、目的地，然后写原因）\n• 撤回：出差 取消 编号",
-			"Business trip format: trip 2026-12-04..2026-12-06 Shanghai reason (a date or a range, the destination, then the reason)\n• withdraw: trip cancel <number>")
+			"出差格式：出差 12-04..12-06 上海 原因（日期或日期范围、目的地，然后写原因）\n• 撤回：出差 取消 编号（已批准的在开始前也可撤回）\n• 审批人或 HR 撤销已批准的：撤销 编号 理由",
+			"Business trip format: trip 2026-12-04..2026-12-06 Shanghai reason (a date or a range, the destination, then the reason)\n• withdraw: trip cancel <number> (an approved one too, before it starts)\n• approvers or HR revoke an approved one: revoke <number> reason")
 	case core.RequestOuting:
 		return pick(lang,
-			"外出格式：外出 [12-03] 14:00-16:00 [地点] 事由（不写日期即今天）\n• 撤回：外出 取消 编号",
-			"Outing format: outing [2026-12-03] 14:00-16:00 [place] purpose (no date means today)\n• withdraw: outing cancel <number>")
+			"外出格式：外出 [12-03] 14:00-16:00 [地点] 事由（不写日期即今天）\n• 撤回：外出 取消 编号（已批准的在开始前也可撤回）\n• 审批人或 HR 撤销已批准的：撤销 编号 理由",
+			"Outing format: outing [2026-12-03] 14:00-16:00 [place] purpose (no date means today)\n• withdraw: outing cancel <number> (an approved one too, before it starts)\n• approvers or HR revoke an approved one: revoke <number> reason")
 	}
 	return pick(lang,
-		"请假格式：请假 2026-12-03 全天 年假 原因；请假 12-03 09:00-12:00 病假；请假 12-03 上午 事假；请假 12-03..12-05 年假 原因\n• 撤回：请假 取消 编号",
-		"Leave format: leave 2026-12-03 annual reason; leave 12-03 09:00-12:00 sick; leave 12-03 am personal; leave 12-03..12-05 annual reason\n• withdraw: leave cancel <number>")
+		"请假格式：请假 2026-12-03 全天 年假 原因；请假 12-03 09:00-12:00 病假；请假 12-03 上午 事假；请假 12-03..12-05 年假 原因\n• 撤回：请假 取消 编号（已批准的在开始前也可撤回）\n• 审批人或 HR 撤销已批准的：撤销 编号 理由",
+		"Leave format: leave 2026-12-03 annual reason; leave 12-03 09:00-12:00 sick; leave 12-03 am personal; leave 12-03..12-05 annual reason\n• withdraw: leave cancel <number> (an approved one too, before it starts)\n• approvers or HR revoke an approved one: revoke <number> reason")
 }
 
 // leaveRefusal explains why a leave, trip or outing was not filed.

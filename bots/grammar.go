@@ -110,9 +110,9 @@ func Parse(text string) Intent {
 	for i, f := range fields {
 		lower[i] = strings.ToLower(f)
 	}
-	// "同意 12", "驳回 12 理由", "approve 12": a decision on any request
-	// (make-up, field punch, leave), as after 补卡.
-	if len(fields) >= 2 && (oneOf(lower[0], decisionWords)) {
+	// "同意 12", "驳回 12 理由", "approve 12", "撤销 12 理由": a decision
+	// on any request (make-up, field punch, leave), as after 补卡.
+	if len(fields) >= 2 && (oneOf(lower[0], decisionWords) || oneOf(lower[0], makeupRevokeWords)) {
 		if _, ok := requestID(fields[1]); ok {
 			return Intent{Verb: VerbMakeup, Args: strings.Join(fields, " "), Lang: lang}
 		}
@@ -122,9 +122,9 @@ func Parse(text string) Intent {
 	for n := min(2, len(fields)); n >= 1; n-- {
 		if in, ok := words[strings.Join(lower[:n], " ")]; ok && in.takesArgs() {
 			in.Args, in.Lang = strings.Join(fields[n:], " "), lang
-			if in.Kind == core.CmdLeave && n < len(fields) && (oneOf(lower[n], makeupCancelWords) || oneOf(lower[n], decisionWords)) {
-				// "请假 取消 12", "trip approve 12": the request engine's
-				// commands, as after 补卡.
+			if in.Kind == core.CmdLeave && n < len(fields) && (oneOf(lower[n], makeupCancelWords) || oneOf(lower[n], decisionWords) || oneOf(lower[n], makeupRevokeWords)) {
+				// "请假 取消 12", "trip approve 12", "leave revoke 12 reason":
+				// the request engine's commands, as after 补卡.
 				return Intent{Verb: VerbMakeup, Args: in.Args, Lang: lang}
 			}
 			return in

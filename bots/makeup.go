@@ -30,6 +30,10 @@ const (
 	MakeupCancel  MakeupAction = "cancel"  // 补卡 取消 [#12]
 	MakeupApprove MakeupAction = "approve" // 补卡 同意 12
 	MakeupReject  MakeupAction = "reject"  // 补卡 驳回 12 [理由]
+	// MakeupRevoke takes back an approved leave, trip or outing: 撤销 12
+	// 理由 / revoke 12 reason. The core lets the approver or HR revoke
+	// and has the requester's own 撤销 withdraw.
+	MakeupRevoke MakeupAction = "revoke"
 )
 
 // Problems only the grammar finds, besides the core's ProblemDate, …
@@ -55,6 +59,10 @@ var (
 	makeupOutWords     = []string{"下班", "下班打卡", "下班卡", "签退", "out", "clock-out", "check-out", "checkout"}
 )
 
+// makeupRevokeWords with a request number revoke; 撤销 alone is still the
+// cancel of the latest pending request.
+var makeupRevokeWords = []string{"撤销", "revoke"}
+
 func oneOf(word string, set []string) bool {
 	for _, w := range set {
 		if strings.EqualFold(word, w) {
@@ -67,7 +75,8 @@ func oneOf(word string, set []string) bool {
 // ParseMakeup reads what follows 补卡 / makeup (Intent.Args): a request
 // "11-25 09:00 上班 地铁故障" (date, time and direction in any order, then
 // the reason), "取消" / "cancel" with an optional request number,
-// "同意 12" / "approve 12", or "驳回 12 理由" / "reject 12 reason".
+// "同意 12" / "approve 12", "驳回 12 理由" / "reject 12 reason", or
+// "撤销 12 理由" / "revoke 12 reason".
 func ParseMakeup(args string) MakeupIntent {
 	fields := strings.Fields(strings.NewReplacer("：", ":", "，", " ", ",", " ").Replace(args))
 	if len(fields) == 0 {
@@ -75,6 +84,20 @@ func ParseMakeup(args string) MakeupIntent {
 	}
 	head := strings.ToLower(fields[0])
 	switch {
+	case oneOf(head, makeupRevokeWords) && (len(fields) > 1 || !oneOf(head, makeupCancelWords)):
+		in := MakeupIntent{Action: MakeupRevoke}
+		in.Args.Decision = core.MakeupRevoked
+		if len(fields) < 2 {
+			in.Problem = ProblemID
+			return in
+		}
+		id, ok := requestID(fields[1])
+		if !ok {
+			in.Problem = ProblemID
+		}
+		in.Args.ID = id
+		in.Args.Note = strings.Join(fields[2:], " ")
+		return in
 	case oneOf(head, makeupCancelWords):
 		in := MakeupIntent{Action: MakeupCancel}
 		if len(fields) > 1 {
@@ -226,7 +249,7 @@ func MakeupCommand(in MakeupIntent) core.Command {
 		args.Problem = in.Problem
 	case in.Action == MakeupCancel:
 		cmd.Kind = core.CmdMakeupCancel
-	case in.Action == MakeupApprove || in.Action == MakeupReject:
+	case in.Action == MakeupApprove || in.Action == MakeupReject || in.Action == MakeupRevoke:
 		cmd.Kind = core.CmdMakeupDecide
 	}
 	return cmd
@@ -420,6 +443,15 @@ func MakeupStatusLine(v core.MakeupView, lang string) string {
 		return pick(lang, "↩️ 申请人已撤回 · "+when, "↩️ Withdrawn by the requester · "+when)
 	case core.MakeupExpired:
 		return pick(lang, "⌛ 超时未审批，已过期 · "+when, "⌛ Expired without a decision · "+when)
+	case core.MakeupRevoked:
+		if m.DecidedBy == m.EmployeeID {
+			return pick(lang, "↩️ 批准后申请人已撤回（销假） · "+when, "↩️ Withdrawn by the requester after approval · "+when)
+		}
+		line := pick(lang, "🚫 批准后已被 "+who+" 撤销 · "+when, "🚫 Revoked after approval by "+who+" · "+when)
+		if m.Note != "" {
+			line += pick(lang, "\n理由："+m.Note, "\nReason: "+m.Note)
+		}
+		return line
 	}
 	return string(m.Status)
 }
@@ -544,6 +576,17 @@ func MakeupResultText(v core.MakeupView, lang string) string {
 		return pick(lang, "⌛ 你的"+noun+" "+what+"长时间无人审批，已过期；如仍需要，请重新申请。", "⌛ Your "+noun+" "+what+" expired without a decision; file it again if you still need it.")
 	case core.MakeupCancelled:
 		return pick(lang, "↩️ 你的"+noun+" "+what+"已撤回。", "↩️ Your "+noun+" "+what+" was withdrawn.")
+	case core.MakeupRevoked:
+		// A withdrawal is told to the approver, a revocation to the requester.
+		if m.DecidedBy == m.EmployeeID {
+			return pick(lang, "↩️ "+v.EmployeeName+" 撤回了已批准的"+noun+" "+what+"（销假），这段时间按正常出勤要求考勤。",
+				"↩️ "+v.EmployeeName+" withdrew the approved "+noun+" "+what+"; that time is ordinary working time again.")
+		}
+		line := pick(lang, "🚫 你已获批的"+noun+" "+what+"被 "+who+" 撤销", "🚫 Your approved "+noun+" "+what+" was revoked by "+who)
+		if m.Note != "" {
+			line += pick(lang, "，理由："+m.Note, ": "+m.Note)
+		}
+		return line + pick(lang, "。这段时间请正常打卡。", ". Please punch as usual for that time.")
 	}
 	return pick(lang, "⏳ 你的"+noun+" "+what+"待审批。", "⏳ Your "+noun+" "+what+" is waiting for approval.")
 }
@@ -551,6 +594,9 @@ func MakeupResultText(v core.MakeupView, lang string) string {
 // MakeupRefusalText explains a refusal with the rule and the numbers
 // ("本月补卡次数已用完（3/3）").
 func MakeupRefusalText(v core.MakeupView, lang string) string {
+	if line, ok := takeBackRefusal(v, lang); ok {
+		return line
+	}
 	if v.Request.TypeOf() != core.RequestMakeup {
 		return leaveRefusal(v, lang)
 	}
@@ -617,10 +663,26 @@ func MakeupLine(r core.Reply, lang string) (string, bool) {
 	case core.OutcomeMakeupRefused:
 		return MakeupRefusalText(v, lang), true
 	case core.OutcomeMakeupCancelled:
+		if m.Status == core.MakeupRevoked {
+			who := v.ApproverName
+			if who == "" {
+				who = "HR"
+			}
+			return pick(lang, fmt.Sprintf("↩️ 已销假：已撤回已批准的%s #%d%s，这段时间请正常打卡；已通知 %s。", noun, m.ID, what, who),
+				fmt.Sprintf("↩️ Approved %s #%d%s withdrawn: punch as usual for that time; %s has been told.", noun, m.ID, what, who)), true
+		}
 		return pick(lang, fmt.Sprintf("↩️ %s #%d 已撤回。", noun, m.ID), fmt.Sprintf("↩️ %s #%d withdrawn.", Noun, m.ID)), true
 	case core.OutcomeMakeupEvidence:
 		return pick(lang, fmt.Sprintf("📎 已附到%s #%d（共 %d 个附件）。", noun, m.ID, len(m.Evidence)), fmt.Sprintf("📎 Attached to %s #%d (%d file(s)).", noun, m.ID, len(m.Evidence))), true
 	case core.OutcomeMakeupDecided:
+		if m.Status == core.MakeupRevoked {
+			line := pick(lang, fmt.Sprintf("🚫 已撤销 %s 的%s #%d%s，已通知申请人。", v.EmployeeName, noun, m.ID, what),
+				fmt.Sprintf("🚫 Revoked %s's %s #%d%s; they have been told.", v.EmployeeName, noun, m.ID, what))
+			if m.Note != "" {
+				line += pick(lang, "理由："+m.Note, " Reason: "+m.Note)
+			}
+			return line, true
+		}
 		if m.Status == core.MakeupApproved {
 			return pick(lang, fmt.Sprintf("✅ 已同意 %s 的%s #%d%s。", v.EmployeeName, noun, m.ID, what),
 				fmt.Sprintf("✅ Approved %s's %s #%d%s.", v.EmployeeName, noun, m.ID, what)), true
@@ -635,8 +697,8 @@ func MakeupLine(r core.Reply, lang string) (string, bool) {
 		return pick(lang, fmt.Sprintf("%s #%d 已处理：", noun, m.ID), fmt.Sprintf("%s #%d is already closed: ", Noun, m.ID)) + MakeupStatusLine(v, lang), true
 	case core.OutcomeMakeupForbidden:
 		if m.ID != 0 {
-			return pick(lang, fmt.Sprintf("⛔ 你不能审批或处理%s #%d：只有指定的审批人或 HR 可以审批，申请人本人可以撤回。", noun, m.ID),
-				fmt.Sprintf("⛔ You cannot approve this %s (#%d): only the assigned approver or HR can decide it, and only the requester can withdraw it.", noun, m.ID)), true
+			return pick(lang, fmt.Sprintf("⛔ 你不能审批或处理%s #%d：只有指定的审批人或 HR 可以审批或撤销，申请人本人可以撤回。", noun, m.ID),
+				fmt.Sprintf("⛔ You cannot approve this %s (#%d): only the assigned approver or HR can decide or revoke it, and only the requester can withdraw it.", noun, m.ID)), true
 		}
 		return pick(lang, "⛔ 你不能审批这个申请。", "⛔ You cannot approve this request."), true
 	case core.OutcomeMakeupNotFound:
@@ -672,4 +734,38 @@ func FieldPendingLine(r core.Reply, lang string) string {
 	return pick(lang,
 		"🟡 外勤"+kindWord(lang, r.Kind)+"打卡已提交"+id+" "+Clock(r, r.At)+where+"，等待 "+who+" 审批；审批通过前不计入考勤。",
 		"🟡 Field "+strings.ToLower(kindWord(lang, r.Kind))+" submitted"+id+" at "+Clock(r, r.At)+where+", waiting for approval by "+who+"; it does not count until approved.")
+}
+
+// takeBackRefusal explains why an approval was not taken back: ok is
+// false for the other refusals.
+func takeBackRefusal(v core.MakeupView, lang string) (string, bool) {
+	if v.Refusal == nil {
+		return "", false
+	}
+	m := v.Request
+	noun := RequestNoun(m.TypeOf(), lang)
+	Noun := noun
+	if lang == "en" {
+		Noun = strings.ToUpper(noun[:1]) + noun[1:]
+	}
+	switch v.Refusal.Rule {
+	case core.WithdrawStarted:
+		who := v.ApproverName
+		if who == "" {
+			who = "HR"
+		}
+		start := m.Start.In(v.Location()).Format("01-02 15:04")
+		return pick(lang, fmt.Sprintf("❌ %s #%d 已于 %s 开始，不能再自行撤回；请联系审批人 %s 或 HR 撤销。", noun, m.ID, start, who),
+			fmt.Sprintf("❌ %s #%d started at %s, so you can no longer withdraw it; ask your approver %s or HR to revoke it.", Noun, m.ID, start, who)), true
+	case core.RevokeNotRevocable:
+		return pick(lang, fmt.Sprintf("❌ %s #%d 的审批已写入打卡记录，不能撤销；如需更正，请 HR 在管理后台修改打卡。", noun, m.ID),
+			fmt.Sprintf("❌ The approval of %s #%d wrote a punch, so it cannot be revoked; HR can correct the punch at the console.", noun, m.ID)), true
+	case core.RevokeNotApproved:
+		return pick(lang, fmt.Sprintf("❌ %s #%d 还在待审批，请直接同意或驳回（例如：驳回 %d 理由）。", noun, m.ID, m.ID),
+			fmt.Sprintf("❌ %s #%d is still pending: approve or reject it instead (for example: reject %d reason).", Noun, m.ID, m.ID)), true
+	case core.RevokeNeedsReason:
+		return pick(lang, fmt.Sprintf("❌ 撤销需要写明理由，申请人会收到，例如：撤销 %d 员工已到岗。", m.ID),
+			fmt.Sprintf("❌ Give a reason to revoke; the requester receives it, for example: revoke %d came to work after all.", m.ID)), true
+	}
+	return "", false
 }

@@ -170,7 +170,7 @@ func TestHeadlineRendersMakeupReplies(t *testing.T) {
 		{core.Reply{Outcome: core.OutcomeMakeupFiled, Makeup: &filed, Lang: "zh"},
 			"📝 补卡申请 #12 已提交：2026-11-25 上班 09:00，等待 Manager Mo 审批（本月 2/3）。如有证明，请在 10 分钟内发送图片或文件。"},
 		{core.Reply{Outcome: core.OutcomeMakeupForbidden, Makeup: &core.MakeupView{Request: core.MakeupRequest{ID: 12}}, Lang: "en"},
-			"⛔ You cannot approve this make-up request (#12): only the assigned approver or HR can decide it, and only the requester can withdraw it."},
+			"⛔ You cannot approve this make-up request (#12): only the assigned approver or HR can decide or revoke it, and only the requester can withdraw it."},
 		{core.Reply{Outcome: core.OutcomeMakeupNotFound, Lang: "zh"}, "你没有待审批的补卡申请。"},
 		{core.Reply{Outcome: core.OutcomeMakeupCancelled, Makeup: &filed, Lang: "en"}, "↩️ Make-up request #12 withdrawn."},
 	}

@@ -83,7 +83,7 @@ func toMakeupJSON(m core.MakeupRequest, name string, loc *time.Location) makeupJ
 
 var requestTypes = []core.RequestType{core.RequestMakeup, core.RequestField, core.RequestLeave, core.RequestTrip, core.RequestOuting}
 
-var makeupStatuses = []core.MakeupStatus{core.MakeupPending, core.MakeupApproved, core.MakeupRejected, core.MakeupCancelled, core.MakeupExpired}
+var makeupStatuses = []core.MakeupStatus{core.MakeupPending, core.MakeupApproved, core.MakeupRejected, core.MakeupCancelled, core.MakeupExpired, core.MakeupRevoked}
 
 // listMakeups answers GET /api/v1/makeups?status=pending,approved&type=leave,trip&employee=,
 // oldest first.

@@ -102,3 +102,69 @@ func (f *fixture) request(tb testing.TB, id int64) core.MakeupRequest {
 	}
 	return out
 }
+
+// TestApprovalsRevoke: an approved leave shows the routed manager and HR a
+// revoke form, never a make-up or another manager; a revocation needs a
+// reason, and with one the leave is revoked and the employee told why.
+func TestApprovalsRevoke(t *testing.T) {
+	f := MustFixture(t, true)
+	leave, err := f.svc.RequestLeave(t.Context(), "E2", core.LeaveArgs{Type: core.RequestLeave, LeaveType: "annual", From: "2026-11-30", Reason: "家事"}, core.PlatformWeCom)
+	if err != nil {
+		t.Fatalf("RequestLeave: %v", err)
+	}
+	id := leave.Request.ID
+	if _, err := f.svc.DecideMakeup(t.Context(), core.MakeupDecision{ID: id, Status: core.MakeupApproved, Actor: "M1"}); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	makeup := f.makeupID(t, "E1")
+	if _, err := f.svc.DecideMakeup(t.Context(), core.MakeupDecision{ID: makeup, Status: core.MakeupApproved, Actor: "M1"}); err != nil {
+		t.Fatalf("approve the make-up: %v", err)
+	}
+	form := fmt.Sprintf(`<form method="post" action="/makeups/%d/decide" class="inline revoke">`, id)
+	for _, tc := range []struct {
+		who  string
+		want bool
+	}{{"M1", true}, {"H1", true}, {"M2", false}, {"E2", false}} {
+		body := f.MustSignIn(t, tc.who).get(t, "/makeups?status=approved").Body
+		if got := strings.Contains(body, form); got != tc.want {
+			t.Errorf("%s sees the revoke form: %v, want %v", tc.who, got, tc.want)
+		}
+		if strings.Contains(body, fmt.Sprintf(`action="/makeups/%d/decide" class="inline revoke"`, makeup)) {
+			t.Errorf("%s is offered to revoke the approved make-up", tc.who)
+		}
+		if tc.who == "M1" && !strings.Contains(body, fmt.Sprintf(`data-id="%d" data-status="approved"`, makeup)) {
+			t.Errorf("the approved make-up is not listed for M1, so the check above proves nothing")
+		}
+	}
+	m1 := f.MustSignIn(t, "M1")
+	res := m1.post(t, fmt.Sprintf("/makeups/%d/decide", id), url.Values{"decision": {"revoked"}, "note": {" "}, "f_status": {"approved"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "撤销需要填写理由") {
+		t.Fatalf("revoke without a reason = %d:\n%s", res.Status, res.Body)
+	}
+	if m := f.request(t, id); m.Status != core.MakeupApproved {
+		t.Fatalf("a refused revocation changed the request: %+v", m)
+	}
+	if res := f.MustSignIn(t, "M2").post(t, fmt.Sprintf("/makeups/%d/decide", id), url.Values{"decision": {"revoked"}, "note": {"不是我的"}}); res.Status == http.StatusSeeOther {
+		t.Errorf("another manager's revocation was accepted")
+	}
+	res = m1.post(t, fmt.Sprintf("/makeups/%d/decide", id), url.Values{"decision": {"revoked"}, "note": {"员工已到岗"}, "f_status": {"approved"}})
+	if res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "done=revoked") {
+		t.Fatalf("revoke with a reason = %d %s", res.Status, res.Location)
+	}
+	if m := f.request(t, id); m.Status != core.MakeupRevoked || m.Note != "员工已到岗" || m.DecidedBy != "M1" {
+		t.Errorf("request after revoking = %+v", m)
+	}
+	var told string
+	for _, msg := range f.store.Outbox() {
+		var v core.MakeupView
+		if msg.Kind == core.OutboxMakeupResult && json.Unmarshal(msg.Payload, &v) == nil && v.Request.ID == id && v.Request.Status == core.MakeupRevoked {
+			told = bots.MakeupResultText(v, "zh")
+		}
+	}
+	if !strings.Contains(told, "撤销，理由：员工已到岗") {
+		t.Errorf("the employee's message %q does not carry the reason", told)
+	}
+	if page := m1.get(t, "/makeups?status=revoked").Body; !strings.Contains(page, fmt.Sprintf(`data-id="%d" data-status="revoked"`, id)) || !strings.Contains(page, "已撤销") {
+		t.Errorf("the revoked filter does not list it:\n%s", page)
+	}
+}

@@ -15,11 +15,14 @@ import (
 // Approvals: every request the one approval engine serves (make-ups,
 // field punches, leave, trips, outings), filtered by type and status. HR
 // may decide any; a rejection needs a reason, which the employee receives
-// in the result message (bots.MakeupResultText).
+// in the result message (bots.MakeupResultText). An approved leave, trip or
+// outing can be revoked, with a reason too.
 
 type makeupRow struct {
 	core.MakeupRequest
 	CanDecide bool
+	// CanRevoke offers taking back an approved leave, trip or outing.
+	CanRevoke bool
 	// Noun names the request's type; Period is a leave's, trip's or
 	// outing's covered time.
 	Noun, Period string
@@ -57,6 +60,15 @@ func mayDecide(v *viewer, m core.MakeupRequest) bool {
 		return true
 	}
 	return m.EmployeeID != v.Emp.ID && (m.ApproverID == v.Emp.ID || v.Emp.Role == core.RoleHR)
+}
+
+// mayRevoke mirrors the core's rule for revoking (the routed approver or
+// HR, an approved leave, trip or outing) for showing the revoke form.
+func mayRevoke(v *viewer, m core.MakeupRequest) bool {
+	if m.Status != core.MakeupApproved || !m.Revocable() {
+		return false
+	}
+	return v.Admin || (m.EmployeeID != v.Emp.ID && (m.ApproverID == v.Emp.ID || v.Emp.Role == core.RoleHR))
 }
 
 func (c *Console) makeupList(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -119,7 +131,7 @@ func (c *Console) showApprovals(w http.ResponseWriter, r *http.Request, v *viewe
 		if typ != "" && string(m.TypeOf()) != typ {
 			continue
 		}
-		rows = append(rows, makeupRow{MakeupRequest: m, CanDecide: !d.ReadOnly && mayDecide(v, m),
+		rows = append(rows, makeupRow{MakeupRequest: m, CanDecide: !d.ReadOnly && mayDecide(v, m), CanRevoke: !d.ReadOnly && mayRevoke(v, m),
 			Noun: bots.RequestNoun(m.TypeOf(), v.Lang), Period: period(m, zone(m.EmployeeID))})
 	}
 	// Pending first, then the newest.
@@ -164,8 +176,8 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, v *viewer) erro
 		return core.Errorf(core.EINVALID, "%q is not a request number", r.PathValue("id"))
 	}
 	status := core.MakeupStatus(r.PostFormValue("decision"))
-	if status != core.MakeupApproved && status != core.MakeupRejected {
-		return core.Errorf(core.EINVALID, "decision must be approved or rejected")
+	if status != core.MakeupApproved && status != core.MakeupRejected && status != core.MakeupRevoked {
+		return core.Errorf(core.EINVALID, "decision must be approved, rejected or revoked")
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	back := url.Values{}
@@ -177,6 +189,9 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, v *viewer) erro
 	if status == core.MakeupRejected && note == "" {
 		// The employee is told why: no reason, no rejection.
 		return c.showApprovals(w, r, v, back, &refusedDecision{ID: id, Message: tr(v.Lang, "mk_reason_required")})
+	}
+	if status == core.MakeupRevoked && note == "" {
+		return c.showApprovals(w, r, v, back, &refusedDecision{ID: id, Message: tr(v.Lang, "mk_revoke_reason_required")})
 	}
 	done := string(status)
 	if _, err := c.makeups.DecideMakeup(r.Context(), core.MakeupDecision{ID: id, Status: status, Actor: v.Actor(), Note: note}); err != nil {

@@ -120,6 +120,8 @@ func flash(r *http.Request, lang string) string {
 		return strings.Replace(tr(lang, "mk_done_approved"), "%s", id, 1)
 	case "rejected":
 		return strings.Replace(tr(lang, "mk_done_rejected"), "%s", id, 1)
+	case "revoked":
+		return strings.Replace(tr(lang, "mk_done_revoked"), "%s", id, 1)
 	case "conflict":
 		return strings.Replace(tr(lang, "mk_conflict"), "%s", id, 1)
 	case "filed":

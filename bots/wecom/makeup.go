@@ -241,6 +241,8 @@ func shortStatus(st core.MakeupStatus, lang string) string {
 		return tr(lang, "已撤回", "Withdrawn")
 	case core.MakeupExpired:
 		return tr(lang, "已过期", "Expired")
+	case core.MakeupRevoked:
+		return tr(lang, "已撤销", "Revoked")
 	}
 	return string(st)
 }
