@@ -263,3 +263,37 @@ func TestTakeBackThroughHandle(t *testing.T) {
 		}
 	}
 }
+
+// TestWithdrawBeforeStartInTheEmployeesZone: "before it starts" is the
+// employee's midnight, not the server's or Shanghai's: at 10:00 in
+// Shanghai on 12-03 a New York employee's leave of 12-03 has not begun.
+func TestWithdrawBeforeStartInTheEmployeesZone(t *testing.T) {
+	tests := []struct {
+		now  string // Asia/Shanghai
+		want string // "" or the refusal rule
+	}{
+		{"2026-12-03 10:00:00", ""},                   // 12-02 21:00 in New York
+		{"2026-12-03 13:00:00", core.WithdrawStarted}, // 12-03 00:00 in New York
+	}
+	for _, tc := range tests {
+		t.Run(tc.now, func(t *testing.T) {
+			h := newLeaveHarnessWith(t, func(o *core.Org) { o.Employees[0].TimeZone = "America/New_York" })
+			v := approvedLeave(t, h)
+			h.clock.Set(sh(t, tc.now))
+			_, err := h.svc.CancelMakeup(context.Background(), "E1", v.Request.ID)
+			if got := ruleOf(err); got != tc.want {
+				t.Errorf("withdraw at %s Shanghai = %v, want %q", tc.now, err, tc.want)
+			}
+		})
+	}
+}
+
+func ruleOf(err error) string {
+	if r, ok := core.AsRefusal(err); ok {
+		return r.Rule
+	}
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	return ""
+}
