@@ -84,21 +84,9 @@ func ParseMakeup(args string) MakeupIntent {
 	}
 	head := strings.ToLower(fields[0])
 	switch {
-	case oneOf(head, makeupRevokeWords) && (len(fields) > 1 || !oneOf(head, makeupCancelWords)):
-		in := MakeupIntent{Action: MakeupRevoke}
-		in.Args.Decision = core.MakeupRevoked
-		if len(fields) < 2 {
-			in.Problem = ProblemID
-			return in
-		}
-		id, ok := requestID(fields[1])
-		if !ok {
-			in.Problem = ProblemID
-		}
-		in.Args.ID = id
-		in.Args.Note = strings.Join(fields[2:], " ")
-		return in
-	case oneOf(head, makeupCancelWords):
+	case oneOf(head, makeupCancelWords) && (len(fields) == 1 || !oneOf(head, makeupRevokeWords)):
+		// 撤销 alone withdraws the latest pending request; with a number
+		// it revokes (below).
 		in := MakeupIntent{Action: MakeupCancel}
 		if len(fields) > 1 {
 			id, ok := requestID(fields[1])
@@ -108,11 +96,14 @@ func ParseMakeup(args string) MakeupIntent {
 			in.Args.ID = id
 		}
 		return in
-	case oneOf(head, makeupApproveWords), oneOf(head, makeupRejectWords):
+	case oneOf(head, makeupApproveWords), oneOf(head, makeupRejectWords), oneOf(head, makeupRevokeWords):
 		in := MakeupIntent{Action: MakeupApprove}
 		in.Args.Decision = core.MakeupApproved
-		if oneOf(head, makeupRejectWords) {
+		switch {
+		case oneOf(head, makeupRejectWords):
 			in.Action, in.Args.Decision = MakeupReject, core.MakeupRejected
+		case oneOf(head, makeupRevokeWords):
+			in.Action, in.Args.Decision = MakeupRevoke, core.MakeupRevoked
 		}
 		if len(fields) < 2 {
 			in.Problem = ProblemID

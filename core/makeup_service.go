@@ -741,15 +741,20 @@ func (s *Service) DecideMakeup(ctx context.Context, d MakeupDecision) (MakeupVie
 }
 
 func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, MakeupView) error) (MakeupView, error) {
-	if d.Status == MakeupRevoked {
-		return s.revoke(ctx, d, after)
-	}
-	if d.Status != MakeupApproved && d.Status != MakeupRejected {
+	if d.Status != MakeupApproved && d.Status != MakeupRejected && d.Status != MakeupRevoked {
 		return MakeupView{}, Errorf(EINVALID, "a decision approves, rejects or revokes, not %q", d.Status)
 	}
 	note := strings.TrimSpace(d.Note)
 	if utf8.RuneCountInString(note) > MaxMakeupReason {
 		return MakeupView{}, Errorf(EINVALID, "the note is longer than %d characters", MaxMakeupReason)
+	}
+	pre, err := s.peek(ctx, d.ID)
+	if err != nil {
+		return MakeupView{}, err
+	}
+	if d.Status == MakeupRevoked && d.Actor == pre.EmployeeID {
+		// The requester's own "撤销 12" withdraws, as far as they may.
+		return s.cancel(ctx, d.Actor, d.ID, after)
 	}
 	var actor Employee
 	if d.Actor != ActorAdmin {
@@ -760,10 +765,6 @@ func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, M
 		if actor, err = dir.Employee(ctx, d.Actor); err != nil && ErrorCode(err) != ENOTFOUND {
 			return MakeupView{}, err
 		}
-	}
-	pre, err := s.peek(ctx, d.ID)
-	if err != nil {
-		return MakeupView{}, err
 	}
 	if err := mayDecide(d.Actor, actor, pre); err != nil {
 		return MakeupView{}, err
@@ -787,6 +788,10 @@ func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, M
 				return err
 			}
 		}
+		if d.Status == MakeupRevoked {
+			v, err = s.takeBack(ctx, tx, d.Actor, m, note, p, &closed, after)
+			return err
+		}
 		if err := m.Transition(d.Status, d.Actor, now, note); err != nil {
 			return s.closedView(ctx, tx, m, p, &closed, err)
 		}
@@ -803,7 +808,7 @@ func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, M
 		v, err = s.saveMakeup(ctx, tx, d.Actor, auditAction(m, string(d.Status)), m, extra, p, true, after)
 		return err
 	})
-	if ErrorCode(err) == ECONFLICT && closed.Request.ID != 0 {
+	if closed.Request.ID != 0 && (ErrorCode(err) == ECONFLICT || isRefusal(err)) {
 		return closed, err
 	}
 	return v, err
@@ -937,62 +942,6 @@ func (s *Service) cancel(ctx context.Context, employeeID string, id int64, after
 func isRefusal(err error) bool {
 	_, ok := AsRefusal(err)
 	return ok
-}
-
-// revoke takes back the approval of a leave, trip or outing for the
-// routed approver or HR (d.Actor), with d.Note as the reason the
-// requester receives. The requester revoking their own request withdraws
-// it instead (cancel), so "撤销 12" does what its sender may do.
-func (s *Service) revoke(ctx context.Context, d MakeupDecision, after func(Tx, MakeupView) error) (MakeupView, error) {
-	note := strings.TrimSpace(d.Note)
-	if utf8.RuneCountInString(note) > MaxMakeupReason {
-		return MakeupView{}, Errorf(EINVALID, "the reason is longer than %d characters", MaxMakeupReason)
-	}
-	pre, err := s.peek(ctx, d.ID)
-	if err != nil {
-		return MakeupView{}, err
-	}
-	if d.Actor == pre.EmployeeID {
-		return s.cancel(ctx, d.Actor, d.ID, after)
-	}
-	var actor Employee
-	if d.Actor != ActorAdmin {
-		dir, err := s.directory()
-		if err != nil {
-			return MakeupView{}, err
-		}
-		if actor, err = dir.Employee(ctx, d.Actor); err != nil && ErrorCode(err) != ENOTFOUND {
-			return MakeupView{}, err
-		}
-	}
-	if err := mayDecide(d.Actor, actor, pre); err != nil {
-		return MakeupView{}, err
-	}
-	p, err := s.people(ctx, pre, actor)
-	if err != nil {
-		return MakeupView{}, err
-	}
-	var v, closed MakeupView
-	err = s.store.InTx(ctx, func(tx Tx) error {
-		m, err := tx.GetMakeupForUpdate(ctx, d.ID)
-		if err != nil {
-			return err
-		}
-		if err := mayDecide(d.Actor, actor, m); err != nil {
-			return err
-		}
-		if d.Card != nil {
-			if err := s.putCard(ctx, tx, m.ID, *d.Card); err != nil {
-				return err
-			}
-		}
-		v, err = s.takeBack(ctx, tx, d.Actor, m, note, p, &closed, after)
-		return err
-	})
-	if closed.Request.ID != 0 && (ErrorCode(err) == ECONFLICT || isRefusal(err)) {
-		return closed, err
-	}
-	return v, err
 }
 
 // takeBack moves approved request m to revoked inside tx for actor (the
