@@ -230,6 +230,38 @@ func TestBrowserConsoleAsHR(t *testing.T) {
 		tb.shot(t, "makeups-approved")
 	})
 
+	t.Run("revoke an approved leave", func(t *testing.T) {
+		leave, err := f.svc.RequestLeave(t.Context(), "E2", core.LeaveArgs{Type: core.RequestLeave, LeaveType: "annual", From: "2026-11-30", Reason: "家事"}, core.PlatformWeCom)
+		if err != nil {
+			t.Fatalf("RequestLeave: %v", err)
+		}
+		id := leave.Request.ID
+		if _, err := f.svc.DecideMakeup(t.Context(), core.MakeupDecision{ID: id, Status: core.MakeupApproved, Actor: "M1"}); err != nil {
+			t.Fatalf("approve: %v", err)
+		}
+		tb.open(t, base+"/makeups?status=approved")
+		sel := `#makeup-table tr[data-id="` + strconv.FormatInt(id, 10) + `"]`
+		// Without a reason the browser does not send the form (the server
+		// refuses one too: TestApprovalsRevoke).
+		tb.run(t, chromedp.Click(chromedp.CSS(sel+` form.revoke button[value=revoked]`)))
+		if missing := eval[bool](t, tb, `document.querySelector('`+sel+` form.revoke input[name=note]').validity.valueMissing`); !missing {
+			t.Errorf("the reason is not required by the form")
+		}
+		if m := f.request(t, id); m.Status != core.MakeupApproved {
+			t.Fatalf("a revocation without a reason changed the request: %+v", m)
+		}
+		tb.run(t, chromedp.SendKeys(chromedp.CSS(sel+` form.revoke input[name=note]`), "员工已到岗"),
+			chromedp.Click(chromedp.CSS(sel+` form.revoke button[value=revoked]`)), chromedp.WaitVisible(chromedp.ID("flash")))
+		if m := f.request(t, id); m.Status != core.MakeupRevoked || m.Note != "员工已到岗" {
+			t.Errorf("after the revoke button the request is %+v", m)
+		}
+		tb.open(t, base+"/makeups?status=revoked")
+		if st := eval[string](t, tb, `(document.querySelector('`+sel+`') || {dataset: {}}).dataset.status`); st != "revoked" {
+			t.Errorf("the revoked filter shows the request as %q", st)
+		}
+		tb.shot(t, "makeups-revoked")
+	})
+
 	t.Run("reports", func(t *testing.T) {
 		tb.open(t, base+"/reports?month=2026-11")
 		head := eval[[]string](t, tb, `[...document.querySelectorAll("#report-table th")].map(th => th.textContent)`)
