@@ -232,6 +232,9 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 	if b.receiveNoticeClick(ctx, w, msg) {
 		return
 	}
+	if b.receiveLeaveForm(ctx, w, r, msg, plain) { // leaveform.go
+		return
+	}
 	if b.confirmClickNotForYou(w, r, msg) { // confirm.go
 		return
 	}

@@ -1,6 +1,7 @@
 package wecom
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/punchbot/punchbot/core"
@@ -117,10 +118,13 @@ type CardAction struct {
 
 // CardSelection is a drop-down question.
 type CardSelection struct {
-	QuestionKey string       `json:"question_key"`
-	Title       string       `json:"title,omitempty"`
-	SelectedID  string       `json:"selected_id,omitempty"`
-	OptionList  []CardOption `json:"option_list"`
+	QuestionKey string `json:"question_key"`
+	Title       string `json:"title,omitempty"`
+	SelectedID  string `json:"selected_id,omitempty"`
+	// Disable greys the drop-down out; WeCom reads it only in
+	// update_template_card (doc 101032, SelectionItem结构体).
+	Disable    bool         `json:"disable,omitempty"`
+	OptionList []CardOption `json:"option_list"`
 }
 
 // CardOption is one choice of a selection or checkbox.
@@ -196,6 +200,11 @@ func (tc TemplateCard) Validate() error {
 			return bad("main_title needs a title or a description")
 		}
 	}
+	if tc.CardType == CardMultiInteraction {
+		if err := tc.validateSelects(); err != nil {
+			return bad("%s", err)
+		}
+	}
 	if tc.CardType == CardButtonInteraction {
 		if len(tc.ButtonList) == 0 || len(tc.ButtonList) > maxButtons {
 			return bad("button_interaction needs 1 to %d buttons, has %d", maxButtons, len(tc.ButtonList))
@@ -208,6 +217,37 @@ func (tc TemplateCard) Validate() error {
 				return bad("button_list[%d] needs a key (or a url for type 1)", i)
 			}
 		}
+	}
+	return nil
+}
+
+// validateSelects checks a multiple_interaction card against the limits of
+// doc 101032 (see maxSelects in leaveform.go): 1 to 3 drop-downs with
+// distinct question keys, each 1 to 10 options with distinct ids of at most
+// 128 bytes, and a submit button with a key.
+func (tc TemplateCard) validateSelects() error {
+	if len(tc.SelectList) == 0 || len(tc.SelectList) > maxSelects {
+		return fmt.Errorf("multiple_interaction needs 1 to %d select_list entries, has %d", maxSelects, len(tc.SelectList))
+	}
+	keys := map[string]bool{}
+	for i, s := range tc.SelectList {
+		if s.QuestionKey == "" || len(s.QuestionKey) > maxQuestionKeyBytes || keys[s.QuestionKey] {
+			return fmt.Errorf("select_list[%d].question_key %q is empty, too long or repeated", i, s.QuestionKey)
+		}
+		keys[s.QuestionKey] = true
+		if len(s.OptionList) == 0 || len(s.OptionList) > maxSelectOptions {
+			return fmt.Errorf("select_list[%d] needs 1 to %d options, has %d", i, maxSelectOptions, len(s.OptionList))
+		}
+		ids := map[string]bool{}
+		for j, o := range s.OptionList {
+			if o.ID == "" || len(o.ID) > maxOptionIDBytes || ids[o.ID] || o.Text == "" {
+				return fmt.Errorf("select_list[%d].option_list[%d] id %q is empty, too long or repeated, or its text is empty", i, j, o.ID)
+			}
+			ids[o.ID] = true
+		}
+	}
+	if tc.SubmitButton == nil || tc.SubmitButton.Key == "" || len(tc.SubmitButton.Key) > maxQuestionKeyBytes {
+		return fmt.Errorf("multiple_interaction needs a submit_button with a key")
 	}
 	return nil
 }

@@ -41,6 +41,9 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 		if err := json.Unmarshal(m.Payload, &reply); err != nil {
 			return core.WrapError(core.EINVALID, err, "wecom: outbox message %d: payload is not a reply", m.ID)
 		}
+		if done, err := b.sendLeaveForm(ctx, m, reply); done { // leaveform.go
+			return err
+		}
 		if done, err := b.sendConfirm(ctx, m, reply); done { // confirm.go
 			return err
 		}
