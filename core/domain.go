@@ -124,6 +124,9 @@ type Schedule struct {
 	// clock-in (and any early leave beyond grace); 0 turns confirmation
 	// off. The org file defaults it to 10.
 	ConfirmWithinMin int
+	// Overtime is the schedule's overtime (加班) rule (overtime.go); the
+	// zero rule is off.
+	Overtime OvertimeRule
 }
 
 // Calendar lists public holidays and 调休 (swapped) working days by local date.

@@ -223,6 +223,7 @@ func (o *Org) Prepare() error {
 		if s.CalendarID != "" && !calendars[s.CalendarID] {
 			add(p+".calendar", "unknown calendar %q", s.CalendarID)
 		}
+		s.Overtime.validate(p+".overtime", add) // overtime.go
 	}
 
 	employees := map[string]bool{}

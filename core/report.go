@@ -75,7 +75,14 @@ type DailyRow struct {
 	// PendingApprovals counts requests touching the day that wait for a
 	// decision (a field punch, a leave).
 	PendingApprovals int `json:",omitempty"`
+	// OvertimeMin is the day's overtime (加班, overtime.go) in minutes, of
+	// OvertimeKind; the kind is empty when the schedule has overtime off.
+	OvertimeMin  int          `json:",omitempty"`
+	OvertimeKind OvertimeKind `json:",omitempty"`
 }
+
+// OvertimeHours is OvertimeMin in hours, rounded to two decimals.
+func (r DailyRow) OvertimeHours() float64 { return minutesToHours(r.OvertimeMin) }
 
 // LeaveDays is the day's approved leave of every type, in days.
 func (r DailyRow) LeaveDays() float64 {
@@ -127,13 +134,31 @@ type MonthlyRow struct {
 	OutingDays int
 	// PendingApprovals counts days with a request waiting for a decision.
 	PendingApprovals int
+	// Overtime (加班) in minutes by payroll category, which Chinese labour
+	// law pays at different rates (overtime.go).
+	OvertimeWorkdayMin int
+	OvertimeRestDayMin int
+	OvertimeHolidayMin int
 }
 
 // LeaveOf returns the month's leave of one type.
 func (r MonthlyRow) LeaveOf(leaveType string) LeaveAmount { return r.Leave.Of(leaveType) }
 
 // WorkedHours is WorkedMin in hours, rounded to two decimals for payroll.
-func (r MonthlyRow) WorkedHours() float64 { return math.Round(float64(r.WorkedMin)/60*100) / 100 }
+func (r MonthlyRow) WorkedHours() float64 { return minutesToHours(r.WorkedMin) }
+
+// OvertimeWorkdayHours, OvertimeRestDayHours and OvertimeHolidayHours are
+// the month's overtime of each category in hours, rounded to two decimals.
+func (r MonthlyRow) OvertimeWorkdayHours() float64 { return minutesToHours(r.OvertimeWorkdayMin) }
+
+// OvertimeRestDayHours: see OvertimeWorkdayHours.
+func (r MonthlyRow) OvertimeRestDayHours() float64 { return minutesToHours(r.OvertimeRestDayMin) }
+
+// OvertimeHolidayHours: see OvertimeWorkdayHours.
+func (r MonthlyRow) OvertimeHolidayHours() float64 { return minutesToHours(r.OvertimeHolidayMin) }
+
+// minutesToHours is minutes in hours, rounded to two decimals for payroll.
+func minutesToHours(min int) float64 { return math.Round(float64(min)/60*100) / 100 }
 
 // MonthlyReport sums a calendar month per employee.
 type MonthlyReport struct {
@@ -248,6 +273,8 @@ func dailyRow(r Roster, date string, punches []Punch, approvals []MakeupRequest,
 		row.Trip, row.Outing, row.Place = a.TripMin > 0, a.OutingMin > 0, a.Place
 		row.PendingApprovals = a.Pending
 	}
+	ot := OvertimeOf(r, day, now)
+	row.OvertimeMin, row.OvertimeKind = ot.Minutes, ot.Kind
 	return row
 }
 
@@ -297,6 +324,14 @@ func MonthlyRowOf(r Roster, days []DailyRow, punches []Punch) MonthlyRow {
 		}
 		m.MakeupsUsed += d.Makeups
 		m.WorkedMin += d.WorkedMin
+		switch d.OvertimeKind {
+		case OvertimeWorkday:
+			m.OvertimeWorkdayMin += d.OvertimeMin
+		case OvertimeRestDay:
+			m.OvertimeRestDayMin += d.OvertimeMin
+		case OvertimeHoliday:
+			m.OvertimeHolidayMin += d.OvertimeMin
+		}
 	}
 	m.LeaveDays = math.Round(m.LeaveDays*2) / 2
 	if len(days) == 0 {

@@ -69,6 +69,8 @@ type exportSchedule struct {
 	Calendar           string   `yaml:"calendar,omitempty"`
 	PunchMode          string   `yaml:"punch_mode,omitempty"`
 	ConfirmWithinMin   int      `yaml:"confirm_within_min"`
+	// Overtime is written only when it differs from the default (off).
+	Overtime *exportOvertime `yaml:"overtime,omitempty"`
 }
 
 type exportEmployee struct {
@@ -144,7 +146,8 @@ func MarshalOrg(org core.Org) ([]byte, error) {
 		es := exportSchedule{ID: s.ID, Name: s.Name, WorkDays: weekdayNames(s.WorkDays), Start: core.FormatClock(s.StartMin), End: core.FormatClock(s.EndMin),
 			CheckInOpensMin: s.CheckInOpensMin, CheckOutClosesMin: s.CheckOutClosesMin, FlexibleMin: s.FlexibleMin, LateGraceMin: s.LateGraceMin,
 			SeriousLateMin: s.SeriousLateMin, AbsentLateMin: s.AbsentLateMin, EarlyLeaveGraceMin: s.EarlyLeaveGraceMin,
-			OutOfRange: string(s.OutOfRange), Calendar: s.CalendarID, PunchMode: string(s.PunchMode), ConfirmWithinMin: s.ConfirmWithinMin}
+			OutOfRange: string(s.OutOfRange), Calendar: s.CalendarID, PunchMode: string(s.PunchMode), ConfirmWithinMin: s.ConfirmWithinMin,
+			Overtime: exportOvertimeRule(s.Overtime)}
 		f.Schedules = append(f.Schedules, es)
 	}
 	for _, e := range org.Employees {

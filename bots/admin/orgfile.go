@@ -138,6 +138,8 @@ type fileSchedule struct {
 	ConfirmWithinMin *int `yaml:"confirm_within_min"`
 	// DeviceBinding overrides the organisation's for this schedule.
 	DeviceBinding string `yaml:"device_binding"`
+	// Overtime is the schedule's overtime (加班) rule (orgovertime.go).
+	Overtime *fileOvertime `yaml:"overtime"`
 }
 
 // defaultConfirmWithinMin is confirm_within_min when the file leaves it out.
@@ -827,6 +829,7 @@ func (p *parser) toCore(f *fileOrg) (core.Org, map[string]string) {
 			sc.CheckOutClosesMin = *s.CheckOutClosesMin
 		}
 		p.punchRules(s, path, &sc)
+		sc.Overtime = overtimeRule(s.Overtime)
 		p.scheduleBinding(&org, s, path) // orgdevices.go
 		org.Schedules = append(org.Schedules, sc)
 	}

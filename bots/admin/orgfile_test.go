@@ -51,6 +51,11 @@ schedules:
     out_of_range: field
     punch_mode: strict
     confirm_within_min: 0
+    overtime:
+      mode: punch
+      starts_after_min: 60
+      min_min: 30
+      unit_min: 15
 employees:
   - id: E001
     name: 张三
@@ -112,9 +117,9 @@ func TestParseOrgFull(t *testing.T) {
 			{ID: "day", Name: "标准班", WorkDays: weekdays, StartMin: 540, EndMin: 1080,
 				CheckInOpensMin: core.DefaultCheckInOpensMin, CheckOutClosesMin: core.DefaultCheckOutClosesMin,
 				LateGraceMin: 5, SeriousLateMin: 30, AbsentLateMin: 120, OutOfRange: core.OutOfRangeReject, CalendarID: "cn-2026",
-				PunchMode: core.PunchStandard, ConfirmWithinMin: 10},
+				PunchMode: core.PunchStandard, ConfirmWithinMin: 10, Overtime: core.DefaultOvertimeRule()},
 			{ID: "night", WorkDays: weekdays, StartMin: 1080, EndMin: 1560, CheckInOpensMin: 0, CheckOutClosesMin: 30, OutOfRange: core.OutOfRangeField,
-				PunchMode: core.PunchStrict},
+				PunchMode: core.PunchStrict, Overtime: core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: 60, MinMin: 30, UnitMin: 15}},
 		},
 		Employees: []core.Employee{
 			{ID: "E001", Name: "张三", Lang: "zh", TimeZone: "Asia/Shanghai", Department: "研发", Role: core.RoleEmployee, ManagerID: "E100",

@@ -95,6 +95,12 @@ var monthlyColumns = []column{
 	{"出差天数", "Business trips (days)", "trip_days"},
 	{"外出天数", "Outings (days)", "outing_days"},
 	{"待审批天数", "Pending approvals (days)", "pending_approvals"},
+	// Overtime (加班) by the category payroll pays it at (core/overtime.go);
+	// always present, 0 where a schedule has overtime off, so that an
+	// import template keeps its columns.
+	{"工作日加班（小时）", "Workday overtime (hours)", "overtime_workday_hours"},
+	{"休息日加班（小时）", "Rest-day overtime (hours)", "overtime_rest_day_hours"},
+	{"节假日加班（小时）", "Holiday overtime (hours)", "overtime_holiday_hours"},
 }
 
 var dailyColumns = []column{
@@ -116,6 +122,8 @@ var dailyColumns = []column{
 	{"请假时长（小时）", "Leave (hours)", "leave_hours"},
 	{"出差/外出", "Trip / outing", "trip_outing"},
 	{"待审批", "Pending approvals", "pending_approvals"},
+	{"加班（小时）", "Overtime (hours)", "overtime_hours"},
+	{"加班类别", "Overtime category", "overtime_kind"},
 }
 
 // MonthlyHeaders are the column headers of a monthly report in lang.
@@ -137,7 +145,8 @@ func headers(cols []column, lang string) []string {
 func MonthlyCells(r core.MonthlyRow) []any {
 	return []any{r.EmployeeID, r.Name, r.Department, r.Workdays, r.DaysWorked, r.LateCount, r.LateMin, r.SeriousLate,
 		r.EarlyLeave, r.EarlyMin, r.MissingPunches, r.Absences, r.MakeupsUsed, r.FieldPunches, r.WorkedHours(),
-		r.LeaveDays, hours(r.LeaveMin), r.TripDays, r.OutingDays, r.PendingApprovals}
+		r.LeaveDays, hours(r.LeaveMin), r.TripDays, r.OutingDays, r.PendingApprovals,
+		r.OvertimeWorkdayHours(), r.OvertimeRestDayHours(), r.OvertimeHolidayHours()}
 }
 
 // hours is minutes in hours, rounded to two decimals for payroll.
@@ -235,7 +244,26 @@ func DailyCells(r core.DailyRow, lang string) []any {
 func DailyReportCells(r core.DailyRow, types []core.LeaveType, lang string) []any {
 	return []any{r.Date, r.EmployeeID, r.Name, r.Department, ClockOn(r.FirstIn, r.Date), ClockOn(r.LastOut, r.Date),
 		ResultText(r, lang), r.LateMin, r.EarlyMin, r.WorkedMin, r.SiteName, yesNo(r.Field, lang), r.Makeups, bots.FlagNotes(r.Flags, lang),
-		LeaveText(r, types, lang), hours(r.LeaveMin), TripText(r, lang), r.PendingApprovals}
+		LeaveText(r, types, lang), hours(r.LeaveMin), TripText(r, lang), r.PendingApprovals,
+		r.OvertimeHours(), OvertimeKindText(r, lang)}
+}
+
+// overtimeKindCode is the category code of a day's overtime, empty when
+// the day has none (as its text is).
+func overtimeKindCode(r core.DailyRow) core.OvertimeKind {
+	if r.OvertimeMin == 0 {
+		return ""
+	}
+	return r.OvertimeKind
+}
+
+// OvertimeKindText names the category of a day's overtime in lang
+// ("工作日", "rest day"); empty when the day has none.
+func OvertimeKindText(r core.DailyRow, lang string) string {
+	if r.OvertimeMin == 0 {
+		return ""
+	}
+	return bots.OvertimeKindWord(r.OvertimeKind, lang)
 }
 
 // ClockOn formats a punch time as HH:MM, marking one that falls on a later
@@ -340,7 +368,8 @@ func EncodeDaily(rep core.DailyReport, format, lang string) ([]byte, error) {
 				"result": nonNilStatuses(r.Statuses), "late_min": r.LateMin, "early_min": r.EarlyMin, "worked_min": r.WorkedMin,
 				"site_id": r.SiteID, "site": r.SiteName, "field": r.Field, "makeups": r.Makeups, "flags": nonNil(r.Flags),
 				"leave": r.Leave, "leave_min": r.LeaveMin, "trip": r.Trip, "outing": r.Outing, "place": r.Place,
-				"pending_approvals": r.PendingApprovals,
+				"pending_approvals": r.PendingApprovals, "overtime_hours": r.OvertimeHours(), "overtime_min": r.OvertimeMin,
+				"overtime_kind": overtimeKindCode(r),
 			}
 		}
 		return json.Marshal(out)

@@ -72,6 +72,7 @@ func scheduleValues(org core.Org, id string) (url.Values, bool) {
 	for k, m := range minutesOf(&s) {
 		v.Set(scheduleMinutes[k], strconv.Itoa(*m))
 	}
+	setOvertimeValues(v, s.Overtime) // orgovertime.go
 	return v, true
 }
 
@@ -80,6 +81,7 @@ func scheduleFields(p *page, org core.Org, vals url.Values, isNew bool) []formFi
 		vals = url.Values{"id": vals["id"], "name": vals["name"], "start": {"09:00"}, "end": {"18:00"}, "work_days": {"mon", "tue", "wed", "thu", "fri"},
 			"check_in_opens_min": {strconv.Itoa(core.DefaultCheckInOpensMin)}, "check_out_closes_min": {strconv.Itoa(core.DefaultCheckOutClosesMin)}, "out_of_range": {"reject"},
 			"punch_mode": {string(core.PunchStandard)}, "confirm_within_min": {"10"}}
+		setOvertimeValues(vals, core.DefaultOvertimeRule())
 	}
 	var days []option
 	for _, k := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
@@ -99,13 +101,14 @@ func scheduleFields(p *page, org core.Org, vals url.Values, isNew bool) []formFi
 	for _, k := range scheduleMinutes {
 		fields = append(fields, formField{Name: k, Label: p.T("org_" + k), Type: "number", Value: vals.Get(k), Step: "1"})
 	}
-	return append(fields,
+	fields = append(fields,
 		formField{Name: "out_of_range", Label: p.T("org_out_of_range"), Type: "select", Value: vals.Get("out_of_range"),
 			Options: []option{{"reject", p.T("oor_reject")}, {"field", p.T("oor_field")}, {"flag", p.T("oor_flag")}}},
 		formField{Name: "calendar", Label: p.T("org_calendar"), Type: "select", Value: vals.Get("calendar"), Options: cals},
 		formField{Name: "punch_mode", Label: p.T("org_punch_mode"), Type: "select", Value: vals.Get("punch_mode"),
 			Options: []option{{string(core.PunchStandard), p.T("pm_standard")}, {string(core.PunchStrict), p.T("pm_strict")}}},
 		formField{Name: "confirm_within_min", Label: p.T("org_confirm_within_min"), Type: "number", Value: vals.Get("confirm_within_min"), Step: "1", Help: p.T("org_confirm_help")})
+	return append(fields, overtimeFields(p, vals)...)
 }
 
 func applySchedule(org *core.Org, id string, vals url.Values, _ []byte, lang string) (int, fieldErrors) {
@@ -150,5 +153,6 @@ func applySchedule(org *core.Org, id string, vals url.Values, _ []byte, lang str
 		s.PunchMode, s.ConfirmWithinMin = core.PunchStandard, 10 // the file's defaults
 	}
 	s.CalendarID = vals.Get("calendar")
+	applyOvertime(s, vals, errs, lang) // orgovertime.go
 	return i, errs
 }

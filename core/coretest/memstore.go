@@ -112,6 +112,7 @@ func (m *MemStore) applyOrg(org core.Org, audit core.AuditEntry) (core.ApplyResu
 	}
 	for _, s := range org.Schedules {
 		s.PunchMode = s.Mode() // as the SQL stores keep it
+		s.Overtime.Mode = s.OvertimeMode()
 		m.state.schedules[s.ID] = s
 		res.Schedules++
 	}

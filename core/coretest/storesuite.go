@@ -112,7 +112,8 @@ func stOrg(tb testing.TB) core.Org {
 			{ID: "day", Name: "Day shift", WorkDays: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday},
 				StartMin: 9 * 60, EndMin: 18 * 60, CheckInOpensMin: 120, CheckOutClosesMin: 360, FlexibleMin: 15, LateGraceMin: 5,
 				SeriousLateMin: 30, AbsentLateMin: 120, EarlyLeaveGraceMin: 1, OutOfRange: core.OutOfRangeField, CalendarID: "cn-2026",
-				PunchMode: core.PunchStrict, ConfirmWithinMin: 10},
+				PunchMode: core.PunchStrict, ConfirmWithinMin: 10,
+				Overtime: core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: 45, MinMin: 60, UnitMin: 15}},
 			{ID: "night", Name: "Night shift", WorkDays: []time.Weekday{time.Sunday, time.Saturday},
 				StartMin: 22 * 60, EndMin: 26 * 60, CheckInOpensMin: 60, CheckOutClosesMin: 60},
 		},
@@ -245,6 +246,7 @@ func stNormSite(s core.Site) core.Site {
 func stNormSchedule(s core.Schedule) core.Schedule {
 	s.WorkDays = stNilIfEmpty(s.WorkDays)
 	s.PunchMode = s.Mode() // "" is stored as standard
+	s.Overtime.Mode = s.OvertimeMode()
 	return s
 }
 
@@ -609,6 +611,7 @@ func stReapplyUpdates(t *testing.T, s Store) {
 	org.Schedules[0].StartMin, org.Schedules[0].LateGraceMin = 9*60+30, 10
 	org.Schedules[0].WorkDays = []time.Weekday{time.Monday, time.Wednesday}
 	org.Schedules[0].PunchMode, org.Schedules[0].ConfirmWithinMin = core.PunchStandard, 0
+	org.Schedules[0].Overtime = core.OvertimeRule{Mode: core.OvertimeOff, StartsAfterMin: 0, MinMin: 0, UnitMin: 60}
 	org.Calendars[0].Days = []core.CalendarDay{{Date: "2026-10-02", Name: "国庆节"}, {Date: "2026-10-11", Workday: true, Name: "调休"}}
 	org.Employees[0].Name = "Li Lei"
 	org.Employees[0].SiteIDs = []string{"hq"}

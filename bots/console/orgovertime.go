@@ -1,0 +1,75 @@
+package console
+
+import (
+	"net/url"
+	"strconv"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// The schedule form's overtime (加班) fields: the org file's overtime
+// block (admin/orgovertime.go), validated by core.Org.Prepare.
+
+// overtimeTexts are the overtime fields' words, merged into texts.
+var overtimeTexts = map[string]map[string]string{
+	"zh": {
+		"org_overtime_mode": "加班计算", "ot_off": "不计算加班", "ot_punch": "按打卡计算",
+		"org_overtime_mode_help":        "工作日从下班后起算；休息日、节假日按上班到下班的时长计算。",
+		"org_overtime_starts_after_min": "下班后多少分钟开始计算加班",
+		"org_overtime_min_min":          "每天加班不足多少分钟不计", "org_overtime_unit_min": "加班按多少分钟为单位（向下取整）",
+		"org_overtime_unit_help": "0 或 1 表示按分钟计算。",
+	},
+	"en": {
+		"org_overtime_mode": "Overtime", "ot_off": "off", "ot_punch": "from punches",
+		"org_overtime_mode_help":        "Working days count from the end of the shift; rest days and holidays count from clock-in to clock-out.",
+		"org_overtime_starts_after_min": "Overtime starts this many minutes after the end",
+		"org_overtime_min_min":          "A day's overtime below this many minutes is 0", "org_overtime_unit_min": "Overtime is rounded down to units of (minutes)",
+		"org_overtime_unit_help": "0 or 1 counts every minute.",
+	},
+}
+
+func init() {
+	for lang, m := range overtimeTexts {
+		for k, v := range m {
+			texts[lang][k] = v
+		}
+	}
+}
+
+// setOvertimeValues puts a rule into the form's values.
+func setOvertimeValues(v url.Values, r core.OvertimeRule) {
+	mode := r.Mode
+	if mode == "" {
+		mode = core.OvertimeOff
+	}
+	v.Set("overtime_mode", string(mode))
+	v.Set("overtime_starts_after_min", strconv.Itoa(r.StartsAfterMin))
+	v.Set("overtime_min_min", strconv.Itoa(r.MinMin))
+	v.Set("overtime_unit_min", strconv.Itoa(r.UnitMin))
+}
+
+func overtimeFields(p *page, vals url.Values) []formField {
+	return []formField{
+		{Name: "overtime_mode", Label: p.T("org_overtime_mode"), Type: "select", Value: vals.Get("overtime_mode"), Help: p.T("org_overtime_mode_help"),
+			Options: []option{{string(core.OvertimeOff), p.T("ot_off")}, {string(core.OvertimePunch), p.T("ot_punch")}}},
+		{Name: "overtime_starts_after_min", Label: p.T("org_overtime_starts_after_min"), Type: "number", Value: vals.Get("overtime_starts_after_min"), Step: "1"},
+		{Name: "overtime_min_min", Label: p.T("org_overtime_min_min"), Type: "number", Value: vals.Get("overtime_min_min"), Step: "1"},
+		{Name: "overtime_unit_min", Label: p.T("org_overtime_unit_min"), Type: "number", Value: vals.Get("overtime_unit_min"), Step: "1", Help: p.T("org_overtime_unit_help")},
+	}
+}
+
+// applyOvertime reads the overtime fields into s. A form without them (an
+// older page, a script) keeps the schedule's rule, or gives a new schedule
+// the file's default (off).
+func applyOvertime(s *core.Schedule, vals url.Values, errs fieldErrors, lang string) {
+	if _, sent := vals["overtime_mode"]; !sent {
+		if s.Overtime == (core.OvertimeRule{}) {
+			s.Overtime = core.DefaultOvertimeRule()
+		}
+		return
+	}
+	s.Overtime = core.OvertimeRule{Mode: core.OvertimeMode(vals.Get("overtime_mode")),
+		StartsAfterMin: intField(vals, "overtime_starts_after_min", errs, lang),
+		MinMin:         intField(vals, "overtime_min_min", errs, lang),
+		UnitMin:        intField(vals, "overtime_unit_min", errs, lang)}
+}

@@ -1,0 +1,80 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// TestScheduleFormOvertime: the schedule form reads and writes the
+// overtime rule, refuses what the org file refuses with its message
+// translated for Chinese HR, and shows the rule again when reopened.
+func TestScheduleFormOvertime(t *testing.T) {
+	day := func(extra url.Values) url.Values {
+		v := url.Values{"name": {"标准班"}, "work_days": {"mon", "tue"}, "start": {"09:00"}, "end": {"18:00"}, "out_of_range": {"reject"}}
+		for k, x := range extra {
+			v[k] = x
+		}
+		return v
+	}
+	tests := []struct {
+		name    string
+		form    url.Values
+		wantErr string // "" : saved
+		want    core.OvertimeRule
+	}{
+		{name: "by punch", form: day(url.Values{"overtime_mode": {"punch"}, "overtime_starts_after_min": {"15"}, "overtime_min_min": {"60"}, "overtime_unit_min": {"30"}}),
+			want: core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: 15, MinMin: 60, UnitMin: 30}},
+		{name: "a form without the fields keeps the rule", form: day(nil), want: core.OvertimeRule{Mode: core.OvertimeOff}},
+		{name: "an unknown mode is refused", form: day(url.Values{"overtime_mode": {"always"}, "overtime_unit_min": {"30"}}),
+			wantErr: "必须是 off 或 punch，而不是 &#34;always&#34;"},
+		{name: "a negative unit is refused", form: day(url.Values{"overtime_mode": {"punch"}, "overtime_unit_min": {"-30"}}),
+			wantErr: "必须在 0 到 1440 分钟之间"},
+		{name: "a unit that is not a number", form: day(url.Values{"overtime_mode": {"punch"}, "overtime_unit_min": {"half"}}),
+			wantErr: "请填写整数"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := MustFixture(t, true)
+			hr := f.MustSignIn(t, "H1")
+			res := hr.post(t, "/org/schedules/day", tt.form)
+			if tt.wantErr != "" {
+				if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, tt.wantErr) {
+					t.Fatalf("status %d, want 422 with %q; body:\n%s", res.Status, tt.wantErr, res.Body)
+				}
+				return
+			}
+			if res.Status != http.StatusSeeOther {
+				t.Fatalf("status %d, want 303; body:\n%s", res.Status, res.Body)
+			}
+			org, err := f.store.Org(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := find(org.Schedules, func(s core.Schedule) bool { return s.ID == "day" })
+			if s == nil || s.Overtime != tt.want {
+				t.Fatalf("day's overtime = %+v, want %+v", s, tt.want)
+			}
+			page := hr.get(t, "/org/schedules/day")
+			if !strings.Contains(page.Body, `name="overtime_mode"`) || !strings.Contains(page.Body, "加班计算") {
+				t.Errorf("the reopened form has no overtime fields:\n%s", page.Body)
+			}
+		})
+	}
+}
+
+// TestReportPreviewOvertime: the reports page previews the three overtime
+// columns.
+func TestReportPreviewOvertime(t *testing.T) {
+	f := MustFixture(t, false)
+	page := f.MustSignIn(t, "admin").get(t, "/reports?month=2026-11")
+	for _, h := range []string{"工作日加班（小时）", "休息日加班（小时）", "节假日加班（小时）"} {
+		if page.Status != http.StatusOK || !strings.Contains(page.Body, h) {
+			t.Errorf("the report preview lacks %q (status %d)", h, page.Status)
+		}
+	}
+}
