@@ -313,6 +313,9 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 		if r.Outcome == core.OutcomeConfirm {
 			msg = confirmMessage(r, bots.Lang(r, rt.Lang), rt.User) // confirm.go
 		}
+		if card, ok := withdrawMessage(r, bots.Lang(r, rt.Lang), rt.User); ok { // withdraw.go
+			msg = card
+		}
 	default:
 		return core.Errorf(core.EINVALID, "feishu: outbox kind %q is not supported", m.Kind)
 	}

@@ -203,7 +203,7 @@ func (b *Bot) onLeaveForm(ctx context.Context, ev *callback.CardActionTriggerEve
 	var done formCard
 	done.Schema, done.Config.UpdateMulti = "2.0", true
 	done.Header = CardHeader{Template: pendingColour(reply.Makeup.Request.TypeOf()), Title: CardText{Tag: "plain_text", Content: pick(lang, "已提交", "Filed")}}
-	done.Body.Elements = []any{markdown{Tag: "markdown", Content: mdEscape(text)}}
+	done.Body.Elements = append([]any{markdown{Tag: "markdown", Content: mdEscape(text)}}, withdrawElements(reply, lang, primary)...) // withdraw.go
 	return &callback.CardActionTriggerResponse{
 		Toast: &callback.Toast{Type: "success", Content: text},
 		Card:  &callback.Card{Type: "raw", Data: done},

@@ -18,7 +18,11 @@ func TestTripOnFeishu(t *testing.T) {
 	}
 	h.runOutbox()
 	replies := h.api.Calls("/reply")
-	if len(replies) != 1 || !strings.Contains(sentContent(t, replies[0])["text"].(string), "（上海 2026-11-26（周四） 至 2026-11-27（周五）），等待 王经理 审批。") {
+	// The answer is the card with the Withdraw button (withdraw.go).
+	if len(replies) != 1 || replies[0].Body["msg_type"] != "interactive" {
+		t.Fatalf("requester's reply = %+v", replies)
+	}
+	if text, _ := cardText(t, sentContent(t, replies[0])); !strings.Contains(text, "（上海 2026-11-26（周四） 至 2026-11-27（周五）），等待 王经理 审批。") {
 		t.Fatalf("requester's reply = %+v", replies)
 	}
 	var card map[string]any

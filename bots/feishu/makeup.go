@@ -39,6 +39,7 @@ func (b *Bot) registerCardActions(deps Deps) {
 	b.OnCardAction(ActionMakeupReject, b.onMakeupAction)
 	b.registerConfirmActions() // confirm.go
 	b.OnCardAction(ActionLeaveForm, b.onLeaveForm)
+	b.OnCardAction(ActionMakeupWithdraw, b.onWithdrawAction) // withdraw.go
 }
 
 // onCardAction handles card.action.trigger by the clicked button's action.

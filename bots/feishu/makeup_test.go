@@ -140,7 +140,7 @@ func TestMakeupApprovalOnFeishu(t *testing.T) {
 	}
 	h.runOutbox()
 	replies := h.api.Calls("/reply")
-	if len(replies) != 1 || !strings.Contains(sentContent(t, replies[0])["text"].(string), "等待 王经理 审批（本月 1/3）") {
+	if len(replies) != 1 || !strings.Contains(shownText(t, replies[0]), "等待 王经理 审批（本月 1/3）") {
 		t.Fatalf("requester's reply = %+v", replies)
 	}
 	var cards []apiCall

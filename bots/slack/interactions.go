@@ -31,6 +31,9 @@ func (b *Bot) handleInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 		return
 	}
+	if b.withdrawInteraction(w, r, cb) { // withdraw.go
+		return
+	}
 	if b.makeupInteraction(w, r, cb) {
 		return
 	}

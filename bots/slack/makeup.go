@@ -90,7 +90,8 @@ func (b *Bot) formOrCommand(w http.ResponseWriter, r *http.Request, sc slackapi.
 		writeEphemeral(w, rendered{Text: text, Blocks: []slackapi.Block{section(text)}})
 		return
 	}
-	writeEphemeral(w, replyMessage(reply, bots.Lang(reply, lang)))
+	lang = bots.Lang(reply, lang)
+	writeEphemeral(w, withWithdrawButton(replyMessage(reply, lang), reply, lang, sc.TeamID, sc.UserID)) // withdraw.go
 }
 
 // makeupForm is the request modal: date, time, in or out, and the reason.
@@ -263,9 +264,12 @@ func (b *Bot) fileForm(w http.ResponseWriter, r *http.Request, cb slackapi.Inter
 		writeViewErrors(w, map[string]string{f.problemBlock(reply.Makeup): first})
 		return
 	}
+	// The confirmation carries the Withdraw button (withdraw.go); its click
+	// updates this modal with views.update.
+	confirmation := withWithdrawButton(rendered{Text: text, Blocks: []slackapi.Block{section(text)}}, reply, lang, tenant(cb.Team.ID, cb.User.TeamID), cb.User.ID)
 	done := slackapi.ModalViewRequest{
 		Type: slackapi.VTModal, Title: plain(f.title(lang)), Close: plain(pick(lang, "关闭", "Close")),
-		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{section(text)}},
+		Blocks: slackapi.Blocks{BlockSet: confirmation.Blocks},
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(slackapi.NewUpdateViewSubmissionResponse(&done))

@@ -66,6 +66,7 @@ func MustMakeupEnv(t *testing.T, adjust ...func(*core.Org)) *env {
 		c.Handle("/chat.postEphemeral", e.slack.formHandler("chat.postEphemeral"))
 		c.Handle("/chat.update", e.slack.formHandler("chat.update"))
 		c.Handle("/views.open", e.slack.jsonHandler("views.open"))
+		c.Handle("/views.update", e.slack.jsonHandler("views.update")) // withdraw_test.go
 	})
 	fake.Start()
 	t.Cleanup(fake.Stop)

@@ -27,6 +27,9 @@ var APIScopes = map[string]string{
 	"conversations.open": "im:write",
 	// The make-up forms: views.open needs no scope, only a trigger_id.
 	"views.open": "",
+	// The leave form's confirmation after a Withdraw click (withdraw.go):
+	// "No scopes required", https://docs.slack.dev/reference/methods/views.update
+	"views.update": "",
 }
 
 // ClientMethods maps the slack-go methods the bot calls (b.api.X) to the
@@ -39,6 +42,7 @@ var ClientMethods = map[string]string{
 	"PostEphemeralContext":    "chat.postEphemeral",
 	"OpenConversationContext": "conversations.open",
 	"OpenViewContext":         "views.open",
+	"UpdateViewContext":       "views.update",
 }
 
 // FeatureScopes maps what Slack sends the bot (manifest features and

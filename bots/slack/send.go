@@ -80,7 +80,7 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 	if r.Outcome == core.OutcomeConfirm {
 		return b.deliver(ctx, rt, confirmMessage(r, lang, rt.Team, rt.User)) // confirm.go
 	}
-	return b.deliver(ctx, rt, replyMessage(r, lang))
+	return b.deliver(ctx, rt, withWithdrawButton(replyMessage(r, lang), r, lang, rt.Team, rt.User)) // withdraw.go
 }
 
 // sendLink posts the "share your location" message with a button to a new

@@ -235,6 +235,9 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 	if b.receiveLeaveForm(ctx, w, r, msg, plain) { // leaveform.go
 		return
 	}
+	if b.withdrawClickNotForYou(w, r, msg) { // withdraw.go
+		return
+	}
 	if b.confirmClickNotForYou(w, r, msg) { // confirm.go
 		return
 	}
@@ -355,6 +358,9 @@ func (b *Bot) translate(m Message) (inbound, bool) {
 		return in, true
 	}
 	if in, ok := b.confirmInbound(m, cmd); ok {
+		return in, true
+	}
+	if in, ok := b.withdrawInbound(m, cmd); ok { // withdraw.go
 		return in, true
 	}
 	switch {

@@ -98,9 +98,14 @@ func (e *env) drain(mark int) ([]sent, int) {
 	return out, len(calls)
 }
 
+// textOf is a message's text; for a filed request's card (withdraw.go)
+// the answer line it carries.
 func textOf(s sent) string {
 	if t, ok := s.Body["text"].(map[string]any); ok {
 		return t["content"].(string)
+	}
+	if c, ok := s.Body["template_card"].(map[string]any); ok && c["task_id"] != nil && strings.HasPrefix(c["task_id"].(string), withdrawTaskPrefix) {
+		return c["sub_title_text"].(string)
 	}
 	return ""
 }

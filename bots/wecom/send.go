@@ -44,6 +44,9 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 		if done, err := b.sendLeaveForm(ctx, m, reply); done { // leaveform.go
 			return err
 		}
+		if done, err := b.sendWithdraw(ctx, m, reply); done { // withdraw.go
+			return err
+		}
 		if done, err := b.sendConfirm(ctx, m, reply); done { // confirm.go
 			return err
 		}
