@@ -178,7 +178,7 @@ func (c *Card) feishuElements(els []any) {
 			if url == "" {
 				url = str(el, "multi_url", "url")
 			}
-			c.button(str(el, "text", "content"), style, url, el.(map[string]any)["value"])
+			c.button(str(el, "text", "content"), style, url, feishuButtonValue(el))
 		case "column_set":
 			for _, col := range list(el, "columns") {
 				c.feishuElements(list(col, "elements"))
@@ -190,6 +190,21 @@ func (c *Card) feishuElements(els []any) {
 			}
 		}
 	}
+}
+
+// feishuButtonValue is what a Feishu button's click sends back: "value"
+// on a JSON 1.0 card, the value of its callback behaviour on a JSON 2.0
+// card (按钮 JSON 2.0: behaviors [{"type": "callback", "value": …}]).
+func feishuButtonValue(el any) any {
+	if v, ok := el.(map[string]any)["value"]; ok {
+		return v
+	}
+	for _, b := range list(el, "behaviors") {
+		if str(b, "type") == "callback" {
+			return b.(map[string]any)["value"]
+		}
+	}
+	return nil
 }
 
 // addFeishuField splits "**Label**\nvalue" or "**Label**：value" fields.

@@ -42,6 +42,14 @@ func TestCardReduction(t *testing.T) {
 	if v2.Color != "green" || len(v2.Lines) != 1 {
 		t.Errorf("Feishu JSON 2.0 card = %+v", v2)
 	}
+	v2b := feishuCard(mustJSON(t, `{"schema":"2.0","body":{"elements":[{"tag":"button","text":{"tag":"plain_text","content":"撤回"},
+	  "behaviors":[{"type":"open_url","default_url":"https://example.com"},{"type":"callback","value":{"action":"makeup_withdraw","id":"7"}}]}]}}`))
+	if len(v2b.Buttons) != 1 {
+		t.Fatalf("Feishu JSON 2.0 buttons = %+v", v2b.Buttons)
+	}
+	if v, _ := v2b.Buttons[0].payload.(map[string]any); v["action"] != "makeup_withdraw" || v["id"] != "7" {
+		t.Errorf("Feishu JSON 2.0 button sends %v, want its callback behaviour's value", v2b.Buttons[0].payload)
+	}
 
 	var blocks []any
 	_ = json.Unmarshal([]byte(`[{"type":"header","text":{"type":"plain_text","text":"Make-up #4"}},
