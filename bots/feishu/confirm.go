@@ -94,36 +94,17 @@ func (b *Bot) onConfirmAction(ctx context.Context, ev *callback.CardActionTrigge
 	}
 	forUser, _ := e.Action.Value["for"].(string)
 	lang, _ := e.Action.Value["lang"].(string)
-	openID, userID := e.Operator.OpenID, s(e.Operator.UserID)
-	if forUser == "" || (forUser != openID && forUser != userID) {
-		return &callback.CardActionTriggerResponse{Toast: &callback.Toast{Type: "error", Content: bots.NotForYou(bots.Lang(core.Reply{}, lang))}}, nil
-	}
-	tenant, eventID := "", ""
-	if ev.EventV2Base != nil && ev.EventV2Base.Header != nil {
-		tenant, eventID = ev.EventV2Base.Header.TenantKey, ev.EventV2Base.Header.EventID
-	}
-	if tenant == "" {
-		tenant = s(e.Operator.TenantKey)
-	}
-	// The card's recipient is the identity the question is kept under.
-	var alts []string
-	for _, id := range []string{openID, userID} {
-		if id != "" && id != forUser {
-			alts = append(alts, id)
-		}
-	}
 	kind := core.CmdConfirm
 	if e.Action.Value["action"] == ActionPunchDecline {
 		kind = core.CmdDecline
 	}
-	cmd := core.Command{Actor: core.Identity{Platform: core.PlatformFeishu, Tenant: tenant, UserID: forUser}, AltUserIDs: alts,
-		Kind: kind, ReceivedAt: b.now(), EventID: eventID}
-	reply, err := b.core.Handle(ctx, cmd)
+	cmd, ok := b.clickCommand(ev, forUser, kind)
+	if !ok {
+		return &callback.CardActionTriggerResponse{Toast: &callback.Toast{Type: "error", Content: bots.NotForYou(bots.Lang(core.Reply{}, lang))}}, nil
+	}
+	reply, err := b.handleClick(ctx, cmd)
 	if err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			return nil, &handlerError{status: http.StatusBadRequest, err: err}
-		}
-		return nil, &handlerError{status: http.StatusInternalServerError, err: err}
+		return nil, err
 	}
 	lang = bots.Lang(reply, lang)
 	toast := "success"
@@ -133,9 +114,50 @@ func (b *Bot) onConfirmAction(ctx context.Context, ev *callback.CardActionTrigge
 	case core.OutcomeNothingPending, core.OutcomeRejected:
 		toast = "warning"
 	}
-	b.log.Debug("feishu: confirmation card action", "event_id", eventID, "kind", kind, "outcome", reply.Outcome, "replayed", reply.Replayed)
+	b.log.Debug("feishu: confirmation card action", "event_id", cmd.EventID, "kind", kind, "outcome", reply.Outcome, "replayed", reply.Replayed)
 	return &callback.CardActionTriggerResponse{
 		Toast: &callback.Toast{Type: toast, Content: bots.Headline(reply, lang)},
 		Card:  &callback.Card{Type: "raw", Data: answeredCard(reply, lang)},
 	}, nil
+}
+
+// clickCommand is the command a card click runs for the person the card
+// was sent to (forUser, an open_id or user_id), known also by the
+// clicker's other id, under the callback's event id, so that a retried
+// callback gets the recorded answer. ok is false when the clicker is
+// someone else.
+func (b *Bot) clickCommand(ev *callback.CardActionTriggerEvent, forUser string, kind core.CommandKind) (cmd core.Command, ok bool) {
+	e := ev.Event
+	openID, userID := e.Operator.OpenID, s(e.Operator.UserID)
+	if forUser == "" || (forUser != openID && forUser != userID) {
+		return core.Command{}, false
+	}
+	tenant, eventID := "", ""
+	if ev.EventV2Base != nil && ev.EventV2Base.Header != nil {
+		tenant, eventID = ev.EventV2Base.Header.TenantKey, ev.EventV2Base.Header.EventID
+	}
+	if tenant == "" {
+		tenant = s(e.Operator.TenantKey)
+	}
+	var alts []string
+	for _, id := range []string{openID, userID} {
+		if id != "" && id != forUser {
+			alts = append(alts, id)
+		}
+	}
+	return core.Command{Actor: core.Identity{Platform: core.PlatformFeishu, Tenant: tenant, UserID: forUser}, AltUserIDs: alts,
+		Kind: kind, ReceivedAt: b.now(), EventID: eventID}, true
+}
+
+// handleClick runs a card click's command; a command the core cannot
+// read is the callback's fault (400), anything else a failure (500).
+func (b *Bot) handleClick(ctx context.Context, cmd core.Command) (core.Reply, error) {
+	reply, err := b.core.Handle(ctx, cmd)
+	if err != nil {
+		if core.ErrorCode(err) == core.EINVALID {
+			return core.Reply{}, &handlerError{status: http.StatusBadRequest, err: err}
+		}
+		return core.Reply{}, &handlerError{status: http.StatusInternalServerError, err: err}
+	}
+	return reply, nil
 }

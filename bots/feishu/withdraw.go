@@ -128,31 +128,14 @@ func (b *Bot) onWithdrawAction(ctx context.Context, ev *callback.CardActionTrigg
 	forUser, _ := e.Action.Value["for"].(string)
 	lang, _ := e.Action.Value["lang"].(string)
 	schema, _ := e.Action.Value["schema"].(string)
-	openID, userID := e.Operator.OpenID, s(e.Operator.UserID)
-	if forUser == "" || (forUser != openID && forUser != userID) {
+	cmd, ok := b.clickCommand(ev, forUser, core.CmdMakeupCancel)
+	if !ok {
 		return &callback.CardActionTriggerResponse{Toast: &callback.Toast{Type: "error", Content: bots.NotForYou(bots.Lang(core.Reply{}, lang))}}, nil
 	}
-	tenant, eventID := "", ""
-	if ev.EventV2Base != nil && ev.EventV2Base.Header != nil {
-		tenant, eventID = ev.EventV2Base.Header.TenantKey, ev.EventV2Base.Header.EventID
-	}
-	if tenant == "" {
-		tenant = s(e.Operator.TenantKey)
-	}
-	var alts []string
-	for _, id := range []string{openID, userID} {
-		if id != "" && id != forUser {
-			alts = append(alts, id)
-		}
-	}
-	cmd := core.Command{Actor: core.Identity{Platform: core.PlatformFeishu, Tenant: tenant, UserID: forUser}, AltUserIDs: alts,
-		Kind: core.CmdMakeupCancel, Makeup: &core.MakeupArgs{ID: id}, ReceivedAt: b.now(), EventID: eventID}
-	reply, err := b.core.Handle(ctx, cmd)
+	cmd.Makeup = &core.MakeupArgs{ID: id}
+	reply, err := b.handleClick(ctx, cmd)
 	if err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			return nil, &handlerError{status: http.StatusBadRequest, err: err}
-		}
-		return nil, &handlerError{status: http.StatusInternalServerError, err: err}
+		return nil, err
 	}
 	lang = bots.Lang(reply, lang)
 	toast := "error"
@@ -164,7 +147,7 @@ func (b *Bot) onWithdrawAction(ctx context.Context, ev *callback.CardActionTrigg
 	case core.OutcomeMakeupRefused, core.OutcomeMakeupNotFound:
 		toast = "warning"
 	}
-	b.log.Debug("feishu: withdraw card action", "event_id", eventID, "request", id, "outcome", reply.Outcome, "replayed", reply.Replayed)
+	b.log.Debug("feishu: withdraw card action", "event_id", cmd.EventID, "request", id, "outcome", reply.Outcome, "replayed", reply.Replayed)
 	return &callback.CardActionTriggerResponse{
 		Toast: &callback.Toast{Type: toast, Content: bots.Headline(reply, lang)},
 		Card:  &callback.Card{Type: "raw", Data: withdrawnCard(reply, lang, schema)},
