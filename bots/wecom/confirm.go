@@ -156,20 +156,6 @@ func (b *Bot) confirmClickNotForYou(w http.ResponseWriter, r *http.Request, m Me
 		return false
 	}
 	b.log.Info("wecom: a confirmation card clicked by someone else", "user", m.FromUserName, "task", m.TaskID)
-	// Passive replies: doc 90241 (被动回复消息格式), sealed with the
-	// callback's own timestamp and nonce as answerInline does.
-	plain, err := PassiveText(b.cfg.CorpID, m.FromUserName, bots.NotForYou("zh")+"\n"+bots.NotForYou("en"), b.now().Unix())
-	var body []byte
-	if err == nil {
-		q := r.URL.Query()
-		body, err = b.crypto.SealReply(plain, q.Get("timestamp"), q.Get("nonce"))
-	}
-	if err != nil {
-		b.log.Warn("wecom: cannot seal the passive reply", "user", m.FromUserName, "err", err)
-		w.WriteHeader(http.StatusOK) // nothing to retry: nothing was recorded
-		return true
-	}
-	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-	_, _ = w.Write(body)
+	b.passiveNotForYou(w, r, m) // passive.go
 	return true
 }

@@ -443,7 +443,7 @@ func (b *Bot) receiveLeaveForm(ctx context.Context, w http.ResponseWriter, r *ht
 	}
 	if task.tag != userTag(b.cfg.CorpID, m.FromUserName) {
 		b.log.Info("wecom: a leave form submitted by someone else", "user", m.FromUserName, "task", m.TaskID)
-		b.passiveAnswer(w, r, m, bots.NotForYou("zh")+"\n"+bots.NotForYou("en"))
+		b.passiveNotForYou(w, r, m)
 		return true
 	}
 	now := b.now()
@@ -514,24 +514,4 @@ func (b *Bot) receiveLeaveForm(ctx context.Context, w http.ResponseWriter, r *ht
 	b.log.Debug("wecom leave form", "event", cmd.EventID, "outcome", reply.Outcome, "replayed", reply.Replayed)
 	w.WriteHeader(http.StatusOK)
 	return true
-}
-
-// passiveAnswer answers a callback with a passive text reply (doc 90241,
-// 被动回复消息格式), sealed with the callback's own timestamp and nonce.
-// Nothing was recorded, so a reply that cannot be sealed is logged and the
-// callback acknowledged: there is nothing for a retry to redo.
-func (b *Bot) passiveAnswer(w http.ResponseWriter, r *http.Request, m Message, text string) {
-	plain, err := PassiveText(b.cfg.CorpID, m.FromUserName, text, b.now().Unix())
-	var body []byte
-	if err == nil {
-		q := r.URL.Query()
-		body, err = b.crypto.SealReply(plain, q.Get("timestamp"), q.Get("nonce"))
-	}
-	if err != nil {
-		b.log.Warn("wecom: cannot seal the passive reply", "user", m.FromUserName, "err", err)
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-	_, _ = w.Write(body)
 }

@@ -3,8 +3,10 @@ package wecom
 import (
 	"encoding/xml"
 	"fmt"
+	"net/http"
 	"unicode/utf8"
 
+	"github.com/punchbot/punchbot/bots"
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -54,4 +56,30 @@ func PassiveText(corpID, user, text string, at int64) ([]byte, error) {
 		return nil, fmt.Errorf("wecom: marshal passive reply: %w", err)
 	}
 	return out, nil
+}
+
+// passiveAnswer answers a callback with a passive text reply (doc 90241,
+// 被动回复消息格式), sealed with the callback's own timestamp and nonce.
+// Nothing was recorded, so a reply that cannot be sealed is logged and the
+// callback acknowledged: there is nothing for a retry to redo.
+func (b *Bot) passiveAnswer(w http.ResponseWriter, r *http.Request, m Message, text string) {
+	plain, err := PassiveText(b.cfg.CorpID, m.FromUserName, text, b.now().Unix())
+	var body []byte
+	if err == nil {
+		q := r.URL.Query()
+		body, err = b.crypto.SealReply(plain, q.Get("timestamp"), q.Get("nonce"))
+	}
+	if err != nil {
+		b.log.Warn("wecom: cannot seal the passive reply", "user", m.FromUserName, "err", err)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	_, _ = w.Write(body)
+}
+
+// passiveNotForYou answers a click on a card sent to someone else: the
+// card does not say whose language the clicker reads, so in both.
+func (b *Bot) passiveNotForYou(w http.ResponseWriter, r *http.Request, m Message) {
+	b.passiveAnswer(w, r, m, bots.NotForYou("zh")+"\n"+bots.NotForYou("en"))
 }

@@ -147,6 +147,6 @@ func (b *Bot) withdrawClickNotForYou(w http.ResponseWriter, r *http.Request, m M
 		return false
 	}
 	b.log.Info("wecom: a withdraw button clicked by someone else", "user", m.FromUserName, "task", m.TaskID)
-	b.passiveAnswer(w, r, m, bots.NotForYou("zh")+"\n"+bots.NotForYou("en")) // leaveform.go
+	b.passiveNotForYou(w, r, m) // passive.go
 	return true
 }
