@@ -23,6 +23,8 @@ func RequestNoun(t core.RequestType, lang string) string {
 		return pick(lang, "出差申请", "business trip request")
 	case core.RequestOuting:
 		return pick(lang, "外出申请", "outing request")
+	case core.RequestOvertime:
+		return pick(lang, "加班申请", "overtime request")
 	}
 	return pick(lang, "补卡申请", "make-up request")
 }
@@ -221,7 +223,9 @@ func leaveCardContent(v core.MakeupView, lang string) MakeupCard {
 		c.Fields = append(c.Fields, MakeupField{pick(lang, "类型", "Type"), kind, false})
 	}
 	c.Fields = append(c.Fields, MakeupField{pick(lang, "时间", "When"), LeavePeriod(v, lang), false})
-	if amount := LeaveAmount(v, lang); amount != "" {
+	if t == core.RequestOvertime {
+		c.Fields = append(c.Fields, MakeupField{pick(lang, "加班时长", "Overtime"), OvertimeAmount(v, lang), false}) // overtime.go
+	} else if amount := LeaveAmount(v, lang); amount != "" {
 		c.Fields = append(c.Fields, MakeupField{pick(lang, "时长", "Working time"), amount, false})
 	}
 	if balance := LeaveBalance(v, lang); balance != "" {
@@ -253,6 +257,8 @@ func requestSummary(v core.MakeupView, lang string) string {
 		if m.Place != "" {
 			what = m.Place + " " + what
 		}
+	case core.RequestOvertime:
+		what = LeavePeriod(v, lang)
 	default:
 		what = m.ShiftDate + " " + MakeupSlot(v, lang)
 	}
@@ -262,6 +268,8 @@ func requestSummary(v core.MakeupView, lang string) string {
 // LeaveUsage explains the leave, trip and outing commands.
 func LeaveUsage(t core.RequestType, lang string) string {
 	switch t {
+	case core.RequestOvertime:
+		return overtimeUsage(lang) // overtime.go
 	case core.RequestTrip:
 		return pick(lang,
 			"出差格式：出差 12-04..12-06 上海 原因（日期或日期范围、目的地，然后写原因）\n• 撤回：出差 取消 编号（已批准的在开始前也可撤回）\n• 审批人或 HR 撤销已批准的：撤销 编号 理由",
@@ -283,6 +291,9 @@ func leaveRefusal(v core.MakeupView, lang string) string {
 	r := v.Refusal
 	if r == nil {
 		return head + pick(lang, "请稍后重试。", "please try again.")
+	}
+	if text, ok := overtimeRefusal(r.Rule, lang); ok { // overtime.go
+		return head + text
 	}
 	switch r.Rule {
 	case core.LeaveOverlap:

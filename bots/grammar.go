@@ -45,6 +45,8 @@ const (
 	VerbLeave  = "leave"
 	VerbTrip   = "trip"
 	VerbOuting = "outing"
+	// VerbOvertime (加班) comes with Kind CmdLeave too (overtime.go).
+	VerbOvertime = "overtime"
 )
 
 // decisionWords start a decision on a request by its number.
@@ -84,6 +86,7 @@ var words = map[string]Intent{
 	"请假": {Kind: core.CmdLeave, Verb: VerbLeave}, "休假": {Kind: core.CmdLeave, Verb: VerbLeave}, "leave": {Kind: core.CmdLeave, Verb: VerbLeave},
 	"出差": {Kind: core.CmdLeave, Verb: VerbTrip}, "trip": {Kind: core.CmdLeave, Verb: VerbTrip}, "business trip": {Kind: core.CmdLeave, Verb: VerbTrip},
 	"外出": {Kind: core.CmdLeave, Verb: VerbOuting}, "outing": {Kind: core.CmdLeave, Verb: VerbOuting},
+	"加班": {Kind: core.CmdLeave, Verb: VerbOvertime}, "申请加班": {Kind: core.CmdLeave, Verb: VerbOvertime}, "overtime": {Kind: core.CmdLeave, Verb: VerbOvertime},
 }
 
 // takesArgs reports whether an intent reads the words after it (make-up,
@@ -131,7 +134,7 @@ func Parse(text string) Intent {
 		}
 	}
 	if len(fields) == 1 {
-		for _, key := range []string{"补卡", "请假", "出差", "外出"} {
+		for _, key := range []string{"补卡", "请假", "出差", "外出", "加班"} {
 			if rest, ok := strings.CutPrefix(fields[0], key); ok && rest != "" && !isQuestion(rest) {
 				in := words[key]
 				in.Args, in.Lang = rest, lang

@@ -47,6 +47,8 @@ func ParseLeave(in Intent) core.LeaveArgs {
 		a.Type = core.RequestTrip
 	case VerbOuting:
 		a.Type = core.RequestOuting
+	case VerbOvertime:
+		a.Type = core.RequestOvertime
 	}
 	fields := strings.Fields(strings.NewReplacer("：", ":", "，", " ", ",", " ", "、", " ").Replace(in.Args))
 	var rest []string
@@ -96,6 +98,10 @@ func ParseLeave(in Intent) core.LeaveArgs {
 				}
 				continue
 			}
+			if start, end, ok := overtimeClocks(a.Type, f); ok { // overtime.go: may end after midnight
+				a.StartClock, a.EndClock = start, end
+				continue
+			}
 			if start, end, ok, bad := clockRange(f); ok || bad {
 				if bad {
 					a.Problem = core.ProblemTime
@@ -132,6 +138,8 @@ func ParseLeave(in Intent) core.LeaveArgs {
 		}
 	}
 	switch {
+	case a.Type == core.RequestOvertime:
+		// Overtime has no place: every word is the reason.
 	case a.Type != core.RequestLeave && len(rest) >= 2, a.Type == core.RequestTrip && len(rest) == 1:
 		// "出差 12-04..12-06 上海 客户拜访": the place, then the reason; a
 		// trip's single word is its destination, an outing's its purpose.
@@ -139,8 +147,8 @@ func ParseLeave(in Intent) core.LeaveArgs {
 	}
 	a.Reason = strings.Join(rest, " ")
 	if a.From == "" && a.Problem == "" {
-		if a.Type == core.RequestOuting && a.StartClock != "" {
-			a.From = "today" // an outing is usually today: "外出 14:00-16:00 客户拜访"
+		if (a.Type == core.RequestOuting || a.Type == core.RequestOvertime) && a.StartClock != "" {
+			a.From = "today" // an outing or overtime is usually today: "外出 14:00-16:00 客户拜访"
 		} else {
 			a.Problem = core.ProblemDate
 		}

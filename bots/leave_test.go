@@ -73,7 +73,7 @@ func TestLeaveCommandWithoutArguments(t *testing.T) {
 // panicking into one of the three types, and a date it reads is in a form
 // the core accepts.
 func FuzzParseLeave(f *testing.F) {
-	for _, s := range []string{"请假 2026-12-03 全天 年假 搬家", "出差 12-04..12-06 上海", "外出 14:00-16:00 客户", "leave 12-03 am sick", "请假 13-45 25:00-26:00", "trip ..", "外出 9点-", "请假 12-03 至"} {
+	for _, s := range []string{"请假 2026-12-03 全天 年假 搬家", "出差 12-04..12-06 上海", "外出 14:00-16:00 客户", "leave 12-03 am sick", "请假 13-45 25:00-26:00", "trip ..", "外出 9点-", "请假 12-03 至", "加班 20:00-02:00 上线"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
@@ -83,7 +83,7 @@ func FuzzParseLeave(f *testing.F) {
 		}
 		a := ParseLeave(in)
 		switch a.Type {
-		case core.RequestLeave, core.RequestTrip, core.RequestOuting:
+		case core.RequestLeave, core.RequestTrip, core.RequestOuting, core.RequestOvertime:
 		default:
 			t.Fatalf("ParseLeave(%q).Type = %q", text, a.Type)
 		}

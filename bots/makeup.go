@@ -483,7 +483,7 @@ func MakeupCardContent(v core.MakeupView, lang string) MakeupCard {
 	switch m.TypeOf() {
 	case core.RequestField:
 		return fieldCardContent(v, lang)
-	case core.RequestLeave, core.RequestTrip, core.RequestOuting:
+	case core.RequestLeave, core.RequestTrip, core.RequestOuting, core.RequestOvertime:
 		return leaveCardContent(v, lang)
 	}
 	c := MakeupCard{
@@ -550,6 +550,8 @@ func MakeupResultText(v core.MakeupView, lang string) string {
 		counted = pick(lang, "这段时间无需打卡。", "you need not punch for that time.")
 	case core.RequestTrip, core.RequestOuting:
 		counted = pick(lang, "这段时间按外勤出勤计算。", "that time counts as worked in the field.")
+	case core.RequestOvertime:
+		counted = pick(lang, "加班按规则计入考勤报表。", "the overtime counts in the attendance reports by the rules.")
 	}
 	switch m.Status {
 	case core.MakeupApproved:
@@ -640,7 +642,9 @@ func MakeupLine(r core.Reply, lang string) (string, bool) {
 		if t != core.RequestMakeup {
 			line := pick(lang, fmt.Sprintf("📝 %s #%d 已提交%s，等待 %s 审批。", noun, m.ID, what, who),
 				fmt.Sprintf("📝 %s #%d filed%s, waiting for %s.", Noun, m.ID, what, who))
-			if amount := LeaveAmount(v, lang); amount != "" {
+			if t == core.RequestOvertime {
+				line += pick(lang, "加班时长 "+OvertimeAmount(v, lang)+"。", " Overtime: "+OvertimeAmount(v, lang)+".")
+			} else if amount := LeaveAmount(v, lang); amount != "" {
 				line += pick(lang, "时长 "+amount+"。", " Working time: "+amount+".")
 			}
 			if balance := LeaveBalance(v, lang); balance != "" {

@@ -1,6 +1,10 @@
 package bots
 
-import "github.com/punchbot/punchbot/core"
+import (
+	"strings"
+
+	"github.com/punchbot/punchbot/core"
+)
 
 // OvertimeKindWord names an overtime category (core/overtime.go) the way
 // payroll speaks of it: 工作日 / 休息日 / 节假日.
@@ -14,4 +18,56 @@ func OvertimeKindWord(k core.OvertimeKind, lang string) string {
 		return pick(lang, "节假日", "holiday")
 	}
 	return ""
+}
+
+// overtimeClocks reads an overtime request's "18:00-21:00", and unlike a
+// leave's clockRange lets it end after midnight ("20:00-02:00" is until 02:00
+// the next day, which the core resolves). ok is false for any other type or
+// word.
+func overtimeClocks(t core.RequestType, s string) (start, end string, ok bool) {
+	if t != core.RequestOvertime {
+		return "", "", false
+	}
+	for _, sep := range []string{"-", "~", "..", "至", "到", "—", "–"} {
+		a, b, found := strings.Cut(s, sep)
+		if !found || !looksLikeClock(a) {
+			continue
+		}
+		start, ok1 := makeupClock(a)
+		end, ok2 := makeupClock(b)
+		if ok1 && ok2 && start != end {
+			return start, end, true
+		}
+		return "", "", false
+	}
+	return "", "", false
+}
+
+// OvertimeAmount is the overtime a request asks for, as it can count
+// (before the day's minimum and rounding): "2.5 小时", "2.5 h".
+func OvertimeAmount(v core.MakeupView, lang string) string {
+	if v.Leave == nil {
+		return ""
+	}
+	return pick(lang, number(v.Leave.Hours())+" 小时", number(v.Leave.Hours())+" h")
+}
+
+// overtimeRefusal explains the overtime refusals; ok is false for others.
+func overtimeRefusal(rule, lang string) (string, bool) {
+	switch rule {
+	case core.OvertimeNotByApproval:
+		return pick(lang, "你的班次不按审批计算加班（不计加班或按打卡计算），无需申请。",
+			"your schedule does not count overtime by approval (it is off or counted from punches), so there is nothing to request."), true
+	case core.OvertimeNoTime:
+		return pick(lang, "这段时间不算加班：工作日的加班从下班后起算。",
+			"none of that time is overtime: on a working day overtime starts after the end of the shift."), true
+	}
+	return "", false
+}
+
+// overtimeUsage explains the overtime command.
+func overtimeUsage(lang string) string {
+	return pick(lang,
+		"加班格式：加班 [12-05] 18:00-21:00 事由（不写日期即今天；20:00-02:00 表示到次日 02:00）\n• 撤回：加班 取消 编号\n• 审批人或 HR 撤销已批准的：撤销 编号 理由",
+		"Overtime format: overtime [2026-12-05] 18:00-21:00 reason (no date means today; 20:00-02:00 ends at 02:00 the next day)\n• withdraw: overtime cancel <number>\n• approvers or HR revoke an approved one: revoke <number> reason")
 }

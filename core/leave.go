@@ -173,6 +173,16 @@ func resolveLeave(a LeaveArgs, r Roster, types []LeaveType, now time.Time) (m Ma
 	a.LeaveType, a.Place, a.Reason = CleanText(a.LeaveType), CleanText(a.Place), CleanText(a.Reason)
 	switch a.Type {
 	case RequestLeave, RequestTrip, RequestOuting:
+	case RequestOvertime:
+		// Overtime is a span of one day: "加班 12-05 18:00-21:00"; an end
+		// at or before the start is the next morning ("20:00-02:00").
+		if a.StartClock == "" || a.EndClock == "" {
+			return m, lt, ProblemTime
+		}
+		if a.To != "" && a.To != a.From {
+			return m, lt, ProblemDate
+		}
+		a.To = ""
 	default:
 		return m, lt, ProblemKind
 	}
@@ -232,7 +242,7 @@ func resolveLeave(a LeaveArgs, r Roster, types []LeaveType, now time.Time) (m Ma
 				return m, lt, ProblemTime
 			}
 			m.End = time.Date(to.Year(), to.Month(), to.Day(), 0, clk, 0, 0, loc)
-			if !m.End.After(m.Start) && r.Schedule != nil && r.Schedule.Overnight() && from.Equal(to) {
+			if !m.End.After(m.Start) && from.Equal(to) && (a.Type == RequestOvertime || r.Schedule != nil && r.Schedule.Overnight()) {
 				m.End = m.End.AddDate(0, 0, 1)
 			}
 		}
@@ -285,10 +295,23 @@ func (s *Service) fileLeave(ctx context.Context, employeeID string, a LeaveArgs,
 	if problem != "" {
 		return refuse(&MakeupRefusal{Rule: MakeupInvalid}, problem)
 	}
-	cost := leaveCost(r, m)
-	v.Leave = &LeaveView{TypeName: lt.Name, Paid: lt.Paid, Days: cost.days, Minutes: cost.minutes, QuotaDays: lt.AnnualQuotaDays}
-	if cost.minutes == 0 {
-		return refuse(&MakeupRefusal{Rule: LeaveNoWorkingTime}, "")
+	var cost leaveAmount
+	overlapping := leaveTypesOfRequests
+	if m.Type == RequestOvertime {
+		// Overtime has its own rules (overtime.go) and overlaps only
+		// other overtime: working late on a day of half-day leave is fine.
+		minutes, rule := overtimeRequested(r, m)
+		v.Leave = &LeaveView{Minutes: minutes}
+		if rule != "" {
+			return refuse(&MakeupRefusal{Rule: rule}, "")
+		}
+		cost, overlapping = leaveAmount{minutes: minutes}, []RequestType{RequestOvertime}
+	} else {
+		cost = leaveCost(r, m)
+		v.Leave = &LeaveView{TypeName: lt.Name, Paid: lt.Paid, Days: cost.days, Minutes: cost.minutes, QuotaDays: lt.AnnualQuotaDays}
+		if cost.minutes == 0 {
+			return refuse(&MakeupRefusal{Rule: LeaveNoWorkingTime}, "")
+		}
 	}
 	dir, err := s.directory()
 	if err != nil {
@@ -306,7 +329,7 @@ func (s *Service) fileLeave(ctx context.Context, employeeID string, a LeaveArgs,
 		if err := tx.LockEmployee(ctx, employeeID); err != nil {
 			return err
 		}
-		open, err := tx.ListMakeups(ctx, MakeupFilter{EmployeeID: employeeID, Types: leaveTypesOfRequests,
+		open, err := tx.ListMakeups(ctx, MakeupFilter{EmployeeID: employeeID, Types: overlapping,
 			Statuses: []MakeupStatus{MakeupPending, MakeupApproved}, CoverFrom: m.Start, CoverTo: m.End})
 		if err != nil {
 			return err
@@ -386,6 +409,10 @@ func (s *Service) approvalView(ctx context.Context, tx Tx, v *MakeupView, p make
 		}
 		return nil
 	case RequestLeave, RequestTrip, RequestOuting:
+	case RequestOvertime:
+		minutes, _ := overtimeRequested(p.roster, m) // overtime.go
+		v.Leave = &LeaveView{Minutes: minutes}
+		return nil
 	default:
 		return nil
 	}

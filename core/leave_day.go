@@ -419,7 +419,7 @@ func holdPending(res *DayResult, kinds []PunchKind, running bool) {
 }
 
 // approvalTypes are the request types the day logic reads.
-var approvalTypes = []RequestType{RequestField, RequestLeave, RequestTrip, RequestOuting}
+var approvalTypes = []RequestType{RequestField, RequestLeave, RequestTrip, RequestOuting, RequestOvertime}
 
 // approvalFilter selects the pending and approved requests that may touch
 // the shift dates from to to: the range is widened by a day each side, so

@@ -115,11 +115,12 @@ func (m *MakeupRequest) Transition(to MakeupStatus, by string, at time.Time, not
 }
 
 // Revocable reports whether the request's approval can be taken back:
-// leave, trips and outings, whose approval wrote nothing. Approving a
-// make-up or a field punch wrote a punch, which HR corrects instead.
+// leave, trips, outings and overtime, whose approval wrote nothing.
+// Approving a make-up or a field punch wrote a punch, which HR corrects
+// instead.
 func (m MakeupRequest) Revocable() bool {
 	switch m.TypeOf() {
-	case RequestLeave, RequestTrip, RequestOuting:
+	case RequestLeave, RequestTrip, RequestOuting, RequestOvertime:
 		return true
 	}
 	return false

@@ -9,8 +9,26 @@ type OvertimeMode string
 // Overtime modes. Off is the default: the organisation file must ask for
 // overtime before payroll sees any.
 const (
-	OvertimeOff   OvertimeMode = "off"
-	OvertimePunch OvertimeMode = "punch" // 以打卡为准: the punched span counts
+	OvertimeOff      OvertimeMode = "off"
+	OvertimePunch    OvertimeMode = "punch"    // 以打卡为准: the punched span counts
+	OvertimeApproval OvertimeMode = "approval" // 以审批单为准: the approved span counts
+	OvertimeBoth     OvertimeMode = "both"     // 取交集: the approved span, as far as it was punched
+)
+
+// RequestOvertime asks to work overtime (加班) for a span of a day: filed
+// with CmdLeave (LeaveArgs.Type) and decided like leave; under the
+// approval and both modes the approved span counts (OvertimeOf).
+const RequestOvertime RequestType = "overtime"
+
+// Overtime refusal rules, in MakeupView.Refusal.Rule.
+const (
+	// OvertimeNotByApproval: the employee's schedule does not count
+	// overtime by approval (mode off or punch), so a request would change
+	// nothing.
+	OvertimeNotByApproval = "overtime_not_by_approval"
+	// OvertimeNoTime: nothing of the span is overtime under the rule (it
+	// lies within the shift or before its end plus starts_after_min).
+	OvertimeNoTime = "overtime_no_time"
 )
 
 // OvertimeRule is a schedule's overtime rule. The thresholds follow
@@ -60,11 +78,14 @@ func (o OvertimeRule) On() bool { return o.Mode != "" && o.Mode != OvertimeOff }
 
 // ValidOvertimeMode reports whether m names an overtime mode ("" is off).
 func ValidOvertimeMode(m OvertimeMode) bool {
-	return m == "" || m == OvertimeOff || m == OvertimePunch
+	return m == "" || m == OvertimeOff || m == OvertimePunch || m == OvertimeApproval || m == OvertimeBoth
 }
 
 // overtimeModes lists the modes for validation messages.
-const overtimeModes = "off or punch"
+const overtimeModes = "off, punch, approval or both"
+
+// byApproval reports whether approved requests take part.
+func (o OvertimeRule) byApproval() bool { return o.Mode == OvertimeApproval || o.Mode == OvertimeBoth }
 
 // validate fills the mode's default and reports problems under path
 // ("schedules[0].overtime") through add, as Org.Prepare does.
@@ -108,18 +129,22 @@ type DayOvertime struct {
 
 // OvertimeOf computes the overtime of a day (its result from ComputeDay)
 // under the roster's schedule, in the employee's zone with the holiday
-// calendar:
+// calendar. The span that may count is, on a working day (a 调休 day
+// included), from the flexible end of the shift plus StartsAfterMin on,
+// and on a rest day or a holiday the whole day; within it counts
 //
-//   - on a working day (a 调休 day included), from the flexible end of the
-//     shift plus StartsAfterMin to the counted clock-out;
-//   - on a rest day or a holiday, from the counted clock-in to the counted
-//     clock-out;
+//   - punch: the punched span, from the counted clock-in (on a working day
+//     without one, the shift's start) to the counted clock-out;
+//   - approval: the approved overtime requests of the date (approvals may
+//     hold any of the employee's requests), each once it has ended;
+//   - both: the approved spans as far as they were punched;
 //
-// then MinMin and UnitMin apply. A day that is still open counts nothing:
-// without a clock-out, or while its punch window (a rest day: the local
-// date) has not closed, since a later clock-out would replace the counted
-// one. Without a schedule, or with overtime off, it is zero.
-func OvertimeOf(r Roster, day DayResult, now time.Time) DayOvertime {
+// then MinMin and UnitMin apply to the day's total. A punched span counts
+// nothing while the day is open: without a clock-out, or while its punch
+// window (a rest day: the local date) has not closed, since a later
+// clock-out would replace the counted one. Without a schedule, or with
+// overtime off, it is zero.
+func OvertimeOf(r Roster, day DayResult, approvals []MakeupRequest, now time.Time) DayOvertime {
 	s := r.Schedule
 	if s == nil || !s.Overtime.On() {
 		return DayOvertime{}
@@ -130,28 +155,78 @@ func OvertimeOf(r Roster, day DayResult, now time.Time) DayOvertime {
 		return DayOvertime{}
 	}
 	sh := s.ShiftOn(date, loc, r.Calendar)
-	res := DayOvertime{Kind: OvertimeWorkday}
-	switch {
-	case !sh.Workday && sh.Holiday != "":
-		res.Kind = OvertimeHoliday
-	case !sh.Workday:
-		res.Kind = OvertimeRestDay
+	res := DayOvertime{Kind: overtimeKind(sh)}
+	var in time.Time
+	if day.In != nil {
+		in = day.In.At
 	}
-	punched, ok := punchedOvertime(s, sh, date, day, now)
-	if !ok {
-		return res
+	window := overtimeWindow(s, sh, in)
+	var spans []span
+	if s.Overtime.byApproval() {
+		for _, m := range approvals {
+			if m.EmployeeID == r.Employee.ID && m.TypeOf() == RequestOvertime && m.Status == MakeupApproved &&
+				m.ShiftDate == day.Date && !now.Before(m.End) {
+				spans = append(spans, span{m.Start.Truncate(time.Minute), m.End.Truncate(time.Minute)})
+			}
+		}
 	}
-	res.Minutes = s.Overtime.round(punched.minutes())
+	if s.Overtime.Mode != OvertimeApproval {
+		punched, ok := punchedSpan(sh, date, day, now)
+		if !ok {
+			return res
+		}
+		if s.Overtime.Mode == OvertimePunch {
+			spans = []span{punched}
+		} else {
+			spans = clipAll(spans, punched)
+		}
+	}
+	res.Minutes = s.Overtime.round(totalMinutes(clipAll(spans, window)))
 	return res
 }
 
-// punchedOvertime is the overtime span the punches show, and false while
-// the day is open or when they show none.
-func punchedOvertime(s *Schedule, sh Shift, date time.Time, day DayResult, now time.Time) (span, bool) {
+// overtimeKind is the payroll category of a shift's date.
+func overtimeKind(sh Shift) OvertimeKind {
+	switch {
+	case !sh.Workday && sh.Holiday != "":
+		return OvertimeHoliday
+	case !sh.Workday:
+		return OvertimeRestDay
+	}
+	return OvertimeWorkday
+}
+
+// overtimeWindow is when overtime may count on the shift's date: on a
+// working day from the end plus StartsAfterMin (a flexible start, the
+// check-in at in, moves the end), on a rest day or holiday any time.
+func overtimeWindow(s *Schedule, sh Shift, in time.Time) span {
+	if !sh.Workday {
+		return span{time.Time{}, maxTime}
+	}
+	return span{s.RequiredEnd(sh, in).Add(time.Duration(s.Overtime.StartsAfterMin) * time.Minute), maxTime}
+}
+
+// maxTime bounds the open end of an overtime window.
+var maxTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// clipAll returns the parts of spans inside w.
+func clipAll(spans []span, w span) []span {
+	var out []span
+	for _, sp := range spans {
+		if c, ok := sp.clip(w); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// punchedSpan is the span the day's punches show at minute resolution (as
+// lateness and early leave are counted), and false while the day is open
+// or when they show none.
+func punchedSpan(sh Shift, date time.Time, day DayResult, now time.Time) (span, bool) {
 	if day.Out == nil {
 		return span{}, false
 	}
-	// Minute resolution, as lateness and early leave are counted.
 	out := day.Out.At.Truncate(time.Minute)
 	if !sh.Workday {
 		if day.In == nil || now.Before(date.AddDate(0, 0, 1)) {
@@ -163,14 +238,34 @@ func punchedOvertime(s *Schedule, sh Shift, date time.Time, day DayResult, now t
 	if now.Before(sh.Closes) {
 		return span{}, false
 	}
-	var in time.Time
+	from := sh.Start
 	if day.In != nil {
-		in = day.In.At
+		from = day.In.At.Truncate(time.Minute)
 	}
-	// A flexible (弹性) start moves the end, so overtime starts later too.
-	from := s.RequiredEnd(sh, in).Add(time.Duration(s.Overtime.StartsAfterMin) * time.Minute)
 	sp := span{from, out}
 	return sp, sp.from.Before(sp.to)
+}
+
+// overtimeRequested checks an overtime request m (its period resolved) and
+// returns the minutes of it that can count, before the minimum and the
+// rounding (the check-in is not known yet, so a flexible end is taken at
+// its earliest), or the refusal rule.
+func overtimeRequested(r Roster, m MakeupRequest) (int, string) {
+	s := r.Schedule
+	if s == nil || !s.Overtime.byApproval() {
+		return 0, OvertimeNotByApproval
+	}
+	loc := r.Zone()
+	date, err := time.ParseInLocation(DateLayout, m.ShiftDate, loc)
+	if err != nil {
+		return 0, OvertimeNoTime
+	}
+	sh := s.ShiftOn(date, loc, r.Calendar)
+	min := totalMinutes(clipAll([]span{{m.Start, m.End}}, overtimeWindow(s, sh, time.Time{})))
+	if min == 0 {
+		return 0, OvertimeNoTime
+	}
+	return min, ""
 }
 
 // round applies the minimum, then rounds down to whole units.

@@ -1,6 +1,8 @@
 package core_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,7 +124,7 @@ func TestOvertimeOf(t *testing.T) {
 				now = later
 			}
 			day := core.ComputeDay(r, c.date, otPunches(t, c.date, c.punches...), now)
-			if got := core.OvertimeOf(r, day, now); got != c.want {
+			if got := core.OvertimeOf(r, day, nil, now); got != c.want {
 				t.Errorf("OvertimeOf(%s %v) = %+v, want %+v", c.date, c.punches, got, c.want)
 			}
 		})
@@ -134,7 +136,7 @@ func TestOvertimeWithoutSchedule(t *testing.T) {
 	r.Schedule = nil
 	now := sh(t, "2027-01-10 12:00:00")
 	day := core.ComputeDay(r, "2026-12-05", otPunches(t, "2026-12-05", "in 10:00", "out 15:00"), now)
-	if got := core.OvertimeOf(r, day, now); got != (core.DayOvertime{}) {
+	if got := core.OvertimeOf(r, day, nil, now); got != (core.DayOvertime{}) {
 		t.Errorf("OvertimeOf without a schedule = %+v, want none", got)
 	}
 }
@@ -150,7 +152,7 @@ func TestOvertimeRuleValidation(t *testing.T) {
 	}{
 		{name: "empty mode is off", rule: core.OvertimeRule{}, wantMode: core.OvertimeOff},
 		{name: "punch", rule: core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: 30, MinMin: 30, UnitMin: 30}, wantMode: core.OvertimePunch},
-		{name: "unknown mode", rule: core.OvertimeRule{Mode: "always"}, wantPath: "schedules[0].overtime.mode", wantMatch: `must be off or punch, not "always"`},
+		{name: "unknown mode", rule: core.OvertimeRule{Mode: "always"}, wantPath: "schedules[0].overtime.mode", wantMatch: `must be off, punch, approval or both, not "always"`},
 		{name: "negative start", rule: core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: -1}, wantPath: "schedules[0].overtime.starts_after_min", wantMatch: "must be between 0 and 1440 minutes"},
 		{name: "min above a day", rule: core.OvertimeRule{Mode: core.OvertimePunch, MinMin: 2000}, wantPath: "schedules[0].overtime.min_min", wantMatch: "must be between 0 and 1440 minutes"},
 		{name: "negative unit", rule: core.OvertimeRule{Mode: core.OvertimePunch, UnitMin: -30}, wantPath: "schedules[0].overtime.unit_min", wantMatch: "must be between 0 and 1440 minutes"},
@@ -178,5 +180,229 @@ func TestOvertimeRuleValidation(t *testing.T) {
 				t.Errorf("Prepare error = %q, want it to contain %q", got, want)
 			}
 		})
+	}
+}
+
+// otRequest is an overtime request of E1 for date from..to (local clocks;
+// "+1 02:00" is the next day).
+func otRequest(tb testing.TB, date, from, to string, status core.MakeupStatus) core.MakeupRequest {
+	tb.Helper()
+	at := func(clock string) time.Time {
+		p := otPunches(tb, date, "in "+clock)
+		return p[0].At
+	}
+	return core.MakeupRequest{ID: 1, Type: core.RequestOvertime, EmployeeID: "E1", ShiftDate: date, Status: status,
+		Start: at(from), End: at(to)}
+}
+
+// TestOvertimeByApproval: with mode approval the approved span counts
+// (clipped by the same rules), with mode both the part of it that was
+// punched (DingTalk's 以审批单为准 and 取交集).
+func TestOvertimeByApproval(t *testing.T) {
+	later := sh(t, "2027-01-10 12:00:00")
+	approval := func(s *core.Schedule) { s.Overtime.Mode = core.OvertimeApproval }
+	both := func(s *core.Schedule) { s.Overtime.Mode = core.OvertimeBoth }
+	approved := core.MakeupApproved
+	cases := []struct {
+		name     string
+		edit     func(*core.Schedule)
+		date     string
+		punches  []string
+		requests []core.MakeupRequest
+		now      time.Time
+		want     core.DayOvertime
+	}{
+		{name: "approval: counted from end+30 without punches", edit: approval, date: "2026-12-04",
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "18:00", "21:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 150}},
+		{name: "approval: punches do not matter", edit: approval, date: "2026-12-04", punches: []string{"in 09:00", "out 19:00"},
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "18:00", "21:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 150}},
+		{name: "approval: a span not yet over counts nothing", edit: approval, date: "2026-12-04",
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "18:00", "21:00", approved)}, now: sh(t, "2026-12-04 20:00:00"),
+			want: core.DayOvertime{Kind: core.OvertimeWorkday}},
+		{name: "approval: pending and rejected do not count", edit: approval, date: "2026-12-04",
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "18:00", "21:00", core.MakeupPending), otRequest(t, "2026-12-04", "18:00", "22:00", core.MakeupRejected)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday}},
+		{name: "approval: another date's and another person's do not count", edit: approval, date: "2026-12-04",
+			requests: func() []core.MakeupRequest {
+				other := otRequest(t, "2026-12-04", "18:00", "21:00", approved)
+				other.EmployeeID = "E2"
+				return []core.MakeupRequest{other, otRequest(t, "2026-12-03", "18:00", "21:00", approved)}
+			}(),
+			want: core.DayOvertime{Kind: core.OvertimeWorkday}},
+		{name: "approval: two spans add up before rounding", edit: approval, date: "2026-12-04",
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "18:30", "19:10", approved), otRequest(t, "2026-12-04", "20:00", "20:50", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 90}},
+		{name: "approval: past midnight", edit: approval, date: "2026-12-04",
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "20:00", "+1 02:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 360}},
+		{name: "approval: a flexible late start moves the window", edit: func(s *core.Schedule) { approval(s); s.FlexibleMin = 30 }, date: "2026-12-04",
+			punches:  []string{"in 09:20", "out 18:20"},
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "18:00", "21:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 120}},
+		{name: "approval: rest day, the whole span", edit: approval, date: "2026-12-05",
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-05", "10:00", "14:10", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 240}},
+		{name: "approval: holiday", edit: approval, date: "2026-12-25",
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-25", "09:00", "12:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeHoliday, Minutes: 180}},
+		{name: "both: left before the approved end", edit: both, date: "2026-12-04", punches: []string{"in 09:00", "out 20:00"},
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "18:00", "21:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 90}},
+		{name: "both: stayed past the approved end", edit: both, date: "2026-12-04", punches: []string{"in 09:00", "out 22:00"},
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "18:00", "21:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 150}},
+		{name: "both: no clock-out", edit: both, date: "2026-12-04", punches: []string{"in 09:00"},
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "18:00", "21:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday}},
+		{name: "both: punched without approval", edit: both, date: "2026-12-04", punches: []string{"in 09:00", "out 22:00"},
+			want: core.DayOvertime{Kind: core.OvertimeWorkday}},
+		{name: "both: rest day, approved morning, punched from noon", edit: both, date: "2026-12-05", punches: []string{"in 12:00", "out 17:00"},
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-05", "09:00", "15:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 180}},
+		{name: "punch: approvals do not count", date: "2026-12-04", punches: []string{"in 09:00", "out 18:00"},
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "18:00", "21:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := otRoster(t, c.edit)
+			now := c.now
+			if now.IsZero() {
+				now = later
+			}
+			day := core.ComputeDay(r, c.date, otPunches(t, c.date, c.punches...), now)
+			if got := core.OvertimeOf(r, day, c.requests, now); got != c.want {
+				t.Errorf("OvertimeOf(%s %v) = %+v, want %+v", c.date, c.punches, got, c.want)
+			}
+		})
+	}
+}
+
+// newOvertimeHarness is newLeaveHarness with overtime of the day schedule
+// in mode (30 after the end, at least 30, half hours).
+func newOvertimeHarness(tb testing.TB, mode core.OvertimeMode) makeupHarness {
+	tb.Helper()
+	return newLeaveHarnessWith(tb, func(o *core.Org) {
+		o.Schedules[0].Overtime = core.OvertimeRule{Mode: mode, StartsAfterMin: 30, MinMin: 30, UnitMin: 30}
+	})
+}
+
+// TestOvertimeRequests: filing 加班 through the approval engine.
+func TestOvertimeRequests(t *testing.T) {
+	ot := func(from, start, end string) core.LeaveArgs {
+		return core.LeaveArgs{Type: core.RequestOvertime, From: from, StartClock: start, EndClock: end, Reason: "上线"}
+	}
+	tests := []struct {
+		name       string
+		mode       core.OvertimeMode
+		before     []core.LeaveArgs // filed and approved first
+		args       core.LeaveArgs
+		rule       string
+		problem    string
+		start, end string // want, in Asia/Shanghai
+		minutes    int
+	}{
+		{name: "an evening", mode: core.OvertimeApproval, args: ot("12-03", "18:00", "21:00"),
+			start: "2026-12-03 18:00", end: "2026-12-03 21:00", minutes: 150},
+		{name: "today", mode: core.OvertimeBoth, args: ot("today", "19:00", "21:00"),
+			start: "2026-12-02 19:00", end: "2026-12-02 21:00", minutes: 120},
+		{name: "past midnight", mode: core.OvertimeApproval, args: ot("12-03", "20:00", "02:00"),
+			start: "2026-12-03 20:00", end: "2026-12-04 02:00", minutes: 360},
+		{name: "a Saturday", mode: core.OvertimeApproval, args: ot("12-05", "10:00", "16:00"),
+			start: "2026-12-05 10:00", end: "2026-12-05 16:00", minutes: 360},
+		{name: "within the shift", mode: core.OvertimeApproval, args: ot("12-03", "10:00", "12:00"), rule: core.OvertimeNoTime},
+		{name: "ending before end+30", mode: core.OvertimeApproval, args: ot("12-03", "17:00", "18:30"), rule: core.OvertimeNoTime},
+		{name: "no clocks", mode: core.OvertimeApproval, args: core.LeaveArgs{Type: core.RequestOvertime, From: "12-03"}, rule: core.MakeupInvalid, problem: core.ProblemTime},
+		{name: "two dates", mode: core.OvertimeApproval, args: core.LeaveArgs{Type: core.RequestOvertime, From: "12-03", To: "12-04", StartClock: "18:00", EndClock: "21:00"},
+			rule: core.MakeupInvalid, problem: core.ProblemDate},
+		{name: "counted by punch", mode: core.OvertimePunch, args: ot("12-03", "18:00", "21:00"), rule: core.OvertimeNotByApproval},
+		{name: "overtime off", mode: core.OvertimeOff, args: ot("12-03", "18:00", "21:00"), rule: core.OvertimeNotByApproval},
+		{name: "overlapping approved overtime", mode: core.OvertimeApproval, before: []core.LeaveArgs{ot("12-03", "18:00", "20:00")},
+			args: ot("12-03", "19:00", "22:00"), rule: core.LeaveOverlap},
+		{name: "after a half day of leave", mode: core.OvertimeApproval,
+			before: []core.LeaveArgs{{Type: core.RequestLeave, From: "12-03", StartClock: "09:00", EndClock: "12:00", LeaveType: "sick"}},
+			args:   ot("12-03", "18:00", "20:00"), start: "2026-12-03 18:00", end: "2026-12-03 20:00", minutes: 90},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newOvertimeHarness(t, tc.mode)
+			for _, b := range tc.before {
+				v := h.mustLeave(t, "E1", b)
+				h.MustDecide(t, v.Request.ID, core.MakeupApproved, "M1")
+			}
+			before := len(h.store.Outbox())
+			v, err := h.svc.RequestLeave(context.Background(), "E1", tc.args, core.PlatformWeCom)
+			if tc.rule != "" {
+				ref, ok := core.AsRefusal(err)
+				if !ok || ref.Rule != tc.rule || v.Problem != tc.problem {
+					t.Fatalf("RequestLeave = %v (problem %q), want refusal %s (problem %q)", err, v.Problem, tc.rule, tc.problem)
+				}
+				if n := len(h.store.Outbox()); n != before {
+					t.Errorf("outbox grew from %d to %d on a refusal", before, n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("RequestLeave: %v", err)
+			}
+			const layout = "2006-01-02 15:04"
+			loc := h.roster(t, "E1").Zone()
+			if got, want := v.Request.Start.In(loc).Format(layout)+" – "+v.Request.End.In(loc).Format(layout), tc.start+" – "+tc.end; got != want {
+				t.Errorf("period %s, want %s", got, want)
+			}
+			if v.Request.Type != core.RequestOvertime || v.Request.Status != core.MakeupPending || v.Request.ApproverID != "M1" {
+				t.Errorf("request %+v, want pending overtime with M1", v.Request)
+			}
+			if v.Leave == nil || v.Leave.Minutes != tc.minutes {
+				t.Errorf("view %+v, want %d minutes", v.Leave, tc.minutes)
+			}
+			cards := 0
+			for _, m := range h.store.Outbox()[before:] {
+				if m.Kind == core.OutboxMakeupCard && mustRecipient(t, m).UserID == "UMO" {
+					cards++
+				}
+			}
+			if cards != 1 {
+				t.Errorf("%d cards to the manager, want 1", cards)
+			}
+		})
+	}
+}
+
+// TestApprovedOvertimeInTheMonth: approved overtime is audited and reaches
+// the monthly report by category; rejected overtime does not.
+func TestApprovedOvertimeInTheMonth(t *testing.T) {
+	h := newOvertimeHarness(t, core.OvertimeApproval)
+	ctx := context.Background()
+	file := func(date, start, end string) core.MakeupView {
+		return h.mustLeave(t, "E1", core.LeaveArgs{Type: core.RequestOvertime, From: date, StartClock: start, EndClock: end, Reason: "发布"})
+	}
+	h.MustDecide(t, file("12-03", "18:00", "21:00").Request.ID, core.MakeupApproved, "M1") // workday 150
+	h.MustDecide(t, file("12-05", "10:00", "14:00").Request.ID, core.MakeupApproved, "M1") // Saturday 240
+	h.MustDecide(t, file("2027-01-01", "09:00", "12:00").Request.ID, core.MakeupApproved, "H1")
+	h.MustDecide(t, file("12-07", "18:00", "22:00").Request.ID, core.MakeupRejected, "M1")
+	audits, err := h.store.FindAudit(ctx, core.AuditFilter{Action: "overtime.approved"})
+	if err != nil || len(audits) != 3 || audits[0].Subject != "E1" || !strings.Contains(audits[0].Detail, `"type":"overtime"`) {
+		t.Errorf("overtime.approved audit = %+v, %v; want 3 entries about E1", audits, err)
+	}
+	now := sh(t, "2027-01-05 09:00:00")
+	for _, c := range []struct {
+		month                     string
+		workday, restDay, holiday int
+	}{{"2026-12", 150, 240, 0}, {"2027-01", 0, 0, 180}} {
+		rep, err := core.BuildMonthlyReport(ctx, h.store, c.month, core.ScopeAll(), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(rep.Rows, func(r core.MonthlyRow) bool { return r.EmployeeID == "E1" })
+		if i < 0 {
+			t.Fatalf("%s: no row of E1", c.month)
+		}
+		r := rep.Rows[i]
+		if r.OvertimeWorkdayMin != c.workday || r.OvertimeRestDayMin != c.restDay || r.OvertimeHolidayMin != c.holiday {
+			t.Errorf("%s: overtime %d/%d/%d, want %d/%d/%d", c.month, r.OvertimeWorkdayMin, r.OvertimeRestDayMin, r.OvertimeHolidayMin, c.workday, c.restDay, c.holiday)
+		}
 	}
 }

@@ -273,7 +273,7 @@ func dailyRow(r Roster, date string, punches []Punch, approvals []MakeupRequest,
 		row.Trip, row.Outing, row.Place = a.TripMin > 0, a.OutingMin > 0, a.Place
 		row.PendingApprovals = a.Pending
 	}
-	ot := OvertimeOf(r, day, now)
+	ot := OvertimeOf(r, day, approvals, now)
 	row.OvertimeMin, row.OvertimeKind = ot.Minutes, ot.Kind
 	return row
 }

@@ -81,7 +81,7 @@ func toMakeupJSON(m core.MakeupRequest, name string, loc *time.Location) makeupJ
 	return j
 }
 
-var requestTypes = []core.RequestType{core.RequestMakeup, core.RequestField, core.RequestLeave, core.RequestTrip, core.RequestOuting}
+var requestTypes = []core.RequestType{core.RequestMakeup, core.RequestField, core.RequestLeave, core.RequestTrip, core.RequestOuting, core.RequestOvertime}
 
 var makeupStatuses = []core.MakeupStatus{core.MakeupPending, core.MakeupApproved, core.MakeupRejected, core.MakeupCancelled, core.MakeupExpired, core.MakeupRevoked}
 

@@ -9,7 +9,7 @@ import (
 // fileOvertime is a schedule's overtime block:
 //
 //	overtime:
-//	  mode: punch          # off (default) | punch
+//	  mode: punch          # off (default) | punch | approval | both
 //	  starts_after_min: 30 # workday overtime counts from this long after the end
 //	  min_min: 30          # a day's overtime below this is 0
 //	  unit_min: 30         # rounded down to whole units

@@ -17,6 +17,8 @@ func TestParseOrgOvertime(t *testing.T) {
 		{"punch with the defaults", "    overtime: {mode: punch}\n", core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: 30, MinMin: 30, UnitMin: 30}},
 		{"every key", "    overtime:\n      mode: Punch\n      starts_after_min: 0\n      min_min: 60\n      unit_min: 15\n",
 			core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: 0, MinMin: 60, UnitMin: 15}},
+		{"by approval", "    overtime: {mode: approval}\n", core.OvertimeRule{Mode: core.OvertimeApproval, StartsAfterMin: 30, MinMin: 30, UnitMin: 30}},
+		{"intersection", "    overtime: {mode: BOTH, min_min: 0}\n", core.OvertimeRule{Mode: core.OvertimeBoth, StartsAfterMin: 30, MinMin: 0, UnitMin: 30}},
 		{"explicit off", "    overtime: {mode: off, unit_min: 60}\n", core.OvertimeRule{Mode: core.OvertimeOff, StartsAfterMin: 30, MinMin: 30, UnitMin: 60}},
 	}
 	for _, tc := range tests {
@@ -37,7 +39,7 @@ func TestParseOrgOvertimeProblems(t *testing.T) {
 	tests := []struct {
 		name, keys, field, msg string
 	}{
-		{"unknown mode", "    overtime:\n      mode: always  # <-\n", "schedules[0].overtime.mode", `must be off or punch, not "always"`},
+		{"unknown mode", "    overtime:\n      mode: always  # <-\n", "schedules[0].overtime.mode", `must be off, punch, approval or both, not "always"`},
 		{"negative start", "    overtime:\n      mode: punch\n      starts_after_min: -5  # <-\n", "schedules[0].overtime.starts_after_min", "must be between 0 and 1440 minutes"},
 		{"minimum beyond a day", "    overtime:\n      mode: punch\n      min_min: 2000  # <-\n", "schedules[0].overtime.min_min", "must be between 0 and 1440 minutes"},
 		{"unit not a number", "    overtime:\n      unit_min: half  # <-\n", "schedules[0].overtime.unit_min", "whole number"},

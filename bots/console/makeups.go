@@ -48,7 +48,7 @@ type refusedDecision struct {
 }
 
 // requestTypes are the approval page's type filter, in the engine's order.
-var requestTypes = []core.RequestType{core.RequestMakeup, core.RequestField, core.RequestLeave, core.RequestTrip, core.RequestOuting}
+var requestTypes = []core.RequestType{core.RequestMakeup, core.RequestField, core.RequestLeave, core.RequestTrip, core.RequestOuting, core.RequestOvertime}
 
 // mayDecide mirrors the card rule for showing buttons; the service checks
 // again when the button is pressed.

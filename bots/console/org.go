@@ -248,7 +248,7 @@ var problemZH = []struct {
 	{regexp.MustCompile(`^(".*") is not a leave type id: .*$`), "$1 不是有效的假期编号：请用小写字母、数字、- 和 _，以字母开头（如 annual）"},
 	{regexp.MustCompile(`^duplicate leave type id (".*") .*$`), "假期编号 $1 重复"},
 	{regexp.MustCompile(`^must be standard or strict, not (".*")$`), "必须是 standard 或 strict，而不是 $1"},
-	{regexp.MustCompile(`^must be off or punch, not (".*")$`), "必须是 off 或 punch，而不是 $1"},
+	{regexp.MustCompile(`^must be off, punch, approval or both, not (".*")$`), "必须是 off、punch、approval 或 both，而不是 $1"},
 }
 
 // translateProblem says an org file message in lang.

@@ -14,17 +14,19 @@ import (
 var overtimeTexts = map[string]map[string]string{
 	"zh": {
 		"org_overtime_mode": "加班计算", "ot_off": "不计算加班", "ot_punch": "按打卡计算",
-		"org_overtime_mode_help":        "工作日从下班后起算；休息日、节假日按上班到下班的时长计算。",
+		"org_overtime_mode_help":        "工作日从下班后起算，休息日、节假日全天都算；按审批时员工用「加班 12-05 18:00-21:00 事由」申请。",
 		"org_overtime_starts_after_min": "下班后多少分钟开始计算加班",
 		"org_overtime_min_min":          "每天加班不足多少分钟不计", "org_overtime_unit_min": "加班按多少分钟为单位（向下取整）",
 		"org_overtime_unit_help": "0 或 1 表示按分钟计算。",
+		"ot_approval":            "按审批计算", "ot_both": "审批与打卡取交集", "rt_overtime": "加班",
 	},
 	"en": {
 		"org_overtime_mode": "Overtime", "ot_off": "off", "ot_punch": "from punches",
-		"org_overtime_mode_help":        "Working days count from the end of the shift; rest days and holidays count from clock-in to clock-out.",
+		"org_overtime_mode_help":        "Working days count from the end of the shift, rest days and holidays all day; by approval, people request it with “overtime 12-05 18:00-21:00 reason”.",
 		"org_overtime_starts_after_min": "Overtime starts this many minutes after the end",
 		"org_overtime_min_min":          "A day's overtime below this many minutes is 0", "org_overtime_unit_min": "Overtime is rounded down to units of (minutes)",
 		"org_overtime_unit_help": "0 or 1 counts every minute.",
+		"ot_approval":            "by approval", "ot_both": "approved and punched (intersection)", "rt_overtime": "overtime",
 	},
 }
 
@@ -51,7 +53,8 @@ func setOvertimeValues(v url.Values, r core.OvertimeRule) {
 func overtimeFields(p *page, vals url.Values) []formField {
 	return []formField{
 		{Name: "overtime_mode", Label: p.T("org_overtime_mode"), Type: "select", Value: vals.Get("overtime_mode"), Help: p.T("org_overtime_mode_help"),
-			Options: []option{{string(core.OvertimeOff), p.T("ot_off")}, {string(core.OvertimePunch), p.T("ot_punch")}}},
+			Options: []option{{string(core.OvertimeOff), p.T("ot_off")}, {string(core.OvertimePunch), p.T("ot_punch")},
+				{string(core.OvertimeApproval), p.T("ot_approval")}, {string(core.OvertimeBoth), p.T("ot_both")}}},
 		{Name: "overtime_starts_after_min", Label: p.T("org_overtime_starts_after_min"), Type: "number", Value: vals.Get("overtime_starts_after_min"), Step: "1"},
 		{Name: "overtime_min_min", Label: p.T("org_overtime_min_min"), Type: "number", Value: vals.Get("overtime_min_min"), Step: "1"},
 		{Name: "overtime_unit_min", Label: p.T("org_overtime_unit_min"), Type: "number", Value: vals.Get("overtime_unit_min"), Step: "1", Help: p.T("org_overtime_unit_help")},

@@ -1,9 +1,10 @@
--- Overtime (加班) rule per schedule. overtime_mode: off (default) or punch
--- (from the punches: on a working day from the shift's end plus
--- overtime_starts_after_min to the clock-out, on a rest day or holiday the
--- whole punched span). A day's overtime below overtime_min_min is 0; the
--- rest is rounded down to whole overtime_unit_min. Schedules stored before
--- have overtime off with the org file's defaults (30, 30, 30).
+-- Overtime (加班) rule per schedule. overtime_mode: off (default), punch
+-- (the punched span counts), approval (the approved overtime requests) or
+-- both (their intersection); on a working day only the part after the
+-- shift's end plus overtime_starts_after_min counts, on a rest day or
+-- holiday all of it. A day's overtime below overtime_min_min is 0; the rest
+-- is rounded down to whole overtime_unit_min. Schedules stored before have
+-- overtime off with the org file's defaults (30, 30, 30).
 ALTER TABLE schedules
     ADD COLUMN overtime_mode text NOT NULL DEFAULT 'off' CHECK (overtime_mode IN ('off', 'punch', 'approval', 'both')),
     ADD COLUMN overtime_starts_after_min integer NOT NULL DEFAULT 30 CHECK (overtime_starts_after_min BETWEEN 0 AND 1440),
