@@ -287,6 +287,12 @@ func applyApprovals(r Roster, date string, res *DayResult, approvals []MakeupReq
 				a.Pending++
 				pendingField = append(pendingField, m.Kind)
 			}
+		case RequestOvertime:
+			// Overtime changes no verdict (OvertimeOf reads it); one
+			// waiting for a decision is pending like the others.
+			if m.Status == MakeupPending && m.ShiftDate == date {
+				a.Pending++
+			}
 		case RequestLeave, RequestTrip, RequestOuting:
 			w := win
 			if !workday {

@@ -406,3 +406,24 @@ func TestApprovedOvertimeInTheMonth(t *testing.T) {
 		}
 	}
 }
+
+// TestPendingOvertimeIsPending: an overtime request waiting for a decision
+// marks its day pending, as a pending leave does; once approved it changes
+// no verdict of the day.
+func TestPendingOvertimeIsPending(t *testing.T) {
+	r := otRoster(t, func(s *core.Schedule) { s.Overtime.Mode = core.OvertimeApproval })
+	now := sh(t, "2027-01-10 12:00:00")
+	punches := otPunches(t, "2026-12-04", "in 09:00", "out 18:00")
+	for _, c := range []struct {
+		status core.MakeupStatus
+		want   []core.DayStatus
+	}{
+		{core.MakeupPending, []core.DayStatus{core.DayPendingApproval}},
+		{core.MakeupApproved, []core.DayStatus{core.DayNormal}},
+	} {
+		day := core.ComputeDayWith(r, "2026-12-04", punches, []core.MakeupRequest{otRequest(t, "2026-12-04", "18:00", "21:00", c.status)}, now)
+		if !slices.Equal(day.Statuses, c.want) {
+			t.Errorf("%s overtime: statuses %v, want %v", c.status, day.Statuses, c.want)
+		}
+	}
+}
