@@ -49,8 +49,9 @@ type OvertimeRule struct {
 }
 
 // Overtime defaults, applied by the organisation file to every omitted
-// field: half an hour after the end, at least half an hour, in half hours
-// (DingTalk's out-of-the-box overtime rule).
+// field: half an hour after the end, at least half an hour, in half hours.
+// DingTalk's ot_info_v2 has the same three settings; these values are a
+// common choice, not a documented vendor default.
 const (
 	DefaultOvertimeStartsAfterMin = 30
 	DefaultOvertimeMinMin         = 30
@@ -114,7 +115,10 @@ type OvertimeKind string
 
 // Overtime kinds. A rest day is a weekly day off of the schedule; a
 // holiday is a date the calendar lists under holidays; a 调休 working day
-// (calendar workdays) is a working day.
+// (calendar workdays) is a working day. A calendar lists every day off of
+// a holiday block (国庆 1–7 October), of which only some are statutory
+// (300%); an organisation that pays the others as rest days lists only
+// the statutory ones as holidays.
 const (
 	OvertimeWorkday OvertimeKind = "workday"
 	OvertimeRestDay OvertimeKind = "rest_day"
