@@ -117,8 +117,8 @@ type OvertimeKind string
 // holiday is a date the calendar lists under holidays; a 调休 working day
 // (calendar workdays) is a working day. A calendar lists every day off of
 // a holiday block (国庆 1–7 October), of which only some are statutory
-// (300%); an organisation that pays the others as rest days lists only
-// the statutory ones as holidays.
+// (300%) and the rest swapped weekends (200%); the calendar cannot tell
+// them apart yet, so all of them count as holiday overtime.
 const (
 	OvertimeWorkday OvertimeKind = "workday"
 	OvertimeRestDay OvertimeKind = "rest_day"
