@@ -3,7 +3,9 @@ package core
 import "time"
 
 // OvertimeMode says where a schedule's overtime (加班) comes from, after
-// DingTalk's ot_info_v2 calculation modes (RULES-REFERENCE.md §2.2).
+// the calculation modes of WeCom's ot_info_v2 rule field (by approval, by
+// punch, their intersection; RULES-REFERENCE.md §2.2), which DingTalk and
+// Feishu offer too.
 type OvertimeMode string
 
 // Overtime modes. Off is the default: the organisation file must ask for
@@ -50,7 +52,7 @@ type OvertimeRule struct {
 
 // Overtime defaults, applied by the organisation file to every omitted
 // field: half an hour after the end, at least half an hour, in half hours.
-// DingTalk's ot_info_v2 has the same three settings; these values are a
+// WeCom's ot_info_v2 has such settings (with rounding); these values are a
 // common choice, not a documented vendor default.
 const (
 	DefaultOvertimeStartsAfterMin = 30
