@@ -4,8 +4,8 @@ import "time"
 
 // OvertimeMode says where a schedule's overtime (加班) comes from, after
 // the calculation modes of WeCom's ot_info_v2 rule field (by approval, by
-// punch, their intersection; RULES-REFERENCE.md §2.2), which DingTalk and
-// Feishu offer too.
+// punch, their intersection; RULES-REFERENCE.md §2.2). Feishu has
+// overtime_rule and overtime_clock_cfg (§3.1, §3.2).
 type OvertimeMode string
 
 // Overtime modes. Off is the default: the organisation file must ask for
