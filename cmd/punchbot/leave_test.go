@@ -74,7 +74,7 @@ func TestLeaveAcrossPlatforms(t *testing.T) {
 	}
 	waitFor(t, "the requester's reply on WeCom", func() bool {
 		return len(rec.find("wecom message/send", func(b map[string]any) bool {
-			text := fmt.Sprint(b["text"])
+			text := wecomText(b)
 			return b["touser"] == "zhangsan" && strings.Contains(text, "请假申请 #"+id+" 已提交") && strings.Contains(text, "等待 Mia Manager 审批") && strings.Contains(text, "年假余额")
 		})) == 1
 	})

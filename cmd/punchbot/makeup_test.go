@@ -161,6 +161,16 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// wecomText is what a WeCom message/send body says: a text message's
+// content, or the answer line of the button card a filed request's answer
+// is (with its 撤回 button, bots/wecom/withdraw.go).
+func wecomText(b map[string]any) string {
+	if c, ok := b["template_card"].(map[string]any); ok {
+		return fmt.Sprint(c["sub_title_text"])
+	}
+	return fmt.Sprint(b["text"])
+}
+
 // TestMakeupAcrossPlatforms runs the server with WeCom and Slack pointed at
 // fakes: an employee on WeCom files a make-up request, the card reaches
 // their manager on Slack, the manager approves with a click, the Slack card
@@ -221,7 +231,7 @@ func TestMakeupAcrossPlatforms(t *testing.T) {
 	}
 	waitFor(t, "the requester's reply on WeCom", func() bool {
 		return len(rec.find("wecom message/send", func(b map[string]any) bool {
-			return b["touser"] == "zhangsan" && strings.Contains(fmt.Sprint(b["text"]), "等待 Mia Manager 审批")
+			return b["touser"] == "zhangsan" && strings.Contains(wecomText(b), "等待 Mia Manager 审批")
 		})) == 1
 	})
 
