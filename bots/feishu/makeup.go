@@ -264,6 +264,8 @@ func pendingColour(t core.RequestType) string {
 		return "turquoise"
 	case core.RequestOuting:
 		return "wathet"
+	case core.RequestOvertime:
+		return "indigo"
 	}
 	return "blue"
 }

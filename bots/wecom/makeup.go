@@ -183,6 +183,8 @@ func approvalSource(t core.RequestType, lang string) string {
 		return tr(lang, "出差审批", "Business trip approval")
 	case core.RequestOuting:
 		return tr(lang, "外出审批", "Outing approval")
+	case core.RequestOvertime:
+		return tr(lang, "加班审批", "Overtime approval")
 	}
 	return tr(lang, "补卡审批", "Make-up approval")
 }
