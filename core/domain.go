@@ -341,6 +341,10 @@ type Recipient struct {
 	ChatID     string   `json:"chat_id,omitempty"` // a group chat or channel instead of a person
 	EmployeeID string   `json:"employee_id,omitempty"`
 	Lang       string   `json:"lang,omitempty"`
+	// Requester marks a request's card update bound for the requester's
+	// own "submitted" card (CardRef.Requester), which the bots render as
+	// the requester's copy, not as the approval card.
+	Requester bool `json:"requester,omitempty"`
 }
 
 // RecipientFor picks where to reach an employee: the first identity on a

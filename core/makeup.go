@@ -126,6 +126,21 @@ func (m MakeupRequest) Revocable() bool {
 	return false
 }
 
+// Withdrawable reports whether the requester may still take the request
+// back at time at: while it is pending, and an approved leave, trip,
+// outing or overtime until its period starts (销假). The cancel path
+// (Transition, Revoke) and the Withdraw button on the requester's card
+// both ask it, so the button is shown exactly while a click would work.
+func (m MakeupRequest) Withdrawable(at time.Time) bool {
+	switch m.Status {
+	case MakeupPending:
+		return true
+	case MakeupApproved:
+		return m.Revocable() && at.Before(m.Start)
+	}
+	return false
+}
+
 // Revoke takes back the approval of a leave, trip or outing at time at.
 // The requester (by is m.EmployeeID) may do so only before the period
 // starts; anyone else (the caller has checked they are the approver or HR)
@@ -141,7 +156,7 @@ func (m *MakeupRequest) Revoke(by string, at time.Time, reason string) error {
 		return refuse(RevokeNotApproved)
 	case m.Status != MakeupApproved:
 		return Errorf(ECONFLICT, "request %d is already %s", m.ID, m.Status)
-	case by == m.EmployeeID && !at.Before(m.Start):
+	case by == m.EmployeeID && !m.Withdrawable(at):
 		return refuse(WithdrawStarted)
 	case by != m.EmployeeID && reason == "":
 		return refuse(RevokeNeedsReason)

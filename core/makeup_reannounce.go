@@ -61,7 +61,10 @@ func (s *Service) ResendApprovalCards(ctx context.Context, id int64, occasion st
 		if err != nil {
 			return err
 		}
-		for _, to := range cardRecipients(p.approver, refs) {
+		for _, to := range cardRecipients(p, refs) {
+			if to.Requester {
+				continue // the requester's copy is no approval card
+			}
 			key := fmt.Sprintf("makeup_card_again:%d:%s:%s:%s", m.ID, to.Platform, to.UserID, occasion)
 			if err := s.enqueue(ctx, tx, to, OutboxMakeupCard, v, key); err != nil {
 				return err

@@ -40,7 +40,9 @@ const (
 	OutboxMakeupCard = "makeup_card"
 	// OutboxMakeupUpdate changes a card already sent (decision, cancel,
 	// expiry, new evidence) in place; with no card reference on record the
-	// bot sends the card anew.
+	// bot sends the card anew. One addressed to the requester
+	// (Recipient.Requester) edits their own "submitted" card, and only
+	// edits it.
 	OutboxMakeupUpdate = "makeup_update"
 	// OutboxMakeupResult tells the requester how their request ended.
 	OutboxMakeupResult = "makeup_result"
@@ -141,6 +143,10 @@ type CardRef struct {
 	Recipient string // the user (or chat) id the card was sent to
 	Ref       string
 	UpdatedAt time.Time
+	// Requester marks the requester's own "submitted" card (the answer
+	// with the 撤回 button) rather than an approval card: its updates go
+	// out as the requester's copy (Recipient.Requester), in their language.
+	Requester bool
 }
 
 // MakeupTx is the transactional storage of card references. The stores'
@@ -422,8 +428,11 @@ func (s *Service) enqueue(ctx context.Context, tx Tx, to Recipient, kind string,
 }
 
 // cardRecipients are the places the request's cards went or go: the
-// approver's chat account, and any other card on record.
-func cardRecipients(approver Employee, refs []CardRef) []Recipient {
+// approver's chat account, any other card on record, and the requester's
+// own "submitted" card when a bot recorded it (CardRef.Requester), which
+// is addressed to the requester in their language.
+func cardRecipients(p makeupPeople, refs []CardRef) []Recipient {
+	approver, requester := p.approver, p.roster.Employee
 	var out []Recipient
 	seen := map[string]bool{}
 	add := func(r Recipient) {
@@ -437,9 +446,16 @@ func cardRecipients(approver Employee, refs []CardRef) []Recipient {
 		add(r)
 	}
 	for _, ref := range refs {
-		r := Recipient{Platform: ref.Platform, UserID: ref.Recipient, EmployeeID: approver.ID, Lang: approver.Lang}
-		for _, id := range approver.Identities {
-			if id.Platform == ref.Platform && id.UserID == ref.Recipient {
+		who := approver
+		if ref.Requester {
+			who = requester
+		}
+		r := Recipient{Platform: ref.Platform, UserID: ref.Recipient, EmployeeID: who.ID, Lang: who.Lang, Requester: ref.Requester}
+		for _, id := range who.Identities {
+			if id.Platform == ref.Platform && (id.UserID == ref.Recipient || (ref.Requester && r.Tenant == "")) {
+				// The requester's card may have gone to another id of
+				// the same account (a Feishu open_id for a user_id);
+				// their tenant on the platform is still theirs.
 				r.Tenant = id.Tenant
 			}
 		}
@@ -459,7 +475,7 @@ func (s *Service) announce(ctx context.Context, tx Tx, v MakeupView, p makeupPeo
 	if err != nil {
 		return err
 	}
-	for _, to := range cardRecipients(p.approver, refs) {
+	for _, to := range cardRecipients(p, refs) {
 		if err := s.enqueue(ctx, tx, to, OutboxMakeupUpdate, v, ""); err != nil {
 			return err
 		}

@@ -103,9 +103,10 @@ func stMakeupConcurrentDecisions(t *testing.T, s Store) {
 	}
 }
 
-// stCardRefs checks the card references of approval cards: created,
-// replaced per recipient, listed oldest first, refused for an unknown
-// request, rolled back with their transaction.
+// stCardRefs checks the card references of approval cards and of the
+// requester's own card (Requester kept, and replaced with the rest):
+// created, replaced per recipient, listed oldest first, refused for an
+// unknown request, rolled back with their transaction.
 func stCardRefs(t *testing.T, s Store) {
 	ctx := context.Background()
 	svc := stMakeupService(t, s)
@@ -119,6 +120,8 @@ func stCardRefs(t *testing.T, s Store) {
 		{RequestID: id, Platform: core.PlatformSlack, Recipient: "U1", Ref: `{"channel":"D1","ts":"1.1"}`, UpdatedAt: at},
 		{RequestID: id, Platform: core.PlatformWeCom, Recipient: "boss", Ref: `{"response_code":"RC1","task_id":"makeup-1-2-0"}`, UpdatedAt: at},
 		{RequestID: id, Platform: core.PlatformSlack, Recipient: "U1", Ref: `{"channel":"D1","ts":"1.2"}`, UpdatedAt: at.Add(time.Second)},
+		{RequestID: id, Platform: core.PlatformWeCom, Recipient: "li", Ref: `{"response_code":"RC2","task_id":"withdraw-1-1-0-x"}`, UpdatedAt: at, Requester: true},
+		{RequestID: id, Platform: core.PlatformWeCom, Recipient: "li", Ref: `{"task_id":"withdraw-1-1-0-x"}`, UpdatedAt: at.Add(2 * time.Second), Requester: true},
 	}
 	for _, r := range refs {
 		if err := svc.RecordCardRef(ctx, r); err != nil {
@@ -137,7 +140,7 @@ func stCardRefs(t *testing.T, s Store) {
 		}
 		return out
 	}
-	stDiff(t, "CardRefs", norm(got), norm([]core.CardRef{refs[2], refs[1]}))
+	stDiff(t, "CardRefs", norm(got), norm([]core.CardRef{refs[2], refs[1], refs[4]}))
 	if others, err := svc.CardRefs(ctx, id+1000); err != nil || len(others) != 0 {
 		t.Errorf("CardRefs of an unknown request = %v, %v; want none", others, err)
 	}
@@ -159,8 +162,8 @@ func stCardRefs(t *testing.T, s Store) {
 	if err != boom {
 		t.Errorf("InTx = %v, want the function's error", err)
 	}
-	if got, _ := svc.CardRefs(ctx, id); len(got) != 2 {
-		t.Errorf("after a rollback: %d references, want 2", len(got))
+	if got, _ := svc.CardRefs(ctx, id); len(got) != 3 {
+		t.Errorf("after a rollback: %d references, want 3", len(got))
 	}
 }
 
