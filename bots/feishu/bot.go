@@ -303,6 +303,7 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 		return core.WrapError(core.EINVALID, err, "feishu: outbox message %d has a bad route", m.ID)
 	}
 	var msg Message
+	var filed int64 // the request whose "submitted" card msg is, recorded once sent
 	switch m.Kind {
 	case "reply", "":
 		var r core.Reply
@@ -314,14 +315,17 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 			msg = confirmMessage(r, bots.Lang(r, rt.Lang), rt.User) // confirm.go
 		}
 		if card, ok := withdrawMessage(r, bots.Lang(r, rt.Lang), rt.User); ok { // withdraw.go
-			msg = card
+			msg, filed = card, r.Makeup.Request.ID
 		}
 	default:
 		return core.Errorf(core.EINVALID, "feishu: outbox kind %q is not supported", m.Kind)
 	}
 	// uuid lets the platform drop a request we repeat after a lost answer.
 	if rt.MessageID != "" {
-		_, err := b.client.ReplyMessage(ctx, rt.MessageID, msg, fmt.Sprintf("punchbot-r-%d", m.ID))
+		sent, err := b.client.ReplyMessage(ctx, rt.MessageID, msg, fmt.Sprintf("punchbot-r-%d", m.ID))
+		if err == nil {
+			b.recordRequesterCard(ctx, filed, rt.User, sent) // withdraw.go
+		}
 		if err == nil || core.ErrorCode(err) != core.EINVALID || rt.ReceiveID == "" {
 			return err
 		}
@@ -330,7 +334,10 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 	if rt.ReceiveID == "" {
 		return core.Errorf(core.EINVALID, "feishu: outbox message %d has neither message_id nor receive_id", m.ID)
 	}
-	_, err := b.client.CreateMessage(ctx, rt.ReceiveIDType, rt.ReceiveID, msg, fmt.Sprintf("punchbot-c-%d", m.ID))
+	sent, err := b.client.CreateMessage(ctx, rt.ReceiveIDType, rt.ReceiveID, msg, fmt.Sprintf("punchbot-c-%d", m.ID))
+	if err == nil {
+		b.recordRequesterCard(ctx, filed, rt.User, sent) // withdraw.go
+	}
 	return err
 }
 

@@ -322,6 +322,9 @@ func (b *Bot) sendMakeup(ctx context.Context, m core.OutboxMessage) error {
 		return core.Errorf(core.EINVALID, "feishu: outbox message %d: payload is not a make-up view", m.ID)
 	}
 	lang, uuid := to.Lang, fmt.Sprintf("punchbot-c-%d", m.ID)
+	if to.Requester {
+		return b.updateRequesterCard(ctx, to, v) // withdraw.go
+	}
 	if m.Kind == core.OutboxMakeupResult {
 		_, err := b.client.CreateMessage(ctx, receiveIDType(recipient), recipient, TextMessage(bots.MakeupResultText(v, lang)), uuid)
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher/callback"
 
@@ -152,4 +153,93 @@ func (b *Bot) onWithdrawAction(ctx context.Context, ev *callback.CardActionTrigg
 		Toast: &callback.Toast{Type: toast, Content: bots.Headline(reply, lang)},
 		Card:  &callback.Card{Type: "raw", Data: withdrawnCard(reply, lang, schema)},
 	}, nil
+}
+
+// recordRequesterCard records the message id of a filed request's
+// "submitted" card (the create and reply calls answer with data.message_id:
+// 发送消息, https://open.feishu.cn/document/server-docs/im-v1/message/create,
+// 回复消息, https://open.feishu.cn/document/server-docs/im-v1/message/reply)
+// as the requester's card, the way sendMakeup records the approver's, so
+// later changes PATCH it (updateRequesterCard). id is 0 for any other
+// message, which is not recorded.
+func (b *Bot) recordRequesterCard(ctx context.Context, id int64, forUser, messageID string) {
+	if id == 0 || forUser == "" || messageID == "" || b.makeups == nil {
+		return
+	}
+	buf, _ := json.Marshal(cardRef{MessageID: messageID})
+	// The card is out; failing now would send it twice. Without the
+	// reference the card keeps its first state.
+	if err := b.makeups.RecordCardRef(ctx, core.CardRef{RequestID: id, Platform: core.PlatformFeishu, Recipient: forUser, Ref: string(buf), Requester: true}); err != nil {
+		b.log.Error("feishu: cannot record the requester's card", "request", id, "err", err)
+	}
+}
+
+// requesterCard is the requester's card after a change (JSON 1.0, as the
+// card it replaces, with update_multi so it can be PATCHed): what was
+// filed, its state, the files attached and, only while the core would
+// still accept a withdrawal, the Withdraw button and its hint. The header
+// keeps the type's colour while pending, then green, red or grey.
+func requesterCard(v core.MakeupView, lang, forUser string, now time.Time) makeupCardDoc {
+	c := bots.RequesterCardContent(v, lang, now)
+	colour := "grey"
+	switch {
+	case c.Open:
+		colour = pendingColour(v.Request.TypeOf())
+	case v.Request.Status == core.MakeupApproved:
+		colour = "green"
+	case v.Request.Status == core.MakeupRejected:
+		colour = "red"
+	}
+	doc := makeupCardDoc{
+		Config: CardConfig{WideScreenMode: true, UpdateMulti: true},
+		Header: CardHeader{Template: colour, Title: CardText{Tag: "plain_text", Content: c.Title + " · " + c.State}},
+		Elements: []any{
+			CardElement{Tag: "div", Text: &CardText{Tag: "plain_text", Content: c.Summary}},
+			CardElement{Tag: "div", Text: &CardText{Tag: "plain_text", Content: c.Status}},
+		},
+	}
+	if c.Evidence != "" {
+		doc.Elements = append(doc.Elements, cardNote{Tag: "note", Elements: []CardText{{Tag: "plain_text", Content: c.Evidence}}})
+	}
+	if c.Withdraw {
+		doc.Elements = append(doc.Elements,
+			cardAction{Tag: "action", Actions: []cardButton{
+				{Tag: "button", Text: CardText{Tag: "plain_text", Content: bots.WithdrawLabel(lang)}, Type: "danger", Value: withdrawValue(v.Request.ID, forUser, lang, "")},
+			}},
+			cardNote{Tag: "note", Elements: []CardText{{Tag: "plain_text", Content: c.Hint}}})
+	}
+	return doc
+}
+
+// updateRequesterCard edits the requester's recorded card in place
+// (PATCH im/v1/messages/:message_id, 更新已发送的消息卡片,
+// https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/patch:
+// update_multi declared before and after, within 14 days of sending;
+// PLATFORMS.md §7.4). Without a record there
+// is nothing to edit; a card Feishu no longer lets us edit (recalled, too
+// old) stays as it is: the requester hears of every change anyway, from
+// the result message or as the answer to their own command, so nothing
+// is sent instead.
+func (b *Bot) updateRequesterCard(ctx context.Context, to core.Recipient, v core.MakeupView) error {
+	if b.makeups == nil {
+		return nil
+	}
+	stored, err := b.makeups.CardRef(ctx, v.Request.ID, core.PlatformFeishu, to.UserID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var ref cardRef
+	if json.Unmarshal([]byte(stored.Ref), &ref) != nil || ref.MessageID == "" {
+		return nil
+	}
+	buf, _ := json.Marshal(requesterCard(v, to.Lang, to.UserID, b.now()))
+	err = b.client.PatchCard(ctx, ref.MessageID, buf)
+	if core.ErrorCode(err) == core.EINVALID {
+		b.log.Warn("feishu: the requester's card cannot be updated", "request", v.Request.ID, "err", err)
+		return nil
+	}
+	return err
 }

@@ -482,6 +482,9 @@ func (b *Bot) sendMakeup(ctx context.Context, m core.OutboxMessage) error {
 		return core.Errorf(core.EINVALID, "slack: outbox message %d: payload is not a make-up view", m.ID)
 	}
 	lang := to.Lang
+	if to.Requester {
+		return b.updateRequesterCard(ctx, to, v) // withdraw.go
+	}
 	if m.Kind == core.OutboxMakeupResult {
 		text := bots.MakeupResultText(v, lang)
 		return b.deliver(ctx, Route{Channel: recipient}, rendered{Text: text, Blocks: []slackapi.Block{section(text)}})

@@ -334,7 +334,13 @@ func TestMakeupDirectMessageOnSlack(t *testing.T) {
 	resp = e.post("/slack/events", "application/json", eventBody("T1", "EvCancel", dm("U1", "makeup cancel")))
 	resp.Body.Close()
 	e.runOutbox()
-	if u := e.slack.Calls("chat.update"); len(u) != 1 || !strings.Contains(u[0].blocks(), "Withdrawn by the requester") {
+	var u []call // the approval card's; the requester's own answer follows too (TestRequesterCardFollowsOnSlack)
+	for _, c := range e.slack.Calls("chat.update") {
+		if c.Form.Get("channel") == "UM" {
+			u = append(u, c)
+		}
+	}
+	if len(u) != 1 || !strings.Contains(u[0].blocks(), "Withdrawn by the requester") {
 		t.Errorf("cancel update = %+v", u)
 	}
 }

@@ -80,7 +80,11 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 	if r.Outcome == core.OutcomeConfirm {
 		return b.deliver(ctx, rt, confirmMessage(r, lang, rt.Team, rt.User)) // confirm.go
 	}
-	return b.deliver(ctx, rt, withWithdrawButton(replyMessage(r, lang), r, lang, rt.Team, rt.User)) // withdraw.go
+	msg := withWithdrawButton(replyMessage(r, lang), r, lang, rt.Team, rt.User) // withdraw.go
+	if id, ok := bots.WithdrawOffer(r); ok && rt.ResponseURL == "" && rt.TS == "" && !rt.Ephemeral && rt.User != "" {
+		return b.postRequesterCard(ctx, rt, msg, id) // withdraw.go
+	}
+	return b.deliver(ctx, rt, msg)
 }
 
 // sendLink posts the "share your location" message with a button to a new

@@ -2,9 +2,11 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -166,4 +168,80 @@ func (b *Bot) withdrawInModal(ctx context.Context, w http.ResponseWriter, cb sla
 		b.log.Warn("slack: cannot update the modal after a withdraw click", "request", id, "err", slackError(err))
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// postRequesterCard posts a filed request's answer with its Withdraw
+// button (chat.postMessage, whose response names the message's channel
+// and ts: https://docs.slack.dev/reference/methods/chat.postMessage,
+// slack-go's PostMessageContext, chat.go) and records them as the
+// requester's card, the way sendMakeup records the approver's, so every
+// later change of the request edits it in place (updateRequesterCard).
+// Only a posted message can be recorded: an ephemeral answer (a slash
+// command's, or through a response_url) cannot be edited with chat.update
+// ("Ephemeral messages created by chat.postEphemeral or otherwise cannot
+// be updated with this method", https://docs.slack.dev/reference/methods/chat.update;
+// chat.update's channel is the DM's D… id chat.postMessage answered with) and keeps its
+// button, whose late click is answered with the request's state.
+func (b *Bot) postRequesterCard(ctx context.Context, rt Route, msg rendered, id int64) error {
+	channel, ts, err := b.api.PostMessageContext(ctx, rt.Channel, b.msgOptions(rt, msg)...)
+	if err != nil {
+		return slackError(err)
+	}
+	if b.makeups == nil {
+		return nil
+	}
+	// The answer is out; failing now would post it twice. Without the
+	// reference the card keeps its first state.
+	ref := core.CardRef{RequestID: id, Platform: core.PlatformSlack, Recipient: rt.User, Ref: cardRef{Channel: channel, TS: ts}.encode(), Requester: true}
+	if err := b.makeups.RecordCardRef(ctx, ref); err != nil {
+		b.log.Error("slack: cannot record the requester's card", "request", id, "err", err)
+	}
+	return nil
+}
+
+// requesterMessage is the requester's card after a change: what was
+// filed, its state, and the Withdraw button (with its hint) only while
+// the core would still accept a withdrawal.
+func requesterMessage(v core.MakeupView, lang, team, user string, now time.Time) rendered {
+	c := bots.RequesterCardContent(v, lang, now)
+	blocks := []slackapi.Block{section(c.Summary), section(c.Status)}
+	if c.Evidence != "" {
+		blocks = append(blocks, slackapi.NewContextBlock("makeup_evidence", plain(c.Evidence)))
+	}
+	if c.Withdraw {
+		btn := slackapi.NewButtonBlockElement(ActionMakeupWithdraw, withdrawValue(v.Request.ID, team, user), plain(bots.WithdrawLabel(lang))).WithStyle(slackapi.StyleDanger)
+		blocks = append(blocks, slackapi.NewActionBlock("makeup_withdraw", btn), slackapi.NewContextBlock("", plain(c.Hint)))
+	}
+	return rendered{Text: c.Summary + " — " + strings.SplitN(c.Status, "\n", 2)[0], Blocks: blocks}
+}
+
+// updateRequesterCard edits the requester's recorded card in place with
+// chat.update (https://docs.slack.dev/reference/methods/chat.update,
+// slack-go's UpdateMessageContext). Without a record there is nothing to
+// edit; a card Slack no longer lets us edit (deleted, message_not_found,
+// cant_update_message) stays as it is: the requester hears of every
+// change anyway, from the result message or as the answer to their own
+// command, so nothing is posted instead.
+func (b *Bot) updateRequesterCard(ctx context.Context, to core.Recipient, v core.MakeupView) error {
+	if b.makeups == nil {
+		return nil
+	}
+	stored, err := b.makeups.CardRef(ctx, v.Request.ID, core.PlatformSlack, to.UserID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var ref cardRef
+	if json.Unmarshal([]byte(stored.Ref), &ref) != nil || ref.Channel == "" || ref.TS == "" {
+		return nil
+	}
+	msg := requesterMessage(v, to.Lang, to.Tenant, to.UserID, b.now())
+	err = b.deliver(ctx, Route{Channel: ref.Channel, TS: ref.TS}, msg)
+	if core.ErrorCode(err) == core.EINVALID {
+		b.log.Warn("slack: the requester's card cannot be updated", "request", v.Request.ID, "err", err)
+		return nil
+	}
+	return err
 }

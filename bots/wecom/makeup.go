@@ -263,6 +263,9 @@ func (b *Bot) sendMakeup(ctx context.Context, m core.OutboxMessage) error {
 		return core.Errorf(core.EINVALID, "wecom: outbox message %d: payload is not a make-up view", m.ID)
 	}
 	lang := to.Lang
+	if to.Requester {
+		return b.updateRequesterCard(ctx, to, v) // withdraw.go
+	}
 	switch m.Kind {
 	case core.OutboxMakeupResult:
 		return b.sendTo(ctx, to.UserID, AppMessage{MsgType: "text", Text: &Content{Content: bots.MakeupResultText(v, lang)}})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/punchbot/punchbot/bots"
 	"github.com/punchbot/punchbot/core"
@@ -89,7 +90,8 @@ func (b *Bot) sendWithdraw(ctx context.Context, m core.OutboxMessage, reply core
 	}
 	lang := bots.Lang(reply, rt.Lang)
 	if id, ok := bots.WithdrawOffer(reply); ok {
-		card := withdrawCard(reply, lang, withdrawTaskID(id, m.ID, m.Attempts, userTag(b.cfg.CorpID, rt.ToUser)))
+		taskID := withdrawTaskID(id, m.ID, m.Attempts, userTag(b.cfg.CorpID, rt.ToUser))
+		card := withdrawCard(reply, lang, taskID)
 		if err := card.Validate(); err != nil {
 			b.log.Warn("wecom: no withdraw card; answering with text", "user", rt.ToUser, "err", err)
 			return false, nil
@@ -98,7 +100,11 @@ func (b *Bot) sendWithdraw(ctx context.Context, m core.OutboxMessage, reply core
 		if err != nil {
 			return true, err
 		}
-		return true, refused(res, rt.ToUser)
+		if err := refused(res, rt.ToUser); err != nil {
+			return true, err
+		}
+		b.recordRequesterCard(ctx, id, rt.ToUser, res.ResponseCode, taskID)
+		return true, nil
 	}
 	if rt.Withdraw == 0 || rt.ResponseCode == "" {
 		return false, nil
@@ -149,4 +155,89 @@ func (b *Bot) withdrawClickNotForYou(w http.ResponseWriter, r *http.Request, m M
 	b.log.Info("wecom: a withdraw button clicked by someone else", "user", m.FromUserName, "task", m.TaskID)
 	b.passiveNotForYou(w, r, m) // passive.go
 	return true
+}
+
+// recordRequesterCard records a "submitted" card's task_id and the
+// response_code its send returned (message/send answers a template card
+// with one, doc 90236 发送应用消息; it lets update_template_card change
+// that card once, doc 94888 更新模版卡片消息, PLATFORMS.md §4.2/4.3) as
+// the requester's card, the way sendMakeup records the approver's, so the
+// request's next change edits it (updateRequesterCard).
+func (b *Bot) recordRequesterCard(ctx context.Context, id int64, user, code, taskID string) {
+	if code == "" || b.makeups == nil {
+		return
+	}
+	// The card is out; failing now would send it twice. Without the
+	// reference the card keeps its first state.
+	ref := core.CardRef{RequestID: id, Platform: core.PlatformWeCom, Recipient: user, Ref: cardRef{ResponseCode: code, TaskID: taskID}.encode(), Requester: true}
+	if err := b.makeups.RecordCardRef(ctx, ref); err != nil {
+		b.log.Error("wecom: cannot record the requester's card", "request", id, "err", err)
+	}
+}
+
+// requesterCard is the requester's "submitted" card after a change, a
+// button_interaction card under the same task_id (doc 94888 replaces the
+// whole template_card): what was filed and its state, and the 撤回 button
+// while the core would still accept a withdrawal; otherwise the button
+// gives way to the short state (replace_text, doc 90372).
+func requesterCard(v core.MakeupView, lang, taskID string, now time.Time) TemplateCard {
+	c := bots.RequesterCardContent(v, lang, now)
+	sub := c.Summary
+	if c.Evidence != "" {
+		sub += "\n" + c.Evidence
+	}
+	card := TemplateCard{
+		CardType:     CardButtonInteraction,
+		Source:       &CardSource{Desc: bots.RequestNoun(v.Request.TypeOf(), lang)},
+		MainTitle:    &CardTitle{Title: c.Title + " · " + c.State, Desc: c.Status},
+		SubTitleText: sub,
+		TaskID:       taskID,
+		ButtonList:   []CardButton{{Text: bots.WithdrawLabel(lang), Style: 2, Key: KeyMakeupWithdraw}},
+	}
+	if c.Withdraw {
+		card.SubTitleText += "\n" + c.Hint
+	} else {
+		card.ReplaceText = c.State
+	}
+	return card
+}
+
+// updateRequesterCard edits the requester's recorded card with its
+// one-time response_code (update_template_card, doc 94888), then marks
+// the code spent. New evidence changes nothing here, so the code is kept
+// for the decision. Once the code is spent (or WeCom refuses it) the card
+// stays as it is and, unlike the approver's, no text copy follows: every
+// change reaches the requester anyway, as the result message
+// (core.OutboxMakeupResult: approved, rejected, expired, revoked) or as
+// the answer to their own command (withdrawn, evidence), and a click on a
+// stale button brings a fresh code with which sendWithdraw greys it out.
+func (b *Bot) updateRequesterCard(ctx context.Context, to core.Recipient, v core.MakeupView) error {
+	if b.makeups == nil || v.Request.Status == core.MakeupPending {
+		return nil
+	}
+	stored, err := b.makeups.CardRef(ctx, v.Request.ID, core.PlatformWeCom, to.UserID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var ref cardRef
+	if json.Unmarshal([]byte(stored.Ref), &ref) != nil || ref.ResponseCode == "" || ref.TaskID == "" {
+		b.log.Info("wecom: the requester's card has no response code left; the change reaches them as a message", "request", v.Request.ID)
+		return nil
+	}
+	card := requesterCard(v, to.Lang, ref.TaskID, b.now())
+	err = b.client.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{to.UserID}, AgentID: b.agentID, ResponseCode: ref.ResponseCode, TemplateCard: &card})
+	if core.ErrorCode(err) == core.EINVALID {
+		b.log.Warn("wecom: the requester's card cannot be updated", "request", v.Request.ID, "err", err)
+		err = nil
+	} else if err != nil {
+		return err
+	}
+	stored.Ref = cardRef{TaskID: ref.TaskID}.encode()
+	if err := b.makeups.RecordCardRef(ctx, stored); err != nil {
+		b.log.Warn("wecom: cannot mark the response code spent", "request", v.Request.ID, "err", err)
+	}
+	return nil
 }

@@ -114,6 +114,16 @@ func TestWithdrawButtonOnWeCom(t *testing.T) {
 			}
 			continue
 		}
+		// The requester's recorded card is also updated in place while
+		// its send's response code lasts (TestRequesterCardFollowsOnWeCom);
+		// the click's own code greys the button out.
+		var greyed []sent
+		for _, u := range updates {
+			if _, ok := u.Body["button"]; ok {
+				greyed = append(greyed, u)
+			}
+		}
+		updates = greyed
 		if len(updates) != 1 || updates[0].Body["button"].(map[string]any)["replace_name"] != st.replace {
 			t.Errorf("%s: card updates = %+v, want the button greyed out as %s", st.name, updates, st.replace)
 		}
