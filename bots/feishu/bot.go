@@ -324,7 +324,7 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 	if rt.MessageID != "" {
 		sent, err := b.client.ReplyMessage(ctx, rt.MessageID, msg, fmt.Sprintf("punchbot-r-%d", m.ID))
 		if err == nil {
-			b.recordRequesterCard(ctx, filed, rt.User, sent) // withdraw.go
+			b.recordRequesterCard(ctx, filed, rt.User, sent, "") // withdraw.go
 		}
 		if err == nil || core.ErrorCode(err) != core.EINVALID || rt.ReceiveID == "" {
 			return err
@@ -336,7 +336,7 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 	}
 	sent, err := b.client.CreateMessage(ctx, rt.ReceiveIDType, rt.ReceiveID, msg, fmt.Sprintf("punchbot-c-%d", m.ID))
 	if err == nil {
-		b.recordRequesterCard(ctx, filed, rt.User, sent) // withdraw.go
+		b.recordRequesterCard(ctx, filed, rt.User, sent, "") // withdraw.go
 	}
 	return err
 }

@@ -204,6 +204,11 @@ func (b *Bot) onLeaveForm(ctx context.Context, ev *callback.CardActionTriggerEve
 	done.Schema, done.Config.UpdateMulti = "2.0", true
 	done.Header = CardHeader{Template: pendingColour(reply.Makeup.Request.TypeOf()), Title: CardText{Tag: "plain_text", Content: pick(lang, "已提交", "Filed")}}
 	done.Body.Elements = append([]any{markdown{Tag: "markdown", Content: mdEscape(text)}}, withdrawElements(reply, lang, primary)...) // withdraw.go
+	if e.Context != nil {
+		// The form's message becomes the confirmation: the requester's
+		// card, which later changes PATCH in 2.0.
+		b.recordRequesterCard(ctx, reply.Makeup.Request.ID, primary, e.Context.OpenMessageID, "2.0") // withdraw.go
+	}
 	return &callback.CardActionTriggerResponse{
 		Toast: &callback.Toast{Type: "success", Content: text},
 		Card:  &callback.Card{Type: "raw", Data: done},

@@ -300,9 +300,12 @@ func receiveIDType(id string) string {
 	return "user_id"
 }
 
-// cardRef is the Feishu part of a core.CardRef.
+// cardRef is the Feishu part of a core.CardRef. Schema is "2.0" for a
+// requester's card that is a JSON 2.0 card (the leave form's
+// confirmation), which is updated in 2.0 too.
 type cardRef struct {
 	MessageID string `json:"message_id"`
+	Schema    string `json:"schema,omitempty"`
 }
 
 // sendMakeup delivers the make-up outbox kinds: the approver's card (its

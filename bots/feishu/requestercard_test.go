@@ -103,3 +103,69 @@ func TestRequesterCardFollowsOnFeishu(t *testing.T) {
 		t.Errorf("after the click: buttons %v\n%s", buttons, text)
 	}
 }
+
+// TestRequesterCardFollowsTheLeaveFormOnFeishu: the leave form's message,
+// which became the JSON 2.0 confirmation, is the requester's card; the
+// approval PATCHes it in 2.0 with the state and the Withdraw button (a
+// 2.0 callback behaviour), since the outing has not started.
+func TestRequesterCardFollowsTheLeaveFormOnFeishu(t *testing.T) {
+	h := MustMakeupHarness(t)
+	p := h.cardAction("ev-form-rc", aliceOpenID, "om_form_rc", nil)
+	action := p["event"].(map[string]any)["action"].(map[string]any)
+	delete(action, "value")
+	action["name"], action["form_value"] = ActionLeaveForm, map[string]any{"type": "outing", "from": "2026-11-26 +0800", "start": "14:00 +0800", "end": "16:00 +0800", "place": "客户", "reason": "拜访"}
+	if done := h.mustClick(p); done.Card == nil || done.Toast.Type != "success" {
+		t.Fatalf("form submission = %+v", done)
+	}
+	svc := core.NewService(h.store, h.kv, h.kv, core.DefaultConfig(), h.clock.Now)
+	filed, err := svc.ListMakeups(context.Background(), core.MakeupFilter{})
+	if err != nil || len(filed) != 1 {
+		t.Fatalf("requests = %+v, %v; want the outing", filed, err)
+	}
+	id := strconv.FormatInt(filed[0].ID, 10)
+	if ref, err := svc.CardRef(context.Background(), filed[0].ID, core.PlatformFeishu, aliceOpenID); err != nil || !ref.Requester || ref.Ref != `{"message_id":"om_form_rc","schema":"2.0"}` {
+		t.Fatalf("the requester's card = %+v, %v; want the form's message in 2.0", ref, err)
+	}
+	h.clock.Add(time.Minute)
+	if rec := h.post(h.event(msgEvent{openID: managerOpenID, msgType: "text", content: textContent("同意 " + id)}), delivery{}); rec.Code != http.StatusOK {
+		t.Fatalf("approve: %d %s", rec.Code, rec.Body)
+	}
+	h.runOutbox()
+	patches := h.api.Calls("/open-apis/im/v1/messages/om_form_rc")
+	if len(patches) != 1 || patches[0].Method != http.MethodPatch {
+		t.Fatalf("patches of the form's card = %+v, want one", patches)
+	}
+	content, _ := patches[0].Body["content"].(string)
+	var card struct {
+		Schema string `json:"schema"`
+		Config struct {
+			UpdateMulti bool `json:"update_multi"`
+		} `json:"config"`
+		Body struct {
+			Elements []struct {
+				Tag       string `json:"tag"`
+				Content   string `json:"content"`
+				Behaviors []struct {
+					Value map[string]any `json:"value"`
+				} `json:"behaviors"`
+			} `json:"elements"`
+		} `json:"body"`
+	}
+	if err := json.Unmarshal([]byte(content), &card); err != nil {
+		t.Fatalf("patched content %q: %v", content, err)
+	}
+	var text string
+	var button map[string]any
+	for _, el := range card.Body.Elements {
+		text += el.Content + "\n"
+		if el.Tag == "button" && len(el.Behaviors) == 1 {
+			button = el.Behaviors[0].Value
+		}
+	}
+	if card.Schema != "2.0" || !card.Config.UpdateMulti || !strings.Contains(text, "已同意 · 王经理") {
+		t.Errorf("patched card = %s", content)
+	}
+	if button["action"] != ActionMakeupWithdraw || button["id"] != id || button["schema"] != "2.0" || button["for"] != aliceOpenID {
+		t.Errorf("patched card's button = %v, want a 2.0 Withdraw button for request %s", button, id)
+	}
+}

@@ -160,13 +160,15 @@ func (b *Bot) onWithdrawAction(ctx context.Context, ev *callback.CardActionTrigg
 // 发送消息, https://open.feishu.cn/document/server-docs/im-v1/message/create,
 // 回复消息, https://open.feishu.cn/document/server-docs/im-v1/message/reply)
 // as the requester's card, the way sendMakeup records the approver's, so
-// later changes PATCH it (updateRequesterCard). id is 0 for any other
-// message, which is not recorded.
-func (b *Bot) recordRequesterCard(ctx context.Context, id int64, forUser, messageID string) {
+// later changes PATCH it (updateRequesterCard); schema is "2.0" for the
+// leave form's confirmation (the form's own message, open_message_id in
+// the card.action.trigger context). id is 0 for any other message, which
+// is not recorded.
+func (b *Bot) recordRequesterCard(ctx context.Context, id int64, forUser, messageID, schema string) {
 	if id == 0 || forUser == "" || messageID == "" || b.makeups == nil {
 		return
 	}
-	buf, _ := json.Marshal(cardRef{MessageID: messageID})
+	buf, _ := json.Marshal(cardRef{MessageID: messageID, Schema: schema})
 	// The card is out; failing now would send it twice. Without the
 	// reference the card keeps its first state.
 	if err := b.makeups.RecordCardRef(ctx, core.CardRef{RequestID: id, Platform: core.PlatformFeishu, Recipient: forUser, Ref: string(buf), Requester: true}); err != nil {
@@ -174,12 +176,13 @@ func (b *Bot) recordRequesterCard(ctx context.Context, id int64, forUser, messag
 	}
 }
 
-// requesterCard is the requester's card after a change (JSON 1.0, as the
-// card it replaces, with update_multi so it can be PATCHed): what was
-// filed, its state, the files attached and, only while the core would
-// still accept a withdrawal, the Withdraw button and its hint. The header
-// keeps the type's colour while pending, then green, red or grey.
-func requesterCard(v core.MakeupView, lang, forUser string, now time.Time) makeupCardDoc {
+// requesterCard is the requester's card after a change (with update_multi
+// so it can be PATCHed again, in the schema of the card it replaces: JSON
+// 1.0, or 2.0 for the leave form's confirmation): what was filed, its
+// state, the files attached and, only while the core would still accept a
+// withdrawal, the Withdraw button and its hint. The header keeps the
+// type's colour while pending, then green, red or grey.
+func requesterCard(v core.MakeupView, lang, forUser, schema string, now time.Time) any {
 	c := bots.RequesterCardContent(v, lang, now)
 	colour := "grey"
 	switch {
@@ -190,9 +193,25 @@ func requesterCard(v core.MakeupView, lang, forUser string, now time.Time) makeu
 	case v.Request.Status == core.MakeupRejected:
 		colour = "red"
 	}
+	header := CardHeader{Template: colour, Title: CardText{Tag: "plain_text", Content: c.Title + " · " + c.State}}
+	if schema == "2.0" {
+		var card formCard
+		card.Schema, card.Config.UpdateMulti, card.Header = "2.0", true, header
+		card.Body.Elements = []any{markdown{Tag: "markdown", Content: mdEscape(c.Summary + "\n" + c.Status)}}
+		if c.Evidence != "" {
+			card.Body.Elements = append(card.Body.Elements, markdown{Tag: "markdown", Content: mdEscape(c.Evidence)})
+		}
+		if c.Withdraw {
+			card.Body.Elements = append(card.Body.Elements,
+				v2Button{Tag: "button", Text: CardText{Tag: "plain_text", Content: bots.WithdrawLabel(lang)}, Type: "danger",
+					Behaviors: []v2Behavior{{Type: "callback", Value: withdrawValue(v.Request.ID, forUser, lang, "2.0")}}},
+				markdown{Tag: "markdown", Content: mdEscape(c.Hint)})
+		}
+		return card
+	}
 	doc := makeupCardDoc{
 		Config: CardConfig{WideScreenMode: true, UpdateMulti: true},
-		Header: CardHeader{Template: colour, Title: CardText{Tag: "plain_text", Content: c.Title + " · " + c.State}},
+		Header: header,
 		Elements: []any{
 			CardElement{Tag: "div", Text: &CardText{Tag: "plain_text", Content: c.Summary}},
 			CardElement{Tag: "div", Text: &CardText{Tag: "plain_text", Content: c.Status}},
@@ -235,7 +254,7 @@ func (b *Bot) updateRequesterCard(ctx context.Context, to core.Recipient, v core
 	if json.Unmarshal([]byte(stored.Ref), &ref) != nil || ref.MessageID == "" {
 		return nil
 	}
-	buf, _ := json.Marshal(requesterCard(v, to.Lang, to.UserID, b.now()))
+	buf, _ := json.Marshal(requesterCard(v, to.Lang, to.UserID, ref.Schema, b.now()))
 	err = b.client.PatchCard(ctx, ref.MessageID, buf)
 	if core.ErrorCode(err) == core.EINVALID {
 		b.log.Warn("feishu: the requester's card cannot be updated", "request", v.Request.ID, "err", err)

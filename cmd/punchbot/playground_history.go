@@ -520,6 +520,9 @@ func resendWaitingCards(ctx context.Context, s *server, hist historyStats, cutof
 		if err != nil {
 			return n, err
 		}
+		// The requester's own submitted card (CardRef.Requester) says
+		// nothing of whether the approval card went out.
+		refs = slices.DeleteFunc(refs, func(r core.CardRef) bool { return r.Requester })
 		if len(refs) == 0 && !m.CreatedAt.Before(cutoff) {
 			continue
 		}
