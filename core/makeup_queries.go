@@ -1,0 +1,130 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ExpireMakeups moves every request pending longer than the policy's
+// ExpireAfterHours to expired, each in its own transaction with its audit
+// entry, card updates and the requester's notification. It is safe to run
+// on several replicas at once: a request decided meanwhile is skipped. It
+// returns how many requests it expired.
+func (s *Service) ExpireMakeups(ctx context.Context) (int, error) {
+	var pending []MakeupRequest
+	if err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		pending, err = tx.ListMakeups(ctx, MakeupFilter{Statuses: []MakeupStatus{MakeupPending}})
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	now := s.now()
+	n := 0
+	var errs []error
+	for _, pre := range pending {
+		p, err := s.people(ctx, pre)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("make-up request %d: %w", pre.ID, err))
+			continue
+		}
+		hours := p.roster.Policy.ExpireAfterHours
+		if hours <= 0 || now.Before(pre.CreatedAt.Add(time.Duration(hours)*time.Hour)) {
+			continue
+		}
+		err = s.store.InTx(ctx, func(tx Tx) error {
+			m, err := tx.GetMakeupForUpdate(ctx, pre.ID)
+			if err != nil {
+				return err
+			}
+			if err := m.Transition(MakeupExpired, ActorSystem, now, ""); err != nil {
+				return err
+			}
+			_, err = s.saveMakeup(ctx, tx, ActorSystem, auditAction(m, "expired"), m, map[string]any{"after_hours": hours}, p, true, nil)
+			return err
+		})
+		switch ErrorCode(err) {
+		case "":
+			n++
+		case ECONFLICT:
+			// Decided or cancelled since the listing.
+		default:
+			errs = append(errs, fmt.Errorf("make-up request %d: %w", pre.ID, err))
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+// RecordCardRef stores where a request's card was sent, once the platform
+// has accepted it, so later changes edit the card in place. A newer
+// reference for the same recipient replaces the older one.
+func (s *Service) RecordCardRef(ctx context.Context, ref CardRef) error {
+	if ref.RequestID <= 0 {
+		return Errorf(EINVALID, "a card reference needs a request id")
+	}
+	return s.store.InTx(ctx, func(tx Tx) error { return s.putCard(ctx, tx, ref.RequestID, ref) })
+}
+
+// CardRefs returns the recorded card references of a request.
+func (s *Service) CardRefs(ctx context.Context, requestID int64) ([]CardRef, error) {
+	var refs []CardRef
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		mt, err := makeupTx(tx)
+		if err != nil {
+			return err
+		}
+		refs, err = mt.CardRefs(ctx, requestID)
+		return err
+	})
+	return refs, err
+}
+
+// CardRef returns the reference of the card sent to recipient on platform;
+// ENOTFOUND when none is on record.
+func (s *Service) CardRef(ctx context.Context, requestID int64, platform Platform, recipient string) (CardRef, error) {
+	refs, err := s.CardRefs(ctx, requestID)
+	if err != nil {
+		return CardRef{}, err
+	}
+	for _, r := range refs {
+		if r.Platform == platform && r.Recipient == recipient {
+			return r, nil
+		}
+	}
+	return CardRef{}, Errorf(ENOTFOUND, "no %s card of make-up request %d for %s", platform, requestID, recipient)
+}
+
+// MakeupView returns the current view of one request.
+func (s *Service) MakeupView(ctx context.Context, id int64) (MakeupView, error) {
+	pre, err := s.peek(ctx, id)
+	if err != nil {
+		return MakeupView{}, err
+	}
+	p, err := s.people(ctx, pre)
+	if err != nil {
+		return MakeupView{}, err
+	}
+	var v MakeupView
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		m, err := tx.GetMakeupForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		v, err = s.view(ctx, tx, m, p)
+		return err
+	})
+	return v, err
+}
+
+// ListMakeups returns the requests matching f, oldest first.
+func (s *Service) ListMakeups(ctx context.Context, f MakeupFilter) ([]MakeupRequest, error) {
+	var out []MakeupRequest
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListMakeups(ctx, f)
+		return err
+	})
+	return out, err
+}
