@@ -193,17 +193,28 @@ func leaveDateRange(s string) (from, to string, ok bool) {
 // clockRange reads "09:00-12:00", "9:00~12:00", "9点-12点". bad is a
 // range whose clocks do not read, or that ends before it starts.
 func clockRange(s string) (start, end string, ok, bad bool) {
+	start, end, found, read := clockPair(s)
+	switch {
+	case !found:
+		return "", "", false, false
+	case !read || end <= start:
+		return "", "", false, true
+	}
+	return start, end, true, false
+}
+
+// clockPair splits a clock range at its separator: found is false when s
+// is no range ("年假"), read is false when it is one whose clocks do not
+// read ("9:00-25:00").
+func clockPair(s string) (start, end string, found, read bool) {
 	for _, sep := range []string{"-", "~", "..", "至", "到", "—", "–"} {
-		a, b, found := strings.Cut(s, sep)
-		if !found || !looksLikeClock(a) {
+		a, b, cut := strings.Cut(s, sep)
+		if !cut || !looksLikeClock(a) {
 			continue
 		}
 		start, ok1 := makeupClock(a)
 		end, ok2 := makeupClock(b)
-		if !ok1 || !ok2 || end <= start {
-			return "", "", false, true
-		}
-		return start, end, true, false
+		return start, end, true, ok1 && ok2
 	}
 	return "", "", false, false
 }

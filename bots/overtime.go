@@ -1,8 +1,6 @@
 package bots
 
 import (
-	"strings"
-
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -28,19 +26,11 @@ func overtimeClocks(t core.RequestType, s string) (start, end string, ok bool) {
 	if t != core.RequestOvertime {
 		return "", "", false
 	}
-	for _, sep := range []string{"-", "~", "..", "至", "到", "—", "–"} {
-		a, b, found := strings.Cut(s, sep)
-		if !found || !looksLikeClock(a) {
-			continue
-		}
-		start, ok1 := makeupClock(a)
-		end, ok2 := makeupClock(b)
-		if ok1 && ok2 && start != end {
-			return start, end, true
-		}
+	start, end, found, read := clockPair(s) // leave.go
+	if !found || !read || start == end {
 		return "", "", false
 	}
-	return "", "", false
+	return start, end, true
 }
 
 // OvertimeAmount is the overtime a request asks for, as it can count
