@@ -140,7 +140,13 @@ type Calendar struct {
 type CalendarDay struct {
 	Date    string // "2006-01-02"
 	Workday bool   // true: a 调休 working day; false: a holiday
-	Name    string
+	// Statutory marks a holiday as a statutory holiday (法定节假日, the
+	// days 《全国年节及纪念日放假办法》 第二条 lists, such as 国庆 10-01..10-03),
+	// whose overtime 劳动法 第四十四条 pays at 300%; the other days off of
+	// a holiday block are weekends moved by 调休 (OvertimeKind). Only a
+	// holiday can be statutory.
+	Statutory bool
+	Name      string
 }
 
 // Location is a position reported by a platform or a browser.

@@ -179,6 +179,8 @@ func (o *Org) Prepare() error {
 				add(fmt.Sprintf("%s.days[%d]", p, j), "date %q is not YYYY-MM-DD", d.Date)
 			} else if seen[d.Date] {
 				add(fmt.Sprintf("%s.days[%d]", p, j), "date %s is listed twice", d.Date)
+			} else if d.Workday && d.Statutory {
+				add(fmt.Sprintf("%s.days[%d]", p, j), "%s is a 调休 working day, so it cannot be a statutory holiday", d.Date)
 			}
 			seen[d.Date] = true
 		}

@@ -1,6 +1,9 @@
 package core
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // OvertimeMode says where a schedule's overtime (加班) comes from, after
 // the calculation modes of WeCom's ot_info_v2 rule field (by approval, by
@@ -110,17 +113,22 @@ func (o *OvertimeRule) validate(path string, add func(path, format string, args 
 }
 
 // OvertimeKind is the payroll category of a day's overtime: Chinese labour
-// law pays workday overtime at 150%, rest-day overtime at 200% (or time
-// off) and statutory-holiday overtime at 300%, so the three are summed
-// apart.
+// law (劳动法 第四十四条) pays workday overtime at 150%, rest-day overtime
+// at 200% (or time off) and statutory-holiday overtime at 300%, so the
+// three are summed apart.
 type OvertimeKind string
 
-// Overtime kinds. A rest day is a weekly day off of the schedule; a
-// holiday is a date the calendar lists under holidays; a 调休 working day
-// (calendar workdays) is a working day. A calendar lists every day off of
-// a holiday block (国庆 1–7 October), of which only some are statutory
-// (300%) and the rest swapped weekends (200%); the calendar cannot tell
-// them apart yet, so all of them count as holiday overtime.
+// Overtime kinds. A rest day is a weekly day off of the schedule; a 调休
+// working day (calendar workdays) is a working day. A calendar lists every
+// day off of a holiday block (国庆 10-01..10-08), of which only the
+// statutory days (《全国年节及纪念日放假办法》 第二条: 国庆 10-01..10-03)
+// are holidays at 300%; the rest are weekends moved by 调休 and count as
+// rest days at 200%. So a calendar holiday marked Statutory is a holiday
+// and an unmarked one a rest day, except in a calendar year that marks no
+// day statutory: there, as before the flag existed, every calendar holiday
+// is a holiday. A calendar written or imported without the flag thus keeps
+// paying 300% rather than silently paying less than the law requires,
+// until someone marks that year's statutory days.
 const (
 	OvertimeWorkday OvertimeKind = "workday"
 	OvertimeRestDay OvertimeKind = "rest_day"
@@ -161,7 +169,7 @@ func OvertimeOf(r Roster, day DayResult, approvals []MakeupRequest, now time.Tim
 		return DayOvertime{}
 	}
 	sh := s.ShiftOn(date, loc, r.Calendar)
-	res := DayOvertime{Kind: overtimeKind(sh)}
+	res := DayOvertime{Kind: overtimeKind(sh, r.Calendar)}
 	var in time.Time
 	if day.In != nil {
 		in = day.In.At
@@ -191,15 +199,42 @@ func OvertimeOf(r Roster, day DayResult, approvals []MakeupRequest, now time.Tim
 	return res
 }
 
-// overtimeKind is the payroll category of a shift's date.
-func overtimeKind(sh Shift) OvertimeKind {
-	switch {
-	case !sh.Workday && sh.Holiday != "":
-		return OvertimeHoliday
-	case !sh.Workday:
-		return OvertimeRestDay
+// overtimeKind is the payroll category of a shift's date under the
+// calendar (OvertimeKind).
+func overtimeKind(sh Shift, cal *Calendar) OvertimeKind {
+	if sh.Workday {
+		return OvertimeWorkday
 	}
-	return OvertimeWorkday
+	if d, ok := cal.day(sh.Date); ok && !d.Workday {
+		if d.Statutory || !cal.marksStatutory(sh.Date[:4]) {
+			return OvertimeHoliday
+		}
+	}
+	return OvertimeRestDay
+}
+
+// day is the calendar's entry for date, if it has one.
+func (c *Calendar) day(date string) (CalendarDay, bool) {
+	if c == nil {
+		return CalendarDay{}, false
+	}
+	for _, d := range c.Days {
+		if d.Date == date {
+			return d, true
+		}
+	}
+	return CalendarDay{}, false
+}
+
+// marksStatutory reports whether the calendar marks any day of year
+// ("2026") statutory; a year that marks none predates the flag.
+func (c *Calendar) marksStatutory(year string) bool {
+	for _, d := range c.Days {
+		if d.Statutory && strings.HasPrefix(d.Date, year+"-") {
+			return true
+		}
+	}
+	return false
 }
 
 // overtimeWindow is when overtime may count on the shift's date: on a

@@ -53,12 +53,23 @@ func otPunches(tb testing.TB, date string, punches ...string) []core.Punch {
 
 func TestOvertimeOf(t *testing.T) {
 	later := sh(t, "2027-01-10 12:00:00")
+	// 国庆 2027 as a holiday notice would give it: 10-01..10-03 statutory
+	// (《全国年节及纪念日放假办法》 第二条), 10-04..10-07 weekends moved by
+	// 调休, Saturday 10-09 worked.
+	national2027 := []core.CalendarDay{
+		{Date: "2027-10-01", Statutory: true, Name: "国庆节"}, {Date: "2027-10-02", Statutory: true, Name: "国庆节"},
+		{Date: "2027-10-03", Statutory: true, Name: "国庆节"}, {Date: "2027-10-04", Name: "国庆节"},
+		{Date: "2027-10-05", Name: "国庆节"}, {Date: "2027-10-06", Name: "国庆节"}, {Date: "2027-10-07", Name: "国庆节"},
+		{Date: "2027-10-09", Workday: true, Name: "国庆调休"},
+	}
+	afterNational := sh(t, "2027-10-20 12:00:00")
 	cases := []struct {
 		name    string
 		edit    func(*core.Schedule)
 		date    string
 		punches []string
-		now     time.Time // zero: later
+		days    []core.CalendarDay // added to the roster's calendar
+		now     time.Time          // zero: later
 		want    core.DayOvertime
 	}{
 		{name: "workday: from end+30 to the clock-out", date: "2026-12-04", punches: []string{"in 09:00", "out 20:00"},
@@ -103,6 +114,18 @@ func TestOvertimeOf(t *testing.T) {
 			want: core.DayOvertime{Kind: core.OvertimeRestDay}},
 		{name: "holiday: clock-in to clock-out", date: "2026-12-25", punches: []string{"in 10:00", "out 12:00"},
 			want: core.DayOvertime{Kind: core.OvertimeHoliday, Minutes: 120}},
+		{name: "holiday: unnamed, still a holiday", date: "2026-12-24", punches: []string{"in 10:00", "out 12:00"},
+			days: []core.CalendarDay{{Date: "2026-12-24"}}, want: core.DayOvertime{Kind: core.OvertimeHoliday, Minutes: 120}},
+		{name: "statutory holiday", date: "2027-10-01", punches: []string{"in 10:00", "out 12:00"},
+			days: national2027, now: afterNational, want: core.DayOvertime{Kind: core.OvertimeHoliday, Minutes: 120}},
+		{name: "holiday block: a swapped day off is a rest day", date: "2027-10-04", punches: []string{"in 10:00", "out 12:00"},
+			days: national2027, now: afterNational, want: core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 120}},
+		{name: "holiday block: its 调休 Saturday is a working day", date: "2027-10-09", punches: []string{"in 09:00", "out 20:00"},
+			days: national2027, now: afterNational, want: core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 90}},
+		{name: "a year without statutory marks keeps every holiday a holiday", date: "2026-12-25", punches: []string{"in 10:00", "out 12:00"},
+			days: national2027, want: core.DayOvertime{Kind: core.OvertimeHoliday, Minutes: 120}},
+		{name: "a year with statutory marks makes an unmarked holiday a rest day", date: "2026-12-25", punches: []string{"in 10:00", "out 12:00"},
+			days: []core.CalendarDay{{Date: "2026-01-01", Statutory: true, Name: "元旦"}}, want: core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 120}},
 		{name: "调休 Sunday is a working day", date: "2026-12-27", punches: []string{"in 09:00", "out 20:00"},
 			want: core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 90}},
 		{name: "today: the punch window is still open", date: "2026-12-04", punches: []string{"in 09:00", "out 20:00"},
@@ -119,6 +142,7 @@ func TestOvertimeOf(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := otRoster(t, c.edit)
+			r.Calendar.Days = append(r.Calendar.Days, c.days...)
 			now := c.now
 			if now.IsZero() {
 				now = later
@@ -178,6 +202,35 @@ func TestOvertimeRuleValidation(t *testing.T) {
 			}
 			if want := c.wantPath + ": " + c.wantMatch; !strings.Contains(got, want) {
 				t.Errorf("Prepare error = %q, want it to contain %q", got, want)
+			}
+		})
+	}
+}
+
+// TestStatutoryDayValidation: only a holiday can be statutory; a 调休
+// working day is worked, so a statutory mark on it is a mistake.
+func TestStatutoryDayValidation(t *testing.T) {
+	cases := []struct {
+		name string
+		day  core.CalendarDay
+		want string // "": valid
+	}{
+		{name: "statutory holiday", day: core.CalendarDay{Date: "2027-10-01", Statutory: true, Name: "国庆节"}},
+		{name: "holiday of a block", day: core.CalendarDay{Date: "2027-10-04", Name: "国庆节"}},
+		{name: "statutory 调休 working day", day: core.CalendarDay{Date: "2027-10-09", Workday: true, Statutory: true},
+			want: "2027-10-09 is a 调休 working day, so it cannot be a statutory holiday"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			org := testOrg()
+			org.Calendars = append([]core.Calendar(nil), org.Calendars...)
+			org.Calendars[0].Days = append(slices.Clone(org.Calendars[0].Days), c.day)
+			got := ""
+			if err := org.Prepare(); err != nil {
+				got = err.Error()
+			}
+			if c.want == "" && got != "" || !strings.Contains(got, c.want) {
+				t.Errorf("Prepare error = %q, want %q", got, c.want)
 			}
 		})
 	}

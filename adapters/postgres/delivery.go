@@ -70,13 +70,13 @@ func (s *Store) Rosters(ctx context.Context) ([]core.Roster, error) {
 		return rows.Err()
 	})
 	calendars := map[string]*core.Calendar{}
-	b.Queue(`SELECT c.id, c.name, d.day, d.workday, d.name FROM calendars c LEFT JOIN calendar_days d ON d.calendar_id = c.id ORDER BY c.id, d.day`).
+	b.Queue(`SELECT c.id, c.name, d.day, d.workday, d.statutory, d.name FROM calendars c LEFT JOIN calendar_days d ON d.calendar_id = c.id ORDER BY c.id, d.day`).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id, name string
 				var day, dayName *string
-				var work *bool
-				if err := rows.Scan(&id, &name, &day, &work, &dayName); err != nil {
+				var work, statutory *bool
+				if err := rows.Scan(&id, &name, &day, &work, &statutory, &dayName); err != nil {
 					return err
 				}
 				c, ok := calendars[id]
@@ -85,7 +85,7 @@ func (s *Store) Rosters(ctx context.Context) ([]core.Roster, error) {
 					calendars[id] = c
 				}
 				if day != nil {
-					c.Days = append(c.Days, core.CalendarDay{Date: *day, Workday: *work, Name: *dayName})
+					c.Days = append(c.Days, core.CalendarDay{Date: *day, Workday: *work, Statutory: *statutory, Name: *dayName})
 				}
 			}
 			return rows.Err()

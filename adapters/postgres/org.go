@@ -48,12 +48,12 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 	for _, c := range org.Calendars {
 		b.Queue(`INSERT INTO calendars (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name`, c.ID, c.Name)
 		b.Queue(`DELETE FROM calendar_days WHERE calendar_id = $1`, c.ID)
-		days, work, names := make([]string, len(c.Days)), make([]bool, len(c.Days)), make([]string, len(c.Days))
+		days, work, statutory, names := make([]string, len(c.Days)), make([]bool, len(c.Days)), make([]bool, len(c.Days)), make([]string, len(c.Days))
 		for i, d := range c.Days {
-			days[i], work[i], names[i] = d.Date, d.Workday, d.Name
+			days[i], work[i], statutory[i], names[i] = d.Date, d.Workday, d.Statutory, d.Name
 		}
-		b.Queue(`INSERT INTO calendar_days (calendar_id, day, workday, name)
-			SELECT $1, d, w, n FROM unnest($2::text[], $3::boolean[], $4::text[]) AS u(d, w, n)`, c.ID, days, work, names)
+		b.Queue(`INSERT INTO calendar_days (calendar_id, day, workday, statutory, name)
+			SELECT $1, d, w, st, n FROM unnest($2::text[], $3::boolean[], $4::boolean[], $5::text[]) AS u(d, w, st, n)`, c.ID, days, work, statutory, names)
 		res.Calendars++
 	}
 	for _, sc := range org.Schedules {

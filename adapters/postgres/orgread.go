@@ -61,7 +61,7 @@ func (s *Store) Org(ctx context.Context) (core.Org, error) {
 		return rows.Err()
 	})
 	calendars := map[string]*core.Calendar{}
-	b.Queue(`SELECT c.id, c.name, d.day, d.workday, d.name FROM calendars c LEFT JOIN calendar_days d ON d.calendar_id = c.id ORDER BY c.id, d.day`).
+	b.Queue(`SELECT c.id, c.name, d.day, d.workday, d.statutory, d.name FROM calendars c LEFT JOIN calendar_days d ON d.calendar_id = c.id ORDER BY c.id, d.day`).
 		Query(func(rows pgx.Rows) error { return scanCalendars(rows, calendars) })
 	b.Queue(employeeWithIdentities + ` FROM employees e ORDER BY e.id`).Query(func(rows pgx.Rows) (err error) {
 		org.Employees, err = pgx.AppendRows(org.Employees, rows, func(row pgx.CollectableRow) (core.Employee, error) { return scanEmployeeWithIdentities(row) })

@@ -171,7 +171,7 @@ func (s *Store) loadOrg(ctx context.Context) (map[string]core.Roster, map[accoun
 			}
 			return nil
 		})
-	b.Queue(`SELECT c.id, c.name, d.day, d.workday, d.name FROM calendars c LEFT JOIN calendar_days d ON d.calendar_id = c.id ORDER BY c.id, d.day`).
+	b.Queue(`SELECT c.id, c.name, d.day, d.workday, d.statutory, d.name FROM calendars c LEFT JOIN calendar_days d ON d.calendar_id = c.id ORDER BY c.id, d.day`).
 		Query(func(rows pgx.Rows) error { return scanCalendars(rows, calendars) })
 	b.Queue(`SELECT ` + siteCols + ` FROM sites st`).Query(func(rows pgx.Rows) error { return scanSites(rows, sites) })
 	b.Queue(`COMMIT`)
@@ -248,8 +248,8 @@ func scanCalendars(rows pgx.Rows, into map[string]*core.Calendar) error {
 	for rows.Next() {
 		var c core.Calendar
 		var day, name *string
-		var work *bool
-		if err := rows.Scan(&c.ID, &c.Name, &day, &work, &name); err != nil {
+		var work, statutory *bool
+		if err := rows.Scan(&c.ID, &c.Name, &day, &work, &statutory, &name); err != nil {
 			return err
 		}
 		cal := into[c.ID]
@@ -258,7 +258,7 @@ func scanCalendars(rows pgx.Rows, into map[string]*core.Calendar) error {
 			into[c.ID] = cal
 		}
 		if day != nil {
-			cal.Days = append(cal.Days, core.CalendarDay{Date: *day, Workday: *work, Name: *name})
+			cal.Days = append(cal.Days, core.CalendarDay{Date: *day, Workday: *work, Statutory: *statutory, Name: *name})
 		}
 	}
 	return nil
@@ -292,7 +292,7 @@ func (s *Store) roster(ctx context.Context, who string, args ...any) (r core.Ros
 			return err
 		})
 	cals := map[string]*core.Calendar{}
-	b.Queue(`SELECT c.id, c.name, d.day, d.workday, d.name
+	b.Queue(`SELECT c.id, c.name, d.day, d.workday, d.statutory, d.name
 		FROM employees e JOIN schedules s ON s.id = e.schedule_id JOIN calendars c ON c.id = s.calendar_id
 		LEFT JOIN calendar_days d ON d.calendar_id = c.id
 		WHERE e.id = `+who+` ORDER BY d.day`, args...).Query(func(rows pgx.Rows) error { return scanCalendars(rows, cals) })

@@ -98,7 +98,7 @@ func rosterCalendars(ctx context.Context, q querier) (map[string]*core.Calendar,
 	for _, c := range list {
 		out[c.ID] = c
 	}
-	days, err := q.QueryContext(ctx, `SELECT calendar_id, day, workday, name FROM calendar_days ORDER BY calendar_id, day`)
+	days, err := q.QueryContext(ctx, `SELECT calendar_id, day, workday, statutory, name FROM calendar_days ORDER BY calendar_id, day`)
 	if err != nil {
 		return nil, translate(err, "load calendar days")
 	}
@@ -106,11 +106,11 @@ func rosterCalendars(ctx context.Context, q querier) (map[string]*core.Calendar,
 	for days.Next() {
 		var id string
 		var d core.CalendarDay
-		var work int
-		if err := days.Scan(&id, &d.Date, &work, &d.Name); err != nil {
+		var work, statutory int
+		if err := days.Scan(&id, &d.Date, &work, &statutory, &d.Name); err != nil {
 			return nil, translate(err, "load calendar days")
 		}
-		d.Workday = work != 0
+		d.Workday, d.Statutory = work != 0, statutory != 0
 		if c, ok := out[id]; ok {
 			c.Days = append(c.Days, d)
 		}

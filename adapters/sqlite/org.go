@@ -51,8 +51,8 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 			return res, err
 		}
 		for _, d := range c.Days {
-			if err := exec("save calendar day "+d.Date, `INSERT INTO calendar_days (calendar_id, day, workday, name) VALUES (?, ?, ?, ?)`,
-				c.ID, d.Date, boolInt(d.Workday), d.Name); err != nil {
+			if err := exec("save calendar day "+d.Date, `INSERT INTO calendar_days (calendar_id, day, workday, statutory, name) VALUES (?, ?, ?, ?, ?)`,
+				c.ID, d.Date, boolInt(d.Workday), boolInt(d.Statutory), d.Name); err != nil {
 				return res, err
 			}
 		}

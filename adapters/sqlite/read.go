@@ -184,12 +184,12 @@ func calendar(ctx context.Context, q querier, id string) (core.Calendar, error) 
 		return c, translate(err, "load calendar "+id)
 	}
 	var err error
-	c.Days, err = queryAll(ctx, q, "load calendar days", `SELECT day, workday, name FROM calendar_days WHERE calendar_id = ? ORDER BY day`, []any{id},
+	c.Days, err = queryAll(ctx, q, "load calendar days", `SELECT day, workday, statutory, name FROM calendar_days WHERE calendar_id = ? ORDER BY day`, []any{id},
 		func(sc scanner) (core.CalendarDay, error) {
 			var d core.CalendarDay
-			var work int
-			err := sc.Scan(&d.Date, &work, &d.Name)
-			d.Workday = work != 0
+			var work, statutory int
+			err := sc.Scan(&d.Date, &work, &statutory, &d.Name)
+			d.Workday, d.Statutory = work != 0, statutory != 0
 			return d, err
 		})
 	return c, err

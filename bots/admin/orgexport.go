@@ -137,7 +137,7 @@ func MarshalOrg(org core.Org) ([]byte, error) {
 			if d.Workday {
 				ec.Workdays = append(ec.Workdays, fileDay{Date: d.Date, Name: d.Name})
 			} else {
-				ec.Holidays = append(ec.Holidays, fileDay{Date: d.Date, Name: d.Name})
+				ec.Holidays = append(ec.Holidays, fileDay{Date: d.Date, Name: d.Name, Statutory: d.Statutory})
 			}
 		}
 		f.Calendars = append(f.Calendars, ec)

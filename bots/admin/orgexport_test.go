@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -44,6 +45,20 @@ func TestMarshalOrgRoundTrip(t *testing.T) {
 				t.Errorf("export does not round-trip; diff:\n%s", strings.Join(DiffLines([]byte(first), []byte(again)), "\n"))
 			}
 		})
+	}
+}
+
+// TestMarshalOrgKeepsStatutory: a statutory holiday exports as
+// statutory: true and parses back so; other days say nothing of it.
+func TestMarshalOrgKeepsStatutory(t *testing.T) {
+	org := MustParse(t, []byte(fullOrg))
+	out := MustMarshal(t, org)
+	if got, want := strings.Count(out, "statutory: true"), 1; got != want {
+		t.Errorf("export has %d statutory days, want %d:\n%s", got, want, out)
+	}
+	got, want := MustParse(t, []byte(out)).Calendars, org.Calendars
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("calendars after a round trip = %+v, want %+v", got, want)
 	}
 }
 

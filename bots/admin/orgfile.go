@@ -113,6 +113,9 @@ type fileCalendar struct {
 type fileDay struct {
 	Date string `yaml:"date"`
 	Name string `yaml:"name"`
+	// Statutory marks a holiday as a statutory holiday (法定节假日), whose
+	// overtime is paid at 300% (core.CalendarDay.Statutory).
+	Statutory bool `yaml:"statutory,omitempty"`
 }
 
 type fileSchedule struct {
@@ -785,8 +788,13 @@ func (p *parser) toCore(f *fileOrg) (core.Org, map[string]string) {
 			workday bool
 		}{{"holidays", c.Holidays, false}, {"workdays", c.Workdays, true}} {
 			for j, d := range list.days {
-				aliases[fmt.Sprintf("calendars[%d].days[%d]", i, len(cal.Days))] = fmt.Sprintf("calendars[%d].%s[%d].date", i, list.key, j)
-				cal.Days = append(cal.Days, core.CalendarDay{Date: strings.TrimSpace(d.Date), Workday: list.workday, Name: d.Name})
+				path := fmt.Sprintf("calendars[%d].%s[%d]", i, list.key, j)
+				if list.workday && d.Statutory {
+					p.add(p.position(path+".statutory"), path+".statutory", "only a holiday can be statutory: a 调休 working day is worked")
+					d.Statutory = false // reported here, not again by the core
+				}
+				aliases[fmt.Sprintf("calendars[%d].days[%d]", i, len(cal.Days))] = path + ".date"
+				cal.Days = append(cal.Days, core.CalendarDay{Date: strings.TrimSpace(d.Date), Workday: list.workday, Statutory: d.Statutory, Name: d.Name})
 			}
 		}
 		org.Calendars = append(org.Calendars, cal)

@@ -28,7 +28,7 @@ sites:
     lng: 121.5
 calendars:
   - id: cn-2026
-    holidays: [{date: 2026-10-01, name: 国庆节}, 2026-10-02]
+    holidays: [{date: 2026-10-01, name: 国庆节, statutory: true}, 2026-10-02]
     workdays: [{date: 2026-10-10, name: 国庆调休}]
 schedules:
   - id: day
@@ -111,7 +111,7 @@ func TestParseOrgFull(t *testing.T) {
 			{Site: core.Site{ID: "home", Name: "home", Lat: 31.2, Lng: 121.5, RadiusM: core.DefaultRadiusM}, Datum: core.WGS84},
 		},
 		Calendars: []core.Calendar{{ID: "cn-2026", Days: []core.CalendarDay{
-			{Date: "2026-10-01", Name: "国庆节"}, {Date: "2026-10-02"}, {Date: "2026-10-10", Workday: true, Name: "国庆调休"},
+			{Date: "2026-10-01", Statutory: true, Name: "国庆节"}, {Date: "2026-10-02"}, {Date: "2026-10-10", Workday: true, Name: "国庆调休"},
 		}}},
 		Schedules: []core.Schedule{
 			{ID: "day", Name: "标准班", WorkDays: weekdays, StartMin: 540, EndMin: 1080,
@@ -274,6 +274,8 @@ func TestParseOrgProblems(t *testing.T) {
 		{"missing lat", strings.Replace(base, "  - id: hq\n    lat: 39.9\n", "  - id: hq  # <-\n", 1), "sites[0].lat", "is required"},
 		{"missing end", strings.Replace(base, "  - id: day\n    start: \"09:00\"\n    end: \"18:00\"\n", "  - id: day  # <-\n    start: \"09:00\"\n", 1), "schedules[0].end", "is required"},
 		{"bad holiday date", base + "calendars:\n  - id: cn\n    holidays:\n      - {date: 2026-10-01}\n      - {date: 2026-13-01}  # <-\n", "calendars[0].holidays[1].date", "not YYYY-MM-DD"},
+		{"statutory workday", base + "calendars:\n  - id: cn\n    workdays:\n      - {date: 2026-10-10, statutory: true}  # <-\n", "calendars[0].workdays[0].statutory", "only a holiday can be statutory"},
+		{"statutory not bool", base + "calendars:\n  - id: cn\n    holidays:\n      - {date: 2026-10-01, statutory: 法定}  # <-\n", "calendars[0].holidays[0].statutory", "true or false"},
 		{"repeated workday date", base + "calendars:\n  - id: cn\n    holidays: [2026-10-01]\n    workdays:\n      - 2026-10-01  # <-\n", "calendars[0].workdays[0].date", "listed twice"},
 		{"bad platform", base + "    identities:\n      - {platform: teams, user: u1}  # <-\n", "employees[0].identities[0].platform", "must be wecom, feishu, slack or web"},
 		{"identity bound twice", base + "    identities: [{platform: slack, user: U1}]\n  - id: E2\n    name: Bob\n    identities: [{platform: slack, user: U1}]  # <-\n", "employees[1].identities[0].user", "already bound to E1"},

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,12 +103,13 @@ func TestManagementEdits(t *testing.T) {
 			form:    url.Values{"name": {"标准班"}, "work_days": {"mon"}, "start": {"18:00"}, "end": {"09:00"}, "out_of_range": {"reject"}},
 			wantErr: "必须晚于上班时间"},
 		{name: "add a calendar by lines", path: "/org/calendars/new",
-			form:  url.Values{"id": {"cn-2027"}, "name": {"2027"}, "days": {"2027-01-01 holiday 元旦\n2027-02-07 workday 春节调休\n"}},
+			form:  url.Values{"id": {"cn-2027"}, "name": {"2027"}, "days": {"2027-01-01 法定 元旦\n2027-02-07 workday 春节调休\n2027-02-15 holiday 春节\n"}},
 			audit: "calendars/cn-2027",
 			check: func(t *testing.T, org core.Org) {
 				c := find(org.Calendars, func(c core.Calendar) bool { return c.ID == "cn-2027" })
-				if c == nil || len(c.Days) != 2 || !c.Days[1].Workday || c.Days[0].Name != "元旦" {
-					t.Errorf("cn-2027 = %+v", c)
+				want := []core.CalendarDay{{Date: "2027-01-01", Statutory: true, Name: "元旦"}, {Date: "2027-02-07", Workday: true, Name: "春节调休"}, {Date: "2027-02-15", Name: "春节"}}
+				if c == nil || !slices.Equal(c.Days, want) {
+					t.Errorf("cn-2027 = %+v, want days %+v", c, want)
 				}
 			}},
 		{name: "a date listed twice is refused", path: "/org/calendars/new",
@@ -375,14 +377,14 @@ func TestDeactivateAndReactivate(t *testing.T) {
 // TestCalendarImport: a year's holidays and 调休 days come from a CSV or
 // an ICS file; the import replaces that year's days and keeps the others.
 func TestCalendarImport(t *testing.T) {
-	csv := "date,type,name\n2027-01-01,holiday,元旦\n2027-02-06,班,春节调休\n2026-12-31,holiday,not this year\n"
-	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20271001\r\nDTEND;VALUE=DATE:20271004\r\nSUMMARY:国庆\r\n 节\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270926\r\nSUMMARY:国庆补班\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	csv := "date,type,name\n2027-01-01,statutory,元旦\n2027-02-06,班,春节调休\n2027-02-12,法定,春节\n2027-02-15,休,春节\n2026-12-31,holiday,not this year\n"
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20271001\r\nDTEND;VALUE=DATE:20271004\r\nSUMMARY:国庆\r\n 节\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270926\r\nSUMMARY:国庆补班\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:元旦（法定）\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 	tests := []struct {
 		name, file string
 		want       []string
 	}{
-		{"csv", csv, []string{"2026-10-01 holiday 国庆节", "2027-01-01 holiday 元旦", "2027-02-06 workday 春节调休"}},
-		{"ics", ics, []string{"2026-10-01 holiday 国庆节", "2027-09-26 workday 国庆补班", "2027-10-01 holiday 国庆节", "2027-10-02 holiday 国庆节", "2027-10-03 holiday 国庆节"}},
+		{"csv", csv, []string{"2026-10-01 holiday 国庆节", "2027-01-01 statutory 元旦", "2027-02-06 workday 春节调休", "2027-02-12 statutory 春节", "2027-02-15 holiday 春节"}},
+		{"ics", ics, []string{"2026-10-01 holiday 国庆节", "2027-01-01 statutory 元旦（法定）", "2027-09-26 workday 国庆补班", "2027-10-01 holiday 国庆节", "2027-10-02 holiday 国庆节", "2027-10-03 holiday 国庆节"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -401,6 +403,14 @@ func TestCalendarImport(t *testing.T) {
 			got := strings.Split(strings.TrimSpace(dayLines(c.Days)), "\n")
 			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
 				t.Errorf("days =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			// The form shows the statutory days as they were imported, and
+			// the list counts them.
+			if form := hr.get(t, "/org/calendars/cn").Body; !strings.Contains(form, "2027-01-01 statutory 元旦") {
+				t.Errorf("the calendar's form lacks its statutory day:\n%s", form)
+			}
+			if list := hr.get(t, "/org/calendars").Body; !strings.Contains(list, "其中法定节假日") {
+				t.Errorf("the calendar list has no statutory column:\n%s", list)
 			}
 		})
 	}

@@ -16,14 +16,17 @@ import (
 )
 
 // Calendars: public holidays and 调休 days (weekend days that are worked).
-// A year's days can be imported from a CSV file (date,type,name) or an
-// iCalendar file (RFC 5545: all-day VEVENTs; a summary with 班 or 调休 or
-// "workday" marks a worked day); the import replaces that year's days and
-// keeps the other years'.
+// A holiday may be statutory (法定节假日, 《全国年节及纪念日放假办法》 第二条),
+// whose overtime 劳动法 第四十四条 pays at 300%, against 200% on the other
+// days off of a holiday block (core.OvertimeKind). A year's days can be
+// imported from a CSV file (date,type,name) or an iCalendar file (RFC 5545:
+// all-day VEVENTs; a summary with 班 or 调休 or "workday" marks a worked
+// day, one with 法定 or "statutory" a statutory holiday); the import
+// replaces that year's days and keeps the other years'.
 
 var calendarsSpec = &entitySpec{
 	key: "calendars", entity: "calendars", multipart: true,
-	columns: []string{"name", "id", "org_holidays", "org_workdays", "org_years"},
+	columns: []string{"name", "id", "org_holidays", "org_statutory", "org_workdays", "org_years"},
 	rows:    calendarRows, values: calendarValues, fields: calendarFields, apply: applyCalendar,
 }
 
@@ -33,12 +36,16 @@ func calendarRows(p *page, org core.Org, q string) []listRow {
 		if q != "" && !containsFold(q, c.ID, c.Name) {
 			continue
 		}
-		holidays, workdays := 0, 0
+		holidays, statutory, workdays := 0, 0, 0
 		years := map[string]bool{}
 		for _, d := range c.Days {
-			if d.Workday {
+			switch {
+			case d.Workday:
 				workdays++
-			} else {
+			case d.Statutory:
+				statutory++
+				holidays++
+			default:
 				holidays++
 			}
 			years[d.Date[:min(4, len(d.Date))]] = true
@@ -49,7 +56,7 @@ func calendarRows(p *page, org core.Org, q string) []listRow {
 		}
 		slices.Sort(ys)
 		out = append(out, listRow{ID: c.ID, Href: "/org/calendars/" + url.PathEscape(c.ID), Cells: []string{
-			c.Name, c.ID, strconv.Itoa(holidays), strconv.Itoa(workdays), strings.Join(ys, ", ")}})
+			c.Name, c.ID, strconv.Itoa(holidays), strconv.Itoa(statutory), strconv.Itoa(workdays), strings.Join(ys, ", ")}})
 	}
 	return out
 }
@@ -63,13 +70,17 @@ func calendarValues(org core.Org, id string) (url.Values, bool) {
 	return url.Values{"id": {c.ID}, "name": {c.Name}, "days": {dayLines(c.Days)}}, true
 }
 
-// dayLines writes days one per line: "2026-10-01 holiday 国庆节".
+// dayLines writes days one per line: "2026-10-01 statutory 国庆节",
+// "2026-10-04 holiday 国庆节", "2026-10-10 workday 国庆调休".
 func dayLines(days []core.CalendarDay) string {
 	var b strings.Builder
 	for _, d := range days {
 		kind := "holiday"
-		if d.Workday {
+		switch {
+		case d.Workday:
 			kind = "workday"
+		case d.Statutory:
+			kind = "statutory"
 		}
 		fmt.Fprintf(&b, "%s %s %s\n", d.Date, kind, d.Name)
 	}
@@ -81,7 +92,7 @@ func calendarFields(p *page, org core.Org, vals url.Values, isNew bool) []formFi
 	return []formField{
 		idField(p, vals, isNew, p.T("org_id_help")),
 		{Name: "name", Label: p.T("name"), Type: "text", Value: vals.Get("name")},
-		{Name: "days", Label: p.T("org_days"), Type: "textarea", Value: vals.Get("days"), Rows: 10, Placeholder: "2026-10-01 holiday 国庆节\n2026-10-10 workday 国庆调休", Help: p.T("org_days_help")},
+		{Name: "days", Label: p.T("org_days"), Type: "textarea", Value: vals.Get("days"), Rows: 10, Placeholder: "2026-10-01 statutory 国庆节\n2026-10-04 holiday 国庆节\n2026-10-10 workday 国庆调休", Help: p.T("org_days_help")},
 		{Name: "import", Label: p.T("org_import"), Type: "file", Help: p.T("org_import_help")},
 		{Name: "year", Label: p.T("org_import_year"), Type: "number", Value: year, Step: "1", Placeholder: "2027"},
 	}
@@ -126,7 +137,7 @@ func applyCalendar(org *core.Org, id string, vals url.Values, upload []byte, lan
 	return i, errs
 }
 
-// parseDayLines reads "date [holiday|workday] [name]" lines; it returns the
+// parseDayLines reads "date [statutory|holiday|workday] [name]" lines; it returns the
 // days and the first unreadable line's number (1-based), 0 when all read.
 // A bad date is left to the org file's validation, which names it.
 func parseDayLines(s string) ([]core.CalendarDay, int) {
@@ -138,11 +149,9 @@ func parseDayLines(s string) ([]core.CalendarDay, int) {
 		}
 		d := core.CalendarDay{Date: f[0]}
 		if len(f) > 1 {
-			w, ok := dayKind(f[1])
-			if !ok {
+			if !dayType(f[1], &d) {
 				return out, n + 1
 			}
-			d.Workday = w
 			d.Name = strings.Join(f[2:], " ")
 		}
 		out = append(out, d)
@@ -150,15 +159,21 @@ func parseDayLines(s string) ([]core.CalendarDay, int) {
 	return out, 0
 }
 
-// dayKind reads a day's type in English or Chinese.
-func dayKind(s string) (workday, ok bool) {
+// dayType reads a day's type in English or Chinese into d: a statutory
+// holiday, another day off (such as a weekend a holiday block moved by
+// 调休) or a 调休 working day. It reports false for an unknown type.
+func dayType(s string, d *core.CalendarDay) bool {
 	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "statutory", "法定", "法定节假日", "法定假日", "法定假":
+		d.Workday, d.Statutory = false, true
 	case "holiday", "休", "假", "休息", "节假日", "off":
-		return false, true
+		d.Workday, d.Statutory = false, false
 	case "workday", "班", "补班", "调休", "上班", "work":
-		return true, true
+		d.Workday, d.Statutory = true, false
+	default:
+		return false
 	}
-	return false, false
+	return true
 }
 
 // parseCalendarFile reads a CSV or ICS file's days of year (all of them
@@ -202,12 +217,8 @@ func parseCSV(data []byte) ([]core.CalendarDay, error) {
 			return nil, fmt.Errorf("line %d: %q is not a date like 2027-01-01", i+1, date)
 		}
 		d := core.CalendarDay{Date: date}
-		if len(row) > 1 {
-			w, ok := dayKind(row[1])
-			if !ok {
-				return nil, fmt.Errorf("line %d: %q is not holiday or workday", i+1, row[1])
-			}
-			d.Workday = w
+		if len(row) > 1 && !dayType(row[1], &d) {
+			return nil, fmt.Errorf("line %d: %q is not statutory, holiday or workday", i+1, row[1])
 		}
 		if len(row) > 2 {
 			d.Name = strings.TrimSpace(row[2])
@@ -268,8 +279,9 @@ func parseICS(data []byte) ([]core.CalendarDay, error) {
 				}
 			}
 			work := strings.Contains(summary, "班") || strings.Contains(summary, "调休") || strings.Contains(strings.ToLower(summary), "workday")
+			statutory := !work && (strings.Contains(summary, "法定") || strings.Contains(strings.ToLower(summary), "statutory"))
 			for d := from; d.Before(to) && len(out) < 400; d = d.AddDate(0, 0, 1) {
-				out = append(out, core.CalendarDay{Date: d.Format(core.DateLayout), Workday: work, Name: summary})
+				out = append(out, core.CalendarDay{Date: d.Format(core.DateLayout), Workday: work, Statutory: statutory, Name: summary})
 			}
 		}
 	}

@@ -28,7 +28,7 @@ func RunOrgReadSuite(t *testing.T, open func(t *testing.T) OrgReadStore) {
 			{Site: core.Site{ID: "hq", Name: "望京", Lat: 39.9965, Lng: 116.4803, RadiusM: 300, IPRanges: []string{"203.0.113.0/24"}}},
 			{Site: core.Site{ID: "unused", Lat: 1, Lng: 2}},
 		},
-		Calendars: []core.Calendar{{ID: "cn", Name: "中国", Days: []core.CalendarDay{{Date: "2026-10-01", Name: "国庆节"}, {Date: "2026-10-10", Workday: true, Name: "调休"}}}, {ID: "empty"}},
+		Calendars: []core.Calendar{{ID: "cn", Name: "中国", Days: []core.CalendarDay{{Date: "2026-10-01", Statutory: true, Name: "国庆节"}, {Date: "2026-10-04", Name: "国庆节"}, {Date: "2026-10-10", Workday: true, Name: "调休"}}}, {ID: "empty"}},
 		Schedules: []core.Schedule{
 			{ID: "day", Name: "标准班", WorkDays: []time.Weekday{time.Monday, time.Friday}, StartMin: 540, EndMin: 1080, CheckInOpensMin: 120, CheckOutClosesMin: 360, LateGraceMin: 5, CalendarID: "cn"},
 			{ID: "spare", StartMin: 600, EndMin: 1200, OutOfRange: core.OutOfRangeField},

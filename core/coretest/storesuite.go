@@ -104,7 +104,7 @@ func stOrg(tb testing.TB) core.Org {
 		Calendars: []core.Calendar{{
 			ID: "cn-2026", Name: "China 2026",
 			Days: []core.CalendarDay{
-				{Date: "2026-10-01", Name: "国庆节"},
+				{Date: "2026-10-01", Statutory: true, Name: "国庆节"},
 				{Date: "2026-10-10", Workday: true, Name: "调休"},
 			},
 		}},
@@ -612,7 +612,9 @@ func stReapplyUpdates(t *testing.T, s Store) {
 	org.Schedules[0].WorkDays = []time.Weekday{time.Monday, time.Wednesday}
 	org.Schedules[0].PunchMode, org.Schedules[0].ConfirmWithinMin = core.PunchStandard, 0
 	org.Schedules[0].Overtime = core.OvertimeRule{Mode: core.OvertimeOff, StartsAfterMin: 0, MinMin: 0, UnitMin: 60}
-	org.Calendars[0].Days = []core.CalendarDay{{Date: "2026-10-02", Name: "国庆节"}, {Date: "2026-10-11", Workday: true, Name: "调休"}}
+	// 10-02 becomes statutory and 10-06 a swapped day off: the flag is kept
+	// per day, and replacing the days replaces it.
+	org.Calendars[0].Days = []core.CalendarDay{{Date: "2026-10-02", Statutory: true, Name: "国庆节"}, {Date: "2026-10-06", Name: "国庆节"}, {Date: "2026-10-11", Workday: true, Name: "调休"}}
 	org.Employees[0].Name = "Li Lei"
 	org.Employees[0].SiteIDs = []string{"hq"}
 	org.Employees[0].Identities = []core.Identity{{Platform: core.PlatformFeishu, Tenant: "tk", UserID: "ou_li", EmployeeID: "li"}}
