@@ -98,6 +98,12 @@ type LeaveType struct {
 	// kept.
 	AnnualQuotaDays float64
 	Paid            bool
+	// FromOvertime makes the type time off in lieu of overtime (调休假,
+	// comptime.go): its balance is the overtime of these kinds, not a
+	// yearly quota. ExpireDays lapses earned time after so many days; 0
+	// keeps it (CompLookbackDays bounds what is read back).
+	FromOvertime []OvertimeKind `json:",omitempty"`
+	ExpireDays   int            `json:",omitempty"`
 }
 
 // ProblemLeaveType names an unknown leave type in a request.

@@ -94,6 +94,11 @@ type LeaveView struct {
 	QuotaDays float64 `json:",omitempty"`
 	UsedDays  float64 `json:",omitempty"`
 	Year      int     `json:",omitempty"`
+	// Comp: the type is time off in lieu of overtime (comptime.go), with
+	// CompLeftMin minutes left, this request taken while it is pending or
+	// approved.
+	Comp        bool `json:",omitempty"`
+	CompLeftMin int  `json:",omitempty"`
 }
 
 // Hours is Minutes in hours, rounded to two decimals.
@@ -340,7 +345,14 @@ func (s *Service) fileLeave(ctx context.Context, employeeID string, a LeaveArgs,
 				return refusalError(refusal, "")
 			}
 		}
-		if lt.AnnualQuotaDays > 0 {
+		if lt.Comp() {
+			if refusal, _, err = s.checkComp(ctx, tx, r, m, lt, cost); err != nil || refusal != nil { // comptime.go
+				if refusal != nil {
+					return refusalError(refusal, "")
+				}
+				return err
+			}
+		} else if lt.AnnualQuotaDays > 0 {
 			if refusal, err = s.checkBalance(ctx, tx, r, m, lt, cost); err != nil || refusal != nil {
 				if refusal != nil {
 					v.Leave.UsedDays, v.Leave.Year = refusal.UsedDays, refusal.Year
@@ -427,6 +439,9 @@ func (s *Service) approvalView(ctx context.Context, tx Tx, v *MakeupView, p make
 		return nil
 	}
 	v.Leave.TypeName, v.Leave.Paid, v.Leave.QuotaDays = lt.Name, lt.Paid, lt.AnnualQuotaDays
+	if lt.Comp() {
+		return s.compView(ctx, tx, v.Leave, p.roster, lt) // comptime.go
+	}
 	if lt.AnnualQuotaDays > 0 {
 		year := m.Start.In(p.roster.Zone()).Year()
 		used, err := s.usedLeave(ctx, tx, p.roster, lt.ID, year, 0)

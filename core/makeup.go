@@ -203,6 +203,9 @@ type MakeupRefusal struct {
 	QuotaDays float64 `json:",omitempty"`
 	AskedDays float64 `json:",omitempty"`
 	Year      int     `json:",omitempty"`
+	// LeaveCompExhausted: the comp time available and asked, in minutes.
+	AvailableMin int `json:",omitempty"`
+	AskedMin     int `json:",omitempty"`
 }
 
 func (r *MakeupRefusal) Error() string {

@@ -177,13 +177,15 @@ func (s *Store) ListRequests(ctx context.Context, f core.MakeupFilter) ([]core.M
 // LeaveTypes returns the leave types of the last applied organisation, in
 // file order.
 func (s *Store) LeaveTypes(ctx context.Context) ([]core.LeaveType, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, name, annual_quota_days, paid FROM leave_types ORDER BY position`)
+	rows, err := s.pool.Query(ctx, `SELECT id, name, annual_quota_days, paid, from_overtime, expire_days FROM leave_types ORDER BY position`)
 	if err != nil {
 		return nil, translate(err, "list leave types")
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (core.LeaveType, error) {
 		var t core.LeaveType
-		err := row.Scan(&t.ID, &t.Name, &t.AnnualQuotaDays, &t.Paid)
+		var kinds string
+		err := row.Scan(&t.ID, &t.Name, &t.AnnualQuotaDays, &t.Paid, &kinds, &t.ExpireDays)
+		t.FromOvertime = core.SplitOvertimeKinds(kinds)
 		return t, err
 	})
 	return out, translate(err, "list leave types")
@@ -193,7 +195,7 @@ func (s *Store) LeaveTypes(ctx context.Context) ([]core.LeaveType, error) {
 func queueLeaveTypes(b *pgx.Batch, org core.Org) {
 	b.Queue(`DELETE FROM leave_types`)
 	for i, lt := range org.LeaveTypes {
-		b.Queue(`INSERT INTO leave_types (id, position, name, annual_quota_days, paid) VALUES ($1, $2, $3, $4, $5)`,
-			lt.ID, int32(i), lt.Name, lt.AnnualQuotaDays, lt.Paid)
+		b.Queue(`INSERT INTO leave_types (id, position, name, annual_quota_days, paid, from_overtime, expire_days) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			lt.ID, int32(i), lt.Name, lt.AnnualQuotaDays, lt.Paid, core.JoinOvertimeKinds(lt.FromOvertime), int32(lt.ExpireDays))
 	}
 }

@@ -91,12 +91,14 @@ func (s *Store) Org(ctx context.Context) (core.Org, error) {
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT id, name, annual_quota_days, paid FROM leave_types ORDER BY position`).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT id, name, annual_quota_days, paid, from_overtime, expire_days FROM leave_types ORDER BY position`).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var t core.LeaveType
-			if err := rows.Scan(&t.ID, &t.Name, &t.AnnualQuotaDays, &t.Paid); err != nil {
+			var kinds string
+			if err := rows.Scan(&t.ID, &t.Name, &t.AnnualQuotaDays, &t.Paid, &kinds, &t.ExpireDays); err != nil {
 				return err
 			}
+			t.FromOvertime = core.SplitOvertimeKinds(kinds)
 			org.LeaveTypes = append(org.LeaveTypes, t)
 		}
 		return rows.Err()

@@ -178,10 +178,12 @@ func (s *Store) ListRequests(ctx context.Context, f core.MakeupFilter) ([]core.M
 // LeaveTypes returns the leave types of the last applied organisation, in
 // file order.
 func (s *Store) LeaveTypes(ctx context.Context) ([]core.LeaveType, error) {
-	return queryAll(ctx, s.r, "list leave types", `SELECT id, name, annual_quota_days, paid FROM leave_types ORDER BY position`, nil,
+	return queryAll(ctx, s.r, "list leave types", `SELECT id, name, annual_quota_days, paid, from_overtime, expire_days FROM leave_types ORDER BY position`, nil,
 		func(sc scanner) (core.LeaveType, error) {
 			var t core.LeaveType
-			err := sc.Scan(&t.ID, &t.Name, &t.AnnualQuotaDays, &t.Paid)
+			var kinds string
+			err := sc.Scan(&t.ID, &t.Name, &t.AnnualQuotaDays, &t.Paid, &kinds, &t.ExpireDays)
+			t.FromOvertime = core.SplitOvertimeKinds(kinds)
 			return t, err
 		})
 }

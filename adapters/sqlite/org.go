@@ -134,8 +134,8 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 		return res, err
 	}
 	for i, lt := range org.LeaveTypes {
-		if err := exec("save leave type "+lt.ID, `INSERT INTO leave_types (id, position, name, annual_quota_days, paid) VALUES (?, ?, ?, ?, ?)`,
-			lt.ID, i, lt.Name, lt.AnnualQuotaDays, lt.Paid); err != nil {
+		if err := exec("save leave type "+lt.ID, `INSERT INTO leave_types (id, position, name, annual_quota_days, paid, from_overtime, expire_days) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			lt.ID, i, lt.Name, lt.AnnualQuotaDays, lt.Paid, core.JoinOvertimeKinds(lt.FromOvertime), lt.ExpireDays); err != nil {
 			return res, err
 		}
 	}

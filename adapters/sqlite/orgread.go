@@ -70,10 +70,12 @@ func (s *Store) Org(ctx context.Context) (core.Org, error) {
 		if err != nil {
 			return err
 		}
-		org.LeaveTypes, err = queryAll(ctx, q, "list leave types", `SELECT id, name, annual_quota_days, paid FROM leave_types ORDER BY position`, nil,
+		org.LeaveTypes, err = queryAll(ctx, q, "list leave types", `SELECT id, name, annual_quota_days, paid, from_overtime, expire_days FROM leave_types ORDER BY position`, nil,
 			func(sc scanner) (core.LeaveType, error) {
 				var t core.LeaveType
-				err := sc.Scan(&t.ID, &t.Name, &t.AnnualQuotaDays, &t.Paid)
+				var kinds string
+				err := sc.Scan(&t.ID, &t.Name, &t.AnnualQuotaDays, &t.Paid, &kinds, &t.ExpireDays)
+				t.FromOvertime = core.SplitOvertimeKinds(kinds)
 				return t, err
 			})
 		if err != nil {

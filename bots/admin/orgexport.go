@@ -168,7 +168,8 @@ func MarshalOrg(org core.Org) ([]byte, error) {
 		f.Reminders = append(f.Reminders, er)
 	}
 	for _, t := range org.LeaveTypes {
-		f.LeaveTypes = append(f.LeaveTypes, fileLeaveType{ID: t.ID, Name: t.Name, AnnualQuotaDays: t.AnnualQuotaDays, Paid: t.Paid})
+		f.LeaveTypes = append(f.LeaveTypes, fileLeaveType{ID: t.ID, Name: t.Name, AnnualQuotaDays: t.AnnualQuotaDays, Paid: t.Paid,
+			FromOvertime: exportOvertimeKinds(t.FromOvertime), ExpireDays: t.ExpireDays}) // orgcomptime.go
 	}
 	var buf bytes.Buffer
 	buf.WriteString("# punchbot organisation, exported; apply with `punchbot apply -f` or PUT /api/v1/org.\n")

@@ -91,6 +91,10 @@ type fileLeaveType struct {
 	// absent keeps no balance.
 	AnnualQuotaDays float64 `yaml:"annual_quota_days"`
 	Paid            bool    `yaml:"paid"`
+	// FromOvertime makes the type time off in lieu of overtime (调休,
+	// orgcomptime.go); ExpireDays lapses earned time, 0 never.
+	FromOvertime []string `yaml:"from_overtime,omitempty"`
+	ExpireDays   int      `yaml:"expire_days,omitempty"`
 }
 
 type fileSite struct {
@@ -993,7 +997,9 @@ func (p *parser) leaveTypes(list []fileLeaveType) []core.LeaveType {
 		case q*2 != math.Trunc(q*2):
 			p.add(p.position(path+".annual_quota_days"), path+".annual_quota_days", "%v is not a whole or half number of days", q)
 		}
-		out = append(out, core.LeaveType{ID: id, Name: name, AnnualQuotaDays: lt.AnnualQuotaDays, Paid: lt.Paid})
+		t := core.LeaveType{ID: id, Name: name, AnnualQuotaDays: lt.AnnualQuotaDays, Paid: lt.Paid}
+		p.compLeaveType(path, lt, &t) // orgcomptime.go
+		out = append(out, t)
 	}
 	return out
 }

@@ -45,7 +45,7 @@ func TestParseOrgLeaveTypeProblems(t *testing.T) {
 		{"quarter day", "leave_types:\n  - {id: annual, name: 年假, annual_quota_days: 5.25}  # <-\n", "leave_types[0].annual_quota_days", "half number of days"},
 		{"too many days", "leave_types:\n  - {id: annual, name: 年假, annual_quota_days: 400}  # <-\n", "leave_types[0].annual_quota_days", "more than a year"},
 		{"not a number", "leave_types:\n  - {id: annual, name: 年假, annual_quota_days: many}  # <-\n", "leave_types[0].annual_quota_days", "must be a number"},
-		{"unknown key", "leave_types:\n  - {id: annual, name: 年假, quota: 5}  # <-\n", "leave_types[0].quota", "expected one of: id, name, annual_quota_days, paid"},
+		{"unknown key", "leave_types:\n  - {id: annual, name: 年假, quota: 5}  # <-\n", "leave_types[0].quota", "expected one of: id, name, annual_quota_days, paid, from_overtime, expire_days"},
 		{"too many types", "leave_types:  # <-\n" + manyLeaveTypes(core.MaxLeaveTypes+1), "leave_types", "at most"},
 	}
 	for _, tt := range tests {

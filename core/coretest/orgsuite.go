@@ -37,9 +37,10 @@ func RunOrgReadSuite(t *testing.T, open func(t *testing.T) OrgReadStore) {
 			{ID: "E2", Name: "李四", ManagerID: "M1", Active: false, ScheduleID: "day", SiteIDs: []string{"hq", "zj"}},
 			{ID: "M1", Name: "王", Role: core.RoleManager, Active: true, Identities: []core.Identity{{Platform: core.PlatformSlack, Tenant: "T1", UserID: "U1"}, {Platform: core.PlatformWeCom, UserID: "wang"}}},
 		},
-		LeaveTypes: []core.LeaveType{{ID: "annual", Name: "年假", AnnualQuotaDays: 5, Paid: true}, {ID: "sick", Name: "病假"}},
-		Makeup:     core.MakeupPolicy{MonthlyQuota: 3, DeadlineDays: 7, ExpireAfterHours: 48},
-		Reminders:  []core.Reminder{{ID: "b", Kind: core.ReminderBroadcast, Cron: "0 9 * * MON", Text: "hi", Markdown: true, Enabled: true, Audience: core.Audience{Departments: []string{"研发"}, Chats: []core.ChatTarget{{Platform: core.PlatformSlack, ChatID: "C1"}}}}},
+		LeaveTypes: []core.LeaveType{{ID: "annual", Name: "年假", AnnualQuotaDays: 5, Paid: true}, {ID: "sick", Name: "病假"},
+			{ID: "comp", Name: "调休", Paid: true, FromOvertime: []core.OvertimeKind{core.OvertimeRestDay, core.OvertimeHoliday}, ExpireDays: 90}},
+		Makeup:    core.MakeupPolicy{MonthlyQuota: 3, DeadlineDays: 7, ExpireAfterHours: 48},
+		Reminders: []core.Reminder{{ID: "b", Kind: core.ReminderBroadcast, Cron: "0 9 * * MON", Text: "hi", Markdown: true, Enabled: true, Audience: core.Audience{Departments: []string{"研发"}, Chats: []core.ChatTarget{{Platform: core.PlatformSlack, ChatID: "C1"}}}}},
 	}
 	if err := org.Prepare(); err != nil {
 		t.Fatal(err)
