@@ -169,6 +169,9 @@ type action struct {
 	Label    string        `json:"label"`
 	ID       string        `json:"id"`
 	Index    int           `json:"index"`
+	// Selected makes a press the submit of a card's drop-downs: question
+	// key → the option id chosen.
+	Selected map[string]string `json:"selected"`
 }
 
 // read decodes an action and finds the simulator and the account it names;
@@ -238,6 +241,15 @@ func (p *Playground) serveShare(w http.ResponseWriter, r *http.Request) {
 func (p *Playground) servePress(w http.ResponseWriter, r *http.Request) {
 	a, chat, ok := p.read(w, r)
 	if !ok {
+		return
+	}
+	if a.Selected != nil {
+		form, ok := chat.(sim.FormSubmitter)
+		if !ok {
+			p.fail(w, core.Errorf(core.EINVALID, "cards on %s have no drop-downs to submit", a.Platform))
+			return
+		}
+		p.done(w, form.Submit(p.ctx(r), a.User, a.ID, a.Selected), "")
 		return
 	}
 	url, err := chat.Press(p.ctx(r), a.User, a.ID, a.Index)

@@ -20,6 +20,11 @@ type Card struct {
 	Fields   []Field  `json:"fields,omitempty"`
 	Buttons  []Button `json:"buttons,omitempty"`
 	Notes    []string `json:"notes,omitempty"`
+	// Selects and Submit are the drop-downs and the submit button of a
+	// WeCom multiple_interaction card: the client sends every drop-down's
+	// choice with the submit.
+	Selects []Select `json:"selects,omitempty"`
+	Submit  *Submit  `json:"submit,omitempty"`
 	// Done replaces the buttons once a WeCom card was clicked and
 	// updated (replace_name / replace_text).
 	Done string `json:"done,omitempty"`
@@ -40,6 +45,28 @@ type Button struct {
 	URL   string `json:"url,omitempty"`
 	// payload is what the platform echoes back on a press.
 	payload any
+}
+
+// Select is one drop-down: its question key, its label, the options and
+// the one shown chosen. Disabled greys it out, as an update may.
+type Select struct {
+	Key      string   `json:"key"`
+	Title    string   `json:"title,omitempty"`
+	Selected string   `json:"selected,omitempty"`
+	Disabled bool     `json:"disabled,omitempty"`
+	Options  []Option `json:"options"`
+}
+
+// Option is one choice of a drop-down.
+type Option struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+}
+
+// Submit is the submit button; Key comes back as the event's EventKey.
+type Submit struct {
+	Text string `json:"text"`
+	Key  string `json:"key"`
 }
 
 // str reads a string at a path of object keys, "" when absent.
@@ -131,7 +158,38 @@ func wecomCard(tc map[string]any) *Card {
 	if d := str(tc, "button_selection", "title"); d != "" {
 		c.Lines = append(c.Lines, d)
 	}
+	// multiple_interaction (多项选择型, doc 90236; SelectionItem and
+	// submit_button in doc 101032 模板卡片类型): select_list of up to three
+	// drop-downs and a submit_button.
+	for _, sel := range list(tc, "select_list") {
+		c.Selects = append(c.Selects, wecomSelect(sel))
+	}
+	if k := str(tc, "submit_button", "key"); k != "" || str(tc, "submit_button", "text") != "" {
+		c.Submit = &Submit{Text: str(tc, "submit_button", "text"), Key: k}
+	}
 	return c
+}
+
+// wecomSelect reduces one select_list entry. The option shown chosen is
+// selected_id when it names an option, else the first ("selected_id
+// 不填或错填默认第一个", doc 101032); disable greys it out ("仅在更新模版卡片的
+// 时候该字段有效", doc 101032).
+func wecomSelect(sel any) Select {
+	s := Select{Key: str(sel, "question_key"), Title: str(sel, "title")}
+	if d, _ := sel.(map[string]any)["disable"].(bool); d {
+		s.Disabled = true
+	}
+	want := str(sel, "selected_id")
+	for _, o := range list(sel, "option_list") {
+		s.Options = append(s.Options, Option{ID: str(o, "id"), Text: str(o, "text")})
+		if str(o, "id") == want {
+			s.Selected = want
+		}
+	}
+	if s.Selected == "" && len(s.Options) > 0 {
+		s.Selected = s.Options[0].ID
+	}
+	return s
 }
 
 // feishuCard reduces a message card (JSON 1.0: header.title and

@@ -24,6 +24,27 @@ func TestCardReduction(t *testing.T) {
 		t.Errorf("replace_text = %q", done.Done)
 	}
 
+	// multiple_interaction: the drop-downs and the submit button of doc
+	// 90236's 多项选择型 example (fields in doc 101032), and the greyed
+	// drop-downs of an update.
+	mc := wecomCard(mustJSON(t, wecomDocMultipleCard))
+	wantSelects := []Select{
+		{Key: "question_key1", Title: "选择器标签1", Selected: "selection_id1", Options: []Option{{"selection_id1", "选择器选项1"}, {"selection_id2", "选择器选项2"}}},
+		{Key: "question_key2", Title: "选择器标签2", Selected: "selection_id3", Options: []Option{{"selection_id3", "选择器选项3"}, {"selection_id4", "选择器选项4"}}},
+	}
+	if mc.Type != "multiple_interaction" || mc.Title != "欢迎使用企业微信" || !reflect.DeepEqual(mc.Selects, wantSelects) {
+		t.Errorf("WeCom multiple_interaction selects = %+v\nwant %+v", mc.Selects, wantSelects)
+	}
+	if mc.Submit == nil || *mc.Submit != (Submit{Text: "提交", Key: "key"}) || len(mc.Buttons) != 0 {
+		t.Errorf("WeCom submit button = %+v, buttons %+v; want 提交/key and no buttons", mc.Submit, mc.Buttons)
+	}
+	greyed := wecomCard(mustJSON(t, `{"card_type":"multiple_interaction","task_id":"t","replace_text":"已提交",
+	  "select_list":[{"question_key":"q","title":"日期","disable":true,"selected_id":"nope","option_list":[{"id":"a","text":"A"},{"id":"b","text":"B"}]}],
+	  "submit_button":{"text":"提交","key":"k"}}`))
+	if got, want := greyed.Selects, []Select{{Key: "q", Title: "日期", Selected: "a", Disabled: true, Options: []Option{{"a", "A"}, {"b", "B"}}}}; !reflect.DeepEqual(got, want) || greyed.Done != "已提交" {
+		t.Errorf("updated form = %+v (done %q), want %+v: a wrong selected_id shows the first option", got, greyed.Done, want)
+	}
+
 	fc := feishuCard(mustJSON(t, `{"config":{"update_multi":true},
 	  "header":{"title":{"tag":"plain_text","content":"补卡申请 #4"},"template":"red","subtitle":{"tag":"plain_text","content":"张三"}},
 	  "elements":[{"tag":"div","text":{"tag":"lark_md","content":"⏳ 待审批"},"fields":[{"is_short":true,"text":{"tag":"lark_md","content":"**日期**\n11-30"}}]},

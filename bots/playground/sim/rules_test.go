@@ -39,6 +39,23 @@ const wecomDocCard = `{
   "button_list": [{"text": "按钮1", "style": 1, "key": "button_key_1"}, {"text": "按钮2", "style": 2, "key": "button_key_2"}]
 }`
 
+// wecomDocMultipleCard is the multiple_interaction (多项选择型) example of
+// doc 90236; its select_list and submit_button fields are those of doc
+// 101032 (模板卡片类型: SelectionItem, submit_button).
+const wecomDocMultipleCard = `{
+  "card_type" : "multiple_interaction",
+  "source" : {"icon_url": "图片的url", "desc": "企业微信"},
+  "main_title" : {"title" : "欢迎使用企业微信", "desc" : "您的好友正在邀请您加入企业微信"},
+  "task_id": "task_id",
+  "select_list": [
+    {"question_key": "question_key1", "title": "选择器标签1", "selected_id": "selection_id1",
+     "option_list": [{"id": "selection_id1", "text": "选择器选项1"}, {"id": "selection_id2", "text": "选择器选项2"}]},
+    {"question_key": "question_key2", "title": "选择器标签2", "selected_id": "selection_id3",
+     "option_list": [{"id": "selection_id3", "text": "选择器选项3"}, {"id": "selection_id4", "text": "选择器选项4"}]}
+  ],
+  "submit_button": {"text": "提交", "key": "key"}
+}`
+
 func mustJSON(t *testing.T, s string) map[string]any {
 	t.Helper()
 	m, err := decodeJSON(s)
@@ -51,8 +68,20 @@ func mustJSON(t *testing.T, s string) map[string]any {
 // TestCheckTemplateCard: the documented example passes; each broken rule
 // of doc 90236 is reported with WeCom's code.
 func TestCheckTemplateCard(t *testing.T) {
-	if problems, code := checkTemplateCard(mustJSON(t, wecomDocCard)); len(problems) > 0 || code != 0 {
-		t.Fatalf("documented example: %v (%d), want none", problems, code)
+	for _, doc := range []string{wecomDocCard, wecomDocMultipleCard} {
+		if problems, code := checkTemplateCard(mustJSON(t, doc)); len(problems) > 0 || code != 0 {
+			t.Fatalf("documented example: %v (%d), want none", problems, code)
+		}
+	}
+	form := func(selects string) string {
+		return `{"card_type":"multiple_interaction","main_title":{"title":"x"},"task_id":"t","select_list":` + selects + `,"submit_button":{"text":"ok","key":"k"}}`
+	}
+	opts := func(n int) string {
+		var o []string
+		for i := range n {
+			o = append(o, fmt.Sprintf(`{"id":"o%d","text":"o%d"}`, i, i))
+		}
+		return `[` + strings.Join(o, ",") + `]`
 	}
 	buttons := func(n int) string {
 		var b []string
@@ -73,6 +102,10 @@ func TestCheckTemplateCard(t *testing.T) {
 		{"task_id with a space", `{"card_type":"text_notice","main_title":{"title":"x"},"task_id":"a b"}`, 42014, "letters, digits"},
 		{"seven buttons", `{"card_type":"button_interaction","main_title":{"title":"x"},"task_id":"t","button_list":` + buttons(7) + `}`, 42037, "wants 1 to 6"},
 		{"button without key", `{"card_type":"button_interaction","main_title":{"title":"x"},"task_id":"t","button_list":[{"text":"a"}]}`, 42039, "key must be"},
+		{"four drop-downs", form(`[{"question_key":"a","option_list":` + opts(1) + `},{"question_key":"b","option_list":` + opts(1) + `},{"question_key":"c","option_list":` + opts(1) + `},{"question_key":"d","option_list":` + opts(1) + `}]`), 40058, "wants 1 to 3"},
+		{"eleven options", form(`[{"question_key":"a","option_list":` + opts(11) + `}]`), 40058, "wants 1 to 10"},
+		{"repeated option id", form(`[{"question_key":"a","option_list":[{"id":"x","text":"1"},{"id":"x","text":"2"}]}]`), 40058, "unique"},
+		{"form without submit key", `{"card_type":"multiple_interaction","task_id":"t","select_list":[{"question_key":"a","option_list":` + opts(1) + `}],"submit_button":{"text":"ok"}}`, 40058, "submit_button.key"},
 		{"seven horizontal lines", `{"card_type":"text_notice","main_title":{"title":"x"},"horizontal_content_list":[{},{},{},{},{},{},{}]}`, 42030, "at most 6"},
 	}
 	for _, tt := range tests {

@@ -156,6 +156,16 @@ type Person interface {
 	Press(ctx context.Context, user, id string, i int) (url string, err error)
 }
 
+// FormSubmitter is a Person whose platform's cards carry drop-downs and
+// a submit button: WeCom's multiple_interaction card.
+type FormSubmitter interface {
+	// Submit presses the submit button of card id as user, with the
+	// option chosen in each drop-down (question key → option id).
+	Submit(ctx context.Context, user, id string, chosen map[string]string) error
+}
+
+var _ FormSubmitter = (*WeCom)(nil)
+
 // Chat returns the simulator of platform p, nil for one not simulated.
 func (p *Platforms) Chat(platform core.Platform) Person {
 	switch platform {

@@ -229,6 +229,40 @@ func checkTemplateCard(tc map[string]any) ([]string, int) {
 			bad(42039, "button_list[%d].key must be 1 to 1024 bytes", i)
 		}
 	}
+	if ct == "multiple_interaction" {
+		// Doc 101032 (SelectionItem, submit_button): one to three
+		// drop-downs, each with a question_key and one to ten options
+		// whose ids are unique and at most 128 bytes. Which errcode WeCom
+		// answers these with is not documented; 40058 is its invalid
+		// parameter.
+		sels := list(tc, "select_list")
+		if len(sels) == 0 || len(sels) > 3 {
+			bad(40058, "multiple_interaction has %d select_list entries, wants 1 to 3", len(sels))
+		}
+		keys := map[string]bool{}
+		for i, sel := range sels {
+			k := str(sel, "question_key")
+			if k == "" || len(k) > 1024 || keys[k] {
+				bad(40058, "select_list[%d].question_key %q must be 1 to 1024 bytes and unique", i, k)
+			}
+			keys[k] = true
+			opts := list(sel, "option_list")
+			if len(opts) == 0 || len(opts) > 10 {
+				bad(40058, "select_list[%d] has %d options, wants 1 to 10", i, len(opts))
+			}
+			ids := map[string]bool{}
+			for j, o := range opts {
+				id := str(o, "id")
+				if id == "" || len(id) > 128 || ids[id] {
+					bad(40058, "select_list[%d].option_list[%d].id %q must be 1 to 128 bytes and unique", i, j, id)
+				}
+				ids[id] = true
+			}
+		}
+		if k := str(tc, "submit_button", "key"); k == "" || len(k) > 1024 {
+			bad(40058, "submit_button.key must be 1 to 1024 bytes")
+		}
+	}
 	if n := len(list(tc, "horizontal_content_list")); n > 6 {
 		bad(42030, "horizontal_content_list has %d entries, at most 6", n)
 	}
@@ -359,11 +393,12 @@ func (s *WeCom) apply(user, task string, button, card any, via string) {
 }
 
 // callbackXML is the member's message, in the field order of the
-// documented samples (PLATFORMS.md §3).
-func (s *WeCom) callbackXML(user, msgType, inner string) string {
+// documented samples (PLATFORMS.md §3); after follows AgentID, where the
+// template_card_event sample has its SelectedItems (§3.4).
+func (s *WeCom) callbackXML(user, msgType, inner, after string) string {
 	return fmt.Sprintf(`<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%d</CreateTime>`+
-		`<MsgType><![CDATA[%s]]></MsgType>%s<AgentID>%s</AgentID><AppType><![CDATA[wxwork]]></AppType></xml>`,
-		s.cfg.CorpID, cdataEscape(user), s.hub.now().Unix(), msgType, inner, s.cfg.AgentID)
+		`<MsgType><![CDATA[%s]]></MsgType>%s<AgentID>%s</AgentID>%s<AppType><![CDATA[wxwork]]></AppType></xml>`,
+		s.cfg.CorpID, cdataEscape(user), s.hub.now().Unix(), msgType, inner, s.cfg.AgentID, after)
 }
 
 // cdataEscape keeps a "]]>" in user text from closing the CDATA section.
@@ -375,7 +410,7 @@ func (s *WeCom) msgID() string { return strconv.FormatInt(s.base+s.hub.nextID(),
 func (s *WeCom) Say(ctx context.Context, user, text string) error {
 	id := s.msgID()
 	s.hub.add(core.PlatformWeCom, user, &Entry{ID: "u" + id, From: FromUser, Kind: KindText, Text: text, Via: "text message"})
-	return s.deliver(ctx, user, s.callbackXML(user, "text", "<Content><![CDATA["+cdataEscape(text)+"]]></Content><MsgId>"+id+"</MsgId>"))
+	return s.deliver(ctx, user, s.callbackXML(user, "text", "<Content><![CDATA["+cdataEscape(text)+"]]></Content><MsgId>"+id+"</MsgId>", ""))
 }
 
 // Share sends a location message; WeCom reports GCJ-02 (PLATFORMS.md §3.2:
@@ -385,7 +420,7 @@ func (s *WeCom) Share(ctx context.Context, user string, loc Location) error {
 	id := s.msgID()
 	s.hub.add(core.PlatformWeCom, user, &Entry{ID: "u" + id, From: FromUser, Kind: KindLocation, Text: loc.describe(lat, lng, "GCJ-02"), Via: "location message"})
 	return s.deliver(ctx, user, s.callbackXML(user, "location", fmt.Sprintf(`<Location_X>%.6f</Location_X><Location_Y>%.6f</Location_Y><Scale>15</Scale><Label><![CDATA[%s]]></Label><MsgId>%s</MsgId>`,
-		lat, lng, cdataEscape(loc.Label), id)))
+		lat, lng, cdataEscape(loc.Label), id), ""))
 }
 
 // Press clicks button i of the card entry id as user: a
@@ -404,10 +439,73 @@ func (s *WeCom) Press(ctx context.Context, user, id string, i int) (string, erro
 		return "", core.Errorf(core.ECONFLICT, "the card's buttons were replaced by %q", e.Card.Done)
 	}
 	key, _ := b.payload.(string)
-	code := s.issueCode(user, id)
-	inner := fmt.Sprintf(`<Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[%s]]></EventKey><TaskId><![CDATA[%s]]></TaskId>`+
-		`<CardType><![CDATA[%s]]></CardType><ResponseCode><![CDATA[%s]]></ResponseCode>`, key, id, e.Card.Type, code)
-	return "", s.deliver(ctx, user, s.callbackXML(user, "event", inner))
+	return "", s.deliver(ctx, user, s.callbackXML(user, "event", s.cardEvent(user, id, key, e.Card.Type), ""))
+}
+
+// cardEvent is the body of a template_card_event (PLATFORMS.md §3.4, doc
+// 90240 事件格式 → 模板卡片事件推送): the clicked key, the card's task_id
+// and type, and a fresh one-time response_code.
+func (s *WeCom) cardEvent(user, task, key, cardType string) string {
+	return fmt.Sprintf(`<Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[%s]]></EventKey><TaskId><![CDATA[%s]]></TaskId>`+
+		`<CardType><![CDATA[%s]]></CardType><ResponseCode><![CDATA[%s]]></ResponseCode>`,
+		cdataEscape(key), cdataEscape(task), cdataEscape(cardType), s.issueCode(user, task))
+}
+
+// Submit presses the submit button of the multiple_interaction card id as
+// user, with chosen the option id picked in each drop-down (question key
+// → option id). A drop-down left out sends the option it shows chosen, as
+// the client does. The callback is the template_card_event a submit
+// brings: EventKey is submit_button.key, and SelectedItems carries each
+// drop-down's QuestionKey and OptionIds, in the card's order (PLATFORMS.md
+// §3.4; doc 90240 模板卡片事件推送; the card's fields in doc 101032).
+func (s *WeCom) Submit(ctx context.Context, user, id string, chosen map[string]string) error {
+	e, ok := s.hub.find(core.PlatformWeCom, user, id)
+	if !ok || e.Card == nil || e.Card.Submit == nil {
+		return core.Errorf(core.ENOTFOUND, "message %s has no submit button", id)
+	}
+	if e.Card.Done != "" {
+		return core.Errorf(core.ECONFLICT, "the card's submit button was replaced by %q", e.Card.Done)
+	}
+	items, err := selectedItems(e.Card.Selects, chosen)
+	if err != nil {
+		return err
+	}
+	return s.deliver(ctx, user, s.callbackXML(user, "event", s.cardEvent(user, id, e.Card.Submit.Key, e.Card.Type), items))
+}
+
+// selectedItems is the SelectedItems element of a submit: one
+// SelectedItem per drop-down, with the option chosen or, when none was,
+// the one shown. A client offers only the card's options, and a greyed
+// drop-down cannot change, so any other choice is refused here.
+func selectedItems(selects []Select, chosen map[string]string) (string, error) {
+	known := map[string]bool{}
+	var b strings.Builder
+	b.WriteString("<SelectedItems>")
+	for _, sel := range selects {
+		known[sel.Key] = true
+		id, picked := chosen[sel.Key]
+		if !picked || id == sel.Selected {
+			id = sel.Selected
+		} else if sel.Disabled {
+			return "", core.Errorf(core.ECONFLICT, "the drop-down %q is disabled", sel.Title)
+		}
+		offered := false
+		for _, o := range sel.Options {
+			offered = offered || o.ID == id
+		}
+		if !offered {
+			return "", core.Errorf(core.EINVALID, "%q is not an option of the drop-down %q", id, sel.Title)
+		}
+		fmt.Fprintf(&b, "<SelectedItem><QuestionKey><![CDATA[%s]]></QuestionKey><OptionIds><OptionId><![CDATA[%s]]></OptionId></OptionIds></SelectedItem>",
+			cdataEscape(sel.Key), cdataEscape(id))
+	}
+	for k := range chosen {
+		if !known[k] {
+			return "", core.Errorf(core.EINVALID, "the card has no drop-down %q", k)
+		}
+	}
+	b.WriteString("</SelectedItems>")
+	return b.String(), nil
 }
 
 // deliver encrypts and signs a callback (PLATFORMS.md §1.2–1.4), posts it
