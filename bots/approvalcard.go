@@ -185,6 +185,9 @@ func LeaveAmount(v core.MakeupView, lang string) string {
 // LeaveBalance is the leave type's yearly balance when one is kept:
 // "2026 年已用 3/10 天，剩余 7 天"; "" when the type has no quota.
 func LeaveBalance(v core.MakeupView, lang string) string {
+	if v.Leave != nil && v.Leave.Comp {
+		return compBalance(v, lang) // comptime.go
+	}
 	if v.Leave == nil || v.Leave.QuotaDays <= 0 {
 		return ""
 	}
@@ -303,6 +306,8 @@ func leaveRefusal(v core.MakeupView, lang string) string {
 		return head + pick(lang,
 			fmt.Sprintf("%s余额不足：%d 年已用 %s/%s 天，本次需要 %s 天，剩余 %s 天。", LeaveTypeName(v, lang), r.Year, number(r.UsedDays), number(r.QuotaDays), number(r.AskedDays), number(left)),
 			fmt.Sprintf("not enough %s left: %s of %s days used in %d, this needs %s, %s left.", LeaveTypeName(v, lang), number(r.UsedDays), number(r.QuotaDays), r.Year, number(r.AskedDays), number(left)))
+	case core.LeaveCompExhausted:
+		return head + compRefusal(v, lang) // comptime.go
 	case core.LeaveNoWorkingTime:
 		return head + pick(lang, "这段时间没有需要上班的时间（休息日或节假日）。", "that period has no working time (rest days or holidays).")
 	case core.MakeupInvalid:

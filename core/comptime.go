@@ -73,6 +73,31 @@ func CompOvertimeKinds(types []LeaveType) map[OvertimeKind]bool {
 	return out
 }
 
+// moveCompOvertime moves the overtime of the kinds some leave type turns
+// into time off out of the paid columns into OvertimeCompMin: what is
+// taken as time off is not also paid. Which overtime will be taken is not
+// known when the month is paid, so all of it of such a kind counts as time
+// off (an organisation that pays rest-day overtime leaves rest_day out of
+// from_overtime).
+func moveCompOvertime(rows []MonthlyRow, types []LeaveType) {
+	comp := CompOvertimeKinds(types)
+	if len(comp) == 0 {
+		return
+	}
+	for i := range rows {
+		r := &rows[i]
+		for k, min := range map[OvertimeKind]*int{OvertimeWorkday: &r.OvertimeWorkdayMin, OvertimeRestDay: &r.OvertimeRestDayMin, OvertimeHoliday: &r.OvertimeHolidayMin} {
+			if comp[k] {
+				r.OvertimeCompMin += *min
+				*min = 0
+			}
+		}
+	}
+}
+
+// OvertimeCompHours is OvertimeCompMin in hours, rounded to two decimals.
+func (r MonthlyRow) OvertimeCompHours() float64 { return minutesToHours(r.OvertimeCompMin) }
+
 // CompEntry is one earning (a shift date's overtime) or one spending (a
 // leave starting on Date) of comp time.
 type CompEntry struct {

@@ -139,6 +139,10 @@ type MonthlyRow struct {
 	OvertimeWorkdayMin int
 	OvertimeRestDayMin int
 	OvertimeHolidayMin int
+	// OvertimeCompMin is the overtime turned into time off (调休,
+	// comptime.go): of the kinds some leave type lists in FromOvertime,
+	// and then not in its kind's paid column above.
+	OvertimeCompMin int
 }
 
 // LeaveOf returns the month's leave of one type.
@@ -514,6 +518,7 @@ func BuildMonthlyReport(ctx context.Context, src ReportSource, month string, sco
 		}
 	}
 	rep.LeaveTypes, err = reportLeaveTypes(ctx, src, found)
+	moveCompOvertime(rep.Rows, rep.LeaveTypes) // comptime.go
 	return rep, err
 }
 

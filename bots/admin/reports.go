@@ -101,6 +101,9 @@ var monthlyColumns = []column{
 	{"工作日加班（小时）", "Workday overtime (hours)", "overtime_workday_hours"},
 	{"休息日加班（小时）", "Rest-day overtime (hours)", "overtime_rest_day_hours"},
 	{"节假日加班（小时）", "Holiday overtime (hours)", "overtime_holiday_hours"},
+	// Overtime of the kinds a leave type turns into time off (调休,
+	// core/comptime.go), left out of the paid columns above.
+	{"转调休（小时）", "Overtime as time off (hours)", "overtime_comp_hours"},
 }
 
 var dailyColumns = []column{
@@ -146,7 +149,7 @@ func MonthlyCells(r core.MonthlyRow) []any {
 	return []any{r.EmployeeID, r.Name, r.Department, r.Workdays, r.DaysWorked, r.LateCount, r.LateMin, r.SeriousLate,
 		r.EarlyLeave, r.EarlyMin, r.MissingPunches, r.Absences, r.MakeupsUsed, r.FieldPunches, r.WorkedHours(),
 		r.LeaveDays, hours(r.LeaveMin), r.TripDays, r.OutingDays, r.PendingApprovals,
-		r.OvertimeWorkdayHours(), r.OvertimeRestDayHours(), r.OvertimeHolidayHours()}
+		r.OvertimeWorkdayHours(), r.OvertimeRestDayHours(), r.OvertimeHolidayHours(), r.OvertimeCompHours()}
 }
 
 // hours is minutes in hours, rounded to two decimals for payroll.

@@ -96,7 +96,7 @@ func TestMonthlyReportFormats(t *testing.T) {
 	}
 	recs := MustCSV(t, rec.Body.Bytes())
 	wantHeader := []string{"工号", "姓名", "部门", "应出勤天数", "出勤天数", "迟到次数", "迟到分钟", "严重迟到次数", "早退次数", "早退分钟", "缺卡次数", "旷工天数", "补卡次数", "外勤打卡次数", "工作时长（小时）",
-		"请假天数", "请假时长（小时）", "出差天数", "外出天数", "待审批天数", "工作日加班（小时）", "休息日加班（小时）", "节假日加班（小时）", "年假（天）", "年假（小时）", "病假（天）", "病假（小时）", "事假（天）", "事假（小时）"}
+		"请假天数", "请假时长（小时）", "出差天数", "外出天数", "待审批天数", "工作日加班（小时）", "休息日加班（小时）", "节假日加班（小时）", "转调休（小时）", "年假（天）", "年假（小时）", "病假（天）", "病假（小时）", "事假（天）", "事假（小时）"}
 	if !slices.Equal(recs[0], wantHeader) {
 		t.Errorf("CSV header = %q, want the organisation's Chinese headers %q", recs[0], wantHeader)
 	}
@@ -105,7 +105,7 @@ func TestMonthlyReportFormats(t *testing.T) {
 	}
 	// E001: 21 workdays, worked 3 (2 Nov, 3 Nov, 4 Nov by make-up), one
 	// serious late of 45 min, 4 Nov missing out, 18 days absent.
-	wantE001 := []string{"E001", "张三", "研发", "21", "3", "1", "45", "1", "0", "0", "1", "18", "1", "0", "18.5", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"}
+	wantE001 := []string{"E001", "张三", "研发", "21", "3", "1", "45", "1", "0", "0", "1", "18", "1", "0", "18.5", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"}
 	if !slices.Equal(recs[1], wantE001) {
 		t.Errorf("E001 = %q, want %q", recs[1], wantE001)
 	}
