@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -529,7 +530,7 @@ func TestLeaveTypesOnThePolicyPage(t *testing.T) {
 		t.Fatalf("save = %d %s", res.Status, res.Body)
 	}
 	org, _ := f.store.Org(context.Background())
-	if len(org.LeaveTypes) != 2 || org.LeaveTypes[1] != (core.LeaveType{ID: "marriage", Name: "婚假", AnnualQuotaDays: 3, Paid: true}) {
+	if len(org.LeaveTypes) != 2 || !reflect.DeepEqual(org.LeaveTypes[1], core.LeaveType{ID: "marriage", Name: "婚假", AnnualQuotaDays: 3, Paid: true}) {
 		t.Errorf("leave types = %+v", org.LeaveTypes)
 	}
 	res = hr.post(t, "/org/policy/policy", url.Values{"monthly_quota": {"5"}, "leave_types": {"annual 年假 0.3\n"}})

@@ -52,6 +52,7 @@ func leaveTypeLines(types []core.LeaveType) string {
 		if t.Paid {
 			b.WriteString(" paid")
 		}
+		b.WriteString(compLeaveTokens(t)) // orgcomptime.go
 		b.WriteString("\n")
 	}
 	return b.String()
@@ -77,6 +78,7 @@ func parseLeaveTypes(s string, errs fieldErrors, lang string) []core.LeaveType {
 				t.AnnualQuotaDays = q
 			case strings.EqualFold(x, "paid") || x == "带薪":
 				t.Paid = true
+			case parseCompLeaveToken(x, &t): // orgcomptime.go
 			default:
 				errs.add("leave_types", fmt.Sprintf(tr(lang, "org_leave_line"), n+1))
 			}
