@@ -172,3 +172,49 @@ func (c meteredCore) Handle(ctx context.Context, cmd core.Command) (core.Reply, 
 	}
 	return r, err
 }
+
+// leaveFormLookups is what bots/wecom's leave form asks of the core besides
+// Handle (its leaveFormCore): the bot finds it by a type assertion, so the
+// metering wrapper passes it through, or 请假 alone would never get the form.
+type leaveFormLookups interface {
+	LeaveTypes(ctx context.Context) ([]core.LeaveType, error)
+	Whois(ctx context.Context, id core.Identity) (core.Whois, error)
+	Roster(ctx context.Context, employeeID string) (core.Roster, error)
+}
+
+var _ leaveFormLookups = meteredCore{}
+
+func (c meteredCore) lookups() (leaveFormLookups, error) {
+	l, ok := c.inner.(leaveFormLookups)
+	if !ok {
+		return nil, core.Errorf(core.EINTERNAL, "the core has no leave types, identities or rosters to look up")
+	}
+	return l, nil
+}
+
+// LeaveTypes forwards to the core.
+func (c meteredCore) LeaveTypes(ctx context.Context) ([]core.LeaveType, error) {
+	l, err := c.lookups()
+	if err != nil {
+		return nil, err
+	}
+	return l.LeaveTypes(ctx)
+}
+
+// Whois forwards to the core.
+func (c meteredCore) Whois(ctx context.Context, id core.Identity) (core.Whois, error) {
+	l, err := c.lookups()
+	if err != nil {
+		return core.Whois{}, err
+	}
+	return l.Whois(ctx, id)
+}
+
+// Roster forwards to the core.
+func (c meteredCore) Roster(ctx context.Context, employeeID string) (core.Roster, error) {
+	l, err := c.lookups()
+	if err != nil {
+		return core.Roster{}, err
+	}
+	return l.Roster(ctx, employeeID)
+}

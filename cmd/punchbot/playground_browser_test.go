@@ -224,3 +224,66 @@ func mustDemoOrg(t *testing.T, s *server) core.Org {
 	}
 	return org
 }
+
+// TestPlaygroundWeComLeaveForm drives WeCom's leave form in Chromium, at
+// 08:30 on a workday (demoClock). 张三 sends 请假 alone on WeCom: the bot
+// answers with a multiple_interaction card (bots/wecom/leaveform.go), which
+// the page draws as three native drop-downs (leave type, date, part of
+// day) and a submit button. He picks a type, the second date offered and
+// the morning and submits: the simulator sends the template_card_event
+// with SelectedItems (doc 90240 模板卡片事件推送), the bot files the leave,
+// greys the form through update_template_card (doc 94888) and answers;
+// the approval card reaches his manager 王经理's Slack pane. No documented
+// rule is broken.
+func TestPlaygroundWeComLeaveForm(t *testing.T) {
+	base, _, _ := startDemo(t)
+	ctx := playgroundBrowser(t)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+
+	const wecomPane, slackPane = "wecom:zhangsan", "slack:U0DEMOMGR"
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/playground"), chromedp.WaitVisible(chromedp.CSS(`section[data-pane="`+wecomPane+`"] .bar input`))); err != nil {
+		t.Fatal(err)
+	}
+	sayIn(t, ctx, wecomPane, "请假")
+	form := `[...document.querySelectorAll('section[data-pane="` + wecomPane + `"] .card')].filter(c => c.querySelector(".form")).pop()`
+	waitInPage(t, ctx, "the leave form with three drop-downs and a submit button",
+		`(c => !!c && c.querySelectorAll(".form select:not(:disabled)").length === 3 && !!c.querySelector(".form button.submit"))(`+form+`)`)
+	labels, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...(`+form+`).querySelectorAll(".form label")].map(l => l.querySelector("span").textContent)`))
+	if want := []string{"假期类型", "日期", "时段"}; err != nil || !slices.Equal(labels, want) {
+		t.Errorf("drop-down labels = %q (%v), want %q", labels, err, want)
+	}
+
+	// The second leave type and date offered, the morning; the choices
+	// go through change events, as a visitor's would.
+	chosen, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+	  const c = `+form+`;
+	  const [kind, date, part] = c.querySelectorAll(".form select");
+	  const pick = (sel, value) => { sel.value = value; sel.dispatchEvent(new Event("change")); return sel.selectedOptions[0].textContent; };
+	  const got = [pick(kind, kind.options[Math.min(1, kind.options.length - 1)].value), pick(date, date.options[Math.min(1, date.options.length - 1)].value), pick(part, "am")];
+	  c.querySelector(".form button.submit").click();
+	  return got;
+	})()`))
+	if err != nil || len(chosen) != 3 || chosen[2] != "上午" {
+		t.Fatalf("choosing = %q, %v; want a type, a date and 上午", chosen, err)
+	}
+
+	// Filed: the form greyed with the choices shown and no submit button,
+	// the answer in 张三's pane, the approval card in 王经理's.
+	waitInPage(t, ctx, "the form greyed after the submit", `(c => !!c && !c.querySelector(".form button.submit") && c.querySelectorAll(".form select").length === 3 &&
+	  [...c.querySelectorAll(".form select")].every(s => s.disabled) && c.textContent.includes("已提交") && c.textContent.includes(`+quoteJS(chosen[0])+`))(`+form+`)`)
+	waitInPage(t, ctx, "the filed answer in 张三's WeCom pane", paneText(wecomPane)+`.includes("请假申请 #")`)
+	waitInPage(t, ctx, "the approval card in 王经理's Slack pane", `!!(`+paneCard(slackPane, "张三", chosen[0])+`)?.querySelector(".btn.primary")`)
+
+	violations, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#viol")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(violations, "✓ 0") {
+		dump, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("violations").innerText`))
+		t.Errorf("violations = %q, want none:\n%s", violations, dump)
+	}
+}
+
+// quoteJS is s as a JavaScript string literal.
+func quoteJS(s string) string { return fmt.Sprintf("%q", s) }
