@@ -87,6 +87,7 @@ func TestCompLeave(t *testing.T) {
 		name      string
 		args      core.LeaveArgs
 		cancel    bool // withdraw the last filed request first
+		revoke    bool // approve the last filed request, then revoke it, first
 		wantLeft  int  // CompLeftMin of the filed request
 		refused   bool // want LeaveCompExhausted
 		available int  // in the refusal
@@ -96,12 +97,19 @@ func TestCompLeave(t *testing.T) {
 		{name: "three hours fit", args: comp("12-03", "09:00", "12:00"), wantLeft: 60},
 		{name: "four more do not", args: comp("12-04", "14:00", "18:00"), refused: true, available: 60, asked: 240},
 		{name: "withdrawing gives the time back", cancel: true, args: comp("12-04", "14:00", "18:00"), wantLeft: 0},
+		{name: "revoking an approved one gives it back", revoke: true, args: comp("12-07", "09:00", "12:00"), wantLeft: 60},
 	}
 	var last int64
 	for _, st := range steps {
 		if st.cancel {
 			if _, err := h.svc.CancelMakeup(ctx, "E1", last); err != nil {
 				t.Fatalf("%s: CancelMakeup(%d): %v", st.name, last, err)
+			}
+		}
+		if st.revoke {
+			h.MustDecide(t, last, core.MakeupApproved, "M1")
+			if _, err := h.svc.DecideMakeup(ctx, core.MakeupDecision{ID: last, Status: core.MakeupRevoked, Actor: "M1", Note: "改期"}); err != nil {
+				t.Fatalf("%s: revoke #%d: %v", st.name, last, err)
 			}
 		}
 		v, err := h.svc.RequestLeave(ctx, "E1", st.args, core.PlatformWeCom)
