@@ -245,8 +245,11 @@ func leaveCost(r Roster, m MakeupRequest) leaveAmount {
 	}
 	loc := r.Zone()
 	s := m.Start.In(loc)
+	// Noon stands for each date (safe across DST); a date takes part
+	// while it begins before the period ends, so a morning ending at
+	// 11:00 still counts its own date.
 	day := time.Date(s.Year(), s.Month(), s.Day()-1, 12, 0, 0, 0, loc)
-	for !day.After(m.End) {
+	for day.Add(-12 * time.Hour).Before(m.End) {
 		if win, dayMin, _, ok := workWindow(r, day); ok {
 			if c := coveredMinutes([]span{{m.Start, m.End}}, win, dayMin); c > 0 {
 				f := dayFraction(c, dayMin)
