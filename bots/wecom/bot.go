@@ -63,6 +63,10 @@ type Deps struct {
 	// Makeups records and finds approval cards; defaults to Core when it
 	// implements bots.MakeupCore (the real service does).
 	Makeups bots.MakeupCore
+	// LeaveForm looks up what the leave form offers (leaveform.go);
+	// defaults to Core when it implements LeaveFormCore (the real service
+	// does). Without it 请假 alone is answered with the typed format.
+	LeaveForm LeaveFormCore
 }
 
 // Bot is the WeCom channel: an HTTP callback handler and an outbox sender.
@@ -76,6 +80,8 @@ type Bot struct {
 	now      func() time.Time
 	log      *slog.Logger
 	makeups  bots.MakeupCore
+	// leaveForm is nil when nothing can look up the form's choices.
+	leaveForm LeaveFormCore
 }
 
 var _ core.Sender = (*Bot)(nil)
@@ -127,6 +133,10 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 		now: deps.Now, log: deps.Log.With("platform", string(core.PlatformWeCom)),
 	}
 	b.makeups = bots.ResolveMakeupCore(deps.Makeups, deps.Core)
+	b.leaveForm = deps.LeaveForm
+	if lf, ok := deps.Core.(LeaveFormCore); ok && b.leaveForm == nil {
+		b.leaveForm = lf
+	}
 	b.client = NewClient(ClientConfig{APIURL: cfg.APIURL, CorpID: cfg.CorpID, Secret: cfg.Secret, AgentID: agentID, HTTPClient: deps.HTTPClient, Now: deps.Now})
 	return b, nil
 }

@@ -106,16 +106,16 @@ func parseLeaveFormTask(taskID string) (leaveFormTask, bool) {
 	return leaveFormTask{lang: parts[0], sent: time.Unix(sec, 0), tag: parts[4]}, true
 }
 
-// leaveFormCore is what the form needs of the core beyond Handle: the
+// LeaveFormCore is what the form needs of the core beyond Handle: the
 // leave types to offer, and the employee's zone, schedule and calendar
 // for the dates. *core.Service implements it.
-type leaveFormCore interface {
+type LeaveFormCore interface {
 	LeaveTypes(ctx context.Context) ([]core.LeaveType, error)
 	Whois(ctx context.Context, id core.Identity) (core.Whois, error)
 	Roster(ctx context.Context, employeeID string) (core.Roster, error)
 }
 
-var _ leaveFormCore = (*core.Service)(nil)
+var _ LeaveFormCore = (*core.Service)(nil)
 
 // leaveFormRoute is the reply route of a submitted form: the user's route,
 // plus the click's one-time response code and the card's task_id, with
@@ -312,8 +312,8 @@ func (b *Bot) sendLeaveForm(ctx context.Context, m core.OutboxMessage, reply cor
 	}
 	lang := bots.Lang(reply, rt.Lang)
 	if isLeaveUsage(reply) {
-		lf, ok := b.core.(leaveFormCore)
-		if !ok || reply.EmployeeID == "" {
+		lf := b.leaveForm
+		if lf == nil || reply.EmployeeID == "" {
 			return false, nil
 		}
 		roster, err := lf.Roster(ctx, reply.EmployeeID)
@@ -452,8 +452,8 @@ func (b *Bot) receiveLeaveForm(ctx context.Context, w http.ResponseWriter, r *ht
 		return true
 	}
 	actor := core.Identity{Platform: core.PlatformWeCom, Tenant: b.cfg.CorpID, UserID: m.FromUserName}
-	lf, ok := b.core.(leaveFormCore)
-	if !ok {
+	lf := b.leaveForm
+	if lf == nil {
 		b.log.Warn("wecom: a leave form submitted, but the core cannot read it")
 		b.passiveAnswer(w, r, m, leaveFormProblemText(formUnreadable, "", time.Time{}))
 		return true

@@ -209,7 +209,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 	if cfg.WeCom.CorpID != "" {
 		b, err := wecom.New(wecom.Config{CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret, Token: cfg.WeCom.Token,
 			EncodingAESKey: cfg.WeCom.EncodingAESKey, APIURL: cfg.WeCom.APIURL},
-			wecom.Deps{Core: s.core, Makeups: s.svc, Sessions: k, Now: now, Log: log})
+			wecom.Deps{Core: s.core, Makeups: s.svc, LeaveForm: s.svc, Sessions: k, Now: now, Log: log})
 		if err != nil {
 			return fail(fmt.Errorf("WeCom bot: %w", err))
 		}
