@@ -318,16 +318,12 @@ func (s *Service) fileLeave(ctx context.Context, employeeID string, a LeaveArgs,
 			return refuse(&MakeupRefusal{Rule: LeaveNoWorkingTime}, "")
 		}
 	}
-	dir, err := s.directory()
+	p, err := s.filingPeople(ctx, r)
 	if err != nil {
 		return v, err
 	}
-	approver, _, err := routeApprover(ctx, dir, r.Employee)
-	if err != nil {
-		return v, err
-	}
-	p := makeupPeople{roster: r, approver: approver, names: map[string]string{r.Employee.ID: r.Employee.Name, approver.ID: approver.Name}, leaveTypes: types}
-	m.Status, m.ApproverID, m.CreatedAt = MakeupPending, approver.ID, now
+	p.leaveTypes = types
+	m.Status, m.ApproverID, m.CreatedAt = MakeupPending, p.approver.ID, now
 
 	var refusal *MakeupRefusal
 	err = s.store.InTx(ctx, func(tx Tx) error {

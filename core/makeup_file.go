@@ -109,18 +109,13 @@ func (s *Service) fileMakeup(ctx context.Context, employeeID string, a MakeupArg
 	if v.Request.Reason == "" || utf8.RuneCountInString(v.Request.Reason) > MaxMakeupReason {
 		return refuse(MakeupInvalid, ProblemReason)
 	}
-	dir, err := s.directory()
+	p, err := s.filingPeople(ctx, r)
 	if err != nil {
 		return v, err
 	}
-	approver, _, err := routeApprover(ctx, dir, r.Employee)
-	if err != nil {
-		return v, err
-	}
-	p := makeupPeople{roster: r, approver: approver, names: map[string]string{r.Employee.ID: r.Employee.Name, approver.ID: approver.Name}}
 	m := v.Request
 	m.Evidence = capEvidence(nil, a.Evidence)
-	m.Status, m.ApproverID, m.CreatedAt = MakeupPending, approver.ID, now
+	m.Status, m.ApproverID, m.CreatedAt = MakeupPending, p.approver.ID, now
 
 	var refusal *MakeupRefusal
 	err = s.store.InTx(ctx, func(tx Tx) error {

@@ -72,6 +72,20 @@ func (s *Service) people(ctx context.Context, m MakeupRequest, others ...Employe
 	return p, nil
 }
 
+// filingPeople routes the approver of a request r's employee files now
+// and names the two of them, as a new request's card shows them.
+func (s *Service) filingPeople(ctx context.Context, r Roster) (makeupPeople, error) {
+	dir, err := s.directory()
+	if err != nil {
+		return makeupPeople{}, err
+	}
+	approver, _, err := routeApprover(ctx, dir, r.Employee)
+	if err != nil {
+		return makeupPeople{}, err
+	}
+	return makeupPeople{roster: r, approver: approver, names: map[string]string{r.Employee.ID: r.Employee.Name, approver.ID: approver.Name}}, nil
+}
+
 // routeApprover picks who approves emp's requests: their manager, or when
 // there is none (or it is themselves, or inactive) an active HR employee,
 // preferring one reachable on a chat platform. ok is false when nobody
