@@ -128,10 +128,18 @@ func (b *Bot) onConfirmAction(ctx context.Context, ev *callback.CardActionTrigge
 // someone else.
 func (b *Bot) clickCommand(ev *callback.CardActionTriggerEvent, forUser string, kind core.CommandKind) (cmd core.Command, ok bool) {
 	e := ev.Event
-	openID, userID := e.Operator.OpenID, s(e.Operator.UserID)
-	if forUser == "" || (forUser != openID && forUser != userID) {
+	if forUser == "" || (forUser != e.Operator.OpenID && forUser != s(e.Operator.UserID)) {
 		return core.Command{}, false
 	}
+	return b.operatorCommand(ev, forUser, kind), true
+}
+
+// operatorCommand is the command a card callback runs for its operator,
+// known as actor (their open_id or user_id) and by the other id as an
+// alternative; the tenant and the event id come from the callback's
+// header (the operator's tenant_key when the header has none).
+func (b *Bot) operatorCommand(ev *callback.CardActionTriggerEvent, actor string, kind core.CommandKind) core.Command {
+	e := ev.Event
 	tenant, eventID := "", ""
 	if ev.EventV2Base != nil && ev.EventV2Base.Header != nil {
 		tenant, eventID = ev.EventV2Base.Header.TenantKey, ev.EventV2Base.Header.EventID
@@ -140,13 +148,22 @@ func (b *Bot) clickCommand(ev *callback.CardActionTriggerEvent, forUser string, 
 		tenant = s(e.Operator.TenantKey)
 	}
 	var alts []string
-	for _, id := range []string{openID, userID} {
-		if id != "" && id != forUser {
+	for _, id := range []string{e.Operator.OpenID, s(e.Operator.UserID)} {
+		if id != "" && id != actor {
 			alts = append(alts, id)
 		}
 	}
-	return core.Command{Actor: core.Identity{Platform: core.PlatformFeishu, Tenant: tenant, UserID: forUser}, AltUserIDs: alts,
-		Kind: kind, ReceivedAt: b.now(), EventID: eventID}, true
+	return core.Command{Actor: core.Identity{Platform: core.PlatformFeishu, Tenant: tenant, UserID: actor}, AltUserIDs: alts,
+		Kind: kind, ReceivedAt: b.now(), EventID: eventID}
+}
+
+// operator is the id a card callback's operator is known by: the open_id,
+// else the user_id ("" when the callback names neither).
+func operator(e *callback.CardActionTriggerRequest) string {
+	if e.Operator.OpenID != "" {
+		return e.Operator.OpenID
+	}
+	return s(e.Operator.UserID)
 }
 
 // handleClick runs a card click's command; a command the core cannot

@@ -165,28 +165,13 @@ func (b *Bot) onLeaveForm(ctx context.Context, ev *callback.CardActionTriggerEve
 	if e == nil || e.Operator == nil || e.Action == nil {
 		return nil, &handlerError{status: http.StatusBadRequest, err: fmt.Errorf("form submission without operator or action")}
 	}
-	tenant, eventID := "", ""
-	if ev.EventV2Base != nil && ev.EventV2Base.Header != nil {
-		tenant, eventID = ev.EventV2Base.Header.TenantKey, ev.EventV2Base.Header.EventID
-	}
-	if tenant == "" {
-		tenant = s(e.Operator.TenantKey)
-	}
-	primary, alt := e.Operator.OpenID, s(e.Operator.UserID)
-	var alts []string
-	if primary == "" {
-		primary = alt
-	} else if alt != "" {
-		alts = []string{alt}
-	}
-	if primary == "" {
+	actor := operator(e)
+	if actor == "" {
 		return nil, &handlerError{status: http.StatusBadRequest, err: fmt.Errorf("form submission without an operator id")}
 	}
 	args := leaveFormArgs(e.Action.FormValue)
-	cmd := core.Command{
-		Actor: core.Identity{Platform: core.PlatformFeishu, Tenant: tenant, UserID: primary}, AltUserIDs: alts,
-		Kind: core.CmdLeave, Leave: &args, ReceivedAt: b.now(), EventID: eventID,
-	}
+	cmd := b.operatorCommand(ev, actor, core.CmdLeave)
+	cmd.Leave = &args
 	reply, err := b.core.Handle(ctx, cmd)
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
@@ -203,11 +188,11 @@ func (b *Bot) onLeaveForm(ctx context.Context, ev *callback.CardActionTriggerEve
 	var done formCard
 	done.Schema, done.Config.UpdateMulti = "2.0", true
 	done.Header = CardHeader{Template: pendingColour(reply.Makeup.Request.TypeOf()), Title: CardText{Tag: "plain_text", Content: pick(lang, "已提交", "Filed")}}
-	done.Body.Elements = append([]any{markdown{Tag: "markdown", Content: mdEscape(text)}}, withdrawElements(reply, lang, primary)...) // withdraw.go
+	done.Body.Elements = append([]any{markdown{Tag: "markdown", Content: mdEscape(text)}}, withdrawElements(reply, lang, actor)...) // withdraw.go
 	if e.Context != nil {
 		// The form's message becomes the confirmation: the requester's
 		// card, which later changes PATCH in 2.0.
-		b.recordRequesterCard(ctx, reply.Makeup.Request.ID, primary, e.Context.OpenMessageID, "2.0") // withdraw.go
+		b.recordRequesterCard(ctx, reply.Makeup.Request.ID, actor, e.Context.OpenMessageID, "2.0") // withdraw.go
 	}
 	return &callback.CardActionTriggerResponse{
 		Toast: &callback.Toast{Type: "success", Content: text},

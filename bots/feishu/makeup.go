@@ -91,28 +91,12 @@ func (b *Bot) onMakeupAction(ctx context.Context, ev *callback.CardActionTrigger
 	if e.Action.Value["action"] == ActionMakeupReject {
 		decision = core.MakeupRejected
 	}
-	tenant, eventID := "", ""
-	if ev.EventV2Base != nil && ev.EventV2Base.Header != nil {
-		tenant, eventID = ev.EventV2Base.Header.TenantKey, ev.EventV2Base.Header.EventID
-	}
-	if tenant == "" {
-		tenant = s(e.Operator.TenantKey)
-	}
-	primary, alt := e.Operator.OpenID, s(e.Operator.UserID)
-	var alts []string
-	if primary == "" {
-		primary = alt
-	} else if alt != "" {
-		alts = []string{alt}
-	}
-	if primary == "" {
+	actor := operator(e)
+	if actor == "" {
 		return nil, &handlerError{status: http.StatusBadRequest, err: fmt.Errorf("card action without an operator id")}
 	}
-	cmd := core.Command{
-		Actor: core.Identity{Platform: core.PlatformFeishu, Tenant: tenant, UserID: primary}, AltUserIDs: alts,
-		Kind: core.CmdMakeupDecide, ReceivedAt: b.now(), EventID: eventID,
-		Makeup: &core.MakeupArgs{ID: id, Decision: decision},
-	}
+	cmd := b.operatorCommand(ev, actor, core.CmdMakeupDecide)
+	cmd.Makeup = &core.MakeupArgs{ID: id, Decision: decision}
 	reply, err := b.core.Handle(ctx, cmd)
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
@@ -125,7 +109,7 @@ func (b *Bot) onMakeupAction(ctx context.Context, ev *callback.CardActionTrigger
 	if (reply.Outcome == core.OutcomeMakeupDecided || reply.Outcome == core.OutcomeMakeupClosed) && reply.Makeup != nil {
 		resp.Card = &callback.Card{Type: "raw", Data: makeupCard(*reply.Makeup, lang)}
 	}
-	b.log.Debug("feishu: make-up card action", "event_id", eventID, "request", id, "decision", decision, "outcome", reply.Outcome, "replayed", reply.Replayed)
+	b.log.Debug("feishu: make-up card action", "event_id", cmd.EventID, "request", id, "decision", decision, "outcome", reply.Outcome, "replayed", reply.Replayed)
 	return resp, nil
 }
 
