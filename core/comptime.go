@@ -250,31 +250,37 @@ func (s *Service) compLedger(ctx context.Context, tx Tx, r Roster, lt LeaveType,
 	return CompLedgerOf(r, lt, dates, punches, requestsKept, skip, now), nil
 }
 
-// compPunches reads inside tx the punches overtime can come from: under
-// the approval and both modes only the dates of approved overtime need
-// them (a flexible check-in moves the window), under punch every date.
-// Tx reads one shift date at a time.
+// compPunches reads inside tx, in one read, the punches overtime can come
+// from: under the approval and both modes only those of the dates of
+// approved overtime (a flexible check-in moves the window), under punch
+// those of every date.
 func compPunches(ctx context.Context, tx Tx, r Roster, dates []string, requests []MakeupRequest) ([]Punch, error) {
-	if r.Schedule == nil || !r.Schedule.Overtime.On() {
+	if r.Schedule == nil || !r.Schedule.Overtime.On() || len(dates) == 0 {
 		return nil, nil
 	}
-	read := dates
-	if r.Schedule.OvertimeMode() != OvertimePunch {
-		read = nil
-		for _, m := range requests {
-			if m.TypeOf() == RequestOvertime && m.Status == MakeupApproved && !slices.Contains(read, m.ShiftDate) {
-				read = append(read, m.ShiftDate)
-			}
+	byPunch := r.Schedule.OvertimeMode() == OvertimePunch
+	var approved []string
+	for _, m := range requests {
+		if m.TypeOf() == RequestOvertime && m.Status == MakeupApproved {
+			approved = append(approved, m.ShiftDate)
 		}
-		slices.Sort(read)
+	}
+	if !byPunch && len(approved) == 0 {
+		return nil, nil
+	}
+	from, to := dates[0], dates[len(dates)-1]
+	if !byPunch {
+		from, to = slices.Min(approved), slices.Max(approved)
+	}
+	all, err := tx.ShiftPunchesBetween(ctx, r.Employee.ID, from, to)
+	if err != nil || byPunch {
+		return all, err
 	}
 	var out []Punch
-	for _, d := range read {
-		ps, err := tx.ShiftPunches(ctx, r.Employee.ID, d)
-		if err != nil {
-			return nil, err
+	for _, p := range all {
+		if slices.Contains(approved, p.ShiftDate) {
+			out = append(out, p)
 		}
-		out = append(out, ps...)
 	}
 	return out, nil
 }

@@ -34,6 +34,9 @@ type Tx interface {
 	InsertEvent(ctx context.Context, e EventRecord) error
 	// ShiftPunches returns the employee's punches for one shift date, by time.
 	ShiftPunches(ctx context.Context, employeeID, shiftDate string) ([]Punch, error)
+	// ShiftPunchesBetween returns the employee's punches of the shift dates
+	// from to to (both included), by time: one read for a span of dates.
+	ShiftPunchesBetween(ctx context.Context, employeeID, from, to string) ([]Punch, error)
 	// LastLocatedPunch returns the employee's latest punch at or before t that
 	// carries a location; ENOTFOUND if none.
 	LastLocatedPunch(ctx context.Context, employeeID string, before time.Time) (Punch, error)

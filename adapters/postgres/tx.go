@@ -254,6 +254,8 @@ func (t *pgTx) lockPending(employeeID string) bool {
 
 const selectShiftPunches = `SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND shift_date = $2 ORDER BY at, id`
 
+const selectPunchesBetween = `SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND shift_date BETWEEN $2 AND $3 ORDER BY at, id`
+
 const selectPunchesFrom = `SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND shift_date >= $2 ORDER BY at, id`
 
 const selectLatestLocated = `SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND has_location ORDER BY at DESC, id DESC LIMIT 1`
@@ -319,6 +321,15 @@ func (t *pgTx) ShiftPunches(ctx context.Context, employeeID, shiftDate string) (
 	}
 	t.ahead[employeeID] = ra
 	return t.ShiftPunches(ctx, employeeID, shiftDate)
+}
+
+// ShiftPunchesBetween returns the employee's punches of shift dates from
+// to to by time, in one statement (sent with the pending lock and writes).
+func (t *pgTx) ShiftPunchesBetween(ctx context.Context, employeeID, from, to string) ([]core.Punch, error) {
+	if t.err != nil {
+		return nil, t.err
+	}
+	return t.queryPunches(ctx, "shift punches", selectPunchesBetween, employeeID, from, to)
 }
 
 // clonePunch copies the lists a caller could change in place.

@@ -37,6 +37,12 @@ func (t *sqliteTx) ShiftPunches(ctx context.Context, employeeID, shiftDate strin
 	return punches(ctx, t.tx, `SELECT `+punchCols+` FROM punches WHERE employee_id = ? AND shift_date = ? ORDER BY at, id`, employeeID, shiftDate)
 }
 
+// ShiftPunchesBetween returns the employee's punches of shift dates from
+// to to by time.
+func (t *sqliteTx) ShiftPunchesBetween(ctx context.Context, employeeID, from, to string) ([]core.Punch, error) {
+	return punches(ctx, t.tx, `SELECT `+punchCols+` FROM punches WHERE employee_id = ? AND shift_date BETWEEN ? AND ? ORDER BY at, id`, employeeID, from, to)
+}
+
 // LastLocatedPunch returns the latest located punch at or before before.
 func (t *sqliteTx) LastLocatedPunch(ctx context.Context, employeeID string, before time.Time) (core.Punch, error) {
 	p, err := scanPunch(t.tx.QueryRowContext(ctx, `SELECT `+punchCols+` FROM punches

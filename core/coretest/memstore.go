@@ -356,9 +356,13 @@ func (t memTx) InsertEvent(ctx context.Context, e core.EventRecord) error {
 }
 
 func (t memTx) ShiftPunches(ctx context.Context, employeeID, shiftDate string) ([]core.Punch, error) {
+	return t.ShiftPunchesBetween(ctx, employeeID, shiftDate, shiftDate)
+}
+
+func (t memTx) ShiftPunchesBetween(ctx context.Context, employeeID, from, to string) ([]core.Punch, error) {
 	var out []core.Punch
 	for _, p := range t.m.state.punches {
-		if p.EmployeeID == employeeID && p.ShiftDate == shiftDate {
+		if p.EmployeeID == employeeID && p.ShiftDate >= from && p.ShiftDate <= to {
 			out = append(out, p)
 		}
 	}

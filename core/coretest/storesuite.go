@@ -979,6 +979,38 @@ func stShiftPunches(t *testing.T, s Store) {
 		}
 		stDiff(t, "ListPunches "+tc.name, got, tc.want)
 	}
+
+	// A span of shift dates in one read, the overnight punch with the
+	// shift it belongs to; a punch inserted earlier in the same
+	// transaction is seen.
+	stMustInTx(t, s, func(tx core.Tx) error {
+		late := stPunch(base.Add(48*time.Hour), "s6")
+		late.ShiftDate = "2026-11-28"
+		if err := tx.InsertPunch(ctx, &late); err != nil {
+			return err
+		}
+		spans := []struct {
+			from, to string
+			want     []string
+		}{
+			{"2026-11-26", "2026-11-27", []string{"s1", "s2", "s3", "s4"}},
+			{"2026-11-27", "2026-11-27", []string{"s4"}},
+			{"2026-11-25", "2026-11-30", []string{"s1", "s2", "s3", "s4", "s6"}},
+			{"2026-11-29", "2026-11-30", nil},
+		}
+		for _, sp := range spans {
+			ps, err := tx.ShiftPunchesBetween(ctx, "li", sp.from, sp.to)
+			if err != nil {
+				return err
+			}
+			var got []string
+			for _, p := range ps {
+				got = append(got, p.EventID)
+			}
+			stDiff(t, "ShiftPunchesBetween "+sp.from+".."+sp.to, got, sp.want)
+		}
+		return nil
+	})
 }
 
 func stLastLocated(t *testing.T, s Store) {
