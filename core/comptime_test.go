@@ -129,3 +129,32 @@ func TestCompLeave(t *testing.T) {
 		last = v.Request.ID
 	}
 }
+
+// TestCompLeaveFromPunches: under overtime by punch the balance is the
+// rest-day overtime punched on every day of the lookback, read together.
+func TestCompLeaveFromPunches(t *testing.T) {
+	h := newLeaveHarnessWith(t, func(o *core.Org) {
+		o.Schedules[0].Overtime = core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: 30, MinMin: 30, UnitMin: 30}
+		o.LeaveTypes = append(o.LeaveTypes, core.LeaveType{ID: "comp", Name: "调休", Paid: true,
+			FromOvertime: []core.OvertimeKind{core.OvertimeRestDay}, ExpireDays: 90})
+	})
+	// Two Saturdays, three weeks apart: 4 h and 3 h of rest-day overtime.
+	for _, p := range []struct {
+		kind core.PunchKind
+		at   string
+	}{
+		{core.KindIn, "2026-11-07 10:00:00"}, {core.KindOut, "2026-11-07 14:00:00"},
+		{core.KindIn, "2026-11-28 10:00:00"}, {core.KindOut, "2026-11-28 13:00:00"},
+	} {
+		h.MustPunch(t, "zhangsan", p.kind, p.at)
+	}
+	_, err := h.svc.RequestLeave(context.Background(), "E1", core.LeaveArgs{Type: core.RequestLeave, From: "12-03", LeaveType: "comp"}, core.PlatformWeCom)
+	ref, ok := core.AsRefusal(err)
+	if !ok || ref.Rule != core.LeaveCompExhausted || ref.AvailableMin != 7*60 || ref.AskedMin != 540 {
+		t.Fatalf("a whole day of 调休: %v (%+v), want %s with %d of %d minutes", err, ref, core.LeaveCompExhausted, 7*60, 540)
+	}
+	v := h.mustLeave(t, "E1", core.LeaveArgs{Type: core.RequestLeave, From: "12-03", StartClock: "09:00", EndClock: "15:00", LeaveType: "comp"})
+	if v.Leave == nil || v.Leave.CompLeftMin != 60 {
+		t.Errorf("six hours of 调休: view %+v, want 60 minutes left", v.Leave)
+	}
+}
