@@ -32,7 +32,8 @@ const (
 	// nothing.
 	OvertimeNotByApproval = "overtime_not_by_approval"
 	// OvertimeNoTime: nothing of the span is overtime under the rule (it
-	// lies within the shift or before its end plus starts_after_min).
+	// lies within the shift, before its end plus starts_after_min and, with
+	// before_start_min 0, not before its start less before_start_min).
 	OvertimeNoTime = "overtime_no_time"
 )
 
@@ -48,6 +49,13 @@ type OvertimeRule struct {
 	StartsAfterMin int
 	// MinMin: a day's overtime below this is 0.
 	MinMin int
+	// BeforeStartMin turns on overtime before the shift (上班前加班, as
+	// DingTalk and WeCom's ot_info_v2 offer it; RULES-REFERENCE.md §1, §2.2):
+	// on a working day the time punched (or approved) earlier than the
+	// start less this many minutes counts, adding to the day's total before
+	// MinMin and UnitMin. 0 is off, the default, so time before the start
+	// counts only where an organisation asks for it.
+	BeforeStartMin int
 	// UnitMin: what is left is rounded down to whole units of this many
 	// minutes; 0 or 1 keeps every minute.
 	UnitMin int
@@ -105,7 +113,7 @@ func (o *OvertimeRule) validate(path string, add func(path, format string, args 
 	for _, v := range []struct {
 		name string
 		val  int
-	}{{"starts_after_min", o.StartsAfterMin}, {"min_min", o.MinMin}, {"unit_min", o.UnitMin}} {
+	}{{"starts_after_min", o.StartsAfterMin}, {"before_start_min", o.BeforeStartMin}, {"min_min", o.MinMin}, {"unit_min", o.UnitMin}} {
 		if v.val < 0 || v.val > 24*60 {
 			add(path+"."+v.name, "must be between 0 and 1440 minutes")
 		}
@@ -144,8 +152,9 @@ type DayOvertime struct {
 // OvertimeOf computes the overtime of a day (its result from ComputeDay)
 // under the roster's schedule, in the employee's zone with the holiday
 // calendar. The span that may count is, on a working day (a 调休 day
-// included), from the flexible end of the shift plus StartsAfterMin on,
-// and on a rest day or a holiday the whole day; within it counts
+// included), from the flexible end of the shift plus StartsAfterMin on
+// and, with BeforeStartMin set, up to the start less BeforeStartMin, and
+// on a rest day or a holiday the whole day; within it counts
 //
 //   - punch: the punched span, from the counted clock-in (on a working day
 //     without one, the shift's start) to the counted clock-out;
@@ -155,9 +164,10 @@ type DayOvertime struct {
 //
 // then MinMin and UnitMin apply to the day's total. A punched span counts
 // nothing while the day is open: without a clock-out, or while its punch
-// window (a rest day: the local date) has not closed, since a later
-// clock-out would replace the counted one. Without a schedule, or with
-// overtime off, it is zero.
+// window has not closed (a rest day's runs past midnight to the opening
+// of the next day's check-in, restDayCloses), since a later clock-out
+// would replace the counted one. Without a schedule, or with overtime
+// off, it is zero.
 func OvertimeOf(r Roster, day DayResult, approvals []MakeupRequest, now time.Time) DayOvertime {
 	s := r.Schedule
 	if s == nil || !s.Overtime.On() {
@@ -174,7 +184,7 @@ func OvertimeOf(r Roster, day DayResult, approvals []MakeupRequest, now time.Tim
 	if day.In != nil {
 		in = day.In.At
 	}
-	window := overtimeWindow(s, sh, in)
+	windows := overtimeWindows(s, sh, in)
 	var spans []span
 	if s.Overtime.byApproval() {
 		for _, m := range approvals {
@@ -185,7 +195,7 @@ func OvertimeOf(r Roster, day DayResult, approvals []MakeupRequest, now time.Tim
 		}
 	}
 	if s.Overtime.Mode != OvertimeApproval {
-		punched, ok := punchedSpan(sh, date, day, now)
+		punched, ok := punchedSpan(s, sh, day, now)
 		if !ok {
 			return res
 		}
@@ -195,7 +205,7 @@ func OvertimeOf(r Roster, day DayResult, approvals []MakeupRequest, now time.Tim
 			spans = clipAll(spans, punched)
 		}
 	}
-	res.Minutes = s.Overtime.round(totalMinutes(clipAll(spans, window)))
+	res.Minutes = s.Overtime.round(totalMinutes(clipToAll(spans, windows)))
 	return res
 }
 
@@ -211,6 +221,23 @@ func overtimeKind(sh Shift, cal *Calendar) OvertimeKind {
 		}
 	}
 	return OvertimeRestDay
+}
+
+// holidayStatus makes a day off that the calendar lists a holiday
+// (DayHoliday) whether or not the entry has a name. ComputeDay tells a
+// holiday from a rest day by the name DayKind returns, so an unnamed
+// calendar holiday showed as a rest day (休息日) while OvertimeOf paid it as
+// the holiday it is (overtimeKind: the calendar entry and its Statutory
+// mark decide, 劳动法 第四十四条; a name is only a label). ComputeDayWith
+// applies it, so every day status the service and the reports show agrees
+// with the overtime category.
+func holidayStatus(r Roster, res *DayResult) {
+	if r.Schedule == nil || res.Workday || len(res.Statuses) == 0 || res.Statuses[0] != DayRest {
+		return
+	}
+	if d, ok := r.Calendar.day(res.Date); ok && !d.Workday {
+		res.Statuses[0] = DayHoliday
+	}
 }
 
 // day is the calendar's entry for date, if it has one.
@@ -237,18 +264,34 @@ func (c *Calendar) marksStatutory(year string) bool {
 	return false
 }
 
-// overtimeWindow is when overtime may count on the shift's date: on a
+// overtimeWindows are when overtime may count on the shift's date: on a
 // working day from the end plus StartsAfterMin (a flexible start, the
-// check-in at in, moves the end), on a rest day or holiday any time.
-func overtimeWindow(s *Schedule, sh Shift, in time.Time) span {
+// check-in at in, moves the end) and, with BeforeStartMin set, until the
+// start less BeforeStartMin (the scheduled start: a flexible start slides
+// later, never earlier); on a rest day or holiday any time.
+func overtimeWindows(s *Schedule, sh Shift, in time.Time) []span {
 	if !sh.Workday {
-		return span{time.Time{}, maxTime}
+		return []span{{time.Time{}, maxTime}}
 	}
-	return span{s.RequiredEnd(sh, in).Add(time.Duration(s.Overtime.StartsAfterMin) * time.Minute), maxTime}
+	after := span{s.RequiredEnd(sh, in).Add(time.Duration(s.Overtime.StartsAfterMin) * time.Minute), maxTime}
+	if s.Overtime.BeforeStartMin <= 0 {
+		return []span{after}
+	}
+	return []span{{time.Time{}, sh.Start.Add(-time.Duration(s.Overtime.BeforeStartMin) * time.Minute)}, after}
 }
 
 // maxTime bounds the open end of an overtime window.
 var maxTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// clipToAll returns the parts of spans inside any of windows (which do
+// not overlap).
+func clipToAll(spans, windows []span) []span {
+	var out []span
+	for _, w := range windows {
+		out = append(out, clipAll(spans, w)...)
+	}
+	return out
+}
 
 // clipAll returns the parts of spans inside w.
 func clipAll(spans []span, w span) []span {
@@ -264,13 +307,13 @@ func clipAll(spans []span, w span) []span {
 // punchedSpan is the span the day's punches show at minute resolution (as
 // lateness and early leave are counted), and false while the day is open
 // or when they show none.
-func punchedSpan(sh Shift, date time.Time, day DayResult, now time.Time) (span, bool) {
+func punchedSpan(s *Schedule, sh Shift, day DayResult, now time.Time) (span, bool) {
 	if day.Out == nil {
 		return span{}, false
 	}
 	out := day.Out.At.Truncate(time.Minute)
 	if !sh.Workday {
-		if day.In == nil || now.Before(date.AddDate(0, 0, 1)) {
+		if day.In == nil || now.Before(s.restDayCloses(sh)) {
 			return span{}, false
 		}
 		sp := span{day.In.At.Truncate(time.Minute), out}
@@ -302,7 +345,7 @@ func overtimeRequested(r Roster, m MakeupRequest) (int, string) {
 		return 0, OvertimeNoTime
 	}
 	sh := s.ShiftOn(date, loc, r.Calendar)
-	min := totalMinutes(clipAll([]span{{m.Start, m.End}}, overtimeWindow(s, sh, time.Time{})))
+	min := totalMinutes(clipToAll([]span{{m.Start, m.End}}, overtimeWindows(s, sh, time.Time{})))
 	if min == 0 {
 		return 0, OvertimeNoTime
 	}

@@ -51,6 +51,11 @@ func otPunches(tb testing.TB, date string, punches ...string) []core.Punch {
 	return out
 }
 
+// beforeStart sets the schedule's before_start_min (上班前加班).
+func beforeStart(min int) func(*core.Schedule) {
+	return func(s *core.Schedule) { s.Overtime.BeforeStartMin = min }
+}
+
 func TestOvertimeOf(t *testing.T) {
 	later := sh(t, "2027-01-10 12:00:00")
 	// 国庆 2027 as a holiday notice would give it: 10-01..10-03 statutory
@@ -134,6 +139,43 @@ func TestOvertimeOf(t *testing.T) {
 			now: sh(t, "2026-12-05 02:00:00"), want: core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 90}},
 		{name: "rest day: open until the local date ends", date: "2026-12-05", punches: []string{"in 10:00", "out 15:45"},
 			now: sh(t, "2026-12-05 23:59:00"), want: core.DayOvertime{Kind: core.OvertimeRestDay}},
+		// 上班前加班 (before_start_min): time punched before start less the
+		// setting counts on a working day; 0, the default, counts none.
+		{name: "before start off: an early arrival counts nothing", date: "2026-12-04", punches: []string{"in 07:00", "out 18:00"},
+			want: core.DayOvertime{Kind: core.OvertimeWorkday}},
+		{name: "before start 60: from the clock-in to 08:00", edit: beforeStart(60), date: "2026-12-04", punches: []string{"in 07:00", "out 18:00"},
+			want: core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 60}},
+		{name: "before start 60: arriving at 08:10 is not early enough", edit: beforeStart(60), date: "2026-12-04", punches: []string{"in 08:10", "out 18:00"},
+			want: core.DayOvertime{Kind: core.OvertimeWorkday}},
+		{name: "before start 60: 15 minutes are below the minimum", edit: beforeStart(60), date: "2026-12-04", punches: []string{"in 07:45", "out 18:00"},
+			want: core.DayOvertime{Kind: core.OvertimeWorkday}},
+		{name: "before start 60: both ends add up before the minimum and rounding", edit: beforeStart(60), date: "2026-12-04", punches: []string{"in 07:40", "out 18:50"},
+			want: core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 30}},
+		{name: "before start 60: early and late", edit: beforeStart(60), date: "2026-12-04", punches: []string{"in 07:00", "out 20:00"},
+			want: core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 150}},
+		{name: "before start 0 minutes: from the clock-in to the start", edit: func(s *core.Schedule) { s.Overtime.BeforeStartMin = 0 }, date: "2026-12-04", punches: []string{"in 07:00", "out 18:00"},
+			want: core.DayOvertime{Kind: core.OvertimeWorkday}},
+		{name: "before start 1: up to a minute before the start", edit: beforeStart(1), date: "2026-12-04", punches: []string{"in 08:00", "out 18:00"},
+			want: core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 30}}, // 59 in half hours
+		{name: "before start 60: no clock-out counts nothing", edit: beforeStart(60), date: "2026-12-04", punches: []string{"in 07:00"},
+			want: core.DayOvertime{Kind: core.OvertimeWorkday}},
+		{name: "before start 30 with a flexible start: the scheduled start counts", edit: func(s *core.Schedule) { beforeStart(30)(s); s.FlexibleMin = 30 },
+			date: "2026-12-04", punches: []string{"in 07:30", "out 18:30"}, want: core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 60}},
+		{name: "before start on a rest day changes nothing", edit: beforeStart(60), date: "2026-12-05", punches: []string{"in 07:00", "out 12:00"},
+			want: core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 300}},
+		// A rest-day shift past midnight belongs to the day it started on
+		// (overtime_restday.go) and stays open until the next day's
+		// check-in opens (07:00 here).
+		{name: "rest day past midnight", date: "2026-12-05", punches: []string{"in 20:00", "out +1 02:00"},
+			want: core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 360}},
+		{name: "holiday past midnight", date: "2026-12-25", punches: []string{"in 20:00", "out +1 02:00"},
+			want: core.DayOvertime{Kind: core.OvertimeHoliday, Minutes: 360}},
+		{name: "rest day past midnight: open before the next check-in opens", date: "2026-12-05", punches: []string{"in 20:00", "out +1 02:00"},
+			now: sh(t, "2026-12-06 06:59:00"), want: core.DayOvertime{Kind: core.OvertimeRestDay}},
+		{name: "rest day past midnight: counted once it opens", date: "2026-12-05", punches: []string{"in 20:00", "out +1 02:00"},
+			now: sh(t, "2026-12-06 07:00:00"), want: core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 360}},
+		{name: "rest day: a clock-out before the clock-in is no span", date: "2026-12-05", punches: []string{"in 20:00", "out 19:00"},
+			want: core.DayOvertime{Kind: core.OvertimeRestDay}},
 		{name: "mode off", edit: func(s *core.Schedule) { s.Overtime.Mode = core.OvertimeOff },
 			date: "2026-12-05", punches: []string{"in 10:00", "out 15:45"}, want: core.DayOvertime{}},
 		{name: "zero rule is off", edit: func(s *core.Schedule) { s.Overtime = core.OvertimeRule{} },
@@ -179,6 +221,8 @@ func TestOvertimeRuleValidation(t *testing.T) {
 		{name: "unknown mode", rule: core.OvertimeRule{Mode: "always"}, wantPath: "schedules[0].overtime.mode", wantMatch: `must be off, punch, approval or both, not "always"`},
 		{name: "negative start", rule: core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: -1}, wantPath: "schedules[0].overtime.starts_after_min", wantMatch: "must be between 0 and 1440 minutes"},
 		{name: "min above a day", rule: core.OvertimeRule{Mode: core.OvertimePunch, MinMin: 2000}, wantPath: "schedules[0].overtime.min_min", wantMatch: "must be between 0 and 1440 minutes"},
+		{name: "before start", rule: core.OvertimeRule{Mode: core.OvertimePunch, BeforeStartMin: 60}, wantMode: core.OvertimePunch},
+		{name: "negative before start", rule: core.OvertimeRule{Mode: core.OvertimePunch, BeforeStartMin: -1}, wantPath: "schedules[0].overtime.before_start_min", wantMatch: "must be between 0 and 1440 minutes"},
 		{name: "negative unit", rule: core.OvertimeRule{Mode: core.OvertimePunch, UnitMin: -30}, wantPath: "schedules[0].overtime.unit_min", wantMatch: "must be between 0 and 1440 minutes"},
 	}
 	for _, c := range cases {
@@ -314,6 +358,25 @@ func TestOvertimeByApproval(t *testing.T) {
 		{name: "both: rest day, approved morning, punched from noon", edit: both, date: "2026-12-05", punches: []string{"in 12:00", "out 17:00"},
 			requests: []core.MakeupRequest{otRequest(t, "2026-12-05", "09:00", "15:00", approved)},
 			want:     core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 180}},
+		{name: "approval: before the shift with before_start_min 60", edit: func(s *core.Schedule) { approval(s); beforeStart(60)(s) }, date: "2026-12-04",
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "06:30", "08:30", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 90}},
+		{name: "approval: before the shift without before_start_min", edit: approval, date: "2026-12-04",
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "06:30", "08:30", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday}},
+		{name: "approval: morning and evening add up", edit: func(s *core.Schedule) { approval(s); beforeStart(60)(s) }, date: "2026-12-04",
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "07:00", "08:00", approved), otRequest(t, "2026-12-04", "18:30", "19:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 90}},
+		{name: "both: before the shift, as far as punched", edit: func(s *core.Schedule) { both(s); beforeStart(60)(s) }, date: "2026-12-04",
+			punches:  []string{"in 07:00", "out 18:00"},
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "06:00", "08:30", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeWorkday, Minutes: 60}},
+		{name: "approval: rest day past midnight", edit: approval, date: "2026-12-05",
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-05", "20:00", "+1 02:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 360}},
+		{name: "both: rest day past midnight", edit: both, date: "2026-12-05", punches: []string{"in 20:00", "out +1 02:00"},
+			requests: []core.MakeupRequest{otRequest(t, "2026-12-05", "20:00", "+1 02:00", approved)},
+			want:     core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 360}},
 		{name: "punch: approvals do not count", date: "2026-12-04", punches: []string{"in 09:00", "out 18:00"},
 			requests: []core.MakeupRequest{otRequest(t, "2026-12-04", "18:00", "21:00", approved)},
 			want:     core.DayOvertime{Kind: core.OvertimeWorkday}},
@@ -337,9 +400,14 @@ func TestOvertimeByApproval(t *testing.T) {
 // in mode (30 after the end, at least 30, half hours).
 func newOvertimeHarness(tb testing.TB, mode core.OvertimeMode) makeupHarness {
 	tb.Helper()
-	return newLeaveHarnessWith(tb, func(o *core.Org) {
-		o.Schedules[0].Overtime = core.OvertimeRule{Mode: mode, StartsAfterMin: 30, MinMin: 30, UnitMin: 30}
-	})
+	return newOvertimeHarnessWith(tb, core.OvertimeRule{Mode: mode, StartsAfterMin: 30, MinMin: 30, UnitMin: 30})
+}
+
+// newOvertimeHarnessWith is newLeaveHarness with the day schedule's
+// overtime rule set to rule.
+func newOvertimeHarnessWith(tb testing.TB, rule core.OvertimeRule) makeupHarness {
+	tb.Helper()
+	return newLeaveHarnessWith(tb, func(o *core.Org) { o.Schedules[0].Overtime = rule })
 }
 
 // TestOvertimeRequests: filing 加班 through the approval engine.
@@ -350,6 +418,7 @@ func TestOvertimeRequests(t *testing.T) {
 	tests := []struct {
 		name       string
 		mode       core.OvertimeMode
+		beforeMin  int              // before_start_min (上班前加班)
 		before     []core.LeaveArgs // filed and approved first
 		args       core.LeaveArgs
 		rule       string
@@ -366,6 +435,13 @@ func TestOvertimeRequests(t *testing.T) {
 		{name: "a Saturday", mode: core.OvertimeApproval, args: ot("12-05", "10:00", "16:00"),
 			start: "2026-12-05 10:00", end: "2026-12-05 16:00", minutes: 360},
 		{name: "within the shift", mode: core.OvertimeApproval, args: ot("12-03", "10:00", "12:00"), rule: core.OvertimeNoTime},
+		{name: "before the shift without before_start_min", mode: core.OvertimeApproval, args: ot("12-03", "06:30", "08:30"), rule: core.OvertimeNoTime},
+		{name: "before the shift with before_start_min 60", mode: core.OvertimeApproval, beforeMin: 60, args: ot("12-03", "06:30", "08:30"),
+			start: "2026-12-03 06:30", end: "2026-12-03 08:30", minutes: 90},
+		{name: "before the shift, but after start less before_start_min", mode: core.OvertimeBoth, beforeMin: 60, args: ot("12-03", "08:10", "09:00"),
+			rule: core.OvertimeNoTime},
+		{name: "a Saturday night past midnight", mode: core.OvertimeApproval, args: ot("12-05", "20:00", "02:00"),
+			start: "2026-12-05 20:00", end: "2026-12-06 02:00", minutes: 360},
 		{name: "ending before end+30", mode: core.OvertimeApproval, args: ot("12-03", "17:00", "18:30"), rule: core.OvertimeNoTime},
 		{name: "no clocks", mode: core.OvertimeApproval, args: core.LeaveArgs{Type: core.RequestOvertime, From: "12-03"}, rule: core.MakeupInvalid, problem: core.ProblemTime},
 		{name: "two dates", mode: core.OvertimeApproval, args: core.LeaveArgs{Type: core.RequestOvertime, From: "12-03", To: "12-04", StartClock: "18:00", EndClock: "21:00"},
@@ -380,7 +456,7 @@ func TestOvertimeRequests(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newOvertimeHarness(t, tc.mode)
+			h := newOvertimeHarnessWith(t, core.OvertimeRule{Mode: tc.mode, StartsAfterMin: 30, MinMin: 30, UnitMin: 30, BeforeStartMin: tc.beforeMin})
 			for _, b := range tc.before {
 				v := h.mustLeave(t, "E1", b)
 				h.MustDecide(t, v.Request.ID, core.MakeupApproved, "M1")

@@ -91,6 +91,16 @@ func Verify(in VerifyInput) (Punch, error) {
 		matches, today := r.Schedule.ShiftCandidates(p.At, loc, r.Calendar)
 		switch len(matches) {
 		case 0:
+			// After midnight a clock-out may still close the day before's
+			// rest-day shift (overtime_restday.go).
+			carried, ok, err := restDayCarry(r, p.At, in.Kind, in.ShiftPunches)
+			if err != nil {
+				return p, err
+			}
+			if ok {
+				shift = carried
+				break
+			}
 			if today.Workday {
 				p.ShiftDate = today.Date
 				if p.At.Before(today.Opens) {
