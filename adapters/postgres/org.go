@@ -63,8 +63,8 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 		}
 		b.Queue(`INSERT INTO schedules (id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
 				late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id, punch_mode, confirm_within_min,
-				overtime_mode, overtime_starts_after_min, overtime_min_min, overtime_unit_min)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+				overtime_mode, overtime_starts_after_min, overtime_min_min, overtime_unit_min, overtime_before_start_min)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, work_days = excluded.work_days, start_min = excluded.start_min,
 				end_min = excluded.end_min, check_in_opens_min = excluded.check_in_opens_min, check_out_closes_min = excluded.check_out_closes_min,
 				flexible_min = excluded.flexible_min, late_grace_min = excluded.late_grace_min, serious_late_min = excluded.serious_late_min,
@@ -72,11 +72,13 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 				out_of_range = excluded.out_of_range, calendar_id = excluded.calendar_id,
 				punch_mode = excluded.punch_mode, confirm_within_min = excluded.confirm_within_min,
 				overtime_mode = excluded.overtime_mode, overtime_starts_after_min = excluded.overtime_starts_after_min,
-				overtime_min_min = excluded.overtime_min_min, overtime_unit_min = excluded.overtime_unit_min`,
+				overtime_min_min = excluded.overtime_min_min, overtime_unit_min = excluded.overtime_unit_min,
+				overtime_before_start_min = excluded.overtime_before_start_min`,
 			sc.ID, sc.Name, days, int32(sc.StartMin), int32(sc.EndMin), int32(sc.CheckInOpensMin), int32(sc.CheckOutClosesMin), int32(sc.FlexibleMin),
 			int32(sc.LateGraceMin), int32(sc.SeriousLateMin), int32(sc.AbsentLateMin), int32(sc.EarlyLeaveGraceMin), string(sc.OutOfRange), sc.CalendarID,
 			string(sc.Mode()), int32(sc.ConfirmWithinMin),
-			string(sc.OvertimeMode()), int32(sc.Overtime.StartsAfterMin), int32(sc.Overtime.MinMin), int32(sc.Overtime.UnitMin))
+			string(sc.OvertimeMode()), int32(sc.Overtime.StartsAfterMin), int32(sc.Overtime.MinMin), int32(sc.Overtime.UnitMin),
+			int32(sc.Overtime.BeforeStartMin))
 		res.Schedules++
 	}
 	var listed []string

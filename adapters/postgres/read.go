@@ -204,7 +204,7 @@ const rosterCols = `e.id, e.name, e.lang, e.time_zone, e.manager_id, e.departmen
 	s.id, s.name, s.work_days, s.start_min, s.end_min, s.check_in_opens_min, s.check_out_closes_min, s.flexible_min,
 	s.late_grace_min, s.serious_late_min, s.absent_late_min, s.early_leave_grace_min, s.out_of_range, s.calendar_id,
 	s.punch_mode, s.confirm_within_min,
-	s.overtime_mode, s.overtime_starts_after_min, s.overtime_min_min, s.overtime_unit_min,
+	s.overtime_mode, s.overtime_starts_after_min, s.overtime_min_min, s.overtime_unit_min, s.overtime_before_start_min,
 	p.monthly_quota, p.deadline_days, p.expire_after_hours`
 
 // siteCols are the columns scanSites reads, over sites st.
@@ -322,12 +322,12 @@ func scanRosterRow(row pgx.Row) (core.Roster, error) {
 		sID, sName, sOOR, sCal *string
 		sMode, sOTMode         *string
 		days                   []int16
-		v                      [13]*int32
+		v                      [14]*int32
 		q, d, x                *int32
 	)
 	if err := row.Scan(&e.ID, &e.Name, &e.Lang, &e.TimeZone, &e.ManagerID, &e.Department, &e.Role, &e.Active, &e.ScheduleID, &e.SiteIDs,
 		&sID, &sName, &days, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &sOOR, &sCal, &sMode, &v[9],
-		&sOTMode, &v[10], &v[11], &v[12], &q, &d, &x); err != nil {
+		&sOTMode, &v[10], &v[11], &v[12], &v[13], &q, &d, &x); err != nil {
 		return r, err
 	}
 	e.SiteIDs = nilIfEmpty(e.SiteIDs)
@@ -336,7 +336,8 @@ func scanRosterRow(row pgx.Row) (core.Roster, error) {
 		sc := core.Schedule{ID: *sID, Name: *sName, StartMin: n(v[0]), EndMin: n(v[1]), CheckInOpensMin: n(v[2]), CheckOutClosesMin: n(v[3]),
 			FlexibleMin: n(v[4]), LateGraceMin: n(v[5]), SeriousLateMin: n(v[6]), AbsentLateMin: n(v[7]), EarlyLeaveGraceMin: n(v[8]),
 			OutOfRange: core.OutOfRangePolicy(*sOOR), CalendarID: *sCal, PunchMode: core.PunchMode(*sMode), ConfirmWithinMin: n(v[9]),
-			Overtime: core.OvertimeRule{Mode: core.OvertimeMode(*sOTMode), StartsAfterMin: n(v[10]), MinMin: n(v[11]), UnitMin: n(v[12])}}
+			Overtime: core.OvertimeRule{Mode: core.OvertimeMode(*sOTMode), StartsAfterMin: n(v[10]), MinMin: n(v[11]), UnitMin: n(v[12]),
+				BeforeStartMin: n(v[13])}}
 		for _, day := range days {
 			sc.WorkDays = append(sc.WorkDays, time.Weekday(day))
 		}

@@ -164,14 +164,14 @@ func sitesByID(list []core.Site) map[string]core.Site {
 // check_in_opens_min, check_out_closes_min, flexible_min, late_grace_min,
 // serious_late_min, absent_late_min, early_leave_grace_min, out_of_range,
 // calendar_id, punch_mode, confirm_within_min, overtime_mode,
-// overtime_starts_after_min, overtime_min_min, overtime_unit_min
-// (scheduleCols).
+// overtime_starts_after_min, overtime_min_min, overtime_unit_min,
+// overtime_before_start_min (scheduleCols).
 func scanSchedule(sc scanner) (core.Schedule, error) {
 	var s core.Schedule
 	var days, oor, mode, otMode string
 	if err := sc.Scan(&s.ID, &s.Name, &days, &s.StartMin, &s.EndMin, &s.CheckInOpensMin, &s.CheckOutClosesMin, &s.FlexibleMin,
 		&s.LateGraceMin, &s.SeriousLateMin, &s.AbsentLateMin, &s.EarlyLeaveGraceMin, &oor, &s.CalendarID, &mode, &s.ConfirmWithinMin,
-		&otMode, &s.Overtime.StartsAfterMin, &s.Overtime.MinMin, &s.Overtime.UnitMin); err != nil {
+		&otMode, &s.Overtime.StartsAfterMin, &s.Overtime.MinMin, &s.Overtime.UnitMin, &s.Overtime.BeforeStartMin); err != nil {
 		return s, err
 	}
 	s.OutOfRange, s.PunchMode, s.Overtime.Mode = core.OutOfRangePolicy(oor), core.PunchMode(mode), core.OvertimeMode(otMode)

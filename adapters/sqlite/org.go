@@ -61,8 +61,9 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 	for _, sc := range org.Schedules {
 		if err := exec("save schedule "+sc.ID, `INSERT INTO schedules (id, name, work_days, start_min, end_min, check_in_opens_min,
 				check_out_closes_min, flexible_min, late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id,
-				punch_mode, confirm_within_min, overtime_mode, overtime_starts_after_min, overtime_min_min, overtime_unit_min)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				punch_mode, confirm_within_min, overtime_mode, overtime_starts_after_min, overtime_min_min, overtime_unit_min,
+				overtime_before_start_min)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, work_days = excluded.work_days, start_min = excluded.start_min,
 				end_min = excluded.end_min, check_in_opens_min = excluded.check_in_opens_min, check_out_closes_min = excluded.check_out_closes_min,
 				flexible_min = excluded.flexible_min, late_grace_min = excluded.late_grace_min, serious_late_min = excluded.serious_late_min,
@@ -70,10 +71,12 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 				out_of_range = excluded.out_of_range, calendar_id = excluded.calendar_id,
 				punch_mode = excluded.punch_mode, confirm_within_min = excluded.confirm_within_min,
 				overtime_mode = excluded.overtime_mode, overtime_starts_after_min = excluded.overtime_starts_after_min,
-				overtime_min_min = excluded.overtime_min_min, overtime_unit_min = excluded.overtime_unit_min`,
+				overtime_min_min = excluded.overtime_min_min, overtime_unit_min = excluded.overtime_unit_min,
+				overtime_before_start_min = excluded.overtime_before_start_min`,
 			sc.ID, sc.Name, jsonList(sc.WorkDays), sc.StartMin, sc.EndMin, sc.CheckInOpensMin, sc.CheckOutClosesMin, sc.FlexibleMin,
 			sc.LateGraceMin, sc.SeriousLateMin, sc.AbsentLateMin, sc.EarlyLeaveGraceMin, string(sc.OutOfRange), sc.CalendarID,
-			string(sc.Mode()), sc.ConfirmWithinMin, string(sc.OvertimeMode()), sc.Overtime.StartsAfterMin, sc.Overtime.MinMin, sc.Overtime.UnitMin); err != nil {
+			string(sc.Mode()), sc.ConfirmWithinMin, string(sc.OvertimeMode()), sc.Overtime.StartsAfterMin, sc.Overtime.MinMin, sc.Overtime.UnitMin,
+			sc.Overtime.BeforeStartMin); err != nil {
 			return res, err
 		}
 		res.Schedules++

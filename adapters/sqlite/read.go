@@ -171,7 +171,7 @@ func (s *Store) Roster(ctx context.Context, employeeID string) (core.Roster, err
 // scheduleCols are the columns scanSchedule reads.
 const scheduleCols = `id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
 	late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id, punch_mode, confirm_within_min,
-	overtime_mode, overtime_starts_after_min, overtime_min_min, overtime_unit_min`
+	overtime_mode, overtime_starts_after_min, overtime_min_min, overtime_unit_min, overtime_before_start_min`
 
 func schedule(ctx context.Context, q querier, id string) (core.Schedule, error) {
 	s, err := scanSchedule(q.QueryRowContext(ctx, `SELECT `+scheduleCols+` FROM schedules WHERE id = ?`, id))

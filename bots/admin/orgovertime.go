@@ -11,14 +11,17 @@ import (
 //	overtime:
 //	  mode: punch          # off (default) | punch | approval | both
 //	  starts_after_min: 30 # workday overtime counts from this long after the end
+//	  before_start_min: 0  # and, when > 0, up to this long before the start (上班前加班)
 //	  min_min: 30          # a day's overtime below this is 0
 //	  unit_min: 30         # rounded down to whole units
 //
-// Omitted numbers take core's defaults (30 each); core.Org.Prepare
+// Omitted numbers take core's defaults (30 each; before_start_min 0, off,
+// so files written before it count what they counted); core.Org.Prepare
 // validates the result, so the console's form gets the same messages.
 type fileOvertime struct {
 	Mode           string `yaml:"mode"`
 	StartsAfterMin *int   `yaml:"starts_after_min"`
+	BeforeStartMin *int   `yaml:"before_start_min"`
 	MinMin         *int   `yaml:"min_min"`
 	UnitMin        *int   `yaml:"unit_min"`
 }
@@ -36,7 +39,7 @@ func overtimeRule(f *fileOvertime) core.OvertimeRule {
 	for _, v := range []struct {
 		dst *int
 		src *int
-	}{{&r.StartsAfterMin, f.StartsAfterMin}, {&r.MinMin, f.MinMin}, {&r.UnitMin, f.UnitMin}} {
+	}{{&r.StartsAfterMin, f.StartsAfterMin}, {&r.BeforeStartMin, f.BeforeStartMin}, {&r.MinMin, f.MinMin}, {&r.UnitMin, f.UnitMin}} {
 		if v.src != nil {
 			*v.dst = *v.src
 		}
@@ -44,10 +47,12 @@ func overtimeRule(f *fileOvertime) core.OvertimeRule {
 	return r
 }
 
-// exportOvertime is fileOvertime as MarshalOrg writes it.
+// exportOvertime is fileOvertime as MarshalOrg writes it; before_start_min
+// only when set, so files of schedules without it do not change.
 type exportOvertime struct {
 	Mode           string `yaml:"mode"`
 	StartsAfterMin int    `yaml:"starts_after_min"`
+	BeforeStartMin int    `yaml:"before_start_min,omitempty"`
 	MinMin         int    `yaml:"min_min"`
 	UnitMin        int    `yaml:"unit_min"`
 }
@@ -61,5 +66,6 @@ func exportOvertimeRule(r core.OvertimeRule) *exportOvertime {
 	if r == core.DefaultOvertimeRule() {
 		return nil
 	}
-	return &exportOvertime{Mode: strings.ToLower(string(r.Mode)), StartsAfterMin: r.StartsAfterMin, MinMin: r.MinMin, UnitMin: r.UnitMin}
+	return &exportOvertime{Mode: strings.ToLower(string(r.Mode)), StartsAfterMin: r.StartsAfterMin,
+		BeforeStartMin: r.BeforeStartMin, MinMin: r.MinMin, UnitMin: r.UnitMin}
 }

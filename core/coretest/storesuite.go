@@ -113,7 +113,7 @@ func stOrg(tb testing.TB) core.Org {
 				StartMin: 9 * 60, EndMin: 18 * 60, CheckInOpensMin: 120, CheckOutClosesMin: 360, FlexibleMin: 15, LateGraceMin: 5,
 				SeriousLateMin: 30, AbsentLateMin: 120, EarlyLeaveGraceMin: 1, OutOfRange: core.OutOfRangeField, CalendarID: "cn-2026",
 				PunchMode: core.PunchStrict, ConfirmWithinMin: 10,
-				Overtime: core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: 45, MinMin: 60, UnitMin: 15}},
+				Overtime: core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: 45, BeforeStartMin: 20, MinMin: 60, UnitMin: 15}},
 			{ID: "night", Name: "Night shift", WorkDays: []time.Weekday{time.Sunday, time.Saturday},
 				StartMin: 22 * 60, EndMin: 26 * 60, CheckInOpensMin: 60, CheckOutClosesMin: 60},
 		},
@@ -611,6 +611,7 @@ func stReapplyUpdates(t *testing.T, s Store) {
 	org.Schedules[0].StartMin, org.Schedules[0].LateGraceMin = 9*60+30, 10
 	org.Schedules[0].WorkDays = []time.Weekday{time.Monday, time.Wednesday}
 	org.Schedules[0].PunchMode, org.Schedules[0].ConfirmWithinMin = core.PunchStandard, 0
+	// before_start_min (上班前加班) set on the first apply goes back to 0.
 	org.Schedules[0].Overtime = core.OvertimeRule{Mode: core.OvertimeOff, StartsAfterMin: 0, MinMin: 0, UnitMin: 60}
 	// 10-02 becomes statutory and 10-06 a swapped day off: the flag is kept
 	// per day, and replacing the days replaces it.
