@@ -90,7 +90,7 @@ redirect standard output.
 
   --month YYYY-MM        the month (default: this month in PUNCHBOT_TIMEZONE)
   --daily YYYY-MM-DD     the daily report of that date instead
-  --format csv           csv, xlsx or json
+  --format csv           csv, xlsx or json (default: the -o file's extension, else csv)
   --lang zh|en           header language (default: the organisation's)
   -o file                write to file (atomically) instead of standard output
 `

@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/punchbot/punchbot/bots/admin"
@@ -51,6 +53,16 @@ func report(ctx context.Context, cfg config, args []string, stdout io.Writer) er
 	f, err := admin.ParseFormat(*format, admin.FormatCSV)
 	if err != nil {
 		return fmt.Errorf("%s (%s)", core.ErrorMessage(err), usage)
+	}
+	// -o report.xlsx alone used to write CSV into a file Excel then refused
+	// to open: the file's extension picks the format unless --format says
+	// otherwise, and a --format that contradicts it is refused.
+	if ext := outputFormat(*out); ext != "" {
+		if !isSet(fs, "format") {
+			f = ext
+		} else if ext != f {
+			return fmt.Errorf("-o %s names a .%s file but --format is %s: drop --format or make them agree", *out, ext, f)
+		}
 	}
 	if *lang != "" && *lang != "zh" && *lang != "en" {
 		return fmt.Errorf("--lang must be zh or en, not %q", *lang)
@@ -131,6 +143,20 @@ func report(ctx context.Context, cfg config, args []string, stdout io.Writer) er
 	return nil
 }
 
+// outputFormat is the report format an output file's extension names
+// (.csv, .xlsx, .json, in any case), or "" for another or no extension.
+func outputFormat(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return admin.FormatCSV
+	case ".xlsx":
+		return admin.FormatXLSX
+	case ".json":
+		return admin.FormatJSON
+	}
+	return ""
+}
+
 // isSet reports whether a flag was given on the command line.
 func isSet(fs *flag.FlagSet, name string) bool {
 	set := false
@@ -143,7 +169,13 @@ func isSet(fs *flag.FlagSet, name string) bool {
 func writeFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return err
+		// The error names the temporary file, which the user never asked
+		// for; name the file and the directory instead.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("cannot write %s: directory %s: %v", path, filepath.Dir(path), pe.Err)
+		}
+		return fmt.Errorf("cannot write %s: %v", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
