@@ -370,7 +370,7 @@ func EncodeDaily(rep core.DailyReport, format, lang string) ([]byte, error) {
 				"first_in": rfc3339(r.FirstIn), "last_out": rfc3339(r.LastOut), "workday": r.Workday, "holiday": r.Holiday,
 				"result": nonNilStatuses(r.Statuses), "late_min": r.LateMin, "early_min": r.EarlyMin, "worked_min": r.WorkedMin,
 				"site_id": r.SiteID, "site": r.SiteName, "field": r.Field, "makeups": r.Makeups, "flags": nonNil(r.Flags),
-				"leave": r.Leave, "leave_min": r.LeaveMin, "trip": r.Trip, "outing": r.Outing, "place": r.Place,
+				"leave": leaveJSON(r.Leave), "leave_min": r.LeaveMin, "trip": r.Trip, "outing": r.Outing, "place": r.Place,
 				"pending_approvals": r.PendingApprovals, "overtime_hours": r.OvertimeHours(), "overtime_min": r.OvertimeMin,
 				"overtime_kind": overtimeKindCode(r),
 			}
@@ -378,6 +378,26 @@ func EncodeDaily(rep core.DailyReport, format, lang string) ([]byte, error) {
 		return json.Marshal(out)
 	}
 	return nil, core.Errorf(core.EINVALID, "unknown report format %q", format)
+}
+
+// leaveAmountJSON is a day's leave of one type in the daily report's
+// JSON, with snake_case keys like every other field (the Go field names
+// Type, Days and Minutes leaked through before).
+type leaveAmountJSON struct {
+	Type    string  `json:"type"`
+	Days    float64 `json:"days"`
+	Hours   float64 `json:"hours"`
+	Minutes int     `json:"minutes"`
+}
+
+// leaveJSON is a day's leave by type, [] rather than null on a day without
+// leave, as flags and result are.
+func leaveJSON(ls []core.LeaveAmount) []leaveAmountJSON {
+	out := make([]leaveAmountJSON, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, leaveAmountJSON{Type: l.Type, Days: l.Days, Hours: l.Hours(), Minutes: l.Minutes})
+	}
+	return out
 }
 
 func rfc3339(t time.Time) any {
