@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,8 +24,10 @@ func TestScheduleFormOvertime(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
+		first   url.Values // saved before form, if set
 		form    url.Values
 		wantErr string // "" : saved
+		errOn   string // the field the error is shown on, if checked
 		want    core.OvertimeRule
 	}{
 		{name: "by punch", form: day(url.Values{"overtime_mode": {"punch"}, "overtime_starts_after_min": {"15"}, "overtime_min_min": {"60"}, "overtime_unit_min": {"30"}}),
@@ -36,6 +39,16 @@ func TestScheduleFormOvertime(t *testing.T) {
 			want: core.OvertimeRule{Mode: core.OvertimeApproval, UnitMin: 15}},
 		{name: "a negative unit is refused", form: day(url.Values{"overtime_mode": {"punch"}, "overtime_unit_min": {"-30"}}),
 			wantErr: "必须在 0 到 1440 分钟之间"},
+		{name: "before the shift", form: day(url.Values{"overtime_mode": {"punch"}, "overtime_starts_after_min": {"30"}, "overtime_before_start_min": {"60"}, "overtime_min_min": {"30"}, "overtime_unit_min": {"30"}}),
+			want: core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: 30, BeforeStartMin: 60, MinMin: 30, UnitMin: 30}},
+		{name: "before the shift cleared", first: day(url.Values{"overtime_mode": {"punch"}, "overtime_before_start_min": {"60"}}),
+			form: day(url.Values{"overtime_mode": {"punch"}, "overtime_before_start_min": {""}}), want: core.OvertimeRule{Mode: core.OvertimePunch}},
+		{name: "a page without before_start_min keeps it", first: day(url.Values{"overtime_mode": {"punch"}, "overtime_before_start_min": {"45"}}),
+			form: day(url.Values{"overtime_mode": {"both"}, "overtime_unit_min": {"15"}}), want: core.OvertimeRule{Mode: core.OvertimeBoth, BeforeStartMin: 45, UnitMin: 15}},
+		{name: "a negative before start is refused", form: day(url.Values{"overtime_mode": {"punch"}, "overtime_before_start_min": {"-60"}}),
+			wantErr: "必须在 0 到 1440 分钟之间", errOn: "overtime_before_start_min"},
+		{name: "a before start that is not a number", form: day(url.Values{"overtime_mode": {"punch"}, "overtime_before_start_min": {"early"}}),
+			wantErr: "请填写整数", errOn: "overtime_before_start_min"},
 		{name: "a unit that is not a number", form: day(url.Values{"overtime_mode": {"punch"}, "overtime_unit_min": {"half"}}),
 			wantErr: "请填写整数"},
 	}
@@ -43,10 +56,18 @@ func TestScheduleFormOvertime(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := MustFixture(t, true)
 			hr := f.MustSignIn(t, "H1")
+			if tt.first != nil {
+				if res := hr.post(t, "/org/schedules/day", tt.first); res.Status != http.StatusSeeOther {
+					t.Fatalf("first save: status %d, want 303; body:\n%s", res.Status, res.Body)
+				}
+			}
 			res := hr.post(t, "/org/schedules/day", tt.form)
 			if tt.wantErr != "" {
 				if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, tt.wantErr) {
 					t.Fatalf("status %d, want 422 with %q; body:\n%s", res.Status, tt.wantErr, res.Body)
+				}
+				if tt.errOn != "" && !strings.Contains(res.Body, `aria-describedby="e-`+tt.errOn+`"`) {
+					t.Errorf("the error is not shown on %s; body:\n%s", tt.errOn, res.Body)
 				}
 				return
 			}
@@ -64,6 +85,9 @@ func TestScheduleFormOvertime(t *testing.T) {
 			page := hr.get(t, "/org/schedules/day")
 			if !strings.Contains(page.Body, `name="overtime_mode"`) || !strings.Contains(page.Body, "加班计算") {
 				t.Errorf("the reopened form has no overtime fields:\n%s", page.Body)
+			}
+			if want := fmt.Sprintf(`name="overtime_before_start_min" value="%d"`, tt.want.BeforeStartMin); !strings.Contains(page.Body, want) || !strings.Contains(page.Body, "上班前加班") {
+				t.Errorf("the reopened form has no before-start field:\n%s", page.Body)
 			}
 		})
 	}
