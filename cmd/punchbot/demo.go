@@ -99,6 +99,8 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, args []string, s
 	return s.run(ctx, func(addr string, s *server) {
 		sims.SetTarget(loopbackURL(addr))
 		printDemoLinks(ctx, stdout, s, org, panes, now)
+		printPhoneHint(stdout, s.cfg.PublicURL, s.cfg.Addr, addr)
+		fmt.Fprintf(stdout, "Stop with Ctrl-C.\n")
 		if hooks.ready != nil {
 			hooks.ready(addr, s, sims)
 		}
@@ -200,15 +202,26 @@ func printDemoLinks(ctx context.Context, stdout io.Writer, s *server, org core.O
 	fmt.Fprintf(stdout, "  • curl -H 'Authorization: Bearer %s' '%s/api/v1/punches'\n", s.cfg.AdminToken, base)
 	fmt.Fprintf(stdout, "  • %s/healthz, %s/readyz, %s/metrics\n", base, base, base)
 	fmt.Fprintf(stdout, "Sign-in and location links work once, for 10 minutes.\n")
-	if !strings.HasPrefix(base, "https://") {
-		fmt.Fprintf(stdout, "These links work in a browser on this machine only: the location page needs a secure context (https, or http://localhost),\n"+
-			"and %s is not reachable from a phone.\n", base)
-		fmt.Fprintf(stdout, ""+
-			"To try from a phone, put punchbot behind an https tunnel or reverse proxy and say where, for example:\n"+
-			"  cloudflared tunnel --url http://127.0.0.1:8080   # prints https://<name>.trycloudflare.com\n"+
-			"  PUNCHBOT_PUBLIC_URL=https://<name>.trycloudflare.com go run ./cmd/punchbot demo\n")
+}
+
+// printPhoneHint says, on an http public URL, how to reach the demo from a
+// phone: a tunnel to bound, the address the demo listens on (it named port
+// 8080 whatever PUNCHBOT_ADDR said), and the restart with the tunnel's URL
+// on the same configured address.
+func printPhoneHint(stdout io.Writer, base, configured, bound string) {
+	if strings.HasPrefix(base, "https://") {
+		return
 	}
-	fmt.Fprintf(stdout, "Stop with Ctrl-C.\n")
+	fmt.Fprintf(stdout, "These links work in a browser on this machine only: the location page needs a secure context (https, or http://localhost),\n"+
+		"and %s is not reachable from a phone.\n", base)
+	restart := "PUNCHBOT_PUBLIC_URL=https://<name>.trycloudflare.com"
+	if configured != demoAddr {
+		restart += " PUNCHBOT_ADDR=" + configured
+	}
+	fmt.Fprintf(stdout, ""+
+		"To try from a phone, put punchbot behind an https tunnel or reverse proxy and say where, for example:\n"+
+		"  cloudflared tunnel --url %s   # prints https://<name>.trycloudflare.com\n"+
+		"  %s punchbot demo\n", loopbackURL(bound), restart)
 }
 
 // demoSignIn asks the core for a sign-in link for employee id, as the bot
