@@ -270,13 +270,17 @@ type punchJSON struct {
 	EarlyMin   int      `json:"early_min"`
 	SiteID     string   `json:"site_id"`
 	DistanceM  *float64 `json:"distance_m"`
-	Lat        *float64 `json:"lat"`
-	Lng        *float64 `json:"lng"`
-	AccuracyM  *float64 `json:"accuracy_m"`
-	Label      string   `json:"label,omitempty"`
-	Reasons    []string `json:"reasons"`
-	Flags      []string `json:"flags"`
-	MakeupID   int64    `json:"makeup_id,omitempty"`
+	// DistanceBand is the distance's band ("100–300 m", core.DistanceBand):
+	// all that is left of a punch whose position the retention job reduced,
+	// whose distance_m is then null.
+	DistanceBand string   `json:"distance_band,omitempty"`
+	Lat          *float64 `json:"lat"`
+	Lng          *float64 `json:"lng"`
+	AccuracyM    *float64 `json:"accuracy_m"`
+	Label        string   `json:"label,omitempty"`
+	Reasons      []string `json:"reasons"`
+	Flags        []string `json:"flags"`
+	MakeupID     int64    `json:"makeup_id,omitempty"`
 }
 
 // listPunches answers GET /api/v1/punches?employee=&from=&to=&limit=.
@@ -356,6 +360,9 @@ func toPunchJSON(p core.Punch, loc *time.Location) punchJSON {
 		lat, lng, acc := p.Lat, p.Lng, p.AccuracyM
 		dist := math.Round(p.DistanceM*10) / 10
 		j.Lat, j.Lng, j.AccuracyM, j.DistanceM = &lat, &lng, &acc, &dist
+	}
+	if p.HasLocation || p.LocationReduced() {
+		j.DistanceBand = core.DistanceBand(p.DistanceM)
 	}
 	return j
 }
