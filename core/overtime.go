@@ -165,9 +165,9 @@ type DayOvertime struct {
 // then MinMin and UnitMin apply to the day's total. A punched span counts
 // nothing while the day is open: without a clock-out, or while its punch
 // window has not closed (a rest day's runs past midnight to the opening
-// of the next day's check-in, restDayCloses), since a later clock-out
-// would replace the counted one. Without a schedule, or with overtime
-// off, it is zero.
+// of the next day's check-in, at the latest noon: restDayCloses), since a
+// later clock-out would replace the counted one. Without a schedule, or
+// with overtime off, it is zero.
 func OvertimeOf(r Roster, day DayResult, approvals []MakeupRequest, now time.Time) DayOvertime {
 	s := r.Schedule
 	if s == nil || !s.Overtime.On() {

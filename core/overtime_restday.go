@@ -9,14 +9,22 @@ import "time"
 // a rest-day stint from Saturday 20:00 to Sunday 02:00 split into a
 // clock-in on Saturday and a clock-out on Sunday and counted no overtime
 // on either. Its window now runs from the rest day's midnight until the
-// next day's check-in could open (restDayCloses), and a clock-out in that
-// time after midnight closes the rest day's open clock-in (restDayCarry),
+// next day's check-in could open, at the latest noon (restDayCloses), and
+// a clock-out in that time after midnight closes the rest day's open
+// clock-in (restDayCarry),
 // as DingTalk's 次日 rules and frappe/hrms's night shifts attribute such a
 // punch to the day the work started (RULES-REFERENCE.md §1.1, §5.1).
 
+// restDayLatest bounds a rest day's reach into the next day: a night
+// schedule's check-in opens late in the evening, and a stint on a rest day
+// does not run into the next afternoon, where a punch after a forgotten
+// clock-out starts the new day.
+const restDayLatest = 12 * time.Hour
+
 // restDayCloses is when a rest-day (or holiday) shift's punches stop
 // belonging to it: the later of the next local midnight and the time the
-// next day's check-in opens (its start less CheckInOpensMin).
+// next day's check-in opens (its start less CheckInOpensMin), but no later
+// than restDayLatest after that midnight.
 func (s *Schedule) restDayCloses(sh Shift) time.Time {
 	loc := sh.Start.Location()
 	y, m, d := sh.Start.Date()
@@ -26,9 +34,13 @@ func (s *Schedule) restDayCloses(sh Shift) time.Time {
 		}
 	}
 	midnight := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
-	next := s.ShiftOn(midnight, loc, nil)
-	if next.Opens.After(midnight) {
-		return next.Opens
+	next := s.ShiftOn(midnight, loc, nil).Opens
+	latest := time.Date(y, m, d+1, 0, int(restDayLatest/time.Minute), 0, 0, loc)
+	switch {
+	case next.After(latest):
+		return latest
+	case next.After(midnight):
+		return next
 	}
 	return midnight
 }

@@ -22,6 +22,7 @@ func TestRestDayShiftPastMidnight(t *testing.T) {
 	}
 	cases := []struct {
 		name      string
+		edit      func(*core.Schedule) // the day schedule, if changed
 		steps     []step
 		wantDate  string         // the last punch's shift date
 		wantKind  core.PunchKind // and direction
@@ -57,6 +58,14 @@ func TestRestDayShiftPastMidnight(t *testing.T) {
 			steps:    []step{{core.KindIn, "2026-12-12 20:00:00"}, {core.KindAuto, "2026-12-13 07:00:00"}},
 			wantDate: "2026-12-13", wantKind: core.KindIn, otDate: "2026-12-12",
 			wantOT: core.DayOvertime{Kind: core.OvertimeRestDay}},
+		{name: "night schedule: Saturday 22:00 to Sunday 02:00", edit: nightShift,
+			steps:    []step{{core.KindIn, "2026-12-12 22:00:00"}, {core.KindAuto, "2026-12-13 02:00:00"}},
+			wantDate: "2026-12-12", wantKind: core.KindOut, otDate: "2026-12-12",
+			wantOT: core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 240}, wantOther: "2026-12-13"},
+		{name: "night schedule: a Sunday-afternoon punch after a forgotten clock-out starts Sunday", edit: nightShift,
+			steps:    []step{{core.KindIn, "2026-12-12 22:00:00"}, {core.KindAuto, "2026-12-13 15:00:00"}},
+			wantDate: "2026-12-13", wantKind: core.KindIn, otDate: "2026-12-12",
+			wantOT: core.DayOvertime{Kind: core.OvertimeRestDay}},
 		{name: "a workday's late check-out past its window stays where it was",
 			steps:    []step{{core.KindIn, "2026-12-11 09:00:00"}, {core.KindOut, "2026-12-12 01:00:00"}},
 			wantDate: "2026-12-12", wantKind: core.KindOut, otDate: "2026-12-11",
@@ -64,7 +73,12 @@ func TestRestDayShiftPastMidnight(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			h := newOvertimeHarness(t, core.OvertimePunch)
+			h := newLeaveHarnessWith(t, func(o *core.Org) {
+				o.Schedules[0].Overtime = core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: 30, MinMin: 30, UnitMin: 30}
+				if c.edit != nil {
+					c.edit(&o.Schedules[0])
+				}
+			})
 			var last core.Reply
 			for _, s := range c.steps {
 				last = h.punch(t, "zhangsan", s.kind, sh(t, s.at), north(office, 20), "")

@@ -56,6 +56,12 @@ func beforeStart(min int) func(*core.Schedule) {
 	return func(s *core.Schedule) { s.Overtime.BeforeStartMin = min }
 }
 
+// nightShift makes the schedule 22:00–02:00 (26:00), check-in opening an
+// hour early.
+func nightShift(s *core.Schedule) {
+	s.StartMin, s.EndMin, s.CheckInOpensMin, s.CheckOutClosesMin = 22*60, 26*60, 60, 120
+}
+
 func TestOvertimeOf(t *testing.T) {
 	later := sh(t, "2027-01-10 12:00:00")
 	// 国庆 2027 as a holiday notice would give it: 10-01..10-03 statutory
@@ -174,6 +180,10 @@ func TestOvertimeOf(t *testing.T) {
 			now: sh(t, "2026-12-06 06:59:00"), want: core.DayOvertime{Kind: core.OvertimeRestDay}},
 		{name: "rest day past midnight: counted once it opens", date: "2026-12-05", punches: []string{"in 20:00", "out +1 02:00"},
 			now: sh(t, "2026-12-06 07:00:00"), want: core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 360}},
+		{name: "night schedule: a rest day past midnight is open until noon", edit: nightShift, date: "2026-12-05", punches: []string{"in 22:00", "out +1 02:00"},
+			now: sh(t, "2026-12-06 11:59:00"), want: core.DayOvertime{Kind: core.OvertimeRestDay}},
+		{name: "night schedule: counted at noon, not when the next check-in opens", edit: nightShift, date: "2026-12-05", punches: []string{"in 22:00", "out +1 02:00"},
+			now: sh(t, "2026-12-06 12:00:00"), want: core.DayOvertime{Kind: core.OvertimeRestDay, Minutes: 240}},
 		{name: "rest day: a clock-out before the clock-in is no span", date: "2026-12-05", punches: []string{"in 20:00", "out 19:00"},
 			want: core.DayOvertime{Kind: core.OvertimeRestDay}},
 		{name: "mode off", edit: func(s *core.Schedule) { s.Overtime.Mode = core.OvertimeOff },
