@@ -24,9 +24,17 @@ const (
 	codeTenantTokenInvalid = 99991663
 	codeAppTokenInvalid    = 99991664
 	codeAccessTokenInvalid = 99991671
-	codeRateLimited        = 99991400 // gateway frequency limit
-	codeChatRateLimited    = 230020   // per-chat send limit (5 QPS per user or group)
-	codeTenantSendLimited  = 11232    // tenant-level message service limit
+	// codeTokenExpired is "Invalid access token for authorization" for a
+	// token that expired or was revoked before its stated expire (通用错误码,
+	// https://open.feishu.cn/document/ukTMukTMukTM/ugjM14COyUjL4ITN). The
+	// SDK (core/constants.go) knows only the three codes above, so a token
+	// the gateway refuses with this one was kept until its expire ran out;
+	// public clients refetch on it too (e.g. "code in (99991663, 99991664,
+	// 99991668) → clear the token cache and retry once").
+	codeTokenExpired      = 99991668
+	codeRateLimited       = 99991400 // gateway frequency limit
+	codeChatRateLimited   = 230020   // per-chat send limit (5 QPS per user or group)
+	codeTenantSendLimited = 11232    // tenant-level message service limit
 )
 
 // Feishu codes that mean the app's set-up is wrong, not the message
@@ -254,7 +262,7 @@ func classify(op string, resp *larkcore.ApiResp) (envelope, error) {
 		e := core.Errorf(core.ERATELIMIT, "feishu %s: rate limited (HTTP %d, code %d %s)", op, status, env.Code, env.Msg)
 		e.RetryAfter = retryAfter(resp.Header)
 		return env, e
-	case jsonErr == nil && (env.Code == codeTenantTokenInvalid || env.Code == codeAppTokenInvalid || env.Code == codeAccessTokenInvalid):
+	case jsonErr == nil && tokenInvalidCode(env.Code):
 		// call refetches once; a fresh token refused too is a set-up error.
 		return env, configError(op, env.Code, env.Msg, "Feishu refuses even a fresh tenant access token: "+
 			"check that PUNCHBOT_FEISHU_APP_ID and PUNCHBOT_FEISHU_APP_SECRET are this app's and PUNCHBOT_FEISHU_BASE_URL its platform (open.feishu.cn or open.larksuite.com)",
@@ -273,6 +281,16 @@ func classify(op string, resp *larkcore.ApiResp) (envelope, error) {
 		return env, core.Errorf(core.EINVALID, "feishu %s: HTTP %d, code %d: %s", op, status, env.Code, env.Msg)
 	}
 	return env, nil
+}
+
+// tokenInvalidCode reports whether a business code says the access token
+// itself is no good, so call drops it and retries once with a fresh one.
+func tokenInvalidCode(code int) bool {
+	switch code {
+	case codeTenantTokenInvalid, codeAppTokenInvalid, codeAccessTokenInvalid, codeTokenExpired:
+		return true
+	}
+	return false
 }
 
 // configError is an ECONFIG error whose message is "feishu <op>: <fix>;

@@ -16,10 +16,19 @@ const (
 	CardMultiInteraction  = "multiple_interaction"
 )
 
-// Card limits from the documentation and go-workwx.
+// Card limits from the documentation and go-workwx. Field rules are those
+// of 模板卡片消息 (https://developer.work.weixin.qq.com/document/path/90236,
+// type structs in doc 101032), as the zsmhub/workweixin field comments
+// (apis/发送应用消息-模板卡片消息.go, generated from doc 90372) copy them.
 const (
-	maxTaskIDBytes = 128
-	maxButtons     = 6
+	maxTaskIDBytes     = 128
+	maxButtons         = 6
+	maxKeyBytes        = 1024 // button_list.key, action_list.key: "最长支持1024字节，不可重复"
+	maxHorizontal      = 6    // horizontal_content_list: "列表长度不超过6"
+	maxJumps           = 3    // jump_list: "列表长度不超过3"
+	maxVertical        = 4    // vertical_content_list: "列表长度不超过4"
+	maxMenuActions     = 3    // action_menu.action_list: "列表长度取值范围为 [1, 3]"
+	maxCheckboxOptions = 20   // checkbox.option_list: "选项个数不超过 20 个，最少1个"
 )
 
 // TemplateCard is a WeCom template card. Optional parts are pointers or
@@ -195,10 +204,8 @@ func (tc TemplateCard) Validate() error {
 			return bad("task_id %q may only hold digits, letters and _-@", tc.TaskID)
 		}
 	}
-	if tc.MainTitle == nil || (tc.MainTitle.Title == "" && tc.MainTitle.Desc == "") {
-		if tc.CardType != CardNewsNotice || tc.ImageTextArea == nil {
-			return bad("main_title needs a title or a description")
-		}
+	if err := tc.validateLayout(); err != nil {
+		return bad("%s", err)
 	}
 	if tc.CardType == CardMultiInteraction {
 		if err := tc.validateSelects(); err != nil {
@@ -217,6 +224,133 @@ func (tc TemplateCard) Validate() error {
 				return bad("button_list[%d] needs a key (or a url for type 1)", i)
 			}
 		}
+	}
+	if err := uniqueKeys("button_list", len(tc.ButtonList), func(i int) string { return tc.ButtonList[i].Key }); err != nil {
+		return bad("%s", err)
+	}
+	return nil
+}
+
+// validateLayout checks the parts every card type shares, by doc 90236
+// (and 101032's structs): the title rule (main_title.title "文本通知型卡片本
+// 字段非必填，但不可本字段和sub_title_text都不填"; a news card's picture,
+// card_image or image_text_area, "两者必填一个字段"), card_action
+// ("text_notice模版卡片中该字段为必填项 … 取值范围为[1,2]"; a news card
+// without one is refused with 42045 "Template_Card card_action Missing or
+// Invalid", a capture on developers.weixin.qq.com), the lengths of the
+// lists and the field each link type needs, and the action menu.
+func (tc TemplateCard) validateLayout() error {
+	hasTitle := tc.MainTitle != nil && tc.MainTitle.Title != ""
+	switch tc.CardType {
+	case CardNewsNotice:
+		if tc.CardImage == nil && tc.ImageTextArea == nil {
+			return fmt.Errorf("news_notice needs card_image or image_text_area")
+		}
+		if !hasTitle {
+			return fmt.Errorf("news_notice needs main_title.title")
+		}
+	default:
+		if !hasTitle && tc.SubTitleText == "" {
+			return fmt.Errorf("%s needs main_title.title or sub_title_text", tc.CardType)
+		}
+	}
+	if tc.CardType == CardTextNotice || tc.CardType == CardNewsNotice {
+		if tc.CardAction == nil || (tc.CardAction.Type != 1 && tc.CardAction.Type != 2) {
+			return fmt.Errorf("%s needs a card_action of type 1 (url) or 2 (mini program)", tc.CardType)
+		}
+	}
+	if a := tc.CardAction; a != nil {
+		if err := linkTarget("card_action", a.Type, a.URL, a.AppID); err != nil {
+			return err
+		}
+	}
+	if q := tc.QuoteArea; q != nil {
+		if err := linkTarget("quote_area", q.Type, q.URL, q.AppID); err != nil {
+			return err
+		}
+	}
+	if n := len(tc.HorizontalContentList); n > maxHorizontal {
+		return fmt.Errorf("horizontal_content_list has %d entries, at most %d", n, maxHorizontal)
+	}
+	for i, h := range tc.HorizontalContentList {
+		name := fmt.Sprintf("horizontal_content_list[%d]", i)
+		switch {
+		case h.KeyName == "":
+			return fmt.Errorf("%s.keyname is empty", name)
+		case h.Type == 1 && h.URL == "":
+			return fmt.Errorf("%s is type 1 (url) without a url", name)
+		case h.Type == 2 && h.MediaID == "":
+			return fmt.Errorf("%s is type 2 (file) without a media_id", name)
+		case h.Type == 3 && h.UserID == "":
+			return fmt.Errorf("%s is type 3 (member) without a userid", name)
+		case h.Type < 0 || h.Type > 3:
+			return fmt.Errorf("%s has type %d, want 0 to 3", name, h.Type)
+		}
+	}
+	if n := len(tc.JumpList); n > maxJumps {
+		return fmt.Errorf("jump_list has %d entries, at most %d", n, maxJumps)
+	}
+	for i, j := range tc.JumpList {
+		name := fmt.Sprintf("jump_list[%d]", i)
+		if j.Title == "" {
+			return fmt.Errorf("%s.title is empty", name)
+		}
+		if err := linkTarget(name, j.Type, j.URL, j.AppID); err != nil {
+			return err
+		}
+	}
+	if n := len(tc.VerticalContentList); n > maxVertical {
+		return fmt.Errorf("vertical_content_list has %d entries, at most %d", n, maxVertical)
+	}
+	if m := tc.ActionMenu; m != nil {
+		if len(m.ActionList) == 0 || len(m.ActionList) > maxMenuActions {
+			return fmt.Errorf("action_menu needs 1 to %d actions, has %d", maxMenuActions, len(m.ActionList))
+		}
+		for i, a := range m.ActionList {
+			if a.Text == "" || a.Key == "" {
+				return fmt.Errorf("action_menu.action_list[%d] needs a text and a key", i)
+			}
+		}
+		if err := uniqueKeys("action_menu.action_list", len(m.ActionList), func(i int) string { return m.ActionList[i].Key }); err != nil {
+			return err
+		}
+	}
+	if cb := tc.CheckBox; cb != nil && (len(cb.OptionList) == 0 || len(cb.OptionList) > maxCheckboxOptions) {
+		return fmt.Errorf("checkbox needs 1 to %d options, has %d", maxCheckboxOptions, len(cb.OptionList))
+	}
+	return nil
+}
+
+// linkTarget checks the url or appid a link type needs: type 1 a url,
+// type 2 a mini program's appid ("… type是1时必填", "… type是2时必填").
+func linkTarget(name string, typ int, url, appID string) error {
+	switch {
+	case typ == 1 && url == "":
+		return fmt.Errorf("%s is type 1 (url) without a url", name)
+	case typ == 2 && appID == "":
+		return fmt.Errorf("%s is type 2 (mini program) without an appid", name)
+	case typ < 0 || typ > 2:
+		return fmt.Errorf("%s has type %d", name, typ)
+	}
+	return nil
+}
+
+// uniqueKeys checks that the non-empty keys of a list are distinct and at
+// most maxKeyBytes long: a key comes back as the click's EventKey.
+func uniqueKeys(list string, n int, key func(int) string) error {
+	seen := map[string]bool{}
+	for i := range n {
+		k := key(i)
+		if k == "" {
+			continue
+		}
+		if len(k) > maxKeyBytes {
+			return fmt.Errorf("%s[%d].key is %d bytes, at most %d", list, i, len(k), maxKeyBytes)
+		}
+		if seen[k] {
+			return fmt.Errorf("%s[%d].key %q repeats an earlier key", list, i, k)
+		}
+		seen[k] = true
 	}
 	return nil
 }
