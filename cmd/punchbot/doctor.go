@@ -171,17 +171,31 @@ func doctor(ctx context.Context, cfg config, cfgErr error, getenv func(string) s
 	results = append(results, d.feishu(ctx)...)
 	results = append(results, d.slack(ctx)...)
 
-	failed := 0
+	failed, skipped := 0, 0
 	for _, r := range results {
 		fmt.Fprintln(stdout, r)
-		if r.status == checkFail {
+		switch r.status {
+		case checkFail:
 			failed++
+		case checkSkip:
+			skipped++
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d checks failed", failed, len(results))
+		return errors.New(doctorSummary(failed, skipped, len(results)))
 	}
 	return nil
+}
+
+// doctorSummary counts the failed checks among those that ran: a skipped
+// check (a platform not configured) neither passed nor failed, and
+// counting it made "2 of 9 checks failed" of a run where only 4 ran.
+func doctorSummary(failed, skipped, total int) string {
+	msg := fmt.Sprintf("%d of %d checks failed", failed, total-skipped)
+	if skipped > 0 {
+		msg += fmt.Sprintf(" (%d skipped)", skipped)
+	}
+	return msg
 }
 
 // splitErrors undoes errors.Join, as loadConfig reports one error per
