@@ -34,6 +34,9 @@ func (b *Bot) handleInteraction(w http.ResponseWriter, r *http.Request) {
 	if b.withdrawInteraction(w, r, cb) { // withdraw.go
 		return
 	}
+	if b.overtimeInteraction(w, r, cb) { // overtimeform.go
+		return
+	}
 	if b.makeupInteraction(w, r, cb) {
 		return
 	}

@@ -38,6 +38,10 @@ const (
 // accepts for 3 seconds: https://docs.slack.dev/reference/methods/views.open),
 // otherwise it files the typed request and answers ephemerally.
 func (b *Bot) leaveCommand(w http.ResponseWriter, r *http.Request, sc slackapi.SlashCommand, in bots.Intent) {
+	if in.Verb == bots.VerbOvertime {
+		b.overtimeCommand(w, r, sc, in) // overtimeform.go
+		return
+	}
 	var form *slackapi.ModalViewRequest
 	if strings.TrimSpace(in.Args) == "" {
 		f := leaveForm(in.Lang, bots.ParseLeave(in).Type)

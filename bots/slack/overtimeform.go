@@ -1,0 +1,134 @@
+package slack
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/core"
+)
+
+// ViewOvertimeRequest is the callback id of the overtime form /punch
+// overtime (or 加班) opens without arguments.
+const ViewOvertimeRequest = "overtime_request"
+
+// Block ids of the overtime form's inputs; a refusal is shown next to the
+// input it concerns.
+const (
+	blockOvertimeDate   = "overtime_date"
+	blockOvertimeStart  = "overtime_start"
+	blockOvertimeEnd    = "overtime_end"
+	blockOvertimeReason = "overtime_reason" // optional
+)
+
+// overtimeCommand answers /punch overtime|加班 …: with no arguments it
+// opens the form, unless the employee's schedule does not count overtime
+// by approval, which is answered with the refusal a typed request gets;
+// with arguments it files the typed request, as leaveCommand does.
+func (b *Bot) overtimeCommand(w http.ResponseWriter, r *http.Request, sc slackapi.SlashCommand, in bots.Intent) {
+	var form *slackapi.ModalViewRequest
+	if strings.TrimSpace(in.Args) == "" {
+		lookup, _ := b.directory.(bots.OvertimeLookup) // *core.Service is both
+		ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
+		roster, who, ok := bots.OvertimeFormRoster(ctx, lookup, identity(sc.TeamID, sc.UserID))
+		cancel()
+		if ok && !bots.OvertimeByApproval(roster) {
+			reply := bots.OvertimeNotByApprovalReply(roster, who)
+			writeEphemeral(w, replyMessage(reply, bots.Lang(reply, in.Lang)))
+			return
+		}
+		f := overtimeForm(in.Lang)
+		form = &f
+	}
+	b.formOrCommand(w, r, sc, in.Lang, "overtime", form, bots.LeaveCommand(in)) // makeup.go
+}
+
+func overtimeTitle(lang string) string { return pick(lang, "申请加班", "Request overtime") }
+
+// overtimeForm is the request modal: the date, the start and end clocks
+// (an end at or before the start is the next day, as typed) and an
+// optional reason. Block Kit input blocks with datepicker, timepicker and
+// plain_text_input elements: https://docs.slack.dev/reference/block-kit/blocks/input-block,
+// https://docs.slack.dev/reference/block-kit/block-elements/ (PLATFORMS.md §9.3
+// views.open).
+func overtimeForm(lang string) slackapi.ModalViewRequest {
+	reason := slackapi.NewPlainTextInputBlockElement(plain(pick(lang, "例如：版本发布", "for example: release night")), inputValue)
+	reason.Multiline, reason.MaxLength = true, core.MaxMakeupReason
+	start, end := slackapi.NewTimePickerBlockElement(inputValue), slackapi.NewTimePickerBlockElement(inputValue)
+	start.InitialTime, end.InitialTime = "18:30", "21:00"
+	optional := slackapi.NewInputBlock(blockOvertimeReason, plain(pick(lang, "事由", "Reason")), nil, reason)
+	optional.Optional = true
+	return slackapi.ModalViewRequest{
+		Type:            slackapi.VTModal,
+		CallbackID:      ViewOvertimeRequest,
+		PrivateMetadata: lang,
+		Title:           plain(overtimeTitle(lang)),
+		Submit:          plain(pick(lang, "提交", "Submit")),
+		Close:           plain(pick(lang, "取消", "Cancel")),
+		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
+			slackapi.NewInputBlock(blockOvertimeDate, plain(pick(lang, "日期", "Date")), nil, slackapi.NewDatePickerBlockElement(inputValue)),
+			slackapi.NewInputBlock(blockOvertimeStart, plain(pick(lang, "开始时间", "Start time")), nil, start),
+			slackapi.NewInputBlock(blockOvertimeEnd, plain(pick(lang, "结束时间", "End time")),
+				plain(pick(lang, "早于开始时间即为次日，如 20:00–02:00", "Before the start means the next day, as in 20:00–02:00")), end),
+			optional,
+		}},
+	}
+}
+
+// overtimeBlocks maps the fields bots.OvertimeFormProblem names to the
+// form's inputs.
+var overtimeBlocks = map[string]string{
+	bots.OvertimeFieldDate: blockOvertimeDate, bots.OvertimeFieldStart: blockOvertimeStart, bots.OvertimeFieldEnd: blockOvertimeEnd,
+}
+
+// overtimeProblemBlock is the input a refusal of the core is shown next to.
+func overtimeProblemBlock(v *core.MakeupView) string {
+	switch {
+	case v == nil:
+		return blockOvertimeReason
+	case v.Problem == core.ProblemDate:
+		return blockOvertimeDate
+	case v.Problem == core.ProblemTime, v.Refusal != nil && v.Refusal.Rule == core.OvertimeNoTime:
+		return blockOvertimeStart
+	case v.Refusal != nil && v.Refusal.Rule == core.LeaveOverlap:
+		return blockOvertimeDate
+	}
+	return blockOvertimeReason
+}
+
+// overtimeInteraction files a submitted overtime form and reports whether
+// the interaction was one. The values read (view.state.values, keyed by
+// block and action id: https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload)
+// become the LeaveArgs a typed "加班 12-05 18:00-21:00 事由" does; a
+// missing field or an implausible end is answered on its input
+// (response_action "errors") without asking the core; the rest is
+// fileForm's, the leave form's path.
+func (b *Bot) overtimeInteraction(w http.ResponseWriter, r *http.Request, cb slackapi.InteractionCallback) bool {
+	if cb.Type != slackapi.InteractionTypeViewSubmission || cb.View.CallbackID != ViewOvertimeRequest {
+		return false
+	}
+	team := tenant(cb.Team.ID, cb.User.TeamID)
+	if team == "" || cb.User.ID == "" {
+		http.Error(w, "view submission without team or user", http.StatusBadRequest)
+		return true
+	}
+	lang := cb.View.PrivateMetadata
+	args := core.LeaveArgs{
+		Type:       core.RequestOvertime,
+		From:       stateValue(cb, blockOvertimeDate).SelectedDate,
+		StartClock: stateValue(cb, blockOvertimeStart).SelectedTime,
+		EndClock:   stateValue(cb, blockOvertimeEnd).SelectedTime,
+		Reason:     strings.TrimSpace(stateValue(cb, blockOvertimeReason).Value),
+	}
+	if field, text := bots.OvertimeFormProblem(args, lang); field != "" {
+		writeViewErrors(w, map[string]string{overtimeBlocks[field]: text})
+		return true
+	}
+	cmd := core.Command{Actor: identity(team, cb.User.ID), Kind: core.CmdLeave, Leave: &args}
+	b.fileForm(w, r, cb, cmd, requestForm{what: "overtime", lang: lang, errorBlock: blockOvertimeReason, problemBlock: overtimeProblemBlock, title: overtimeTitle},
+		string(args.Type), args.From, args.StartClock, args.EndClock, args.Reason)
+	return true
+}
