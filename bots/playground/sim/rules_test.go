@@ -107,6 +107,16 @@ func TestCheckTemplateCard(t *testing.T) {
 		{"repeated option id", form(`[{"question_key":"a","option_list":[{"id":"x","text":"1"},{"id":"x","text":"2"}]}]`), 40058, "unique"},
 		{"form without submit key", `{"card_type":"multiple_interaction","task_id":"t","select_list":[{"question_key":"a","option_list":` + opts(1) + `}],"submit_button":{"text":"ok"}}`, 40058, "submit_button.key"},
 		{"seven horizontal lines", `{"card_type":"text_notice","main_title":{"title":"x"},"horizontal_content_list":[{},{},{},{},{},{},{}]}`, 42030, "at most 6"},
+		// Doc 90236: text_notice/news_notice need card_action of type 1 or
+		// 2 (42045 as a developers.weixin.qq.com capture shows it); a
+		// row's keyname and the target of its type; distinct button keys.
+		{"text_notice without card_action", `{"card_type":"text_notice","main_title":{"title":"x"}}`, 42045, "card_action of type 1"},
+		{"news_notice card_action type 0", `{"card_type":"news_notice","main_title":{"title":"x"},"card_image":{"url":"https://x"},"card_action":{"type":0}}`, 42045, "card_action of type 1"},
+		{"card_action url type without url", `{"card_type":"text_notice","main_title":{"title":"x"},"card_action":{"type":1}}`, 42045, "without its url"},
+		{"row without keyname", `{"card_type":"button_interaction","main_title":{"title":"x"},"task_id":"t","button_list":` + buttons(1) + `,"horizontal_content_list":[{"value":"v"}]}`, 42030, "keyname is empty"},
+		{"url row without url", `{"card_type":"button_interaction","main_title":{"title":"x"},"task_id":"t","button_list":` + buttons(1) + `,"horizontal_content_list":[{"type":1,"keyname":"k","value":"v"}]}`, 42030, "without its url"},
+		{"member row without userid", `{"card_type":"button_interaction","main_title":{"title":"x"},"task_id":"t","button_list":` + buttons(1) + `,"horizontal_content_list":[{"type":3,"keyname":"k","value":"v"}]}`, 42030, "without its userid"},
+		{"repeated button key", `{"card_type":"button_interaction","main_title":{"title":"x"},"task_id":"t","button_list":[{"text":"a","key":"k"},{"text":"b","key":"k"}]}`, 42039, "repeats"},
 	}
 	for _, tt := range tests {
 		problems, code := checkTemplateCard(mustJSON(t, tt.card))

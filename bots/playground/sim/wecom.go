@@ -269,6 +269,39 @@ func checkTemplateCard(tc map[string]any) ([]string, int) {
 	if n := len(list(tc, "jump_list")); n > 3 {
 		bad(42031, "jump_list has %d entries, at most 3", n)
 	}
+	// Doc 90236 (and the zsmhub/workweixin copy of doc 90372's fields):
+	// button keys "不可重复"; a horizontal_content_list row needs its
+	// keyname and, by type, the url (1), media_id (2) or userid (3) it
+	// links to; text_notice and news_notice need a card_action of type 1
+	// (url) or 2 (mini program). WeCom answers a missing or type-0
+	// card_action with 42045 "Template_Card card_action Missing or
+	// Invalid" (a capture on developers.weixin.qq.com); the codes of the
+	// row rules are not documented, 42030 is the list's.
+	keys := map[string]bool{}
+	for i, b := range buttons {
+		if k := str(b, "key"); k != "" && keys[k] {
+			bad(42039, "button_list[%d].key %q repeats an earlier key", i, k)
+		} else {
+			keys[k] = true
+		}
+	}
+	for i, h := range list(tc, "horizontal_content_list") {
+		need := map[float64]string{1: "url", 2: "media_id", 3: "userid"}[num(h, "type")]
+		switch {
+		case str(h, "keyname") == "":
+			bad(42030, "horizontal_content_list[%d].keyname is empty", i)
+		case need != "" && str(h, need) == "":
+			bad(42030, "horizontal_content_list[%d] is type %v without its %s", i, num(h, "type"), need)
+		}
+	}
+	if ct == "text_notice" || ct == "news_notice" {
+		switch t := num(tc, "card_action", "type"); {
+		case t != 1 && t != 2:
+			bad(42045, "%s needs a card_action of type 1 (url) or 2 (mini program)", ct)
+		case t == 1 && str(tc, "card_action", "url") == "", t == 2 && str(tc, "card_action", "appid") == "":
+			bad(42045, "card_action of type %v without its url or appid", t)
+		}
+	}
 	return problems, code
 }
 
