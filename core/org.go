@@ -226,6 +226,11 @@ func (o *Org) Prepare() error {
 			add(p+".calendar", "unknown calendar %q", s.CalendarID)
 		}
 		s.Overtime.validate(p+".overtime", add) // overtime.go
+		if m := s.Overtime.Mode; (m == OvertimePunch || m == OvertimeBoth) && s.Overtime.BeforeStartMin > 0 && s.Overtime.BeforeStartMin >= s.CheckInOpensMin {
+			// Clock-ins before the window opens are refused, so such a
+			// setting could never count a minute of punched overtime.
+			add(p+".overtime.before_start_min", "must be less than check_in_opens_min (%d): earlier clock-ins are refused", s.CheckInOpensMin)
+		}
 	}
 
 	employees := map[string]bool{}

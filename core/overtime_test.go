@@ -232,6 +232,8 @@ func TestOvertimeRuleValidation(t *testing.T) {
 		{name: "negative start", rule: core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: -1}, wantPath: "schedules[0].overtime.starts_after_min", wantMatch: "must be between 0 and 1440 minutes"},
 		{name: "min above a day", rule: core.OvertimeRule{Mode: core.OvertimePunch, MinMin: 2000}, wantPath: "schedules[0].overtime.min_min", wantMatch: "must be between 0 and 1440 minutes"},
 		{name: "before start", rule: core.OvertimeRule{Mode: core.OvertimePunch, BeforeStartMin: 60}, wantMode: core.OvertimePunch},
+		{name: "before start past the check-in window", rule: core.OvertimeRule{Mode: core.OvertimeBoth, BeforeStartMin: 600}, wantPath: "schedules[0].overtime.before_start_min", wantMatch: "must be less than check_in_opens_min"},
+		{name: "before start past the check-in window, by approval", rule: core.OvertimeRule{Mode: core.OvertimeApproval, BeforeStartMin: 600}, wantMode: core.OvertimeApproval},
 		{name: "negative before start", rule: core.OvertimeRule{Mode: core.OvertimePunch, BeforeStartMin: -1}, wantPath: "schedules[0].overtime.before_start_min", wantMatch: "must be between 0 and 1440 minutes"},
 		{name: "negative unit", rule: core.OvertimeRule{Mode: core.OvertimePunch, UnitMin: -30}, wantPath: "schedules[0].overtime.unit_min", wantMatch: "must be between 0 and 1440 minutes"},
 	}
