@@ -249,6 +249,7 @@ var problemZH = []struct {
 	{regexp.MustCompile(`^duplicate leave type id (".*") .*$`), "假期编号 $1 重复"},
 	{regexp.MustCompile(`^must be standard or strict, not (".*")$`), "必须是 standard 或 strict，而不是 $1"},
 	{regexp.MustCompile(`^must be off, punch, approval or both, not (".*")$`), "必须是 off、punch、approval 或 both，而不是 $1"},
+	{regexp.MustCompile(`^must be less than check_in_opens_min \((\d+)\): earlier clock-ins are refused$`), "必须小于提前打卡分钟数（$1）：更早的上班打卡会被拒绝"},
 }
 
 // translateProblem says an org file message in lang.

@@ -16,7 +16,7 @@ import (
 // translated for Chinese HR, and shows the rule again when reopened.
 func TestScheduleFormOvertime(t *testing.T) {
 	day := func(extra url.Values) url.Values {
-		v := url.Values{"name": {"标准班"}, "work_days": {"mon", "tue"}, "start": {"09:00"}, "end": {"18:00"}, "out_of_range": {"reject"}}
+		v := url.Values{"name": {"标准班"}, "work_days": {"mon", "tue"}, "start": {"09:00"}, "end": {"18:00"}, "check_in_opens_min": {"120"}, "out_of_range": {"reject"}}
 		for k, x := range extra {
 			v[k] = x
 		}
@@ -45,6 +45,8 @@ func TestScheduleFormOvertime(t *testing.T) {
 			form: day(url.Values{"overtime_mode": {"punch"}, "overtime_before_start_min": {""}}), want: core.OvertimeRule{Mode: core.OvertimePunch}},
 		{name: "a page without before_start_min keeps it", first: day(url.Values{"overtime_mode": {"punch"}, "overtime_before_start_min": {"45"}}),
 			form: day(url.Values{"overtime_mode": {"both"}, "overtime_unit_min": {"15"}}), want: core.OvertimeRule{Mode: core.OvertimeBoth, BeforeStartMin: 45, UnitMin: 15}},
+		{name: "a before start outside the check-in window is refused", form: day(url.Values{"overtime_mode": {"punch"}, "overtime_before_start_min": {"120"}}),
+			wantErr: "必须小于提前打卡分钟数（120）：更早的上班打卡会被拒绝", errOn: "overtime_before_start_min"},
 		{name: "a negative before start is refused", form: day(url.Values{"overtime_mode": {"punch"}, "overtime_before_start_min": {"-60"}}),
 			wantErr: "必须在 0 到 1440 分钟之间", errOn: "overtime_before_start_min"},
 		{name: "a before start that is not a number", form: day(url.Values{"overtime_mode": {"punch"}, "overtime_before_start_min": {"early"}}),
