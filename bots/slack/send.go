@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -196,6 +197,22 @@ var configErrors = map[string]string{
 	"two_factor_setup_required": "the workspace requires two-factor authentication of the account that owns the token: ask a workspace admin",
 }
 
+// rateLimitedErrors are the rate-limit refusals Slack sends as an HTTP 200
+// {"ok":false,"error":…} rather than a 429 with Retry-After (which slack-go
+// turns into *slackapi.RateLimitedError, misc.go): chat.postMessage,
+// chat.postEphemeral and chat.meMessage list "rate_limited" ("Application
+// has posted too many messages", the Errors table of
+// https://docs.slack.dev/reference/methods/chat.postMessage, copied in
+// slack-ruby/slack-api-ref methods/chat/chat.postMessage.json), and
+// "ratelimited" is the error code of the 429 body itself.
+var rateLimitedErrors = []string{"rate_limited", "ratelimited"}
+
+// noRetryAfterWait is how long a rate-limit refusal without Retry-After
+// pauses: Slack's limits are counted per minute (Tier 1–4, "per minute",
+// https://docs.slack.dev/apis/web-api/rate-limits), so a minute always
+// lets the window turn over.
+const noRetryAfterWait = time.Minute
+
 // slackError maps slack-go errors to core codes for the outbox: ERATELIMIT
 // with Slack's Retry-After, ECONFIG for the app's set-up (configErrors),
 // EINVALID for errors that will never succeed, EUNAVAILABLE for everything
@@ -210,6 +227,9 @@ func slackError(err error) error {
 	}
 	var se slackapi.SlackErrorResponse
 	if errors.As(err, &se) {
+		if slices.Contains(rateLimitedErrors, se.Err) {
+			return &core.Error{Code: core.ERATELIMIT, Message: "slack rate limit (" + se.Err + ")", RetryAfter: noRetryAfterWait, Err: err}
+		}
 		if fix, ok := configErrors[se.Err]; ok {
 			if strings.Contains(fix, "%s") {
 				needed := se.Needed
