@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -156,5 +157,45 @@ func TestHolidayStatusAgreesWithOvertime(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestStatusAfterMidnightOfARestDay: 状态 in the small hours shows the rest
+// day a clock-out would still close, and the new day once it would not.
+func TestStatusAfterMidnightOfARestDay(t *testing.T) {
+	cases := []struct {
+		name     string
+		steps    []string // clock-in, then any clock-out, shanghai times
+		at       string   // of the status
+		wantDate string
+	}{
+		{name: "open Saturday stint at 01:00", steps: []string{"2026-12-12 20:00:00"}, at: "2026-12-13 01:00:00", wantDate: "2026-12-12"},
+		{name: "closed Saturday stint at 01:00", steps: []string{"2026-12-12 20:00:00", "2026-12-13 00:30:00"}, at: "2026-12-13 01:00:00", wantDate: "2026-12-12"},
+		{name: "no Saturday clock-in", at: "2026-12-13 01:00:00", wantDate: "2026-12-13"},
+		{name: "once the next check-in could open", steps: []string{"2026-12-12 20:00:00"}, at: "2026-12-13 07:00:00", wantDate: "2026-12-13"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newLeaveHarnessWith(t, func(o *core.Org) {
+				o.Schedules[0].Overtime = core.OvertimeRule{Mode: core.OvertimePunch, StartsAfterMin: 30, MinMin: 30, UnitMin: 30}
+			})
+			for i, at := range c.steps {
+				kind := core.KindIn
+				if i > 0 {
+					kind = core.KindOut
+				}
+				if r := h.punch(t, "zhangsan", kind, sh(t, at), north(office, 20), ""); r.Outcome != core.OutcomeAccepted {
+					t.Fatalf("punch %s at %s: %s %v", kind, at, r.Outcome, r.Reasons)
+				}
+			}
+			h.clock.Set(sh(t, c.at))
+			st, err := h.svc.Handle(context.Background(), core.Command{Actor: core.Identity{Platform: core.PlatformWeCom, Tenant: "corp", UserID: "zhangsan"}, Kind: core.CmdStatus, EventID: "st"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.ShiftDate != c.wantDate || st.Day == nil || st.Day.Date != c.wantDate {
+				t.Errorf("status at %s: shift date %s (day %+v), want %s", c.at, st.ShiftDate, st.Day, c.wantDate)
+			}
+		})
 	}
 }

@@ -353,14 +353,27 @@ func (s *Service) status(ctx context.Context, cmd Command, base Reply) (Reply, e
 	}
 	now := s.now()
 	date := now.In(r.Loc).Format(DateLayout)
-	if r.Schedule != nil {
+	matched := r.Schedule == nil
+	if !matched {
 		if matches, _ := r.Schedule.ShiftCandidates(now, r.Loc, r.Calendar); len(matches) > 0 {
-			date = matches[0].Date
+			date, matched = matches[0].Date, true
 		}
 	}
 	reply := base
-	reply.Outcome, reply.ShiftDate, reply.At = OutcomeStatus, date, now
+	reply.Outcome, reply.At = OutcomeStatus, now
 	err = s.store.InTx(ctx, func(tx Tx) error {
+		if !matched {
+			// After midnight a rest day's stint is still the day a
+			// clock-out would close (overtime_restday.go).
+			carried, ok, err := restDayCarry(r, now, KindOut, func(d string) ([]Punch, error) { return tx.ShiftPunches(ctx, r.Employee.ID, d) })
+			if err != nil {
+				return err
+			}
+			if ok {
+				date = carried.Date
+			}
+		}
+		reply.ShiftDate = date
 		punches, err := tx.ShiftPunches(ctx, r.Employee.ID, date)
 		if err != nil {
 			return err
