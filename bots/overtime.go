@@ -51,8 +51,8 @@ func overtimeRefusal(rule, lang string) (string, bool) {
 		return pick(lang, "你的班次不按审批计算加班（不计加班或按打卡计算），无需申请。",
 			"your schedule does not count overtime by approval (it is off or counted from punches), so there is nothing to request."), true
 	case core.OvertimeNoTime:
-		return pick(lang, "这段时间不算加班：工作日的加班从下班后起算。",
-			"none of that time is overtime: on a working day overtime starts after the end of the shift."), true
+		return pick(lang, "这段时间不算加班：工作日的加班从下班后起算（班次计上班前加班时，也包括上班前的时间）。",
+			"none of that time is overtime: on a working day overtime starts after the end of the shift (and, where the schedule counts it, before its start)."), true
 	}
 	return "", false
 }
