@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -133,8 +134,18 @@ func (b *Bot) dmChannel(ctx context.Context, user string) (string, error) {
 	return ch.ID, nil
 }
 
-// maxSectionText is Slack's limit on a section block's text.
+// maxSectionText is Slack's limit on a section block's text: "Maximum
+// length for the text in this field is 3000 characters"
+// (https://docs.slack.dev/reference/block-kit/blocks/section-block). A
+// longer section is refused as invalid_blocks, so a longer text goes as
+// the message's text alone, which Slack takes up to 40,000 characters
+// (https://docs.slack.dev/reference/methods/chat.postMessage, "Truncating
+// content").
 const maxSectionText = 3000
+
+// sectionFits reports whether text fits one section block. Slack counts
+// characters, not bytes: 1,500 Chinese characters (4,500 bytes) fit.
+func sectionFits(text string) bool { return utf8.RuneCountInString(text) <= maxSectionText }
 
 // ActionNoticeMakeup is the "Request make-up" button of a missed-punch
 // notice: it opens the make-up form filled in for the first missing slot.
@@ -155,7 +166,7 @@ type noticeMakeup struct {
 func noticeMessage(n core.Notice, lang, fallback string, makeupForm bool) rendered {
 	text := bots.NoticeTextOn(n, fallback, core.PlatformSlack)
 	msg := rendered{Text: text}
-	if len(text) > maxSectionText {
+	if !sectionFits(text) {
 		return msg
 	}
 	if n.Kind == core.ReminderBroadcast && n.Markdown {

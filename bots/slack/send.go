@@ -68,7 +68,11 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 		if err := json.Unmarshal(m.Payload, &p); err != nil || p.Text == "" {
 			return core.Errorf(core.EINVALID, "slack: %s message %d has no text", m.Kind, m.ID)
 		}
-		return b.deliver(ctx, rt, rendered{Text: p.Text, Blocks: []slackapi.Block{section(p.Text)}})
+		msg := rendered{Text: p.Text}
+		if sectionFits(p.Text) {
+			msg.Blocks = []slackapi.Block{section(p.Text)}
+		}
+		return b.deliver(ctx, rt, msg)
 	}
 	var r core.Reply
 	if err := json.Unmarshal(m.Payload, &r); err != nil {
