@@ -29,6 +29,8 @@ const (
 	maxUsers         = 1000
 	maxPartiesOrTags = 100
 	maxResponseBytes = 1 << 20
+	// maxDuplicateCheckSeconds bounds duplicate_check_interval.
+	maxDuplicateCheckSeconds = 4 * 3600
 )
 
 // Retry policy. WeCom asks callers to retry "system busy" (-1) a few times;
@@ -446,6 +448,11 @@ func (m AppMessage) validate() error {
 	}
 	if m.AgentID <= 0 {
 		return bad("no agent id")
+	}
+	// duplicate_check_interval: "默认1800s，最大不超过4小时" (doc 90236, as
+	// zsmhub/workweixin apis/发送应用消息-模板卡片消息.go copies it).
+	if m.DuplicateCheckInterval < 0 || m.DuplicateCheckInterval > maxDuplicateCheckSeconds {
+		return bad("duplicate_check_interval %d s, at most %d (4 hours)", m.DuplicateCheckInterval, maxDuplicateCheckSeconds)
 	}
 	set := 0
 	for _, p := range []bool{m.Text != nil, m.Markdown != nil, m.TemplateCard != nil} {

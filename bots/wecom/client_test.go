@@ -269,6 +269,12 @@ func TestClientValidation(t *testing.T) {
 			_, err := c.SendTemplateCard(ctx, testUser, TemplateCard{CardType: "poster"})
 			return err
 		}},
+		// duplicate_check_interval "最大不超过4小时" (doc 90236 via
+		// zsmhub/workweixin apis/发送应用消息-模板卡片消息.go).
+		{"duplicate check over 4 hours", func() error {
+			_, err := c.SendMessage(ctx, AppMessage{ToUser: testUser, MsgType: "text", Text: &Content{"a"}, EnableDuplicateCheck: 1, DuplicateCheckInterval: 4*3600 + 1})
+			return err
+		}},
 		{"update without response code", func() error {
 			return c.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{"a"}, Button: &ReplaceButton{"x"}})
 		}},

@@ -16,10 +16,16 @@ import (
 // shift) go out in one call. Named group chats (群聊, created by the
 // application) go through appchat/send, one call each.
 //
-// Rate limits (developer docs "频率限制"): message/send counts against the
-// per-corp limit of 10,000 calls per minute per API and 30 messages per
-// minute to one member; the default bucket of 30 calls per second keeps
-// well inside both while each call can carry 1000 people.
+// Rate limits (访问频率限制, https://developer.work.weixin.qq.com/document/path/90312;
+// the same page for third-party apps is /90454): any one API takes 10,000
+// calls a minute per corp (基础频率), but sending application messages
+// "不计入基础频率": it is limited per app to 账号上限数×200 人次 a day and to
+// 30 a minute and 1000 an hour to one member, and past those WeCom drops
+// the message silently ("超过部分会被丢弃不下发", errcode 0, no 45009). A
+// block (45009) lasts 60 s for a per-minute limit and 60 min for a
+// per-hour one. The default bucket of 30 calls per second keeps well
+// inside the corp limit while each call can carry 1000 people; one member
+// gets far fewer than 30 reminders a minute.
 
 // DefaultNoticeRate and DefaultNoticeBurst are the default token bucket of
 // WeCom message calls (calls per second, burst).
