@@ -83,7 +83,7 @@ func ComputeDay(r Roster, date string, punches []Punch, now time.Time) DayResult
 	sh := r.Schedule.ShiftOn(day, loc, r.Calendar)
 	res.Workday, res.Holiday = sh.Workday, sh.Holiday
 	if !sh.Workday {
-		if sh.Holiday != "" {
+		if sh.PublicHoliday {
 			res.Statuses = []DayStatus{DayHoliday}
 		} else {
 			res.Statuses = []DayStatus{DayRest}

@@ -142,7 +142,6 @@ func (a *DayApprovals) LeaveMin() int {
 // a report may pass everything it read for the person).
 func ComputeDayWith(r Roster, date string, punches []Punch, approvals []MakeupRequest, now time.Time) DayResult {
 	res := ComputeDay(r, date, punches, now)
-	holidayStatus(r, &res) // overtime.go
 	if len(approvals) > 0 {
 		applyApprovals(r, date, &res, approvals, now)
 	}

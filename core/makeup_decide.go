@@ -208,7 +208,7 @@ func makeupPunch(r Roster, m MakeupRequest, prior []Punch, now time.Time) Punch 
 	switch {
 	case !sh.Workday:
 		p.TimeResult = TimeRestDay
-		if sh.Holiday != "" {
+		if sh.PublicHoliday {
 			p.Reasons = []string{ReasonHoliday}
 		} else {
 			p.Reasons = []string{ReasonRestDay}

@@ -223,23 +223,6 @@ func overtimeKind(sh Shift, cal *Calendar) OvertimeKind {
 	return OvertimeRestDay
 }
 
-// holidayStatus makes a day off that the calendar lists a holiday
-// (DayHoliday) whether or not the entry has a name. ComputeDay tells a
-// holiday from a rest day by the name DayKind returns, so an unnamed
-// calendar holiday showed as a rest day (休息日) while OvertimeOf paid it as
-// the holiday it is (overtimeKind: the calendar entry and its Statutory
-// mark decide, 劳动法 第四十四条; a name is only a label). ComputeDayWith
-// applies it, so every day status the service and the reports show agrees
-// with the overtime category.
-func holidayStatus(r Roster, res *DayResult) {
-	if r.Schedule == nil || res.Workday || len(res.Statuses) == 0 || res.Statuses[0] != DayRest {
-		return
-	}
-	if d, ok := r.Calendar.day(res.Date); ok && !d.Workday {
-		res.Statuses[0] = DayHoliday
-	}
-}
-
 // day is the calendar's entry for date, if it has one.
 func (c *Calendar) day(date string) (CalendarDay, bool) {
 	if c == nil {

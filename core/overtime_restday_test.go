@@ -199,3 +199,20 @@ func TestStatusAfterMidnightOfARestDay(t *testing.T) {
 		})
 	}
 }
+
+// TestPunchOnAnUnnamedHoliday: the punch's reason says holiday for any day
+// the calendar gives off, as the day status does.
+func TestPunchOnAnUnnamedHoliday(t *testing.T) {
+	h := newLeaveHarnessWith(t, func(o *core.Org) {
+		o.Calendars[0].Days = append(o.Calendars[0].Days, core.CalendarDay{Date: "2026-12-24"})
+	})
+	for _, c := range []struct{ at, want string }{
+		{"2026-12-24 10:00:00", core.ReasonHoliday}, // an unnamed calendar holiday, a Thursday
+		{"2026-12-12 10:00:00", core.ReasonRestDay}, // a Saturday
+	} {
+		r := h.punch(t, "zhangsan", core.KindIn, sh(t, c.at), north(office, 20), "")
+		if !slices.Contains(r.Reasons, c.want) {
+			t.Errorf("punch at %s: reasons %v, want %s", c.at, r.Reasons, c.want)
+		}
+	}
+}

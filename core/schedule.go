@@ -12,11 +12,14 @@ const DateLayout = "2006-01-02"
 type Shift struct {
 	Date    string // local date the shift starts on
 	Workday bool
-	Holiday string // holiday name when the date is a public holiday
-	Start   time.Time
-	End     time.Time
-	Opens   time.Time // earliest accepted check-in
-	Closes  time.Time // latest accepted check-out
+	// PublicHoliday: the calendar gives the date off, whether or not the
+	// entry has a name; Holiday is that name.
+	PublicHoliday bool
+	Holiday       string
+	Start         time.Time
+	End           time.Time
+	Opens         time.Time // earliest accepted check-in
+	Closes        time.Time // latest accepted check-out
 }
 
 // Contains reports whether t falls inside the shift's punch window.
@@ -49,16 +52,18 @@ func (s *Schedule) ShiftOn(day time.Time, loc *time.Location, cal *Calendar) Shi
 	y, m, d := day.In(loc).Date()
 	date := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	work, holiday := DayKind(s, cal, date)
+	listed, onCalendar := cal.day(date.Format(DateLayout)) // overtime.go
 	start := time.Date(y, m, d, 0, s.StartMin, 0, 0, loc)
 	end := time.Date(y, m, d, 0, s.EndMin, 0, 0, loc)
 	return Shift{
-		Date:    date.Format(DateLayout),
-		Workday: work,
-		Holiday: holiday,
-		Start:   start,
-		End:     end,
-		Opens:   start.Add(-time.Duration(s.CheckInOpensMin) * time.Minute),
-		Closes:  end.Add(time.Duration(s.CheckOutClosesMin) * time.Minute),
+		Date:          date.Format(DateLayout),
+		Workday:       work,
+		PublicHoliday: onCalendar && !listed.Workday,
+		Holiday:       holiday,
+		Start:         start,
+		End:           end,
+		Opens:         start.Add(-time.Duration(s.CheckInOpensMin) * time.Minute),
+		Closes:        end.Add(time.Duration(s.CheckOutClosesMin) * time.Minute),
 	}
 }
 

@@ -166,7 +166,7 @@ func Verify(in VerifyInput) (Punch, error) {
 	switch {
 	case r.Schedule != nil && !shift.Workday:
 		p.TimeResult = TimeRestDay
-		if shift.Holiday != "" {
+		if shift.PublicHoliday {
 			p.Reasons = append(p.Reasons, ReasonHoliday)
 		} else {
 			p.Reasons = append(p.Reasons, ReasonRestDay)
