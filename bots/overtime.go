@@ -135,7 +135,7 @@ const maxOvernightOvertime = 12 * 60
 // start nor a plausible next-day end. It returns the field and the zh/en
 // line, or "" when the form may go to the core.
 func OvertimeFormProblem(a core.LeaveArgs, lang string) (field, text string) {
-	head := pick(lang, "❌ 加班未提交：", "❌ Overtime not filed: ")
+	head := pick(lang, "❌ 加班申请未提交：", "❌ Overtime request not filed: ") // as leaveRefusal
 	switch {
 	case a.From == "":
 		return OvertimeFieldDate, head + pick(lang, "请选择日期。", "choose the date.")
@@ -166,4 +166,23 @@ func clockMinutes(s string) (int, bool) {
 		return 0, false
 	}
 	return int(c[0]-'0')*600 + int(c[1]-'0')*60 + int(c[3]-'0')*10 + int(c[4]-'0'), true
+}
+
+// overtimeUsageClocks stand in for the period of 加班 typed alone; see
+// MarkOvertimeUsage.
+const overtimeUsageStart, overtimeUsageEnd = "18:00", "21:00"
+
+// MarkOvertimeUsage keeps the request type on the core's answer to 加班 /
+// overtime typed alone. The core reads an overtime without its clocks as
+// ProblemTime before it notes the type (core/leave.go resolveLeave), so
+// that answer would be the make-up usage and no form could tell it is
+// overtime's. With stand-in clocks the type is noted, and the usage
+// problem, which the core checks before anything else, still refuses the
+// command: nothing can be filed. Other commands are left as they are.
+func MarkOvertimeUsage(cmd *core.Command) {
+	a := cmd.Leave
+	if cmd.Kind != core.CmdLeave || a == nil || a.Type != core.RequestOvertime || a.Problem != ProblemUsage {
+		return
+	}
+	a.StartClock, a.EndClock = overtimeUsageStart, overtimeUsageEnd
 }

@@ -38,10 +38,19 @@ const (
 // https://open.feishu.cn/document/feishu-cards/card-json-v2-components/containers/form-container).
 // ok is false for every other reply.
 func leaveFormReply(r core.Reply, lang string) (Message, bool) {
-	if r.Outcome != core.OutcomeMakeupRefused || r.Makeup == nil || r.Makeup.Problem != bots.ProblemUsage || r.Makeup.Request.TypeOf() == core.RequestMakeup {
+	if !isFormUsage(r) {
 		return Message{}, false
 	}
+	if r.Makeup.Request.TypeOf() == core.RequestOvertime {
+		return cardMessage(overtimeFormCard(lang)), true // 加班 alone (overtimeform.go)
+	}
 	return cardMessage(leaveFormCard(r.Makeup.Request.TypeOf(), lang)), true
+}
+
+// isFormUsage reports whether a reply is the usage a request typed without
+// arguments gets (请假, 出差, 外出, 加班), which a form card answers.
+func isFormUsage(r core.Reply) bool {
+	return r.Outcome == core.OutcomeMakeupRefused && r.Makeup != nil && r.Makeup.Problem == bots.ProblemUsage && r.Makeup.Request.TypeOf() != core.RequestMakeup
 }
 
 type (
@@ -169,7 +178,17 @@ func (b *Bot) onLeaveForm(ctx context.Context, ev *callback.CardActionTriggerEve
 	if actor == "" {
 		return nil, &handlerError{status: http.StatusBadRequest, err: fmt.Errorf("form submission without an operator id")}
 	}
-	args := leaveFormArgs(e.Action.FormValue)
+	if isOvertimeForm(e.Action.FormValue) {
+		return b.onOvertimeForm(ctx, ev, actor) // overtimeform.go
+	}
+	return b.fileForm(ctx, ev, actor, leaveFormArgs(e.Action.FormValue))
+}
+
+// fileForm files a submitted request form's arguments for the operator
+// actor, answered inline: filed, the form gives way to the confirmation;
+// refused, an error toast with the first line of the answer.
+func (b *Bot) fileForm(ctx context.Context, ev *callback.CardActionTriggerEvent, actor string, args core.LeaveArgs) (*callback.CardActionTriggerResponse, error) {
+	e := ev.Event
 	cmd := b.operatorCommand(ev, actor, core.CmdLeave)
 	cmd.Leave = &args
 	reply, err := b.core.Handle(ctx, cmd)

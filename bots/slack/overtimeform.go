@@ -43,7 +43,9 @@ func (b *Bot) overtimeCommand(w http.ResponseWriter, r *http.Request, sc slackap
 		f := overtimeForm(in.Lang)
 		form = &f
 	}
-	b.formOrCommand(w, r, sc, in.Lang, "overtime", form, bots.LeaveCommand(in)) // makeup.go
+	cmd := bots.LeaveCommand(in)
+	bots.MarkOvertimeUsage(&cmd)                              // without the form, the overtime usage
+	b.formOrCommand(w, r, sc, in.Lang, "overtime", form, cmd) // makeup.go
 }
 
 func overtimeTitle(lang string) string { return pick(lang, "申请加班", "Request overtime") }

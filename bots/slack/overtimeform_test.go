@@ -93,9 +93,9 @@ func TestOvertimeFormSubmitsOnSlack(t *testing.T) {
 		want                         []string
 		wantRequests                 int
 	}{
-		{"no date", "en", "", "18:30", "21:00", []string{`"overtime_date":"❌ Overtime not filed: choose the date."`}, 0},
-		{"no end, Chinese", "zh", "2026-03-03", "18:30", "", []string{`"overtime_end":"❌ 加班未提交：请选择结束时间。"`}, 0},
-		{"end before start", "en", "2026-03-03", "22:00", "17:00", []string{`"overtime_end":"❌ Overtime not filed: the end must be after the start`}, 0},
+		{"no date", "en", "", "18:30", "21:00", []string{`"overtime_date":"❌ Overtime request not filed: choose the date."`}, 0},
+		{"no end, Chinese", "zh", "2026-03-03", "18:30", "", []string{`"overtime_end":"❌ 加班申请未提交：请选择结束时间。"`}, 0},
+		{"end before start", "en", "2026-03-03", "22:00", "17:00", []string{`"overtime_end":"❌ Overtime request not filed: the end must be after the start`}, 0},
 		{"within the shift", "en", "2026-03-04", "10:00", "12:00", []string{`"overtime_start":"❌ Overtime request not filed: none of that time is overtime`}, 0},
 		{"filed", "en", "2026-03-03", "18:00", "21:00", []string{`"response_action":"update"`, "Overtime request #", "waiting for Mia Manager", "Overtime: 2.5 h"}, 1},
 		{"retried", "en", "2026-03-03", "18:00", "21:00", []string{`"response_action":"update"`, "Overtime request #"}, 1},

@@ -1,0 +1,116 @@
+package feishu
+
+import (
+	"context"
+
+	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher/callback"
+
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/core"
+)
+
+// Names of the overtime form's inputs, the keys of action.form_value. The
+// submit button shares the leave form's name (ActionLeaveForm, routed to
+// onLeaveForm), which tells the two forms apart by these keys.
+const (
+	formOvertimeDate   = "overtime_date"
+	formOvertimeStart  = "overtime_start"
+	formOvertimeEnd    = "overtime_end"
+	formOvertimeReason = "overtime_reason"
+)
+
+// overtimeFormCard is the answer to 加班 / overtime typed alone: a card
+// in the leave form's JSON 2.0 (formCard) whose form container holds a
+// date_picker, two picker_time, an input for the reason and the submit
+// button (form container:
+// https://open.feishu.cn/document/feishu-cards/card-json-v2-components/containers/form-container;
+// its values come back in card.action.trigger as action.form_value,
+// PLATFORMS.md §7.2).
+func overtimeFormCard(lang string) formCard {
+	text := func(s string) *formText { return &formText{Tag: "plain_text", Content: s} }
+	var c formCard
+	c.Schema, c.Config.UpdateMulti = "2.0", true
+	c.Header = CardHeader{Template: pendingColour(core.RequestOvertime), Title: CardText{Tag: "plain_text", Content: pick(lang, "申请加班", "Request overtime")}}
+	c.Body.Elements = []any{
+		markdown{Tag: "markdown", Content: mdEscape(pick(lang, "填写后点提交；结束时间早于开始时间即为次日。也可以直接发送文字，例如：",
+			"Fill in and submit; an end before the start is the next day. Or type it, for example: ") + "\n" + bots.LeaveUsage(core.RequestOvertime, lang))},
+		formContainer{Tag: "form", Name: "overtime_form", Elements: []formInput{
+			{Tag: "date_picker", Name: formOvertimeDate, Required: true, Placeholder: text(pick(lang, "日期", "Date"))},
+			{Tag: "picker_time", Name: formOvertimeStart, Required: true, Placeholder: text(pick(lang, "开始时间", "Start time"))},
+			{Tag: "picker_time", Name: formOvertimeEnd, Required: true, Placeholder: text(pick(lang, "结束时间", "End time"))},
+			{Tag: "input", Name: formOvertimeReason, Label: text(pick(lang, "事由", "Reason")), MaxLength: core.MaxMakeupReason},
+			{Tag: "button", Name: ActionLeaveForm, Text: text(pick(lang, "提交", "Submit")), Type: "primary", FormActionType: "submit"},
+		}},
+	}
+	return c
+}
+
+// isOvertimeForm reports whether a submitted form is the overtime form.
+func isOvertimeForm(values map[string]any) bool {
+	for _, k := range []string{formOvertimeDate, formOvertimeStart, formOvertimeEnd, formOvertimeReason} {
+		if _, ok := values[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// overtimeFormArgs reads the submitted form into the LeaveArgs a typed
+// "加班 12-05 18:00-21:00 事由" gives.
+func overtimeFormArgs(values map[string]any) core.LeaveArgs {
+	return core.LeaveArgs{
+		Type:       core.RequestOvertime,
+		From:       formString(values, formOvertimeDate, formDate),
+		StartClock: formString(values, formOvertimeStart, formClock),
+		EndClock:   formString(values, formOvertimeEnd, formClock),
+		Reason:     formString(values, formOvertimeReason, nil),
+	}
+}
+
+// lookup is what tells an account's language and schedule, when the core
+// or the make-up service can (*core.Service does).
+func (b *Bot) lookup() bots.OvertimeLookup {
+	if l, ok := b.makeups.(bots.OvertimeLookup); ok {
+		return l
+	}
+	l, _ := b.core.(bots.OvertimeLookup)
+	return l
+}
+
+// overtimeFormGate turns the answer to 加班 typed alone into the refusal a
+// typed request gets when the employee's schedule does not count overtime
+// by approval, so the form is not offered; any other reply is returned as
+// it is. Send is to call it before RenderReply (a hook in bot.go, which
+// this file does not own yet).
+func (b *Bot) overtimeFormGate(ctx context.Context, r core.Reply, lang string) core.Reply {
+	if !isFormUsage(r) || r.Makeup.Request.TypeOf() != core.RequestOvertime || r.EmployeeID == "" {
+		return r
+	}
+	l := b.lookup()
+	if l == nil {
+		return r
+	}
+	roster, err := l.Roster(ctx, r.EmployeeID)
+	if err != nil || bots.OvertimeByApproval(roster) {
+		return r // the form; its submission meets the core's checks
+	}
+	return bots.OvertimeNotByApprovalReply(roster, bots.Lang(r, lang))
+}
+
+// onOvertimeForm files a submitted overtime form as the typed command
+// would be. A missing field or an implausible end is an error toast in the
+// employee's language without asking the core; the rest is the leave
+// form's path (fileForm).
+func (b *Bot) onOvertimeForm(ctx context.Context, ev *callback.CardActionTriggerEvent, actor string) (*callback.CardActionTriggerResponse, error) {
+	args := overtimeFormArgs(ev.Event.Action.FormValue)
+	lang := "zh"
+	if l := b.lookup(); l != nil {
+		if who, err := l.Whois(ctx, b.operatorCommand(ev, actor, core.CmdLeave).Actor); err == nil && who.Lang != "" { // confirm.go
+			lang = who.Lang
+		}
+	}
+	if field, text := bots.OvertimeFormProblem(args, lang); field != "" {
+		return &callback.CardActionTriggerResponse{Toast: &callback.Toast{Type: "error", Content: text}}, nil
+	}
+	return b.fileForm(ctx, ev, actor, args)
+}
