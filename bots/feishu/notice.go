@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	larkcore "github.com/larksuite/oapi-sdk-go/v3/core"
 
@@ -100,20 +101,44 @@ func (memo noticeMemo) render(m core.OutboxMessage) noticeMessage {
 func NoticeMessage(n core.Notice, text, lang string) Message {
 	switch {
 	case n.Kind == core.ReminderBroadcast && n.Markdown:
-		return cardMessage(map[string]any{
+		return noticeCard(map[string]any{
 			"config":   map[string]any{"wide_screen_mode": true},
 			"elements": []any{map[string]any{"tag": "markdown", "content": text}},
-		})
+		}, text)
 	case n.Kind == core.ReminderMissedPunch || n.Kind == core.ReminderApprovalDigest:
 		colour := "orange"
 		if n.Kind == core.ReminderApprovalDigest {
 			colour = "blue"
 		}
-		return cardMessage(map[string]any{
+		return noticeCard(map[string]any{
 			"config":   map[string]any{"wide_screen_mode": true},
 			"header":   CardHeader{Template: colour, Title: CardText{Tag: "plain_text", Content: bots.NoticeTitle(n, lang)}},
 			"elements": []any{CardElement{Tag: "div", Text: &CardText{Tag: "plain_text", Content: text}}},
-		})
+		}, text)
+	}
+	return TextMessage(text)
+}
+
+// Request body limits of im/v1/messages (SDK service/im/v1/model.go,
+// CreateMessageReqBody.Content: "文本消息请求体最大不能超过150KB; 卡片及富文本
+// 消息请求体最大不能超过30KB"). The card limit leaves room for the rest of
+// the body (receive_id, msg_type, uuid and the JSON quoting of content).
+const (
+	maxCardContentBytes = 30<<10 - 1<<10
+	maxTextContentBytes = 150<<10 - 1<<10
+)
+
+// noticeCard is card as a message, or text alone when the card is over the
+// card limit: Feishu refuses such a request (and the outbox would drop the
+// notice), while text may be five times as long.
+func noticeCard(card any, text string) Message {
+	m := cardMessage(card)
+	if len(m.Content) <= maxCardContentBytes {
+		return m
+	}
+	for len(text) > maxTextContentBytes {
+		_, size := utf8.DecodeLastRuneInString(text)
+		text = text[:len(text)-max(size, 1)]
 	}
 	return TextMessage(text)
 }

@@ -35,14 +35,14 @@ func noticeMessageFor(n core.Notice, text, lang, owner string) Message {
 		buttons = append(buttons, cardButton{Tag: "button", Text: CardText{Tag: "plain_text", Content: s.ButtonLabel()}, Type: "primary",
 			Value: map[string]string{"action": ActionNoticeMakeup, "slot": s.Encode()}})
 	}
-	return cardMessage(map[string]any{
+	return noticeCard(map[string]any{
 		"config": map[string]any{"wide_screen_mode": true},
 		"header": CardHeader{Template: "orange", Title: CardText{Tag: "plain_text", Content: bots.NoticeTitle(n, lang)}},
 		"elements": []any{
 			CardElement{Tag: "div", Text: &CardText{Tag: "plain_text", Content: text}},
 			cardAction{Tag: "action", Actions: buttons},
 		},
-	})
+	}, text)
 }
 
 // onNoticeMakeup answers a click on a notice's make-up button with a
