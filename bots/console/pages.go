@@ -61,10 +61,33 @@ func dateParam(q url.Values, name, def string) (string, error) {
 		return def, nil
 	}
 	if _, err := time.Parse(core.DateLayout, s); err != nil {
-		return "", core.Errorf(core.EINVALID, "%s %q is not a date like 2026-11-26", name, s)
+		return "", core.WrapError(core.EINVALID, badParam{key: "bad_date", value: s}, "%s %q is not a date like 2026-11-26", name, s)
 	}
 	return s, nil
 }
+
+// monthParam reads a YYYY-MM query parameter, def when absent.
+func monthParam(q url.Values, name, def string) (string, error) {
+	s := strings.TrimSpace(q.Get(name))
+	if s == "" {
+		return def, nil
+	}
+	if _, err := time.Parse(core.MonthLayout, s); err != nil {
+		return "", core.WrapError(core.EINVALID, badParam{key: "bad_month", value: s}, "%s %q is not a month like 2026-11", name, s)
+	}
+	return s, nil
+}
+
+// badParam is a date or month field the console cannot read. fail shows it
+// in the reader's language (the texts named by key), where the core's
+// English message showed through "请求无效：" before: a browser without a
+// month picker (Firefox, desktop Safari) lets anyone type "2026/11".
+type badParam struct {
+	key   string // bad_date or bad_month
+	value string
+}
+
+func (e badParam) Error() string { return e.key + ": " + e.value }
 
 func addDays(date string, n int) string {
 	d, _ := time.Parse(core.DateLayout, date)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -262,8 +263,13 @@ func (c *Console) errorPage(w http.ResponseWriter, r *http.Request, status int, 
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, lang string, err error) {
 	switch core.ErrorCode(err) {
 	case core.EINVALID:
+		msg := core.ErrorMessage(err)
+		var bp badParam
+		if errors.As(err, &bp) {
+			msg = fmt.Sprintf(tr(lang, bp.key), bp.value)
+		}
 		c.render(w, r, http.StatusBadRequest, "error", &page{Lang: lang, Title: tr(lang, "err_title"),
-			Data: errorData{Message: tr(lang, "bad_request") + core.ErrorMessage(err), Status: http.StatusBadRequest, Back: backTo(r)}})
+			Data: errorData{Message: tr(lang, "bad_request") + msg, Status: http.StatusBadRequest, Back: backTo(r)}})
 	case core.EFORBIDDEN:
 		c.errorPage(w, r, http.StatusForbidden, lang, "forbidden")
 	case core.ENOTFOUND:

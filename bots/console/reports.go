@@ -3,7 +3,6 @@ package console
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/punchbot/punchbot/bots/admin"
 	"github.com/punchbot/punchbot/core"
@@ -25,9 +24,9 @@ type reportData struct {
 
 func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	q := r.URL.Query()
-	month := strings.TrimSpace(q.Get("month"))
-	if month == "" {
-		month = c.now().In(c.cfg.Zone).Format(core.MonthLayout)
+	month, err := monthParam(q, "month", c.now().In(c.cfg.Zone).Format(core.MonthLayout))
+	if err != nil {
+		return err
 	}
 	rep, err := core.BuildMonthlyReport(r.Context(), c.store, month, v.Scope, c.now())
 	if err != nil {
@@ -78,7 +77,10 @@ func (c *Console) download(w http.ResponseWriter, r *http.Request, v *viewer) er
 	var ids []string
 	switch q.Get("kind") {
 	case "", "monthly":
-		kind, period = "monthly", strings.TrimSpace(q.Get("month"))
+		kind = "monthly"
+		if period, err = monthParam(q, "month", c.now().In(c.cfg.Zone).Format(core.MonthLayout)); err != nil {
+			return err
+		}
 		rep, err := core.BuildMonthlyReport(r.Context(), c.store, period, v.Scope, c.now())
 		if err != nil {
 			return err
@@ -103,7 +105,10 @@ func (c *Console) download(w http.ResponseWriter, r *http.Request, v *viewer) er
 			return err
 		}
 	case "devices":
-		kind, period = "devices", strings.TrimSpace(q.Get("month"))
+		kind = "devices"
+		if period, err = monthParam(q, "month", c.now().In(c.cfg.Zone).Format(core.MonthLayout)); err != nil {
+			return err
+		}
 		rep, err := core.BuildDeviceShareReport(r.Context(), c.store, period, v.Scope)
 		if err != nil {
 			return err
