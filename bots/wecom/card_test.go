@@ -1,6 +1,10 @@
 package wecom
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -89,6 +93,43 @@ func TestTemplateCardFieldRules(t *testing.T) {
 				t.Fatalf("Validate() = nil, want an error about %q", tt.wantErr)
 			case tt.wantErr != "" && (core.ErrorCode(err) != core.EINVALID || !strings.Contains(err.Error(), tt.wantErr)):
 				t.Fatalf("Validate() = %v (code %q), want EINVALID about %q", err, core.ErrorCode(err), tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestUpdateRefusedForEveryMemberIsInvalid: update_template_card answers
+// errcode 0 and lists the members whose card it did not change in
+// invaliduser (doc 94888, 返回结果; a string or an array, see
+// TestInvalidUserAsStringOrArray). When that is every member named nothing
+// was updated, and the caller must hear EINVALID so it sends its message
+// instead; a partial refusal still counts as done.
+func TestUpdateRefusedForEveryMemberIsInvalid(t *testing.T) {
+	tests := []struct {
+		name, invalid string
+		users         []string
+		wantCode      string
+	}{
+		{"the one member refused", `"zhangsan"`, []string{"zhangsan"}, core.EINVALID},
+		{"the one member refused, array form", `["zhangsan"]`, []string{"zhangsan"}, core.EINVALID},
+		{"one of two refused", `"lisi"`, []string{"zhangsan", "lisi"}, ""},
+		{"nobody refused", `""`, []string{"zhangsan"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if r.URL.Path == "/cgi-bin/gettoken" {
+					_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok","access_token":"tok","expires_in":7200}`)
+					return
+				}
+				_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok","invaliduser":`+tt.invalid+`}`)
+			}))
+			defer srv.Close()
+			c := NewClient(ClientConfig{APIURL: srv.URL, CorpID: "ww1", Secret: "s", AgentID: 1000002, HTTPClient: srv.Client()})
+			err := c.UpdateTemplateCard(context.Background(), TemplateCardUpdate{UserIDs: tt.users, ResponseCode: "rc1", Button: &ReplaceButton{ReplaceName: "已处理"}})
+			if got := core.ErrorCode(err); got != tt.wantCode {
+				t.Fatalf("UpdateTemplateCard error = %v (code %q), want %q", err, got, tt.wantCode)
 			}
 		})
 	}

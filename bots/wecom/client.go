@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -578,5 +579,22 @@ func (c *Client) UpdateTemplateCard(ctx context.Context, u TemplateCardUpdate) e
 		}
 	}
 	var r updateResponse
-	return c.post(ctx, "/cgi-bin/message/update_template_card", u, &r)
+	if err := c.post(ctx, "/cgi-bin/message/update_template_card", u, &r); err != nil {
+		return err
+	}
+	// errcode 0 still lists the members WeCom did not update (invaliduser,
+	// doc 94888 返回结果). When that is every member named, nothing changed:
+	// EINVALID, so the caller sends its message instead, as for a refused
+	// code.
+	if r.InvalidUser != "" && len(u.UserIDs) > 0 && len(u.PartyIDs) == 0 && len(u.TagIDs) == 0 && u.AtAll == 0 {
+		refused := strings.Split(string(r.InvalidUser), "|")
+		all := true
+		for _, id := range u.UserIDs {
+			all = all && slices.Contains(refused, id)
+		}
+		if all {
+			return core.Errorf(core.EINVALID, "wecom update_template_card: WeCom updated no card (invaliduser %q)", r.InvalidUser)
+		}
+	}
+	return nil
 }
