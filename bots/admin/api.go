@@ -252,6 +252,10 @@ func (a *API) putOrg(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// truncatedHeader says that a list stopped at its limit (the header's
+// value) and more matched: narrow from/to or raise limit.
+const truncatedHeader = "X-Punchbot-Truncated"
+
 // punchJSON is a punch as the API shows it. at is UTC, at_local is in the
 // employee's zone; position fields are null when the punch had no location.
 type punchJSON struct {
@@ -324,9 +328,17 @@ func (a *API) listPunches(w http.ResponseWriter, r *http.Request) error {
 	if f.Limit, err = parseLimit(q.Get("limit"), defaultPunchLimit, maxPunchLimit); err != nil {
 		return err
 	}
+	// One more than asked tells a full answer from a cut one: the oldest
+	// punches come first, so a cut answer silently lacked the newest.
+	limit := f.Limit
+	f.Limit++
 	punches, err := a.store.ListPunches(r.Context(), f)
 	if err != nil {
 		return err
+	}
+	if len(punches) > limit {
+		punches = punches[:limit]
+		w.Header().Set(truncatedHeader, strconv.Itoa(limit))
 	}
 	out := make([]punchJSON, 0, len(punches))
 	ids := make([]string, 0, len(punches))
