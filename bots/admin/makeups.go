@@ -53,7 +53,7 @@ type makeupJSON struct {
 	PunchID      int64    `json:"punch_id,omitempty"`
 	Platform     string   `json:"platform"`
 	CreatedAt    string   `json:"created_at"`
-	// Type is makeup, field, leave, trip or outing; the rest describe a
+	// Type is makeup, field, leave, trip, outing or overtime; the rest describe a
 	// field punch (the pending punch) or a leave, trip or outing (its
 	// period, in RFC 3339, and leave type or destination).
 	Type         string `json:"type"`
@@ -85,6 +85,17 @@ var requestTypes = []core.RequestType{core.RequestMakeup, core.RequestField, cor
 
 var makeupStatuses = []core.MakeupStatus{core.MakeupPending, core.MakeupApproved, core.MakeupRejected, core.MakeupCancelled, core.MakeupExpired, core.MakeupRevoked}
 
+// joinNames lists the accepted values from the lists the filter checks, so
+// the message cannot fall behind them (it had left out overtime and
+// revoked).
+func joinNames[T ~string](vs []T) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return strings.Join(out, ", ")
+}
+
 // listMakeups answers GET /api/v1/makeups?status=pending,approved&type=leave,trip&employee=,
 // oldest first.
 func (a *API) listMakeups(w http.ResponseWriter, r *http.Request) error {
@@ -99,7 +110,7 @@ func (a *API) listMakeups(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		if !slices.Contains(makeupStatuses, core.MakeupStatus(s)) {
-			return core.Errorf(core.EINVALID, "status %q is not one of pending, approved, rejected, cancelled, expired", s)
+			return core.Errorf(core.EINVALID, "status %q is not one of %s", s, joinNames(makeupStatuses))
 		}
 		f.Statuses = append(f.Statuses, core.MakeupStatus(s))
 	}
@@ -108,7 +119,7 @@ func (a *API) listMakeups(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		if !slices.Contains(requestTypes, core.RequestType(s)) {
-			return core.Errorf(core.EINVALID, "type %q is not one of makeup, field, leave, trip, outing", s)
+			return core.Errorf(core.EINVALID, "type %q is not one of %s", s, joinNames(requestTypes))
 		}
 		f.Types = append(f.Types, core.RequestType(s))
 	}
