@@ -110,7 +110,11 @@ func NewClient(appID, appSecret, baseURL string, httpClient *http.Client, now fu
 	return &Client{lark: lc, appID: appID, appSecret: appSecret, now: now}
 }
 
-// ReplyMessage answers the message messageID in its chat and returns the new
+// ReplyMessage (POST /open-apis/im/v1/messages/:message_id/reply, Bearer
+// tenant token, body msg_type, content as a JSON string, uuid; 回复消息,
+// https://open.feishu.cn/document/server-docs/im-v1/message/reply; SDK
+// service/im/v1 ReplyMessageReqBody) answers the message messageID in its
+// chat and returns the new
 // message's id. uuid makes a retried request idempotent for an hour on the
 // platform side.
 func (c *Client) ReplyMessage(ctx context.Context, messageID string, m Message, uuid string) (string, error) {
@@ -130,7 +134,11 @@ func (c *Client) ReplyMessage(ctx context.Context, messageID string, m Message, 
 	return out.MessageID, err
 }
 
-// CreateMessage sends a new message to receiveID, whose kind receiveIDType
+// CreateMessage (POST /open-apis/im/v1/messages?receive_id_type=…, body
+// receive_id, msg_type, content, uuid: "持有相同uuid的请求1小时内至多成功执行
+// 一次"; 发送消息, https://open.feishu.cn/document/server-docs/im-v1/message/create;
+// SDK service/im/v1 CreateMessageReqBody) sends a new message to receiveID,
+// whose kind receiveIDType
 // is open_id, user_id, union_id, email or chat_id.
 func (c *Client) CreateMessage(ctx context.Context, receiveIDType, receiveID string, m Message, uuid string) (string, error) {
 	if receiveIDType == "" {
@@ -152,7 +160,10 @@ func (c *Client) CreateMessage(ctx context.Context, receiveIDType, receiveID str
 	return out.MessageID, err
 }
 
-// PatchCard replaces the content of an interactive card the bot sent. The
+// PatchCard (PATCH /open-apis/im/v1/messages/:message_id, body {"content":…};
+// 更新已发送的消息卡片, https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/patch:
+// update_multi before and after, ≤14 days, 5 QPS per message) replaces
+// the content of an interactive card the bot sent. The
 // card must have had config.update_multi set when it was sent and must still
 // have it; the platform allows this for 14 days.
 func (c *Client) PatchCard(ctx context.Context, messageID string, card json.RawMessage) error {
@@ -382,7 +393,11 @@ func transportError(ctx context.Context, op string, err error) error {
 	return core.WrapError(core.EUNAVAILABLE, err, "feishu %s failed", op)
 }
 
-// tenantToken returns the cached tenant access token or fetches a new one.
+// tenantToken returns the cached tenant access token or fetches a new one
+// (POST /open-apis/auth/v3/tenant_access_token/internal {"app_id","app_secret"}
+// → {"code":0,"tenant_access_token":"t-…","expire":7200}; SDK
+// core/tokenmanager.go, 自建应用获取 tenant_access_token,
+// https://open.feishu.cn/document/ukTMukTMukTM/ukDNz4SO0MjL5QzM/auth-v3/auth/tenant_access_token_internal).
 func (c *Client) tenantToken(ctx context.Context) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

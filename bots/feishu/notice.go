@@ -222,7 +222,11 @@ type batchSendResult struct {
 	InvalidUnionIDs []string `json:"invalid_union_ids"`
 }
 
-// BatchSend sends one message to up to 200 people of one id kind
+// BatchSend (POST /open-apis/message/v4/batch_send/; 批量发送消息,
+// https://open.feishu.cn/document/ukTMukTMukTM/ucDO1EjL3gTNx4yN4UTM: the
+// card goes as an object under "card", other content under "content";
+// messages get bm- ids that cannot be updated or replied to) sends one
+// message to up to 200 people of one id kind
 // (open_id, user_id or union_id) with message/v4/batch_send and returns the
 // ids the platform refused. The platform delivers asynchronously.
 func (c *Client) BatchSend(ctx context.Context, idType string, ids []string, m Message) ([]string, error) {

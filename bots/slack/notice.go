@@ -114,7 +114,9 @@ func (b *Bot) sendNotice(ctx context.Context, m core.OutboxMessage) error {
 	return b.deliver(ctx, Route{Channel: channel}, msg)
 }
 
-// dmChannel returns the DM channel with a user, opening it once.
+// dmChannel returns the DM channel with a user, opening it once
+// (conversations.open users=…&return_im=true, scope im:write;
+// https://docs.slack.dev/reference/methods/conversations.open).
 func (b *Bot) dmChannel(ctx context.Context, user string) (string, error) {
 	if ch, ok := b.dms.get(user); ok {
 		return ch, nil

@@ -148,7 +148,15 @@ func (b *Bot) msgOptions(rt Route, msg rendered) []slackapi.MsgOption {
 	return opts
 }
 
-// deliver sends msg the way the route says.
+// deliver sends msg the way the route says, through slack-go v0.35.0
+// (chat.go): response_url gets a JSON POST {text, blocks, response_type,
+// replace_original} (responseURLSender; up to 5 posts within 30 minutes,
+// https://docs.slack.dev/interactivity/handling-user-interaction); chat.update
+// (channel, ts), chat.postEphemeral (channel, user) and chat.postMessage
+// (channel, a user id posting to the app's DM) are form POSTs with the
+// token (formSender; https://docs.slack.dev/reference/methods/chat.postMessage,
+// /chat.update, /chat.postEphemeral). A 429 becomes
+// *slackapi.RateLimitedError with Retry-After (misc.go).
 func (b *Bot) deliver(ctx context.Context, rt Route, msg rendered) error {
 	opts := b.msgOptions(rt, msg)
 	var err error

@@ -143,7 +143,10 @@ type tokenResponse struct {
 }
 
 // Token returns a valid access token, fetching one when the cached token is
-// missing or near its expiry.
+// missing or near its expiry: GET /cgi-bin/gettoken?corpid=…&corpsecret=…,
+// answered {"errcode":0,"access_token":…,"expires_in":7200}; WeCom may
+// revoke a token early, so post refetches on 40014/42001 (获取access_token,
+// https://developer.work.weixin.qq.com/document/path/91039).
 func (c *Client) Token(ctx context.Context) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -397,7 +400,12 @@ type sendResponse struct {
 	UnlicensedUser string `json:"unlicenseduser"`
 }
 
-// SendMessage calls message/send. The message is checked first, so a
+// SendMessage calls message/send (POST /cgi-bin/message/send?access_token=…,
+// JSON body; 发送应用消息, https://developer.work.weixin.qq.com/document/path/90236:
+// touser ≤1000 "|"-joined ids or "@all", toparty/totag ≤100, agentid an
+// integer; the answer's invaliduser/unlicenseduser list who was not
+// reached and response_code comes back for interactive cards). The
+// message is checked first, so a
 // malformed one fails with EINVALID without a round trip.
 func (c *Client) SendMessage(ctx context.Context, m AppMessage) (SendResult, error) {
 	if m.AgentID == 0 {
@@ -550,7 +558,11 @@ func (l *idList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// UpdateTemplateCard changes a sent interactive card for the listed users,
+// UpdateTemplateCard (POST /cgi-bin/message/update_template_card?access_token=…;
+// 更新模版卡片消息, https://developer.work.weixin.qq.com/document/path/94888,
+// /94945 for third-party apps: userids ≤1000, partyids/tagids ≤100, a
+// response_code usable once within 72 hours) changes a sent interactive
+// card for the listed users,
 // using the one-time response_code from the send or the click event.
 func (c *Client) UpdateTemplateCard(ctx context.Context, u TemplateCardUpdate) error {
 	if u.AgentID == 0 {

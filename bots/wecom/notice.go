@@ -196,7 +196,10 @@ type appChatRequest struct {
 	Safe     int      `json:"safe"`
 }
 
-// SendAppChat posts a text or markdown message to a group chat the
+// SendAppChat (POST /cgi-bin/appchat/send?access_token=…, body chatid,
+// msgtype, text|markdown, safe; 应用推送消息,
+// https://developer.work.weixin.qq.com/document/path/90248; text content
+// ≤2048 bytes) posts a text or markdown message to a group chat the
 // application created (appchat/send).
 func (c *Client) SendAppChat(ctx context.Context, chatID, msgType, content string) error {
 	if chatID == "" || strings.TrimSpace(content) == "" {
