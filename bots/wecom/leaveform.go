@@ -87,11 +87,21 @@ type leaveFormTask struct {
 }
 
 func leaveFormTaskID(lang string, messageID int64, attempt int, sent time.Time, tag string) string {
-	return fmt.Sprintf("%s%s-%d-%d-%d-%s", leaveFormTaskPrefix, lang, messageID, attempt, sent.Unix(), tag)
+	return formTaskID(leaveFormTaskPrefix, lang, messageID, attempt, sent, tag)
 }
 
 func parseLeaveFormTask(taskID string) (leaveFormTask, bool) {
-	rest, ok := strings.CutPrefix(taskID, leaveFormTaskPrefix)
+	return parseFormTask(leaveFormTaskPrefix, taskID)
+}
+
+// formTaskID is the task_id of a form card (the leave form's, the
+// overtime form's) laid out as leaveFormTaskPrefix describes.
+func formTaskID(prefix, lang string, messageID int64, attempt int, sent time.Time, tag string) string {
+	return fmt.Sprintf("%s%s-%d-%d-%d-%s", prefix, lang, messageID, attempt, sent.Unix(), tag)
+}
+
+func parseFormTask(prefix, taskID string) (leaveFormTask, bool) {
+	rest, ok := strings.CutPrefix(taskID, prefix)
 	if !ok {
 		return leaveFormTask{}, false
 	}
@@ -269,34 +279,50 @@ func leaveFormCard(types []core.LeaveType, dates []time.Time, lang, taskID strin
 // disabled ("disable … 仅在更新模版卡片的时候该字段有效", doc 101032), and
 // the submit button grey with replace_text, so a second tap does nothing.
 func leaveFormDoneCard(r core.Reply, lang string, rt leaveFormRoute) TemplateCard {
+	return formDoneCard(r, lang, rt, formLook{
+		source:   leaveFormSource(lang),
+		notFiled: tr(lang, "请假未提交", "Leave not filed"), filed: tr(lang, "请假已提交", "Leave filed"),
+		filedNo:   tr(lang, "请假申请 #%d 已提交", "Leave request #%d filed"),
+		questions: [][2]string{{questionLeaveType, tr(lang, "假期类型", "Leave type")}, {questionLeaveDate, tr(lang, "日期", "Date")}, {questionLeavePart, tr(lang, "时段", "Part of day")}},
+		submitKey: KeyLeaveFormSubmit,
+	})
+}
+
+// formLook is what tells the form cards apart once submitted: the source
+// line, the titles (filedNo takes the request number), the drop-downs'
+// keys and titles, and the submit button's key.
+type formLook struct {
+	source                   *CardSource
+	notFiled, filed, filedNo string
+	questions                [][2]string
+	submitKey                string
+}
+
+// formDoneCard is a submitted form card made final (leaveFormDoneCard).
+func formDoneCard(r core.Reply, lang string, rt leaveFormRoute, look formLook) TemplateCard {
 	headline, _, _ := strings.Cut(bots.Headline(r, lang), "\n")
-	title, grey := tr(lang, "请假未提交", "Leave not filed"), tr(lang, "未提交", "Not filed")
+	title, grey := look.notFiled, tr(lang, "未提交", "Not filed")
 	if r.Outcome == core.OutcomeMakeupFiled {
-		title, grey = tr(lang, "请假已提交", "Leave filed"), tr(lang, "已提交", "Filed")
+		title, grey = look.filed, tr(lang, "已提交", "Filed")
 		if r.Makeup != nil && r.Makeup.Request.ID != 0 {
-			title = fmt.Sprintf(tr(lang, "请假申请 #%d 已提交", "Leave request #%d filed"), r.Makeup.Request.ID)
+			title = fmt.Sprintf(look.filedNo, r.Makeup.Request.ID)
 		}
 	}
-	questions := []struct{ key, title string }{
-		{questionLeaveType, tr(lang, "假期类型", "Leave type")},
-		{questionLeaveDate, tr(lang, "日期", "Date")},
-		{questionLeavePart, tr(lang, "时段", "Part of day")},
-	}
 	var selects []CardSelection
-	for i, q := range questions {
+	for i, q := range look.questions {
 		label := "—"
 		if i < len(rt.FormChosen) && rt.FormChosen[i] != "" {
 			label = rt.FormChosen[i]
 		}
-		selects = append(selects, CardSelection{QuestionKey: q.key, Title: q.title, Disable: true, OptionList: []CardOption{{ID: "chosen", Text: label}}})
+		selects = append(selects, CardSelection{QuestionKey: q[0], Title: q[1], Disable: true, OptionList: []CardOption{{ID: "chosen", Text: label}}})
 	}
 	return TemplateCard{
 		CardType:     CardMultiInteraction,
-		Source:       leaveFormSource(lang),
+		Source:       look.source,
 		MainTitle:    &CardTitle{Title: title, Desc: headline},
 		TaskID:       rt.FormTask,
 		SelectList:   selects,
-		SubmitButton: &CardSubmitButton{Text: tr(lang, "提交", "Submit"), Key: KeyLeaveFormSubmit},
+		SubmitButton: &CardSubmitButton{Text: tr(lang, "提交", "Submit"), Key: look.submitKey},
 		ReplaceText:  grey,
 	}
 }
@@ -311,6 +337,9 @@ func (b *Bot) sendLeaveForm(ctx context.Context, m core.OutboxMessage, reply cor
 		return false, nil
 	}
 	lang := bots.Lang(reply, rt.Lang)
+	if isOvertimeUsage(reply) {
+		return b.sendOvertimeForm(ctx, m, reply, rt, lang) // overtimeform.go
+	}
 	if isLeaveUsage(reply) {
 		lf := b.leaveForm
 		if lf == nil || reply.EmployeeID == "" {
@@ -345,13 +374,16 @@ func (b *Bot) sendLeaveForm(ctx context.Context, m core.OutboxMessage, reply cor
 		return false, nil
 	}
 	card := leaveFormDoneCard(reply, lang, rt)
+	if strings.HasPrefix(rt.FormTask, overtimeFormTaskPrefix) {
+		card = overtimeFormDoneCard(reply, lang, rt) // overtimeform.go
+	}
 	err = b.client.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{rt.ToUser}, AgentID: rt.AgentID, ResponseCode: rt.FormCode, TemplateCard: &card})
 	if err != nil && core.ErrorCode(err) != core.EINVALID {
 		return true, err
 	}
 	if err != nil {
 		// A spent or expired code: the answer still goes out as text.
-		b.log.Warn("wecom: the leave form cannot be updated; answering with a message", "user", rt.ToUser, "err", err)
+		b.log.Warn("wecom: the form cannot be updated; answering with a message", "user", rt.ToUser, "err", err)
 	}
 	return false, nil
 }
@@ -432,36 +464,73 @@ func readLeaveForm(selected map[string][]string, task leaveFormTask, now time.Ti
 // replaced get the recorded answer and file nothing more: the event ledger
 // in the database decides.
 func (b *Bot) receiveLeaveForm(ctx context.Context, w http.ResponseWriter, r *http.Request, m Message, plain []byte) bool {
+	if b.receiveOvertimeForm(ctx, w, r, m, plain) { // overtimeform.go
+		return true
+	}
 	if m.MsgType != MsgEvent || m.Event != EventTemplateCard || !strings.HasPrefix(m.TaskID, leaveFormTaskPrefix) ||
 		m.CardType != CardMultiInteraction || m.EventKey != KeyLeaveFormSubmit {
 		return false
 	}
-	task, ok := parseLeaveFormTask(m.TaskID)
+	f, ok := b.openForm(ctx, w, r, m, plain, leaveFormTaskPrefix, func(problem, lang string) string { return leaveFormProblemText(problem, lang, time.Time{}) })
 	if !ok {
-		b.passiveAnswer(w, r, m, leaveFormProblemText(formUnreadable, "", time.Time{}))
 		return true
+	}
+	types, err := b.leaveForm.LeaveTypes(ctx)
+	if err != nil {
+		b.log.Error("wecom: cannot read the leave form's options", "user", m.FromUserName, "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return true
+	}
+	args, chosen, problem, date := readLeaveForm(f.selected, f.task, b.now(), f.roster, types)
+	if problem != "" {
+		b.log.Info("wecom: leave form refused", "user", m.FromUserName, "problem", problem)
+		b.passiveAnswer(w, r, m, leaveFormProblemText(problem, f.task.lang, date))
+		return true
+	}
+	b.fileFormCard(ctx, w, r, m, f, "leaveform:", args, chosen)
+	return true
+}
+
+// openedForm is a submitted form card that is ours, its owner's and not
+// expired, with the owner's identity and roster and what was chosen.
+type openedForm struct {
+	task     leaveFormTask
+	actor    core.Identity
+	roster   core.Roster
+	selected map[string][]string
+}
+
+// openForm checks what every form card's submission needs (leave form,
+// overtime form): a task_id of ours that reads, tapped by the user it was
+// sent to, within leaveFormTTL, by someone the organisation knows. ok is
+// false when it has answered: a passive text (problemText names formUnreadable
+// and formExpired in the card's language), or an error WeCom retries.
+func (b *Bot) openForm(ctx context.Context, w http.ResponseWriter, r *http.Request, m Message, plain []byte, prefix string, problemText func(problem, lang string) string) (f openedForm, ok bool) {
+	task, ok := parseFormTask(prefix, m.TaskID)
+	if !ok {
+		b.passiveAnswer(w, r, m, problemText(formUnreadable, ""))
+		return f, false
 	}
 	if task.tag != userTag(b.cfg.CorpID, m.FromUserName) {
-		b.log.Info("wecom: a leave form submitted by someone else", "user", m.FromUserName, "task", m.TaskID)
+		b.log.Info("wecom: a form submitted by someone else", "user", m.FromUserName, "task", m.TaskID)
 		b.passiveNotForYou(w, r, m)
-		return true
+		return f, false
 	}
-	now := b.now()
-	if now.Sub(task.sent) > leaveFormTTL {
-		b.passiveAnswer(w, r, m, leaveFormProblemText(formExpired, task.lang, time.Time{}))
-		return true
+	if b.now().Sub(task.sent) > leaveFormTTL {
+		b.passiveAnswer(w, r, m, problemText(formExpired, task.lang))
+		return f, false
 	}
 	actor := core.Identity{Platform: core.PlatformWeCom, Tenant: b.cfg.CorpID, UserID: m.FromUserName}
 	lf := b.leaveForm
 	if lf == nil {
-		b.log.Warn("wecom: a leave form submitted, but the core cannot read it")
-		b.passiveAnswer(w, r, m, leaveFormProblemText(formUnreadable, "", time.Time{}))
-		return true
+		b.log.Warn("wecom: a form submitted, but the core cannot read it")
+		b.passiveAnswer(w, r, m, problemText(formUnreadable, ""))
+		return f, false
 	}
-	fail := func(err error) bool {
-		b.log.Error("wecom: cannot read the leave form's options", "user", m.FromUserName, "err", err)
+	fail := func(err error) (openedForm, bool) {
+		b.log.Error("wecom: cannot read the form's options", "user", m.FromUserName, "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
-		return true
+		return f, false
 	}
 	who, err := lf.Whois(ctx, actor)
 	if err != nil {
@@ -471,47 +540,43 @@ func (b *Bot) receiveLeaveForm(ctx context.Context, w http.ResponseWriter, r *ht
 			return fail(err)
 		}
 		b.passiveAnswer(w, r, m, bots.Headline(core.Reply{Outcome: core.OutcomeUnknownUser, Platform: core.PlatformWeCom, Contact: who.Contact}, task.lang))
-		return true
+		return f, false
 	}
 	roster, err := lf.Roster(ctx, who.EmployeeID)
-	if err != nil {
-		return fail(err)
-	}
-	types, err := lf.LeaveTypes(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	selected, err := ParseSelectedItems(plain)
 	if err != nil {
 		b.reject(w, r, http.StatusBadRequest, "bad message", err)
-		return true
+		return f, false
 	}
-	args, chosen, problem, date := readLeaveForm(selected, task, now, roster, types)
-	if problem != "" {
-		b.log.Info("wecom: leave form refused", "user", m.FromUserName, "problem", problem)
-		b.passiveAnswer(w, r, m, leaveFormProblemText(problem, task.lang, date))
-		return true
-	}
-	route, _ := json.Marshal(leaveFormRoute{Route: Route{ToUser: m.FromUserName, AgentID: b.agentID, Lang: task.lang},
+	return openedForm{task: task, actor: actor, roster: roster, selected: selected}, true
+}
+
+// fileFormCard files a checked form's arguments as the typed request is
+// filed, under the event id eventPrefix + task_id, with the reply route
+// that lets the answer replace the card (sendLeaveForm).
+func (b *Bot) fileFormCard(ctx context.Context, w http.ResponseWriter, r *http.Request, m Message, f openedForm, eventPrefix string, args core.LeaveArgs, chosen []string) {
+	route, _ := json.Marshal(leaveFormRoute{Route: Route{ToUser: m.FromUserName, AgentID: b.agentID, Lang: f.task.lang},
 		FormCode: m.ResponseCode, FormTask: m.TaskID, FormChosen: chosen})
 	cmd := core.Command{
-		Actor: actor, Kind: core.CmdLeave, Leave: &args,
-		At: time.Unix(m.CreateTime, 0), ReceivedAt: now,
-		EventID: "leaveform:" + m.TaskID, ReplyRoute: string(route),
+		Actor: f.actor, Kind: core.CmdLeave, Leave: &args,
+		At: time.Unix(m.CreateTime, 0), ReceivedAt: b.now(),
+		EventID: eventPrefix + m.TaskID, ReplyRoute: string(route),
 	}
 	reply, err := b.core.Handle(ctx, cmd)
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			b.reject(w, r, http.StatusBadRequest, "invalid command", err)
-			return true
+			return
 		}
 		// Nothing acknowledged: WeCom retries, and the event id makes the
 		// retry safe whether or not this attempt committed.
 		b.log.Error("wecom core call failed", "event", cmd.EventID, "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
-		return true
+		return
 	}
-	b.log.Debug("wecom leave form", "event", cmd.EventID, "outcome", reply.Outcome, "replayed", reply.Replayed)
+	b.log.Debug("wecom form", "event", cmd.EventID, "outcome", reply.Outcome, "replayed", reply.Replayed)
 	w.WriteHeader(http.StatusOK)
-	return true
 }
