@@ -261,6 +261,13 @@ func (s *Feishu) reply(w http.ResponseWriter, id string, body map[string]any) {
 		s.fail(w, http.StatusBadRequest, 230011, "The message is invalid")
 		return
 	}
+	if isBatchMessage(id) {
+		// 批量发送消息: its bm- messages "不支持编辑、回复等操作"; which
+		// code Feishu answers is not documented, 230011 is "message invalid".
+		s.hub.violate(core.PlatformFeishu, api, "message_id "+id+" was sent by batch_send, which cannot be replied to", docFeishuBatch)
+		s.fail(w, http.StatusBadRequest, 230011, "batch messages cannot be replied to")
+		return
+	}
 	e, problems := s.content(api, docFeishuReply, str(body, "msg_type"), body["content"])
 	if len(problems) > 0 {
 		s.fail(w, http.StatusBadRequest, 230001, strings.Join(problems, "; "))
@@ -286,6 +293,11 @@ func (s *Feishu) patch(w http.ResponseWriter, id string, body map[string]any) {
 		refuse(http.StatusBadRequest, 230011, "message_id "+id+" is not a message this app sent")
 		return
 	}
+	if isBatchMessage(id) {
+		// The patch doc: "不支持更新批量发送的消息".
+		refuse(http.StatusBadRequest, 230011, "message_id "+id+" was sent by batch_send, which cannot be updated")
+		return
+	}
 	s.mu.Lock()
 	multi := s.multi[id]
 	s.mu.Unlock()
@@ -307,6 +319,13 @@ func (s *Feishu) patch(w http.ResponseWriter, id string, body map[string]any) {
 		old.Via += " → PATCH"
 	})
 	writeJSON(w, http.StatusOK, map[string]any{"code": 0, "msg": "success", "data": map[string]any{}})
+}
+
+// isBatchMessage reports whether id is a batch_send message: "具备独立的
+// 消息 ID（以 bm- 为前缀）" (批量发送消息,
+// https://open.feishu.cn/document/ukTMukTMukTM/ucDO1EjL3gTNx4yN4UTM).
+func isBatchMessage(id string) bool {
+	return strings.HasPrefix(id, "bm-") || strings.HasPrefix(id, "bm_")
 }
 
 // batch is message/v4/batch_send (doc "批量发送消息"): up to 200

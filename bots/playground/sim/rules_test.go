@@ -319,6 +319,26 @@ func TestFeishuAPI(t *testing.T) {
 	if status, _ := call("PATCH", "/open-apis/im/v1/messages/"+id, `{"content":`+card(true)+`}`); status != 200 {
 		t.Errorf("patch = %d, want 200", status)
 	}
+	// 批量发送消息: bm- messages "不支持编辑、回复等操作", and the patch doc
+	// "不支持更新批量发送的消息".
+	if status, _ := call("POST", "/open-apis/message/v4/batch_send/", `{"open_ids":["ou_1"],"msg_type":"interactive","card":{"config":{"update_multi":true},"elements":[{"tag":"div","text":{"tag":"plain_text","content":"通知"}}]}}`); status != 200 {
+		t.Fatalf("batch_send = %d, want 200", status)
+	}
+	var bm string
+	for _, e := range hub.Conversation(core.PlatformFeishu, "ou_1") {
+		if isBatchMessage(e.ID) {
+			bm = e.ID
+		}
+	}
+	if bm == "" {
+		t.Fatalf("no batch message in ou_1's chat")
+	}
+	if status, _ := call("POST", "/open-apis/im/v1/messages/"+bm+"/reply", `{"msg_type":"text","content":"{\"text\":\"ok\"}"}`); status != 400 {
+		t.Errorf("reply to batch message %s = %d, want 400", bm, status)
+	}
+	if status, _ := call("PATCH", "/open-apis/im/v1/messages/"+bm, `{"content":`+card(true)+`}`); status != 400 {
+		t.Errorf("patch of batch message %s = %d, want 400", bm, status)
+	}
 	if status, _ := call("POST", "/open-apis/im/v1/messages?receive_id_type=open_id", `{"receive_id":"ou_1","msg_type":"text","content":"not json"}`); status != 400 {
 		t.Errorf("content that is not JSON = %d, want 400", status)
 	}
