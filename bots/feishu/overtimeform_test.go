@@ -74,6 +74,9 @@ func TestOvertimeFormOnFeishu(t *testing.T) {
 		if len(replies) != 1 || replies[0].Body["msg_type"] != "interactive" {
 			t.Fatalf("%s: got reply %+v, want the form card", tc.text, replies)
 		}
+		if n := h.audits("overtime.requested"); n != 0 {
+			t.Errorf("%s: asking for the form filed %d requests, want none", tc.text, n)
+		}
 		raw, _ := json.Marshal(sentContent(t, replies[0]))
 		for _, want := range []string{`"schema":"2.0"`, `"tag":"form"`, `"tag":"date_picker"`, `"name":"overtime_date"`, `"tag":"picker_time"`, `"name":"overtime_start"`,
 			`"name":"overtime_end"`, `"name":"overtime_reason"`, `"form_action_type":"submit"`, `"name":"` + ActionLeaveForm + `"`, tc.want} {

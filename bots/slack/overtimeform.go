@@ -43,8 +43,9 @@ func (b *Bot) overtimeCommand(w http.ResponseWriter, r *http.Request, sc slackap
 		f := overtimeForm(in.Lang)
 		form = &f
 	}
+	// Without the form, the answer is the overtime usage.
 	cmd := bots.LeaveCommand(in)
-	bots.MarkOvertimeUsage(&cmd)                              // without the form, the overtime usage
+	bots.MarkOvertimeUsage(&cmd)
 	b.formOrCommand(w, r, sc, in.Lang, "overtime", form, cmd) // makeup.go
 }
 

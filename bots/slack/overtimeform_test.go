@@ -133,3 +133,18 @@ func firstCard(e *env, user string) string {
 	e.t.Fatalf("nothing posted to %s", user)
 	return ""
 }
+
+// TestOvertimeFormFallsBackToUsageOnSlack: when the modal cannot open
+// (an expired trigger_id, PLATFORMS.md §9.3) /punch overtime answers with
+// the overtime format, not the make-up one, and files nothing.
+func TestOvertimeFormFallsBackToUsageOnSlack(t *testing.T) {
+	e := MustMakeupEnv(t, byApproval)
+	e.slack.fail = map[string]func(http.ResponseWriter){"views.open": func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":false,"error":"expired_trigger_id"}`)
+	}}
+	status, raw, _ := e.openCommand("overtime", 7101)
+	if status != http.StatusOK || !strings.Contains(raw, "Overtime format: overtime [2026-12-05] 18:00-21:00") || e.audits("overtime.requested") != 0 {
+		t.Errorf("got %d %s, %d requests; want the overtime format and none", status, raw, e.audits("overtime.requested"))
+	}
+}

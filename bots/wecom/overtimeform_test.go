@@ -56,6 +56,9 @@ func TestOvertimeFormCardOnWeCom(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newMakeupEnv(t, tt.adjust...)
 			card, _ := e.askLeaveForm(t, tt.text, "9601", 0)
+			if n := e.makeupAudits("overtime.requested"); n != 0 {
+				t.Errorf("asking for the form filed %d requests, want none", n)
+			}
 			task, ok := parseFormTask(overtimeFormTaskPrefix, fmt.Sprint(card["task_id"]))
 			if card["card_type"] != CardMultiInteraction || !ok || task.tag != userTag(testCorpID, testUser) {
 				t.Errorf("got card_type %v, task_id %v (%+v, %v); want %s and an overtime task of %s", card["card_type"], card["task_id"], task, ok, CardMultiInteraction, testUser)
