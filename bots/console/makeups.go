@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -24,8 +25,9 @@ type makeupRow struct {
 	// CanRevoke offers taking back an approved leave, trip or outing.
 	CanRevoke bool
 	// Noun names the request's type; Period is a leave's, trip's or
-	// outing's covered time.
-	Noun, Period string
+	// outing's covered time; LeaveName is a leave's type as the
+	// organisation names it (年假), not its id (annual).
+	Noun, Period, LeaveName string
 }
 
 type makeupData struct {
@@ -75,6 +77,34 @@ func (c *Console) makeupList(w http.ResponseWriter, r *http.Request, v *viewer) 
 	return c.showApprovals(w, r, v, r.URL.Query(), nil)
 }
 
+// leaveNames are the organisation's leave type names by id (the defaults
+// when the file declares none), as the bots name them.
+func (c *Console) leaveNames(ctx context.Context) (map[string]string, error) {
+	types := core.DefaultLeaveTypes()
+	if ls, ok := c.store.(core.LeaveTypeStore); ok {
+		got, err := ls.LeaveTypes(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(got) > 0 {
+			types = got
+		}
+	}
+	names := make(map[string]string, len(types))
+	for _, t := range types {
+		names[t.ID] = t.Name
+	}
+	return names, nil
+}
+
+// leaveName is a leave type's name, or its id once no longer declared.
+func leaveName(names map[string]string, id string) string {
+	if n := names[id]; n != "" {
+		return n
+	}
+	return id
+}
+
 // period shows a request's covered time in the employee's zone.
 func period(m core.MakeupRequest, loc *time.Location) string {
 	if m.Start.IsZero() {
@@ -116,6 +146,10 @@ func (c *Console) showApprovals(w http.ResponseWriter, r *http.Request, v *viewe
 	if err != nil {
 		return err
 	}
+	names, err := c.leaveNames(r.Context())
+	if err != nil {
+		return err
+	}
 	zone := zoneOf(v)
 	d := makeupData{Status: status, Type: typ, Types: requestTypes, ReadOnly: c.makeups == nil, Zone: zone, Refused: refused}
 	var rows []makeupRow
@@ -132,7 +166,7 @@ func (c *Console) showApprovals(w http.ResponseWriter, r *http.Request, v *viewe
 			continue
 		}
 		rows = append(rows, makeupRow{MakeupRequest: m, CanDecide: !d.ReadOnly && mayDecide(v, m), CanRevoke: !d.ReadOnly && mayRevoke(v, m),
-			Noun: bots.RequestNoun(m.TypeOf(), v.Lang), Period: period(m, zone(m.EmployeeID))})
+			Noun: bots.RequestNoun(m.TypeOf(), v.Lang), Period: period(m, zone(m.EmployeeID)), LeaveName: leaveName(names, m.LeaveType)})
 	}
 	// Pending first, then the newest.
 	slices.SortStableFunc(rows, func(a, b makeupRow) int {
