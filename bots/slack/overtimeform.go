@@ -25,7 +25,7 @@ const (
 )
 
 // overtimeCommand answers /punch overtime|加班 …: with no arguments it
-// opens the form, unless the employee's schedule does not count overtime
+// opens the form in the employee's language, unless the employee's schedule does not count overtime
 // by approval, which is answered with the refusal a typed request gets;
 // with arguments it files the typed request, as leaveCommand does.
 func (b *Bot) overtimeCommand(w http.ResponseWriter, r *http.Request, sc slackapi.SlashCommand, in bots.Intent) {
@@ -40,7 +40,11 @@ func (b *Bot) overtimeCommand(w http.ResponseWriter, r *http.Request, sc slackap
 			writeEphemeral(w, replyMessage(reply, bots.Lang(reply, in.Lang)))
 			return
 		}
-		f := overtimeForm(in.Lang)
+		lang := in.Lang
+		if ok && who != "" {
+			lang = who // the employee's, as their answers are
+		}
+		f := overtimeForm(lang)
 		form = &f
 	}
 	// Without the form, the answer is the overtime usage.

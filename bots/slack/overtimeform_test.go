@@ -42,20 +42,25 @@ func overtimeValues(date, start, end, reason string) map[string]map[string]any {
 }
 
 // TestOvertimeFormOpensOnSlack: /punch overtime and /punch 加班 alone open
-// the modal (date, start, end, reason) in the command's language under
+// the modal (date, start, end, reason) in the employee's language under
 // overtime by approval; under off or punch no modal opens and the answer
 // is the refusal the typed request gets.
 func TestOvertimeFormOpensOnSlack(t *testing.T) {
 	for _, tc := range []struct {
-		name, mode, text, wantLang, wantText string
+		name, mode, employeeLang, text, wantLang, wantText string
 	}{
-		{"approval, English", string(core.OvertimeApproval), "overtime", "en", ""},
-		{"both, Chinese", string(core.OvertimeBoth), "加班", "zh", ""},
-		{"by punch", string(core.OvertimePunch), "overtime", "", "does not count overtime by approval"},
-		{"off", string(core.OvertimeOff), "加班", "", "does not count overtime by approval"},
+		{"approval, English", string(core.OvertimeApproval), "en", "overtime", "en", ""},
+		{"both, Chinese", string(core.OvertimeBoth), "zh", "加班", "zh", ""},
+		{"the employee's language", string(core.OvertimeApproval), "zh", "overtime", "zh", ""},
+		{"by punch", string(core.OvertimePunch), "en", "overtime", "", "does not count overtime by approval"},
+		{"off, Chinese", string(core.OvertimeOff), "zh", "加班", "", "你的班次不按审批计算加班"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := MustMakeupEnv(t, func(o *core.Org) { byApproval(o); o.Schedules[0].Overtime.Mode = core.OvertimeMode(tc.mode) })
+			e := MustMakeupEnv(t, func(o *core.Org) {
+				byApproval(o)
+				o.Schedules[0].Overtime.Mode = core.OvertimeMode(tc.mode)
+				o.Employees[0].Lang = tc.employeeLang
+			})
 			status, raw, opens := e.openCommand(tc.text, 7001)
 			if tc.wantText != "" {
 				_, _, typed := e.slash("T1", "U1", "overtime 03-03 18:00-21:00")
