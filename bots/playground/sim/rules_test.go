@@ -368,6 +368,36 @@ func TestSlackAPI(t *testing.T) {
 	if status, _, hdr := post(url.Values{"channel": {"DU1"}, "text": {"6"}}); status != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" {
 		t.Errorf("6th post in the same second = %d %v, want 429 with Retry-After", status, hdr)
 	}
+	// "Ephemeral messages can't be updated in this way" (chat.update),
+	// https://docs.slack.dev/messaging/modifying-messages.
+	_, eph, _ := do(t, s, "POST", "/api/chat.postEphemeral", "application/x-www-form-urlencoded",
+		url.Values{"token": {"xoxb-1"}, "channel": {"DU1"}, "user": {"U1"}, "text": {"only you"}}.Encode())
+	ephTS, _ := eph["message_ts"].(string)
+	if ephTS == "" {
+		t.Fatalf("chat.postEphemeral = %v", eph)
+	}
+	if _, out, _ := do(t, s, "POST", "/api/chat.update", "application/x-www-form-urlencoded",
+		url.Values{"token": {"xoxb-1"}, "channel": {"DU1"}, "ts": {ephTS}, "text": {"changed"}}.Encode()); out["ok"] != false {
+		t.Errorf("chat.update of an ephemeral message = %v, want refused", out)
+	}
+	// chat.update needs the DM's D id, not the user id
+	// (https://docs.slack.dev/reference/methods/chat.update).
+	_, posted, _ := post(url.Values{"channel": {"U1"}, "text": {"to update"}})
+	ts, _ := posted["ts"].(string)
+	if ts == "" || posted["channel"] != "DU1" {
+		t.Fatalf("post to U1 = %v, want a ts and the DM channel DU1", posted)
+	}
+	update := func(channel string) map[string]any {
+		_, out, _ := do(t, s, "POST", "/api/chat.update", "application/x-www-form-urlencoded",
+			url.Values{"token": {"xoxb-1"}, "channel": {channel}, "ts": {ts}, "text": {"changed"}}.Encode())
+		return out
+	}
+	if out := update("U1"); out["error"] != "channel_not_found" {
+		t.Errorf("chat.update with a user id as channel = %v, want channel_not_found", out)
+	}
+	if out := update("DU1"); out["ok"] != true {
+		t.Errorf("chat.update with the DM channel = %v, want ok", out)
+	}
 	u := s.newResponseURL("U1", "")
 	path := strings.TrimPrefix(u, "http://sim")
 	for i := range 6 {

@@ -300,6 +300,11 @@ func (s *Slack) post(w http.ResponseWriter, args map[string]any) {
 	}
 	e.ID = s.ts()
 	s.hub.add(core.PlatformSlack, dmUser(channel), &e)
+	if strings.HasPrefix(channel, "U") || strings.HasPrefix(channel, "W") {
+		// A user id posts to the app's DM with them, and the answer names
+		// that DM's D channel, which chat.update then needs.
+		channel = "D" + channel
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "channel": channel, "ts": e.ID, "message": map[string]any{"ts": e.ID, "text": e.Text}})
 }
 
@@ -313,6 +318,23 @@ func (s *Slack) chatUpdate(w http.ResponseWriter, args map[string]any) {
 		return
 	}
 	if !s.allow(w, s.tier3, method, method) {
+		return
+	}
+	if strings.HasPrefix(channel, "U") || strings.HasPrefix(channel, "W") {
+		// chat.update's channel: "For direct messages, ensure that this
+		// value is a DM ID (starts with D) instead of a User ID (starts
+		// with either U or W)" (https://docs.slack.dev/reference/methods/chat.update);
+		// chat.postMessage's answer names the D channel to use.
+		s.hub.violate(core.PlatformSlack, method, "channel "+channel+" is a user id, not the DM's D id", docSlackUpdate)
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "channel_not_found"})
+		return
+	}
+	if old, found := s.hub.find(core.PlatformSlack, dmUser(channel), ts); found && old.Ephemeral {
+		// "Ephemeral messages can't be updated in this way" (chat.update;
+		// only a response_url can replace one), Modifying messages,
+		// https://docs.slack.dev/messaging/modifying-messages.
+		s.hub.violate(core.PlatformSlack, method, "message "+ts+" is ephemeral; chat.update cannot change it", docSlackUpdate)
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "message_not_found"})
 		return
 	}
 	if !s.replace(dmUser(channel), ts, e, method) {
