@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// TestBadDateAndMonthInReadersLanguage: a month or date the console cannot
-// read (typed into a browser without a month picker, or an edited link) is
+// TestBadDateAndMonthInReadersLanguage: a month, date or request type the
+// console cannot read (typed into a browser without a month picker, or an edited link) is
 // refused in the reader's language; the page showed the core's English
 // "month "2026/11" is not YYYY-MM" after "请求无效：".
 func TestBadDateAndMonthInReadersLanguage(t *testing.T) {
@@ -25,6 +25,8 @@ func TestBadDateAndMonthInReadersLanguage(t *testing.T) {
 		{"H1", "/reports/download?kind=daily&date=11/26", "“11/26”不是日期，请写成 2026-11-26 这样的格式。", "is not", http.StatusBadRequest},
 		{"M2", "/plot?date=yesterday", "“yesterday” is not a date; write it like 2026-11-26.", "不是", http.StatusBadRequest},
 		{"H1", "/exceptions?from=2026-13-01", "“2026-13-01”不是日期", "is not", http.StatusBadRequest},
+		{"H1", "/makeups?type=vacation", "没有“vacation”这种申请类型：可选补卡、外勤打卡、请假、出差、外出、加班。", "must be", http.StatusBadRequest},
+		{"M2", "/makeups?type=vacation", "There is no request type “vacation”", "类型", http.StatusBadRequest},
 	}
 	clients := map[string]*client{}
 	for _, tt := range tests {

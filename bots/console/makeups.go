@@ -130,7 +130,7 @@ func (c *Console) showApprovals(w http.ResponseWriter, r *http.Request, v *viewe
 	f := core.MakeupFilter{}
 	if typ != "" {
 		if !slices.Contains(requestTypes, core.RequestType(typ)) {
-			return core.Errorf(core.EINVALID, "type must be one of makeup, field, leave, trip, outing, not %q", typ)
+			return core.WrapError(core.EINVALID, badParam{key: "bad_type", value: typ}, "type must be one of makeup, field, leave, trip, outing, overtime, not %q", typ)
 		}
 		f.Types = []core.RequestType{core.RequestType(typ)}
 	}

@@ -78,12 +78,12 @@ func monthParam(q url.Values, name, def string) (string, error) {
 	return s, nil
 }
 
-// badParam is a date or month field the console cannot read. fail shows it
+// badParam is a date, month or request type the console cannot read. fail shows it
 // in the reader's language (the texts named by key), where the core's
 // English message showed through "请求无效：" before: a browser without a
 // month picker (Firefox, desktop Safari) lets anyone type "2026/11".
 type badParam struct {
-	key   string // bad_date or bad_month
+	key   string // bad_date, bad_month or bad_type
 	value string
 }
 
