@@ -167,22 +167,3 @@ func clockMinutes(s string) (int, bool) {
 	}
 	return int(c[0]-'0')*600 + int(c[1]-'0')*60 + int(c[3]-'0')*10 + int(c[4]-'0'), true
 }
-
-// overtimeUsageClocks stand in for the period of 加班 typed alone; see
-// MarkOvertimeUsage.
-const overtimeUsageStart, overtimeUsageEnd = "18:00", "21:00"
-
-// MarkOvertimeUsage keeps the request type on the core's answer to 加班 /
-// overtime typed alone. The core reads an overtime without its clocks as
-// ProblemTime before it notes the type (core/leave.go resolveLeave), so
-// that answer would be the make-up usage and no form could tell it is
-// overtime's. With stand-in clocks the type is noted, and the usage
-// problem, which the core checks before anything else, still refuses the
-// command: nothing can be filed. Other commands are left as they are.
-func MarkOvertimeUsage(cmd *core.Command) {
-	a := cmd.Leave
-	if cmd.Kind != core.CmdLeave || a == nil || a.Type != core.RequestOvertime || a.Problem != ProblemUsage {
-		return
-	}
-	a.StartClock, a.EndClock = overtimeUsageStart, overtimeUsageEnd
-}

@@ -181,6 +181,9 @@ func resolveLeave(a LeaveArgs, r Roster, types []LeaveType, now time.Time) (m Ma
 	case RequestOvertime:
 		// Overtime is a span of one day: "加班 12-05 18:00-21:00"; an end
 		// at or before the start is the next morning ("20:00-02:00").
+		// The type is noted first: the answer to 加班 alone is overtime's
+		// usage (and its form), not the make-up's.
+		m.Type = a.Type
 		if a.StartClock == "" || a.EndClock == "" {
 			return m, lt, ProblemTime
 		}

@@ -398,7 +398,6 @@ func messageCommand(ev *messageEvent, hdr *larkevent.EventHeader, botOpenID stri
 			break
 		}
 		if bots.LeaveInto(intent, &cmd) {
-			bots.MarkOvertimeUsage(&cmd) // 加班 alone: the overtime form (overtimeform.go)
 			break
 		}
 		switch intent.Kind {

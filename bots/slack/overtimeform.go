@@ -48,9 +48,7 @@ func (b *Bot) overtimeCommand(w http.ResponseWriter, r *http.Request, sc slackap
 		form = &f
 	}
 	// Without the form, the answer is the overtime usage.
-	cmd := bots.LeaveCommand(in)
-	bots.MarkOvertimeUsage(&cmd)
-	b.formOrCommand(w, r, sc, in.Lang, "overtime", form, cmd) // makeup.go
+	b.formOrCommand(w, r, sc, in.Lang, "overtime", form, bots.LeaveCommand(in)) // makeup.go
 }
 
 func overtimeTitle(lang string) string { return pick(lang, "申请加班", "Request overtime") }

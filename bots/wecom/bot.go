@@ -252,7 +252,6 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in, ok := b.translate(msg)
-	bots.MarkOvertimeUsage(&in.cmd) // 加班 alone: the overtime form (overtimeform.go)
 	if !ok {
 		b.log.Debug("wecom message ignored", "msgtype", msg.MsgType, "event", msg.Event, "key", msg.EventKey)
 		w.WriteHeader(http.StatusOK)

@@ -56,7 +56,7 @@ var (
 const defaultShiftEnd = 18 * 60
 
 // isOvertimeUsage reports whether a reply is the answer to 加班 / overtime
-// typed alone (bots.MarkOvertimeUsage keeps its type).
+// typed alone (the core notes the type before the missing clocks).
 func isOvertimeUsage(r core.Reply) bool {
 	return r.Outcome == core.OutcomeMakeupRefused && r.Makeup != nil && r.Makeup.Problem == bots.ProblemUsage &&
 		r.Makeup.Request.TypeOf() == core.RequestOvertime
