@@ -314,12 +314,16 @@ func leaveRefusal(v core.MakeupView, lang string) string {
 		if v.Problem == ProblemUsage {
 			return LeaveUsage(t, lang)
 		}
-		return head + leaveProblem(v.Problem, lang) + "\n" + LeaveUsage(t, lang)
+		return head + leaveProblem(v.Problem, t, lang) + "\n" + LeaveUsage(t, lang)
 	}
 	return head + r.Rule
 }
 
-func leaveProblem(problem, lang string) string {
+func leaveProblem(problem string, t core.RequestType, lang string) string {
+	if problem == core.ProblemTime && t == core.RequestOvertime {
+		return pick(lang, "请写明开始和结束时间，例如 18:00-21:00；跨过午夜的加班如 20:00-02:00，最长 12 小时。",
+			"give the start and end, such as 18:00-21:00; overtime past midnight, such as 20:00-02:00, is at most 12 hours.")
+	}
 	switch problem {
 	case core.ProblemDate:
 		return pick(lang, "日期看不懂，请写成 12-03、2026-12-03 或 12-04..12-06。", "I could not read the date; write it as 2026-12-03, 12-03 or 12-04..12-06.")

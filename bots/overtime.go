@@ -1,7 +1,7 @@
 package bots
 
 import (
-	"context"
+	"time"
 
 	"github.com/punchbot/punchbot/core"
 )
@@ -64,55 +64,13 @@ func overtimeUsage(lang string) string {
 		"Overtime format: overtime [2026-12-05] 18:00-21:00 reason (no date means today; 20:00-02:00 ends at 02:00 the next day)\n• withdraw: overtime cancel <number>\n• approvers or HR revoke an approved one: revoke <number> reason")
 }
 
-// OvertimeLookup finds the schedule of the employee behind a chat account,
-// which decides whether the overtime form is offered (the forms in
-// bots/*/overtimeform.go). *core.Service implements it.
-type OvertimeLookup interface {
-	Whois(ctx context.Context, id core.Identity) (core.Whois, error)
-	Roster(ctx context.Context, employeeID string) (core.Roster, error)
-}
-
-var _ OvertimeLookup = (*core.Service)(nil)
-
-// OvertimeByApproval reports whether the roster's schedule counts overtime
-// from approved requests (mode approval or both), the only schedules under
-// which the core files one; others get core.OvertimeNotByApproval.
-func OvertimeByApproval(r core.Roster) bool {
-	m := r.Schedule.OvertimeMode()
-	return m == core.OvertimeApproval || m == core.OvertimeBoth
-}
-
-// OvertimeNotByApprovalReply is the reply a typed overtime request gets
-// under a schedule that does not count overtime by approval, which a form
-// answers instead of offering itself.
-func OvertimeNotByApprovalReply(r core.Roster, lang string) core.Reply {
-	return core.Reply{
-		Outcome: core.OutcomeMakeupRefused, EmployeeID: r.Employee.ID, EmployeeName: r.Employee.Name, Lang: lang,
-		Makeup: &core.MakeupView{
-			Request:      core.MakeupRequest{Type: core.RequestOvertime, EmployeeID: r.Employee.ID},
-			EmployeeName: r.Employee.Name,
-			Refusal:      &core.MakeupRefusal{Rule: core.OvertimeNotByApproval},
-		},
-	}
-}
-
-// OvertimeFormRoster is the roster that decides whether an account is
-// offered the overtime form. ok is false when it cannot be told (no
-// lookup, an unknown account, a failed look-up): then the form is offered
-// and its submission meets the core's checks like any other.
-func OvertimeFormRoster(ctx context.Context, l OvertimeLookup, id core.Identity) (r core.Roster, lang string, ok bool) {
-	if l == nil {
-		return r, "", false
-	}
-	who, err := l.Whois(ctx, id)
-	if err != nil || who.EmployeeID == "" {
-		return r, "", false
-	}
-	r, err = l.Roster(ctx, who.EmployeeID)
-	if err != nil {
-		return r, "", false
-	}
-	return r, who.Lang, true
+// IsOvertimeUsage reports whether a reply is the core's answer to 加班 /
+// overtime typed alone where a request could count (the schedule counts
+// approved overtime; elsewhere the core refuses with
+// core.OvertimeNotByApproval): the usage, which a form answers.
+func IsOvertimeUsage(r core.Reply) bool {
+	return r.Outcome == core.OutcomeMakeupRefused && r.Makeup != nil && r.Makeup.Problem == ProblemUsage &&
+		r.Makeup.Request.TypeOf() == core.RequestOvertime
 }
 
 // Fields of an overtime form a problem found before filing names; each
@@ -122,12 +80,6 @@ const (
 	OvertimeFieldStart = "start"
 	OvertimeFieldEnd   = "end"
 )
-
-// maxOvernightOvertime is the longest period an overtime form's end before
-// its start may stand for: a clock at or before the start is the next day
-// (as the typed "20:00-02:00" is), within 12 hours; beyond that the end
-// was more likely chosen by mistake than worked.
-const maxOvernightOvertime = 12 * 60
 
 // OvertimeFormProblem checks a submitted overtime form (date, start and
 // end clocks as "2026-12-05" and "18:00") before it is filed as the typed
@@ -152,7 +104,7 @@ func OvertimeFormProblem(a core.LeaveArgs, lang string) (field, text string) {
 	if !ok2 {
 		return OvertimeFieldEnd, head + pick(lang, "结束时间看不懂，请写成 21:00。", "I could not read the end time; write it as 21:00.")
 	}
-	if end <= start && end+24*60-start > maxOvernightOvertime {
+	if end <= start && time.Duration(end+24*60-start)*time.Minute > core.MaxOvernightOvertime { // the core's rule, said on the field
 		return OvertimeFieldEnd, head + pick(lang, "结束时间须晚于开始时间（跨过午夜的加班如 20:00–02:00 最长 12 小时）。",
 			"the end must be after the start (overtime past midnight, such as 20:00–02:00, is at most 12 hours).")
 	}

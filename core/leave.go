@@ -252,6 +252,9 @@ func resolveLeave(a LeaveArgs, r Roster, types []LeaveType, now time.Time) (m Ma
 			m.End = time.Date(to.Year(), to.Month(), to.Day(), 0, clk, 0, 0, loc)
 			if !m.End.After(m.Start) && from.Equal(to) && (a.Type == RequestOvertime || r.Schedule != nil && r.Schedule.Overnight()) {
 				m.End = m.End.AddDate(0, 0, 1)
+				if a.Type == RequestOvertime && m.End.Sub(m.Start) > MaxOvernightOvertime {
+					return m, lt, ProblemTime
+				}
 			}
 		}
 		if !m.End.After(m.Start) {
@@ -299,6 +302,11 @@ func (s *Service) fileLeave(ctx context.Context, employeeID string, a LeaveArgs,
 	}
 	if a.Problem != "" {
 		problem = a.Problem
+	}
+	if m.Type == RequestOvertime && (r.Schedule == nil || !r.Schedule.Overtime.byApproval()) {
+		// Whatever was typed, no overtime request can count here: that is
+		// the answer, rather than a usage or a form to fill in.
+		return refuse(&MakeupRefusal{Rule: OvertimeNotByApproval}, "")
 	}
 	if problem != "" {
 		return refuse(&MakeupRefusal{Rule: MakeupInvalid}, problem)

@@ -25,6 +25,11 @@ const (
 // approval and both modes the approved span counts (OvertimeOf).
 const RequestOvertime RequestType = "overtime"
 
+// MaxOvernightOvertime is the longest overtime an end at or before its
+// start ("20:00-02:00", the next morning) may stand for: beyond it the end
+// was more likely mistyped or mis-picked than worked.
+const MaxOvernightOvertime = 12 * time.Hour
+
 // Overtime refusal rules, in MakeupView.Refusal.Rule.
 const (
 	// OvertimeNotByApproval: the employee's schedule does not count

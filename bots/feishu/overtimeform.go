@@ -67,50 +67,9 @@ func overtimeFormArgs(values map[string]any) core.LeaveArgs {
 	}
 }
 
-// lookup is what tells an account's language and schedule, when the core
-// or the make-up service can (*core.Service does).
-func (b *Bot) lookup() bots.OvertimeLookup {
-	if l, ok := b.makeups.(bots.OvertimeLookup); ok {
-		return l
-	}
-	l, _ := b.core.(bots.OvertimeLookup)
-	return l
-}
-
-// overtimeFormGate turns the answer to 加班 typed alone into the refusal a
-// typed request gets when the employee's schedule does not count overtime
-// by approval, so the form is not offered; any other reply is returned as
-// it is. Send is to call it before RenderReply (a hook in bot.go, which
-// this file does not own yet).
-func (b *Bot) overtimeFormGate(ctx context.Context, r core.Reply, lang string) core.Reply {
-	if !isFormUsage(r) || r.Makeup.Request.TypeOf() != core.RequestOvertime || r.EmployeeID == "" {
-		return r
-	}
-	l := b.lookup()
-	if l == nil {
-		return r
-	}
-	roster, err := l.Roster(ctx, r.EmployeeID)
-	if err != nil || bots.OvertimeByApproval(roster) {
-		return r // the form; its submission meets the core's checks
-	}
-	return bots.OvertimeNotByApprovalReply(roster, bots.Lang(r, lang))
-}
-
 // onOvertimeForm files a submitted overtime form as the typed command
-// would be. A missing field or an implausible end is an error toast in the
-// employee's language without asking the core; the rest is the leave
-// form's path (fileForm).
+// would be, through the leave form's path (fileForm): the core checks it,
+// and a refusal is an error toast in the employee's language.
 func (b *Bot) onOvertimeForm(ctx context.Context, ev *callback.CardActionTriggerEvent, actor string) (*callback.CardActionTriggerResponse, error) {
-	args := overtimeFormArgs(ev.Event.Action.FormValue)
-	lang := "zh"
-	if l := b.lookup(); l != nil {
-		if who, err := l.Whois(ctx, b.operatorCommand(ev, actor, core.CmdLeave).Actor); err == nil && who.Lang != "" { // confirm.go
-			lang = who.Lang
-		}
-	}
-	if field, text := bots.OvertimeFormProblem(args, lang); field != "" {
-		return &callback.CardActionTriggerResponse{Toast: &callback.Toast{Type: "error", Content: text}}, nil
-	}
-	return b.fileForm(ctx, ev, actor, args)
+	return b.fileForm(ctx, ev, actor, overtimeFormArgs(ev.Event.Action.FormValue))
 }

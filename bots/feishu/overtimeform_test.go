@@ -100,9 +100,9 @@ func TestOvertimeFormSubmitsOnFeishu(t *testing.T) {
 		wantCard            bool
 		wantRequests        int
 	}{
-		{"no end", "ev-ot-1", aliceOpenID, map[string]any{"overtime_date": "2026-11-26 +0800", "overtime_start": "18:30 +0800"}, "error", "❌ 加班申请未提交：请选择结束时间。", false, 0},
-		{"no date, English", "ev-ot-2", bobUserID, map[string]any{"overtime_start": "18:30 +0800", "overtime_end": "21:00 +0800"}, "error", "❌ Overtime request not filed: choose the date.", false, 0},
-		{"end before start", "ev-ot-3", aliceOpenID, map[string]any{"overtime_date": "2026-11-26 +0800", "overtime_start": "22:00 +0800", "overtime_end": "17:00 +0800"}, "error", "结束时间须晚于开始时间", false, 0},
+		{"no end", "ev-ot-1", aliceOpenID, map[string]any{"overtime_date": "2026-11-26 +0800", "overtime_start": "18:30 +0800"}, "error", "❌ 加班申请未提交：请写明开始和结束时间", false, 0},
+		{"no date, English", "ev-ot-2", bobUserID, map[string]any{"overtime_start": "18:30 +0800", "overtime_end": "21:00 +0800"}, "error", "❌ Overtime request not filed: I could not read the date", false, 0},
+		{"end before start", "ev-ot-3", aliceOpenID, map[string]any{"overtime_date": "2026-11-26 +0800", "overtime_start": "22:00 +0800", "overtime_end": "17:00 +0800"}, "error", "跨过午夜的加班如 20:00-02:00，最长 12 小时", false, 0},
 		{"within the shift", "ev-ot-4", aliceOpenID, map[string]any{"overtime_date": "2026-11-26 +0800", "overtime_start": "10:00 +0800", "overtime_end": "12:00 +0800"}, "error", "这段时间不算加班", false, 0},
 		{"filed", "ev-ot-5", aliceOpenID, map[string]any{"overtime_date": "2026-11-26 +0800", "overtime_start": "18:00 +0800", "overtime_end": "21:00 +0800", "overtime_reason": "版本发布"}, "success", "加班申请 #", true, 1},
 		{"retried", "ev-ot-5", aliceOpenID, map[string]any{"overtime_date": "2026-11-26 +0800", "overtime_start": "18:00 +0800", "overtime_end": "21:00 +0800", "overtime_reason": "版本发布"}, "success", "加班申请 #", true, 1},
@@ -128,25 +128,25 @@ func TestOvertimeFormSubmitsOnFeishu(t *testing.T) {
 
 // TestOvertimeFormRefusedByScheduleOnFeishu: under overtime off or by
 // punch the answer to 加班 alone is the typed request's refusal, not the
-// form (overtimeFormGate), and a form submitted anyway files nothing.
+// form, and a form submitted anyway files nothing.
 func TestOvertimeFormRefusedByScheduleOnFeishu(t *testing.T) {
+	const want = "❌ 加班申请未提交：你的班次不按审批计算加班"
 	for _, mode := range []core.OvertimeMode{core.OvertimeOff, core.OvertimePunch} {
 		h := mustOvertimeHarness(t, mode)
-		usage := core.Reply{Outcome: core.OutcomeMakeupRefused, EmployeeID: "E1", Lang: "zh",
-			Makeup: &core.MakeupView{Request: core.MakeupRequest{Type: core.RequestOvertime, EmployeeID: "E1"}, Problem: "usage", Refusal: &core.MakeupRefusal{Rule: core.MakeupInvalid}}}
-		msg := RenderReply(h.bot.overtimeFormGate(context.Background(), usage, "zh"), "zh")
-		const want = "❌ 加班申请未提交：你的班次不按审批计算加班"
-		if msg.MsgType != "text" || !strings.Contains(msg.Content, want) {
-			t.Errorf("%s: got %s %s, want the text %q", mode, msg.MsgType, msg.Content, want)
+		if rec := h.post(h.event(msgEvent{openID: aliceOpenID, msgType: "text", content: textContent("加班")}), delivery{}); rec.Code != 200 {
+			t.Fatalf("%s: got %d %s", mode, rec.Code, rec.Body)
+		}
+		h.runOutbox()
+		replies := h.api.Calls("/reply")
+		if len(replies) != 1 || replies[0].Body["msg_type"] != "text" {
+			t.Fatalf("%s: got replies %+v, want one text", mode, replies)
+		}
+		if raw, _ := json.Marshal(sentContent(t, replies[0])); !strings.Contains(string(raw), want) {
+			t.Errorf("%s: got %s, want the text %q", mode, raw, want)
 		}
 		got := h.submitOvertime("ev-ot-"+string(mode), aliceOpenID, map[string]any{"overtime_date": "2026-11-26 +0800", "overtime_start": "18:00 +0800", "overtime_end": "21:00 +0800"})
 		if got.Toast.Type != "error" || !strings.Contains(got.Toast.Content, want) || h.audits("overtime.requested") != 0 {
 			t.Errorf("%s: submitted form got %s %q, %d requests; want the refusal and none", mode, got.Toast.Type, got.Toast.Content, h.audits("overtime.requested"))
 		}
-	}
-	h := mustOvertimeHarness(t, core.OvertimeBoth)
-	usage := core.Reply{Outcome: core.OutcomeMakeupRefused, EmployeeID: "E1", Makeup: &core.MakeupView{Request: core.MakeupRequest{Type: core.RequestOvertime}, Problem: "usage"}}
-	if msg := RenderReply(h.bot.overtimeFormGate(context.Background(), usage, "zh"), "zh"); msg.MsgType != "interactive" {
-		t.Errorf("both: got %s %s, want the form", msg.MsgType, msg.Content)
 	}
 }

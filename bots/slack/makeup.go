@@ -79,11 +79,23 @@ func (b *Bot) formOrCommand(w http.ResponseWriter, r *http.Request, sc slackapi.
 		// Without the form, the usage explains how to type it.
 		b.log.Warn("slack: cannot open the "+what+" form", "err", err, "user", sc.UserID)
 	}
+	reply, err := b.core.Handle(ctx, b.slashCommand(sc, cmd))
+	b.answerCommand(w, sc, lang, what, reply, err)
+}
+
+// slashCommand is cmd as the slash command sc's: its user, source, time
+// and event id (the trigger_id, unique to the invocation).
+func (b *Bot) slashCommand(sc slackapi.SlashCommand, cmd core.Command) core.Command {
 	cmd.Actor, cmd.Source, cmd.ReceivedAt = identity(sc.TeamID, sc.UserID), string(core.PlatformSlack), b.now()
 	if sc.TriggerID != "" {
 		cmd.EventID = "cmd:" + sc.TriggerID
 	}
-	reply, err := b.core.Handle(ctx, cmd)
+	return cmd
+}
+
+// answerCommand answers a slash command ephemerally with the core's reply
+// (and its withdraw button), or with what went wrong.
+func (b *Bot) answerCommand(w http.ResponseWriter, sc slackapi.SlashCommand, lang, what string, reply core.Reply, err error) {
 	if err != nil {
 		b.log.Error("slack "+what+" command failed", "err", err, "team", sc.TeamID, "user", sc.UserID)
 		text := bots.ErrorText(err, lang)

@@ -24,31 +24,28 @@ const (
 	blockOvertimeReason = "overtime_reason" // optional
 )
 
-// overtimeCommand answers /punch overtime|加班 …: with no arguments it
-// opens the form in the employee's language, unless the employee's schedule does not count overtime
-// by approval, which is answered with the refusal a typed request gets;
-// with arguments it files the typed request, as leaveCommand does.
+// overtimeCommand answers /punch overtime|加班 …: with arguments it files
+// the typed request, as leaveCommand does. With none it asks the core
+// first, since only the employee's schedule tells whether there is
+// anything to request: the usage (overtime counted by approval) opens the
+// form in the employee's language; anything else, such as the refusal of
+// a schedule that does not count approved overtime, is the answer.
 func (b *Bot) overtimeCommand(w http.ResponseWriter, r *http.Request, sc slackapi.SlashCommand, in bots.Intent) {
-	var form *slackapi.ModalViewRequest
-	if strings.TrimSpace(in.Args) == "" {
-		lookup, _ := b.directory.(bots.OvertimeLookup) // *core.Service is both
-		ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
-		roster, who, ok := bots.OvertimeFormRoster(ctx, lookup, identity(sc.TeamID, sc.UserID))
-		cancel()
-		if ok && !bots.OvertimeByApproval(roster) {
-			reply := bots.OvertimeNotByApprovalReply(roster, who)
-			writeEphemeral(w, replyMessage(reply, bots.Lang(reply, in.Lang)))
+	if strings.TrimSpace(in.Args) != "" || sc.TriggerID == "" {
+		b.formOrCommand(w, r, sc, in.Lang, "overtime", nil, bots.LeaveCommand(in)) // makeup.go
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
+	defer cancel()
+	reply, err := b.core.Handle(ctx, b.slashCommand(sc, bots.LeaveCommand(in)))
+	if err == nil && bots.IsOvertimeUsage(reply) {
+		if _, err := b.api.OpenViewContext(ctx, sc.TriggerID, overtimeForm(bots.Lang(reply, in.Lang))); err == nil {
+			w.WriteHeader(http.StatusOK)
 			return
 		}
-		lang := in.Lang
-		if ok && who != "" {
-			lang = who // the employee's, as their answers are
-		}
-		f := overtimeForm(lang)
-		form = &f
+		b.log.Warn("slack: cannot open the overtime form", "err", err, "user", sc.UserID)
 	}
-	// Without the form, the answer is the overtime usage.
-	b.formOrCommand(w, r, sc, in.Lang, "overtime", form, bots.LeaveCommand(in)) // makeup.go
+	b.answerCommand(w, sc, in.Lang, "overtime", reply, err) // makeup.go
 }
 
 func overtimeTitle(lang string) string { return pick(lang, "申请加班", "Request overtime") }

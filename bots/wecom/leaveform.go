@@ -337,7 +337,7 @@ func (b *Bot) sendLeaveForm(ctx context.Context, m core.OutboxMessage, reply cor
 		return false, nil
 	}
 	lang := bots.Lang(reply, rt.Lang)
-	if isOvertimeUsage(reply) {
+	if bots.IsOvertimeUsage(reply) {
 		return b.sendOvertimeForm(ctx, m, reply, rt, lang) // overtimeform.go
 	}
 	if isLeaveUsage(reply) {

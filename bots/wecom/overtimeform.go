@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/punchbot/punchbot/bots"
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -54,13 +53,6 @@ var (
 
 // defaultShiftEnd is the end assumed without a schedule.
 const defaultShiftEnd = 18 * 60
-
-// isOvertimeUsage reports whether a reply is the answer to 加班 / overtime
-// typed alone (the core notes the type before the missing clocks).
-func isOvertimeUsage(r core.Reply) bool {
-	return r.Outcome == core.OutcomeMakeupRefused && r.Makeup != nil && r.Makeup.Problem == bots.ProblemUsage &&
-		r.Makeup.Request.TypeOf() == core.RequestOvertime
-}
 
 // overtimeFormDates are today and the nine days after, rest days and
 // holidays included: overtime is worked on those too.
@@ -145,10 +137,11 @@ func overtimeFormDoneCard(r core.Reply, lang string, rt leaveFormRoute) Template
 	})
 }
 
-// sendOvertimeForm answers 加班 typed alone: the form, or, when the
-// employee's schedule does not count overtime by approval, the refusal the
-// typed request gets, as text. done is false when the usage text should
-// go out instead (no look-up, the employee gone).
+// sendOvertimeForm answers 加班 typed alone with the form, its options
+// from the employee's schedule (the core answers a schedule that does not
+// count approved overtime with its refusal, not the usage this answers).
+// done is false when the usage text should go out instead (no look-up,
+// the employee gone).
 func (b *Bot) sendOvertimeForm(ctx context.Context, m core.OutboxMessage, reply core.Reply, rt leaveFormRoute, lang string) (done bool, err error) {
 	lf := b.leaveForm
 	if lf == nil || reply.EmployeeID == "" {
@@ -160,14 +153,6 @@ func (b *Bot) sendOvertimeForm(ctx context.Context, m core.OutboxMessage, reply 
 	}
 	if err != nil {
 		return true, err
-	}
-	if !bots.OvertimeByApproval(roster) {
-		text := RenderReply(bots.OvertimeNotByApprovalReply(roster, lang), lang)
-		res, err := b.client.SendMessage(ctx, AppMessage{ToUser: rt.ToUser, AgentID: rt.AgentID, MsgType: "text", Text: &Content{Content: text}})
-		if err != nil {
-			return true, err
-		}
-		return true, refused(res, rt.ToUser)
 	}
 	now := b.now()
 	card := overtimeFormCard(roster, overtimeFormDates(now, roster), lang, formTaskID(overtimeFormTaskPrefix, lang, m.ID, m.Attempts, now, userTag(b.cfg.CorpID, rt.ToUser)))
