@@ -99,6 +99,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"apply"}, []string{"-f is required", "usage: punchbot apply -f org.yaml"}},
 		{[]string{"apply", "-x"}, []string{"flag provided but not defined: -x", "usage: punchbot apply"}},
 		{[]string{"apply", "-f", "a.yaml", "b.yaml"}, []string{`unexpected argument "b.yaml"`}},
+		{[]string{"apply", "org.yaml"}, []string{`unexpected argument "org.yaml": did you mean -f org.yaml?`, "usage: punchbot apply -f org.yaml"}},
+		{[]string{"apply", "a.yaml", "b.yaml"}, []string{`unexpected argument "a.yaml"`}},
 		{[]string{"report", "--bogus"}, []string{"flag provided but not defined: -bogus", "usage: punchbot report"}},
 		{[]string{"report", "-o"}, []string{"flag needs an argument: -o"}},
 		{[]string{"demo", "-nope"}, []string{"flag provided but not defined: -nope", "usage: punchbot demo"}},

@@ -97,7 +97,7 @@ func runCommand(ctx context.Context, cmd string, cfg config, cfgErr error, geten
 	case "doctor":
 		return doctor(ctx, cfg, cfgErr, getenv, stdout, doctorDeps{})
 	case "apply":
-		return apply(ctx, cfg, args, stdout)
+		return apply(ctx, cfg, args, os.Stdin, stdout)
 	case "bench":
 		return bench(ctx, cfg, log, args, stdout)
 	case "report":
@@ -148,23 +148,32 @@ func migrate(ctx context.Context, cfg config, stdout io.Writer) error {
 	return nil
 }
 
-func apply(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
+// apply reads the organisation file -f names, or stdin for "-", and
+// applies it in one transaction.
+func apply(ctx context.Context, cfg config, args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	file := fs.String("f", "", "organisation file (YAML); - for standard input")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v (usage: punchbot apply -f org.yaml)", err)
 	}
-	if *file == "" {
-		return usageError{"-f is required (usage: punchbot apply -f org.yaml)"}
+	if *file == "" && fs.NArg() == 1 {
+		// `punchbot apply org.yaml`: the file without its flag.
+		return usageError{fmt.Sprintf("unexpected argument %q: did you mean -f %s? (usage: punchbot apply -f org.yaml)", fs.Arg(0), fs.Arg(0))}
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q (usage: punchbot apply -f org.yaml)", fs.Arg(0))}
 	}
+	if *file == "" {
+		return usageError{"-f is required (usage: punchbot apply -f org.yaml)"}
+	}
+	// name is how the messages and the audit entry name the file.
+	name := *file
 	var data []byte
 	var err error
 	if *file == "-" {
-		data, err = io.ReadAll(io.LimitReader(os.Stdin, 8<<20))
+		name = "standard input"
+		data, err = io.ReadAll(io.LimitReader(stdin, 8<<20))
 	} else {
 		data, err = os.ReadFile(*file)
 	}
@@ -173,18 +182,18 @@ func apply(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 	}
 	org, err := admin.ParseOrg(data, scheduler.CheckReminders)
 	if err != nil {
-		return fmt.Errorf("%s: %w (nothing was changed)", *file, err)
+		return fmt.Errorf("%s: %w (nothing was changed)", name, err)
 	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	res, err := store.ApplyOrg(ctx, org, core.AuditEntry{At: time.Now(), Actor: "cli", Action: "org.applied", Subject: *file})
+	res, err := store.ApplyOrg(ctx, org, core.AuditEntry{At: time.Now(), Actor: "cli", Action: "org.applied", Subject: name})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "applied %s: %d site(s), %d schedule(s), %d calendar(s), %d employee(s), %d identity(ies), %d reminder(s)\n",
-		*file, res.Sites, res.Schedules, res.Calendars, res.Employees, res.Identities, res.Reminders)
+		name, res.Sites, res.Schedules, res.Calendars, res.Employees, res.Identities, res.Reminders)
 	return nil
 }
