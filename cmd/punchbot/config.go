@@ -111,11 +111,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	} else if addrErr == nil {
 		// Derived from a valid listen address: right for a trial on
 		// this machine (serve warns that it is not https).
-		host := c.Addr
-		if strings.HasPrefix(host, ":") {
-			host = "localhost" + host
-		}
-		c.PublicURL = "http://" + host
+		c.PublicURL = derivedPublicURL(c.Addr)
 	}
 	if c.DatabaseURL != "" {
 		if err := checkURL(c.DatabaseURL, "postgres", "postgresql"); err != nil {
@@ -255,6 +251,23 @@ const minSecretBytes = 32
 
 // checkListenAddr accepts what net.Listen("tcp", addr) would, with a
 // numeric port: ":8080", "127.0.0.1:8080", "[::1]:8080", "host:8080".
+// derivedPublicURL is the public URL of a server listening on addr when
+// PUNCHBOT_PUBLIC_URL is unset. A loopback or all-interfaces address is
+// named localhost: browsers refuse an IP address as a WebAuthn
+// relying-party id, and treat http://localhost (not http://127.0.0.1 as
+// an RP id) as a secure context, so passkeys stay on for a trial. Another
+// host is kept as given.
+func derivedPublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip, err := netip.ParseAddr(host); host == "" || err == nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 func checkListenAddr(addr string) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {

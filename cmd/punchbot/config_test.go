@@ -158,3 +158,41 @@ func TestDemoListensOnLoopbackByDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestDerivedPublicURLNamesLocalhost: without PUNCHBOT_PUBLIC_URL, a
+// loopback or all-interfaces listen address gives http://localhost:port,
+// because browsers refuse an IP address as a WebAuthn relying-party id and
+// passkeys would be off; another host is kept.
+func TestDerivedPublicURLNamesLocalhost(t *testing.T) {
+	tests := []struct {
+		addr string
+		want string
+	}{
+		{"127.0.0.1:18080", "http://localhost:18080"},
+		{"127.0.0.2:8080", "http://localhost:8080"},
+		{"[::1]:8080", "http://localhost:8080"},
+		{":8080", "http://localhost:8080"},
+		{"0.0.0.0:80", "http://localhost:80"},
+		{"[::]:8080", "http://localhost:8080"},
+		{"localhost:9000", "http://localhost:9000"},
+		{"192.0.2.10:8080", "http://192.0.2.10:8080"},
+		{"[2001:db8::1]:8080", "http://[2001:db8::1]:8080"},
+		{"punchbot.internal:8080", "http://punchbot.internal:8080"},
+	}
+	for _, tc := range tests {
+		cfg, err := loadConfig(env("PUNCHBOT_ADDR", tc.addr))
+		if err != nil {
+			t.Fatalf("PUNCHBOT_ADDR=%s: %v", tc.addr, err)
+		}
+		if cfg.PublicURL != tc.want {
+			t.Errorf("PUNCHBOT_ADDR=%s: public URL = %q, want %q", tc.addr, cfg.PublicURL, tc.want)
+		}
+	}
+	cfg, err := loadConfig(env("PUNCHBOT_ADDR", "127.0.0.1:18080", "PUNCHBOT_PUBLIC_URL", "http://127.0.0.1:18080"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PublicURL != "http://127.0.0.1:18080" {
+		t.Errorf("an explicit PUNCHBOT_PUBLIC_URL became %q, want it kept", cfg.PublicURL)
+	}
+}
