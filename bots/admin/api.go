@@ -233,7 +233,13 @@ func (a *API) putOrg(w http.ResponseWriter, r *http.Request) error {
 		}
 		return core.WrapError(core.EINVALID, err, "could not read the request body")
 	}
-	org, err := ParseOrg(data, a.checks...)
+	// Settings the file leaves out keep their stored values (orgkeep.go):
+	// {"name": "Acme"} renames the organisation and resets nothing.
+	cur, err := CurrentOrg(r.Context(), a.store)
+	if err != nil {
+		return err
+	}
+	org, err := ParseOrgOver(data, cur, a.checks...)
 	if err != nil {
 		return err
 	}

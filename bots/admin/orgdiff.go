@@ -60,14 +60,14 @@ func (a *API) diffOrg(w http.ResponseWriter, r *http.Request) error {
 
 // OrgChanges parses an org file and returns the export's lines applying it
 // would change: the file wins for everything it names, and what it leaves
-// out stays (ApplyOrg never deletes), so the comparison is with the current
-// organisation updated by the file's entities.
+// out stays (ApplyOrg never deletes), settings included (ParseOrgOver), so
+// the comparison is with the current organisation updated by the file.
 func OrgChanges(ctx context.Context, st OrgReader, file []byte, checks ...func(core.Org) []core.FieldError) ([]string, error) {
-	next, err := ParseOrg(file, checks...)
+	cur, err := CurrentOrg(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := st.Org(ctx)
+	next, err := ParseOrgOver(file, cur, checks...)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,8 @@ func OrgChanges(ctx context.Context, st OrgReader, file []byte, checks ...func(c
 
 // Merge is the organisation after applying next over cur: next's
 // entities replace cur's of the same id, cur's others stay, and next's
-// settings, policy and leave types win, as ApplyOrg does.
+// settings, policy and leave types win, as ApplyOrg does (ParseOrgOver has
+// already filled in the stored ones the file leaves out).
 func Merge(cur, next core.Org) core.Org {
 	out := next
 	out.Sites = mergeByID(cur.Sites, next.Sites, func(s core.OrgSite) string { return s.ID })
@@ -145,6 +146,8 @@ func DiffLines(before, after []byte) []string {
 		case i < n && j < m && a[i] == b[j]:
 			if isIDLine(a[i]) {
 				lastID = a[i]
+			} else if isTopLevel(a[i]) {
+				lastID = "" // makeup: after the last employee is not theirs
 			}
 			i, j = i+1, j+1
 		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
@@ -171,5 +174,8 @@ func splitLines(data []byte) []string {
 	}
 	return strings.Split(s, "\n")
 }
+
+// isTopLevel reports whether l starts a top-level key ("makeup:").
+func isTopLevel(l string) bool { return l != "" && l[0] != ' ' && l[0] != '-' && l[0] != '#' }
 
 func isIDLine(l string) bool { return strings.HasPrefix(strings.TrimLeft(l, " -"), "id: ") }

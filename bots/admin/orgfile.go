@@ -217,6 +217,13 @@ type parser struct {
 	problems []Problem
 	pos      map[string]position // field path → where its key (or list item) is
 	failed   map[string]bool     // paths already reported; core errors on them are noise
+	// given holds the paths of the keys the file gives a (non-empty)
+	// value, so ParseOrgOver can tell a left-out setting from a zero.
+	given map[string]bool
+	// json is set for a document written as JSON (or a YAML flow
+	// mapping), whose scalars carry their type: a number where text is
+	// expected is then a mistake, not a staff number written bare.
+	json bool
 }
 
 // nodeDecoder is implemented by file types that read their own node (clock
@@ -231,8 +238,18 @@ type nodeDecoder interface {
 // side effects, so a rejected file changes nothing. checks add validations
 // that live outside core (the scheduler's cron parsing); their field paths
 // are mapped to lines like core's own.
+//
+// ParseOrg reads the file on its own: a setting it leaves out takes its
+// default. To apply a file over a stored organisation use ParseOrgOver,
+// which keeps the stored settings the file leaves out (orgkeep.go).
 func ParseOrg(data []byte, checks ...func(core.Org) []core.FieldError) (core.Org, error) {
-	p := &parser{budget: maxNodes, pos: map[string]position{"": {1, 1}}, failed: map[string]bool{}}
+	return parseOrg(data, nil, checks)
+}
+
+// parseOrg is ParseOrg, or ParseOrgOver when cur is not nil.
+func parseOrg(data []byte, cur *core.Org, checks []func(core.Org) []core.FieldError) (core.Org, error) {
+	p := &parser{budget: maxNodes, pos: map[string]position{"": {1, 1}}, failed: map[string]bool{}, given: map[string]bool{}}
+	p.json = looksLikeJSON(data)
 	root := p.document(data)
 	if root == nil {
 		return core.Org{}, p.err()
@@ -243,6 +260,9 @@ func ParseOrg(data []byte, checks ...func(core.Org) []core.FieldError) (core.Org
 		return core.Org{}, p.err() // a partial walk would only add noise
 	}
 	org, aliases := p.toCore(&f)
+	if cur != nil {
+		p.keepOmitted(&org, *cur) // orgkeep.go
+	}
 	if err := org.Prepare(); err != nil {
 		var ve *core.ValidationError
 		if !errors.As(err, &ve) {
@@ -462,6 +482,12 @@ func (p *parser) decode(n *yaml.Node, path string, v reflect.Value) {
 			p.fail(n, path, "must be a single value, not a %s", kindName(n))
 			return
 		}
+		if p.json && n.Tag != "!!str" && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+			// JSON says what type a value is: {"name": 1} is a number
+			// where text belongs, not the name "1".
+			p.fail(n, path, "must be text, not the %s %s; write it in quotes (%q) if that is what you mean", scalarKind(n), n.Value, n.Value)
+			return
+		}
 		if problem := core.TextProblem(n.Value); problem != "" {
 			// A JSON or YAML escape ("\u0000") gets past badByteLine; no
 			// store can keep such a value, and no one can see it.
@@ -532,7 +558,9 @@ func (p *parser) mapping(n *yaml.Node, path string, v reflect.Value) {
 	}
 	for _, kv := range merged {
 		if i, ok := fields[kv[0].Value]; ok && !overridden[kv[0].Value] {
-			p.decode(kv[1], childPath(path, kv[0].Value), v.Field(i))
+			cp := childPath(path, kv[0].Value)
+			p.given[cp] = !isNull(kv[1])
+			p.decode(kv[1], cp, v.Field(i))
 		}
 	}
 	seen := map[string]int{} // key → line of its first occurrence
@@ -560,8 +588,25 @@ func (p *parser) mapping(n *yaml.Node, path string, v reflect.Value) {
 			continue
 		}
 		p.pos[cp] = position{k.Line, k.Column}
+		p.given[cp] = !isNull(val)
 		p.decode(val, cp, v.Field(i))
 	}
+}
+
+// isNull reports whether n (through aliases) is an empty value, which
+// means the same as leaving the key out.
+func isNull(n *yaml.Node) bool {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// looksLikeJSON reports whether the document is one flow mapping, as JSON
+// is: its first character (after a byte-order mark and blanks) is "{".
+func looksLikeJSON(data []byte) bool {
+	s := strings.TrimLeft(strings.TrimPrefix(string(data), "\uFEFF"), " \t\r\n")
+	return strings.HasPrefix(s, "{")
 }
 
 // mergeSources returns the mappings a merge key refers to.
@@ -588,6 +633,18 @@ func kindName(n *yaml.Node) string {
 		return "mapping"
 	case yaml.SequenceNode:
 		return "list"
+	default:
+		return "value"
+	}
+}
+
+// scalarKind names the type of a scalar that is not text.
+func scalarKind(n *yaml.Node) string {
+	switch n.Tag {
+	case "!!int", "!!float":
+		return "number"
+	case "!!bool":
+		return "boolean"
 	default:
 		return "value"
 	}
