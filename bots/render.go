@@ -212,11 +212,11 @@ func FlagNotes(flags []string, lang string) string {
 func DayStatusWord(st core.DayStatus, lang string) string {
 	zh := map[core.DayStatus]string{core.DayNormal: "正常", core.DayLate: "迟到", core.DaySeriousLate: "严重迟到", core.DayEarlyLeave: "早退",
 		core.DayMissingIn: "上班缺卡", core.DayMissingOut: "下班缺卡", core.DayAbsent: "旷工", core.DayHoliday: "节假日", core.DayRest: "休息日",
-		core.DayField: "外勤", core.DayInProgress: "进行中",
+		core.DayField: "外勤", core.DayInProgress: "进行中", core.DayNotStarted: "未开始",
 		core.DayLeave: "请假", core.DayTrip: "出差", core.DayOuting: "外出", core.DayPendingApproval: "待审批"}
 	en := map[core.DayStatus]string{core.DayNormal: "normal", core.DayLate: "late", core.DaySeriousLate: "seriously late", core.DayEarlyLeave: "left early",
 		core.DayMissingIn: "missing clock-in", core.DayMissingOut: "missing clock-out", core.DayAbsent: "absent", core.DayHoliday: "holiday", core.DayRest: "rest day",
-		core.DayField: "field", core.DayInProgress: "in progress",
+		core.DayField: "field", core.DayInProgress: "in progress", core.DayNotStarted: "not started yet",
 		core.DayLeave: "on leave", core.DayTrip: "business trip", core.DayOuting: "outing", core.DayPendingApproval: "pending approval"}
 	if lang == "en" {
 		return en[st]
@@ -243,6 +243,9 @@ func StatusLine(r core.Reply, lang string) string {
 	}
 	line := pick(lang, fmt.Sprintf("📋 %s：上班 %s，下班 %s；%s", d.Date, in, out, strings.Join(sts, "、")),
 		fmt.Sprintf("📋 %s: in %s, out %s; %s", d.Date, in, out, strings.Join(sts, ", ")))
+	if d.Has(core.DayNotStarted) && !r.WindowOpens.IsZero() {
+		line += pick(lang, "（"+Clock(r, r.WindowOpens)+" 开始可以打卡）", " (punching opens at "+Clock(r, r.WindowOpens)+")")
+	}
 	if d.WorkedMin > 0 {
 		line += pick(lang, fmt.Sprintf("；工作 %d 小时 %d 分", d.WorkedMin/60, d.WorkedMin%60), fmt.Sprintf("; worked %dh%02dm", d.WorkedMin/60, d.WorkedMin%60))
 	}
@@ -254,6 +257,13 @@ func HelpText(lang string) string {
 	return pick(lang,
 		"可用命令：\n• 上班 / 上班打卡 — 上班打卡\n• 下班 / 下班打卡 — 下班打卡\n• 打卡 — 根据时间自动判断上下班\n• 状态（或问「打卡了吗」）— 查看今天的打卡\n• 确认 / 取消 — 确认或放弃等待确认的下班打卡\n• 补卡 11-25 09:00 上班 原因 — 申请补卡\n• 请假 12-03 全天 年假 原因；请假 12-03 上午 病假 — 申请请假\n• 出差 12-04..12-06 上海 原因 — 申请出差\n• 外出 14:00-16:00 客户拜访 — 申请外出\n• 加班 12-05 18:00-21:00 事由 — 申请加班\n• 同意 12 / 驳回 12 原因 — 审批申请\n• 撤销 12 原因 — 撤销已批准的请假、出差或外出（申请人在开始前用「请假 取消 12」撤回）\n• 我的数据 — 查看和导出你的个人数据\n• 管理 — 考勤控制台登录链接\n• 帮助 — 显示本帮助\n直接发送位置即可打卡。",
 		"Commands:\n• in — clock in\n• out — clock out\n• punch — in or out, decided by the time\n• status (or ask “did I clock in?”) — today's punches\n• confirm / cancel — confirm or drop a clock-out waiting for confirmation\n• makeup 2026-11-25 09:00 in reason — request a make-up\n• leave 2026-12-03 annual reason; leave 12-03 am sick — request leave\n• trip 12-04..12-06 Shanghai reason — request a business trip\n• outing 14:00-16:00 client visit — request an outing\n• overtime 12-05 18:00-21:00 reason — request overtime\n• approve 12 / reject 12 reason — decide a request\n• revoke 12 reason — revoke an approved leave, trip or outing (its requester withdraws with “leave cancel 12” before it starts)\n• mydata — see and export your personal data\n• admin — sign-in link to the attendance console\n• help — this text\nSharing your location alone is a punch.")
+}
+
+// NotUnderstoodText answers text the grammar does not read as a command
+// and points to 帮助 / help, which lists the commands.
+func NotUnderstoodText(text, lang string) string {
+	return pick(lang, "没看懂“"+text+"”。发送“帮助”查看可用命令。",
+		"Sorry, I did not understand “"+text+"”. Send “help” to see the commands.")
 }
 
 // ErrorText is the one place that turns a core error into user text, for

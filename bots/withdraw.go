@@ -30,18 +30,22 @@ func WithdrawLabel(lang string) string {
 }
 
 // WithdrawHint says what the button does, next to it: what a click can
-// still take back, and the typed command for whoever cannot tap.
+// still take back, and the typed command for whoever cannot tap, in the
+// request's own words ("加班 取消 12", "leave cancel 12"), as the grammar
+// reads them (grammar.go).
 func WithdrawHint(id int64, t core.RequestType, lang string) string {
-	if t == core.RequestLeave || t == core.RequestTrip || t == core.RequestOuting {
-		return pick(lang, "点“撤回”撤回这个申请；获批后、开始前也可以撤回（销假）。也可以回复“"+RequestWord(t, lang)+" 取消 "+strconv.FormatInt(id, 10)+"”。",
-			"Tap “Withdraw” to take this request back, even after approval until it starts; or reply “"+RequestWord(t, lang)+" cancel "+strconv.FormatInt(id, 10)+"”.")
+	typed := RequestWord(t, lang) + pick(lang, " 取消 ", " cancel ") + strconv.FormatInt(id, 10)
+	if t == core.RequestLeave || t == core.RequestTrip || t == core.RequestOuting || t == core.RequestOvertime {
+		return pick(lang, "点“撤回”撤回这个申请；获批后、开始前也可以撤回（销假）。也可以回复“"+typed+"”。",
+			"Tap “Withdraw” to take this request back, even after approval until it starts; or reply “"+typed+"”.")
 	}
-	return pick(lang, "点“撤回”撤回这个申请（审批前有效）。也可以回复“补卡 取消 "+strconv.FormatInt(id, 10)+"”。",
-		"Tap “Withdraw” to take this request back before it is decided; or reply “makeup cancel "+strconv.FormatInt(id, 10)+"”.")
+	return pick(lang, "点“撤回”撤回这个申请（审批前有效）。也可以回复“"+typed+"”。",
+		"Tap “Withdraw” to take this request back before it is decided; or reply “"+typed+"”.")
 }
 
 // RequestWord is the command word of a request type: 补卡, 请假, 出差,
-// 外出 (makeup, leave, trip, outing).
+// 外出, 加班 (makeup, leave, trip, outing, overtime). A field punch has no
+// command of its own; the make-up's reaches it.
 func RequestWord(t core.RequestType, lang string) string {
 	switch t {
 	case core.RequestLeave:
@@ -50,6 +54,8 @@ func RequestWord(t core.RequestType, lang string) string {
 		return pick(lang, "出差", "trip")
 	case core.RequestOuting:
 		return pick(lang, "外出", "outing")
+	case core.RequestOvertime:
+		return pick(lang, "加班", "overtime")
 	}
 	return pick(lang, "补卡", "makeup")
 }

@@ -53,10 +53,35 @@ func TestWithdrawText(t *testing.T) {
 		{core.RequestLeave, "请假 取消 7", "leave cancel 7"},
 		{core.RequestTrip, "出差 取消 7", "trip cancel 7"},
 		{core.RequestOuting, "外出 取消 7", "outing cancel 7"},
+		{core.RequestOvertime, "加班 取消 7", "overtime cancel 7"},
 		{core.RequestMakeup, "补卡 取消 7", "makeup cancel 7"},
+		{core.RequestField, "补卡 取消 7", "makeup cancel 7"},
 	} {
-		if zh, en := WithdrawHint(7, tt.typ, "zh"), WithdrawHint(7, tt.typ, "en"); !strings.Contains(zh, tt.zh) || !strings.Contains(en, tt.en) {
+		zh, en := WithdrawHint(7, tt.typ, "zh"), WithdrawHint(7, tt.typ, "en")
+		if !strings.Contains(zh, "“"+tt.zh+"”") || !strings.Contains(en, "“"+tt.en+"”") {
 			t.Errorf("WithdrawHint(%s) = %q / %q, want %q / %q", tt.typ, zh, en, tt.zh, tt.en)
+		}
+		// The hint's typed command is one the grammar reads as the
+		// withdrawal of request 7.
+		for _, typed := range []string{tt.zh, tt.en} {
+			in := Parse(typed)
+			if got := ParseMakeup(in.Args); in.Verb != VerbMakeup || got.Action != MakeupCancel || got.Args.ID != 7 {
+				t.Errorf("Parse(%q) = %+v / %+v, want the withdrawal of 7", typed, in, got)
+			}
+		}
+	}
+	// An approved overtime, like a leave, may be withdrawn until it
+	// starts; a make-up only before it is decided.
+	for _, tt := range []struct {
+		typ  core.RequestType
+		want string
+	}{
+		{core.RequestOvertime, "even after approval until it starts"},
+		{core.RequestLeave, "even after approval until it starts"},
+		{core.RequestMakeup, "before it is decided"},
+	} {
+		if got := WithdrawHint(7, tt.typ, "en"); !strings.Contains(got, tt.want) {
+			t.Errorf("WithdrawHint(%s) = %q, want %q", tt.typ, got, tt.want)
 		}
 	}
 }

@@ -21,6 +21,10 @@ const (
 	DayRest        DayStatus = "rest"
 	DayField       DayStatus = "field"
 	DayInProgress  DayStatus = "in_progress"
+	// DayNotStarted is a working day whose check-in window has not opened
+	// yet and that has no punch: nothing is due, so reports count nothing
+	// for it, as for a day in progress.
+	DayNotStarted DayStatus = "not_started"
 )
 
 // DayResult is the attendance of one employee on one shift date, computed
@@ -94,8 +98,7 @@ func ComputeDay(r Roster, date string, punches []Punch, now time.Time) DayResult
 		return res
 	}
 
-	running := now.Before(sh.Closes)
-	st := inOutVerdicts(r.Schedule, sh, in, out, running, &res)
+	st := inOutVerdicts(r.Schedule, sh, in, out, now, &res)
 	if len(st) == 0 {
 		st = append(st, DayNormal)
 	}

@@ -265,7 +265,7 @@ func leaveCost(r Roster, m MakeupRequest) leaveAmount {
 
 // requirementStatuses are the verdicts ComputeDay derives from the
 // schedule, which covering replaces.
-var requirementStatuses = []DayStatus{DayNormal, DayLate, DaySeriousLate, DayEarlyLeave, DayMissingIn, DayMissingOut, DayAbsent, DayInProgress}
+var requirementStatuses = []DayStatus{DayNormal, DayLate, DaySeriousLate, DayEarlyLeave, DayMissingIn, DayMissingOut, DayAbsent, DayInProgress, DayNotStarted}
 
 func applyApprovals(r Roster, date string, res *DayResult, approvals []MakeupRequest, now time.Time) {
 	loc := r.Zone()
@@ -402,9 +402,8 @@ func cover(s *Schedule, sh Shift, covers []span, res *DayResult, now time.Time) 
 	}
 	req := sh
 	req.Start, req.End = reqStart, reqEnd
-	running := now.Before(sh.Closes)
 	in, out := res.In, res.Out
-	st := inOutVerdicts(s, req, in, out, running, res)
+	st := inOutVerdicts(s, req, in, out, now, res)
 	res.Statuses = append(st, kept...)
 }
 
@@ -454,12 +453,17 @@ func dayApprovals(ctx context.Context, tx Tx, r Roster, date string) ([]MakeupRe
 }
 
 // inOutVerdicts is the schedule's verdicts on a working shift's clock-in
-// and clock-out (missing, late, serious, absent, in progress, early); it
-// records the minutes late and early in res. ComputeDay judges the whole
-// shift with it, cover the part that leave leaves required.
-func inOutVerdicts(s *Schedule, sh Shift, in, out *Punch, running bool, res *DayResult) []DayStatus {
+// and clock-out (missing, late, serious, absent, not started, in progress,
+// early) at now; it records the minutes late and early in res. ComputeDay
+// judges the whole shift with it, cover the part that leave leaves
+// required. Until the check-in window opens a day with no punch has not
+// started: at 03:40 it is not yet in progress.
+func inOutVerdicts(s *Schedule, sh Shift, in, out *Punch, now time.Time, res *DayResult) []DayStatus {
 	var st []DayStatus
+	running := now.Before(sh.Closes)
 	switch {
+	case in == nil && out == nil && now.Before(sh.Opens):
+		st = append(st, DayNotStarted)
 	case in == nil && out == nil:
 		if running {
 			st = append(st, DayInProgress)

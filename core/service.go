@@ -384,6 +384,13 @@ func (s *Service) status(ctx context.Context, cmd Command, base Reply) (Reply, e
 		}
 		day := ComputeDayWith(r, date, punches, approvals, now)
 		reply.Day = &day
+		if day.Has(DayNotStarted) && r.Schedule != nil {
+			// The status says when punching opens, as a refused punch does.
+			if d, err := time.ParseInLocation(DateLayout, date, r.Loc); err == nil {
+				sh := r.Schedule.ShiftOn(d.Add(12*time.Hour), r.Loc, r.Calendar)
+				reply.WindowOpens, reply.WindowCloses = sh.Opens, sh.Closes
+			}
+		}
 		return s.record(ctx, tx, cmd, reply)
 	})
 	return s.settle(ctx, cmd, reply, err)
