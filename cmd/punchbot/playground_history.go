@@ -32,9 +32,13 @@ type historyClock struct {
 func (c *historyClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *historyClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
-// historyStats counts what the history holds.
+// historyStats counts what the history holds. Late, Early, Missing,
+// Absent and Field are the daily report's counts over the history's dates
+// (historyReportCounts), so the summary says what the reports will show.
 type historyStats struct {
 	People, Days, Punches, Late, Early, Missing, Absent, Field, Makeups, Leave int
+	// From and To are the history's first and last dates (YYYY-MM-DD).
+	From, To string
 	// Replayed counts the history's commands answered from the store: an
 	// earlier run wrote them.
 	Replayed int
@@ -251,6 +255,12 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 		y, m, _ := today.Date()
 		first := time.Date(y, m-1, 1, 0, 0, 0, 0, zone)
 		midnight := time.Date(y, m, today.Day(), 0, 0, 0, 0, zone)
+		if d := first.Format(core.DateLayout); st.From == "" || d < st.From {
+			st.From = d
+		}
+		if d := midnight.AddDate(0, 0, -1).Format(core.DateLayout); d > st.To {
+			st.To = d
+		}
 		var days, prev []time.Time
 		for day := first; day.Before(midnight); day = day.AddDate(0, 0, 1) {
 			if work, _ := core.DayKind(sc, r.Calendar, day); work {
@@ -330,10 +340,8 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 			switch plan {
 			case planLate:
 				in = sc.StartMin + sc.FlexibleMin + sc.LateGraceMin + 3 + rng.IntN(15)
-				st.Late++
 			case planSeriousLate:
 				in = sc.StartMin + sc.FlexibleMin + max(sc.SeriousLateMin, 30) + 5 + rng.IntN(30)
-				st.Late++
 			}
 			if (plan == planLate || plan == planSeriousLate) && rng.IntN(5) < 3 {
 				// Most who come late stay late, so the day is late but
@@ -343,10 +351,8 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 			switch plan {
 			case planEarly:
 				out = sc.EndMin - 20 - rng.IntN(60)
-				st.Early++
 			case planField:
 				farIn = true
-				st.Field++
 			}
 			at := func(min int) time.Time {
 				return day.Add(time.Duration(min) * time.Minute).Add(time.Duration(rng.IntN(50)) * time.Second)
@@ -399,13 +405,9 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 				}
 			}
 			switch plan {
-			case planAbsent:
-				st.Absent++
 			case planMissingOut:
-				st.Missing++
 				gaps = append(gaps, missing{e, id, day, core.KindOut, sc.EndMin, date == recent})
 			case planMissingIn:
-				st.Missing++
 				gaps = append(gaps, missing{e, id, day, core.KindIn, sc.StartMin, date == recent})
 			}
 		}
@@ -462,7 +464,45 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 			return st, fmt.Errorf("history decision %s %s: %w", g.emp.ID, date, err)
 		}
 	}
+	if err := historyReportCounts(ctx, s.store, &st, realNow); err != nil {
+		return st, fmt.Errorf("history report: %w", err)
+	}
 	return st, nil
+}
+
+// historyReportCounts sets st's late, early, missing, absent and field
+// counts from the daily report of the history's dates, built by the same
+// core.BuildDailyReport the reports use and counted as the monthly report
+// counts its days (core.MonthlyRowOf: seriously late is late), so the
+// summary and the reports agree. What the history planned differs: a
+// late arrival who leaves on time is late and early, a field punch the
+// manager rejected makes no field day, an approved make-up fills a gap.
+func historyReportCounts(ctx context.Context, src core.ReportSource, st *historyStats, now time.Time) error {
+	st.Late, st.Early, st.Missing, st.Absent, st.Field = 0, 0, 0, 0, 0
+	if st.From == "" || st.To < st.From {
+		return nil // nobody to punch, or no day before today
+	}
+	rep, err := core.BuildDailyReport(ctx, src, st.From, st.To, core.ScopeAll(), now)
+	if err != nil {
+		return err
+	}
+	for _, r := range rep.Rows {
+		for _, status := range r.Statuses {
+			switch status {
+			case core.DayLate, core.DaySeriousLate:
+				st.Late++
+			case core.DayEarlyLeave:
+				st.Early++
+			case core.DayMissingIn, core.DayMissingOut:
+				st.Missing++
+			case core.DayAbsent:
+				st.Absent++
+			case core.DayField:
+				st.Field++
+			}
+		}
+	}
+	return nil
 }
 
 // settleHistoryOutbox marks the history's messages due before cutoff as
