@@ -3,14 +3,11 @@ package admin
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/punchbot/punchbot/adapters/sqlite"
 	"github.com/punchbot/punchbot/core"
 	"github.com/punchbot/punchbot/core/coretest"
 )
@@ -49,16 +46,12 @@ func mustSettings(tb testing.TB, st Store) orgSettings {
 	return orgSettings{org.Name, org.Lang, org.TimeZone, org.Makeup, org.LeaveTypes, org.Devices}
 }
 
-// keepStores are the stores the API is tested on: the memory store and
-// SQLite.
+// keepStores are the stores the API is tested on here: bots do not import
+// adapters, so the same apply through SQLite is in
+// adapters/sqlite/orgkeep_admin_test.go.
 func keepStores(t *testing.T) map[string]Store {
 	t.Helper()
-	lite, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "punchbot.db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { _ = lite.Close() })
-	return map[string]Store{"memory": &memStore{MemStore: coretest.NewMemStore()}, "sqlite": lite}
+	return map[string]Store{"memory": &memStore{MemStore: coretest.NewMemStore()}}
 }
 
 func keepFixture(t *testing.T, st Store) *fixture {
@@ -169,5 +162,4 @@ func TestParseOrgJSONTypes(t *testing.T) {
 			t.Errorf("ParseOrg(%q) error =\n%s\nwant\n%s", tt.file, got, tt.want)
 		}
 	}
-	_ = strings.TrimSpace
 }

@@ -1,0 +1,75 @@
+package sqlite
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/punchbot/punchbot/bots/admin"
+	"github.com/punchbot/punchbot/core"
+)
+
+// TestAdminPartialApplyKeepsSettings applies org files through the admin
+// API's real handler on SQLite: a file that leaves the make-up policy,
+// leave types and device binding out once reset them to 0 (unlimited) and
+// off; they keep their stored values now (admin.ParseOrgOver). The memory
+// store's case is bots/admin's TestPutOrgPartialKeepsSettings.
+func TestAdminPartialApplyKeepsSettings(t *testing.T) {
+	s := MustOpen(t)
+	mux := http.NewServeMux()
+	admin.New(admin.Deps{Store: s, Token: "t0ken", Now: func() time.Time { return time.Date(2026, 9, 16, 12, 0, 0, 0, time.UTC) }}).Register(mux)
+	put := func(body string, want int) string {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPut, "/api/v1/org", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer t0ken")
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Fatalf("PUT %q: status %d, want %d; body %s", body, rec.Code, want, rec.Body)
+		}
+		return rec.Body.String()
+	}
+	type settings struct {
+		Name, Lang, TimeZone string
+		Makeup               core.MakeupPolicy
+		LeaveTypes           []core.LeaveType
+		Devices              core.DevicePolicy
+	}
+	read := func() settings {
+		t.Helper()
+		org, err := admin.CurrentOrg(context.Background(), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return settings{org.Name, org.Lang, org.TimeZone, org.Makeup, org.LeaveTypes, org.Devices}
+	}
+	put(`name: Acme
+lang: en
+timezone: Europe/Berlin
+device_binding: optional
+schedules:
+  - {id: day, start: "09:00", end: "18:00", device_binding: required}
+employees:
+  - {id: E1, name: Ann, schedule: day}
+makeup: {monthly_quota: 3, deadline_days: 7, expire_after_hours: 72}
+leave_types:
+  - {id: annual, name: 年假, annual_quota_days: 5, paid: true}
+`, http.StatusOK)
+	want := read()
+	if want.Makeup.MonthlyQuota != 3 || want.Devices.Schedules["day"] != core.DeviceBindingRequired || want.LeaveTypes[0].AnnualQuotaDays != 5 {
+		t.Fatalf("after the full file: settings = %+v", want)
+	}
+	if body := put(`{"name": 1}`, http.StatusBadRequest); !strings.Contains(body, `"field":"name"`) || !strings.Contains(body, "must be text, not the number 1") {
+		t.Errorf(`PUT {"name": 1}: body %s, want a problem at name saying it must be text`, body)
+	}
+	put(`{"name": "Acme GmbH"}`, http.StatusOK)
+	put("employees:\n  - {id: E2, name: Bob}\n", http.StatusOK)
+	want.Name = "Acme GmbH"
+	if got := read(); !reflect.DeepEqual(got, want) {
+		t.Errorf("after partial files: settings = %+v, want %+v", got, want)
+	}
+}
