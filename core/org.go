@@ -140,7 +140,13 @@ func (o *Org) Prepare() error {
 			s.Name = s.ID
 		}
 		if !ValidCoordinates(s.Lat, s.Lng) {
-			add(p+".lat", "coordinates %v,%v are not a place on Earth", s.Lat, s.Lng)
+			if ValidCoordinates(s.Lng, s.Lat) {
+				// 116.48,39.99 is Beijing written lng first, as AMap and
+				// GeoJSON write it.
+				add(p+".lat", "coordinates %v,%v are not a place on Earth: a latitude is within ±90; lat and lng may be swapped (lat: %v, lng: %v)", s.Lat, s.Lng, s.Lng, s.Lat)
+			} else {
+				add(p+".lat", "coordinates %v,%v are not a place on Earth", s.Lat, s.Lng)
+			}
 		}
 		switch s.Datum {
 		case "", WGS84:
@@ -349,12 +355,16 @@ func (o *Org) Prepare() error {
 }
 
 // managerCycle returns a description of the first manager cycle, or "".
+// An employee who manages themselves is not a cycle here: Prepare already
+// says so, and one problem is enough.
 // Chains already proven acyclic are remembered, so a long chain costs
 // linear time rather than quadratic.
 func managerCycle(emps []Employee) string {
 	manager := map[string]string{}
 	for _, e := range emps {
-		manager[e.ID] = e.ManagerID
+		if e.ManagerID != e.ID { // managing oneself is reported on its own
+			manager[e.ID] = e.ManagerID
+		}
 	}
 	acyclic := map[string]bool{}
 	for _, e := range emps {

@@ -381,6 +381,13 @@ func parserProblem(msg string) bool {
 
 func (p *parser) syntax(err error, data []byte) {
 	msg := err.Error()
+	if strings.Contains(msg, "cannot start any token") || strings.Contains(msg, "tab character") {
+		// yaml.v3 names the tab only sometimes, and on the line before it.
+		if line := tabIndentLine(data); line > 0 {
+			p.add(position{line, 1}, "", "syntax error: tabs cannot indent YAML; indent this line with spaces")
+			return
+		}
+	}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		problem := m[2]
@@ -403,6 +410,17 @@ func (p *parser) syntax(err error, data []byte) {
 		line = l
 	}
 	p.add(position{line, 0}, "", "syntax error: %s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// tabIndentLine returns the first line indented with a tab, or 0.
+func tabIndentLine(data []byte) int {
+	for i, l := range strings.Split(string(data), "\n") {
+		indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+		if strings.Contains(indent, "\t") && strings.TrimSpace(l) != "" {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // badByteLine returns the line of the first byte sequence YAML does not
@@ -467,7 +485,12 @@ func (p *parser) decode(n *yaml.Node, path string, v reflect.Value) {
 		p.mapping(n, path, v)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			p.fail(n, path, "must be a list")
+			if n.Kind == yaml.ScalarNode {
+				// sites: wangjing means sites: [wangjing] more often than not.
+				p.fail(n, path, "must be a list, not the single value %s; write [%s] for a list of one", show(n), n.Value)
+			} else {
+				p.fail(n, path, "must be a list, not a %s", kindName(n))
+			}
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
