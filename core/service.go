@@ -424,7 +424,19 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 	if err != nil {
 		return Reply{}, err
 	}
-	if loc == nil && len(r.Sites) > 0 && !ipOnSite(r.Sites, cmd.ClientIP) {
+	askLocation := loc == nil && len(r.Sites) > 0 && !ipOnSite(r.Sites, cmd.ClientIP)
+	if askLocation {
+		// A punch the time alone refuses (no shift's window is open, nor
+		// the day before's overnight shift or a rest day's open stint) is
+		// refused at once, as its located follow-up would be: asking for a
+		// location first only to refuse it then wastes the user's time.
+		refused, err := s.refusedOnTime(ctx, r, cmd)
+		if err != nil {
+			return Reply{}, err
+		}
+		askLocation = !refused
+	}
+	if askLocation {
 		if !cmd.LocationByLink {
 			// A retry must not arm the intent again: it may have been used.
 			if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
@@ -508,6 +520,29 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 		}
 	}
 	return s.settle(ctx, cmd, reply, err)
+}
+
+// refusedOnTime reports whether Verify refuses cmd's punch on its time
+// alone, whatever position would come with it: the check-in window of
+// every candidate shift is not open yet (or has closed), no overnight
+// shift of the day before is open, and no rest day's clock-in waits for
+// its clock-out. Verify judges the time before the place, so the punch
+// without a location gets the reasons a located one would. It reads
+// only; nothing is stored.
+func (s *Service) refusedOnTime(ctx context.Context, r Roster, cmd Command) (bool, error) {
+	if r.Schedule == nil {
+		return false, nil // no windows: any time is a punch time
+	}
+	var refused bool
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		p, err := s.verifyIn(ctx, tx, r, cmd, cmd.Punch, nil, nil, false)
+		if err != nil {
+			return err
+		}
+		refused = p.Outcome == OutcomeRejected && (slices.Contains(p.Reasons, ReasonWindowNotOpen) || slices.Contains(p.Reasons, ReasonWindowClosed))
+		return nil
+	})
+	return refused, err
 }
 
 // verifyIn runs Verify inside tx for the employee of r.
