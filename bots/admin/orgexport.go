@@ -171,11 +171,40 @@ func MarshalOrg(org core.Org) ([]byte, error) {
 		f.LeaveTypes = append(f.LeaveTypes, fileLeaveType{ID: t.ID, Name: t.Name, AnnualQuotaDays: t.AnnualQuotaDays, Paid: t.Paid,
 			FromOvertime: exportOvertimeKinds(t.FromOvertime), ExpireDays: t.ExpireDays}) // orgcomptime.go
 	}
+	escaped, err := encodeOrg(f)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(string(escaped), `\U`) {
+		return escaped, nil
+	}
+	// Emoji and other characters beyond U+FFFF are written as they are,
+	// not escaped (orgexport_text.go).
+	var doc yaml.Node
+	if err := doc.Encode(f); err != nil {
+		return nil, core.WrapError(core.EINTERNAL, err, "encode the organisation")
+	}
+	restore := placeholdAstral(&doc)
+	if restore == nil {
+		return escaped, nil
+	}
+	held, err := encodeOrg(&doc)
+	if err != nil {
+		return nil, err
+	}
+	if out := []byte(restore.Replace(string(held))); sameYAML(out, escaped) {
+		return out, nil
+	}
+	return escaped, nil
+}
+
+// encodeOrg writes the export's document with its header comment.
+func encodeOrg(doc any) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("# punchbot organisation, exported; apply with `punchbot apply -f` or PUT /api/v1/org.\n")
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(f); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return nil, core.WrapError(core.EINTERNAL, err, "encode the organisation")
 	}
 	if err := enc.Close(); err != nil {

@@ -149,3 +149,36 @@ func TestDiffOrg(t *testing.T) {
 		t.Errorf("a diff changed the organisation")
 	}
 }
+
+// TestMarshalOrgWritesEmoji: characters beyond U+FFFF (emoji) are written
+// as they are, as YAML allows; yaml.v3 alone escapes them ("\U0001F4E2").
+// Text that spells an escape stays text.
+func TestMarshalOrgWritesEmoji(t *testing.T) {
+	org := MustParse(t, []byte(`name: "Acme 🏢"
+employees:
+  - {id: E1, name: "Ann 😀"}
+reminders:
+  - id: policy
+    kind: broadcast
+    cron: "0 10 * * MON"
+    text: "📢 本周五起远程办公请在 09:30 前打卡\n第二行 ✅ 🎉"
+  - id: literal
+    kind: broadcast
+    cron: "0 10 * * MON"
+    text: '\U0001F4E2 is how YAML escapes 📢'
+`))
+	got := MustMarshal(t, org)
+	for _, want := range []string{
+		"name: Acme 🏢\n",
+		"name: Ann 😀\n",
+		"text: |-\n      📢 本周五起远程办公请在 09:30 前打卡\n      第二行 ✅ 🎉\n",
+		"text: \\U0001F4E2 is how YAML escapes 📢\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("export lacks %s:\n%s", want, got)
+		}
+	}
+	if back := MustMarshal(t, MustParse(t, []byte(got))); back != got {
+		t.Errorf("export does not read back to itself:\n%s", strings.Join(DiffLines([]byte(got), []byte(back)), "\n"))
+	}
+}
