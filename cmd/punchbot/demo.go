@@ -326,13 +326,18 @@ func storyOf(ctx context.Context, s *server, org core.Org, now time.Time) (story
 	return st, nil
 }
 
-// samplePunches sends a short, deterministic story through the real core:
-// a text punch waiting for its location, the location, a platform retry, a
-// punch from too far away and a check-out. Message times are on the most
-// recent workday so the story reads the same whenever the demo runs, and
-// fixed event ids make a second run replay instead of duplicating.
-func samplePunches(ctx context.Context, s *server, st story, stdout io.Writer) error {
-	emp, id, r, day := st.emp, st.id, st.r, st.day
+// sampleStep is one message of the sample story: what the person sends
+// (say: the text, and a location in brackets) and the command it becomes.
+type sampleStep struct {
+	say  string
+	cmd  core.Command
+	note string
+}
+
+// sampleSteps is the sample story on day for the roster r. A step that
+// punches in or out says 上班 or 下班, since that is what the person types
+// (or a location sent after it answers).
+func sampleSteps(r core.Roster, day time.Time) []sampleStep {
 	site := r.Sites[0]
 	at := func(min int) time.Time {
 		y, m, d := day.Date()
@@ -341,22 +346,28 @@ func samplePunches(ctx context.Context, s *server, st story, stdout io.Writer) e
 	start := r.Schedule.StartMin
 	gLat, gLng := core.WGS84ToGCJ02(site.Lat+40/111195.0, site.Lng)
 	fLat, fLng := core.WGS84ToGCJ02(site.Lat+(site.RadiusM+900)/111195.0, site.Lng)
-	tag := day.Format("20060102")
-	steps := []struct {
-		say  string
-		cmd  core.Command
-		note string
-	}{
+	return []sampleStep{
 		{"上班", core.Command{Kind: core.CmdPunch, Punch: core.KindIn, At: at(start - 7)}, ""},
 		{"[位置 / location, GCJ-02, 40 m from " + site.Name + "]", core.Command{Kind: core.CmdPunch, At: at(start - 6),
 			Location: &core.Location{Lat: gLat, Lng: gLng, AccuracyM: 15, Datum: core.GCJ02, Label: site.Name}}, ""},
 		{"[the platform retries the same message]", core.Command{Kind: core.CmdPunch, At: at(start - 6),
 			Location: &core.Location{Lat: gLat, Lng: gLng, AccuracyM: 15, Datum: core.GCJ02}}, "same event id: the stored reply, nothing new"},
-		{"[位置 / location, 900 m outside the radius]", core.Command{Kind: core.CmdPunch, Punch: core.KindOut, At: at(start + 300),
+		{"下班 + [位置 / location, 900 m outside the radius]", core.Command{Kind: core.CmdPunch, Punch: core.KindOut, At: at(start + 300),
 			Location: &core.Location{Lat: fLat, Lng: fLng, AccuracyM: 10, Datum: core.GCJ02}}, ""},
 		{"下班 + [位置 / location]", core.Command{Kind: core.CmdPunch, Punch: core.KindOut, At: at(r.Schedule.EndMin + 4),
 			Location: &core.Location{Lat: gLat + 0.00002, Lng: gLng, AccuracyM: 12, Datum: core.GCJ02}}, ""},
 	}
+}
+
+// samplePunches sends a short, deterministic story through the real core:
+// a text punch waiting for its location, the location, a platform retry, a
+// check-out from too far away and one on site. Message times are on the most
+// recent workday so the story reads the same whenever the demo runs, and
+// fixed event ids make a second run replay instead of duplicating.
+func samplePunches(ctx context.Context, s *server, st story, stdout io.Writer) error {
+	emp, id, day := st.emp, st.id, st.day
+	tag := day.Format("20060102")
+	steps := sampleSteps(st.r, day)
 	fmt.Fprintf(stdout, "Sample punches by %s (%s) on %s, through the same pipeline the bots use:\n", emp.Name, id.Platform, day.Format(core.DateLayout))
 	for i, step := range steps {
 		cmd := step.cmd
