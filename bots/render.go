@@ -274,6 +274,10 @@ func ErrorText(err error, lang string) string {
 		return pick(lang, "请求无效："+core.ErrorMessage(err), "Invalid request: "+core.ErrorMessage(err))
 	case core.ENOTFOUND:
 		return pick(lang, "没有找到："+core.ErrorMessage(err), "Not found: "+core.ErrorMessage(err))
+	case core.ECONFLICT:
+		// Someone or something changed it first (a request already
+		// decided, withdrawn or expired): trying again changes nothing.
+		return pick(lang, "未执行：已被处理或已更改，请查看最新状态。", "Not done: "+core.ErrorMessage(err)+".")
 	case core.EFORBIDDEN, core.EUNAUTHORIZED:
 		return pick(lang, "你没有权限执行这个操作。", "You are not allowed to do that.")
 	case core.ERATELIMIT:

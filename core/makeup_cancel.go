@@ -24,7 +24,7 @@ func (s *Service) latestPending(ctx context.Context, employeeID string) (int64, 
 			return err
 		}
 		if len(open) == 0 {
-			return Errorf(ENOTFOUND, "you have no pending make-up request")
+			return Errorf(ENOTFOUND, "you have no pending request")
 		}
 		id = open[len(open)-1].ID
 		return nil
@@ -55,7 +55,7 @@ func (s *Service) cancel(ctx context.Context, employeeID string, id int64, after
 			return err
 		}
 		if err := m.Transition(MakeupCancelled, employeeID, s.now(), ""); err != nil {
-			return s.closedView(ctx, tx, m, p, &closed, err)
+			return s.closedView(ctx, tx, m, p, &closed, transitionError(m, err))
 		}
 		v, err = s.saveMakeup(ctx, tx, employeeID, auditAction(m, "cancelled"), m, nil, p, false, after)
 		return err
@@ -132,7 +132,7 @@ func (s *Service) attach(ctx context.Context, employeeID string, id int64, refs 
 			return err
 		}
 		if m.Status != MakeupPending {
-			return s.closedView(ctx, tx, m, p, &closed, Errorf(ECONFLICT, "make-up request %d is already %s", m.ID, m.Status))
+			return s.closedView(ctx, tx, m, p, &closed, alreadyClosed(m))
 		}
 		before := len(m.Evidence)
 		m.Evidence = capEvidence(m.Evidence, refs)

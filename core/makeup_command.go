@@ -24,7 +24,7 @@ func (s *Service) handleMakeup(ctx context.Context, cmd Command, base Reply) (Re
 		a = &MakeupArgs{}
 	}
 	if a == nil {
-		return Reply{}, Errorf(EINVALID, "a make-up command needs its arguments")
+		return Reply{}, Errorf(EINVALID, "a request command needs its arguments")
 	}
 	reply := base
 	reply.At = cmd.ReceivedAt

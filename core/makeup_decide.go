@@ -22,14 +22,14 @@ func (s *Service) peek(ctx context.Context, id int64) (MakeupRequest, error) {
 
 // ownMakeupPeople loads the people of request id for a change only its
 // requester may make (cancelling, attaching evidence); anyone else gets
-// EFORBIDDEN, "make-up request N is not yours" followed by purpose.
+// EFORBIDDEN, "leave request N is not yours" followed by purpose.
 func (s *Service) ownMakeupPeople(ctx context.Context, employeeID string, id int64, purpose string) (makeupPeople, error) {
 	pre, err := s.peek(ctx, id)
 	if err != nil {
 		return makeupPeople{}, err
 	}
 	if pre.EmployeeID != employeeID {
-		return makeupPeople{}, Errorf(EFORBIDDEN, "make-up request %d is not yours%s", id, purpose)
+		return makeupPeople{}, Errorf(EFORBIDDEN, "%s is not yours%s", requestLabel(pre), purpose)
 	}
 	return s.people(ctx, pre)
 }
@@ -42,13 +42,13 @@ func mayDecide(actorID string, actor Employee, m MakeupRequest) error {
 	}
 	switch {
 	case actor.ID == "" || !actor.Active:
-		return Errorf(EFORBIDDEN, "only the assigned approver or HR can decide make-up request %d", m.ID)
+		return Errorf(EFORBIDDEN, "only the assigned approver or HR can decide %s", requestLabel(m))
 	case actor.ID == m.EmployeeID:
-		return Errorf(EFORBIDDEN, "you cannot decide your own make-up request %d", m.ID)
+		return Errorf(EFORBIDDEN, "you cannot decide your own %s", requestLabel(m))
 	case actor.ID == m.ApproverID || actor.Role == RoleHR:
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "only the assigned approver or HR can decide make-up request %d", m.ID)
+	return Errorf(EFORBIDDEN, "only the assigned approver or HR can decide %s", requestLabel(m))
 }
 
 // MayDecide reports (nil or EFORBIDDEN) whether the chat account may decide
@@ -139,7 +139,7 @@ func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, M
 			return err
 		}
 		if err := m.Transition(d.Status, d.Actor, now, note); err != nil {
-			return s.closedView(ctx, tx, m, p, &closed, err)
+			return s.closedView(ctx, tx, m, p, &closed, transitionError(m, err))
 		}
 		extra := map[string]any{"note": note, "approver": m.ApproverID}
 		if d.Status == MakeupApproved {

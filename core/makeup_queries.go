@@ -27,7 +27,7 @@ func (s *Service) ExpireMakeups(ctx context.Context) (int, error) {
 	for _, pre := range pending {
 		p, err := s.people(ctx, pre)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("make-up request %d: %w", pre.ID, err))
+			errs = append(errs, fmt.Errorf("%s: %w", requestLabel(pre), err))
 			continue
 		}
 		hours := p.roster.Policy.ExpireAfterHours
@@ -40,7 +40,7 @@ func (s *Service) ExpireMakeups(ctx context.Context) (int, error) {
 				return err
 			}
 			if err := m.Transition(MakeupExpired, ActorSystem, now, ""); err != nil {
-				return err
+				return transitionError(m, err)
 			}
 			_, err = s.saveMakeup(ctx, tx, ActorSystem, auditAction(m, "expired"), m, map[string]any{"after_hours": hours}, p, true, nil)
 			return err
@@ -51,7 +51,7 @@ func (s *Service) ExpireMakeups(ctx context.Context) (int, error) {
 		case ECONFLICT:
 			// Decided or cancelled since the listing.
 		default:
-			errs = append(errs, fmt.Errorf("make-up request %d: %w", pre.ID, err))
+			errs = append(errs, fmt.Errorf("%s: %w", requestLabel(pre), err))
 		}
 	}
 	return n, errors.Join(errs...)
@@ -93,7 +93,7 @@ func (s *Service) CardRef(ctx context.Context, requestID int64, platform Platfor
 			return r, nil
 		}
 	}
-	return CardRef{}, Errorf(ENOTFOUND, "no %s card of make-up request %d for %s", platform, requestID, recipient)
+	return CardRef{}, Errorf(ENOTFOUND, "no %s card of request %d for %s", platform, requestID, recipient)
 }
 
 // MakeupView returns the current view of one request.

@@ -188,7 +188,7 @@ func makeupTx(tx Tx) (MakeupTx, error) {
 
 // refusalError wraps a policy refusal in the coded error of the API.
 func refusalError(r *MakeupRefusal, problem string) error {
-	msg := "make-up request refused: " + r.Rule
+	msg := "request refused: " + r.Rule
 	if problem != "" {
 		msg += " (" + problem + ")"
 	}
