@@ -53,25 +53,35 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) err
 	return nil
 }
 
-// download sends a monthly or daily report of the viewer's scope, with
-// headers in the organisation's language, or the month's verified-device
-// share (kind=devices) in the viewer's language, the one the reports page
-// shows it in, and audits the export.
+// download sends a monthly or daily report of the viewer's scope, or the
+// month's verified-device share (kind=devices), and audits the export. The
+// headers are in lang= (zh or en), which the reports page's links and
+// daily form carry, so a download reads in the language of the preview;
+// without it (an older link, a bookmark) a report's are in the
+// organisation's language, as `punchbot report` and the API's are, and
+// the device share's in the viewer's. Another lang= is ignored alike.
 func (c *Console) download(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	q := r.URL.Query()
 	format, err := admin.ParseFormat(q.Get("format"), admin.FormatCSV)
 	if err != nil {
 		return err
 	}
-	info, err := c.store.OrgInfo(r.Context())
-	if err != nil {
-		return err
+	asked := q.Get("lang")
+	if asked != "zh" && asked != "en" {
+		asked = ""
 	}
-	emps := make([]core.Employee, 0, len(v.Everyone))
-	for _, e := range v.Everyone {
-		emps = append(emps, e)
+	lang := asked
+	if lang == "" && q.Get("kind") != "devices" {
+		info, err := c.store.OrgInfo(r.Context())
+		if err != nil {
+			return err
+		}
+		emps := make([]core.Employee, 0, len(v.Everyone))
+		for _, e := range v.Everyone {
+			emps = append(emps, e)
+		}
+		lang = core.ReportLang(info, emps)
 	}
-	lang := core.ReportLang(info, emps)
 	var body []byte
 	var kind, period string
 	var ids []string
@@ -114,7 +124,10 @@ func (c *Console) download(w http.ResponseWriter, r *http.Request, v *viewer) er
 			return err
 		}
 		ids = rowIDs(rep.Rows, func(r core.DeviceShare) string { return r.EmployeeID })
-		body, err = admin.EncodeDeviceShare(rep, format, v.Lang)
+		if lang == "" {
+			lang = v.Lang
+		}
+		body, err = admin.EncodeDeviceShare(rep, format, lang)
 		if err != nil {
 			return err
 		}
