@@ -15,7 +15,7 @@ import (
 // git, edit it, and PUT it back (the file then wins for everything it
 // names; nothing it leaves out is deleted).
 func (a *API) getOrg(w http.ResponseWriter, r *http.Request) error {
-	org, err := a.store.Org(r.Context())
+	org, err := CurrentOrg(r.Context(), a.store) // with its device binding
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,9 @@ type exportOrg struct {
 	// LeaveTypes are always written: without them the file would mean the
 	// defaults.
 	LeaveTypes []fileLeaveType `yaml:"leave_types,omitempty"`
+	// DeviceBinding is written unless off (the default): an export applied
+	// to a new store must not drop it.
+	DeviceBinding string `yaml:"device_binding,omitempty"`
 }
 
 type exportSite struct {
@@ -71,6 +74,8 @@ type exportSchedule struct {
 	ConfirmWithinMin   int      `yaml:"confirm_within_min"`
 	// Overtime is written only when it differs from the default (off).
 	Overtime *exportOvertime `yaml:"overtime,omitempty"`
+	// DeviceBinding is the schedule's own, over the organisation's.
+	DeviceBinding string `yaml:"device_binding,omitempty"`
 }
 
 type exportEmployee struct {
@@ -147,7 +152,7 @@ func MarshalOrg(org core.Org) ([]byte, error) {
 			CheckInOpensMin: s.CheckInOpensMin, CheckOutClosesMin: s.CheckOutClosesMin, FlexibleMin: s.FlexibleMin, LateGraceMin: s.LateGraceMin,
 			SeriousLateMin: s.SeriousLateMin, AbsentLateMin: s.AbsentLateMin, EarlyLeaveGraceMin: s.EarlyLeaveGraceMin,
 			OutOfRange: string(s.OutOfRange), Calendar: s.CalendarID, PunchMode: string(s.PunchMode), ConfirmWithinMin: s.ConfirmWithinMin,
-			Overtime: exportOvertimeRule(s.Overtime)}
+			Overtime: exportOvertimeRule(s.Overtime), DeviceBinding: string(org.Devices.Schedules[s.ID])}
 		f.Schedules = append(f.Schedules, es)
 	}
 	for _, e := range org.Employees {
@@ -166,6 +171,9 @@ func MarshalOrg(org core.Org) ([]byte, error) {
 			er.Audience.Chats = append(er.Audience.Chats, fileChat{Platform: string(c.Platform), Chat: c.ChatID})
 		}
 		f.Reminders = append(f.Reminders, er)
+	}
+	if b := org.Devices.Default; b != core.DeviceBindingOff {
+		f.DeviceBinding = string(b)
 	}
 	for _, t := range org.LeaveTypes {
 		f.LeaveTypes = append(f.LeaveTypes, fileLeaveType{ID: t.ID, Name: t.Name, AnnualQuotaDays: t.AnnualQuotaDays, Paid: t.Paid,

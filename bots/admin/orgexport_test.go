@@ -182,3 +182,30 @@ reminders:
 		t.Errorf("export does not read back to itself:\n%s", strings.Join(DiffLines([]byte(got), []byte(back)), "\n"))
 	}
 }
+
+// TestMarshalOrgDeviceBinding: the export writes the device binding, the
+// organisation's and each schedule's, so it reads back the same; without
+// it an export applied to a new store turned passkeys off.
+func TestMarshalOrgDeviceBinding(t *testing.T) {
+	org := MustParse(t, []byte(bindingOrg))
+	got := MustMarshal(t, org)
+	for _, want := range []string{"\ndevice_binding: optional\n", "    confirm_within_min: 10\n    device_binding: required\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("export lacks %q:\n%s", want, got)
+		}
+	}
+	if back := MustParse(t, []byte(got)); !reflect.DeepEqual(back.Devices, org.Devices) {
+		t.Errorf("devices read back = %+v, want %+v", back.Devices, org.Devices)
+	}
+	if off := MustMarshal(t, MustParse(t, []byte(strings.Replace(bindingOrg, "device_binding: optional\n", "", 1)))); strings.Contains(off, "\ndevice_binding:") {
+		t.Errorf("export of an organisation with binding off names it:\n%s", off)
+	}
+
+	// GET /api/v1/org exports the stored policy.
+	f := MustFixture(t, testToken)
+	f.MustDo(t, http.MethodPut, "/api/v1/org", []byte(bindingOrg), http.StatusOK)
+	rec := f.do(http.MethodGet, "/api/v1/org", "Bearer "+testToken, nil)
+	if body := rec.Body.String(); rec.Code != http.StatusOK || !strings.Contains(body, "\ndevice_binding: optional\n") || !strings.Contains(body, "device_binding: required\n") {
+		t.Errorf("GET /api/v1/org: status %d, body\n%s\nwant both device bindings", rec.Code, body)
+	}
+}
