@@ -25,7 +25,7 @@ func problemLine(problem, lang string) string {
 	case core.ProblemReason:
 		return pick(lang, "请写明补卡原因（不超过 500 字）。", "Please give a reason (at most 500 characters).")
 	case ProblemID:
-		return pick(lang, "请写上补卡申请的编号，例如 12。", "Please give the request number, for example 12.")
+		return pick(lang, "请写上申请的编号，例如 12。", "Please give the request number, for example 12.")
 	case ProblemUsage:
 		return pick(lang, "补卡需要写明日期、时间、上班还是下班，以及原因。", "A make-up request needs the date, the time, in or out, and a reason.")
 	}
@@ -198,10 +198,11 @@ func MakeupLine(r core.Reply, lang string) (string, bool) {
 		}
 		return pick(lang, "⛔ 你不能审批这个申请。", "⛔ You cannot approve this request."), true
 	case core.OutcomeMakeupNotFound:
+		// Of a request not found the kind is not known: "request".
 		if m.ID != 0 {
-			return pick(lang, fmt.Sprintf("没有找到%s #%d。", noun, m.ID), fmt.Sprintf("There is no %s #%d.", noun, m.ID)), true
+			return pick(lang, fmt.Sprintf("没有找到申请 #%d。", m.ID), fmt.Sprintf("There is no request #%d.", m.ID)), true
 		}
-		return pick(lang, "你没有待审批的"+noun+"。", "You have no pending "+noun+"."), true
+		return pick(lang, "你没有待审批的申请。", "You have no pending request."), true
 	case core.OutcomeFieldPending:
 		return FieldPendingLine(r, lang), true
 	}

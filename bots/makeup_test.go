@@ -171,7 +171,13 @@ func TestHeadlineRendersMakeupReplies(t *testing.T) {
 			"📝 补卡申请 #12 已提交：2026-11-25 上班 09:00，等待 Manager Mo 审批（本月 2/3）。如有证明，请在 10 分钟内发送图片或文件。"},
 		{core.Reply{Outcome: core.OutcomeMakeupForbidden, Makeup: &core.MakeupView{Request: core.MakeupRequest{ID: 12}}, Lang: "en"},
 			"⛔ You cannot approve this make-up request (#12): only the assigned approver or HR can decide or revoke it, and only the requester can withdraw it."},
-		{core.Reply{Outcome: core.OutcomeMakeupNotFound, Lang: "zh"}, "你没有待审批的补卡申请。"},
+		{core.Reply{Outcome: core.OutcomeMakeupNotFound, Lang: "zh"}, "你没有待审批的申请。"},
+		{core.Reply{Outcome: core.OutcomeMakeupNotFound, Lang: "en"}, "You have no pending request."},
+		{core.Reply{Outcome: core.OutcomeMakeupNotFound, Makeup: &core.MakeupView{Request: core.MakeupRequest{ID: 50}}, Lang: "en"}, "There is no request #50."},
+		{core.Reply{Outcome: core.OutcomeMakeupForbidden, Makeup: &core.MakeupView{Request: core.MakeupRequest{ID: 50, Type: core.RequestLeave}}, Lang: "zh"},
+			"⛔ 你不能审批或处理请假申请 #50：只有指定的审批人或 HR 可以审批或撤销，申请人本人可以撤回。"},
+		{core.Reply{Outcome: core.OutcomeMakeupForbidden, Makeup: &core.MakeupView{Request: core.MakeupRequest{ID: 50, Type: core.RequestOvertime}}, Lang: "en"},
+			"⛔ You cannot approve this overtime request (#50): only the assigned approver or HR can decide or revoke it, and only the requester can withdraw it."},
 		{core.Reply{Outcome: core.OutcomeMakeupCancelled, Makeup: &filed, Lang: "en"}, "↩️ Make-up request #12 withdrawn."},
 	}
 	for _, tc := range tests {

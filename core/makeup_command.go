@@ -59,7 +59,13 @@ func (s *Service) handleMakeup(ctx context.Context, cmd Command, base Reply) (Re
 		case EFORBIDDEN:
 			reply.Outcome = OutcomeMakeupForbidden
 			if a.ID != 0 {
-				reply.Makeup = &MakeupView{Request: MakeupRequest{ID: a.ID}}
+				// Only the kind, so the answer names the request as its
+				// card does ("this leave request"), and nothing of whose.
+				req := MakeupRequest{ID: a.ID}
+				if m, err := s.peek(ctx, a.ID); err == nil {
+					req.Type = m.Type
+				}
+				reply.Makeup = &MakeupView{Request: req}
 			}
 			return reply, s.replyOnly(ctx, cmd, reply)
 		case ENOTFOUND:

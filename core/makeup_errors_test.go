@@ -61,6 +61,14 @@ func TestRequestErrorsNameTheirKind(t *testing.T) {
 					t.Errorf("%s: %s %q, want %s %q", c.what, core.ErrorCode(c.err), got, c.code, c.want)
 				}
 			}
+			// A colleague's typed 同意 is answered as forbidden, naming
+			// the kind (and nothing else) of the request.
+			r, err := h.svc.Handle(ctx, core.Command{Actor: core.Identity{Platform: core.PlatformWeCom, Tenant: "corp", UserID: "peer"},
+				Kind: core.CmdMakeupDecide, Makeup: &core.MakeupArgs{ID: id, Decision: core.MakeupApproved}, EventID: "peer-approve"})
+			if err != nil || r.Outcome != core.OutcomeMakeupForbidden || r.Makeup == nil || r.Makeup.Request.ID != id ||
+				r.Makeup.Request.TypeOf() != v.Request.TypeOf() || r.Makeup.Request.EmployeeID != "" {
+				t.Errorf("colleague's 同意 = %+v, %v; want forbidden naming request %d of type %s only", r.Makeup, err, id, v.Request.TypeOf())
+			}
 		})
 	}
 }
