@@ -57,7 +57,8 @@ type editResult struct {
 // applyEdit loads the organisation, applies the edit, validates the result
 // as an org file and applies the edited entity, audited.
 func (c *Console) applyEdit(ctx context.Context, v *viewer, e orgEdit) (editResult, error) {
-	org, err := c.store.Org(ctx)
+	// With the device policy, which an apply writes whole.
+	org, err := admin.CurrentOrg(ctx, c.store)
 	if err != nil {
 		return editResult{}, err
 	}
@@ -114,7 +115,7 @@ func (c *Console) applyEdit(ctx context.Context, v *viewer, e orgEdit) (editResu
 // only keeps the edited entity of a validated organisation, with the
 // settings and policy every apply writes.
 func only(org core.Org, entity string, i int) core.Org {
-	out := core.Org{Name: org.Name, Lang: org.Lang, TimeZone: org.TimeZone, Makeup: org.Makeup, LeaveTypes: org.LeaveTypes}
+	out := core.Org{Name: org.Name, Lang: org.Lang, TimeZone: org.TimeZone, Makeup: org.Makeup, LeaveTypes: org.LeaveTypes, Devices: org.Devices}
 	switch entity {
 	case "employees":
 		out.Employees = org.Employees[i : i+1]
@@ -223,7 +224,14 @@ var problemZH = []struct {
 	{regexp.MustCompile(`^unknown time zone (".*")$`), "未知时区 $1"},
 	{regexp.MustCompile(`^an employee cannot manage themselves$`), "员工不能是自己的上级"},
 	{regexp.MustCompile(`^manager chain has a cycle: (.*)$`), "上级关系形成了循环：$1"},
+	{regexp.MustCompile(`^coordinates (\S+) are not a place on Earth: a latitude is within ±90; lat and lng may be swapped \(lat: (\S+), lng: (\S+)\)$`), "坐标 $1 不是地球上的位置：纬度应在 ±90 之内，lat 和 lng 可能写反了（lat: $2, lng: $3）"},
 	{regexp.MustCompile(`^coordinates (.*) are not a place on Earth$`), "坐标 $1 不是地球上的位置"},
+	{regexp.MustCompile(`^must be a list, not the single value (.*); write \[(.*)\] for a list of one$`), "必须是列表，而不是单个值 $1；只有一项时写成 [$2]"},
+	{regexp.MustCompile(`^must be a list, not a mapping$`), "必须是列表，而不是键值映射"},
+	{regexp.MustCompile(`^must be text, not the number (.*); write it in quotes \((.*)\) if that is what you mean$`), "必须是文本，而不是数字 $1；如果就是这个值，请加上引号（$2）"},
+	{regexp.MustCompile(`^must be text, not the boolean (.*); write it in quotes \((.*)\) if that is what you mean$`), "必须是文本，而不是布尔值 $1；如果就是这个值，请加上引号（$2）"},
+	{regexp.MustCompile(`^must be text, not the value (.*); write it in quotes \((.*)\) if that is what you mean$`), "必须是文本，而不是 $1；如果就是这个值，请加上引号（$2）"},
+	{regexp.MustCompile(`^syntax error: tabs cannot indent YAML; indent this line with spaces$`), "语法错误：YAML 不能用 Tab 缩进，请把这一行的缩进改成空格"},
 	{regexp.MustCompile(`^must be wgs84 or gcj02, not (".*")$`), "坐标系必须是 wgs84 或 gcj02，而不是 $1"},
 	{regexp.MustCompile(`^must be between 10 and 5000 metres, not (.*)$`), "半径必须在 10 到 5000 米之间，而不是 $1"},
 	{regexp.MustCompile(`^(".*") is not a CIDR range$`), "$1 不是 CIDR 网段（如 203.0.113.0/24）"},

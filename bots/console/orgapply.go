@@ -126,7 +126,13 @@ func (c *Console) orgApplyReview(w http.ResponseWriter, r *http.Request, v *view
 		c.applyPage(w, r, v, d, status)
 		return nil
 	}
-	org, err := admin.ParseOrg([]byte(text), c.orgChecks()...)
+	// What the file leaves out of the organisation's settings keeps its
+	// stored value, as the diff above showed (admin.OrgChanges).
+	cur, err := admin.CurrentOrg(r.Context(), c.store)
+	if err != nil {
+		return err
+	}
+	org, err := admin.ParseOrgOver([]byte(text), cur, c.orgChecks()...)
 	if err != nil {
 		return err
 	}
