@@ -105,10 +105,10 @@ func (m *MakeupRequest) Transition(to MakeupStatus, by string, at time.Time, not
 	switch to {
 	case MakeupApproved, MakeupRejected, MakeupCancelled, MakeupExpired:
 	default:
-		return Errorf(EINVALID, "cannot move a make-up request to %q", to)
+		return Errorf(EINVALID, "cannot move %s to %q", requestLabel(*m), to)
 	}
 	if m.Status != MakeupPending {
-		return Errorf(ECONFLICT, "make-up request %d is already %s", m.ID, m.Status)
+		return alreadyClosed(*m) // makeup_errors.go
 	}
 	m.Status, m.DecidedBy, m.DecidedAt, m.Note = to, by, at, note
 	return nil

@@ -55,7 +55,7 @@ func (s *Service) cancel(ctx context.Context, employeeID string, id int64, after
 			return err
 		}
 		if err := m.Transition(MakeupCancelled, employeeID, s.now(), ""); err != nil {
-			return s.closedView(ctx, tx, m, p, &closed, transitionError(m, err))
+			return s.closedView(ctx, tx, m, p, &closed, err)
 		}
 		v, err = s.saveMakeup(ctx, tx, employeeID, auditAction(m, "cancelled"), m, nil, p, false, after)
 		return err

@@ -139,7 +139,7 @@ func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, M
 			return err
 		}
 		if err := m.Transition(d.Status, d.Actor, now, note); err != nil {
-			return s.closedView(ctx, tx, m, p, &closed, transitionError(m, err))
+			return s.closedView(ctx, tx, m, p, &closed, err)
 		}
 		extra := map[string]any{"note": note, "approver": m.ApproverID}
 		if d.Status == MakeupApproved {

@@ -36,13 +36,3 @@ func requestLabel(m MakeupRequest) string {
 func alreadyClosed(m MakeupRequest) error {
 	return Errorf(ECONFLICT, "%s is already %s", requestLabel(m), m.Status)
 }
-
-// transitionError words an error of m.Transition (which, for every kind,
-// says "make-up request N is already …") with m's own kind; m is the
-// request as it was, unchanged by the failed transition.
-func transitionError(m MakeupRequest, err error) error {
-	if err != nil && ErrorCode(err) == ECONFLICT && m.Status != MakeupPending {
-		return alreadyClosed(m)
-	}
-	return err
-}

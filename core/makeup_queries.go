@@ -40,7 +40,7 @@ func (s *Service) ExpireMakeups(ctx context.Context) (int, error) {
 				return err
 			}
 			if err := m.Transition(MakeupExpired, ActorSystem, now, ""); err != nil {
-				return transitionError(m, err)
+				return err
 			}
 			_, err = s.saveMakeup(ctx, tx, ActorSystem, auditAction(m, "expired"), m, map[string]any{"after_hours": hours}, p, true, nil)
 			return err

@@ -66,7 +66,7 @@ func slackHint(lang string) slackapi.Block {
 // knows (make-up, admin) but this bot does not offer.
 func notUnderstood(in bots.Intent, text string) rendered {
 	lang := in.Lang
-	head := pick(lang, "没看懂“"+text+"”。", "Sorry, I did not understand “"+text+"”.")
+	head := bots.NotUnderstoodText(text, lang) // the notification's text points to help too
 	if in.Verb != "" {
 		head = pick(lang, "“"+text+"”在 Slack 中暂不可用。", "“"+text+"” is not available in Slack yet.")
 	}
