@@ -172,6 +172,9 @@ type action struct {
 	// Selected makes a press the submit of a card's drop-downs: question
 	// key → the option id chosen.
 	Selected map[string]string `json:"selected"`
+	// Form makes a press the submit of a Feishu card's form container:
+	// input name → the value typed or picked.
+	Form map[string]string `json:"form"`
 }
 
 // read decodes an action and finds the simulator and the account it names;
@@ -241,6 +244,15 @@ func (p *Playground) serveShare(w http.ResponseWriter, r *http.Request) {
 func (p *Playground) servePress(w http.ResponseWriter, r *http.Request) {
 	a, chat, ok := p.read(w, r)
 	if !ok {
+		return
+	}
+	if a.Form != nil {
+		form, ok := chat.(sim.FormFiller)
+		if !ok {
+			p.fail(w, core.Errorf(core.EINVALID, "cards on %s have no form to submit", a.Platform))
+			return
+		}
+		p.done(w, form.SubmitForm(p.ctx(r), a.User, a.ID, a.Form), "")
 		return
 	}
 	if a.Selected != nil {

@@ -25,6 +25,11 @@ type Card struct {
 	// choice with the submit.
 	Selects []Select `json:"selects,omitempty"`
 	Submit  *Submit  `json:"submit,omitempty"`
+	// Inputs are the components of a Feishu card JSON 2.0 form container
+	// (select_static, date_picker, picker_time, input), whose submit
+	// button (form_action_type submit) is Submit, Key its name: the client
+	// sends every input's value with the submit in action.form_value.
+	Inputs []Input `json:"inputs,omitempty"`
 	// Done replaces the buttons once a WeCom card was clicked and
 	// updated (replace_name / replace_text).
 	Done string `json:"done,omitempty"`
@@ -63,7 +68,23 @@ type Option struct {
 	Text string `json:"text"`
 }
 
-// Submit is the submit button; Key comes back as the event's EventKey.
+// Input is one component of a Feishu form container: Tag is the
+// component's (select_static, date_picker, picker_time or input), Name the
+// key of its value in form_value, Initial its initial_option, initial_date,
+// initial_time or default_value.
+type Input struct {
+	Tag         string   `json:"tag"`
+	Name        string   `json:"name"`
+	Label       string   `json:"label,omitempty"`
+	Placeholder string   `json:"placeholder,omitempty"`
+	Required    bool     `json:"required,omitempty"`
+	Initial     string   `json:"initial,omitempty"`
+	MaxLength   int      `json:"max_length,omitempty"`
+	Options     []Option `json:"options,omitempty"`
+}
+
+// Submit is the submit button; Key comes back as the event's EventKey
+// (WeCom) or action.name (Feishu).
 type Submit struct {
 	Text string `json:"text"`
 	Key  string `json:"key"`
@@ -241,11 +262,50 @@ func (c *Card) feishuElements(els []any) {
 			for _, col := range list(el, "columns") {
 				c.feishuElements(list(col, "elements"))
 			}
+		case "form":
+			c.feishuForm(list(el, "elements"))
 		case "hr":
 		default:
 			if t := str(el, "text", "content"); t != "" {
 				c.Lines = append(c.Lines, t)
 			}
+		}
+	}
+}
+
+// feishuForm reduces the components of a form container (card JSON 2.0,
+// https://open.feishu.cn/document/feishu-cards/card-json-v2-components/containers/form-container):
+// its inputs, and the button whose form_action_type is submit; a reset
+// button only clears the inputs and is left out. Components may sit in
+// column_set columns inside the form.
+func (c *Card) feishuForm(els []any) {
+	for _, el := range els {
+		switch tag := str(el, "tag"); tag {
+		case "select_static", "date_picker", "picker_time", "input":
+			in := Input{Tag: tag, Name: str(el, "name"), Label: str(el, "label", "content"), Placeholder: str(el, "placeholder", "content"),
+				MaxLength: int(num(el, "max_length"))}
+			in.Required, _ = el.(map[string]any)["required"].(bool)
+			for _, k := range []string{"initial_option", "initial_date", "initial_time", "default_value"} {
+				if v := str(el, k); v != "" {
+					in.Initial = v
+				}
+			}
+			for _, o := range list(el, "options") {
+				in.Options = append(in.Options, Option{ID: str(o, "value"), Text: str(o, "text", "content")})
+			}
+			c.Inputs = append(c.Inputs, in)
+		case "button":
+			if str(el, "form_action_type") == "submit" {
+				c.Submit = &Submit{Text: str(el, "text", "content"), Key: str(el, "name")}
+			} else if str(el, "form_action_type") == "" {
+				c.feishuElements([]any{el})
+			}
+		case "column_set":
+			for _, col := range list(el, "columns") {
+				c.feishuForm(list(col, "elements"))
+			}
+		default:
+			c.feishuElements([]any{el})
 		}
 	}
 }

@@ -2,16 +2,20 @@ package sim
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/punchbot/punchbot/bots/feishu"
 	"github.com/punchbot/punchbot/core"
@@ -424,15 +428,25 @@ func (s *Feishu) Press(ctx context.Context, user, id string, i int) (string, err
 	if value == nil {
 		value = map[string]any{}
 	}
+	if err := s.trigger(ctx, user, id, map[string]any{"value": value, "tag": "button"}); err != nil {
+		return "", err
+	}
+	return b.URL, nil
+}
+
+// trigger sends card.action.trigger (PLATFORMS.md §7.2) for message id
+// as user with action, and shows the inline answer: its toast, and its
+// card in place of the clicked one.
+func (s *Feishu) trigger(ctx context.Context, user, id string, action map[string]any) error {
 	out, err := s.deliver(ctx, s.event("card.action.trigger", map[string]any{
 		"operator": map[string]any{"tenant_key": s.cfg.TenantKey, "open_id": user},
 		"token":    "c-sim" + strconv.FormatInt(s.hub.nextID(), 36),
-		"action":   map[string]any{"value": value, "tag": "button"},
+		"action":   action,
 		"host":     "im_message",
 		"context":  map[string]any{"open_message_id": id, "open_chat_id": "oc_" + user},
 	}))
 	if err != nil {
-		return "", err
+		return err
 	}
 	var resp struct {
 		Toast *struct {
@@ -447,7 +461,7 @@ func (s *Feishu) Press(ctx context.Context, user, id string, i int) (string, err
 	if len(bytes.TrimSpace(out)) > 0 {
 		if err := json.Unmarshal(out, &resp); err != nil {
 			s.hub.violate(core.PlatformFeishu, "card.action.trigger response", "the response is not JSON", docFeishuCard)
-			return "", nil
+			return nil
 		}
 	}
 	if resp.Card != nil && resp.Card.Type == "raw" {
@@ -460,7 +474,92 @@ func (s *Feishu) Press(ctx context.Context, user, id string, i int) (string, err
 		s.hub.add(core.PlatformFeishu, user, &Entry{ID: "toast" + strconv.FormatInt(s.hub.nextID(), 36), From: FromBot, Kind: KindToast,
 			Text: resp.Toast.Content, Card: &Card{Type: resp.Toast.Type}, Via: "card.action.trigger toast"})
 	}
-	return b.URL, nil
+	return nil
+}
+
+// feishuClientOffset and feishuClientZone are the simulated client's: the
+// people of the demo are in China. A date_picker's or picker_time's value
+// in form_value carries the client's UTC offset after the date or clock
+// ("2025-06-10 +0800", "05:05 +0800"), and action.timezone names its zone
+// (date_picker / picker_time, card JSON 2.0: 回调).
+const (
+	feishuClientOffset = "+0800"
+	feishuClientZone   = "Asia/Shanghai"
+)
+
+var (
+	feishuFormDate  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	feishuFormClock = regexp.MustCompile(`^\d{2}:\d{2}$`)
+)
+
+// SubmitForm presses the submit button of the form container on card id
+// as user, with values the inputs' values by name (a date_picker's as
+// YYYY-MM-DD, a picker_time's as HH:mm). Like the client it refuses a
+// required input left empty ("有必填项未填写", nothing is sent), an option a
+// select_static does not offer and text over an input's max_length; an
+// input left empty is sent only when it shows an initial value. The
+// callback is card.action.trigger with action.tag button, action.name the
+// button's name and action.form_value the values (form container, card
+// JSON 2.0: https://open.feishu.cn/document/feishu-cards/card-json-v2-components/containers/form-container;
+// PLATFORMS.md §7.2).
+func (s *Feishu) SubmitForm(ctx context.Context, user, id string, values map[string]string) error {
+	e, ok := s.hub.find(core.PlatformFeishu, user, id)
+	if !ok || e.Card == nil || e.Card.Submit == nil || len(e.Card.Inputs) == 0 {
+		return core.Errorf(core.ENOTFOUND, "message %s has no form to submit", id)
+	}
+	form, err := feishuFormValue(e.Card.Inputs, values)
+	if err != nil {
+		return err
+	}
+	return s.trigger(ctx, user, id, map[string]any{"tag": "button", "name": e.Card.Submit.Key, "form_value": form, "timezone": feishuClientZone})
+}
+
+// feishuFormValue is the form_value a client sends for inputs filled with
+// values, or the reason it would not send one.
+func feishuFormValue(inputs []Input, values map[string]string) (map[string]any, error) {
+	form := map[string]any{}
+	known := map[string]bool{}
+	for _, in := range inputs {
+		known[in.Name] = true
+		v := strings.TrimSpace(values[in.Name])
+		if v == "" {
+			v = in.Initial
+		}
+		label := cmp.Or(in.Label, in.Placeholder, in.Name)
+		if v == "" {
+			if in.Required {
+				return nil, core.Errorf(core.EINVALID, "有必填项未填写 / a required field is empty: %s", label)
+			}
+			continue
+		}
+		switch in.Tag {
+		case "select_static":
+			if !slices.ContainsFunc(in.Options, func(o Option) bool { return o.ID == v }) {
+				return nil, core.Errorf(core.EINVALID, "%q is not an option of %s", v, label)
+			}
+		case "date_picker":
+			if !feishuFormDate.MatchString(v) {
+				return nil, core.Errorf(core.EINVALID, "%s: %q is not a date like 2026-12-03", label, v)
+			}
+			v += " " + feishuClientOffset
+		case "picker_time":
+			if !feishuFormClock.MatchString(v) {
+				return nil, core.Errorf(core.EINVALID, "%s: %q is not a time like 18:30", label, v)
+			}
+			v += " " + feishuClientOffset
+		case "input":
+			if in.MaxLength > 0 && utf8.RuneCountInString(v) > in.MaxLength {
+				return nil, core.Errorf(core.EINVALID, "%s: at most %d characters", label, in.MaxLength)
+			}
+		}
+		form[in.Name] = v
+	}
+	for k := range values {
+		if !known[k] {
+			return nil, core.Errorf(core.EINVALID, "the form has no input %q", k)
+		}
+	}
+	return form, nil
 }
 
 // seal is a callback's body, {"encrypt": …} (PLATFORMS.md §5.3), and its

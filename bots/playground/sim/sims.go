@@ -166,6 +166,17 @@ type FormSubmitter interface {
 
 var _ FormSubmitter = (*WeCom)(nil)
 
+// FormFiller is a Person whose platform's cards carry a form of inputs
+// and a submit button: Feishu's card JSON 2.0 form container.
+type FormFiller interface {
+	// SubmitForm presses the submit button of the form on card id as
+	// user, with the value typed or picked in each input (name → value;
+	// dates YYYY-MM-DD, times HH:mm).
+	SubmitForm(ctx context.Context, user, id string, values map[string]string) error
+}
+
+var _ FormFiller = (*Feishu)(nil)
+
 // Chat returns the simulator of platform p, nil for one not simulated.
 func (p *Platforms) Chat(platform core.Platform) Person {
 	switch platform {
