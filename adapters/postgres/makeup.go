@@ -27,7 +27,7 @@ func (t *pgTx) PutCardRef(ctx context.Context, ref core.CardRef) error {
 		ON CONFLICT (request_id, platform, recipient) DO UPDATE SET ref = excluded.ref, updated_at = excluded.updated_at, requester = excluded.requester`,
 		ref.RequestID, string(ref.Platform), ref.Recipient, ref.Ref, ts(ref.UpdatedAt), ref.Requester)
 	if err == nil && ct.RowsAffected() == 0 {
-		return core.Errorf(core.ENOTFOUND, "no make-up request %d", ref.RequestID)
+		return core.Errorf(core.ENOTFOUND, "no request %d", ref.RequestID)
 	}
 	return err
 }
@@ -102,7 +102,7 @@ func (t *pgTx) UpdateMakeup(ctx context.Context, m core.MakeupRequest) error {
 		created_at = $14, type = $15, field_punch_id = $16, leave_type = $17, start_at = $18, end_at = $19, place = $20
 		WHERE id = $21`, append(makeupArgs(&m), m.ID)...)
 	if err == nil && ct.RowsAffected() == 0 {
-		return core.Errorf(core.ENOTFOUND, "no make-up request %d", m.ID)
+		return core.Errorf(core.ENOTFOUND, "no request %d", m.ID)
 	}
 	return err
 }

@@ -456,7 +456,7 @@ func (t *pgTx) GetMakeupForUpdate(ctx context.Context, id int64) (core.MakeupReq
 		return core.MakeupRequest{}, err
 	}
 	if len(found) == 0 {
-		return core.MakeupRequest{}, core.Errorf(core.ENOTFOUND, "no make-up request %d", id)
+		return core.MakeupRequest{}, core.Errorf(core.ENOTFOUND, "no request %d", id)
 	}
 	return found[0], nil
 }

@@ -29,7 +29,7 @@ func (t *sqliteTx) PutCardRef(ctx context.Context, ref core.CardRef) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return translate(err, "record card reference")
 	} else if n == 0 {
-		return core.Errorf(core.ENOTFOUND, "no make-up request %d", ref.RequestID)
+		return core.Errorf(core.ENOTFOUND, "no request %d", ref.RequestID)
 	}
 	return nil
 }
@@ -107,7 +107,7 @@ func (t *sqliteTx) UpdateMakeup(ctx context.Context, m core.MakeupRequest) error
 	if n, err := res.RowsAffected(); err != nil {
 		return translate(err, "update make-up request")
 	} else if n == 0 {
-		return core.Errorf(core.ENOTFOUND, "no make-up request %d", m.ID)
+		return core.Errorf(core.ENOTFOUND, "no request %d", m.ID)
 	}
 	return nil
 }

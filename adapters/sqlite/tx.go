@@ -109,7 +109,7 @@ func (t *sqliteTx) EnqueueOutbox(ctx context.Context, m core.OutboxMessage) erro
 func (t *sqliteTx) GetMakeupForUpdate(ctx context.Context, id int64) (core.MakeupRequest, error) {
 	m, err := scanMakeup(t.tx.QueryRowContext(ctx, `SELECT `+makeupCols+` FROM makeup_requests WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return m, core.Errorf(core.ENOTFOUND, "no make-up request %d", id)
+		return m, core.Errorf(core.ENOTFOUND, "no request %d", id)
 	}
 	return m, translate(err, "load make-up request")
 }

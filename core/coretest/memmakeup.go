@@ -44,7 +44,7 @@ func (t memTx) PutCardRef(ctx context.Context, ref core.CardRef) error {
 		found = found || mr.ID == ref.RequestID
 	}
 	if !found {
-		return core.Errorf(core.ENOTFOUND, "no make-up request %d", ref.RequestID)
+		return core.Errorf(core.ENOTFOUND, "no request %d", ref.RequestID)
 	}
 	for i, r := range t.m.state.cardRefs {
 		if r.RequestID == ref.RequestID && r.Platform == ref.Platform && r.Recipient == ref.Recipient {

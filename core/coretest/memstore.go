@@ -434,7 +434,7 @@ func (t memTx) GetMakeupForUpdate(ctx context.Context, id int64) (core.MakeupReq
 			return mr, nil
 		}
 	}
-	return core.MakeupRequest{}, core.Errorf(core.ENOTFOUND, "no make-up request %d", id)
+	return core.MakeupRequest{}, core.Errorf(core.ENOTFOUND, "no request %d", id)
 }
 
 func (t memTx) UpdateMakeup(ctx context.Context, mr core.MakeupRequest) error {
@@ -444,7 +444,7 @@ func (t memTx) UpdateMakeup(ctx context.Context, mr core.MakeupRequest) error {
 			return nil
 		}
 	}
-	return core.Errorf(core.ENOTFOUND, "no make-up request %d", mr.ID)
+	return core.Errorf(core.ENOTFOUND, "no request %d", mr.ID)
 }
 
 func (t memTx) ListMakeups(ctx context.Context, f core.MakeupFilter) ([]core.MakeupRequest, error) {
