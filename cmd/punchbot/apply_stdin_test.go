@@ -43,3 +43,34 @@ func TestApplyFromStandardInput(t *testing.T) {
 		})
 	}
 }
+
+// `punchbot apply` of a file that names only the organisation keeps the
+// stored make-up policy and leave types, as PUT /api/v1/org does.
+func TestApplyPartialFileKeepsSettings(t *testing.T) {
+	cfg, err := loadConfig(env("PUNCHBOT_DB_PATH", filepath.Join(t.TempDir(), "p.db"), "PUNCHBOT_ADDR", "127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, file := range []string{string(admin.ExampleOrg()), "name: 新名字\n"} {
+		if err := apply(ctx, cfg, []string{"-f", "-"}, strings.NewReader(file), &bytes.Buffer{}); err != nil {
+			t.Fatalf("apply: %v", err)
+		}
+	}
+	want, err := admin.ParseOrg(admin.ExampleOrg())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	got, err := store.Org(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "新名字" || got.Makeup != want.Makeup || len(got.LeaveTypes) != len(want.LeaveTypes) {
+		t.Errorf("after the partial file: name %q, makeup %+v, %d leave types; want 新名字, %+v, %d", got.Name, got.Makeup, len(got.LeaveTypes), want.Makeup, len(want.LeaveTypes))
+	}
+}

@@ -180,8 +180,8 @@ func apply(ctx context.Context, cfg config, args []string, stdin io.Reader, stdo
 	if err != nil {
 		return err
 	}
-	org, err := admin.ParseOrg(data, scheduler.CheckReminders)
-	if err != nil {
+	// The file alone first, so that its problems show without a database.
+	if _, err := admin.ParseOrg(data, scheduler.CheckReminders); err != nil {
 		return fmt.Errorf("%s: %w (nothing was changed)", name, err)
 	}
 	store, err := openStore(ctx, cfg)
@@ -189,6 +189,16 @@ func apply(ctx context.Context, cfg config, args []string, stdin io.Reader, stdo
 		return err
 	}
 	defer store.Close()
+	// Then over what is stored: a setting the file leaves out keeps its
+	// value, as PUT /api/v1/org and the console's apply page do.
+	cur, err := admin.CurrentOrg(ctx, store)
+	if err != nil {
+		return err
+	}
+	org, err := admin.ParseOrgOver(data, cur, scheduler.CheckReminders)
+	if err != nil {
+		return fmt.Errorf("%s: %w (nothing was changed)", name, err)
+	}
 	res, err := store.ApplyOrg(ctx, org, core.AuditEntry{At: time.Now(), Actor: "cli", Action: "org.applied", Subject: name})
 	if err != nil {
 		return err
