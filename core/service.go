@@ -533,6 +533,15 @@ func (s *Service) refusedOnTime(ctx context.Context, r Roster, cmd Command) (boo
 	if r.Schedule == nil {
 		return false, nil // no windows: any time is a punch time
 	}
+	at := cmd.At
+	if at.IsZero() || at.After(cmd.ReceivedAt) {
+		at = cmd.ReceivedAt // as Verify takes it
+	}
+	if matches, _ := r.Schedule.ShiftCandidates(at, r.Zone(), r.Calendar); len(matches) > 0 {
+		// A window is open, the usual case: no read is needed to know the
+		// time does not refuse it.
+		return false, nil
+	}
 	var refused bool
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		p, err := s.verifyIn(ctx, tx, r, cmd, cmd.Punch, nil, nil, false)
