@@ -353,6 +353,9 @@ func (s failingStore) ListPunches(context.Context, core.PunchFilter) ([]core.Pun
 	return nil, s.err
 }
 func (s failingStore) ListEmployees(context.Context) ([]core.Employee, error) { return nil, s.err }
+func (s failingStore) DevicePolicy(context.Context) (core.DevicePolicy, error) {
+	return core.DevicePolicy{}, s.err
+}
 func (s failingStore) ListAudit(context.Context, int) ([]core.AuditEntry, error) {
 	return nil, s.err
 }

@@ -15,6 +15,9 @@ import (
 // coretest.MemStore implement it.
 type OrgReader interface {
 	Org(ctx context.Context) (core.Org, error)
+	// DevicePolicy is the device binding the organisation applied, which
+	// Org leaves out; an apply writes it whole, so a reader keeps it.
+	DevicePolicy(ctx context.Context) (core.DevicePolicy, error)
 }
 
 // The export's shape: the org file's keys, with defaults written out and

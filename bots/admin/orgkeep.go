@@ -27,19 +27,15 @@ func ParseOrgOver(data []byte, cur core.Org, checks ...func(core.Org) []core.Fie
 	return parseOrg(data, &cur, checks)
 }
 
-// CurrentOrg reads the organisation as stored, with the device-binding
-// policy when the store keeps one (core.Org from OrgReader leaves it out).
+// CurrentOrg reads the organisation as stored, with its device-binding
+// policy (which Org leaves out).
 func CurrentOrg(ctx context.Context, st OrgReader) (core.Org, error) {
 	org, err := st.Org(ctx)
 	if err != nil {
 		return core.Org{}, err
 	}
-	if dp, ok := st.(interface {
-		DevicePolicy(ctx context.Context) (core.DevicePolicy, error)
-	}); ok {
-		if org.Devices, err = dp.DevicePolicy(ctx); err != nil {
-			return core.Org{}, err
-		}
+	if org.Devices, err = st.DevicePolicy(ctx); err != nil {
+		return core.Org{}, err
 	}
 	return org, nil
 }
