@@ -28,21 +28,23 @@ func (s Shift) Contains(t time.Time) bool { return !t.Before(s.Opens) && !t.Afte
 // DayKind tells whether a local date is worked under a schedule and calendar:
 // calendar entries (holidays, 调休 workdays) override the weekly pattern.
 func DayKind(s *Schedule, cal *Calendar, date time.Time) (workday bool, holiday string) {
-	key := date.Format(DateLayout)
-	if cal != nil {
-		for _, d := range cal.Days {
-			if d.Date == key {
-				if d.Workday {
-					return true, ""
-				}
-				return false, d.Name
-			}
+	workday, _, holiday = dayKind(s, cal, date)
+	return workday, holiday
+}
+
+// dayKind is DayKind with whether the calendar gives the date off (a
+// public holiday, named or not), from one look at the calendar.
+func dayKind(s *Schedule, cal *Calendar, date time.Time) (workday, public bool, holiday string) {
+	if d, listed := cal.day(date.Format(DateLayout)); listed { // overtime.go
+		if d.Workday {
+			return true, false, "" // 调休: a working day, whatever its label
 		}
+		return false, true, d.Name
 	}
 	if s == nil {
-		return true, ""
+		return true, false, ""
 	}
-	return slices.Contains(s.WorkDays, date.Weekday()), ""
+	return slices.Contains(s.WorkDays, date.Weekday()), false, ""
 }
 
 // ShiftOn builds the shift that starts on the local date of day (any time on
@@ -51,14 +53,13 @@ func DayKind(s *Schedule, cal *Calendar, date time.Time) (workday bool, holiday 
 func (s *Schedule) ShiftOn(day time.Time, loc *time.Location, cal *Calendar) Shift {
 	y, m, d := day.In(loc).Date()
 	date := time.Date(y, m, d, 0, 0, 0, 0, loc)
-	work, holiday := DayKind(s, cal, date)
-	listed, onCalendar := cal.day(date.Format(DateLayout)) // overtime.go
+	work, public, holiday := dayKind(s, cal, date)
 	start := time.Date(y, m, d, 0, s.StartMin, 0, 0, loc)
 	end := time.Date(y, m, d, 0, s.EndMin, 0, 0, loc)
 	return Shift{
 		Date:          date.Format(DateLayout),
 		Workday:       work,
-		PublicHoliday: onCalendar && !listed.Workday,
+		PublicHoliday: public,
 		Holiday:       holiday,
 		Start:         start,
 		End:           end,
