@@ -24,6 +24,10 @@ const employeeLockClass = 0x70756e63 // "punc"
 
 const lockEmployee = `SELECT pg_advisory_xact_lock($1, hashtext($2))`
 
+// lockEmployeeWithin is lockEmployee after setting the transaction's
+// lock_timeout to $3.
+const lockEmployeeWithin = `SELECT set_config('lock_timeout', $3, true), pg_advisory_xact_lock($1, hashtext($2))`
+
 // nextPunchID draws a punch id ahead of the insert, so that the insert can
 // wait for COMMIT's round trip while the caller already knows the id.
 const nextPunchID = `SELECT nextval('punches_id_seq')`
@@ -210,14 +214,18 @@ func (t *pgTx) send(ctx context.Context, what string, queue func(b *pgx.Batch)) 
 		t.begun = true
 	}
 	if len(t.locks) > 0 {
-		if dl, ok := ctx.Deadline(); ok {
-			// The server stops waiting for a lock when the caller does:
-			// a backend left waiting would otherwise hold a connection
-			// slot until the lock is free, long after the client left.
-			b.Queue(`SELECT set_config('lock_timeout', $1, true)`, lockTimeout(time.Until(dl)))
-			t.lockDeadline = true
-		}
-		for _, id := range t.locks {
+		for i, id := range t.locks {
+			if dl, ok := ctx.Deadline(); ok && i == 0 {
+				// The server stops waiting for a lock when the caller
+				// does: a backend left waiting would otherwise hold a
+				// connection slot until the lock is free, long after the
+				// client left. The setting is made in the first lock's
+				// statement, before its lock (PostgreSQL evaluates a
+				// select list in order), and lasts the transaction.
+				b.Queue(lockEmployeeWithin, int32(employeeLockClass), id, lockTimeout(time.Until(dl)))
+				t.lockDeadline = true
+				continue
+			}
 			b.Queue(lockEmployee, int32(employeeLockClass), id)
 		}
 		t.locks = t.locks[:0]

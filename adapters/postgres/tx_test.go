@@ -202,6 +202,70 @@ func TestLockTimeout(t *testing.T) {
 	}
 }
 
+// A transaction whose caller has a deadline sets its lock_timeout in the
+// statement of its first employee lock, and takes every lock it was asked
+// for; without a deadline the server's setting stays.
+func TestLocksCarryTheCallersDeadline(t *testing.T) {
+	s := MustOpen(t)
+	tests := []struct {
+		name             string
+		deadline         time.Duration // 0: none
+		employees        []string
+		wantMin, wantMax time.Duration // of lock_timeout; 0, 0: unset
+	}{
+		{"deadline, one lock", 30 * time.Second, []string{"e1"}, 25 * time.Second, 30 * time.Second},
+		{"deadline, two locks", 10 * time.Second, []string{"e1", "e2"}, 5 * time.Second, 10 * time.Second},
+		{"no deadline", 0, []string{"e1"}, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tt.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+				defer cancel()
+			}
+			var setting string
+			var held int
+			err := s.InTx(ctx, func(tx core.Tx) error {
+				for _, e := range tt.employees {
+					if err := tx.LockEmployee(ctx, e); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.ShiftPunches(ctx, "e1", "2026-11-26"); err != nil {
+					return err
+				}
+				conn := tx.(*pgTx).conn
+				if err := conn.QueryRow(ctx, `SELECT current_setting('lock_timeout')`).Scan(&setting); err != nil {
+					return err
+				}
+				return conn.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = $1`,
+					int64(employeeLockClass)).Scan(&held)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if held != len(tt.employees) {
+				t.Errorf("advisory locks held = %d, want %d", held, len(tt.employees))
+			}
+			if tt.wantMax == 0 {
+				if setting != "0" {
+					t.Errorf("lock_timeout = %q, want the server's 0", setting)
+				}
+				return
+			}
+			got, err := time.ParseDuration(setting)
+			if err != nil {
+				t.Fatalf("lock_timeout = %q: %v", setting, err)
+			}
+			if got < tt.wantMin || got > tt.wantMax {
+				t.Errorf("lock_timeout = %v, want within [%v, %v]", got, tt.wantMin, tt.wantMax)
+			}
+		})
+	}
+}
+
 // The reads a punch makes answer the same whether they come from what the
 // lock's round trip read along or from the database, before and after the
 // transaction inserts a punch of its own (ids aside: the two transactions
