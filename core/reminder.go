@@ -174,7 +174,7 @@ type DueQuery struct {
 	At time.Time // the minute being fired (seconds are ignored)
 	// Forced evaluates the reminder "now" for the admin API's preview and
 	// run: the timing rule is ignored and the shift concerned is today's
-	// (yesterday's for missed_punch).
+	// (for missed_punch the latest shift whose window has closed).
 	Forced bool
 	// LocalFires reports whether a missed_punch reminder's own schedule
 	// fires at At in a zone; nil means DefaultMissedPunchMin local time.
@@ -324,10 +324,30 @@ func dueShift(r Reminder, s *Schedule, cal *Calendar, loc *time.Location, at tim
 				return Shift{}, false
 			}
 		}
-		sh := s.ShiftOn(local.AddDate(0, 0, -1), loc, cal)
-		return sh, sh.Workday && !at.Before(sh.Closes)
+		sh := lastClosedShift(s, cal, loc, local, at)
+		return sh, sh.Workday
 	}
 	return Shift{}, false
+}
+
+// lastClosedShift is the shift a missed-punch notice at at is about: the
+// latest one (worked or not) whose punch window has closed. That is
+// yesterday's for a day shift, but a night shift's window stays open past
+// the morning notice (22:00–06:00 with check-out closing 6 h after the end
+// closes at 12:00), so its notice goes out the morning after that, about
+// the shift of two days before; looking only at yesterday's shift meant
+// night workers were never told. Walking back stops at the first closed
+// shift even when it was a rest day, so a Sunday notice does not repeat
+// Saturday's about Friday.
+func lastClosedShift(s *Schedule, cal *Calendar, loc *time.Location, local, at time.Time) Shift {
+	var sh Shift
+	for d := -1; d >= -2; d-- {
+		sh = s.ShiftOn(local.AddDate(0, 0, d), loc, cal)
+		if !at.Before(sh.Closes) {
+			return sh
+		}
+	}
+	return Shift{}
 }
 
 // PunchWindow returns the instants [from, to) that hold every punch of the
