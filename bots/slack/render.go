@@ -30,8 +30,40 @@ func plain(text string) *slackapi.TextBlockObject {
 	return slackapi.NewTextBlockObject(slackapi.PlainTextType, text, true, false)
 }
 
+// section is a plain-text section block. Its text is cut to Slack's limit,
+// "Maximum length for the text in this field is 3000 characters"
+// (https://docs.slack.dev/reference/block-kit/blocks/section-block,
+// formerly api.slack.com/reference/block-kit/blocks#section; maxSectionText
+// in notice.go): past it Slack refuses the whole message as invalid_blocks,
+// so a reply quoting a long message (notUnderstood) would never arrive. The
+// message's own text, which Slack takes up to 40,000 characters, keeps the
+// whole of it.
 func section(text string) slackapi.Block {
-	return slackapi.NewSectionBlock(plain(text), nil, nil)
+	return slackapi.NewSectionBlock(plain(fitSection(text)), nil, nil)
+}
+
+// fitSection cuts text to maxSectionText characters (runes, as Slack
+// counts them), at the last line break when one is near the end, and
+// marks the cut with an ellipsis.
+func fitSection(text string) string {
+	if sectionFits(text) {
+		return text
+	}
+	runes := []rune(text)
+	cut := runes[:maxSectionText-1] // room for the ellipsis
+	if i := lastIndexRune(cut, '\n'); i >= maxSectionText-500 {
+		cut = cut[:i]
+	}
+	return string(cut) + "…"
+}
+
+func lastIndexRune(rs []rune, r rune) int {
+	for i := len(rs) - 1; i >= 0; i-- {
+		if rs[i] == r {
+			return i
+		}
+	}
+	return -1
 }
 
 // rendered is a message: the notification text and the blocks shown.
