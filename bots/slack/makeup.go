@@ -103,7 +103,7 @@ func (b *Bot) answerCommand(w http.ResponseWriter, sc slackapi.SlashCommand, lan
 		return
 	}
 	lang = bots.Lang(reply, lang)
-	writeEphemeral(w, withWithdrawButton(replyMessage(reply, lang), reply, lang, sc.TeamID, sc.UserID)) // withdraw.go
+	writeEphemeral(w, withWithdrawButton(replyMessage(reply, lang), reply, lang, sc.TeamID, sc.UserID, true)) // withdraw.go
 }
 
 // makeupForm is the request modal: date, time, in or out, and the reason.
@@ -278,7 +278,7 @@ func (b *Bot) fileForm(w http.ResponseWriter, r *http.Request, cb slackapi.Inter
 	}
 	// The confirmation carries the Withdraw button (withdraw.go); its click
 	// updates this modal with views.update.
-	confirmation := withWithdrawButton(rendered{Text: text, Blocks: []slackapi.Block{section(text)}}, reply, lang, tenant(cb.Team.ID, cb.User.TeamID), cb.User.ID)
+	confirmation := withWithdrawButton(rendered{Text: text, Blocks: []slackapi.Block{section(text)}}, reply, lang, tenant(cb.Team.ID, cb.User.TeamID), cb.User.ID, false)
 	done := slackapi.ModalViewRequest{
 		Type: slackapi.VTModal, Title: plain(f.title(lang)), Close: plain(pick(lang, "关闭", "Close")),
 		Blocks: slackapi.Blocks{BlockSet: confirmation.Blocks},

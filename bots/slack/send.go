@@ -85,8 +85,11 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 	if r.Outcome == core.OutcomeConfirm {
 		return b.deliver(ctx, rt, confirmMessage(r, lang, rt.Team, rt.User)) // confirm.go
 	}
-	msg := withWithdrawButton(replyMessage(r, lang), r, lang, rt.Team, rt.User) // withdraw.go
-	if id, ok := bots.WithdrawOffer(r); ok && rt.ResponseURL == "" && rt.TS == "" && !rt.Ephemeral && rt.User != "" {
+	// Only a DM answer becomes the requester's card, edited as the request
+	// changes; elsewhere the Withdraw button would outlive the decision.
+	card := rt.ResponseURL == "" && rt.TS == "" && !rt.Ephemeral && rt.User != ""
+	msg := withWithdrawButton(replyMessage(r, lang), r, lang, rt.Team, rt.User, !card) // withdraw.go
+	if id, ok := bots.WithdrawOffer(r); ok && card {
 		return b.postRequesterCard(ctx, rt, msg, id) // withdraw.go
 	}
 	return b.deliver(ctx, rt, msg)

@@ -25,6 +25,20 @@ func withdrawValue(id int64, team, user string) string {
 	return strconv.FormatInt(id, 10) + ":" + team + ":" + user
 }
 
+// withdrawCommandHint tells the requester of an ephemeral answer how to
+// take the request back (the slash command a typed "请假 取消 12" is), and
+// that the decision comes by direct message (the result message,
+// core.OutboxMakeupResult, goes to the user's DM).
+func withdrawCommandHint(id int64, t core.RequestType, lang string) string {
+	typed := "/punch " + bots.RequestWord(t, lang) + pick(lang, " 取消 ", " cancel ") + strconv.FormatInt(id, 10)
+	if t == core.RequestLeave || t == core.RequestTrip || t == core.RequestOuting || t == core.RequestOvertime {
+		return pick(lang, "要撤回，发送“"+typed+"”；获批后、开始前也可以撤回（销假）。审批结果会私信通知你。",
+			"To take it back, send “"+typed+"”, even after approval until it starts. The decision comes to you by direct message.")
+	}
+	return pick(lang, "要撤回，在审批前发送“"+typed+"”。审批结果会私信通知你。",
+		"To take it back before it is decided, send “"+typed+"”. The decision comes to you by direct message.")
+}
+
 // parseWithdrawValue reads withdrawValue: the request and its owner
 // ("team:user", or "" when the value names nobody).
 func parseWithdrawValue(v string) (id int64, owner string, ok bool) {
@@ -42,9 +56,23 @@ func parseWithdrawValue(v string) (id int64, owner string, ok bool) {
 // https://docs.slack.dev/messaging/creating-interactive-messages; built
 // with slack-go's NewButtonBlockElement, block_element.go) and a hint to a
 // filed request's answer; any other message is returned as it is.
-func withWithdrawButton(m rendered, r core.Reply, lang, team, user string) rendered {
+//
+// An answer nothing can edit later (uneditable: a slash command's
+// ephemeral answer, a mention's in a channel, one through a response_url)
+// gets the typed command instead of the button:
+// Slack cannot edit it later ("Ephemeral messages can't be updated in
+// this way", https://docs.slack.dev/messaging/modifying-messages), so a
+// button there would stay after the decision, looking as if a tap could
+// still take the request back. Only the DM answer, recorded as the
+// requester's card (postRequesterCard), carries the button, and loses it
+// when the request is decided.
+func withWithdrawButton(m rendered, r core.Reply, lang, team, user string, uneditable bool) rendered {
 	id, ok := bots.WithdrawOffer(r)
 	if !ok {
+		return m
+	}
+	if uneditable {
+		m.Blocks = append(m.Blocks, slackapi.NewContextBlock("makeup_withdraw_hint", plain(withdrawCommandHint(id, r.Makeup.Request.TypeOf(), lang))))
 		return m
 	}
 	btn := slackapi.NewButtonBlockElement(ActionMakeupWithdraw, withdrawValue(id, team, user), plain(bots.WithdrawLabel(lang))).WithStyle(slackapi.StyleDanger)

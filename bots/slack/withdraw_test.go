@@ -45,8 +45,8 @@ func (e *env) requestStatus(id string) core.MakeupStatus {
 	return ""
 }
 
-// TestWithdrawButtonOnSlack: the answer to a leave filed by DM and by
-// /punch carries a Withdraw button for Ann; Rita's click changes nothing;
+// TestWithdrawButtonOnSlack: the answer to a leave filed by DM carries a
+// Withdraw button for Ann, the ephemeral one to /punch the typed command; Rita's click changes nothing;
 // Ann's withdraws and replaces the message; a retried delivery and a
 // second click withdraw nothing more and answer with the state; on an
 // approved future leave the button still withdraws (销假).
@@ -69,15 +69,30 @@ func TestWithdrawButtonOnSlack(t *testing.T) {
 	if dmValue != id+":T1:U1" || !strings.Contains(filed, `"text":"Withdraw"`) || !strings.Contains(filed, "even after approval until it starts") {
 		t.Fatalf("the DM answer's button = %q in %s, want the request for T1:U1", dmValue, filed)
 	}
-	// Filed by /punch: the ephemeral answer carries it too.
-	status, ack, raw := e.slash("T1", "U1", "leave 03-05 annual dentist")
+	// Filed by /punch: the ephemeral answer, which Slack cannot edit
+	// after the decision, names the command instead of a button.
+	status, ack, raw := e.slash("T1", "U1", "leave 03-06 annual dentist")
 	blocks, _ := json.Marshal(ack["blocks"])
-	approvedValue := withdrawButton(t, string(blocks))
-	approvedID, _, _ := strings.Cut(approvedValue, ":")
-	if status != http.StatusOK || approvedValue != approvedID+":T1:U1" || approvedID == id {
-		t.Fatalf("/punch leave = %d %s, want a Withdraw button for the new request", status, raw)
+	if status != http.StatusOK || withdrawButton(t, string(blocks)) != "" || !strings.Contains(unescaped(string(blocks)), "To take it back, send “/punch leave cancel ") ||
+		!strings.Contains(unescaped(string(blocks)), "The decision comes to you by direct message.") {
+		t.Fatalf("/punch leave = %d %s, want the typed command and no Withdraw button", status, raw)
 	}
 	e.runOutbox()
+	// Asked in a channel: the ephemeral answer (chat.postEphemeral) does
+	// the same.
+	mention := `{"type":"app_mention","user":"U1","text":"<@UBOT> leave 03-09 annual dentist","ts":"1772412900.000700","channel":"C7","event_ts":"1772412900.000700"}`
+	resp = e.post("/slack/events", "application/json", eventBody("T1", "EvW3", mention))
+	resp.Body.Close()
+	e.runOutbox()
+	eph := e.slack.Calls("chat.postEphemeral")
+	if len(eph) == 0 || !strings.Contains(unescaped(eph[len(eph)-1].text()), "filed") || withdrawButton(t, eph[len(eph)-1].blocks()) != "" ||
+		!strings.Contains(unescaped(eph[len(eph)-1].blocks()), "/punch leave cancel ") {
+		t.Fatalf("the mention's ephemeral answer = %+v, want the typed command and no Withdraw button", eph)
+	}
+	approvedID, approvedValue := e.fileByDM("leave 03-05 annual dentist", "EvW2")
+	if approvedValue != approvedID+":T1:U1" || approvedID == id {
+		t.Fatalf("the second DM answer's button = %q, want one for a new request", approvedValue)
+	}
 	if status, _, raw := e.slash("T1", "UM", "approve "+approvedID); status != http.StatusOK || !strings.Contains(raw, "Approved Ann Lee's leave request #"+approvedID) {
 		t.Fatalf("approve = %d %s", status, raw)
 	}
