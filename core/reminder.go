@@ -642,6 +642,42 @@ type ReminderStore interface {
 	Checkpoint(ctx context.Context, name string) (time.Time, error)
 	// SetCheckpoint records t unless a later checkpoint is already stored.
 	SetCheckpoint(ctx context.Context, name string, t time.Time) error
+	// DeliveryProblems returns up to limit deliveries of a firing that
+	// failed, or that wait for another attempt after an error (a rate
+	// limit), failed first, then by id: only ID, Platform, Route, Status,
+	// Attempts, NextAttempt and LastError need be set.
+	DeliveryProblems(ctx context.Context, firingID int64, limit int) ([]OutboxMessage, error)
+	// RetryFailedDeliveries puts the failed deliveries of a firing back in
+	// the outbox, due at now with no attempts counted and the last error
+	// kept, and returns how many. Each stays the same row under the same
+	// dedupe key, so nothing already sent is sent again.
+	RetryFailedDeliveries(ctx context.Context, firingID int64, now time.Time) (int, error)
+}
+
+// DeliveryProblem is a delivery of a firing that failed or is being
+// retried, as HR sees it: who, on which platform, and the platform's error.
+type DeliveryProblem struct {
+	Recipient   Recipient
+	Status      string // OutboxFailed, or OutboxPending while retried
+	Attempts    int
+	NextAttempt time.Time // when a pending one is tried again
+	LastError   string
+}
+
+// DeliveryProblemsOf decodes the recipients of a store's problem rows.
+func DeliveryProblemsOf(msgs []OutboxMessage) []DeliveryProblem {
+	out := make([]DeliveryProblem, 0, len(msgs))
+	for _, m := range msgs {
+		var to Recipient
+		if json.Unmarshal([]byte(m.Route), &to) != nil {
+			to = Recipient{Platform: m.Platform}
+		}
+		if to.Platform == "" {
+			to.Platform = m.Platform
+		}
+		out = append(out, DeliveryProblem{Recipient: to, Status: m.Status, Attempts: m.Attempts, NextAttempt: m.NextAttempt, LastError: m.LastError})
+	}
+	return out
 }
 
 // FiringReport is a firing with the counts of its deliveries.

@@ -105,3 +105,52 @@ func (s *Scheduler) Fire(ctx context.Context, id string) (core.FiringReport, boo
 	}
 	return core.FiringReport{Firing: f, Counts: counts[f.ID]}, created, nil
 }
+
+// firing returns firing firingID of reminder id with its counts.
+func (s *Scheduler) firing(ctx context.Context, id string, firingID int64) (core.FiringReport, error) {
+	fs, err := s.Firings(ctx, core.FiringFilter{ReminderID: id})
+	if err != nil {
+		return core.FiringReport{}, err
+	}
+	for _, f := range fs {
+		if f.ID == firingID {
+			return f, nil
+		}
+	}
+	return core.FiringReport{}, core.Errorf(core.ENOTFOUND, "reminder %s has no firing %d", id, firingID)
+}
+
+// DeliveryProblems returns firing firingID of reminder id and up to limit
+// (all when 0) of its deliveries that failed or are being retried after an
+// error such as a rate limit, failed first: who, on which platform, and
+// what the platform answered, which the counts alone do not say.
+func (s *Scheduler) DeliveryProblems(ctx context.Context, id string, firingID int64, limit int) (core.FiringReport, []core.DeliveryProblem, error) {
+	f, err := s.firing(ctx, id, firingID)
+	if err != nil {
+		return f, nil, err
+	}
+	msgs, err := s.store.DeliveryProblems(ctx, firingID, limit)
+	if err != nil {
+		return f, nil, err
+	}
+	return f, core.DeliveryProblemsOf(msgs), nil
+}
+
+// RetryFailed sends the failed deliveries of firing firingID of reminder
+// id again, and only those: each goes back to the outbox as the same row
+// under the same key, so the people it already reached get nothing twice.
+// It returns the firing with its new counts and how many were requeued.
+func (s *Scheduler) RetryFailed(ctx context.Context, id string, firingID int64) (core.FiringReport, int, error) {
+	if _, err := s.firing(ctx, id, firingID); err != nil {
+		return core.FiringReport{}, 0, err
+	}
+	n, err := s.store.RetryFailedDeliveries(ctx, firingID, s.now())
+	if err != nil {
+		return core.FiringReport{}, 0, err
+	}
+	if n > 0 {
+		s.log.Info("scheduler: failed deliveries requeued", "reminder", id, "firing", firingID, "deliveries", n)
+	}
+	f, err := s.firing(ctx, id, firingID)
+	return f, n, err
+}

@@ -385,3 +385,42 @@ func (s *Store) FinishOutboxBatch(ctx context.Context, msgs []core.OutboxMessage
 	}
 	return translate(tx.Commit(ctx), "commit")
 }
+
+// problemCond selects a firing's deliveries that failed or wait for another
+// attempt after an error; problemOrder lists the failed ones first.
+const (
+	problemCond  = `firing_id = $1 AND (status = 'failed' OR (status = 'pending' AND last_error <> ''))`
+	problemOrder = ` ORDER BY CASE status WHEN 'failed' THEN 0 ELSE 1 END, id`
+)
+
+// DeliveryProblems returns up to limit (all when limit is 0) of a firing's
+// failed deliveries and those being retried after an error.
+func (s *Store) DeliveryProblems(ctx context.Context, firingID int64, limit int) ([]core.OutboxMessage, error) {
+	if firingID <= 0 {
+		return nil, core.Errorf(core.EINVALID, "no firing %d", firingID)
+	}
+	q, args := `SELECT `+outboxCols+` FROM outbox WHERE `+problemCond+problemOrder, []any{firingID}
+	if limit > 0 {
+		q, args = q+` LIMIT $2`, append(args, limit)
+	}
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, translate(err, "list delivery problems")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (core.OutboxMessage, error) { return scanOutbox(row) })
+	return out, translate(err, "list delivery problems")
+}
+
+// RetryFailedDeliveries makes a firing's failed deliveries due again at now
+// with no attempts counted; each keeps its row and dedupe key.
+func (s *Store) RetryFailedDeliveries(ctx context.Context, firingID int64, now time.Time) (int, error) {
+	if firingID <= 0 {
+		return 0, core.Errorf(core.EINVALID, "no firing %d", firingID)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt = $2, lease_until = NULL
+		WHERE firing_id = $1 AND status = 'failed'`, firingID, ts(now))
+	if err != nil {
+		return 0, translate(err, "retry failed deliveries")
+	}
+	return int(tag.RowsAffected()), nil
+}

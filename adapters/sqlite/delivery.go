@@ -362,3 +362,43 @@ func (s *Store) FinishOutboxBatch(ctx context.Context, msgs []core.OutboxMessage
 		return nil
 	})
 }
+
+// problemCond selects a firing's deliveries that failed or wait for another
+// attempt after an error; problemOrder lists the failed ones first.
+const (
+	problemCond  = `firing_id = ? AND (status = 'failed' OR (status = 'pending' AND last_error <> ''))`
+	problemOrder = ` ORDER BY CASE status WHEN 'failed' THEN 0 ELSE 1 END, id`
+)
+
+// DeliveryProblems returns up to limit (all when limit is 0) of a firing's
+// failed deliveries and those being retried after an error.
+func (s *Store) DeliveryProblems(ctx context.Context, firingID int64, limit int) ([]core.OutboxMessage, error) {
+	if firingID <= 0 {
+		return nil, core.Errorf(core.EINVALID, "no firing %d", firingID)
+	}
+	q, args := `SELECT `+outboxCols+` FROM outbox WHERE `+problemCond+problemOrder, []any{firingID}
+	if limit > 0 {
+		q, args = q+` LIMIT ?`, append(args, limit)
+	}
+	return queryAll(ctx, poolConn{s.rs}, "list delivery problems", q, args, scanOutbox)
+}
+
+// RetryFailedDeliveries makes a firing's failed deliveries due again at now
+// with no attempts counted; each keeps its row and dedupe key.
+func (s *Store) RetryFailedDeliveries(ctx context.Context, firingID int64, now time.Time) (int, error) {
+	if firingID <= 0 {
+		return 0, core.Errorf(core.EINVALID, "no firing %d", firingID)
+	}
+	n := 0
+	err := s.writeTx(ctx, func(tx txConn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt = ?, lease_until = NULL
+			WHERE firing_id = ? AND status = 'failed'`, micros(now), firingID)
+		if err != nil {
+			return translate(err, "retry failed deliveries")
+		}
+		affected, err := res.RowsAffected()
+		n = int(affected)
+		return translate(err, "retry failed deliveries")
+	})
+	return n, err
+}

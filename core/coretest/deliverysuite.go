@@ -35,6 +35,7 @@ func RunDeliverySuite(t *testing.T, open func(t *testing.T) DeliveryStore) {
 		{"ConcurrentEnqueueAndClaim", dsConcurrent},
 		{"Checkpoint", dsCheckpoint},
 		{"BulkEnqueue", dsBulk},
+		{"DeliveryProblemsAndRetry", dsRetryFailed},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
@@ -351,4 +352,84 @@ func dsBulk(t *testing.T, s DeliveryStore) {
 	if counts[f.ID].Queued != n || counts[f.ID].Pending != n {
 		t.Errorf("counts = %+v, want %d queued and pending", counts[f.ID], n)
 	}
+}
+
+// dsRetryFailed: HR lists a firing's failed and retried deliveries with the
+// platform's error, and sends the failed ones again, and only those.
+func dsRetryFailed(t *testing.T, s DeliveryStore) {
+	ctx := context.Background()
+	f, _ := dsMustBegin(t, s, core.Firing{ReminderID: "weekly", Kind: core.ReminderBroadcast, FireAt: stNow, Status: core.FiringQueuing, CreatedAt: stNow})
+	other, _ := dsMustBegin(t, s, core.Firing{ReminderID: "weekly", Kind: core.ReminderBroadcast, FireAt: stNow.Add(time.Hour), Status: core.FiringQueuing, CreatedAt: stNow})
+	var msgs []core.OutboxMessage
+	for i := range 4 {
+		msgs = append(msgs, dsNotice(f.ID, fmt.Sprint("U", i), stNow))
+	}
+	if _, err := s.EnqueueDeliveries(ctx, f.ID, msgs); err != nil {
+		t.Fatalf("EnqueueDeliveries: %v", err)
+	}
+	if _, err := s.EnqueueDeliveries(ctx, other.ID, []core.OutboxMessage{dsNotice(other.ID, "U9", stNow.Add(time.Hour))}); err != nil {
+		t.Fatalf("EnqueueDeliveries: %v", err)
+	}
+	claimed, err := s.ClaimOutboxLane(ctx, core.PlatformSlack, core.LaneDeliveries, 10, stNow.Add(time.Hour), time.Minute)
+	if err != nil || len(claimed) != 5 {
+		t.Fatalf("ClaimOutboxLane = %d, %v; want 5", len(claimed), err)
+	}
+	byUser := map[string]*core.OutboxMessage{}
+	for i := range claimed {
+		var to core.Recipient
+		_ = json.Unmarshal([]byte(claimed[i].Route), &to)
+		byUser[to.UserID] = &claimed[i]
+	}
+	byUser["U0"].Attempts, byUser["U0"].Status, byUser["U0"].SentAt = 1, core.OutboxSent, stNow
+	byUser["U1"].Attempts, byUser["U1"].Status, byUser["U1"].LastError = 5, core.OutboxFailed, "channel_not_found"
+	byUser["U2"].Attempts, byUser["U2"].LastError, byUser["U2"].NextAttempt = 1, "rate limited", stNow.Add(time.Minute)
+	byUser["U3"].Attempts, byUser["U3"].Status, byUser["U3"].LastError = 5, core.OutboxFailed, "user_disabled"
+	byUser["U9"].Attempts, byUser["U9"].Status, byUser["U9"].LastError = 5, core.OutboxFailed, "other firing"
+	if err := s.FinishOutboxBatch(ctx, claimed); err != nil {
+		t.Fatalf("FinishOutboxBatch: %v", err)
+	}
+	problems := func(limit int) []string {
+		t.Helper()
+		ps, err := s.DeliveryProblems(ctx, f.ID, limit)
+		if err != nil {
+			t.Fatalf("DeliveryProblems: %v", err)
+		}
+		var out []string
+		for _, p := range core.DeliveryProblemsOf(ps) {
+			out = append(out, fmt.Sprintf("%s %s %d %s", p.Recipient.UserID, p.Status, p.Attempts, p.LastError))
+		}
+		return out
+	}
+	stDiff(t, "problems (failed first, then retried)", problems(0),
+		[]string{"U1 failed 5 channel_not_found", "U3 failed 5 user_disabled", "U2 pending 1 rate limited"})
+	stDiff(t, "problems, limit 1", problems(1), []string{"U1 failed 5 channel_not_found"})
+
+	n, err := s.RetryFailedDeliveries(ctx, f.ID, stNow.Add(2*time.Hour))
+	if err != nil || n != 2 {
+		t.Fatalf("RetryFailedDeliveries = %d, %v; want the 2 failed", n, err)
+	}
+	counts, err := s.FiringCounts(ctx, []int64{f.ID, other.ID})
+	if err != nil {
+		t.Fatalf("FiringCounts: %v", err)
+	}
+	stDiff(t, "counts after the retry", counts, map[int64]core.DeliveryCounts{f.ID: {Queued: 4, Pending: 3, Sent: 1}, other.ID: {Queued: 1, Failed: 1}})
+	stDiff(t, "problems after the retry (the errors are kept)", problems(0),
+		[]string{"U1 pending 0 channel_not_found", "U2 pending 1 rate limited", "U3 pending 0 user_disabled"})
+	again, err := s.ClaimOutboxLane(ctx, core.PlatformSlack, core.LaneDeliveries, 10, stNow.Add(2*time.Hour), time.Minute)
+	if err != nil {
+		t.Fatalf("ClaimOutboxLane: %v", err)
+	}
+	var users []string
+	for _, m := range again {
+		var to core.Recipient
+		_ = json.Unmarshal([]byte(m.Route), &to)
+		users = append(users, to.UserID)
+	}
+	slices.Sort(users)
+	stDiff(t, "claimed after the retry (never the sent one)", users, []string{"U1", "U2", "U3"})
+	if n, err := s.RetryFailedDeliveries(ctx, f.ID, stNow.Add(2*time.Hour)); err != nil || n != 0 {
+		t.Errorf("RetryFailedDeliveries again = %d, %v; want 0: nothing failed", n, err)
+	}
+	_, err = s.RetryFailedDeliveries(ctx, 0, stNow)
+	stWantCode(t, "RetryFailedDeliveries of firing 0 (the replies)", err, core.EINVALID)
 }

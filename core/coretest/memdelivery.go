@@ -222,3 +222,46 @@ func (m *MemStore) FinishOutboxBatch(ctx context.Context, msgs []core.OutboxMess
 	}
 	return nil
 }
+
+// DeliveryProblems returns up to limit (all when limit is 0) of a firing's
+// failed deliveries and those being retried after an error, failed first.
+func (m *MemStore) DeliveryProblems(ctx context.Context, firingID int64, limit int) ([]core.OutboxMessage, error) {
+	if firingID <= 0 {
+		return nil, core.Errorf(core.EINVALID, "no firing %d", firingID)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var failed, retried []core.OutboxMessage
+	for _, o := range m.state.outbox {
+		switch {
+		case o.FiringID != firingID:
+		case o.Status == core.OutboxFailed:
+			failed = append(failed, o)
+		case o.Status == core.OutboxPending && o.LastError != "":
+			retried = append(retried, o)
+		}
+	}
+	out := append(failed, retried...)
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// RetryFailedDeliveries makes a firing's failed deliveries due again.
+func (m *MemStore) RetryFailedDeliveries(ctx context.Context, firingID int64, now time.Time) (int, error) {
+	if firingID <= 0 {
+		return 0, core.Errorf(core.EINVALID, "no firing %d", firingID)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for i := range m.state.outbox {
+		if o := &m.state.outbox[i]; o.FiringID == firingID && o.Status == core.OutboxFailed {
+			o.Status, o.Attempts, o.NextAttempt = core.OutboxPending, 0, now
+			delete(m.state.leases, o.ID)
+			n++
+		}
+	}
+	return n, nil
+}
