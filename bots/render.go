@@ -109,13 +109,13 @@ func punchLine(r core.Reply, lang string) string {
 	b.WriteString(Clock(r, r.At))
 	switch r.TimeResult {
 	case core.TimeLate:
-		b.WriteString(pick(lang, fmt.Sprintf("（迟到 %d 分钟）", r.LateMin), fmt.Sprintf(" (%d min late)", r.LateMin)))
+		b.WriteString(pick(lang, "（迟到 "+Minutes(r.LateMin, lang)+"）", " ("+Minutes(r.LateMin, lang)+" late)"))
 	case core.TimeSeriousLate:
-		b.WriteString(pick(lang, fmt.Sprintf("（严重迟到 %d 分钟）", r.LateMin), fmt.Sprintf(" (seriously late, %d min)", r.LateMin)))
+		b.WriteString(pick(lang, "（严重迟到 "+Minutes(r.LateMin, lang)+"）", " (seriously late, "+Minutes(r.LateMin, lang)+")"))
 	case core.TimeAbsentLate:
-		b.WriteString(pick(lang, fmt.Sprintf("（迟到 %d 分钟，记为旷工）", r.LateMin), fmt.Sprintf(" (%d min late, counts as absent)", r.LateMin)))
+		b.WriteString(pick(lang, "（迟到 "+Minutes(r.LateMin, lang)+"，记为旷工）", " ("+Minutes(r.LateMin, lang)+" late, counts as absent)"))
 	case core.TimeEarly:
-		b.WriteString(pick(lang, fmt.Sprintf("（早退 %d 分钟）", r.EarlyMin), fmt.Sprintf(" (%d min early)", r.EarlyMin)))
+		b.WriteString(pick(lang, "（早退 "+Minutes(r.EarlyMin, lang)+"）", " ("+Minutes(r.EarlyMin, lang)+" early)"))
 	case core.TimeRestDay:
 		if slices.Contains(r.Reasons, core.ReasonHoliday) {
 			b.WriteString(pick(lang, "（节假日）", " (holiday)"))
@@ -134,7 +134,7 @@ func punchLine(r core.Reply, lang string) string {
 		b.WriteString(pick(lang, "（今天已上班打卡，以第一次为准）", " (already clocked in today; the first one counts)"))
 	}
 	if slices.Contains(r.Reasons, core.ReasonNotIn) {
-		b.WriteString(pick(lang, "（今天没有上班打卡，可申请补卡）", " (no clock-in today; you can request a make-up)"))
+		b.WriteString(pick(lang, "（本班次没有上班打卡）", " (no clock-in for this shift)"))
 	}
 	if slices.Contains(r.Flags, core.FlagDeviceVerified) {
 		// A passkey is no warning: it says the punch came from one's own device.
@@ -143,7 +143,41 @@ func punchLine(r core.Reply, lang string) string {
 	if notes := FlagNotes(r.Flags, lang); notes != "" {
 		b.WriteString(" ⚠️ " + notes)
 	}
+	if hint := PunchMakeupHint(r, lang); hint != "" {
+		b.WriteString("\n" + hint)
+	}
 	return b.String()
+}
+
+// PunchMakeupHint spells out the 补卡 command for the slot a late, early or
+// missing punch leaves (Reply.SlotKind, SlotAt), ready to send with a
+// reason: the employee learns the next step and its exact form in the same
+// message, rather than from the help text. "" when nothing needs making up.
+func PunchMakeupHint(r core.Reply, lang string) string {
+	if r.SlotAt.IsZero() || (r.SlotKind != core.KindIn && r.SlotKind != core.KindOut) || r.ShiftDate == "" {
+		return ""
+	}
+	// The same words as a missed-punch notice's hint (notice.go MakeupHint):
+	// the shift's date, the slot's local time, the direction.
+	kind := pick(lang, "上班", "in")
+	if r.SlotKind == core.KindOut {
+		kind = pick(lang, "下班", "out")
+	}
+	cmd := pick(lang, "补卡 ", "makeup ") + r.ShiftDate + " " + Clock(r, r.SlotAt) + " " + kind + pick(lang, " <原因>", " <reason>")
+	return pick(lang, "如需补卡，请发送：「"+cmd+"」", "To request a make-up, send: “"+cmd+"”")
+}
+
+// Minutes reads a span of minutes the way people say it: "20 分钟",
+// "2 小时", "8 小时 40 分钟"; "20 min", "2 h", "8 h 40 min".
+func Minutes(m int, lang string) string {
+	h, rest := m/60, m%60
+	switch {
+	case h == 0:
+		return pick(lang, fmt.Sprintf("%d 分钟", m), fmt.Sprintf("%d min", m))
+	case rest == 0:
+		return pick(lang, fmt.Sprintf("%d 小时", h), fmt.Sprintf("%d h", h))
+	}
+	return pick(lang, fmt.Sprintf("%d 小时 %d 分钟", h, rest), fmt.Sprintf("%d h %d min", h, rest))
 }
 
 // FieldRepeatLine answers a clock-in away from every site while the
@@ -262,8 +296,24 @@ func HelpText(lang string) string {
 // NotUnderstoodText answers text the grammar does not read as a command
 // and points to 帮助 / help, which lists the commands.
 func NotUnderstoodText(text, lang string) string {
+	text = quote(text)
 	return pick(lang, "没看懂“"+text+"”。发送“帮助”查看可用命令。",
 		"Sorry, I did not understand “"+text+"”. Send “help” to see the commands.")
+}
+
+// maxQuote is how much of a message a reply quotes back: enough to
+// recognise it, never a wall of text (a pasted document, an oversized
+// message) that buries the answer or pushes it past a platform's limit.
+const maxQuote = 40
+
+// quote is text cleaned for echoing (control characters and invalid UTF-8
+// dropped, line breaks flattened) and cut to maxQuote characters.
+func quote(text string) string {
+	text = strings.Join(strings.Fields(core.CleanText(text)), " ")
+	if r := []rune(text); len(r) > maxQuote {
+		text = string(r[:maxQuote-1]) + "…"
+	}
+	return text
 }
 
 // ErrorText is the one place that turns a core error into user text, for

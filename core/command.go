@@ -111,4 +111,12 @@ type Reply struct {
 	Link        string    `json:",omitempty"`
 	LinkPurpose string    `json:",omitempty"`
 	LinkExpires time.Time `json:",omitzero"`
+	// SlotKind and SlotAt name the slot a make-up (补卡) for this punch
+	// would fill, with its scheduled time: a late clock-in's, the missing
+	// clock-in of a clock-out without one, an early clock-out's. Zero when
+	// nothing needs making up. The reply spells out the 补卡 command for it,
+	// as DingTalk's and WeCom's result pages offer 补卡 on a late or missing
+	// punch.
+	SlotKind PunchKind `json:",omitempty"`
+	SlotAt   time.Time `json:",omitzero"`
 }

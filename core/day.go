@@ -108,3 +108,30 @@ func ComputeDay(r Roster, date string, punches []Punch, now time.Time) DayResult
 	res.Statuses = st
 	return res
 }
+
+// makeupSlot is the slot a make-up for punch p would fill and its scheduled
+// time (Reply.SlotKind, SlotAt): the shift's start for a late clock-in or
+// for the clock-in missing before a clock-out, the required end for an
+// early clock-out. The missing clock-in comes first: it is the bigger gap.
+// A punch that does not count, or a day without a schedule, has none.
+func makeupSlot(p Punch, r Roster) (PunchKind, time.Time) {
+	if !p.Valid() || r.Schedule == nil {
+		return "", time.Time{}
+	}
+	day, err := time.ParseInLocation(DateLayout, p.ShiftDate, r.Zone())
+	if err != nil {
+		return "", time.Time{}
+	}
+	sh := r.Schedule.ShiftOn(day.Add(12*time.Hour), r.Zone(), r.Calendar)
+	switch {
+	case !sh.Workday:
+		return "", time.Time{}
+	case p.Kind == KindOut && slices.Contains(p.Reasons, ReasonNotIn):
+		return KindIn, sh.Start
+	case p.Kind == KindIn && p.LateMin > 0:
+		return KindIn, sh.Start
+	case p.Kind == KindOut && p.EarlyMin > 0:
+		return KindOut, p.At.Truncate(time.Minute).Add(time.Duration(p.EarlyMin) * time.Minute)
+	}
+	return "", time.Time{}
+}

@@ -622,6 +622,7 @@ func fillReply(reply *Reply, p Punch, r Roster) {
 	reply.Reasons, reply.Flags, reply.TimeResult = p.Reasons, p.Flags, p.TimeResult
 	reply.LateMin, reply.EarlyMin, reply.AccuracyM, reply.PunchID = p.LateMin, p.EarlyMin, p.AccuracyM, p.ID
 	reply.SiteID, reply.DistanceM = p.SiteID, p.DistanceM
+	reply.SlotKind, reply.SlotAt = makeupSlot(p, r) // day.go
 	for _, site := range r.Sites {
 		if site.ID == p.SiteID {
 			reply.SiteName, reply.RadiusM = site.Name, site.RadiusM

@@ -106,7 +106,7 @@ func TestConfirmClockOutOnFeishu(t *testing.T) {
 	click := h.cardAction("ev-yes", aliceOpenID, "om_card", confirm)
 	got := h.mustClick(click)
 	again := h.mustClick(click)
-	if got.Toast.Type != "success" || !strings.Contains(got.Toast.Content, "下班打卡成功 09:18（早退 522 分钟）") {
+	if got.Toast.Type != "success" || !strings.Contains(got.Toast.Content, "下班打卡成功 09:18（早退 8 小时 42 分钟）") {
 		t.Errorf("confirm toast = %+v", got.Toast)
 	}
 	if again.Toast != got.Toast {

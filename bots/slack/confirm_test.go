@@ -152,7 +152,7 @@ func TestConfirmClockOutOnSlack(t *testing.T) {
 	}
 	e.runOutbox()
 	hooks = e.hooks.Calls("response_url")[mark+1:]
-	if len(hooks) != 1 || hooks[0].JSON["replace_original"] != true || !strings.Contains(hooks[0].text(), "Clock-out recorded at 09:15 (525 min early)") {
+	if len(hooks) != 1 || hooks[0].JSON["replace_original"] != true || !strings.Contains(hooks[0].text(), "Clock-out recorded at 09:15 (8 h 45 min early)") {
 		t.Fatalf("answer to the confirm = %+v, want the question replaced by the result", hooks)
 	}
 	if b := confirmButtons(t, hooks[0].blocks()); len(b) != 0 {

@@ -136,7 +136,7 @@ func TestConfirmClockOutOnWeCom(t *testing.T) {
 		t.Errorf("card updates = %+v, want one greying the buttons out as 已确认", updates)
 	}
 	msgs := findSent(out, "/cgi-bin/message/send", testUser)
-	if len(msgs) != 1 || !strings.Contains(textOf(msgs[0]), "下班打卡成功 09:20（早退 520 分钟）") {
+	if len(msgs) != 1 || !strings.Contains(textOf(msgs[0]), "下班打卡成功 09:20（早退 8 小时 40 分钟）") {
 		t.Errorf("answers = %+v, want one 下班打卡成功 09:20", msgs)
 	}
 }
