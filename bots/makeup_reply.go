@@ -233,8 +233,8 @@ func FieldPendingLine(r core.Reply, lang string) string {
 		"🟡 Field "+strings.ToLower(kindWord(lang, r.Kind))+" submitted"+id+" at "+Clock(r, r.At)+where+", waiting for approval by "+who+"; it does not count until approved.")
 }
 
-// takeBackRefusal explains why an approval was not taken back: ok is
-// false for the other refusals.
+// takeBackRefusal explains why an approval was not taken back or a
+// decision not made: ok is false for the other refusals.
 func takeBackRefusal(v core.MakeupView, lang string) (string, bool) {
 	if v.Refusal == nil {
 		return "", false
@@ -260,6 +260,9 @@ func takeBackRefusal(v core.MakeupView, lang string) (string, bool) {
 	case core.RevokeNotApproved:
 		return pick(lang, fmt.Sprintf("❌ %s #%d 还在待审批，请直接同意或驳回（例如：驳回 %d 理由）。", noun, m.ID, m.ID),
 			fmt.Sprintf("❌ %s #%d is still pending: approve or reject it instead (for example: reject %d reason).", Noun, m.ID, m.ID)), true
+	case core.DecisionNoteTooLong:
+		return pick(lang, fmt.Sprintf("❌ 理由或备注不能超过 %d 字，%s #%d 未处理；请缩短后重试。", core.MaxMakeupReason, noun, m.ID),
+			fmt.Sprintf("❌ A reason or note can be at most %d characters; %s #%d is unchanged. Please shorten it and try again.", core.MaxMakeupReason, noun, m.ID)), true
 	case core.RevokeNeedsReason:
 		return pick(lang, fmt.Sprintf("❌ 撤销需要写明理由，申请人会收到，例如：撤销 %d 员工已到岗。", m.ID),
 			fmt.Sprintf("❌ Give a reason to revoke; the requester receives it, for example: revoke %d came to work after all.", m.ID)), true

@@ -141,6 +141,10 @@ func TestMakeupTexts(t *testing.T) {
 	deadline := core.MakeupView{Request: core.MakeupRequest{Kind: core.KindOut, ShiftDate: "2026-11-01"}, Refusal: &core.MakeupRefusal{Rule: core.MakeupPastDeadline, Days: 7}}
 	open := core.MakeupView{Request: core.MakeupRequest{Kind: core.KindOut, ShiftDate: "2026-11-24"}, Refusal: &core.MakeupRefusal{Rule: core.MakeupAlreadyOpen}}
 	bad := core.MakeupView{Refusal: &core.MakeupRefusal{Rule: core.MakeupInvalid}, Problem: core.ProblemDate}
+	longNote := sampleView(core.MakeupPending)
+	longNote.Refusal = &core.MakeupRefusal{Rule: core.DecisionNoteTooLong}
+	longLeave := longNote
+	longLeave.Request.Type = core.RequestLeave
 	tests := []struct {
 		name string
 		got  string
@@ -152,6 +156,8 @@ func TestMakeupTexts(t *testing.T) {
 		{"quota", MakeupRefusalText(quota, "zh"), "❌ 补卡未提交：本月补卡次数已用完（3/3）。"},
 		{"deadline en", MakeupRefusalText(deadline, "en"), "❌ Make-up not filed: it is past the deadline (make-ups are allowed for the last 7 days)."},
 		{"already open", MakeupRefusalText(open, "zh"), "❌ 补卡未提交：2026-11-24 的下班卡已有待审批的补卡申请。"},
+		{"a decision note too long", MakeupRefusalText(longNote, "zh"), "❌ 理由或备注不能超过 500 字，补卡申请 #12 未处理；请缩短后重试。"},
+		{"a decision note too long en", MakeupRefusalText(longLeave, "en"), "❌ A reason or note can be at most 500 characters; leave request #12 is unchanged. Please shorten it and try again."},
 		{"bad date", strings.SplitN(MakeupRefusalText(bad, "zh"), "\n", 2)[0], "❌ 补卡未提交：日期看不懂，请写成 11-25 或 2026-11-25。"},
 	}
 	for _, tc := range tests {

@@ -177,6 +177,9 @@ const (
 	// RevokeNeedsReason: the approver or HR gave no reason; the requester
 	// is told it.
 	RevokeNeedsReason = "revoke_needs_reason"
+	// DecisionNoteTooLong: an approver's reason or note is longer than
+	// MaxMakeupReason; nothing was decided.
+	DecisionNoteTooLong = "decision_note_too_long"
 )
 
 // Make-up policy refusal reasons, for the bots' catalogues.

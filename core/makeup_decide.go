@@ -91,9 +91,6 @@ func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, M
 		return MakeupView{}, Errorf(EINVALID, "a decision approves, rejects or revokes, not %q", d.Status)
 	}
 	note := strings.TrimSpace(d.Note)
-	if utf8.RuneCountInString(note) > MaxMakeupReason {
-		return MakeupView{}, Errorf(EINVALID, "the note is longer than %d characters", MaxMakeupReason)
-	}
 	pre, err := s.peek(ctx, d.ID)
 	if err != nil {
 		return MakeupView{}, err
@@ -114,6 +111,13 @@ func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, M
 	}
 	if err := mayDecide(d.Actor, actor, pre); err != nil {
 		return MakeupView{}, err
+	}
+	if utf8.RuneCountInString(note) > MaxMakeupReason {
+		// A refusal, not a bare error, so every bot and the console
+		// explain it in the reader's language, naming the request (only
+		// to someone who may decide it).
+		ref := &MakeupRefusal{Rule: DecisionNoteTooLong}
+		return MakeupView{Request: pre, Refusal: ref}, refusalError(ref, "")
 	}
 	p, err := s.people(ctx, pre, actor)
 	if err != nil {

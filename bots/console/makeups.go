@@ -228,12 +228,12 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, v *viewer) erro
 		return c.showApprovals(w, r, v, back, &refusedDecision{ID: id, Message: tr(v.Lang, "mk_revoke_reason_required")})
 	}
 	done := string(status)
-	if _, err := c.makeups.DecideMakeup(r.Context(), core.MakeupDecision{ID: id, Status: status, Actor: v.Actor(), Note: note}); err != nil {
+	if view, err := c.makeups.DecideMakeup(r.Context(), core.MakeupDecision{ID: id, Status: status, Actor: v.Actor(), Note: note}); err != nil {
 		switch core.ErrorCode(err) {
 		case core.ECONFLICT:
 			done = "conflict"
 		case core.EINVALID:
-			return c.showApprovals(w, r, v, back, &refusedDecision{ID: id, Note: note, Message: core.ErrorMessage(err)})
+			return c.showApprovals(w, r, v, back, &refusedDecision{ID: id, Note: note, Message: decisionRefusalText(err, view, v.Lang)})
 		default:
 			return err
 		}
@@ -242,4 +242,41 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, v *viewer) erro
 	back.Set("id", strconv.FormatInt(id, 10))
 	http.Redirect(w, r, "/makeups?"+back.Encode(), http.StatusSeeOther)
 	return nil
+}
+
+// decisionRefusalText explains a decision the core refused, in the
+// reader's language: the refusals (a note too long, a revocation the
+// request does not allow) in the console's words, as refusalText does for
+// recording a make-up, and anything else through translateProblem, as the
+// console shows the org file's messages. The core's own message is
+// English and written for logs, not for a Chinese-speaking manager.
+func decisionRefusalText(err error, view core.MakeupView, lang string) string {
+	ref, ok := core.AsRefusal(err)
+	if !ok {
+		return translateProblem(core.ErrorMessage(err), lang)
+	}
+	noun := bots.RequestNoun(view.Request.TypeOf(), lang)
+	switch ref.Rule {
+	case core.DecisionNoteTooLong:
+		return pick(lang, "备注或理由不能超过 "+strconv.Itoa(core.MaxMakeupReason)+" 字，请缩短后再提交；申请未处理。",
+			"A note or reason can be at most "+strconv.Itoa(core.MaxMakeupReason)+" characters; shorten it and submit again. Nothing was decided.")
+	case core.RevokeNotRevocable:
+		return pick(lang, "这份"+noun+"的审批已写入打卡记录，不能撤销；请在「异常」页更正打卡。",
+			"The approval of this "+noun+" wrote a punch, so it cannot be revoked; correct the punch on the exceptions page.")
+	case core.RevokeNotApproved:
+		return pick(lang, "这份"+noun+"还在待审批，请直接通过或拒绝。", "This "+noun+" is still pending: approve or reject it instead.")
+	case core.RevokeNeedsReason:
+		return tr(lang, "mk_revoke_reason_required")
+	}
+	// The other refusals are the bots' (the leave balance of an approval,
+	// for example), in the same words as in chat.
+	return bots.MakeupRefusalText(view, lang)
+}
+
+// pick is zh or en by the page's language.
+func pick(lang, zh, en string) string {
+	if pageLang(lang) == "en" {
+		return en
+	}
+	return zh
 }

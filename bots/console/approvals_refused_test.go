@@ -1,0 +1,58 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/punchbot/punchbot/core"
+)
+
+// TestApprovalsRefusedDecisionInReadersLanguage: a decision the core
+// refuses (a reason too long, revoking a make-up whose approval wrote a
+// punch) is sent back with the page and explained in the reader's
+// language, never as the core's English message, and changes nothing.
+func TestApprovalsRefusedDecisionInReadersLanguage(t *testing.T) {
+	f := MustFixture(t, true)
+	pending := f.makeupID(t, "E1")
+	approved, err := f.svc.RequestMakeup(t.Context(), "E3", core.MakeupArgs{Date: "2026-11-24", Clock: "18:00", Kind: core.KindOut, Reason: "forgot"}, core.PlatformWeCom)
+	if err != nil {
+		t.Fatalf("RequestMakeup: %v", err)
+	}
+	if _, err := f.svc.DecideMakeup(t.Context(), core.MakeupDecision{ID: approved.Request.ID, Status: core.MakeupApproved, Actor: "M2"}); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	long := strings.Repeat("理", core.MaxMakeupReason+1)
+	tests := []struct {
+		name, who string
+		id        int64
+		form      url.Values
+		want      string
+		status    core.MakeupStatus // of the request afterwards
+	}{
+		{name: "a Chinese manager's reason too long", who: "M1", id: pending, form: url.Values{"decision": {"rejected"}, "note": {long}},
+			want: "备注或理由不能超过 500 字，请缩短后再提交；申请未处理。", status: core.MakeupPending},
+		{name: "an English manager's note too long", who: "M2", id: approved.Request.ID, form: url.Values{"decision": {"revoked"}, "note": {long}},
+			want: "A note or reason can be at most 500 characters; shorten it and submit again. Nothing was decided.", status: core.MakeupApproved},
+		{name: "HR revoking an approved make-up", who: "H1", id: approved.Request.ID, form: url.Values{"decision": {"revoked"}, "note": {"搞错了"}},
+			want: "这份补卡申请的审批已写入打卡记录，不能撤销；请在「异常」页更正打卡。", status: core.MakeupApproved},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := f.MustSignIn(t, tc.who).post(t, fmt.Sprintf("/makeups/%d/decide", tc.id), tc.form)
+			if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, tc.want) {
+				t.Errorf("status %d, want 422 with %q in:\n%s", res.Status, tc.want, res.Body)
+			}
+			for _, english := range []string{"request refused", "decision_note_too_long", "revoke_not_revocable"} {
+				if strings.Contains(res.Body, english) {
+					t.Errorf("the page shows the core's message %q", english)
+				}
+			}
+			if m := f.request(t, tc.id); m.Status != tc.status {
+				t.Errorf("request %d is %s, want %s", tc.id, m.Status, tc.status)
+			}
+		})
+	}
+}
