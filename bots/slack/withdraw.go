@@ -208,8 +208,8 @@ func (b *Bot) withdrawInModal(ctx context.Context, w http.ResponseWriter, cb sla
 // command's, or through a response_url) cannot be edited with chat.update
 // ("Ephemeral messages created by chat.postEphemeral or otherwise cannot
 // be updated with this method", https://docs.slack.dev/reference/methods/chat.update;
-// chat.update's channel is the DM's D… id chat.postMessage answered with) and keeps its
-// button, whose late click is answered with the request's state.
+// chat.update's channel is the DM's D… id chat.postMessage answered with), so
+// it gets the typed command instead of the button (withWithdrawButton).
 func (b *Bot) postRequesterCard(ctx context.Context, rt Route, msg rendered, id int64) error {
 	channel, ts, err := b.api.PostMessageContext(ctx, rt.Channel, b.msgOptions(rt, msg)...)
 	if err != nil {
