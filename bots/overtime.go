@@ -1,8 +1,6 @@
 package bots
 
 import (
-	"time"
-
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -71,51 +69,4 @@ func overtimeUsage(lang string) string {
 func IsOvertimeUsage(r core.Reply) bool {
 	return r.Outcome == core.OutcomeMakeupRefused && r.Makeup != nil && r.Makeup.Problem == ProblemUsage &&
 		r.Makeup.Request.TypeOf() == core.RequestOvertime
-}
-
-// Fields of an overtime form a problem found before filing names; each
-// platform shows it next to its input.
-const (
-	OvertimeFieldDate  = "date"
-	OvertimeFieldStart = "start"
-	OvertimeFieldEnd   = "end"
-)
-
-// OvertimeFormProblem checks a submitted overtime form (date, start and
-// end clocks as "2026-12-05" and "18:00") before it is filed as the typed
-// command would be: a missing field, or an end that is neither after the
-// start nor a plausible next-day end. It returns the field and the zh/en
-// line, or "" when the form may go to the core.
-func OvertimeFormProblem(a core.LeaveArgs, lang string) (field, text string) {
-	head := pick(lang, "❌ 加班申请未提交：", "❌ Overtime request not filed: ") // as leaveRefusal
-	switch {
-	case a.From == "":
-		return OvertimeFieldDate, head + pick(lang, "请选择日期。", "choose the date.")
-	case a.StartClock == "":
-		return OvertimeFieldStart, head + pick(lang, "请选择开始时间。", "choose the start time.")
-	case a.EndClock == "":
-		return OvertimeFieldEnd, head + pick(lang, "请选择结束时间。", "choose the end time.")
-	}
-	start, ok1 := clockMinutes(a.StartClock)
-	end, ok2 := clockMinutes(a.EndClock)
-	if !ok1 {
-		return OvertimeFieldStart, head + pick(lang, "开始时间看不懂，请写成 18:00。", "I could not read the start time; write it as 18:00.")
-	}
-	if !ok2 {
-		return OvertimeFieldEnd, head + pick(lang, "结束时间看不懂，请写成 21:00。", "I could not read the end time; write it as 21:00.")
-	}
-	if end <= start && time.Duration(end+24*60-start)*time.Minute > core.MaxOvernightOvertime { // the core's rule, said on the field
-		return OvertimeFieldEnd, head + pick(lang, "结束时间须晚于开始时间（跨过午夜的加班如 20:00–02:00 最长 12 小时）。",
-			"the end must be after the start (overtime past midnight, such as 20:00–02:00, is at most 12 hours).")
-	}
-	return "", ""
-}
-
-// clockMinutes reads "18:30" as minutes after midnight.
-func clockMinutes(s string) (int, bool) {
-	c, ok := makeupClock(s)
-	if !ok || len(c) != 5 {
-		return 0, false
-	}
-	return int(c[0]-'0')*600 + int(c[1]-'0')*60 + int(c[3]-'0')*10 + int(c[4]-'0'), true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -80,10 +81,38 @@ func overtimeForm(lang string) slackapi.ModalViewRequest {
 	}
 }
 
-// overtimeBlocks maps the fields bots.OvertimeFormProblem names to the
-// form's inputs.
-var overtimeBlocks = map[string]string{
-	bots.OvertimeFieldDate: blockOvertimeDate, bots.OvertimeFieldStart: blockOvertimeStart, bots.OvertimeFieldEnd: blockOvertimeEnd,
+// overtimeFormProblem checks a submitted overtime form (date, start and
+// end clocks as the date and time pickers give them, "2026-12-05" and
+// "18:00") before it is filed as the typed command would be: a missing
+// field, or an end that is neither after the start nor a plausible
+// next-day end (core.MaxOvernightOvertime, the core's rule), said on the
+// input rather than as the core's refusal of the whole form. It returns
+// the input's block and the zh/en line, or "" when the form may go to
+// the core. Only this modal needs it: Feishu's form marks its pickers
+// required, and WeCom's checks its own choices (readOvertimeForm).
+func overtimeFormProblem(a core.LeaveArgs, lang string) (block, text string) {
+	head := pick(lang, "❌ 加班申请未提交：", "❌ Overtime request not filed: ") // as the bots' leave refusals
+	switch {
+	case a.From == "":
+		return blockOvertimeDate, head + pick(lang, "请选择日期。", "choose the date.")
+	case a.StartClock == "":
+		return blockOvertimeStart, head + pick(lang, "请选择开始时间。", "choose the start time.")
+	case a.EndClock == "":
+		return blockOvertimeEnd, head + pick(lang, "请选择结束时间。", "choose the end time.")
+	}
+	start, err1 := time.Parse("15:04", a.StartClock)
+	end, err2 := time.Parse("15:04", a.EndClock)
+	if err1 != nil {
+		return blockOvertimeStart, head + pick(lang, "开始时间看不懂，请写成 18:00。", "I could not read the start time; write it as 18:00.")
+	}
+	if err2 != nil {
+		return blockOvertimeEnd, head + pick(lang, "结束时间看不懂，请写成 21:00。", "I could not read the end time; write it as 21:00.")
+	}
+	if !end.After(start) && end.Add(24*time.Hour).Sub(start) > core.MaxOvernightOvertime {
+		return blockOvertimeEnd, head + pick(lang, "结束时间须晚于开始时间（跨过午夜的加班如 20:00–02:00 最长 12 小时）。",
+			"the end must be after the start (overtime past midnight, such as 20:00–02:00, is at most 12 hours).")
+	}
+	return "", ""
 }
 
 // overtimeProblemBlock is the input a refusal of the core is shown next to.
@@ -125,8 +154,8 @@ func (b *Bot) overtimeInteraction(w http.ResponseWriter, r *http.Request, cb sla
 		EndClock:   stateValue(cb, blockOvertimeEnd).SelectedTime,
 		Reason:     strings.TrimSpace(stateValue(cb, blockOvertimeReason).Value),
 	}
-	if field, text := bots.OvertimeFormProblem(args, lang); field != "" {
-		writeViewErrors(w, map[string]string{overtimeBlocks[field]: text})
+	if block, text := overtimeFormProblem(args, lang); block != "" {
+		writeViewErrors(w, map[string]string{block: text})
 		return true
 	}
 	cmd := core.Command{Actor: identity(team, cb.User.ID), Kind: core.CmdLeave, Leave: &args}
