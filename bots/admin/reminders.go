@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/punchbot/punchbot/bots"
@@ -21,6 +22,11 @@ type Reminders interface {
 	Fire(ctx context.Context, id string) (rep core.FiringReport, created bool, err error)
 	// Firings lists firings, newest first, with delivery counts.
 	Firings(ctx context.Context, f core.FiringFilter) ([]core.FiringReport, error)
+	// DeliveryProblems returns a firing of the reminder and up to limit of
+	// its failed deliveries and those retried after an error.
+	DeliveryProblems(ctx context.Context, id string, firingID int64, limit int) (core.FiringReport, []core.DeliveryProblem, error)
+	// RetryFailed requeues a firing's failed deliveries, and only those.
+	RetryFailed(ctx context.Context, id string, firingID int64) (core.FiringReport, int, error)
 }
 
 // Preview limits: the recipients listed in one answer (the count is always
@@ -37,6 +43,8 @@ func (a *API) registerReminders(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/reminders/{id}/preview", a.authorised(a.previewReminder))
 	mux.Handle("POST /api/v1/reminders/{id}/run", a.authorised(a.runReminder))
 	mux.Handle("GET /api/v1/reminders/{id}/firings", a.authorised(a.listFirings))
+	mux.Handle("GET /api/v1/reminders/{id}/firings/{firing}/problems", a.authorised(a.firingProblems))
+	mux.Handle("POST /api/v1/reminders/{id}/firings/{firing}/retry", a.authorised(a.retryFiring))
 }
 
 func (a *API) reminderService() (Reminders, error) {
@@ -229,5 +237,83 @@ func (a *API) listFirings(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, toFiringJSON(f, a.zone))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"reminder": r.PathValue("id"), "firings": out, "limit": limit})
+	return nil
+}
+
+// problemJSON is one delivery that failed or waits for another attempt.
+type problemJSON struct {
+	Employee    string        `json:"employee,omitempty"`
+	Platform    core.Platform `json:"platform"`
+	User        string        `json:"user,omitempty"`
+	Chat        string        `json:"chat,omitempty"`
+	Status      string        `json:"status"` // failed, or pending while retried
+	Attempts    int           `json:"attempts"`
+	NextAttempt *time.Time    `json:"next_attempt,omitempty"`
+	Error       string        `json:"error"`
+}
+
+// firingParam reads the {firing} id of a path.
+func firingParam(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("firing"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, core.Errorf(core.EINVALID, "firing must be a firing id, not %q", r.PathValue("firing"))
+	}
+	return id, nil
+}
+
+// firingProblems answers GET /api/v1/reminders/{id}/firings/{firing}/
+// problems?limit=: the firing with its counts and the deliveries that
+// failed (failed first, with the platform's error) or wait for another
+// attempt after one, such as a rate limit.
+func (a *API) firingProblems(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.reminderService()
+	if err != nil {
+		return err
+	}
+	firing, err := firingParam(r)
+	if err != nil {
+		return err
+	}
+	limit, err := parseLimit(r.URL.Query().Get("limit"), defaultPreviewLimit, maxPreviewLimit)
+	if err != nil {
+		return err
+	}
+	f, ps, err := svc.DeliveryProblems(r.Context(), r.PathValue("id"), firing, limit+1)
+	if err != nil {
+		return err
+	}
+	out := []problemJSON{}
+	for _, p := range ps[:min(len(ps), limit)] {
+		j := problemJSON{Employee: p.Recipient.EmployeeID, Platform: p.Recipient.Platform, User: p.Recipient.UserID, Chat: p.Recipient.ChatID,
+			Status: p.Status, Attempts: p.Attempts, Error: p.LastError}
+		if p.Status == core.OutboxPending && !p.NextAttempt.IsZero() {
+			next := p.NextAttempt.In(a.zone)
+			j.NextAttempt = &next
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"firing": toFiringJSON(f, a.zone), "problems": out, "truncated": len(ps) > limit, "limit": limit})
+	return nil
+}
+
+// retryFiring answers POST /api/v1/reminders/{id}/firings/{firing}/retry:
+// the firing's failed deliveries go back to the outbox, and only those, so
+// nobody it reached gets it twice. 200 with how many were requeued (0 when
+// none had failed) and the firing's new counts.
+func (a *API) retryFiring(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.reminderService()
+	if err != nil {
+		return err
+	}
+	firing, err := firingParam(r)
+	if err != nil {
+		return err
+	}
+	f, n, err := svc.RetryFailed(r.Context(), r.PathValue("id"), firing)
+	if err != nil {
+		return err
+	}
+	a.log.InfoContext(r.Context(), "admin: failed deliveries requeued", "reminder", f.ReminderID, "firing", f.ID, "requeued", n)
+	writeJSON(w, http.StatusOK, map[string]any{"requeued": n, "firing": toFiringJSON(f, a.zone)})
 	return nil
 }

@@ -45,6 +45,25 @@ func (s *stubReminders) Firings(_ context.Context, f core.FiringFilter) ([]core.
 		Counts: core.DeliveryCounts{Queued: 3, Sent: 2, Failed: 1}}}, nil
 }
 
+func (s *stubReminders) DeliveryProblems(_ context.Context, id string, firing int64, limit int) (core.FiringReport, []core.DeliveryProblem, error) {
+	if id != "weekly" || firing != 7 {
+		return core.FiringReport{}, nil, core.Errorf(core.ENOTFOUND, "reminder %s has no firing %d", id, firing)
+	}
+	next := time.Date(2026, 9, 16, 12, 1, 0, 0, time.UTC)
+	ps := []core.DeliveryProblem{
+		{Recipient: core.Recipient{Platform: core.PlatformFeishu, UserID: "ou_li", EmployeeID: "li"}, Status: core.OutboxFailed, Attempts: 5, LastError: "feishu: 230013"},
+		{Recipient: core.Recipient{Platform: core.PlatformWeCom, UserID: "zhang", EmployeeID: "zhang"}, Status: core.OutboxPending, Attempts: 1, NextAttempt: next, LastError: "wecom: 45009 rate limited"},
+	}
+	return core.FiringReport{Firing: core.Firing{ID: 7, ReminderID: id}, Counts: core.DeliveryCounts{Queued: 3, Sent: 1, Pending: 1, Failed: 1}}, ps[:min(limit, len(ps))], nil
+}
+
+func (s *stubReminders) RetryFailed(_ context.Context, id string, firing int64) (core.FiringReport, int, error) {
+	if id != "weekly" || firing != 7 {
+		return core.FiringReport{}, 0, core.Errorf(core.ENOTFOUND, "reminder %s has no firing %d", id, firing)
+	}
+	return core.FiringReport{Firing: core.Firing{ID: 7, ReminderID: id}, Counts: core.DeliveryCounts{Queued: 3, Sent: 1, Pending: 2}}, 1, nil
+}
+
 func reminderFixture(t *testing.T, r Reminders) *fixture {
 	t.Helper()
 	f := &fixture{store: &memStore{MemStore: nil}, mux: http.NewServeMux(), now: time.Date(2026, 9, 16, 12, 0, 0, 0, time.UTC)}
@@ -120,4 +139,47 @@ func TestRemindersWithoutScheduler(t *testing.T) {
 func zoneOffset(t time.Time) int {
 	_, off := t.Zone()
 	return off
+}
+
+// TestFiringProblemsAndRetry: the API lists who a firing failed to reach
+// and why, and requeues the failed deliveries.
+func TestFiringProblemsAndRetry(t *testing.T) {
+	f := reminderFixture(t, &stubReminders{})
+	type problems struct {
+		Firing    firingJSON
+		Problems  []problemJSON
+		Truncated bool
+	}
+	p := MustDecode[problems](t, f.MustDo(t, "GET", "/api/v1/reminders/weekly/firings/7/problems", nil, http.StatusOK))
+	if len(p.Problems) != 2 || p.Truncated || p.Firing.Counts.Failed != 1 {
+		t.Fatalf("problems = %+v", p)
+	}
+	if got := p.Problems[0]; got.Employee != "li" || got.Status != "failed" || got.Error != "feishu: 230013" || got.NextAttempt != nil {
+		t.Errorf("first problem = %+v, want li's failure with the error and no next attempt", got)
+	}
+	if got := p.Problems[1]; got.NextAttempt == nil || zoneOffset(*got.NextAttempt) != 8*3600 || got.Status != "pending" {
+		t.Errorf("second problem = %+v, want the rate-limited retry with its time in the org zone", got)
+	}
+	p = MustDecode[problems](t, f.MustDo(t, "GET", "/api/v1/reminders/weekly/firings/7/problems?limit=1", nil, http.StatusOK))
+	if len(p.Problems) != 1 || !p.Truncated {
+		t.Errorf("limit 1: %d problems, truncated %v; want 1, true", len(p.Problems), p.Truncated)
+	}
+	retry := MustDecode[struct {
+		Requeued int
+		Firing   firingJSON
+	}](t, f.MustDo(t, "POST", "/api/v1/reminders/weekly/firings/7/retry", nil, http.StatusOK))
+	if retry.Requeued != 1 || retry.Firing.Counts.Failed != 0 || retry.Firing.Counts.Pending != 2 {
+		t.Errorf("retry = %+v, want 1 requeued and no failures left", retry)
+	}
+	for _, tc := range []struct {
+		method, path string
+		want         int
+	}{
+		{"POST", "/api/v1/reminders/weekly/firings/8/retry", http.StatusNotFound},
+		{"POST", "/api/v1/reminders/weekly/firings/abc/retry", http.StatusBadRequest},
+		{"GET", "/api/v1/reminders/weekly/firings/0/problems", http.StatusBadRequest},
+		{"GET", "/api/v1/reminders/nope/firings/7/problems", http.StatusNotFound},
+	} {
+		f.MustDo(t, tc.method, tc.path, nil, tc.want)
+	}
 }

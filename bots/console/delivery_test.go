@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,12 @@ func (l *lateReminders) Preview(ctx context.Context, id string) (core.ReminderPr
 func (l *lateReminders) Fire(ctx context.Context, id string) (core.FiringReport, bool, error) {
 	return l.s.Fire(ctx, id)
 }
+func (l *lateReminders) DeliveryProblems(ctx context.Context, id string, firing int64, limit int) (core.FiringReport, []core.DeliveryProblem, error) {
+	return l.s.DeliveryProblems(ctx, id, firing, limit)
+}
+func (l *lateReminders) RetryFailed(ctx context.Context, id string, firing int64) (core.FiringReport, int, error) {
+	return l.s.RetryFailed(ctx, id, firing)
+}
 
 // noLinks issues no location links: a broadcast needs none.
 type noLinks struct{}
@@ -46,6 +53,8 @@ func (noLinks) PunchLink(context.Context, bots.LinkRequest) (string, error) {
 type slackPosts struct {
 	mu    sync.Mutex
 	posts []url.Values
+	// refuse, when set, is the error chat.postMessage answers with.
+	refuse string
 }
 
 func (s *slackPosts) handlers(c slacktest.Customize) {
@@ -57,9 +66,16 @@ func (s *slackPosts) handlers(c slacktest.Customize) {
 	c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
 		s.mu.Lock()
-		s.posts = append(s.posts, r.PostForm)
+		refuse := s.refuse
+		if refuse == "" {
+			s.posts = append(s.posts, r.PostForm)
+		}
 		s.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
+		if refuse != "" {
+			json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": refuse})
+			return
+		}
 		json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": r.FormValue("channel"), "ts": "1700000000.000100"})
 	})
 }
@@ -115,5 +131,86 @@ func TestBroadcastReachesSlack(t *testing.T) {
 	}
 	if p.Get("channel") != "DU0ZHANG" || len(blocks) != 1 || blocks[0].Text.Type != "mrkdwn" || blocks[0].Text.Text != "*周五*停电，见 <https://intra.example/n|通知>" {
 		t.Errorf("Slack received channel %q, blocks %+v; want a DM to U0ZHANG in mrkdwn", p.Get("channel"), blocks)
+	}
+}
+
+// TestResendFailedBroadcast: a broadcast Slack refused shows on the
+// reminders page as failed with Slack's error and the person's name; HR
+// resends the failed ones and the person gets it once.
+func TestResendFailedBroadcast(t *testing.T) {
+	late := &lateReminders{}
+	f := MustFixture(t, true, func(c *Config, d *Deps) { d.Reminders = late })
+	sched, err := scheduler.New(scheduler.Config{Zone: shanghai}, scheduler.Deps{Store: f.store, Now: f.clock.Now, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late.s = sched
+	posts := &slackPosts{refuse: "channel_not_found"}
+	fake := slacktest.NewTestServer(posts.handlers)
+	fake.Start()
+	t.Cleanup(fake.Stop)
+	bot, err := punchslack.New(punchslack.Config{SigningSecret: "slack-signing-secret", BotToken: "xoxb-test", APIURL: fake.GetAPIURL()},
+		punchslack.Deps{Core: f.svc, Links: noLinks{}, Now: f.clock.Now, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr := f.MustSignIn(t, "H1")
+	res := hr.post(t, "/org/people/E1", url.Values{"name": {"张三"}, "department": {"研发"}, "role": {"employee"}, "manager": {"M1"}, "schedule": {"day"},
+		"sites": {"hq"}, "identities": {"slack T0PB U0ZHANG"}, "lang": {"zh"}, "active": {"1"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("bind the Slack account: %d %s", res.Status, res.Body)
+	}
+	res = hr.post(t, "/org/reminders/new", url.Values{"id": {"notice"}, "kind": {"broadcast"}, "text": {"周五停电"},
+		"employees": {"E1"}, "cron": {"0 9 * * MON"}, "enabled": {"1"}, "send_now": {"1"}})
+	if res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "done=fired") {
+		t.Fatalf("send now: %d %s %s", res.Status, res.Location, res.Body)
+	}
+	worker := &core.OutboxWorker{Store: f.store, Senders: map[core.Platform]core.Sender{core.PlatformSlack: bot}, Now: f.clock.Now, MaxAttempts: 1,
+		Log: slog.New(slog.DiscardHandler)}
+	if _, err := worker.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := sched.Firings(context.Background(), core.FiringFilter{ReminderID: "notice"})
+	if err != nil || len(fs) != 1 {
+		t.Fatalf("firings = %v, %v; want the one sent now", fs, err)
+	}
+	page := "/reminders/notice/firings/" + strconv.FormatInt(fs[0].ID, 10)
+	list := hr.get(t, "/reminders").Body
+	if !strings.Contains(list, `href="`+page+`"`) || !strings.Contains(list, "失败 1") {
+		t.Errorf("the reminders page does not link the firing's details or count its failure:\n%s", list)
+	}
+	details := hr.get(t, page)
+	for _, want := range []string{`id="problems" data-failed="1"`, "张三 (E1)", "channel_not_found", "重新发送失败的 1 条"} {
+		if details.Status != http.StatusOK || !strings.Contains(details.Body, want) {
+			t.Errorf("details page (%d) lacks %q:\n%s", details.Status, want, details.Body)
+		}
+	}
+
+	posts.mu.Lock()
+	posts.refuse = ""
+	posts.mu.Unlock()
+	res = hr.post(t, page+"/retry", nil)
+	if res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "done=retried") || !strings.Contains(res.Location, "n=1") {
+		t.Fatalf("retry: %d %s %s", res.Status, res.Location, res.Body)
+	}
+	if flash := hr.get(t, res.Location).Body; !strings.Contains(flash, "已重新排队 1 条") {
+		t.Errorf("after the retry the page does not say what was requeued:\n%s", flash)
+	}
+	for range 2 {
+		if _, err := worker.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	posts.mu.Lock()
+	n := len(posts.posts)
+	posts.mu.Unlock()
+	if n != 1 {
+		t.Errorf("Slack received %d messages after the retry, want 1", n)
+	}
+	if again := hr.post(t, page+"/retry", nil); !strings.Contains(again.Location, "n=0") {
+		t.Errorf("a second retry: %s, want nothing requeued", again.Location)
+	}
+	if bad := hr.get(t, "/reminders/notice/firings/abc"); bad.Status != http.StatusBadRequest {
+		t.Errorf("a bad firing id: %d, want 400", bad.Status)
 	}
 }

@@ -31,6 +31,8 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.Handle("GET /reminders", c.authenticated(c.reminderList))
 	mux.Handle("POST /reminders/{id}/preview", c.authenticated(c.previewReminder))
 	mux.Handle("POST /reminders/{id}/run", c.authenticated(c.runReminder))
+	mux.Handle("GET /reminders/{id}/firings/{firing}", c.authenticated(c.firingPage))
+	mux.Handle("POST /reminders/{id}/firings/{firing}/retry", c.authenticated(c.retryFiring))
 	mux.Handle("GET /audit", c.authenticated(c.auditLog))
 	mux.Handle("GET /me", c.authenticated(c.me))
 	mux.Handle("GET /me/export", c.authenticated(c.meExport))

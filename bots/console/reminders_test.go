@@ -50,6 +50,14 @@ func (s *fakeScheduler) Fire(ctx context.Context, id string) (core.FiringReport,
 	return core.FiringReport{Firing: core.Firing{ID: 8, ReminderID: id, FireAt: s.now(), Recipients: 2, Manual: true}}, first, nil
 }
 
+func (s *fakeScheduler) DeliveryProblems(ctx context.Context, id string, firing int64, limit int) (core.FiringReport, []core.DeliveryProblem, error) {
+	return core.FiringReport{}, nil, core.Errorf(core.ENOTFOUND, "reminder %s has no firing %d", id, firing)
+}
+
+func (s *fakeScheduler) RetryFailed(ctx context.Context, id string, firing int64) (core.FiringReport, int, error) {
+	return core.FiringReport{}, 0, core.Errorf(core.ENOTFOUND, "reminder %s has no firing %d", id, firing)
+}
+
 func withScheduler(s *fakeScheduler) func(*Config, *Deps) {
 	return func(c *Config, d *Deps) { d.Reminders = s }
 }
