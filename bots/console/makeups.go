@@ -193,7 +193,7 @@ func (c *Console) showApprovals(w http.ResponseWriter, r *http.Request, v *viewe
 	if refused != nil {
 		code = http.StatusUnprocessableEntity
 	}
-	c.render(w, r, code, "makeups", &page{Lang: v.Lang, Title: tr(v.Lang, "mk_title"), Nav: "makeups", V: v, Flash: flash(r, v.Lang), Data: d})
+	c.render(w, r, code, "makeups", &page{Lang: v.Lang, Title: tr(v.Lang, "mk_title"), Nav: "makeups", V: v, Flash: approvalFlash(r, v.Lang), Data: d})
 	return nil
 }
 
@@ -228,10 +228,14 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, v *viewer) erro
 		return c.showApprovals(w, r, v, back, &refusedDecision{ID: id, Message: tr(v.Lang, "mk_revoke_reason_required")})
 	}
 	done := string(status)
-	if view, err := c.makeups.DecideMakeup(r.Context(), core.MakeupDecision{ID: id, Status: status, Actor: v.Actor(), Note: note}); err != nil {
+	view, err := c.makeups.DecideMakeup(r.Context(), core.MakeupDecision{ID: id, Status: status, Actor: v.Actor(), Note: note})
+	if err != nil {
 		switch core.ErrorCode(err) {
 		case core.ECONFLICT:
 			done = "conflict"
+			// How it ended, for the notice: withdrawn, expired or decided
+			// by someone else first.
+			back.Set("state", string(view.Request.Status))
 		case core.EINVALID:
 			return c.showApprovals(w, r, v, back, &refusedDecision{ID: id, Note: note, Message: decisionRefusalText(err, view, v.Lang)})
 		default:
@@ -240,6 +244,9 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, v *viewer) erro
 	}
 	back.Set("done", done)
 	back.Set("id", strconv.FormatInt(id, 10))
+	if view.Request.ID == id {
+		back.Set("rt", string(view.Request.TypeOf()))
+	}
 	http.Redirect(w, r, "/makeups?"+back.Encode(), http.StatusSeeOther)
 	return nil
 }
@@ -279,4 +286,44 @@ func pick(lang, zh, en string) string {
 		return en
 	}
 	return zh
+}
+
+// approvalFlash is the notice after a decision, naming the request by its
+// type ("已通过请假申请 #12", not the make-up the console's generic notice
+// says) and, when someone or something closed it first, how it ended
+// ("已撤回", "已过期"), as a card clicked too late says. rt and state come
+// from the redirect and are only ever shown through the catalogue, so a
+// hand-made query shows nothing it could choose. Other notices are
+// flash's.
+func approvalFlash(r *http.Request, lang string) string {
+	q := r.URL.Query()
+	t := core.RequestType(q.Get("rt"))
+	if !slices.Contains(requestTypes, t) {
+		return flash(r, lang)
+	}
+	id, err := strconv.ParseInt(q.Get("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return flash(r, lang)
+	}
+	noun := bots.RequestNoun(t, lang)
+	Noun := noun
+	if pageLang(lang) == "en" {
+		Noun = strings.ToUpper(noun[:1]) + noun[1:]
+	}
+	n := strconv.FormatInt(id, 10)
+	switch q.Get("done") {
+	case "approved":
+		return pick(lang, "已通过"+noun+" #"+n+"。", Noun+" #"+n+" approved.")
+	case "rejected":
+		return pick(lang, "已拒绝"+noun+" #"+n+"。", Noun+" #"+n+" rejected.")
+	case "conflict":
+		state := core.MakeupStatus(q.Get("state"))
+		switch state {
+		case core.MakeupApproved, core.MakeupRejected, core.MakeupCancelled, core.MakeupExpired, core.MakeupRevoked:
+			label := tr(lang, "mk_"+string(state))
+			return pick(lang, noun+" #"+n+" 已经处理过了（"+label+"），这次操作未做更改。", Noun+" #"+n+" was already closed ("+label+"); nothing changed.")
+		}
+		return pick(lang, noun+" #"+n+" 已经处理过了，这次操作未做更改。", Noun+" #"+n+" was already closed; nothing changed.")
+	}
+	return flash(r, lang)
 }
