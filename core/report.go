@@ -374,14 +374,38 @@ func reportLeaveTypes(ctx context.Context, src ReportSource, found []string) ([]
 }
 
 // includeInReport decides who appears: everyone active, and people no longer
-// active only when they have punches in the range (a departed employee's
-// last month is still paid).
-func includeInReport(r Roster, hasPunches bool) bool { return r.Employee.Active || hasPunches }
+// active only when they have punches or requests (leave, trips, make-ups,
+// pending or approved) in the range: a departed employee's last month is
+// still paid, leave taken before leaving included, even when they did not
+// punch at all that month.
+func includeInReport(r Roster, hasPunches, hasRequests bool) bool {
+	return r.Employee.Active || hasPunches || hasRequests
+}
+
+// requestsTouch reports whether any of the employee's requests shows in the
+// rows of the dates from to to: the store's query reaches a day beyond the
+// range on each side (zones), and a leave that ended the day before does not
+// put a departed employee in the report.
+func requestsTouch(r Roster, from, to string, requests []MakeupRequest, now time.Time) bool {
+	if len(requests) == 0 {
+		return false
+	}
+	dates, err := Dates(from, to)
+	if err != nil {
+		return false
+	}
+	for _, d := range DailyRowsWith(r, dates, nil, requests, now) {
+		if d.LeaveMin > 0 || d.Trip || d.Outing || d.PendingApprovals > 0 {
+			return true
+		}
+	}
+	return false
+}
 
 // scanReport reads the rosters in scope and calls each once per employee who
 // belongs in the report, with their valid punches of the range. The order
 // of the calls is the order of the punch stream; callers sort.
-func scanReport(ctx context.Context, src ReportSource, from, to string, scope Scope, each func(r Roster, punches []Punch, approvals []MakeupRequest)) error {
+func scanReport(ctx context.Context, src ReportSource, from, to string, scope Scope, now time.Time, each func(r Roster, punches []Punch, approvals []MakeupRequest)) error {
 	rosters, err := src.Rosters(ctx)
 	if err != nil {
 		return err
@@ -457,7 +481,7 @@ func scanReport(ctx context.Context, src ReportSource, from, to string, scope Sc
 		return err
 	}
 	for _, id := range ids {
-		if r := inScope[id]; !done[id] && includeInReport(r, false) {
+		if r := inScope[id]; !done[id] && includeInReport(r, false, requestsTouch(r, from, to, approvals[id], now)) {
 			each(r, nil, approvals[id])
 		}
 	}
@@ -473,7 +497,7 @@ func BuildDailyReport(ctx context.Context, src ReportSource, from, to string, sc
 		return DailyReport{}, err
 	}
 	rep := DailyReport{From: from, To: to, GeneratedAt: now}
-	err = scanReport(ctx, src, from, to, scope, func(r Roster, punches []Punch, approvals []MakeupRequest) {
+	err = scanReport(ctx, src, from, to, scope, now, func(r Roster, punches []Punch, approvals []MakeupRequest) {
 		rep.Rows = append(rep.Rows, DailyRowsWith(r, dates, punches, approvals, now)...)
 	})
 	// Each employee's rows are already in date order.
@@ -504,7 +528,7 @@ func BuildMonthlyReport(ctx context.Context, src ReportSource, month string, sco
 		return MonthlyReport{}, err
 	}
 	rep := MonthlyReport{Month: month, From: from, To: to, GeneratedAt: now}
-	err = scanReport(ctx, src, from, to, scope, func(r Roster, punches []Punch, approvals []MakeupRequest) {
+	err = scanReport(ctx, src, from, to, scope, now, func(r Roster, punches []Punch, approvals []MakeupRequest) {
 		rep.Rows = append(rep.Rows, MonthlyRowOf(r, DailyRowsWith(r, dates, punches, approvals, now), punches))
 	})
 	slices.SortFunc(rep.Rows, func(a, b MonthlyRow) int { return strings.Compare(a.EmployeeID, b.EmployeeID) })
