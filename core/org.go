@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -25,13 +26,52 @@ type Org struct {
 	LeaveTypes []LeaveType
 	// Devices is the device-binding policy (device.go).
 	Devices DevicePolicy
+	// Version is the organisation's version as a store's Org read it;
+	// every ApplyOrg moves the stored one on. Applying an organisation
+	// that was read, changed and written back (a file over the stored
+	// settings, a console edit) must not undo an apply that landed in
+	// between, so ApplyOrg given a non-zero Version applies only while
+	// the stored version is still that one, in its transaction, and
+	// otherwise refuses with ErrOrgChanged and changes nothing. Zero
+	// applies unconditionally (a new organisation, the demo, tests).
+	Version int64
 }
 
-// OrgSite is a site as written in the org file; Datum says which datum its
-// coordinates use, and Prepare converts GCJ-02 sites to WGS-84 once.
+// ErrOrgChanged is the cause of the ECONFLICT an ApplyOrg returns when the
+// organisation changed after the Version it was given: the caller reads it
+// again and redoes its change (errors.Is tells it from an account conflict).
+var ErrOrgChanged = errors.New("the organisation changed since it was read")
+
+// OrgChanged is the error a store returns when the organisation moved from
+// read to stored.
+func OrgChanged(read, stored int64) error {
+	return WrapError(ECONFLICT, ErrOrgChanged, "someone else changed the organisation meanwhile (version %d, read at %d); nothing was changed", stored, read)
+}
+
+// OrgSite is a site as written in the org file. Datum says which datum its
+// coordinates were written in; Prepare converts a GCJ-02 site's into
+// Site's Lat and Lng (WGS-84, what distances are measured in) and keeps
+// what was written in Written, and the stores keep both, so an export
+// writes back what the admin wrote rather than coordinates that look
+// edited and drift when re-applied.
 type OrgSite struct {
 	Site
 	Datum Datum
+	// Written is a GCJ-02 site's coordinates as written, once prepared;
+	// nil for a WGS-84 site, and for a GCJ-02 site not yet prepared,
+	// whose Lat and Lng are then the written ones.
+	Written *LatLng
+}
+
+// LatLng is a pair of coordinates in a datum said elsewhere.
+type LatLng struct{ Lat, Lng float64 }
+
+// WrittenLatLng returns the site's coordinates as written, in its Datum.
+func (s OrgSite) WrittenLatLng() (lat, lng float64) {
+	if s.Datum == GCJ02 && s.Written != nil {
+		return s.Written.Lat, s.Written.Lng
+	}
+	return s.Lat, s.Lng
 }
 
 // Reminder is a scheduled message declared in the org file. The scheduler
@@ -106,8 +146,9 @@ const (
 	DefaultRadiusM           = 300
 )
 
-// Prepare fills defaults, converts GCJ-02 sites to WGS-84 and validates the
-// document. It returns a *ValidationError listing every problem.
+// Prepare fills defaults, converts GCJ-02 sites to WGS-84 (keeping what was
+// written) and validates the document. It returns a *ValidationError
+// listing every problem. Preparing a prepared organisation changes nothing.
 func (o *Org) Prepare() error {
 	var errs []FieldError
 	add := func(path, format string, args ...any) {
@@ -139,21 +180,25 @@ func (o *Org) Prepare() error {
 		if s.Name == "" {
 			s.Name = s.ID
 		}
-		if !ValidCoordinates(s.Lat, s.Lng) {
-			if ValidCoordinates(s.Lng, s.Lat) {
+		// Checked as written; converting from a prepared site's written
+		// coordinates again gives the same result, so Prepare may run on
+		// an organisation read back from a store.
+		lat, lng := s.WrittenLatLng()
+		if !ValidCoordinates(lat, lng) {
+			if ValidCoordinates(lng, lat) {
 				// 116.48,39.99 is Beijing written lng first, as AMap and
 				// GeoJSON write it.
-				add(p+".lat", "coordinates %v,%v are not a place on Earth: a latitude is within ±90; lat and lng may be swapped (lat: %v, lng: %v)", s.Lat, s.Lng, s.Lng, s.Lat)
+				add(p+".lat", "coordinates %v,%v are not a place on Earth: a latitude is within ±90; lat and lng may be swapped (lat: %v, lng: %v)", lat, lng, lng, lat)
 			} else {
-				add(p+".lat", "coordinates %v,%v are not a place on Earth", s.Lat, s.Lng)
+				add(p+".lat", "coordinates %v,%v are not a place on Earth", lat, lng)
 			}
 		}
 		switch s.Datum {
 		case "", WGS84:
-			s.Datum = WGS84
+			s.Datum, s.Written = WGS84, nil
 		case GCJ02:
-			s.Lat, s.Lng = GCJ02ToWGS84(s.Lat, s.Lng)
-			s.Datum = WGS84
+			s.Written = &LatLng{Lat: lat, Lng: lng}
+			s.Lat, s.Lng = GCJ02ToWGS84(lat, lng)
 		default:
 			add(p+".datum", "must be wgs84 or gcj02, not %q", s.Datum)
 		}

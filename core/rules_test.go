@@ -205,8 +205,12 @@ func TestOrgPrepareConvertsGCJ02SitesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := o.Sites[0]
-	if d := core.DistanceM(s.Lat, s.Lng, office.Lat, office.Lng); d > 0.01 || s.Datum != core.WGS84 || s.RadiusM != core.DefaultRadiusM {
+	if d := core.DistanceM(s.Lat, s.Lng, office.Lat, office.Lng); d > 0.01 || s.RadiusM != core.DefaultRadiusM {
 		t.Errorf("site = %+v (%.3f m from the WGS-84 point), want converted with default radius", s, d)
+	}
+	// What was written stays, for the export to write back.
+	if s.Datum != core.GCJ02 || s.Written == nil || *s.Written != (core.LatLng{Lat: gLat, Lng: gLng}) {
+		t.Errorf("site = %+v written %v, want datum gcj02 and %v,%v as written", s, s.Written, gLat, gLng)
 	}
 	if err := o.Prepare(); err != nil || core.DistanceM(o.Sites[0].Lat, o.Sites[0].Lng, office.Lat, office.Lng) > 0.01 {
 		t.Errorf("a second Prepare moved the site again")

@@ -16,7 +16,9 @@ import (
 // sites, schedules, calendars (their days replaced), employees (their
 // identities replaced), reminders and the make-up policy, plus the audit
 // entry. An account still bound to an employee the document does not list is
-// ECONFLICT, and then nothing changes. Concurrent applies run one at a time.
+// ECONFLICT, and so is an org.Version that is no longer the stored one
+// (core.ErrOrgChanged); then nothing changes. Concurrent applies run one at
+// a time.
 // The transaction notifies every store on the schema, this one included,
 // which clear their caches once it commits (see listen.go).
 func (s *Store) ApplyOrg(ctx context.Context, org core.Org, audit core.AuditEntry) (core.ApplyResult, error) {
@@ -37,12 +39,27 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 	var res core.ApplyResult
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "punchbot.apply:"+s.schema)
+	// Under the lock, the version moves on; an apply over an older one
+	// fails here, and then the whole batch is rolled back (core.Org.Version).
+	b.Queue(`INSERT INTO org_version AS v (id, version) VALUES (1, 2)
+		ON CONFLICT (id) DO UPDATE SET version = v.version + 1 RETURNING version - 1`).QueryRow(func(row pgx.Row) error {
+		var stored int64
+		if err := row.Scan(&stored); err != nil {
+			return err
+		}
+		if org.Version != 0 && org.Version != stored {
+			return core.OrgChanged(org.Version, stored)
+		}
+		return nil
+	})
 	b.Queue(`SELECT pg_notify($1, '')`, s.channel)
 	for _, st := range org.Sites {
-		b.Queue(`INSERT INTO sites (id, name, lat, lng, radius_m, ip_ranges) VALUES ($1, $2, $3, $4, $5, $6)
+		datum, wlat, wlng := siteDatum(st)
+		b.Queue(`INSERT INTO sites (id, name, lat, lng, radius_m, ip_ranges, datum, written_lat, written_lng) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, lat = excluded.lat, lng = excluded.lng,
-				radius_m = excluded.radius_m, ip_ranges = excluded.ip_ranges`,
-			st.ID, st.Name, st.Lat, st.Lng, st.RadiusM, nonNil(st.IPRanges))
+				radius_m = excluded.radius_m, ip_ranges = excluded.ip_ranges,
+				datum = excluded.datum, written_lat = excluded.written_lat, written_lng = excluded.written_lng`,
+			st.ID, st.Name, st.Lat, st.Lng, st.RadiusM, nonNil(st.IPRanges), datum, wlat, wlng)
 		res.Sites++
 	}
 	for _, c := range org.Calendars {
@@ -150,6 +167,17 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 		return res, translate(err, fmt.Sprintf("save organisation %s", org.Name))
 	}
 	return res, nil
+}
+
+// siteDatum is what a site's datum columns hold: the datum, and the
+// coordinates as written for a GCJ-02 site (NULL for WGS-84, written as
+// stored).
+func siteDatum(st core.OrgSite) (string, *float64, *float64) {
+	if st.Datum != core.GCJ02 {
+		return string(core.WGS84), nil, nil
+	}
+	lat, lng := st.WrittenLatLng()
+	return string(core.GCJ02), &lat, &lng
 }
 
 // nonNil turns a nil list into an empty one: a NULL array would violate

@@ -17,8 +17,9 @@ import (
 // round trip: every site, schedule, calendar, employee (with identities),
 // reminder, the make-up policy and the organisation's own settings, each
 // list in id order. The console edits it and applies it back; the admin API
-// exports it. Sites come back in WGS-84 (the store keeps converted
-// coordinates).
+// exports it. Sites' Lat and Lng are WGS-84; a GCJ-02 site also has its
+// datum and coordinates as written. Version is the organisation's version
+// in the same snapshot (core.Org.Version).
 func (s *Store) Org(ctx context.Context) (core.Org, error) {
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -27,6 +28,20 @@ func (s *Store) Org(ctx context.Context) (core.Org, error) {
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	var org core.Org
 	b := &pgx.Batch{}
+	b.Queue(`SELECT COALESCE((SELECT version FROM org_version WHERE id = 1), 1)`).QueryRow(func(row pgx.Row) error { return row.Scan(&org.Version) })
+	written := map[string]core.OrgSite{}
+	b.Queue(`SELECT id, datum, written_lat, written_lng FROM sites WHERE datum <> 'wgs84'`).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var s core.OrgSite
+			var w core.LatLng
+			if err := rows.Scan(&s.ID, &s.Datum, &w.Lat, &w.Lng); err != nil {
+				return err
+			}
+			s.Written = &w
+			written[s.ID] = s
+		}
+		return rows.Err()
+	})
 	b.Queue(`SELECT name, lang, time_zone FROM org_info WHERE id = 1`).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			if err := rows.Scan(&org.Name, &org.Lang, &org.TimeZone); err != nil {
@@ -107,7 +122,11 @@ func (s *Store) Org(ctx context.Context) (core.Org, error) {
 		return core.Org{}, translate(err, "load the organisation")
 	}
 	for _, id := range slices.Sorted(maps.Keys(sites)) {
-		org.Sites = append(org.Sites, core.OrgSite{Site: sites[id], Datum: core.WGS84})
+		site := core.OrgSite{Site: sites[id], Datum: core.WGS84}
+		if w, ok := written[id]; ok {
+			site.Datum, site.Written = w.Datum, w.Written
+		}
+		org.Sites = append(org.Sites, site)
 	}
 	for _, id := range slices.Sorted(maps.Keys(calendars)) {
 		org.Calendars = append(org.Calendars, *calendars[id])

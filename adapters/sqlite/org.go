@@ -13,7 +13,8 @@ import (
 // sites, schedules, calendars (their days replaced), employees (their
 // identities replaced), reminders and the make-up policy, plus the audit
 // entry. An account still bound to an employee the document does not list is
-// ECONFLICT, and then nothing changes.
+// ECONFLICT, and so is an org.Version that is no longer the stored one
+// (core.ErrOrgChanged); then nothing changes.
 func (s *Store) ApplyOrg(ctx context.Context, org core.Org, audit core.AuditEntry) (core.ApplyResult, error) {
 	var res core.ApplyResult
 	err := s.writeTx(ctx, func(tx txConn) error {
@@ -33,11 +34,27 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 		_, err := tx.ExecContext(ctx, q, args...)
 		return translate(err, what)
 	}
+	// The version first: an apply over an older one changes nothing
+	// (core.Org.Version). The write transaction holds the database's one
+	// write lock, so nobody moves it between this read and the commit.
+	var stored int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT version FROM org_version WHERE id = 1), 1)`).Scan(&stored); err != nil {
+		return res, translate(err, "read the organisation's version")
+	}
+	if org.Version != 0 && org.Version != stored {
+		return res, core.OrgChanged(org.Version, stored)
+	}
+	if err := exec("move the organisation's version on", `INSERT INTO org_version (id, version) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET version = excluded.version`, stored+1); err != nil {
+		return res, err
+	}
 	for _, st := range org.Sites {
-		if err := exec("save site "+st.ID, `INSERT INTO sites (id, name, lat, lng, radius_m, ip_ranges) VALUES (?, ?, ?, ?, ?, ?)
+		datum, wlat, wlng := siteDatum(st)
+		if err := exec("save site "+st.ID, `INSERT INTO sites (id, name, lat, lng, radius_m, ip_ranges, datum, written_lat, written_lng) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, lat = excluded.lat, lng = excluded.lng,
-				radius_m = excluded.radius_m, ip_ranges = excluded.ip_ranges`,
-			st.ID, st.Name, st.Lat, st.Lng, st.RadiusM, jsonList(st.IPRanges)); err != nil {
+				radius_m = excluded.radius_m, ip_ranges = excluded.ip_ranges,
+				datum = excluded.datum, written_lat = excluded.written_lat, written_lng = excluded.written_lng`,
+			st.ID, st.Name, st.Lat, st.Lng, st.RadiusM, jsonList(st.IPRanges), datum, wlat, wlng); err != nil {
 			return res, err
 		}
 		res.Sites++
@@ -149,4 +166,15 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 		return res, err
 	}
 	return res, insertAudit(ctx, tx, audit)
+}
+
+// siteDatum is what a site's datum columns hold: the datum, and the
+// coordinates as written for a GCJ-02 site (NULL for WGS-84, written as
+// stored).
+func siteDatum(st core.OrgSite) (string, any, any) {
+	if st.Datum != core.GCJ02 {
+		return string(core.WGS84), nil, nil
+	}
+	lat, lng := st.WrittenLatLng()
+	return string(core.GCJ02), lat, lng
 }

@@ -16,7 +16,9 @@ import (
 // site, schedule, calendar, employee (with identities), reminder, the
 // make-up policy and the organisation's own settings, each list in id
 // order. The console edits it and applies it back; the admin API exports it.
-// Sites come back in WGS-84 (the store keeps converted coordinates).
+// Sites' Lat and Lng are WGS-84; a GCJ-02 site also has its datum and
+// coordinates as written. Version is the organisation's version in the same
+// snapshot (core.Org.Version).
 func (s *Store) Org(ctx context.Context) (core.Org, error) {
 	var org core.Org
 	err := s.readTx(ctx, func(q txConn) error {
@@ -28,8 +30,26 @@ func (s *Store) Org(ctx context.Context) (core.Org, error) {
 		if err != nil {
 			return err
 		}
+		if err := q.QueryRowContext(ctx, `SELECT COALESCE((SELECT version FROM org_version WHERE id = 1), 1)`).Scan(&org.Version); err != nil {
+			return translate(err, "read the organisation's version")
+		}
+		written, err := queryAll(ctx, q, "list sites' datums", `SELECT id, datum, written_lat, written_lng FROM sites WHERE datum <> 'wgs84'`, nil,
+			func(sc scanner) (core.OrgSite, error) {
+				var s core.OrgSite
+				var w core.LatLng
+				err := sc.Scan(&s.ID, &s.Datum, &w.Lat, &w.Lng)
+				s.Written = &w
+				return s, err
+			})
+		if err != nil {
+			return err
+		}
 		for _, st := range sites {
-			org.Sites = append(org.Sites, core.OrgSite{Site: st, Datum: core.WGS84})
+			site := core.OrgSite{Site: st, Datum: core.WGS84}
+			if i := slices.IndexFunc(written, func(w core.OrgSite) bool { return w.ID == st.ID }); i >= 0 {
+				site.Datum, site.Written = written[i].Datum, written[i].Written
+			}
+			org.Sites = append(org.Sites, site)
 		}
 		slices.SortFunc(org.Sites, func(a, b core.OrgSite) int { return cmp.Compare(a.ID, b.ID) })
 		schedules, err := rosterSchedules(ctx, q)

@@ -234,22 +234,18 @@ func (a *API) putOrg(w http.ResponseWriter, r *http.Request) error {
 		return core.WrapError(core.EINVALID, err, "could not read the request body")
 	}
 	// Settings the file leaves out keep their stored values (orgkeep.go):
-	// {"name": "Acme"} renames the organisation and resets nothing.
-	cur, err := CurrentOrg(r.Context(), a.store)
-	if err != nil {
-		return err
-	}
-	org, err := ParseOrgOver(data, cur, a.checks...)
-	if err != nil {
-		return err
-	}
+	// {"name": "Acme"} renames the organisation and resets nothing; and a
+	// console edit landing between that read and the apply is not undone
+	// (ApplyOrgOver reads and applies again).
 	sum := sha256.Sum256(data)
-	detail, _ := json.Marshal(map[string]any{
-		"name": org.Name, "sha256": hex.EncodeToString(sum[:]), "bytes": len(data),
-		"sites": len(org.Sites), "schedules": len(org.Schedules), "calendars": len(org.Calendars),
-		"employees": len(org.Employees), "reminders": len(org.Reminders),
-	})
-	res, err := a.store.ApplyOrg(r.Context(), org, core.AuditEntry{At: a.now(), Actor: "admin", Action: "org.applied", Subject: org.Name, Detail: string(detail)})
+	org, res, err := ApplyOrgOver(r.Context(), a.store, data, func(org core.Org) core.AuditEntry {
+		detail, _ := json.Marshal(map[string]any{
+			"name": org.Name, "sha256": hex.EncodeToString(sum[:]), "bytes": len(data),
+			"sites": len(org.Sites), "schedules": len(org.Schedules), "calendars": len(org.Calendars),
+			"employees": len(org.Employees), "reminders": len(org.Reminders),
+		})
+		return core.AuditEntry{At: a.now(), Actor: "admin", Action: "org.applied", Subject: org.Name, Detail: string(detail)}
+	}, a.checks...)
 	if err != nil {
 		return err
 	}

@@ -67,19 +67,28 @@ func OrgChanges(ctx context.Context, st OrgReader, file []byte, checks ...func(c
 	if err != nil {
 		return nil, err
 	}
+	changes, _, err := OrgChangesOver(cur, file, checks...)
+	return changes, err
+}
+
+// OrgChangesOver is OrgChanges over cur, the organisation as read
+// (CurrentOrg), and returns the file parsed over it too: applied, that is
+// exactly the change shown, or refused when the organisation moved since
+// cur was read (core.Org.Version).
+func OrgChangesOver(cur core.Org, file []byte, checks ...func(core.Org) []core.FieldError) ([]string, core.Org, error) {
 	next, err := ParseOrgOver(file, cur, checks...)
 	if err != nil {
-		return nil, err
+		return nil, core.Org{}, err
 	}
 	before, err := MarshalOrg(cur)
 	if err != nil {
-		return nil, err
+		return nil, core.Org{}, err
 	}
 	after, err := MarshalOrg(Merge(cur, next))
 	if err != nil {
-		return nil, err
+		return nil, core.Org{}, err
 	}
-	return DiffLines(before, after), nil
+	return DiffLines(before, after), next, nil
 }
 
 // Merge is the organisation after applying next over cur: next's

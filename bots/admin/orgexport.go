@@ -137,7 +137,11 @@ func MarshalOrg(org core.Org) ([]byte, error) {
 		if s.Datum == core.WGS84 {
 			d = "" // the default
 		}
-		f.Sites = append(f.Sites, exportSite{ID: s.ID, Name: s.Name, Lat: s.Lat, Lng: s.Lng, Datum: d, RadiusM: s.RadiusM, IPRanges: s.IPRanges})
+		// As written: a GCJ-02 site's own coordinates with datum: gcj02,
+		// which parse back to the same WGS-84 point (not the conversion,
+		// which would read as an edit and move again if marked gcj02).
+		lat, lng := s.WrittenLatLng()
+		f.Sites = append(f.Sites, exportSite{ID: s.ID, Name: s.Name, Lat: lat, Lng: lng, Datum: d, RadiusM: s.RadiusM, IPRanges: s.IPRanges})
 	}
 	for _, c := range org.Calendars {
 		ec := exportCalendar{ID: c.ID, Name: c.Name}

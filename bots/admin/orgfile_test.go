@@ -107,7 +107,8 @@ func TestParseOrgFull(t *testing.T) {
 	want := core.Org{
 		Name: "Acme 远程办公", Lang: "zh", TimeZone: "Asia/Shanghai",
 		Sites: []core.OrgSite{
-			{Site: core.Site{ID: "wangjing", Name: "望京SOHO", Lat: lat, Lng: lng, RadiusM: 300, IPRanges: []string{"203.0.113.0/24"}}, Datum: core.WGS84},
+			{Site: core.Site{ID: "wangjing", Name: "望京SOHO", Lat: lat, Lng: lng, RadiusM: 300, IPRanges: []string{"203.0.113.0/24"}}, Datum: core.GCJ02,
+				Written: &core.LatLng{Lat: 39.99, Lng: 116.48}},
 			{Site: core.Site{ID: "home", Name: "home", Lat: 31.2, Lng: 121.5, RadiusM: core.DefaultRadiusM}, Datum: core.WGS84},
 		},
 		Calendars: []core.Calendar{{ID: "cn-2026", Days: []core.CalendarDay{

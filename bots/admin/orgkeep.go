@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 
@@ -23,6 +24,12 @@ import (
 // whole), device_binding, and the device_binding of every stored schedule
 // the file does not list. A key written with an empty value counts as left
 // out, as everywhere in the file.
+//
+// The result carries cur's Version, so the store applies it only over the
+// organisation it was parsed over: a console edit or another apply landing
+// in between makes ApplyOrg refuse with core.ErrOrgChanged instead of
+// having the stored settings read before it silently written back over it.
+// ApplyOrgOver reads, parses and applies again then.
 func ParseOrgOver(data []byte, cur core.Org, checks ...func(core.Org) []core.FieldError) (core.Org, error) {
 	return parseOrg(data, &cur, checks)
 }
@@ -40,6 +47,49 @@ func CurrentOrg(ctx context.Context, st OrgReader) (core.Org, error) {
 	return org, nil
 }
 
+// OrgApplier reads the organisation and applies one.
+type OrgApplier interface {
+	OrgReader
+	core.OrgStore
+}
+
+// applyAttempts bounds ApplyOrgOver's reading again after the organisation
+// changed under it: each attempt needs another apply to land within the
+// few milliseconds between its read and its write, so three in a row mean
+// something is applying in a loop, and the caller is better told.
+const applyAttempts = 3
+
+// ApplyOrgOver applies an org file over the organisation as stored, what
+// PUT /api/v1/org and `punchbot apply` do: it reads the organisation
+// (CurrentOrg), parses the file over it (ParseOrgOver) and applies the
+// result at the version it read. When another apply or a console edit
+// landed in between, the store refuses and changes nothing, and the whole
+// is done again over the organisation as it now is, so the file still wins
+// for what it names and what it leaves out keeps the newest stored value.
+// After applyAttempts the error is ECONFLICT with core.ErrOrgChanged.
+// audit makes the entry from the organisation about to be applied.
+func ApplyOrgOver(ctx context.Context, st OrgApplier, data []byte, audit func(core.Org) core.AuditEntry, checks ...func(core.Org) []core.FieldError) (core.Org, core.ApplyResult, error) {
+	for range applyAttempts {
+		cur, err := CurrentOrg(ctx, st)
+		if err != nil {
+			return core.Org{}, core.ApplyResult{}, err
+		}
+		org, err := ParseOrgOver(data, cur, checks...)
+		if err != nil {
+			return core.Org{}, core.ApplyResult{}, err
+		}
+		res, err := st.ApplyOrg(ctx, org, audit(org))
+		if err == nil {
+			return org, res, nil
+		}
+		if !errors.Is(err, core.ErrOrgChanged) {
+			return core.Org{}, core.ApplyResult{}, err
+		}
+	}
+	return core.Org{}, core.ApplyResult{}, core.WrapError(core.ECONFLICT, core.ErrOrgChanged,
+		"someone else kept changing the organisation while this file was applied (%d attempts); nothing was changed: apply it again", applyAttempts)
+}
+
 // keepOmitted copies into org cur's value of every setting the file did
 // not give (p.given holds the paths the file gave a value).
 func (p *parser) keepOmitted(org *core.Org, cur core.Org) {
@@ -48,6 +98,7 @@ func (p *parser) keepOmitted(org *core.Org, cur core.Org) {
 			*dst = src
 		}
 	}
+	org.Version = cur.Version // applied only over what was kept (ParseOrgOver)
 	keep("name", &org.Name, cur.Name)
 	keep("lang", &org.Lang, cur.Lang)
 	keep("timezone", &org.TimeZone, cur.TimeZone)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -190,16 +191,16 @@ func apply(ctx context.Context, cfg config, args []string, stdin io.Reader, stdo
 	}
 	defer store.Close()
 	// Then over what is stored: a setting the file leaves out keeps its
-	// value, as PUT /api/v1/org and the console's apply page do.
-	cur, err := admin.CurrentOrg(ctx, store)
-	if err != nil {
-		return err
-	}
-	org, err := admin.ParseOrgOver(data, cur, scheduler.CheckReminders)
-	if err != nil {
+	// value, as PUT /api/v1/org and the console's apply page do, and an
+	// edit landing between that read and the apply is not undone
+	// (admin.ApplyOrgOver reads and applies again).
+	_, res, err := admin.ApplyOrgOver(ctx, store, data, func(core.Org) core.AuditEntry {
+		return core.AuditEntry{At: time.Now(), Actor: "cli", Action: "org.applied", Subject: name}
+	}, scheduler.CheckReminders)
+	var fe *admin.FileError
+	if errors.As(err, &fe) {
 		return fmt.Errorf("%s: %w (nothing was changed)", name, err)
 	}
-	res, err := store.ApplyOrg(ctx, org, core.AuditEntry{At: time.Now(), Actor: "cli", Action: "org.applied", Subject: name})
 	if err != nil {
 		return err
 	}

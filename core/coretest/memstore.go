@@ -45,6 +45,7 @@ type memState struct {
 	firings    []core.Firing        // see memdelivery.go
 	marks      map[string]time.Time // scheduler checkpoints, see memdelivery.go
 	devices    memDevices           // devices, device policy, access subjects; see memdevice.go
+	org        memOrg               // the organisation's version and sites' datums; see memorg.go
 }
 
 var (
@@ -72,6 +73,7 @@ func (s memState) clone() memState {
 	c.cardRefs = slices.Clone(s.cardRefs)
 	c.retention = maps.Clone(s.retention)
 	c.devices = s.devices.clone()
+	c.org = s.org.clone()
 	return c
 }
 
@@ -96,6 +98,9 @@ func (m *MemStore) ApplyOrg(ctx context.Context, org core.Org, audit core.AuditE
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	snapshot := m.state.clone()
+	if err := m.checkOrgVersion(org); err != nil { // memorg.go
+		return core.ApplyResult{}, err
+	}
 	res, err := m.applyOrg(org, audit)
 	if err != nil {
 		m.state = snapshot
@@ -148,6 +153,7 @@ func (m *MemStore) applyOrg(org core.Org, audit core.AuditEntry) (core.ApplyResu
 	m.state.leaveTypes = slices.Clone(org.LeaveTypes)
 	m.state.orgInfo = core.OrgInfo{Name: org.Name, Lang: org.Lang, TimeZone: org.TimeZone}
 	m.saveDevicePolicy(org) // memdevice.go
+	m.savedOrg(org)         // memorg.go
 	m.state.nextID++
 	audit.ID = m.state.nextID
 	m.state.audit = append(m.state.audit, audit)

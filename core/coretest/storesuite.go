@@ -56,6 +56,8 @@ func RunStoreSuite(t *testing.T, open func(t *testing.T) Store) {
 		{"Conflicts", stConflicts},
 		{"IdentityConflictChangesNothing", stIdentityConflict},
 		{"ReapplyUpdates", stReapplyUpdates},
+		{"OrgVersion", stOrgVersion}, // orgversionsuite.go
+		{"SiteDatum", stSiteDatum},   // orgversionsuite.go
 		{"ConcurrentIdempotentHandle", stConcurrentHandle},
 		{"RollbackOnError", stRollback},
 		{"TimeZoneRoundTrip", stTimeZoneRoundTrip},
