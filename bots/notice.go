@@ -40,6 +40,29 @@ func noticeClock(n core.Notice, t time.Time) string {
 	return t.In(zone(n.TimeZone)).Format("15:04")
 }
 
+// shiftWhen says when a punch-in reminder's shift starts, seen from when
+// the reminder fires, in Chinese and English: "今天（2026-11-26）09:00" /
+// "09:00 today (2026-11-26)", or 明天 / tomorrow when a long lead or a
+// shift starting just after midnight puts the reminder on the evening
+// before (a 00:30 shift reminded at 23:30 used to say "today").
+func shiftWhen(n core.Notice) (zh, en string) {
+	clock, date := noticeClock(n, n.ShiftStart), n.ShiftDate
+	days := time.Duration(0)
+	if !n.FireAt.IsZero() && !n.ShiftStart.IsZero() {
+		loc := zone(n.TimeZone)
+		fy, fm, fd := n.FireAt.In(loc).Date()
+		sy, sm, sd := n.ShiftStart.In(loc).Date()
+		days = time.Date(sy, sm, sd, 0, 0, 0, 0, time.UTC).Sub(time.Date(fy, fm, fd, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour)
+	}
+	switch days {
+	case 0:
+		return "今天（" + date + "）" + clock, clock + " today (" + date + ")"
+	case 1:
+		return "明天（" + date + "）" + clock, clock + " tomorrow (" + date + ")"
+	}
+	return date + " " + clock, clock + " on " + date
+}
+
 // NoticeText renders a reminder delivery as plain text: one line saying
 // what is due and what to do, plus the list a missed-punch notice or a
 // digest carries. A broadcast is HR's text as written.
@@ -76,9 +99,10 @@ func NoticeTextOn(n core.Notice, lang string, platform core.Platform) string {
 		return n.Text
 	case core.ReminderPunchIn:
 		b.WriteString("⏰ ")
+		zhWhen, enWhen := shiftWhen(n)
 		b.WriteString(pick(lang,
-			fmt.Sprintf("上班打卡提醒：今天（%s）%s 上班，你还没有打卡。%s即可打卡。", n.ShiftDate, noticeClock(n, n.ShiftStart), PunchHow(platform, core.KindIn, lang)),
-			fmt.Sprintf("Clock-in reminder: your shift starts at %s today (%s) and you have not clocked in yet. To punch, %s.", noticeClock(n, n.ShiftStart), n.ShiftDate, PunchHow(platform, core.KindIn, lang))))
+			fmt.Sprintf("上班打卡提醒：%s 上班，你还没有打卡。%s即可打卡。", zhWhen, PunchHow(platform, core.KindIn, lang)),
+			fmt.Sprintf("Clock-in reminder: your shift starts at %s and you have not clocked in yet. To punch, %s.", enWhen, PunchHow(platform, core.KindIn, lang))))
 	case core.ReminderPunchOut:
 		b.WriteString("⏰ ")
 		b.WriteString(pick(lang,

@@ -111,3 +111,32 @@ func TestDigestListsEveryRequestType(t *testing.T) {
 		t.Errorf("title = %q", got)
 	}
 }
+
+// TestPunchInNoticeSaysWhichDay: a reminder that fires the evening before
+// its shift (a 00:30 start, or a long lead) says tomorrow, not today.
+func TestPunchInNoticeSaysWhichDay(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	start := time.Date(2026, 11, 27, 0, 30, 0, 0, sh)
+	tests := []struct {
+		name string
+		fire time.Time
+		zone string
+		lang string
+		want string
+	}{
+		{"the evening before, zh", start.Add(-time.Hour), "Asia/Shanghai", "zh", "上班打卡提醒：明天（2026-11-27）00:30 上班"},
+		{"the evening before, en", start.Add(-time.Hour), "Asia/Shanghai", "en", "your shift starts at 00:30 tomorrow (2026-11-27)"},
+		{"the same morning, zh", start.Add(-10 * time.Minute), "Asia/Shanghai", "zh", "上班打卡提醒：今天（2026-11-27）00:30 上班"},
+		{"the same morning, en", start.Add(-10 * time.Minute), "Asia/Shanghai", "en", "your shift starts at 00:30 today (2026-11-27)"},
+		{"days are the employee's, not UTC's", start.Add(-10 * time.Minute), "Asia/Shanghai", "en", "today"},
+		{"no fire time (a preview of old data)", time.Time{}, "Asia/Shanghai", "zh", "今天（2026-11-27）00:30"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := core.Notice{Kind: core.ReminderPunchIn, Lang: tc.lang, TimeZone: tc.zone, ShiftDate: "2026-11-27", ShiftStart: start, FireAt: tc.fire}
+			if got := NoticeText(n, tc.lang); !strings.Contains(got, tc.want) {
+				t.Errorf("NoticeText = %q, want it to contain %q", got, tc.want)
+			}
+		})
+	}
+}
