@@ -276,7 +276,7 @@ func (s *Scheduler) keep(ctx context.Context, lease core.Lease, resign func()) {
 // compiled is a reminder with its schedule parsed.
 type compiled struct {
 	core.Reminder
-	spec    cron.Schedule      // broadcast and approval_digest
+	spec    *cron.SpecSchedule // broadcast and approval_digest
 	loc     *time.Location     // the cron expression's zone: its end date is read there
 	local   *cron.SpecSchedule // missed_punch with its own time: evaluated in each employee's zone
 	problem string
@@ -339,7 +339,7 @@ func (c compiled) firesAt(m time.Time) bool {
 	if c.spec == nil || c.problem != "" || !c.Enabled {
 		return false
 	}
-	if !c.spec.Next(m.Add(-time.Second)).Equal(m) {
+	if !cronFires(c.spec, c.loc, m) {
 		return false
 	}
 	return !c.Expired(m.In(c.loc).Format(core.DateLayout))
@@ -367,9 +367,7 @@ func (c compiled) localFires(m time.Time) func(*time.Location) bool {
 	return func(loc *time.Location) bool {
 		v, ok := memo[loc]
 		if !ok {
-			spec := *c.local
-			spec.Location = loc
-			v = spec.Next(m.Add(-time.Second)).Equal(m)
+			v = cronFires(c.local, loc, m)
 			memo[loc] = v
 		}
 		return v
