@@ -276,8 +276,11 @@ func ClockOn(t time.Time, date string) string {
 		return ""
 	}
 	s := t.Format("15:04")
-	if d, err := time.ParseInLocation(core.DateLayout, date, t.Location()); err == nil {
-		if days := int(t.Sub(d) / (24 * time.Hour)); days > 0 {
+	// Calendar days, not 24-hour periods: the night the clock springs
+	// forward is 23 hours long, and a 00:30 check-out after it lost its +1.
+	if d, err := time.Parse(core.DateLayout, date); err == nil {
+		y, m, dd := t.Date()
+		if days := int(time.Date(y, m, dd, 0, 0, 0, 0, time.UTC).Sub(d) / (24 * time.Hour)); days > 0 {
 			s += " (+" + strconv.Itoa(days) + ")"
 		}
 	}
