@@ -20,8 +20,9 @@ type Core interface {
 
 // Intent is a parsed chat command.
 type Intent struct {
-	// Kind is CmdPunch, CmdStatus, CmdHelp, CmdConfirm, CmdDecline or
-	// CmdLeave; "" when not understood (or for a verb other commands own).
+	// Kind is CmdPunch, CmdStatus, CmdHistory, CmdHelp, CmdConfirm,
+	// CmdDecline or CmdLeave; "" when not understood (or for a verb other
+	// commands own).
 	Kind  core.CommandKind
 	Punch core.PunchKind // for CmdPunch: in, out or auto
 	// Verb is the word after the command for the commands that take
@@ -57,6 +58,7 @@ var (
 	punchOut  = Intent{Kind: core.CmdPunch, Punch: core.KindOut}
 	punchAuto = Intent{Kind: core.CmdPunch}
 	status    = Intent{Kind: core.CmdStatus}
+	history   = Intent{Kind: core.CmdHistory}
 	help      = Intent{Kind: core.CmdHelp}
 	confirm   = Intent{Kind: core.CmdConfirm}
 	decline   = Intent{Kind: core.CmdDecline}
@@ -72,9 +74,16 @@ var words = map[string]Intent{
 	"out": punchOut, "clock out": punchOut, "clock-out": punchOut, "clockout": punchOut, "punch out": punchOut, "punch-out": punchOut,
 	"check out": punchOut, "check-out": punchOut, "checkout": punchOut, "sign out": punchOut,
 	"打卡": punchAuto, "打个卡": punchAuto, "punch": punchAuto, "clock": punchAuto,
-	"状态": status, "查询": status, "今天": status, "今日": status, "打卡记录": status, "我的打卡": status, "考勤": status,
+	"状态": status, "查询": status, "今天": status, "今日": status, "我的打卡": status, "考勤": status,
 	"status": status, "today": status, "my day": status,
+	// The last seven days (core.HistoryDays), as a personal weekly report.
+	"记录": history, "打卡记录": history, "考勤记录": history, "历史": history, "历史记录": history, "本周": history, "这周": history,
+	"本周记录": history, "这周记录": history, "最近": history, "最近记录": history, "周报": history,
+	"history": history, "records": history, "my records": history, "this week": history, "week": history, "my week": history,
+	"recent": history, "last 7 days": history,
 	"帮助": help, "help": help, "?": help, "菜单": help, "命令": help, "menu": help, "commands": help,
+	// A greeting is a first contact: the answer is the commands.
+	"你好": help, "您好": help, "嗨": help, "哈喽": help, "在吗": help, "hi": help, "hello": help, "hey": help,
 	"确认": confirm, "确定": confirm, "确认下班": confirm, "确认打卡": confirm, "是": confirm, "是的": confirm, "好": confirm, "好的": confirm,
 	"confirm": confirm, "yes": confirm, "y": confirm, "ok": confirm, "okay": confirm,
 	"取消": decline, "取消打卡": decline, "取消下班": decline, "不": decline, "否": decline, "算了": decline, "不用了": decline,
@@ -145,7 +154,7 @@ func Parse(text string) Intent {
 	flat := strings.Join(lower, "")
 	phrase := strings.Join(lower, " ")
 	for _, key := range []string{phrase, flat} {
-		if in, ok := words[key]; ok && (!question || in.Kind == core.CmdHelp || in.Kind == core.CmdStatus) {
+		if in, ok := words[key]; ok && (!question || in.Kind == core.CmdHelp || in.Kind == core.CmdStatus || in.Kind == core.CmdHistory) {
 			in.Lang = lang
 			return in
 		}

@@ -80,8 +80,16 @@ func Headline(r core.Reply, lang string) string {
 		}
 		return pick(lang, "📍 请在 5 分钟内发送你的位置以完成"+what+"。", "📍 Share your location within 5 minutes to complete your "+strings.ToLower(what)+".")
 	case core.OutcomeStatus:
+		if len(r.Days) > 0 {
+			return HistoryText(r, lang)
+		}
 		return StatusLine(r, lang)
 	case core.OutcomeHelp:
+		if r.EmployeeName != "" {
+			// Help is what a greeting and a first message get: it greets
+			// the person by the name the org file gives them.
+			return pick(lang, "👋 "+r.EmployeeName+"，你好！", "👋 Hi "+r.EmployeeName+"!") + "\n" + HelpText(lang)
+		}
 		return HelpText(lang)
 	case core.OutcomeUnknownUser:
 		return pick(lang, "你的账号还没有登记到 punchbot，请联系 "+r.Contact+" 把你加入组织名单。",
@@ -280,17 +288,108 @@ func StatusLine(r core.Reply, lang string) string {
 	if d.Has(core.DayNotStarted) && !r.WindowOpens.IsZero() {
 		line += pick(lang, "（"+Clock(r, r.WindowOpens)+" 开始可以打卡）", " (punching opens at "+Clock(r, r.WindowOpens)+")")
 	}
+	if d.Has(core.DayInProgress) && d.In == nil && d.Out == nil {
+		// "In progress" alone reads as if all were well: say what is
+		// missing and the next step, in words every platform accepts.
+		line += pick(lang, "（还没有上班打卡，发送「上班」打卡）", " (not clocked in yet; send “in” to clock in)")
+	}
 	if d.WorkedMin > 0 {
 		line += pick(lang, fmt.Sprintf("；工作 %d 小时 %d 分", d.WorkedMin/60, d.WorkedMin%60), fmt.Sprintf("; worked %dh%02dm", d.WorkedMin/60, d.WorkedMin%60))
 	}
 	return line
 }
 
+// HistoryText answers 记录 / this week: one line per day of the last
+// seven (Reply.Days), in the employee's time zone, then what needs
+// attention in total and how to make a punch up.
+func HistoryText(r core.Reply, lang string) string {
+	var b strings.Builder
+	first, last := r.Days[0].Date, r.Days[len(r.Days)-1].Date
+	b.WriteString(pick(lang, fmt.Sprintf("📋 最近 %d 天（%s 至 %s）", len(r.Days), shortDate(first), shortDate(last)),
+		fmt.Sprintf("📋 Last %d days (%s to %s)", len(r.Days), shortDate(first), shortDate(last))))
+	worked, days := 0, 0
+	counts := map[core.DayStatus]int{}
+	for _, d := range r.Days {
+		b.WriteString("\n" + weekday(d.Date, lang) + " " + shortDate(d.Date) + pick(lang, "：", ": "))
+		var sts []string
+		for _, st := range d.Statuses {
+			counts[st]++
+			w := DayStatusWord(st, lang)
+			if st == core.DayHoliday && d.Holiday != "" {
+				w += pick(lang, "（"+d.Holiday+"）", " ("+d.Holiday+")")
+			}
+			sts = append(sts, w)
+		}
+		if d.In == nil && d.Out == nil && !d.Workday {
+			b.WriteString(strings.Join(sts, pick(lang, "、", ", "))) // a day off with nothing on it
+			continue
+		}
+		in, out := "—", "—"
+		if d.In != nil {
+			in = Clock(r, d.In.At)
+		}
+		if d.Out != nil {
+			out = Clock(r, d.Out.At)
+		}
+		if d.In != nil || d.Out != nil {
+			days++
+		}
+		worked += d.WorkedMin
+		b.WriteString(pick(lang, "上班 "+in+"，下班 "+out+"；"+strings.Join(sts, "、"), "in "+in+", out "+out+"; "+strings.Join(sts, ", ")))
+	}
+	var issues []string
+	for _, c := range []struct {
+		st     core.DayStatus
+		zh, en string
+	}{
+		{core.DayLate, "迟到", "late"}, {core.DaySeriousLate, "严重迟到", "seriously late"}, {core.DayEarlyLeave, "早退", "left early"},
+		{core.DayMissingIn, "上班缺卡", "missing clock-in"}, {core.DayMissingOut, "下班缺卡", "missing clock-out"}, {core.DayAbsent, "旷工", "absent"},
+	} {
+		if n := counts[c.st]; n > 0 {
+			issues = append(issues, pick(lang, fmt.Sprintf("%s %d 次", c.zh, n), fmt.Sprintf("%s %d×", c.en, n)))
+		}
+	}
+	dayWord := "days"
+	if days == 1 {
+		dayWord = "day"
+	}
+	b.WriteString(pick(lang, fmt.Sprintf("\n合计：出勤 %d 天，工作 %s", days, Minutes(worked, lang)),
+		fmt.Sprintf("\nTotal: %d %s at work, %s worked", days, dayWord, Minutes(worked, lang))))
+	if len(issues) > 0 {
+		b.WriteString(pick(lang, "；"+strings.Join(issues, "、"), "; "+strings.Join(issues, ", ")))
+	}
+	if hint := PunchMakeupHint(r, lang); hint != "" {
+		// The latest day with a gap, ready to send (core: Reply.SlotAt).
+		b.WriteString("\n" + hint)
+	}
+	return b.String()
+}
+
+// shortDate is "11-25" for "2026-11-25": the week is plain from the
+// heading, and each line stays short on a phone.
+func shortDate(date string) string {
+	if len(date) == len(core.DateLayout) {
+		return date[5:]
+	}
+	return date
+}
+
+func weekday(date string, lang string) string {
+	d, err := time.Parse(core.DateLayout, date)
+	if err != nil {
+		return ""
+	}
+	if lang == "en" {
+		return d.Format("Mon")
+	}
+	return [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}[d.Weekday()]
+}
+
 // HelpText lists the commands.
 func HelpText(lang string) string {
 	return pick(lang,
-		"可用命令：\n• 上班 / 上班打卡 — 上班打卡\n• 下班 / 下班打卡 — 下班打卡\n• 打卡 — 根据时间自动判断上下班\n• 状态（或问「打卡了吗」）— 查看今天的打卡\n• 确认 / 取消 — 确认或放弃等待确认的下班打卡\n• 补卡 11-25 09:00 上班 原因 — 申请补卡\n• 请假 12-03 全天 年假 原因；请假 12-03 上午 病假 — 申请请假\n• 出差 12-04..12-06 上海 原因 — 申请出差\n• 外出 14:00-16:00 客户拜访 — 申请外出\n• 加班 12-05 18:00-21:00 事由 — 申请加班\n• 同意 12 / 驳回 12 原因 — 审批申请\n• 撤销 12 原因 — 撤销已批准的请假、出差或外出（申请人在开始前用「请假 取消 12」撤回）\n• 我的数据 — 查看和导出你的个人数据\n• 管理 — 考勤控制台登录链接\n• 帮助 — 显示本帮助\n直接发送位置即可打卡。",
-		"Commands:\n• in — clock in\n• out — clock out\n• punch — in or out, decided by the time\n• status (or ask “did I clock in?”) — today's punches\n• confirm / cancel — confirm or drop a clock-out waiting for confirmation\n• makeup 2026-11-25 09:00 in reason — request a make-up\n• leave 2026-12-03 annual reason; leave 12-03 am sick — request leave\n• trip 12-04..12-06 Shanghai reason — request a business trip\n• outing 14:00-16:00 client visit — request an outing\n• overtime 12-05 18:00-21:00 reason — request overtime\n• approve 12 / reject 12 reason — decide a request\n• revoke 12 reason — revoke an approved leave, trip or outing (its requester withdraws with “leave cancel 12” before it starts)\n• mydata — see and export your personal data\n• admin — sign-in link to the attendance console\n• help — this text\nSharing your location alone is a punch.")
+		"可用命令：\n• 上班 / 上班打卡 — 上班打卡\n• 下班 / 下班打卡 — 下班打卡\n• 打卡 — 根据时间自动判断上下班\n• 状态（或问「打卡了吗」）— 查看今天的打卡\n• 记录 / 本周 — 最近 7 天的打卡\n• 确认 / 取消 — 确认或放弃等待确认的下班打卡\n• 补卡 11-25 09:00 上班 原因 — 申请补卡\n• 请假 12-03 全天 年假 原因；请假 12-03 上午 病假 — 申请请假\n• 出差 12-04..12-06 上海 原因 — 申请出差\n• 外出 14:00-16:00 客户拜访 — 申请外出\n• 加班 12-05 18:00-21:00 事由 — 申请加班\n• 同意 12 / 驳回 12 原因 — 审批申请\n• 撤销 12 原因 — 撤销已批准的请假、出差或外出（申请人在开始前用「请假 取消 12」撤回）\n• 我的数据 — 查看和导出你的个人数据\n• 管理 — 考勤控制台登录链接\n• 帮助 — 显示本帮助\n直接发送位置即可打卡。",
+		"Commands:\n• in — clock in\n• out — clock out\n• punch — in or out, decided by the time\n• status (or ask “did I clock in?”) — today's punches\n• history / this week — your last 7 days\n• confirm / cancel — confirm or drop a clock-out waiting for confirmation\n• makeup 2026-11-25 09:00 in reason — request a make-up\n• leave 2026-12-03 annual reason; leave 12-03 am sick — request leave\n• trip 12-04..12-06 Shanghai reason — request a business trip\n• outing 14:00-16:00 client visit — request an outing\n• overtime 12-05 18:00-21:00 reason — request overtime\n• approve 12 / reject 12 reason — decide a request\n• revoke 12 reason — revoke an approved leave, trip or outing (its requester withdraws with “leave cancel 12” before it starts)\n• mydata — see and export your personal data\n• admin — sign-in link to the attendance console\n• help — this text\nSharing your location alone is a punch.")
 }
 
 // NotUnderstoodText answers text the grammar does not read as a command

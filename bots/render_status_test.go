@@ -27,8 +27,13 @@ func TestStatusLineNotStarted(t *testing.T) {
 			"📋 2026-11-26: in —, out —; not started yet (punching opens at 07:00)"},
 		{"without the window's time", core.Reply{TimeZone: "Asia/Shanghai", Day: day(core.DayNotStarted)}, "en",
 			"📋 2026-11-26: in —, out —; not started yet"},
-		{"in progress is unchanged", core.Reply{TimeZone: "Asia/Shanghai", Day: day(core.DayInProgress)}, "zh",
-			"📋 2026-11-26：上班 —，下班 —；进行中"},
+		{"in progress without a punch says what to do", core.Reply{TimeZone: "Asia/Shanghai", Day: day(core.DayInProgress)}, "zh",
+			"📋 2026-11-26：上班 —，下班 —；进行中（还没有上班打卡，发送「上班」打卡）"},
+		{"in progress without a punch, en", core.Reply{TimeZone: "Asia/Shanghai", Day: day(core.DayInProgress)}, "en",
+			"📋 2026-11-26: in —, out —; in progress (not clocked in yet; send “in” to clock in)"},
+		{"in progress after the clock-in", core.Reply{TimeZone: "Asia/Shanghai", Day: &core.DayResult{Date: "2026-11-26", Workday: true,
+			Statuses: []core.DayStatus{core.DayInProgress}, In: &core.Punch{At: opens.Add(2 * time.Hour)}}}, "zh",
+			"📋 2026-11-26：上班 09:00，下班 —；进行中"},
 	}
 	for _, tt := range tests {
 		if got := StatusLine(tt.reply, tt.lang); got != tt.want {

@@ -9,6 +9,7 @@ type CommandKind string
 const (
 	CmdPunch          CommandKind = "punch"           // punch in, out or by context
 	CmdStatus         CommandKind = "status"          // 状态: the day so far
+	CmdHistory        CommandKind = "history"         // 记录 / this week: the last HistoryDays days
 	CmdHelp           CommandKind = "help"            // 帮助
 	CmdReportLocation CommandKind = "report_location" // a position reported without a punch (WeCom LOCATION event)
 )
@@ -119,4 +120,9 @@ type Reply struct {
 	// punch.
 	SlotKind PunchKind `json:",omitempty"`
 	SlotAt   time.Time `json:",omitzero"`
+	// Days is, for the history command (an OutcomeStatus reply), the last
+	// HistoryDays day results, oldest first (history.go); SlotKind and
+	// SlotAt then name the slot of the latest day with a gap, and ShiftDate
+	// is that day.
+	Days []DayResult `json:",omitempty"`
 }

@@ -109,6 +109,32 @@ func ComputeDay(r Roster, date string, punches []Punch, now time.Time) DayResult
 	return res
 }
 
+// daySlot is the slot a make-up would fill on a finished or running day
+// and its scheduled time: the clock-in for a day missing it, late or
+// absent, the clock-out for one missing it or left early. ok is false for
+// a day with nothing to make up.
+func daySlot(r Roster, d DayResult) (PunchKind, time.Time, bool) {
+	if r.Schedule == nil || !d.Workday {
+		return "", time.Time{}, false
+	}
+	day, err := time.ParseInLocation(DateLayout, d.Date, r.Zone())
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	sh := r.Schedule.ShiftOn(day.Add(12*time.Hour), r.Zone(), r.Calendar)
+	switch {
+	case d.Has(DayMissingIn), d.Has(DayAbsent), d.Has(DayLate), d.Has(DaySeriousLate):
+		return KindIn, sh.Start, true
+	case d.Has(DayMissingOut), d.Has(DayEarlyLeave):
+		var in time.Time
+		if d.In != nil {
+			in = d.In.At
+		}
+		return KindOut, r.Schedule.RequiredEnd(sh, in), true
+	}
+	return "", time.Time{}, false
+}
+
 // makeupSlot is the slot a make-up for punch p would fill and its scheduled
 // time (Reply.SlotKind, SlotAt): the shift's start for a late clock-in or
 // for the clock-in missing before a clock-out, the required end for an

@@ -212,6 +212,8 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 		return s.commitReply(ctx, cmd, base)
 	case CmdStatus:
 		return s.status(ctx, cmd, base)
+	case CmdHistory:
+		return s.history(ctx, cmd, base) // history.go
 	case CmdReportLocation:
 		if cmd.Location == nil {
 			return Reply{}, Errorf(EINVALID, "a location report needs a location")

@@ -401,7 +401,7 @@ func messageCommand(ev *messageEvent, hdr *larkevent.EventHeader, botOpenID stri
 			break
 		}
 		switch intent.Kind {
-		case core.CmdPunch, core.CmdStatus, core.CmdHelp, core.CmdConfirm, core.CmdDecline:
+		case core.CmdPunch, core.CmdStatus, core.CmdHistory, core.CmdHelp, core.CmdConfirm, core.CmdDecline:
 			cmd.Kind, cmd.Punch = intent.Kind, intent.Punch
 		default:
 			// Anything not understood (or a verb this bot does not handle

@@ -205,13 +205,13 @@ main{max-width:32rem;margin:0 auto;padding:1.5rem 1rem}
 h1{font-size:1.5rem;margin:0 0 1rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1.25rem}
 dt{color:var(--muted)}dd{margin:0;font-weight:600}
-#status{font-size:1.125rem;padding:.75rem 1rem;border-left:.25rem solid var(--accent);margin:0 0 1rem}
+#status{font-size:1.125rem;padding:.75rem 1rem;border-left:.25rem solid var(--accent);margin:0 0 1rem;white-space:pre-line}
 #status.ok{border-color:var(--ok);color:var(--ok)}#status.bad{border-color:var(--bad);color:var(--bad)}#status.wait{border-color:var(--wait);color:var(--wait)}
 button{font:inherit;font-weight:600;padding:.75rem 1.5rem;border:0;border-radius:.5rem;background:var(--accent);color:var(--bg);cursor:pointer;min-height:2.75rem}
 button:focus-visible{outline:3px solid var(--fg);outline-offset:2px}
 button[hidden]{display:none}
 .note{color:var(--muted);font-size:.9375rem}
-#kept{list-style:none;margin:0 0 1rem;padding:0}#kept li{padding:.5rem 0;border-bottom:1px solid var(--muted)}
+#kept{list-style:none;margin:0 0 1rem;padding:0}#kept li{padding:.5rem 0;border-bottom:1px solid var(--muted);white-space:pre-line}
 #kept .when{display:block;color:var(--muted);font-size:.9375rem}#kept .ok{color:var(--ok)}#kept .bad{color:var(--bad)}#kept .wait{color:var(--wait)}
 </style>
 </head>

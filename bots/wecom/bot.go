@@ -380,8 +380,8 @@ func (b *Bot) translate(m Message) (inbound, bool) {
 		switch intent.Kind {
 		case core.CmdPunch:
 			cmd.Punch = intent.Punch
-		case core.CmdStatus:
-			cmd.Kind = core.CmdStatus
+		case core.CmdStatus, core.CmdHistory:
+			cmd.Kind = intent.Kind
 		case core.CmdConfirm, core.CmdDecline:
 			// 确认 / 取消: the answer to a clock-out waiting for confirmation.
 			cmd.Kind = intent.Kind

@@ -35,10 +35,10 @@ type passiveText struct {
 }
 
 // inlineKind reports whether a command's reply goes back as a passive
-// reply: plain punches, status and help. Make-up and link commands keep
-// their cards and links, which go through the API.
+// reply: plain punches, status, history and help. Make-up and link
+// commands keep their cards and links, which go through the API.
 func inlineKind(k core.CommandKind) bool {
-	return k == core.CmdPunch || k == core.CmdStatus || k == core.CmdHelp
+	return k == core.CmdPunch || k == core.CmdStatus || k == core.CmdHistory || k == core.CmdHelp
 }
 
 // PassiveText returns the plaintext XML of a passive text reply to user,

@@ -1,0 +1,48 @@
+package feishu
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestHistoryAndGreetingOnFeishu: 记录 / this week answers with the last
+// seven days in the employee's language, and 你好 / hello with the
+// commands addressed to them, as text messages; neither is a punch.
+func TestHistoryAndGreetingOnFeishu(t *testing.T) {
+	tests := []struct {
+		name, user, text string
+		want             []string
+	}{
+		{"记录", aliceOpenID, "记录", []string{"📋 最近 7 天（11-19 至 11-25）", "周三 11-25：", "合计：出勤 0 天"}},
+		{"this week, English employee", bobUserID, "this week", []string{"📋 Last 7 days (11-19 to 11-25)", "Wed 11-25: ", "Total: 0 days at work"}},
+		{"你好", aliceOpenID, "你好", []string{"👋 Alice，你好！", "可用命令："}},
+		{"hello", bobUserID, "hello", []string{"👋 Hi Bob!", "Commands:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := MustHarness(t)
+			ev := msgEvent{openID: tt.user, msgType: "text", content: textContent(tt.text)}
+			if tt.user == bobUserID {
+				ev.openID, ev.userID = "ou_bob", bobUserID
+			}
+			if rec := h.post(h.event(ev), delivery{}); rec.Code != http.StatusOK {
+				t.Fatalf("status = %d (%s), want 200", rec.Code, rec.Body)
+			}
+			h.runOutbox()
+			replies := h.api.Calls("/reply")
+			if len(replies) != 1 || replies[0].Body["msg_type"] != "text" {
+				t.Fatalf("replies = %+v, want one text", replies)
+			}
+			text, _ := sentContent(t, replies[0])["text"].(string)
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("reply %q lacks %q", text, w)
+				}
+			}
+			if n := len(h.punches()); n != 0 {
+				t.Errorf("%d punches, want 0", n)
+			}
+		})
+	}
+}

@@ -1,0 +1,38 @@
+package slack_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestSlashHistoryAndGreeting: /punch this week (or 记录) answers at once
+// with the last seven days, and /punch hello with the commands addressed
+// to the person, never "did not understand".
+func TestSlashHistoryAndGreeting(t *testing.T) {
+	tests := []struct {
+		name, user, text string
+		want             []string
+	}{
+		{"this week", "U1", "this week", []string{"📋 Last 7 days (02-24 to 03-02)", "Mon 03-02: in —, out —; in progress", "Total: 0 days at work"}},
+		{"记录", "U2", "记录", []string{"📋 最近 7 天（02-24 至 03-02）", "合计：出勤 0 天"}},
+		{"hello", "U1", "hello", []string{"👋 Hi Ann Lee!", "Commands:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := MustEnv(t)
+			status, ack, raw := e.slash("T1", tt.user, tt.text)
+			if status != http.StatusOK || ack["response_type"] != "ephemeral" {
+				t.Fatalf("ack = %d %s, want 200 ephemeral", status, raw)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(raw, w) {
+					t.Errorf("ack %s lacks %q", raw, w)
+				}
+			}
+			if strings.Contains(raw, "did not understand") || strings.Contains(raw, "没看懂") {
+				t.Errorf("ack %s says it did not understand", raw)
+			}
+		})
+	}
+}

@@ -1,0 +1,39 @@
+package wecom
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestHistoryAndGreetingAnsweredInline: 记录 / 本周 / history and a first
+// 你好 are answered in the callback's passive reply, like the status:
+// the last seven days, and the commands addressed to the person; never
+// the command list for 记录.
+func TestHistoryAndGreetingAnsweredInline(t *testing.T) {
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"记录", []string{"📋 最近 7 天（", "合计：出勤"}},
+		{"本周", []string{"📋 最近 7 天（"}},
+		{"history", []string{"📋 最近 7 天（"}}, // the employee's language, whatever the message's
+		{"你好", []string{"👋 ", "你好！", "可用命令："}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			got := mustOpenPassive(t, e.enc, e.deliver(e.seal(textXML(testUser, tt.text, "3000"+string(rune('0'+i)), e.unix(0)))))
+			for _, w := range tt.want {
+				if !strings.Contains(got.Msg.Content, w) {
+					t.Errorf("passive reply %q lacks %q", got.Msg.Content, w)
+				}
+			}
+			if len(got.Msg.Content) > passiveTextMax {
+				t.Errorf("passive reply is %d bytes, WeCom cuts past %d", len(got.Msg.Content), passiveTextMax)
+			}
+			if n := len(e.store.Outbox()); n != 0 {
+				t.Errorf("%d outbox messages, want 0 (answered inline)", n)
+			}
+		})
+	}
+}
