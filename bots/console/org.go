@@ -54,9 +54,27 @@ type editResult struct {
 	Changed []string    // the org file's changed lines; empty: nothing to do
 }
 
+// editAttempts bounds applyEdit's redoing an edit over an organisation that
+// changed under it; past that the form says so and keeps the input.
+const editAttempts = 3
+
 // applyEdit loads the organisation, applies the edit, validates the result
-// as an org file and applies the edited entity, audited.
+// as an org file and applies the edited entity, audited. The apply names
+// the version it read (core.Org.Version): if another edit or an applied
+// file landed in between, nothing is applied and the edit is redone over
+// the organisation as it now is, so the settings and policy every apply
+// writes are never the stale ones read before.
 func (c *Console) applyEdit(ctx context.Context, v *viewer, e orgEdit) (editResult, error) {
+	for range editAttempts {
+		res, err := c.applyEditOnce(ctx, v, e)
+		if !errors.Is(err, core.ErrOrgChanged) {
+			return res, err
+		}
+	}
+	return editResult{Errs: fieldErrors{"": tr(v.Lang, "org_edit_changed_meanwhile")}}, nil
+}
+
+func (c *Console) applyEditOnce(ctx context.Context, v *viewer, e orgEdit) (editResult, error) {
 	// With the device policy, which an apply writes whole.
 	org, err := admin.CurrentOrg(ctx, c.store)
 	if err != nil {
@@ -102,7 +120,7 @@ func (c *Console) applyEdit(ctx context.Context, v *viewer, e orgEdit) (editResu
 	detail, _ := json.Marshal(map[string]any{"entity": e.Entity, "id": e.ID, "changes": changed})
 	audit := core.AuditEntry{At: c.now(), Actor: v.Actor(), Action: "console.org_edited", Subject: e.Entity + "/" + e.ID, Detail: string(detail)}
 	if _, err := c.store.ApplyOrg(ctx, only(org, e.Entity, index), audit); err != nil {
-		if core.ErrorCode(err) == core.ECONFLICT {
+		if core.ErrorCode(err) == core.ECONFLICT && !errors.Is(err, core.ErrOrgChanged) {
 			// An account bound to someone the store has but the edit does
 			// not name: a field problem, not a crash.
 			return editResult{Errs: fieldErrors{"identities": translateProblem(core.ErrorMessage(err), v.Lang)}}, nil
@@ -115,7 +133,8 @@ func (c *Console) applyEdit(ctx context.Context, v *viewer, e orgEdit) (editResu
 // only keeps the edited entity of a validated organisation, with the
 // settings and policy every apply writes.
 func only(org core.Org, entity string, i int) core.Org {
-	out := core.Org{Name: org.Name, Lang: org.Lang, TimeZone: org.TimeZone, Makeup: org.Makeup, LeaveTypes: org.LeaveTypes, Devices: org.Devices}
+	out := core.Org{Name: org.Name, Lang: org.Lang, TimeZone: org.TimeZone, Makeup: org.Makeup, LeaveTypes: org.LeaveTypes, Devices: org.Devices,
+		Version: org.Version}
 	switch entity {
 	case "employees":
 		out.Employees = org.Employees[i : i+1]
@@ -271,6 +290,22 @@ func translateProblem(msg, lang string) string {
 		}
 	}
 	return msg
+}
+
+// editTexts are this file's words, merged into texts.
+var editTexts = map[string]map[string]string{
+	"zh": {"org_edit_changed_meanwhile": "保存时组织正被其他人修改，这次没有保存。请再点一次保存（填写的内容已保留）。",
+		"org_datum_kept": "从腾讯或高德地图复制的坐标是 GCJ-02；GPS 和浏览器给出的是 WGS-84。按填写的坐标系保存，导出时原样写回；距离按 WGS-84 计算。"},
+	"en": {"org_edit_changed_meanwhile": "Someone else was changing the organisation while this was saved, so nothing was saved. Press save again (your input is kept).",
+		"org_datum_kept": "Coordinates copied from Tencent or AMap maps are GCJ-02; GPS and browsers give WGS-84. They are kept as written, and exported so; distances are measured in WGS-84."},
+}
+
+func init() {
+	for lang, m := range editTexts {
+		for k, v := range m {
+			texts[lang][k] = v
+		}
+	}
 }
 
 // requireHR refuses anyone but HR, and a POST without a valid CSRF token.

@@ -36,13 +36,9 @@ func (c *Console) orgChecks() []func(core.Org) []core.FieldError {
 	return []func(core.Org) []core.FieldError{c.checkOrg}
 }
 
-// fingerprint identifies the organisation as applied.
-func (c *Console) fingerprint(r *http.Request) (string, error) {
-	org, err := c.store.Org(r.Context())
-	if err != nil {
-		return "", err
-	}
-	data, err := admin.MarshalOrg(org)
+// fingerprint identifies the organisation as read.
+func fingerprint(cur core.Org) (string, error) {
+	data, err := admin.MarshalOrg(cur)
 	if err != nil {
 		return "", err
 	}
@@ -83,6 +79,13 @@ func readFile(w http.ResponseWriter, r *http.Request) (string, error) {
 
 // orgApplyReview validates the file and shows its changes; with confirm
 // set and the organisation unchanged since the review, it applies it.
+//
+// The diff, the fingerprint and the apply all come from one reading of the
+// organisation, and the apply names its version: if anyone changed the
+// organisation after the review, or between this reading and the apply
+// (a console edit, an apply on another replica), nothing is applied and
+// the diff is shown again over the organisation as it now is, so what HR
+// confirmed is exactly what goes in and nobody's change is undone.
 func (c *Console) orgApplyReview(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	text, err := readFile(w, r)
 	if err != nil {
@@ -91,8 +94,58 @@ func (c *Console) orgApplyReview(w http.ResponseWriter, r *http.Request, v *view
 	if !c.requireHR(w, r, v) {
 		return nil
 	}
+	d, org, status, err := c.review(r, v, text)
+	if err != nil || status != http.StatusOK {
+		if err == nil {
+			c.applyPage(w, r, v, d, status)
+		}
+		return err
+	}
+	if r.PostFormValue("confirm") == "" || r.PostFormValue("base") != d.Base {
+		// First the diff; or again, when someone changed the organisation
+		// after this diff was made.
+		if r.PostFormValue("confirm") != "" {
+			d.Problems, status = []string{tr(v.Lang, "org_changed_meanwhile")}, http.StatusConflict
+		}
+		c.applyPage(w, r, v, d, status)
+		return nil
+	}
+	sum := sha256.Sum256([]byte(text))
+	detail, _ := json.Marshal(map[string]any{"name": org.Name, "sha256": hex.EncodeToString(sum[:]), "bytes": len(text), "changes": d.Changes, "source": "console"})
+	_, err = c.store.ApplyOrg(r.Context(), org, core.AuditEntry{At: c.now(), Actor: v.Actor(), Action: "org.applied", Subject: org.Name, Detail: string(detail)})
+	switch {
+	case errors.Is(err, core.ErrOrgChanged):
+		// Changed between the reading above and the apply: the diff
+		// again, over the organisation as it now is.
+		if d, _, status, err = c.review(r, v, text); err != nil {
+			return err
+		}
+		if status == http.StatusOK {
+			d.Problems, status = []string{tr(v.Lang, "org_changed_meanwhile")}, http.StatusConflict
+		}
+		c.applyPage(w, r, v, d, status)
+		return nil
+	case core.ErrorCode(err) == core.ECONFLICT:
+		d.Problems = []string{translateProblem(core.ErrorMessage(err), v.Lang)}
+		c.applyPage(w, r, v, d, http.StatusConflict)
+		return nil
+	case err != nil:
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/org/people?done=saved&id=%s&n=%d", "org.yaml", len(d.Changes)), http.StatusSeeOther)
+	return nil
+}
+
+// review reads the organisation once and returns the file's changes over
+// it, its fingerprint and the file parsed over it, or the page of the
+// file's problems (422).
+func (c *Console) review(r *http.Request, v *viewer, text string) (applyData, core.Org, int, error) {
 	d := applyData{File: text}
-	changes, err := admin.OrgChanges(r.Context(), c.store, []byte(text), c.orgChecks()...)
+	cur, err := admin.CurrentOrg(r.Context(), c.store) // with its device policy
+	if err != nil {
+		return d, core.Org{}, 0, err
+	}
+	changes, org, err := admin.OrgChangesOver(cur, []byte(text), c.orgChecks()...)
 	var fe *admin.FileError
 	if errors.As(err, &fe) {
 		for _, p := range fe.Problems {
@@ -105,47 +158,14 @@ func (c *Console) orgApplyReview(w http.ResponseWriter, r *http.Request, v *view
 			}
 			d.Problems = append(d.Problems, line)
 		}
-		c.applyPage(w, r, v, d, http.StatusUnprocessableEntity)
-		return nil
+		return d, core.Org{}, http.StatusUnprocessableEntity, nil
 	}
 	if err != nil {
-		return err
+		return d, core.Org{}, 0, err
 	}
 	d.Changes, d.Reviewed = changes, true
-	if d.Base, err = c.fingerprint(r); err != nil {
-		return err
+	if d.Base, err = fingerprint(cur); err != nil {
+		return d, core.Org{}, 0, err
 	}
-	if r.PostFormValue("confirm") == "" || r.PostFormValue("base") != d.Base {
-		// First the diff; or again, when someone changed the organisation
-		// after this diff was made.
-		status := http.StatusOK
-		if r.PostFormValue("confirm") != "" {
-			d.Problems = []string{tr(v.Lang, "org_changed_meanwhile")}
-			status = http.StatusConflict
-		}
-		c.applyPage(w, r, v, d, status)
-		return nil
-	}
-	// What the file leaves out of the organisation's settings keeps its
-	// stored value, as the diff above showed (admin.OrgChanges).
-	cur, err := admin.CurrentOrg(r.Context(), c.store)
-	if err != nil {
-		return err
-	}
-	org, err := admin.ParseOrgOver([]byte(text), cur, c.orgChecks()...)
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256([]byte(text))
-	detail, _ := json.Marshal(map[string]any{"name": org.Name, "sha256": hex.EncodeToString(sum[:]), "bytes": len(text), "changes": changes, "source": "console"})
-	if _, err := c.store.ApplyOrg(r.Context(), org, core.AuditEntry{At: c.now(), Actor: v.Actor(), Action: "org.applied", Subject: org.Name, Detail: string(detail)}); err != nil {
-		if core.ErrorCode(err) == core.ECONFLICT {
-			d.Problems = []string{translateProblem(core.ErrorMessage(err), v.Lang)}
-			c.applyPage(w, r, v, d, http.StatusConflict)
-			return nil
-		}
-		return err
-	}
-	http.Redirect(w, r, fmt.Sprintf("/org/people?done=saved&id=%s&n=%d", "org.yaml", len(changes)), http.StatusSeeOther)
-	return nil
+	return d, org, http.StatusOK, nil
 }

@@ -13,7 +13,9 @@ func (c *Console) orgExport(w http.ResponseWriter, r *http.Request, v *viewer) e
 	if !c.requireHR(w, r, v) {
 		return nil
 	}
-	org, err := c.store.Org(r.Context())
+	// With the device binding, as GET /api/v1/org: a download applied to a
+	// new store must not drop it.
+	org, err := admin.CurrentOrg(r.Context(), c.store)
 	if err != nil {
 		return err
 	}

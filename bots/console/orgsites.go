@@ -10,8 +10,10 @@ import (
 )
 
 // Sites: coordinates with their datum, the punch radius and office IP
-// ranges. The store keeps WGS-84; a site entered in GCJ-02 (copied from a
-// Chinese map) is converted once when saved, as the org file's are.
+// ranges. A site entered in GCJ-02 (copied from a Chinese map) is measured
+// in its WGS-84 conversion, as the org file's are, and the store keeps what
+// was entered too: the list and the form show that, with its datum, so
+// saving the form unchanged changes nothing.
 
 var sitesSpec = &entitySpec{
 	key: "sites", entity: "sites",
@@ -25,8 +27,13 @@ func siteRows(p *page, org core.Org, q string) []listRow {
 		if q != "" && !containsFold(q, s.ID, s.Name) {
 			continue
 		}
+		lat, lng := s.WrittenLatLng()
+		pos := coord(lat) + ", " + coord(lng)
+		if s.Datum == core.GCJ02 {
+			pos += " (GCJ-02)"
+		}
 		out = append(out, listRow{ID: s.ID, Href: "/org/sites/" + url.PathEscape(s.ID), Cells: []string{
-			s.Name, s.ID, coord(s.Lat) + ", " + coord(s.Lng), strconv.FormatFloat(s.RadiusM, 'f', -1, 64) + " m", strings.Join(s.IPRanges, ", ")}})
+			s.Name, s.ID, pos, strconv.FormatFloat(s.RadiusM, 'f', -1, 64) + " m", strings.Join(s.IPRanges, ", ")}})
 	}
 	return out
 }
@@ -39,7 +46,12 @@ func siteValues(org core.Org, id string) (url.Values, bool) {
 		return nil, false
 	}
 	s := org.Sites[i]
-	return url.Values{"id": {s.ID}, "name": {s.Name}, "lat": {coord(s.Lat)}, "lng": {coord(s.Lng)}, "datum": {string(core.WGS84)},
+	lat, lng, datum := s.Lat, s.Lng, core.WGS84
+	if s.Datum == core.GCJ02 && s.Written != nil {
+		// As entered; six decimals are ten centimetres.
+		lat, lng, datum = s.Written.Lat, s.Written.Lng, core.GCJ02
+	}
+	return url.Values{"id": {s.ID}, "name": {s.Name}, "lat": {coord(lat)}, "lng": {coord(lng)}, "datum": {string(datum)},
 		"radius_m": {strconv.FormatFloat(s.RadiusM, 'f', -1, 64)}, "ip_ranges": {strings.Join(s.IPRanges, "\n")}}, true
 }
 
@@ -57,7 +69,7 @@ func siteFields(p *page, org core.Org, vals url.Values, isNew bool) []formField 
 		{Name: "name", Label: p.T("name"), Type: "text", Value: vals.Get("name"), Required: true},
 		{Name: "lat", Label: p.T("org_lat"), Type: "text", Value: vals.Get("lat"), Required: true, Placeholder: "39.9965"},
 		{Name: "lng", Label: p.T("org_lng"), Type: "text", Value: vals.Get("lng"), Required: true, Placeholder: "116.4803"},
-		{Name: "datum", Label: p.T("org_datum"), Type: "select", Value: datum, Help: p.T("org_datum_help"),
+		{Name: "datum", Label: p.T("org_datum"), Type: "select", Value: datum, Help: p.T("org_datum_kept"),
 			Options: []option{{"wgs84", p.T("org_wgs84")}, {"gcj02", p.T("org_gcj02")}}},
 		{Name: "radius_m", Label: p.T("radius") + " (m)", Type: "number", Value: radius, Step: "1"},
 		{Name: "ip_ranges", Label: p.T("org_ip_ranges"), Type: "textarea", Value: vals.Get("ip_ranges"), Rows: 2, Placeholder: "203.0.113.0/24", Help: p.T("org_ip_help")},
@@ -79,6 +91,7 @@ func applySite(org *core.Org, id string, vals url.Values, _ []byte, lang string)
 	s.Lat = floatField(vals, "lat", errs, lang)
 	s.Lng = floatField(vals, "lng", errs, lang)
 	s.Datum = core.Datum(strings.ReplaceAll(strings.ToLower(vals.Get("datum")), "-", ""))
+	s.Written = nil // Lat and Lng are as entered now; Prepare converts them
 	s.RadiusM = floatField(vals, "radius_m", errs, lang)
 	s.IPRanges = splitList(vals.Get("ip_ranges"))
 	return i, errs
