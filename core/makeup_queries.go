@@ -12,6 +12,11 @@ import (
 // entry, card updates and the requester's notification. It is safe to run
 // on several replicas at once: a request decided meanwhile is skipped. It
 // returns how many requests it expired.
+//
+// On the same round it hands a pending request whose approver can no
+// longer decide it (deactivated or removed from the org file since it was
+// filed) over to whom a new request would go (handOver), so it does not
+// wait for nobody until it expires.
 func (s *Service) ExpireMakeups(ctx context.Context) (int, error) {
 	var pending []MakeupRequest
 	if err := s.store.InTx(ctx, func(tx Tx) error {
@@ -32,6 +37,9 @@ func (s *Service) ExpireMakeups(ctx context.Context) (int, error) {
 		}
 		hours := p.roster.Policy.ExpireAfterHours
 		if hours <= 0 || now.Before(pre.CreatedAt.Add(time.Duration(hours)*time.Hour)) {
+			if err := s.handOver(ctx, pre, p); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", requestLabel(pre), err))
+			}
 			continue
 		}
 		err = s.store.InTx(ctx, func(tx Tx) error {
@@ -127,4 +135,66 @@ func (s *Service) ListMakeups(ctx context.Context, f MakeupFilter) ([]MakeupRequ
 		return err
 	})
 	return out, err
+}
+
+// handOver reroutes pending request pre, whose people p were just loaded,
+// when its approver can no longer decide it: deactivated or gone from the
+// organisation since the request was filed (mayDecide refuses them), or
+// nobody could be found at filing and someone can now. The request goes
+// to whom routeApprover picks for a new request (the employee's manager,
+// else HR), audited as "<type>.reassigned" by the system, as DingTalk hands
+// a departed approver's approvals over (审批人离职自动转交), and the new
+// approver gets its card. The departed approver's card stays as it was;
+// a click on it is refused. A request decided or rerouted by another
+// replica meanwhile is left alone.
+func (s *Service) handOver(ctx context.Context, pre MakeupRequest, p makeupPeople) error {
+	if pre.ApproverID != "" && p.approver.ID != "" && p.approver.Active {
+		return nil
+	}
+	dir, err := s.directory()
+	if err != nil {
+		return err
+	}
+	next, ok, err := routeApprover(ctx, dir, p.roster.Employee)
+	if err != nil || !ok || next.ID == pre.ApproverID {
+		return err
+	}
+	why := "approver_inactive"
+	switch {
+	case pre.ApproverID == "":
+		why = "no_approver"
+	case p.approver.ID == "":
+		why = "approver_removed"
+	}
+	p.approver = next
+	p.names[next.ID] = next.Name
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		m, err := tx.GetMakeupForUpdate(ctx, pre.ID)
+		if err != nil {
+			return err
+		}
+		if m.Status != MakeupPending || m.ApproverID != pre.ApproverID {
+			return nil
+		}
+		m.ApproverID = next.ID
+		if err := tx.UpdateMakeup(ctx, m); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, ActorSystem, auditAction(m, "reassigned"), m, map[string]any{"from": pre.ApproverID, "to": next.ID, "why": why}); err != nil {
+			return err
+		}
+		// The new approver's card, as filing queues it. Not the card
+		// updates of saveMakeup: the bots read an update of a pending
+		// request as new evidence.
+		to, ok := RecipientFor(next)
+		if !ok {
+			return nil // HR decides it at the console
+		}
+		v, err := s.view(ctx, tx, m, p)
+		if err != nil {
+			return err
+		}
+		return s.enqueue(ctx, tx, to, OutboxMakeupCard, v, fmt.Sprintf("makeup_card:%d:%s", m.ID, next.ID))
+	})
+	return err
 }

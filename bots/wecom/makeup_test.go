@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -317,5 +318,60 @@ func TestMakeupTaskID(t *testing.T) {
 	}
 	if card := makeupCard(core.MakeupView{Request: core.MakeupRequest{ID: 1, Status: core.MakeupPending}}, "en", makeupTaskID(1, 2, 3)); card.Validate() != nil {
 		t.Errorf("the approval card does not validate: %v", card.Validate())
+	}
+}
+
+// TestMakeupHandedOverOnWeCom: 王经理 is deactivated while 张三's request
+// waits for him; the next expiry round sends HR the approval card, and
+// HR's click on it approves, while 王经理's old card no longer decides.
+func TestMakeupHandedOverOnWeCom(t *testing.T) {
+	hr := core.Employee{ID: "h1", Name: "赵HR", Lang: "zh", Role: core.RoleHR, Active: true,
+		Identities: []core.Identity{{Platform: core.PlatformWeCom, Tenant: testCorpID, UserID: "hr"}}}
+	var org core.Org
+	e := newMakeupEnv(t, func(o *core.Org) { o.Employees = append(o.Employees, hr); org = *o })
+	e.post(textXML(testUser, "补卡 02-27 09:00 上班 地铁故障", "9301", e.unix(0)))
+	out, mark := e.drain(0)
+	old := findSent(out, "/cgi-bin/message/send", "manager")
+	if len(old) != 1 {
+		t.Fatalf("the manager's card = %+v", old)
+	}
+	oldTask := old[0].Body["template_card"].(map[string]any)["task_id"].(string)
+	org.Employees = slices.Clone(org.Employees)
+	for i := range org.Employees {
+		if org.Employees[i].ID == "m1" {
+			org.Employees[i].Active = false
+		}
+	}
+	if err := org.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.ApplyOrg(context.Background(), org, core.AuditEntry{Action: "org.applied"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.ExpireMakeups(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	out, mark = e.drain(mark)
+	cards := findSent(out, "/cgi-bin/message/send", "hr")
+	if len(cards) != 1 || cards[0].Body["msgtype"] != "template_card" || len(findSent(out, "/cgi-bin/message/send", "manager")) != 0 {
+		t.Fatalf("after the manager left: %+v, want one card for HR and nothing for him", out)
+	}
+	card := cards[0].Body["template_card"].(map[string]any)
+	if desc := card["main_title"].(map[string]any)["desc"]; desc != "⏳ 待审批（审批人：赵HR）" {
+		t.Errorf("HR's card says %v", desc)
+	}
+	e.clock.Advance(time.Minute)
+	e.post(cardEventXML("manager", KeyMakeupApprove, oldTask, "OLD_CODE", e.unix(0)))
+	out, mark = e.drain(mark)
+	if got := findSent(out, "/cgi-bin/message/send", "manager"); len(got) != 1 || !strings.Contains(textOf(got[0]), "你的账号已停用") {
+		t.Errorf("the departed manager's click = %+v", got)
+	}
+	e.post(cardEventXML("hr", KeyMakeupApprove, card["task_id"].(string), "HR_CODE", e.unix(0)))
+	out, _ = e.drain(mark)
+	if got := findSent(out, "/cgi-bin/message/send", testUser); len(got) != 1 || !strings.Contains(textOf(got[0]), "已被 赵HR 同意") {
+		t.Errorf("the employee is told %+v", got)
+	}
+	if n := e.makeupAudits("makeup.reassigned"); n != 1 || len(e.punches()) != 1 {
+		t.Errorf("%d handovers and %d punches, want 1 and 1", n, len(e.punches()))
 	}
 }
