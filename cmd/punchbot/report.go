@@ -28,11 +28,13 @@ type reportStore interface {
 }
 
 // report runs `punchbot report --month 2026-11 --format csv|xlsx|json
-// [--daily 2026-11-26] [--lang zh|en] [-o file]`: a monthly report, or with
-// --daily the daily report of one date, computed from punches and approved
-// make-ups, with headers in the organisation's language.
+// [--daily 2026-11-26 [--to 2026-11-30]] [--lang zh|en] [-o file]`: a
+// monthly report, or with --daily the daily report of one date (or, with
+// --to, of every date up to that one, as the API's daily report has), computed
+// from punches and approved make-ups, with headers in the organisation's
+// language.
 func report(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
-	const usage = "usage: punchbot report --month 2026-11 --format csv|xlsx|json [--daily 2026-11-26] [--lang zh|en] [-o file]"
+	const usage = "usage: punchbot report --month 2026-11 --format csv|xlsx|json [--daily 2026-11-26 [--to 2026-11-30]] [--lang zh|en] [-o file]"
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	zone, err := time.LoadLocation(cfg.TimeZone)
@@ -41,6 +43,7 @@ func report(ctx context.Context, cfg config, args []string, stdout io.Writer) er
 	}
 	month := fs.String("month", time.Now().In(zone).Format(core.MonthLayout), "YYYY-MM")
 	daily := fs.String("daily", "", "YYYY-MM-DD: the daily report of that date")
+	until := fs.String("to", "", "YYYY-MM-DD: with --daily, the last date of a daily report over several dates")
 	format := fs.String("format", admin.FormatCSV, "csv, xlsx or json")
 	lang := fs.String("lang", "", "zh or en; default: the organisation's language")
 	out := fs.String("o", "", "output file; default: standard output")
@@ -82,6 +85,22 @@ func report(ctx context.Context, cfg config, args []string, stdout io.Writer) er
 			return fmt.Errorf("--daily %s is not in --month %s", *daily, *month)
 		}
 	}
+	if *until != "" {
+		if *daily == "" {
+			return fmt.Errorf("--to %s needs --daily, the first date of the range (%s)", *until, usage)
+		}
+		if _, err := time.Parse(core.DateLayout, *until); err != nil {
+			return fmt.Errorf("--to %q is not a date like 2026-11-30", *until)
+		}
+		if _, err := core.Dates(*daily, *until); err != nil {
+			return errors.New(core.ErrorMessage(err))
+		}
+		if isSet(fs, "month") && *until > to {
+			return fmt.Errorf("--to %s is not in --month %s", *until, *month)
+		}
+	} else {
+		*until = *daily
+	}
 
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -104,7 +123,10 @@ func report(ctx context.Context, cfg config, args []string, stdout io.Writer) er
 	var rows int
 	if *daily != "" {
 		kind, period = "daily", *daily
-		rep, err := core.BuildDailyReport(ctx, st, *daily, *daily, core.ScopeAll(), time.Now())
+		if *until != *daily {
+			period += "_" + *until // as the API names a range
+		}
+		rep, err := core.BuildDailyReport(ctx, st, *daily, *until, core.ScopeAll(), time.Now())
 		if err != nil {
 			return err
 		}
