@@ -73,3 +73,64 @@ leave_types:
 		t.Errorf("after partial files: settings = %+v, want %+v", got, want)
 	}
 }
+
+// interrupted lands another edit between an apply's reading the
+// organisation and its write, once.
+type interrupted struct {
+	*Store
+	once bool
+}
+
+func (s *interrupted) ApplyOrg(ctx context.Context, org core.Org, audit core.AuditEntry) (core.ApplyResult, error) {
+	if !s.once {
+		s.once = true
+		cur, err := admin.CurrentOrg(ctx, s.Store)
+		if err != nil {
+			return core.ApplyResult{}, err
+		}
+		cur.Makeup.MonthlyQuota = 9 // a console policy edit
+		if _, err := s.Store.ApplyOrg(ctx, cur, core.AuditEntry{At: audit.At, Actor: "console:H2", Action: "console.org_edited"}); err != nil {
+			return core.ApplyResult{}, err
+		}
+	}
+	return s.Store.ApplyOrg(ctx, org, audit)
+}
+
+// TestAdminApplyKeepsAConcurrentEdit: PUT /api/v1/org while a policy edit
+// commits between its read and its write keeps the edit (the apply named
+// the version it read, was refused and read again); a GCJ-02 site exports
+// as written and the export re-applies without moving it.
+func TestAdminApplyKeepsAConcurrentEdit(t *testing.T) {
+	st := &interrupted{Store: MustOpen(t), once: true}
+	mux := http.NewServeMux()
+	admin.New(admin.Deps{Store: st, Token: "t0ken", Now: func() time.Time { return time.Date(2026, 9, 16, 12, 0, 0, 0, time.UTC) }}).Register(mux)
+	do := func(method, body string, want int) string {
+		t.Helper()
+		req := httptest.NewRequest(method, "/api/v1/org", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer t0ken")
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Fatalf("%s %q: status %d, want %d; body %s", method, body, rec.Code, want, rec.Body)
+		}
+		return rec.Body.String()
+	}
+	do(http.MethodPut, "makeup: {monthly_quota: 3, deadline_days: 7}\nsites:\n  - {id: zj, lat: 31.2055, lng: 121.6025, datum: gcj02}\n", http.StatusOK)
+	st.once = false
+	do(http.MethodPut, "name: Acme China\n", http.StatusOK)
+	org, err := st.Org(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if org.Name != "Acme China" || org.Makeup.MonthlyQuota != 9 || org.Makeup.DeadlineDays != 7 {
+		t.Errorf("after the apply: name %q, makeup %+v; want Acme China and the concurrent quota 9, deadline 7", org.Name, org.Makeup)
+	}
+	file := do(http.MethodGet, "", http.StatusOK)
+	if !strings.Contains(file, "    lat: 31.2055\n    lng: 121.6025\n    datum: gcj02\n") {
+		t.Errorf("export does not write zj as written:\n%s", file)
+	}
+	do(http.MethodPut, file, http.StatusOK)
+	if again := do(http.MethodGet, "", http.StatusOK); again != file {
+		t.Errorf("export changed after re-applying it:\n%s", strings.Join(admin.DiffLines([]byte(file), []byte(again)), "\n"))
+	}
+}
