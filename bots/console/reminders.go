@@ -270,6 +270,9 @@ func init() {
 			"rem_next_try": "下次尝试", "rem_error": "平台返回的错误",
 			"rem_retried":      "已重新排队 %d 条发送失败的消息；送达情况见下方。",
 			"rem_retried_none": "没有发送失败的消息需要重发。",
+			"rem_skipped":      "已跳过：发送时间过后太久服务才恢复，没有补发",
+			"rem_late":         "延迟发送（服务恢复后补发）",
+			"rem_note":         "调度器备注",
 		},
 		"en": {
 			"rem_details":        "Delivery details",
@@ -283,6 +286,9 @@ func init() {
 			"rem_next_try": "Next try", "rem_error": "Platform error",
 			"rem_retried":      "Requeued %d failed messages; delivery progress is below.",
 			"rem_retried_none": "No failed message to resend.",
+			"rem_skipped":      "skipped: punchbot was down for too long after its time to send it late",
+			"rem_late":         "sent late (after punchbot was down)",
+			"rem_note":         "Scheduler note",
 		},
 	} {
 		for k, v := range m {

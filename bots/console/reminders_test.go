@@ -120,3 +120,60 @@ func TestRemindersWithoutTheScheduler(t *testing.T) {
 		t.Errorf("run without a scheduler = %d, want 400", res.Status)
 	}
 }
+
+// outageScheduler plays a scheduler after downtime: one firing sent late,
+// one skipped, with the scheduler's note.
+type outageScheduler struct{ fakeScheduler }
+
+func (s *outageScheduler) Reminders(ctx context.Context) ([]core.ReminderStatus, error) {
+	fire := time.Date(2026, 11, 26, 0, 50, 0, 0, time.UTC)
+	return []core.ReminderStatus{{Reminder: core.Reminder{ID: "morning", Kind: core.ReminderPunchIn, MinutesBefore: 10, Enabled: true}, Schedule: "10 min before each shift",
+		Recent: []core.FiringReport{
+			{Firing: core.Firing{ID: 9, ReminderID: "morning", FireAt: fire, Status: core.FiringQueued, Late: true, Recipients: 2}, Counts: core.DeliveryCounts{Queued: 2, Sent: 2}},
+			{Firing: core.Firing{ID: 8, ReminderID: "morning", FireAt: fire.Add(-24 * time.Hour), Status: core.FiringSkipped, Late: true, Note: "missed by 40m0s: no scheduler was running"}},
+		}}}, nil
+}
+
+func (s *outageScheduler) DeliveryProblems(ctx context.Context, id string, firing int64, limit int) (core.FiringReport, []core.DeliveryProblem, error) {
+	return core.FiringReport{Firing: core.Firing{ID: firing, ReminderID: id, Late: true, Note: "2 selected employee(s) have no chat account: [M1 W9]"}}, nil, nil
+}
+
+// TestRemindersShowLateAndSkippedFirings: after downtime HR sees which
+// firings went out late and which were skipped, and the scheduler's note;
+// managers cannot open a firing's details or resend it.
+func TestRemindersShowLateAndSkippedFirings(t *testing.T) {
+	sched := &outageScheduler{}
+	f := MustFixture(t, false, func(c *Config, d *Deps) { d.Reminders = sched })
+	sched.now = f.clock.Now
+	hr, m1 := f.MustSignIn(t, "H1"), f.MustSignIn(t, "M1")
+	tests := []struct {
+		lang string
+		want []string
+	}{
+		{"zh", []string{"延迟发送（服务恢复后补发）", "已跳过：发送时间过后太久服务才恢复", `href="/reminders/morning/firings/9"`}},
+		{"en", []string{"sent late (after punchbot was down)", "skipped: punchbot was down for too long"}},
+	}
+	for _, tc := range tests {
+		page := hr.get(t, "/reminders?lang="+tc.lang).Body
+		for _, want := range tc.want {
+			if !strings.Contains(page, want) {
+				t.Errorf("reminders page (%s) lacks %q", tc.lang, want)
+			}
+		}
+	}
+	if page := hr.get(t, "/reminders").Body; strings.Contains(page, `href="/reminders/morning/firings/8"`) {
+		t.Errorf("the skipped firing (nothing queued) links to details")
+	}
+	details := hr.get(t, "/reminders/morning/firings/9")
+	for _, want := range []string{`id="firing-note"`, "M1 W9", `id="no-problems"`} {
+		if details.Status != http.StatusOK || !strings.Contains(details.Body, want) {
+			t.Errorf("details (%d) lack %q:\n%s", details.Status, want, details.Body)
+		}
+	}
+	if res := m1.get(t, "/reminders/morning/firings/9"); res.Status != http.StatusForbidden {
+		t.Errorf("manager details = %d, want 403", res.Status)
+	}
+	if res := m1.post(t, "/reminders/morning/firings/9/retry", nil); res.Status != http.StatusForbidden {
+		t.Errorf("manager retry = %d, want 403", res.Status)
+	}
+}
