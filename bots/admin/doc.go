@@ -29,8 +29,9 @@
 //	name        display name (default: id)
 //	lat, lng    required, decimal degrees
 //	datum       wgs84 (default; GPS, browsers, Slack) or gcj02 (Tencent and
-//	            AMap coordinates in mainland China); a gcj02 site is converted
-//	            to WGS-84 once, when the file is applied
+//	            AMap coordinates in mainland China); a gcj02 site is measured
+//	            in its WGS-84 conversion and kept as written: the export
+//	            writes its lat, lng and datum: gcj02 back unchanged
 //	radius_m    10..5000 metres (default 300)
 //	ip_ranges   CIDRs; a browser punch from one of them counts as on site
 //
