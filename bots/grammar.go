@@ -379,6 +379,92 @@ func englishCommand(lower []string) (Intent, bool) {
 	return in, true
 }
 
+// NotUnderstood reports whether text is no command at all: not a punch,
+// status, help or any verb the grammar knows. Empty text is not counted:
+// there is nothing to quote back.
+func NotUnderstood(text string) bool {
+	if strings.TrimSpace(text) == "" {
+		return false
+	}
+	in := Parse(text)
+	return in.Kind == "" && in.Verb == ""
+}
+
+// Suggest returns the command text is one slip away from ("上斑" → "上班",
+// "stauts" → "status", "clokc in" → "clock in"): one character wrong,
+// missing, extra, or two neighbours swapped. Keys shorter than three
+// letters ("in", "ok", "y") or two Han characters are left out, being one
+// slip from too much. "" when there is no single closest command.
+func Suggest(text string) string {
+	fields, _ := normalize(text)
+	if len(fields) == 0 {
+		return ""
+	}
+	s := []rune(strings.ToLower(strings.Join(fields, " ")))
+	if len(s) < 2 || len(s) > 20 {
+		return ""
+	}
+	var best string
+	for key := range words {
+		k := []rune(key)
+		if len(k) < 2 || (len(k) < 3 && !unicode.Is(unicode.Han, k[0])) || osaDistance(s, k) != 1 {
+			continue
+		}
+		switch {
+		case best == "":
+			best = key
+		case words[key] != words[best]:
+			return "" // one slip from two different commands: no guess
+		case better(key, best, len(fields)):
+			best = key // the same command: the spelling closest in shape, whatever the map's order
+		}
+	}
+	return best
+}
+
+// better orders two spellings of one command for Suggest: the one with as
+// many words as the message ("cloc out" → "clock out", not "clockout"),
+// then the shorter, then the first in byte order.
+func better(a, b string, words int) bool {
+	wa, wb := strings.Count(a, " ")+1 == words, strings.Count(b, " ")+1 == words
+	switch {
+	case wa != wb:
+		return wa
+	case len(a) != len(b):
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+// osaDistance is the optimal-string-alignment distance between a and b:
+// insertions, deletions, substitutions and swaps of neighbours.
+func osaDistance(a, b []rune) int {
+	if d := len(a) - len(b); d > 1 || d < -1 {
+		return 2 // more than one slip apart; the exact figure is not needed
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
+
 // DetectLang returns "zh" when the text contains Han characters.
 func DetectLang(text string) string {
 	for _, r := range text {

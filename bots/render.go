@@ -395,22 +395,40 @@ func HelpText(lang string) string {
 // NotUnderstoodText answers text the grammar does not read as a command
 // and points to 帮助 / help, which lists the commands.
 func NotUnderstoodText(text, lang string) string {
-	text = quote(text)
+	if guess := Suggest(text); guess != "" {
+		// One slip from a command ("上斑", "stauts"): name it rather than
+		// acting on a guess, which for a punch could record the wrong thing.
+		return pick(lang, "没看懂“"+Quote(text)+"”，你是想发“"+guess+"”吗？发送“帮助”查看可用命令。",
+			"Sorry, I did not understand “"+Quote(text)+"”. Did you mean “"+guess+"”? Send “help” to see the commands.")
+	}
+	text = Quote(text)
 	return pick(lang, "没看懂“"+text+"”。发送“帮助”查看可用命令。",
 		"Sorry, I did not understand “"+text+"”. Send “help” to see the commands.")
 }
 
-// maxQuote is how much of a message a reply quotes back: enough to
+// NotUnderstoodHelp is the help reply to a message the grammar did not
+// read as a command: what was not understood (with a guess when it is one
+// slip from a command), then the command list. It is the plain help
+// when text was understood (a greeting, 帮助 itself) or is empty.
+func NotUnderstoodHelp(r core.Reply, text, lang string) string {
+	lang = Lang(r, lang)
+	if r.Outcome != core.OutcomeHelp || !NotUnderstood(text) {
+		return Headline(r, lang)
+	}
+	return NotUnderstoodText(text, lang) + "\n" + HelpText(lang)
+}
+
+// MaxQuote is how much of a message a reply quotes back: enough to
 // recognise it, never a wall of text (a pasted document, an oversized
 // message) that buries the answer or pushes it past a platform's limit.
-const maxQuote = 40
+const MaxQuote = 40
 
-// quote is text cleaned for echoing (control characters and invalid UTF-8
-// dropped, line breaks flattened) and cut to maxQuote characters.
-func quote(text string) string {
+// Quote is text cleaned for echoing (control characters and invalid UTF-8
+// dropped, line breaks flattened) and cut to MaxQuote characters.
+func Quote(text string) string {
 	text = strings.Join(strings.Fields(core.CleanText(text)), " ")
-	if r := []rune(text); len(r) > maxQuote {
-		text = string(r[:maxQuote-1]) + "…"
+	if r := []rune(text); len(r) > MaxQuote {
+		text = string(r[:MaxQuote-1]) + "…"
 	}
 	return text
 }

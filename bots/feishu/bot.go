@@ -311,6 +311,9 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 			return core.WrapError(core.EINVALID, err, "feishu: outbox message %d has a bad reply payload", m.ID)
 		}
 		msg = RenderReply(r, rt.Lang)
+		if rt.Said != "" && r.Outcome == core.OutcomeHelp {
+			msg = TextMessage(bots.NotUnderstoodHelp(r, rt.Said, rt.Lang))
+		}
 		if r.Outcome == core.OutcomeConfirm {
 			msg = confirmMessage(r, bots.Lang(r, rt.Lang), rt.User) // confirm.go
 		}

@@ -314,6 +314,10 @@ type route struct {
 	// Lang is the language the user wrote in, for replies to people the
 	// core does not know (and so cannot name a language for).
 	Lang string `json:"lang,omitempty"`
+	// Said is, for a message the grammar did not read as a command, what
+	// it said (cut to bots.MaxQuote characters): the help reply quotes it
+	// and, for a slip, names the command meant.
+	Said string `json:"said,omitempty"`
 }
 
 // errIgnore marks an event the bot deliberately does nothing with.
@@ -407,6 +411,9 @@ func messageCommand(ev *messageEvent, hdr *larkevent.EventHeader, botOpenID stri
 			// Anything not understood (or a verb this bot does not handle
 			// yet) gets the command list rather than silence.
 			cmd.Kind = core.CmdHelp
+			if bots.NotUnderstood(text) {
+				rt.Said = bots.Quote(text)
+			}
 		}
 	case "location":
 		var c struct {

@@ -46,3 +46,44 @@ func TestHistoryAndGreetingOnFeishu(t *testing.T) {
 		})
 	}
 }
+
+// TestTypoIsNamedOnFeishu: text that is no command is answered with what
+// was not understood, the command a slip meant, and the list; nothing is
+// punched. An oversized message is quoted in 40 characters, not echoed.
+func TestTypoIsNamedOnFeishu(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       []string
+		notWant    string
+	}{
+		{"typo", "上斑", []string{"没看懂“上斑”，你是想发“上班”吗？", "可用命令："}, "👋"},
+		{"nonsense", "跳个舞", []string{"没看懂“跳个舞”。发送“帮助”查看可用命令。", "可用命令："}, "你是想"},
+		{"oversized", strings.Repeat("啊", 5000), []string{"没看懂“" + strings.Repeat("啊", 39) + "…”", "可用命令："}, strings.Repeat("啊", 41)},
+		{"greeting is no typo", "你好", []string{"👋 Alice，你好！"}, "没看懂"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := MustHarness(t)
+			if rec := h.post(h.event(msgEvent{openID: aliceOpenID, msgType: "text", content: textContent(tt.text)}), delivery{}); rec.Code != http.StatusOK {
+				t.Fatalf("status = %d (%s), want 200", rec.Code, rec.Body)
+			}
+			h.runOutbox()
+			replies := h.api.Calls("/reply")
+			if len(replies) != 1 {
+				t.Fatalf("%d replies, want 1", len(replies))
+			}
+			text, _ := sentContent(t, replies[0])["text"].(string)
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("reply %q lacks %q", text, w)
+				}
+			}
+			if strings.Contains(text, tt.notWant) {
+				t.Errorf("reply %q contains %q", text, tt.notWant)
+			}
+			if n := len(h.punches()); n != 0 {
+				t.Errorf("%d punches, want 0", n)
+			}
+		})
+	}
+}

@@ -36,3 +36,12 @@ func TestSlashHistoryAndGreeting(t *testing.T) {
 		})
 	}
 }
+
+// TestSlashTypoIsNamed: /punch stauts names the command meant.
+func TestSlashTypoIsNamed(t *testing.T) {
+	e := MustEnv(t)
+	_, _, raw := e.slash("T1", "U1", "stauts")
+	if !strings.Contains(raw, "did not understand “stauts”. Did you mean “status”?") {
+		t.Errorf("ack %s, want the guess", raw)
+	}
+}

@@ -300,7 +300,14 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 // with the event: if it cannot be sealed, a 500 makes WeCom retry, and the
 // retry is answered with the stored reply.
 func (b *Bot) answerInline(w http.ResponseWriter, r *http.Request, msg Message, reply core.Reply) {
-	plain, err := PassiveText(b.cfg.CorpID, msg.FromUserName, RenderReply(reply, inlineLang(msg)), b.now().Unix())
+	text := RenderReply(reply, inlineLang(msg))
+	if reply.Outcome == core.OutcomeHelp && msg.MsgType == MsgText && bots.NotUnderstood(msg.Content) {
+		// Say what was not understood (and the command a slip meant)
+		// before the list; a retry renders the same from the same message.
+		lang := bots.Lang(reply, inlineLang(msg))
+		text = bots.NotUnderstoodHelp(reply, msg.Content, lang) + "\n" + menuHint(lang)
+	}
+	plain, err := PassiveText(b.cfg.CorpID, msg.FromUserName, text, b.now().Unix())
 	var body []byte
 	if err == nil {
 		q := r.URL.Query()

@@ -37,3 +37,19 @@ func TestHistoryAndGreetingAnsweredInline(t *testing.T) {
 		})
 	}
 }
+
+// TestTypoIsNamedOnWeCom: the passive reply to text that is no command
+// says what was not understood and the command a slip meant, then the
+// list and the menu hint.
+func TestTypoIsNamedOnWeCom(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	got := mustOpenPassive(t, e.enc, e.deliver(e.seal(textXML(testUser, "下斑", "31001", e.unix(0)))))
+	for _, w := range []string{"没看懂“下斑”，你是想发“下班”吗？", "可用命令：", "应用菜单"} {
+		if !strings.Contains(got.Msg.Content, w) {
+			t.Errorf("passive reply %q lacks %q", got.Msg.Content, w)
+		}
+	}
+	if n := len(e.punches()); n != 0 {
+		t.Errorf("%d punches, want 0", n)
+	}
+}
