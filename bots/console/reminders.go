@@ -56,6 +56,25 @@ type reminderData struct {
 	Zone      *time.Location
 }
 
+// progressRefresh is how often, in seconds, the reminders page reloads
+// while deliveries of a shown firing are still pending.
+const progressRefresh = 15
+
+// sending reports whether a firing on the page still has deliveries to make.
+func (d reminderData) sending() bool {
+	if d.Problems != nil && d.Problems.Firing.Counts.Pending > 0 {
+		return true
+	}
+	for _, st := range d.Statuses {
+		for _, f := range st.Recent {
+			if f.Counts.Pending > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (c *Console) reminderPage(ctx context.Context, w http.ResponseWriter, r *http.Request, v *viewer, preview *reminderPreview) error {
 	return c.reminderPageWith(ctx, w, r, v, reminderData{Preview: preview})
 }
@@ -76,7 +95,14 @@ func (c *Console) reminderPageWith(ctx context.Context, w http.ResponseWriter, r
 	if err != nil {
 		return err
 	}
-	c.render(w, r, http.StatusOK, "reminders", &page{Lang: v.Lang, Title: tr(v.Lang, "rem_title"), Nav: "reminders", Sub: "reminders", V: v, Flash: reminderFlash(r, v.Lang) + orgFlash(r, v.Lang), Data: d})
+	pg := &page{Lang: v.Lang, Title: tr(v.Lang, "rem_title"), Nav: "reminders", Sub: "reminders", V: v, Flash: reminderFlash(r, v.Lang) + orgFlash(r, v.Lang), Data: d}
+	if r.Method == http.MethodGet && d.sending() {
+		// A fan-out to hundreds takes minutes at the platforms' rates: the
+		// counts move on their own until it is done. Only a GET reloads
+		// safely; a preview is the answer to a POST.
+		pg.Refresh = progressRefresh
+	}
+	c.render(w, r, http.StatusOK, "reminders", pg)
 	return nil
 }
 

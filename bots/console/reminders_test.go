@@ -177,3 +177,61 @@ func TestRemindersShowLateAndSkippedFirings(t *testing.T) {
 		t.Errorf("manager retry = %d, want 403", res.Status)
 	}
 }
+
+// pendingScheduler has one firing whose deliveries are still going out.
+type pendingScheduler struct {
+	fakeScheduler
+	pending int
+}
+
+func (s *pendingScheduler) Reminders(ctx context.Context) ([]core.ReminderStatus, error) {
+	return []core.ReminderStatus{{Reminder: core.Reminder{ID: "weekly", Kind: core.ReminderBroadcast, Cron: "0 9 * * MON", Text: "请提交周报", Enabled: true},
+		Recent: []core.FiringReport{{Firing: core.Firing{ID: 3, ReminderID: "weekly", Status: core.FiringQueued, Recipients: 300},
+			Counts: core.DeliveryCounts{Queued: 300, Sent: 300 - s.pending, Pending: s.pending}}}}}, nil
+}
+
+func (s *pendingScheduler) DeliveryProblems(ctx context.Context, id string, firing int64, limit int) (core.FiringReport, []core.DeliveryProblem, error) {
+	rs, _ := s.Reminders(ctx)
+	return rs[0].Recent[0], nil, nil
+}
+
+// TestRemindersPageFollowsAFanOut: while a firing's deliveries are pending
+// the reminders page and the firing's details reload themselves; once all
+// are sent they stop, and a preview (a POST's answer) never does.
+func TestRemindersPageFollowsAFanOut(t *testing.T) {
+	sched := &pendingScheduler{}
+	f := MustFixture(t, false, func(c *Config, d *Deps) { d.Reminders = sched })
+	sched.now = f.clock.Now
+	hr := f.MustSignIn(t, "H1")
+	const refresh = `<meta http-equiv="refresh" content="15">`
+	tests := []struct {
+		name    string
+		pending int
+		post    bool
+		path    string
+		want    bool
+	}{
+		{"list while sending", 120, false, "/reminders", true},
+		{"details while sending", 120, false, "/reminders/weekly/firings/3", true},
+		{"list when done", 0, false, "/reminders", false},
+		{"details when done", 0, false, "/reminders/weekly/firings/3", false},
+		{"a preview while sending", 120, true, "/reminders/weekly/preview", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sched.pending = tc.pending
+			var res response
+			if tc.post {
+				res = hr.post(t, tc.path, nil)
+			} else {
+				res = hr.get(t, tc.path)
+			}
+			if res.Status != http.StatusOK {
+				t.Fatalf("%s = %d", tc.path, res.Status)
+			}
+			if got := strings.Contains(res.Body, refresh); got != tc.want {
+				t.Errorf("%s reloads itself = %v, want %v", tc.path, got, tc.want)
+			}
+		})
+	}
+}
