@@ -51,7 +51,7 @@ func (s *Service) cancel(ctx context.Context, employeeID string, id int64, after
 		}
 		if m.Status == MakeupApproved {
 			// 销假: an approved request is withdrawn, if it may be.
-			v, err = s.takeBack(ctx, tx, employeeID, m, "", p, &closed, after)
+			v, err = s.takeBack(ctx, tx, employeeID, m, "", "", p, &closed, after)
 			return err
 		}
 		if err := m.Transition(MakeupCancelled, employeeID, s.now(), ""); err != nil {
@@ -73,11 +73,12 @@ func isRefusal(err error) bool {
 
 // takeBack moves approved request m to revoked inside tx for actor (the
 // requester withdrawing, or the approver or HR revoking with reason),
-// audits it as "<type>.withdrawn" or "<type>.revoked", updates the
-// approval cards in place and tells the other side: the approver of a
-// withdrawal, the requester of a revocation. A refusal or a request no
+// audits it as "<type>.withdrawn" or "<type>.revoked" (with via, where it
+// was revoked, when known), updates the approval cards in place and tells
+// the other side: the approver of a withdrawal, the requester of a
+// revocation. A refusal or a request no
 // longer approved fills *closed with its view and changes nothing.
-func (s *Service) takeBack(ctx context.Context, tx Tx, actor string, m MakeupRequest, reason string, p makeupPeople, closed *MakeupView, after func(Tx, MakeupView) error) (MakeupView, error) {
+func (s *Service) takeBack(ctx context.Context, tx Tx, actor string, m MakeupRequest, reason string, via Platform, p makeupPeople, closed *MakeupView, after func(Tx, MakeupView) error) (MakeupView, error) {
 	approvedBy, approvedAt := m.DecidedBy, m.DecidedAt
 	if err := m.Revoke(actor, s.now(), reason); err != nil {
 		err = s.closedView(ctx, tx, m, p, closed, err)
@@ -93,6 +94,9 @@ func (s *Service) takeBack(ctx context.Context, tx Tx, actor string, m MakeupReq
 	extra := map[string]any{"approver": m.ApproverID, "approved_by": approvedBy, "approved_at": approvedAt.UTC().Format(time.RFC3339)}
 	if reason != "" {
 		extra["note"] = reason
+	}
+	if via != "" {
+		extra["via"] = via
 	}
 	tell := func(tx Tx, v MakeupView) error {
 		// The approval's result went out under makeup_result:<id>; this

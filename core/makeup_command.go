@@ -111,7 +111,7 @@ func (s *Service) handleMakeup(ctx context.Context, cmd Command, base Reply) (Re
 				return answer(OutcomeMakeupDecided)(tx, got)
 			}
 		}
-		v, err := s.decide(ctx, MakeupDecision{ID: a.ID, Status: a.Decision, Actor: base.EmployeeID, Note: a.Note, Card: a.Card}, after)
+		v, err := s.decide(ctx, MakeupDecision{ID: a.ID, Status: a.Decision, Actor: base.EmployeeID, Note: a.Note, Card: a.Card, Via: cmd.Actor.Platform}, after)
 		if err != nil {
 			return explain(v, err)
 		}

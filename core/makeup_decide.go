@@ -139,13 +139,16 @@ func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, M
 			}
 		}
 		if d.Status == MakeupRevoked {
-			v, err = s.takeBack(ctx, tx, d.Actor, m, note, p, &closed, after)
+			v, err = s.takeBack(ctx, tx, d.Actor, m, note, d.Via, p, &closed, after)
 			return err
 		}
 		if err := m.Transition(d.Status, d.Actor, now, note); err != nil {
 			return s.closedView(ctx, tx, m, p, &closed, err)
 		}
 		extra := map[string]any{"note": note, "approver": m.ApproverID}
+		if d.Via != "" {
+			extra["via"] = d.Via
+		}
 		if d.Status == MakeupApproved {
 			added, err := s.approvalPunch(ctx, tx, p.roster, &m, now)
 			if err != nil {

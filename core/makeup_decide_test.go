@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -84,5 +85,63 @@ func TestDecisionNoteTooLongInChat(t *testing.T) {
 	}
 	if v, _ := h.svc.MakeupView(ctx, id); v.Request.Status != core.MakeupPending {
 		t.Errorf("the request is %s, want pending", v.Request.Status)
+	}
+}
+
+// auditDetail returns the detail of the last audit entry action about
+// request id.
+func auditDetail(tb testing.TB, h makeupHarness, action string, id int64) map[string]any {
+	tb.Helper()
+	audit, err := h.store.FindAudit(context.Background(), core.AuditFilter{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out map[string]any
+	for _, a := range audit {
+		var d map[string]any
+		if a.Action == action && json.Unmarshal([]byte(a.Detail), &d) == nil && d["request_id"] == float64(id) {
+			out = d
+		}
+	}
+	if out == nil {
+		tb.Fatalf("no %s audit entry about request %d", action, id)
+	}
+	return out
+}
+
+// TestApprovalAuditSaysWhereAndWhy: a request's audit entry says when its
+// routing fell back to HR (the manager inactive or missing), and a
+// decision's says where it was made (the chat platform, or the console),
+// as an approval's record in DingTalk or Feishu does.
+func TestApprovalAuditSaysWhereAndWhy(t *testing.T) {
+	ctx := context.Background()
+	h := newMakeupHarness(t)
+	own := h.MustRequest(t, "E1", "11-25", "09:00", core.KindIn).Request.ID
+	inactive := h.MustRequest(t, "E3", "11-25", "09:00", core.KindIn).Request.ID
+	none := h.MustRequest(t, "E2", "11-25", "09:00", core.KindIn).Request.ID
+	reply, err := h.svc.Handle(ctx, core.Command{Actor: core.Identity{Platform: core.PlatformSlack, Tenant: "T1", UserID: "UMO"}, Kind: core.CmdMakeupDecide,
+		Makeup: &core.MakeupArgs{ID: own, Decision: core.MakeupApproved}, Source: string(core.PlatformSlack), EventID: "via-slack", ReceivedAt: h.clock.Now()})
+	if err != nil || reply.Outcome != core.OutcomeMakeupDecided {
+		t.Fatalf("approve from Slack = %+v, %v", reply, err)
+	}
+	if _, err := h.svc.DecideMakeup(ctx, core.MakeupDecision{ID: inactive, Status: core.MakeupRejected, Actor: "H1", Note: "重复", Via: core.PlatformWeb}); err != nil {
+		t.Fatalf("reject at the console: %v", err)
+	}
+	tests := []struct {
+		name, action string
+		id           int64
+		key          string
+		want         any // nil: the key is absent
+	}{
+		{"routed to the manager", "makeup.requested", own, "fallback", nil},
+		{"the manager is inactive", "makeup.requested", inactive, "fallback", "hr"},
+		{"there is no manager", "makeup.requested", none, "fallback", "hr"},
+		{"approved in Slack", "makeup.approved", own, "via", "slack"},
+		{"rejected at the console", "makeup.rejected", inactive, "via", "web"},
+	}
+	for _, tc := range tests {
+		if got := auditDetail(t, h, tc.action, tc.id)[tc.key]; got != tc.want {
+			t.Errorf("%s: %s %q = %v, want %v", tc.name, tc.action, tc.key, got, tc.want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"time"
 )
 
@@ -151,6 +152,14 @@ func (s *Service) insertMakeup(ctx context.Context, tx Tx, actor, what string, m
 	if err := tx.InsertMakeup(ctx, &m); err != nil {
 		return err
 	}
+	if fallback := approverFallback(p); fallback != "" {
+		// HR reading the audit sees why the manager did not get it.
+		extra = maps.Clone(extra)
+		if extra == nil {
+			extra = map[string]any{}
+		}
+		extra["fallback"] = fallback
+	}
 	if err := s.audit(ctx, tx, actor, auditAction(m, what), m, extra); err != nil {
 		return err
 	}
@@ -168,6 +177,21 @@ func (s *Service) insertMakeup(ctx context.Context, tx Tx, actor, what string, m
 		return after(tx, *v)
 	}
 	return nil
+}
+
+// approverFallback says how a new request's routing fell back from the
+// employee's manager (routeApprover): "hr" when an HR employee got it
+// (no manager, or one who is inactive or the employee themselves),
+// "console" when nobody could be found and HR decides it at the console;
+// "" when it went to the manager.
+func approverFallback(p makeupPeople) string {
+	switch {
+	case p.approver.ID == "":
+		return "console"
+	case p.approver.ID != p.roster.Employee.ManagerID:
+		return "hr"
+	}
+	return ""
 }
 
 // auditAction names a change of request m: "makeup.approved",

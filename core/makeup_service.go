@@ -168,6 +168,10 @@ type MakeupDecision struct {
 	Actor  string       // employee id, or ActorAdmin
 	Note   string
 	Card   *CardRef // the card the decision came from, if any
+	// Via is where the decision was made, for its audit entry: the chat
+	// platform of a click or a typed command, PlatformWeb for the
+	// console; empty when the caller does not say (the admin API).
+	Via Platform
 }
 
 func (s *Service) directory() (Directory, error) {
