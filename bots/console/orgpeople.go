@@ -164,12 +164,20 @@ func (c *Console) togglePerson(w http.ResponseWriter, r *http.Request, v *viewer
 		return nil
 	}
 	id := r.PathValue("id")
+	// The state is flipped from the first reading only: applyEdit redoes an
+	// edit over an organisation that changed meanwhile, and a second HR
+	// person's same click must not flip it back.
+	var active *bool
 	res, err := c.applyEdit(r.Context(), v, orgEdit{Entity: "employees", ID: id, Apply: func(org *core.Org) (int, fieldErrors) {
 		i := slices.IndexFunc(org.Employees, func(e core.Employee) bool { return e.ID == id })
 		if i < 0 {
 			return 0, fieldErrors{"": tr(v.Lang, "not_found")}
 		}
-		org.Employees[i].Active = !org.Employees[i].Active
+		if active == nil {
+			a := !org.Employees[i].Active
+			active = &a
+		}
+		org.Employees[i].Active = *active
 		return i, nil
 	}})
 	if err != nil {

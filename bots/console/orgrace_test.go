@@ -13,15 +13,16 @@ import (
 	"github.com/punchbot/punchbot/core/coretest"
 )
 
-// racingStore lands another HR person's make-up policy edit (monthly
-// quota 9) between a console apply's reading the organisation and its
-// write, before each of the first races ApplyOrg calls: what two HR people
-// on two replicas do at the same moment.
+// racingStore lands another HR person's edit (by default the make-up
+// policy's monthly quota set to 9) between a console apply's reading the
+// organisation and its write, before each of the first races ApplyOrg
+// calls: what two HR people on two replicas do at the same moment.
 type racingStore struct {
 	Store
 	mem     *coretest.MemStore
 	mu      sync.Mutex
 	races   int
+	edit    func(*core.Org)
 	applies int
 }
 
@@ -36,7 +37,11 @@ func (s *racingStore) ApplyOrg(ctx context.Context, org core.Org, audit core.Aud
 		if err != nil {
 			return core.ApplyResult{}, err
 		}
-		other.Makeup.MonthlyQuota = 9
+		if s.edit != nil {
+			s.edit(&other)
+		} else {
+			other.Makeup.MonthlyQuota = 9
+		}
 		if _, err := s.mem.ApplyOrg(ctx, other, core.AuditEntry{At: audit.At, Actor: "console:H2", Action: "console.org_edited"}); err != nil {
 			return core.ApplyResult{}, err
 		}
@@ -100,6 +105,23 @@ func TestFormEditKeepsAConcurrentEdit(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDeactivateTwiceAtOnce: two HR people deactivating the same person at
+// the same moment leave them deactivated; the second click, redone over
+// the first, does not flip them back (it finds nothing left to change).
+func TestDeactivateTwiceAtOnce(t *testing.T) {
+	f, rs := racingFixture(t)
+	rs.races = 1
+	rs.edit = func(o *core.Org) {
+		find(o.Employees, func(e core.Employee) bool { return e.ID == "E1" }).Active = false
+	}
+	if res := f.MustSignIn(t, "H1").post(t, "/org/people/E1/active", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("deactivate = %d:\n%s", res.Status, res.Body)
+	}
+	if e1 := find(mustOrg(t, f).Employees, func(e core.Employee) bool { return e.ID == "E1" }); e1.Active {
+		t.Errorf("E1 is active after two deactivations at once, want inactive")
 	}
 }
 
