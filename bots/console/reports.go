@@ -32,11 +32,13 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) err
 	if err != nil {
 		return err
 	}
-	d := reportData{Month: month, Date: c.today0(), Report: rep, Headers: admin.MonthlyHeaders(v.Lang)}
+	// The preview has the download's columns, the leave types' days and
+	// hours included, so what HR checks here is what payroll gets.
+	d := reportData{Month: month, Date: c.today0(), Report: rep, Headers: admin.MonthlyReportHeaders(rep, v.Lang)}
 	shown, pg := paginate(rep.Rows, r, pageSize)
 	d.Pager = pg
 	for _, row := range shown {
-		cells := admin.MonthlyCells(row)
+		cells := admin.MonthlyReportCells(rep, row)
 		if row.Name == core.ErasedName {
 			cells[1] = tr(v.Lang, "erased_name")
 		}
