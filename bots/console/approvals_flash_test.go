@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -51,6 +52,20 @@ func TestApprovalsFlashNamesTheRequest(t *testing.T) {
 				t.Errorf("the page after %s does not say %q:\n%s", res.Location, tc.want, body)
 			}
 		})
+	}
+	// The decision's audit entry says it was made at the console.
+	var via []any
+	for _, a := range f.store.Audit() {
+		if a.Action == "leave.approved" && strings.Contains(a.Detail, fmt.Sprintf(`"request_id":%d,`, approved)) {
+			var d map[string]any
+			if err := json.Unmarshal([]byte(a.Detail), &d); err != nil {
+				t.Fatal(err)
+			}
+			via = append(via, d["via"])
+		}
+	}
+	if len(via) != 1 || via[0] != "web" {
+		t.Errorf("the approval's audit says via %v, want the console (web)", via)
 	}
 	// A hand-made query falls back to the generic notice.
 	if body := f.MustSignIn(t, "H1").get(t, "/makeups?done=approved&id=7&rt=%3Cscript%3E").Body; strings.Contains(body, "<script>") || !strings.Contains(body, "#7") {

@@ -228,7 +228,7 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, v *viewer) erro
 		return c.showApprovals(w, r, v, back, &refusedDecision{ID: id, Message: tr(v.Lang, "mk_revoke_reason_required")})
 	}
 	done := string(status)
-	view, err := c.makeups.DecideMakeup(r.Context(), core.MakeupDecision{ID: id, Status: status, Actor: v.Actor(), Note: note})
+	view, err := c.makeups.DecideMakeup(r.Context(), core.MakeupDecision{ID: id, Status: status, Actor: v.Actor(), Note: note, Via: core.PlatformWeb})
 	if err != nil {
 		switch core.ErrorCode(err) {
 		case core.ECONFLICT:
