@@ -95,7 +95,9 @@ func Headline(r core.Reply, lang string) string {
 		return pick(lang, "你的账号还没有登记到 punchbot，请联系 "+r.Contact+" 把你加入组织名单。",
 			"Your account is not registered with punchbot yet. Please ask "+r.Contact+" to add you to the organisation file.")
 	case core.OutcomeInactive:
-		return pick(lang, "你的账号已停用，打卡未记录。如有疑问请联系 "+r.Contact+"。", "Your account is inactive, so nothing was recorded. Please contact "+r.Contact+".")
+		// Said to a status or help request too: nothing is recorded or shown.
+		return pick(lang, "你的账号已停用，无法打卡或查询，什么也没有记录。如有疑问请联系 "+r.Contact+"。",
+			"Your account is inactive: punchbot records and shows nothing for it. Please contact "+r.Contact+".")
 	case core.OutcomeRateLimited:
 		return pick(lang, fmt.Sprintf("操作太频繁，请 %d 秒后再试。", int(r.RetryAfter.Seconds()+0.5)),
 			fmt.Sprintf("Too many attempts; try again in %d s.", int(r.RetryAfter.Seconds()+0.5)))
@@ -204,8 +206,10 @@ func RejectReason(r core.Reply, lang string) string {
 	}
 	switch reason {
 	case core.ReasonOutOfRange:
-		return pick(lang, fmt.Sprintf("不在打卡范围内：距 %s %s，允许 %s", r.SiteName, Distance(r.DistanceM), Distance(r.RadiusM)),
-			fmt.Sprintf("outside the punch area: %s from %s, allowed %s", Distance(r.DistanceM), r.SiteName, Distance(r.RadiusM)))
+		// The next step too: this schedule takes no field punch (外勤), so
+		// the way to count time worked elsewhere is a make-up with a reason.
+		return pick(lang, fmt.Sprintf("不在打卡范围内：距 %s %s，允许 %s。到达后请重新发送位置；如因公在外，请申请补卡（发送“补卡”）", r.SiteName, Distance(r.DistanceM), Distance(r.RadiusM)),
+			fmt.Sprintf("outside the punch area: %s from %s, allowed %s. Share your location again once you are there; working elsewhere on business? Request a make-up (send “makeup”)", Distance(r.DistanceM), r.SiteName, Distance(r.RadiusM)))
 	case core.ReasonLowAccuracy:
 		return pick(lang, fmt.Sprintf("定位精度太差（±%s），请到开阔处重试", Distance(r.AccuracyM)),
 			fmt.Sprintf("the location is too imprecise (±%s); try again in the open", Distance(r.AccuracyM)))
@@ -242,7 +246,8 @@ func FlagNotes(flags []string, lang string) string {
 		case core.FlagStaleLocation:
 			out = append(out, pick(lang, "位置不是最新的", "location is not fresh"))
 		case core.FlagOfflineDelay:
-			out = append(out, pick(lang, "离线延迟送达", "delivered late (offline)"))
+			// The time shown is when the phone sent it, not when it arrived.
+			out = append(out, pick(lang, "离线延迟送达，按发送时间记录", "delivered late (offline), counted at the time it was sent"))
 		case core.FlagOutOfRange:
 			out = append(out, pick(lang, "不在打卡范围内", "outside the punch area"))
 		}
