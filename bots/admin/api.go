@@ -237,8 +237,19 @@ func (a *API) putOrg(w http.ResponseWriter, r *http.Request) error {
 	// {"name": "Acme"} renames the organisation and resets nothing; and a
 	// console edit landing between that read and the apply is not undone
 	// (ApplyOrgOver reads and applies again).
+	version, ok := ifMatch(r.Header.Get("If-Match"))
+	if !ok {
+		return core.Errorf(core.EINVALID, `If-Match must be the organisation's version as GET /api/v1/org's ETag gives it, like "12", or *`)
+	}
+	apply := ApplyOrgOver
+	if version != 0 {
+		// Reviewed at that version: applied over it or not at all.
+		apply = func(ctx context.Context, st OrgApplier, data []byte, audit func(core.Org) core.AuditEntry, checks ...func(core.Org) []core.FieldError) (core.Org, core.ApplyResult, error) {
+			return ApplyOrgAt(ctx, st, data, version, audit, checks...)
+		}
+	}
 	sum := sha256.Sum256(data)
-	org, res, err := ApplyOrgOver(r.Context(), a.store, data, func(org core.Org) core.AuditEntry {
+	org, res, err := apply(r.Context(), a.store, data, func(org core.Org) core.AuditEntry {
 		detail, _ := json.Marshal(map[string]any{
 			"name": org.Name, "sha256": hex.EncodeToString(sum[:]), "bytes": len(data),
 			"sites": len(org.Sites), "schedules": len(org.Schedules), "calendars": len(org.Calendars),
@@ -246,6 +257,10 @@ func (a *API) putOrg(w http.ResponseWriter, r *http.Request) error {
 		})
 		return core.AuditEntry{At: a.now(), Actor: "admin", Action: "org.applied", Subject: org.Name, Detail: string(detail)}
 	}, a.checks...)
+	if version != 0 && errors.Is(err, core.ErrOrgChanged) {
+		writeJSON(w, http.StatusPreconditionFailed, errorBody{Error: core.ErrorMessage(err), Code: core.ECONFLICT})
+		return nil
+	}
 	if err != nil {
 		return err
 	}

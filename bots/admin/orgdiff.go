@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/punchbot/punchbot/core"
@@ -23,6 +24,7 @@ func (a *API) getOrg(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(org.Version))
 	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -35,6 +37,30 @@ func (a *API) getOrg(w http.ResponseWriter, r *http.Request) error {
 // exported organisation an apply of the body would change.
 type diffJSON struct {
 	Changes []string `json:"changes"`
+	// Version is the organisation's version the changes were computed
+	// over: sent back as If-Match, PUT applies the file only over it.
+	Version int64 `json:"version"`
+}
+
+// etag is the ETag of the organisation at version: PUT /api/v1/org with it
+// as If-Match applies only over that version.
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// ifMatch reads an If-Match header: the version it names, 0 for none (no
+// header, or * which any organisation matches), and false when it names
+// no version.
+func ifMatch(h string) (int64, bool) {
+	h = strings.TrimSpace(h)
+	if h == "" || h == "*" {
+		return 0, true
+	}
+	inner, quoted := strings.CutPrefix(h, `"`)
+	inner, closed := strings.CutSuffix(inner, `"`)
+	v, err := strconv.ParseInt(inner, 10, 64)
+	if !quoted || !closed || err != nil || v <= 0 {
+		return 0, false
+	}
+	return v, true
 }
 
 // diffOrg validates an org file like PUT /api/v1/org and answers with what
@@ -50,11 +76,16 @@ func (a *API) diffOrg(w http.ResponseWriter, r *http.Request) error {
 		}
 		return core.WrapError(core.EINVALID, err, "could not read the request body")
 	}
-	changes, err := OrgChanges(r.Context(), a.store, data, a.checks...)
+	cur, err := CurrentOrg(r.Context(), a.store)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, diffJSON{Changes: append([]string{}, changes...)})
+	changes, _, err := OrgChangesOver(cur, data, a.checks...)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(cur.Version))
+	writeJSON(w, http.StatusOK, diffJSON{Changes: append([]string{}, changes...), Version: cur.Version})
 	return nil
 }
 

@@ -70,24 +70,45 @@ const applyAttempts = 3
 // audit makes the entry from the organisation about to be applied.
 func ApplyOrgOver(ctx context.Context, st OrgApplier, data []byte, audit func(core.Org) core.AuditEntry, checks ...func(core.Org) []core.FieldError) (core.Org, core.ApplyResult, error) {
 	for range applyAttempts {
-		cur, err := CurrentOrg(ctx, st)
-		if err != nil {
-			return core.Org{}, core.ApplyResult{}, err
-		}
-		org, err := ParseOrgOver(data, cur, checks...)
-		if err != nil {
-			return core.Org{}, core.ApplyResult{}, err
-		}
-		res, err := st.ApplyOrg(ctx, org, audit(org))
-		if err == nil {
-			return org, res, nil
-		}
+		org, res, err := applyOrgOnce(ctx, st, data, 0, audit, checks)
 		if !errors.Is(err, core.ErrOrgChanged) {
-			return core.Org{}, core.ApplyResult{}, err
+			return org, res, err
 		}
 	}
 	return core.Org{}, core.ApplyResult{}, core.WrapError(core.ECONFLICT, core.ErrOrgChanged,
 		"someone else kept changing the organisation while this file was applied (%d attempts); nothing was changed: apply it again", applyAttempts)
+}
+
+// ApplyOrgAt is ApplyOrgOver for a caller that reviewed the organisation
+// at version (GET /api/v1/org's ETag, POST /api/v1/org/diff's version) and
+// sent it back (If-Match): the file is applied only over that version.
+// When the organisation moved on since, what was reviewed is no longer
+// what would change, so nothing is applied or retried, and the error is
+// ECONFLICT with core.ErrOrgChanged.
+func ApplyOrgAt(ctx context.Context, st OrgApplier, data []byte, version int64, audit func(core.Org) core.AuditEntry, checks ...func(core.Org) []core.FieldError) (core.Org, core.ApplyResult, error) {
+	return applyOrgOnce(ctx, st, data, version, audit, checks)
+}
+
+// applyOrgOnce reads, parses over and applies once; a non-zero want is the
+// version the organisation must still be at.
+func applyOrgOnce(ctx context.Context, st OrgApplier, data []byte, want int64, audit func(core.Org) core.AuditEntry, checks []func(core.Org) []core.FieldError) (core.Org, core.ApplyResult, error) {
+	cur, err := CurrentOrg(ctx, st)
+	if err != nil {
+		return core.Org{}, core.ApplyResult{}, err
+	}
+	if want != 0 && cur.Version != want {
+		return core.Org{}, core.ApplyResult{}, core.WrapError(core.ECONFLICT, core.ErrOrgChanged,
+			"someone else changed the organisation after version %d (it is at version %d now); nothing was changed: review it again", want, cur.Version)
+	}
+	org, err := ParseOrgOver(data, cur, checks...)
+	if err != nil {
+		return core.Org{}, core.ApplyResult{}, err
+	}
+	res, err := st.ApplyOrg(ctx, org, audit(org))
+	if err != nil {
+		return core.Org{}, core.ApplyResult{}, err
+	}
+	return org, res, nil
 }
 
 // keepOmitted copies into org cur's value of every setting the file did

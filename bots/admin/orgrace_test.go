@@ -2,7 +2,10 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -125,5 +128,63 @@ func TestExportWritesGCJ02AsWritten(t *testing.T) {
 		if s.ID == "zj" && (s.Lat != lat || s.Lng != lng) {
 			t.Errorf("zj measured at %v,%v, want the WGS-84 conversion %v,%v", s.Lat, s.Lng, lat, lng)
 		}
+	}
+}
+
+// TestPutOrgIfMatch: a client that reviewed the organisation (GET's ETag,
+// the diff's version) and sends it back as If-Match gets the file applied
+// only over that version: after someone else's edit it is a 412 that
+// changes nothing, not a silent re-read; a header naming no version is a
+// 400.
+func TestPutOrgIfMatch(t *testing.T) {
+	st := &racingStore{memStore: &memStore{MemStore: coretest.NewMemStore()}}
+	f := keepFixture(t, st)
+	f.MustDo(t, http.MethodPut, "/api/v1/org", []byte(keepOrg), http.StatusOK)
+	put := func(ifMatch, body string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPut, "/api/v1/org", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("If-Match", ifMatch)
+		rec := httptest.NewRecorder()
+		f.mux.ServeHTTP(rec, req)
+		return rec
+	}
+	get := f.do(http.MethodGet, "/api/v1/org", "Bearer "+testToken, nil)
+	tag := get.Header().Get("ETag")
+	diff := MustDecode[diffJSON](t, f.MustDo(t, http.MethodPost, "/api/v1/org/diff", []byte("name: Acme China\n"), http.StatusOK))
+	if tag == "" || tag != fmt.Sprintf("%q", strconv.FormatInt(diff.Version, 10)) {
+		t.Fatalf("GET ETag %q, diff version %d: want the same version", tag, diff.Version)
+	}
+
+	// Someone else's edit lands between the review and the apply.
+	st.races = 1
+	st.edit = func(o *core.Org) { o.Makeup.MonthlyQuota = 9 }
+	rec := put(tag, "name: Acme China\n")
+	eb := MustDecode[errorBody](t, rec.Body.Bytes())
+	if rec.Code != http.StatusPreconditionFailed || eb.Code != core.ECONFLICT || !strings.Contains(eb.Error, "someone else changed the organisation") {
+		t.Errorf("PUT over an old version = %d %+v, want 412 saying someone else changed it", rec.Code, eb)
+	}
+	if got := mustSettings(t, st); got.Name != "Acme" || got.Makeup.MonthlyQuota != 9 {
+		t.Errorf("after the refused PUT: name %q, quota %d; want Acme and the other edit's 9", got.Name, got.Makeup.MonthlyQuota)
+	}
+	// The old version, now read as moved on before the apply: refused too.
+	if rec := put(tag, "name: Acme China\n"); rec.Code != http.StatusPreconditionFailed || !strings.Contains(rec.Body.String(), "nothing was changed") {
+		t.Errorf("PUT over an old version again = %d %s, want 412", rec.Code, rec.Body)
+	}
+	// Reviewed again, it goes in.
+	tag = f.do(http.MethodGet, "/api/v1/org", "Bearer "+testToken, nil).Header().Get("ETag")
+	if rec := put(tag, "name: Acme China\n"); rec.Code != http.StatusOK {
+		t.Errorf("PUT over the current version = %d %s, want 200", rec.Code, rec.Body)
+	}
+	if got := mustSettings(t, st); got.Name != "Acme China" || got.Makeup.MonthlyQuota != 9 {
+		t.Errorf("after the PUT: name %q, quota %d; want Acme China and 9", got.Name, got.Makeup.MonthlyQuota)
+	}
+	for _, bad := range []string{"12", `"x"`, `W/"3"`, `"0"`} {
+		if rec := put(bad, "name: X\n"); rec.Code != http.StatusBadRequest {
+			t.Errorf("If-Match %s = %d, want 400", bad, rec.Code)
+		}
+	}
+	if rec := put("*", "name: Any\n"); rec.Code != http.StatusOK {
+		t.Errorf("If-Match * = %d %s, want 200", rec.Code, rec.Body)
 	}
 }
