@@ -16,10 +16,11 @@ type OrgReadStore interface {
 }
 
 // RunOrgReadSuite checks that a store's Org returns what ApplyOrg stored,
-// exactly as the reference MemStore does: every site (in WGS-84),
-// schedule, calendar with its days, employee with identities, reminder,
-// the make-up policy and the organisation's settings, in id order, including
-// a site, schedule and calendar nobody uses.
+// exactly as the reference MemStore does: every site (in WGS-84, a GCJ-02
+// one with its datum and coordinates as written), schedule, calendar with
+// its days, employee with identities, reminder, the make-up policy, the
+// organisation's settings and version, in id order, including a site,
+// schedule and calendar nobody uses.
 func RunOrgReadSuite(t *testing.T, open func(t *testing.T) OrgReadStore) {
 	ctx := context.Background()
 	org := core.Org{Name: "Acme", Lang: "zh", TimeZone: "Asia/Shanghai",
@@ -73,6 +74,7 @@ func RunOrgReadSuite(t *testing.T, open func(t *testing.T) OrgReadStore) {
 		got, want any
 	}{
 		{"settings", []string{got.Name, got.Lang, got.TimeZone}, []string{want.Name, want.Lang, want.TimeZone}},
+		{"version after one apply", got.Version, want.Version},
 		{"sites", got.Sites, want.Sites}, {"schedules", got.Schedules, want.Schedules}, {"calendars", got.Calendars, want.Calendars},
 		{"employees", got.Employees, want.Employees}, {"leave types", got.LeaveTypes, want.LeaveTypes}, {"policy", got.Makeup, want.Makeup}, {"reminders", got.Reminders, want.Reminders},
 	}
