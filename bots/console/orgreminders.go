@@ -254,3 +254,19 @@ func renderMarkdown(escaped string, slack bool) string {
 	}
 	return mdItemRe.ReplaceAllString(s, "• $1")
 }
+
+// The scheduler's checks of a reminder (scheduler.CheckReminders) in
+// Chinese, next to core's in org.go.
+func init() {
+	problemZH = append(problemZH, []struct {
+		re *regexp.Regexp
+		zh string
+	}{
+		{regexp.MustCompile(`^the audience is empty: name everyone, departments, employees or chats$`), "对象为空：请选择所有人、部门、员工或群聊"},
+		{regexp.MustCompile(`^no employee is in department (".*")$`), "没有员工属于部门 $1（是否写错了？）"},
+		{regexp.MustCompile(`^must be from 0 to (\d+) minutes before the shift starts, not (-?\d+)$`), "必须是上班前 0 到 $1 分钟，而不是 $2"},
+		{regexp.MustCompile(`^must not be negative, not (-?\d+)$`), "不能为负数（$1）"},
+		{regexp.MustCompile(`^a (\S+) reminder goes to each person concerned, not to chats: name departments or employees$`), "$1 提醒发给每位相关的人，不能发到群聊：请选择部门或员工"},
+		{regexp.MustCompile(`^must be wecom, feishu or slack, not (".*")$`), "必须是 wecom、feishu 或 slack，而不是 $1"},
+	}...)
+}
