@@ -29,6 +29,18 @@ func RequestNoun(t core.RequestType, lang string) string {
 	return pick(lang, "补卡申请", "make-up request")
 }
 
+// RejectHint tells the approver of a pending card how to reject with a
+// reason the requester receives, for cards whose Reject button cannot ask
+// for one (a Feishu card's button, a WeCom button_interaction card): the
+// typed command, as the grammar reads it.
+func RejectHint(t core.RequestType, id int64, lang string) string {
+	n := strconv.FormatInt(id, 10)
+	if t == core.RequestMakeup {
+		return pick(lang, "驳回并写明理由：发送「补卡 驳回 "+n+" 理由」", "To reject with a reason, send “makeup reject "+n+" reason”")
+	}
+	return pick(lang, "驳回并写明理由：发送「驳回 "+n+" 理由」", "To reject with a reason, send “reject "+n+" reason”")
+}
+
 // requestTitle is "请假申请 #12", "Leave request #12".
 func requestTitle(t core.RequestType, id int64, lang string) string {
 	noun := RequestNoun(t, lang)

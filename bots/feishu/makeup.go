@@ -226,7 +226,7 @@ func makeupCard(v core.MakeupView, lang string) makeupCardDoc {
 				{Tag: "button", Text: CardText{Tag: "plain_text", Content: c.Approve}, Type: "primary", Value: map[string]string{"action": ActionMakeupApprove, "id": id}},
 				{Tag: "button", Text: CardText{Tag: "plain_text", Content: c.Reject}, Type: "danger", Value: map[string]string{"action": ActionMakeupReject, "id": id}},
 			}},
-			cardNote{Tag: "note", Elements: []CardText{{Tag: "plain_text", Content: rejectHint(c.Type, id, lang)}}},
+			cardNote{Tag: "note", Elements: []CardText{{Tag: "plain_text", Content: bots.RejectHint(c.Type, v.Request.ID, lang)}}},
 		)
 	}
 	return doc
@@ -252,14 +252,6 @@ func pendingColour(t core.RequestType) string {
 		return "indigo"
 	}
 	return "blue"
-}
-
-// rejectHint tells the approver how to reject with a reason.
-func rejectHint(t core.RequestType, id, lang string) string {
-	if t == core.RequestMakeup {
-		return pick(lang, "驳回并写明理由：发送「补卡 驳回 "+id+" 理由」", "To reject with a reason, send “makeup reject "+id+" reason”")
-	}
-	return pick(lang, "驳回并写明理由：发送「驳回 "+id+" 理由」", "To reject with a reason, send “reject "+id+" reason”")
 }
 
 func makeupMessage(v core.MakeupView, lang string) Message {

@@ -166,8 +166,12 @@ func withoutTaskID(tb testing.TB, s sent) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return requestNo.ReplaceAllString(string(buf), "#N")
+	return rejectNo.ReplaceAllString(requestNo.ReplaceAllString(string(buf), "#N"), "驳回 N")
 }
+
+// rejectNo is the request number in an approval card's typed way to
+// reject it (bots.RejectHint).
+var rejectNo = regexp.MustCompile(`驳回 \d+`)
 
 // requestNo is a request number in a text; two environments number their
 // requests apart.

@@ -165,10 +165,21 @@ func makeupCard(v core.MakeupView, lang, taskID string) TemplateCard {
 			{Text: c.Reject, Style: 2, Key: KeyMakeupReject},
 		},
 	}
-	if !c.Pending {
-		card.ReplaceText = shortStatus(v.Request.Status, lang)
-	}
+	pendingCard(&card, v, c, lang)
 	return card
+}
+
+// pendingCard finishes an approval card by its state: while pending, the
+// typed way to reject with a reason in the quote area (quote_area.quote_text,
+// "模板卡片消息 / 按钮交互型" in 发送应用消息, https://developer.work.weixin.qq.com/document/path/90236),
+// since the 驳回 button cannot ask for one; once closed, the buttons give
+// way to the short state (replace_text) and the hint goes.
+func pendingCard(card *TemplateCard, v core.MakeupView, c bots.MakeupCard, lang string) {
+	if c.Pending {
+		card.QuoteArea = &CardQuoteArea{QuoteText: bots.RejectHint(c.Type, v.Request.ID, lang)}
+		return
+	}
+	card.ReplaceText = shortStatus(v.Request.Status, lang)
 }
 
 // approvalSource names the card's kind in its source line, which WeCom
@@ -227,9 +238,7 @@ func approvalCard(v core.MakeupView, c bots.MakeupCard, lang, taskID string) Tem
 	rows = append(rows[:min(len(rows), maxRows-len(links))], links...)
 	rows = append(rows, long[:min(len(long), maxRows-len(rows))]...)
 	card.HorizontalContentList = rows
-	if !c.Pending {
-		card.ReplaceText = shortStatus(v.Request.Status, lang)
-	}
+	pendingCard(&card, v, c, lang)
 	return card
 }
 

@@ -167,6 +167,10 @@ func TestMakeupApprovalOnWeCom(t *testing.T) {
 	if title := card["main_title"].(map[string]any); title["title"] != fmt.Sprintf("补卡申请 #%d · 张三", id) || title["desc"] != "⏳ 待审批（审批人：王经理）" {
 		t.Errorf("card title = %v", title)
 	}
+	// The 驳回 button cannot ask for a reason: the card says how to give one.
+	if q, _ := card["quote_area"].(map[string]any); q == nil || q["quote_text"] != fmt.Sprintf("驳回并写明理由：发送「补卡 驳回 %d 理由」", id) {
+		t.Errorf("quote area = %v, want the typed way to reject with a reason", card["quote_area"])
+	}
 	buttons := card["button_list"].([]any)
 	if len(buttons) != 2 || buttons[0].(map[string]any)["key"] != KeyMakeupApprove || buttons[1].(map[string]any)["key"] != KeyMakeupReject {
 		t.Errorf("buttons = %v", buttons)
@@ -207,6 +211,9 @@ func TestMakeupApprovalOnWeCom(t *testing.T) {
 	updated := u["template_card"].(map[string]any)
 	if u["response_code"] != "CLICK_CODE_1" || updated["task_id"] != taskID || updated["replace_text"] != "已同意" {
 		t.Errorf("update = %v", u)
+	}
+	if updated["quote_area"] != nil {
+		t.Errorf("the decided card still says how to reject: %v", updated["quote_area"])
 	}
 	if desc := updated["main_title"].(map[string]any)["desc"]; desc != "✅ 已同意 · 王经理 · 03-02 09:03" {
 		t.Errorf("updated status = %v", desc)

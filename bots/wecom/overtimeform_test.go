@@ -23,8 +23,8 @@ func overtimeFormXML(from, taskID, code string, ct int64, items [][2]string) str
 	return strings.Replace(leaveFormXML(from, taskID, code, ct, items), KeyLeaveFormSubmit, KeyOvertimeFormSubmit, 1)
 }
 
-// cancelNo is the request number in the typed way to withdraw it.
-var cancelNo = regexp.MustCompile(`取消 \d+`)
+// cancelNo is the request number in the typed way to withdraw or reject it.
+var cancelNo = regexp.MustCompile(`(取消|驳回) \d+`)
 
 // overtimeChoice is Tuesday 3 March, 18:30 to 21:00 (minutes after the
 // date's midnight).
