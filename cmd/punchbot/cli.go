@@ -76,7 +76,9 @@ const applyUsage = `usage: punchbot apply -f org.yaml
 
 Creates or updates the organisation (sites, schedules, calendars, employees
 and their chat identities, the make-up policy, reminders) from a file,
-validated first: an invalid file names the line and changes nothing.
+validated first: an invalid file names the line and changes nothing. What
+the file leaves out keeps its stored value, also when a console edit lands
+while the file is being applied (it is applied again over that edit).
 
   -f org.yaml            the organisation file; - reads standard input
 `
