@@ -157,6 +157,14 @@ func MakeupLine(r core.Reply, lang string) (string, bool) {
 			fmt.Sprintf("📝 补卡申请 #%d 已提交：%s %s，等待 %s 审批（本月 %s）。如有证明，请在 10 分钟内发送图片或文件。", m.ID, m.ShiftDate, MakeupSlot(v, lang), who, MakeupUsed(v, lang)),
 			fmt.Sprintf("📝 Make-up request #%d filed: %s %s, waiting for %s (this month: %s). Send an image or file within 10 minutes to attach evidence.", m.ID, m.ShiftDate, MakeupSlot(v, lang), who, MakeupUsed(v, lang))), true
 	case core.OutcomeMakeupRefused:
+		if v.Refusal != nil && v.Refusal.Rule == core.RevokeNotRevocable && r.EmployeeID != "" && r.EmployeeID == m.EmployeeID {
+			// The requester's own 撤回 of an approved make-up or field
+			// punch: said as what happened to their request, not as the
+			// approver's "cannot be revoked".
+			who := MakeupDecider(v, lang)
+			return pick(lang, fmt.Sprintf("❌ %s #%d 已被 %s 同意并计入考勤，不能再撤回；如有错误，请联系 HR 更正打卡。", noun, m.ID, who),
+				fmt.Sprintf("❌ %s #%d was already approved by %s and counts in your attendance, so it can no longer be withdrawn; if it is wrong, ask HR to correct the punch.", Noun, m.ID, who)), true
+		}
 		return MakeupRefusalText(v, lang), true
 	case core.OutcomeMakeupCancelled:
 		if m.Status == core.MakeupRevoked {

@@ -169,6 +169,8 @@ func TestMakeupTexts(t *testing.T) {
 
 func TestHeadlineRendersMakeupReplies(t *testing.T) {
 	filed := sampleView(core.MakeupPending)
+	notRevocable := sampleView(core.MakeupApproved)
+	notRevocable.Refusal = &core.MakeupRefusal{Rule: core.RevokeNotRevocable}
 	tests := []struct {
 		r    core.Reply
 		want string
@@ -185,6 +187,14 @@ func TestHeadlineRendersMakeupReplies(t *testing.T) {
 		{core.Reply{Outcome: core.OutcomeMakeupForbidden, Makeup: &core.MakeupView{Request: core.MakeupRequest{ID: 50, Type: core.RequestOvertime}}, Lang: "en"},
 			"⛔ You cannot approve this overtime request (#50): only the assigned approver or HR can decide or revoke it, and only the requester can withdraw it."},
 		{core.Reply{Outcome: core.OutcomeMakeupCancelled, Makeup: &filed, Lang: "en"}, "↩️ Make-up request #12 withdrawn."},
+		// The requester withdrawing an approved make-up is told what
+		// happened to it; the approver revoking it, why not.
+		{core.Reply{Outcome: core.OutcomeMakeupRefused, EmployeeID: "E1", Makeup: &notRevocable, Lang: "zh"},
+			"❌ 补卡申请 #12 已被 Manager Mo 同意并计入考勤，不能再撤回；如有错误，请联系 HR 更正打卡。"},
+		{core.Reply{Outcome: core.OutcomeMakeupRefused, EmployeeID: "E1", Makeup: &notRevocable, Lang: "en"},
+			"❌ Make-up request #12 was already approved by Manager Mo and counts in your attendance, so it can no longer be withdrawn; if it is wrong, ask HR to correct the punch."},
+		{core.Reply{Outcome: core.OutcomeMakeupRefused, EmployeeID: "M1", Makeup: &notRevocable, Lang: "zh"},
+			"❌ 补卡申请 #12 的审批已写入打卡记录，不能撤销；如需更正，请 HR 在管理后台修改打卡。"},
 	}
 	for _, tc := range tests {
 		if got := Headline(tc.r, ""); got != tc.want {
