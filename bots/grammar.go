@@ -31,6 +31,10 @@ type Intent struct {
 	Verb string
 	Args string
 	Lang string // "zh" when the text is Chinese, otherwise "en"
+	// Garbled is set for text with NUL or other control characters or
+	// broken UTF-8 (core.TextProblem): no command at all, however much of
+	// one it spells, since no person typed it as it arrived.
+	Garbled bool
 }
 
 // Verbs beyond punching that the grammar recognises, so each bot can route
@@ -110,6 +114,9 @@ func (in Intent) takesArgs() bool { return in.Verb != "" }
 // about one's punches ("上班了吗", "did I clock in?") is the status; a
 // negation ("不打卡", "没上班", "don't clock in") is no command at all.
 func Parse(text string) Intent {
+	if core.TextProblem(text) != "" {
+		return Intent{Lang: DetectLang(core.CleanText(text)), Garbled: true}
+	}
 	fields, question := normalize(text)
 	lang := DetectLang(strings.Join(fields, " "))
 	if len(fields) == 0 {
@@ -385,6 +392,9 @@ func englishCommand(lower []string) (Intent, bool) {
 func NotUnderstood(text string) bool {
 	if strings.TrimSpace(text) == "" {
 		return false
+	}
+	if Garbled(text) { // render.go; a quote of garbled text too
+		return true
 	}
 	in := Parse(text)
 	return in.Kind == "" && in.Verb == ""

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/punchbot/punchbot/core"
 )
@@ -400,6 +401,10 @@ func HelpText(lang string) string {
 // NotUnderstoodText answers text the grammar does not read as a command
 // and points to 帮助 / help, which lists the commands.
 func NotUnderstoodText(text, lang string) string {
+	if Garbled(text) {
+		return pick(lang, "你的消息里有无法识别的字符（如 NUL 或乱码）：“"+Quote(text)+"”。没有执行任何操作，也没有记录，请重新输入。",
+			"Your message has characters I cannot read (such as NUL or broken encoding): “"+Quote(text)+"”. Nothing was done or recorded; please type it again.")
+	}
 	if guess := Suggest(text); guess != "" {
 		// One slip from a command ("上斑", "stauts"): name it rather than
 		// acting on a guess, which for a punch could record the wrong thing.
@@ -417,10 +422,20 @@ func NotUnderstoodText(text, lang string) string {
 // when text was understood (a greeting, 帮助 itself) or is empty.
 func NotUnderstoodHelp(r core.Reply, text, lang string) string {
 	lang = Lang(r, lang)
-	if r.Outcome != core.OutcomeHelp || !NotUnderstood(text) {
+	switch {
+	case r.Outcome != core.OutcomeHelp || !NotUnderstood(text):
 		return Headline(r, lang)
+	case Garbled(text):
+		return NotUnderstoodText(text, lang) // the fix is to type it again, not a list
 	}
 	return NotUnderstoodText(text, lang) + "\n" + HelpText(lang)
+}
+
+// Garbled reports text no person typed as it arrived: with NUL or other
+// control characters or broken UTF-8, or a quote of such text (Quote marks
+// them with U+FFFD, the replacement character).
+func Garbled(text string) bool {
+	return core.TextProblem(text) != "" || strings.ContainsRune(text, '\uFFFD')
 }
 
 // MaxQuote is how much of a message a reply quotes back: enough to
@@ -428,10 +443,18 @@ func NotUnderstoodHelp(r core.Reply, text, lang string) string {
 // message) that buries the answer or pushes it past a platform's limit.
 const MaxQuote = 40
 
-// Quote is text cleaned for echoing (control characters and invalid UTF-8
-// dropped, line breaks flattened) and cut to MaxQuote characters.
+// Quote is text made safe for echoing and storing (control characters and
+// invalid UTF-8 shown as U+FFFD, line breaks flattened) and cut to MaxQuote
+// characters. The mark keeps a garbled message garbled (Garbled) when the
+// quote is all a reply keeps of it.
 func Quote(text string) string {
-	text = strings.Join(strings.Fields(core.CleanText(text)), " ")
+	text = strings.Map(func(r rune) rune {
+		if r != '\t' && r != '\n' && unicode.IsControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(text, "\uFFFD"))
+	text = strings.Join(strings.Fields(text), " ")
 	if r := []rune(text); len(r) > MaxQuote {
 		text = string(r[:MaxQuote-1]) + "…"
 	}

@@ -78,9 +78,9 @@ func TestMinutesReadLikeSpeech(t *testing.T) {
 }
 
 // TestNotUnderstoodQuotesBriefly: the reply to text the bot cannot read
-// quotes at most 40 characters of it, on one line and without control
-// characters, so a pasted page or an oversized message never buries the
-// answer or pushes it past a platform's message limit.
+// quotes at most 40 characters of it, on one line, so a pasted page or an
+// oversized message never buries the answer or pushes it past a
+// platform's message limit.
 func TestNotUnderstoodQuotesBriefly(t *testing.T) {
 	tests := []struct {
 		name, text, wantQuote string
@@ -88,8 +88,7 @@ func TestNotUnderstoodQuotesBriefly(t *testing.T) {
 		{"short", "dance", "dance"},
 		{"oversized", strings.Repeat("a", 10000), strings.Repeat("a", 39) + "…"},
 		{"Chinese, cut by characters", strings.Repeat("打", 50), strings.Repeat("打", 39) + "…"},
-		{"NUL and line breaks", "上\x00斑\n\n了", "上斑 了"},
-		{"invalid UTF-8", "in\xff", "in\uFFFD"},
+		{"line breaks", "上斑\n\n了", "上斑 了"},
 	}
 	for _, tt := range tests {
 		got := NotUnderstoodText(tt.text, "en")
@@ -100,5 +99,41 @@ func TestNotUnderstoodQuotesBriefly(t *testing.T) {
 		if !utf8.ValidString(got) || strings.ContainsRune(got, 0) {
 			t.Errorf("%s: reply %q is not clean text", tt.name, got)
 		}
+	}
+}
+
+// TestGarbledTextIsNoCommand: text with NUL or other control characters
+// or broken UTF-8 is no command, however much of one it spells ("上班\x00"
+// is not a clock-in), and the reply says so in the user's language,
+// quoting it with the bad characters marked, never carrying them. A quote
+// of such text (all a Feishu route keeps of it) is still garbled.
+func TestGarbledTextIsNoCommand(t *testing.T) {
+	tests := []struct {
+		name, text, lang, want string
+	}{
+		{"NUL after a command", "上班\x00", "zh", "你的消息里有无法识别的字符（如 NUL 或乱码）：“上班\uFFFD”。没有执行任何操作，也没有记录，请重新输入。"},
+		{"only NUL", "\x00\x00", "en", "Your message has characters I cannot read (such as NUL or broken encoding): “\uFFFD\uFFFD”. Nothing was done or recorded; please type it again."},
+		{"broken UTF-8", "in\xff", "en", "Your message has characters I cannot read (such as NUL or broken encoding): “in\uFFFD”. Nothing was done or recorded; please type it again."},
+		{"escape sequence", "out\x1b[2J", "en", "Your message has characters I cannot read (such as NUL or broken encoding): “out\uFFFD[2J”. Nothing was done or recorded; please type it again."},
+	}
+	for _, tt := range tests {
+		in := Parse(tt.text)
+		if !in.Garbled || in.Kind != "" || in.Verb != "" || !NotUnderstood(tt.text) {
+			t.Errorf("%s: Parse = %+v, want a garbled non-command", tt.name, in)
+		}
+		got := NotUnderstoodText(tt.text, tt.lang)
+		if got != tt.want {
+			t.Errorf("%s: NotUnderstoodText =\n%q\nwant\n%q", tt.name, got, tt.want)
+		}
+		if core.TextProblem(got) != "" {
+			t.Errorf("%s: reply %q %s", tt.name, got, core.TextProblem(got))
+		}
+		if q := Quote(tt.text); !Garbled(q) || !NotUnderstood(q) || core.TextProblem(q) != "" || NotUnderstoodText(q, tt.lang) != tt.want {
+			t.Errorf("%s: the quote %q is not kept garbled and clean", tt.name, q)
+		}
+	}
+	// Tabs and line breaks are ordinary text.
+	if in := Parse("上班\t\n"); in.Garbled || in.Kind != core.CmdPunch {
+		t.Errorf("Parse(上班 with a tab and a newline) = %+v, want a clock-in", in)
 	}
 }

@@ -1,6 +1,7 @@
 package feishu
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -85,5 +86,33 @@ func TestTypoIsNamedOnFeishu(t *testing.T) {
 				t.Errorf("%d punches, want 0", n)
 			}
 		})
+	}
+}
+
+// TestGarbledTextOnFeishu: a text with a NUL byte is no command, even one
+// that spells 上班: nothing is punched or remembered, and the reply says
+// the message could not be read, in the employee's language.
+func TestGarbledTextOnFeishu(t *testing.T) {
+	h := MustHarness(t)
+	if rec := h.post(h.event(msgEvent{openID: aliceOpenID, msgType: "text", content: textContent("上班\x00")}), delivery{}); rec.Code != http.StatusOK {
+		t.Fatalf("status = %d (%s), want 200", rec.Code, rec.Body)
+	}
+	h.runOutbox()
+	replies := h.api.Calls("/reply")
+	if len(replies) != 1 {
+		t.Fatalf("%d replies, want 1", len(replies))
+	}
+	text, _ := sentContent(t, replies[0])["text"].(string)
+	if !strings.HasPrefix(text, "你的消息里有无法识别的字符（如 NUL 或乱码）：“上班\uFFFD”。没有执行任何操作") || strings.Contains(text, "可用命令") {
+		t.Errorf("reply %q, want the unreadable-message answer alone", text)
+	}
+	if strings.ContainsRune(text, 0) {
+		t.Errorf("reply %q carries the NUL", text)
+	}
+	if n := len(h.punches()); n != 0 {
+		t.Errorf("%d punches, want 0", n)
+	}
+	if _, err := h.kv.Get(context.Background(), "intent:feishu:"+testTenant+":"+aliceOpenID); err == nil {
+		t.Errorf("an intent to punch was remembered")
 	}
 }

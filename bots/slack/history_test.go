@@ -45,3 +45,20 @@ func TestSlashTypoIsNamed(t *testing.T) {
 		t.Errorf("ack %s, want the guess", raw)
 	}
 }
+
+// TestSlashGarbledText: /punch with a NUL byte is answered that the
+// message could not be read, without the command list and without the
+// byte; nothing is punched.
+func TestSlashGarbledText(t *testing.T) {
+	e := MustEnv(t)
+	status, _, raw := e.slash("T1", "U3", "in\x00")
+	if status != http.StatusOK || !strings.Contains(raw, "Your message has characters I cannot read") || strings.Contains(raw, "Commands:") {
+		t.Errorf("ack = %d %s, want the unreadable-message answer alone", status, raw)
+	}
+	if strings.Contains(raw, `\u0000`) {
+		t.Errorf("ack %s carries the NUL", raw)
+	}
+	if n := len(e.punches()); n != 0 {
+		t.Errorf("%d punches, want 0 (U3 punches anywhere, so a read \"in\" would have punched)", n)
+	}
+}

@@ -102,6 +102,9 @@ func notUnderstood(in bots.Intent, text string) rendered {
 	if in.Verb != "" {
 		head = pick(lang, "“"+text+"”在 Slack 中暂不可用。", "“"+text+"” is not available in Slack yet.")
 	}
+	if in.Garbled {
+		return rendered{Text: head, Blocks: []slackapi.Block{section(head)}} // the fix is to type it again
+	}
 	help := bots.HelpText(lang)
 	return rendered{Text: head, Blocks: []slackapi.Block{section(head + "\n" + help), slackHint(lang), actionButtons(lang)}}
 }

@@ -305,7 +305,10 @@ func (b *Bot) answerInline(w http.ResponseWriter, r *http.Request, msg Message, 
 		// Say what was not understood (and the command a slip meant)
 		// before the list; a retry renders the same from the same message.
 		lang := bots.Lang(reply, inlineLang(msg))
-		text = bots.NotUnderstoodHelp(reply, msg.Content, lang) + "\n" + menuHint(lang)
+		text = bots.NotUnderstoodHelp(reply, msg.Content, lang)
+		if !bots.Garbled(msg.Content) {
+			text += "\n" + menuHint(lang)
+		}
 	}
 	plain, err := PassiveText(b.cfg.CorpID, msg.FromUserName, text, b.now().Unix())
 	var body []byte

@@ -1,6 +1,8 @@
 package wecom
 
 import (
+	"context"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -51,5 +53,31 @@ func TestTypoIsNamedOnWeCom(t *testing.T) {
 	}
 	if n := len(e.punches()); n != 0 {
 		t.Errorf("%d punches, want 0", n)
+	}
+}
+
+// TestGarbledTextOnWeCom: a text message carrying a NUL byte or broken
+// UTF-8 is refused as malformed XML or answered as unreadable; either way
+// nothing is punched or remembered, and no reply carries the bad bytes.
+func TestGarbledTextOnWeCom(t *testing.T) {
+	for i, content := range []string{"上班\x00", "上班\xff", "上班\x1b"} {
+		e := newEnv(t, envOptions{})
+		rec := e.deliver(e.seal(textXML(testUser, content, "3200"+string(rune('0'+i)), e.unix(0))))
+		switch rec.Code {
+		case http.StatusOK:
+			got := mustOpenPassive(t, e.enc, rec)
+			if rec.Body.Len() > 0 && !strings.HasPrefix(got.Msg.Content, "你的消息里有无法识别的字符") {
+				t.Errorf("%q: passive reply %q, want the unreadable-message answer", content, got.Msg.Content)
+			}
+		case http.StatusBadRequest:
+		default:
+			t.Errorf("%q: status %d (%s), want 200 or 400", content, rec.Code, rec.Body)
+		}
+		if n := len(e.punches()); n != 0 {
+			t.Errorf("%q: %d punches, want 0", content, n)
+		}
+		if _, err := e.kv.Get(context.Background(), "intent:wecom:"+testCorpID+":"+testUser); err == nil {
+			t.Errorf("%q: an intent to punch was remembered", content)
+		}
 	}
 }
