@@ -597,12 +597,15 @@ type Firing struct {
 }
 
 // DeliveryCounts are the outbox rows of one firing by status; Queued is
-// their total.
+// their total. Retrying counts the pending ones that wait for another
+// attempt after an error, a platform's rate limit mostly: HR sees why a
+// fan-out is slow.
 type DeliveryCounts struct {
-	Queued  int `json:"queued"`
-	Pending int `json:"pending"`
-	Sent    int `json:"sent"`
-	Failed  int `json:"failed"`
+	Queued   int `json:"queued"`
+	Pending  int `json:"pending"`
+	Sent     int `json:"sent"`
+	Failed   int `json:"failed"`
+	Retrying int `json:"retrying"`
 }
 
 // FiringFilter selects firings, newest first.

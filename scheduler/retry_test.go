@@ -62,15 +62,15 @@ func TestRetryFailedDeliveries(t *testing.T) {
 	if got := describe(ps); !slices.Equal(got, want) {
 		t.Errorf("problems = %q, want %q", got, want)
 	}
-	if f.Counts != (core.DeliveryCounts{Queued: 3, Pending: 1, Sent: 1, Failed: 1}) {
-		t.Errorf("counts = %+v, want 3 queued, 1 each pending, sent and failed", f.Counts)
+	if f.Counts != (core.DeliveryCounts{Queued: 3, Pending: 1, Sent: 1, Failed: 1, Retrying: 1}) {
+		t.Errorf("counts = %+v, want 3 queued, 1 each pending (retrying), sent and failed", f.Counts)
 	}
 
 	f, n, err := e.sched.RetryFailed(ctx, "weekly", rep.ID)
 	if err != nil || n != 1 {
 		t.Fatalf("RetryFailed = %d, %v; want li's one", n, err)
 	}
-	if f.Counts != (core.DeliveryCounts{Queued: 3, Pending: 2, Sent: 1}) {
+	if f.Counts != (core.DeliveryCounts{Queued: 3, Pending: 2, Sent: 1, Retrying: 2}) {
 		t.Errorf("counts after the retry = %+v, want 2 pending, 1 sent, none failed", f.Counts)
 	}
 	again, err := e.store.ClaimOutboxLane(ctx, core.PlatformFeishu, core.LaneDeliveries, 10, e.clock.Now(), time.Minute)

@@ -283,7 +283,8 @@ func (s *Store) FiringCounts(ctx context.Context, ids []int64) (map[int64]core.D
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT firing_id, status, count(*) FROM outbox WHERE firing_id = ANY($1) GROUP BY firing_id, status`, ids)
+	rows, err := s.pool.Query(ctx, `SELECT firing_id, status, last_error <> '', count(*) FROM outbox WHERE firing_id = ANY($1)
+		GROUP BY firing_id, status, last_error <> ''`, ids)
 	if err != nil {
 		return nil, translate(err, "count deliveries")
 	}
@@ -291,7 +292,8 @@ func (s *Store) FiringCounts(ctx context.Context, ids []int64) (map[int64]core.D
 	for rows.Next() {
 		var id, n int64
 		var status string
-		if err := rows.Scan(&id, &status, &n); err != nil {
+		var erred bool
+		if err := rows.Scan(&id, &status, &erred, &n); err != nil {
 			return nil, translate(err, "count deliveries")
 		}
 		c := out[id]
@@ -299,6 +301,9 @@ func (s *Store) FiringCounts(ctx context.Context, ids []int64) (map[int64]core.D
 		switch status {
 		case core.OutboxPending:
 			c.Pending += int(n)
+			if erred {
+				c.Retrying += int(n)
+			}
 		case core.OutboxSent:
 			c.Sent += int(n)
 		case core.OutboxFailed:

@@ -275,8 +275,8 @@ func (s *Store) FiringCounts(ctx context.Context, ids []int64) (map[int64]core.D
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := poolConn{s.rs}.QueryContext(ctx, `SELECT firing_id, status, count(*) FROM outbox
-		WHERE firing_id IN (SELECT value FROM json_each(?)) GROUP BY firing_id, status`, jsonList(ids))
+	rows, err := poolConn{s.rs}.QueryContext(ctx, `SELECT firing_id, status, last_error <> '', count(*) FROM outbox
+		WHERE firing_id IN (SELECT value FROM json_each(?)) GROUP BY firing_id, status, last_error <> ''`, jsonList(ids))
 	if err != nil {
 		return nil, translate(err, "count deliveries")
 	}
@@ -284,8 +284,8 @@ func (s *Store) FiringCounts(ctx context.Context, ids []int64) (map[int64]core.D
 	for rows.Next() {
 		var id int64
 		var status string
-		var n int
-		if err := rows.Scan(&id, &status, &n); err != nil {
+		var n, erred int
+		if err := rows.Scan(&id, &status, &erred, &n); err != nil {
 			return nil, translate(err, "count deliveries")
 		}
 		c := out[id]
@@ -293,6 +293,9 @@ func (s *Store) FiringCounts(ctx context.Context, ids []int64) (map[int64]core.D
 		switch status {
 		case core.OutboxPending:
 			c.Pending += n
+			if erred != 0 {
+				c.Retrying += n
+			}
 		case core.OutboxSent:
 			c.Sent += n
 		case core.OutboxFailed:

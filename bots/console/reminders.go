@@ -299,6 +299,7 @@ func init() {
 			"rem_skipped":      "已跳过：发送时间过后太久服务才恢复，没有补发",
 			"rem_late":         "延迟发送（服务恢复后补发）",
 			"rem_note":         "调度器备注",
+			"rem_retrying_n":   "其中 %d 条在重试（平台限流或出错，会自动重发）",
 		},
 		"en": {
 			"rem_details":        "Delivery details",
@@ -315,6 +316,7 @@ func init() {
 			"rem_skipped":      "skipped: punchbot was down for too long after its time to send it late",
 			"rem_late":         "sent late (after punchbot was down)",
 			"rem_note":         "Scheduler note",
+			"rem_retrying_n":   "%d of them retrying after a rate limit or an error (sent again automatically)",
 		},
 	} {
 		for k, v := range m {

@@ -187,7 +187,7 @@ type pendingScheduler struct {
 func (s *pendingScheduler) Reminders(ctx context.Context) ([]core.ReminderStatus, error) {
 	return []core.ReminderStatus{{Reminder: core.Reminder{ID: "weekly", Kind: core.ReminderBroadcast, Cron: "0 9 * * MON", Text: "请提交周报", Enabled: true},
 		Recent: []core.FiringReport{{Firing: core.Firing{ID: 3, ReminderID: "weekly", Status: core.FiringQueued, Recipients: 300},
-			Counts: core.DeliveryCounts{Queued: 300, Sent: 300 - s.pending, Pending: s.pending}}}}}, nil
+			Counts: core.DeliveryCounts{Queued: 300, Sent: 300 - s.pending, Pending: s.pending, Retrying: s.pending / 2}}}}}, nil
 }
 
 func (s *pendingScheduler) DeliveryProblems(ctx context.Context, id string, firing int64, limit int) (core.FiringReport, []core.DeliveryProblem, error) {
@@ -231,6 +231,10 @@ func TestRemindersPageFollowsAFanOut(t *testing.T) {
 			}
 			if got := strings.Contains(res.Body, refresh); got != tc.want {
 				t.Errorf("%s reloads itself = %v, want %v", tc.path, got, tc.want)
+			}
+			// Half the pending ones wait out a rate limit: the page says so.
+			if got, want := strings.Contains(res.Body, "其中 60 条在重试（平台限流或出错"), tc.pending > 0; got != want {
+				t.Errorf("%s names the retrying deliveries = %v, want %v", tc.path, got, want)
 			}
 		})
 	}

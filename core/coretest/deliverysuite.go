@@ -253,7 +253,7 @@ func dsLanes(t *testing.T, s DeliveryStore) {
 	if err != nil {
 		t.Fatalf("FiringCounts: %v", err)
 	}
-	stDiff(t, "counts after a batch finish", counts[f.ID], core.DeliveryCounts{Queued: 5, Pending: 3, Sent: 1, Failed: 1})
+	stDiff(t, "counts after a batch finish (the rate-limited one is retrying)", counts[f.ID], core.DeliveryCounts{Queued: 5, Pending: 3, Sent: 1, Failed: 1, Retrying: 1})
 	// The finished retry keeps its firing and waits for its time.
 	if c := claim(core.LaneDeliveries, 10, stNow.Add(2*time.Minute)); len(c) != 2 {
 		t.Errorf("claim after lease expiry = %d, want the 2 leased ones (the retry waits)", len(c))
@@ -412,7 +412,7 @@ func dsRetryFailed(t *testing.T, s DeliveryStore) {
 	if err != nil {
 		t.Fatalf("FiringCounts: %v", err)
 	}
-	stDiff(t, "counts after the retry", counts, map[int64]core.DeliveryCounts{f.ID: {Queued: 4, Pending: 3, Sent: 1}, other.ID: {Queued: 1, Failed: 1}})
+	stDiff(t, "counts after the retry", counts, map[int64]core.DeliveryCounts{f.ID: {Queued: 4, Pending: 3, Sent: 1, Retrying: 3}, other.ID: {Queued: 1, Failed: 1}})
 	stDiff(t, "problems after the retry (the errors are kept)", problems(0),
 		[]string{"U1 pending 0 channel_not_found", "U2 pending 1 rate limited", "U3 pending 0 user_disabled"})
 	again, err := s.ClaimOutboxLane(ctx, core.PlatformSlack, core.LaneDeliveries, 10, stNow.Add(2*time.Hour), time.Minute)

@@ -150,6 +150,9 @@ func (m *MemStore) FiringCounts(ctx context.Context, ids []int64) (map[int64]cor
 		switch o.Status {
 		case core.OutboxPending:
 			c.Pending++
+			if o.LastError != "" {
+				c.Retrying++
+			}
 		case core.OutboxSent:
 			c.Sent++
 		case core.OutboxFailed:
