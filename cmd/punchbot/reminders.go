@@ -141,7 +141,7 @@ type firingCollector struct {
 func newFiringCollector(st core.ReminderStore, leader func() bool, now func() time.Time) *firingCollector {
 	return &firingCollector{
 		store: st, leader: leader, now: now,
-		counts: prometheus.NewDesc("punchbot_reminder_deliveries", "Deliveries of each reminder's latest firing (last 7 days), by status: queued (all), pending, sent, failed.",
+		counts: prometheus.NewDesc("punchbot_reminder_deliveries", "Deliveries of each reminder's latest firing (last 7 days), by status: queued (all), pending, sent, failed, and retrying (the pending ones waiting out a rate limit or an error).",
 			[]string{"reminder", "status"}, nil),
 		fireTime: prometheus.NewDesc("punchbot_reminder_last_firing_timestamp_seconds", "When each reminder's latest firing was due, with its status.",
 			[]string{"reminder", "status"}, nil),
@@ -184,7 +184,7 @@ func (c *firingCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for id, f := range latest {
 		n := counts[f.ID]
-		for status, v := range map[string]int{"queued": n.Queued, core.OutboxPending: n.Pending, core.OutboxSent: n.Sent, core.OutboxFailed: n.Failed} {
+		for status, v := range map[string]int{"queued": n.Queued, core.OutboxPending: n.Pending, core.OutboxSent: n.Sent, core.OutboxFailed: n.Failed, "retrying": n.Retrying} {
 			ch <- prometheus.MustNewConstMetric(c.counts, prometheus.GaugeValue, float64(v), id, status)
 		}
 		ch <- prometheus.MustNewConstMetric(c.fireTime, prometheus.GaugeValue, float64(f.FireAt.Unix()), id, f.Status)

@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -561,8 +563,22 @@ func TestServeRemindersAPI(t *testing.T) {
 	if code, _ := do(t, "POST", base+"/api/v1/reminders/nope/run", token, nil); code != 404 {
 		t.Errorf("run an unknown reminder = %d, want 404", code)
 	}
+	var run struct {
+		Firing struct{ ID int64 } `json:"firing"`
+	}
+	if err := json.Unmarshal([]byte(body), &run); err != nil || run.Firing.ID == 0 {
+		t.Fatalf("run answer %s: %v", body, err)
+	}
+	firing := base + "/api/v1/reminders/all-hands/firings/" + strconv.FormatInt(run.Firing.ID, 10)
+	if code, body := do(t, "GET", firing+"/problems", token, nil); code != 200 || !strings.Contains(body, `"problems":[`) {
+		t.Errorf("GET problems = %d %s", code, body)
+	}
+	if code, body := do(t, "POST", firing+"/retry", token, nil); code != 200 || !strings.Contains(body, `"requeued":0`) {
+		t.Errorf("POST retry = %d %s, want nothing to requeue", code, body)
+	}
 	code, body = do(t, "GET", base+"/metrics", "", nil)
-	for _, want := range []string{`punchbot_reminder_deliveries{reminder="all-hands",status="queued"}`, "punchbot_scheduler_leader", "punchbot_reminder_firings_total"} {
+	for _, want := range []string{`punchbot_reminder_deliveries{reminder="all-hands",status="queued"}`, `punchbot_reminder_deliveries{reminder="all-hands",status="retrying"}`,
+		"punchbot_scheduler_leader", "punchbot_reminder_firings_total"} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}
