@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -75,5 +77,75 @@ func TestAdminApplyKeepsAnEditOnAnotherReplica(t *testing.T) {
 	do(http.MethodPut, file, http.StatusOK)
 	if again := do(http.MethodGet, "", http.StatusOK); again != file {
 		t.Errorf("export changed after re-applying it:\n%s", strings.Join(admin.DiffLines([]byte(file), []byte(again)), "\n"))
+	}
+}
+
+// TestApplyAndEditsRaceAcrossReplicas: files applied on one replica
+// (leaving the make-up policy out) race policy edits on another, each edit
+// adding one to the monthly quota over what it read. Had any apply written
+// back a quota read before an edit, the final quota would be short.
+func TestApplyAndEditsRaceAcrossReplicas(t *testing.T) {
+	a := MustOpen(t)
+	b := mustOpenReplica(t, a)
+	ctx := context.Background()
+	audit := func(core.Org) core.AuditEntry {
+		return core.AuditEntry{At: time.Now(), Actor: "test", Action: "org.applied"}
+	}
+	if _, _, err := admin.ApplyOrgOver(ctx, a, []byte("name: Acme\nmakeup: {monthly_quota: 0}\n"), audit); err != nil {
+		t.Fatal(err)
+	}
+	const edits = 30
+	done, stop := make(chan error, 2), make(chan struct{})
+	applies := 0
+	go func() {
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			applies++
+			if _, _, err := admin.ApplyOrgOver(ctx, a, []byte(fmt.Sprintf("name: Acme %d\n", applies)), audit); err != nil && !errors.Is(err, core.ErrOrgChanged) {
+				done <- err
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(stop)
+		for range edits {
+			for { // as the console's applyEdit, until it goes in
+				org, err := admin.CurrentOrg(ctx, b)
+				if err != nil {
+					done <- err
+					return
+				}
+				org.Makeup.MonthlyQuota++
+				if _, err = b.ApplyOrg(ctx, org, core.AuditEntry{At: time.Now(), Actor: "console:H2", Action: "console.org_edited"}); err == nil {
+					break
+				}
+				if !errors.Is(err, core.ErrOrgChanged) {
+					done <- err
+					return
+				}
+			}
+		}
+		done <- nil
+	}()
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if applies < 2 {
+		t.Fatalf("only %d applies ran while the edits did: no race", applies)
+	}
+	org, err := a.Org(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if org.Makeup.MonthlyQuota != edits {
+		t.Errorf("monthly quota after %d edits racing %d applies = %d, want %d: an apply wrote back a stale policy", edits, applies, org.Makeup.MonthlyQuota, edits)
 	}
 }
