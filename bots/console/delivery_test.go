@@ -210,7 +210,10 @@ func TestResendFailedBroadcast(t *testing.T) {
 	if again := hr.post(t, page+"/retry", nil); !strings.Contains(again.Location, "n=0") {
 		t.Errorf("a second retry: %s, want nothing requeued", again.Location)
 	}
-	if bad := hr.get(t, "/reminders/notice/firings/abc"); bad.Status != http.StatusBadRequest {
-		t.Errorf("a bad firing id: %d, want 400", bad.Status)
+	if bad := hr.get(t, "/reminders/notice/firings/abc"); bad.Status != http.StatusBadRequest || !strings.Contains(bad.Body, "发送记录编号“abc”无效") {
+		t.Errorf("a bad firing id: %d, want 400 saying so in Chinese:\n%s", bad.Status, bad.Body)
+	}
+	if bad := hr.get(t, "/reminders/notice/firings/999"); bad.Status != http.StatusNotFound {
+		t.Errorf("an unknown firing: %d, want 404", bad.Status)
 	}
 }

@@ -221,7 +221,7 @@ type problemRow struct {
 func firingParam(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("firing"), 10, 64)
 	if err != nil || id < 1 {
-		return 0, core.Errorf(core.EINVALID, "firing must be a firing id, not %q", r.PathValue("firing"))
+		return 0, core.WrapError(core.EINVALID, badParam{key: "rem_bad_firing", value: r.PathValue("firing")}, "firing must be a firing id, not %q", r.PathValue("firing"))
 	}
 	return id, nil
 }
@@ -300,6 +300,7 @@ func init() {
 			"rem_late":         "延迟发送（服务恢复后补发）",
 			"rem_note":         "调度器备注",
 			"rem_retrying_n":   "其中 %d 条在重试（平台限流或出错，会自动重发）",
+			"rem_bad_firing":   "发送记录编号“%s”无效。",
 		},
 		"en": {
 			"rem_details":        "Delivery details",
@@ -317,6 +318,7 @@ func init() {
 			"rem_late":         "sent late (after punchbot was down)",
 			"rem_note":         "Scheduler note",
 			"rem_retrying_n":   "%d of them retrying after a rate limit or an error (sent again automatically)",
+			"rem_bad_firing":   "“%s” is not a firing number.",
 		},
 	} {
 		for k, v := range m {
