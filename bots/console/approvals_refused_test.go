@@ -56,3 +56,31 @@ func TestApprovalsRefusedDecisionInReadersLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestApprovalsHandMadeDecisionInReadersLanguage: a POST the page's forms
+// never send (an unknown decision, a request number that is not one) is
+// refused with a 400 in the reader's language, not the core's English.
+func TestApprovalsHandMadeDecisionInReadersLanguage(t *testing.T) {
+	f := MustFixture(t, true)
+	id := f.makeupID(t, "E1")
+	tests := []struct {
+		name, who, path string
+		form            url.Values
+		want            string
+	}{
+		{"an unknown decision", "H1", fmt.Sprintf("/makeups/%d/decide", id), url.Values{"decision": {"maybe"}}, "请求无效：“maybe”不是审批操作：可选通过、拒绝或撤销。"},
+		{"an unknown decision in English", "M2", fmt.Sprintf("/makeups/%d/decide", id), url.Values{"decision": {"maybe"}}, "Invalid request: “maybe” is not a decision: approve, reject or revoke."},
+		{"not a request number", "H1", "/makeups/abc/decide", url.Values{"decision": {"approved"}}, "请求无效：“abc”不是申请编号。"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := f.MustSignIn(t, tc.who).post(t, tc.path, tc.form)
+			if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, tc.want) {
+				t.Errorf("status %d, want 400 with %q in:\n%s", res.Status, tc.want, res.Body)
+			}
+		})
+	}
+	if m := f.request(t, id); m.Status != core.MakeupPending {
+		t.Errorf("a hand-made POST changed the request: %+v", m)
+	}
+}

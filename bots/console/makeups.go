@@ -203,15 +203,19 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, v *viewer) erro
 		return nil
 	}
 	if c.makeups == nil {
-		return core.Errorf(core.EINVALID, "the make-up service is not enabled")
+		// The page shows no forms then; a stale one is told why.
+		c.errorPage(w, r, http.StatusConflict, v.Lang, "mk_readonly")
+		return nil
 	}
+	// The page's own forms send valid values; a hand-made or stale POST is
+	// told what was wrong in the reader's language, like the filters.
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return core.Errorf(core.EINVALID, "%q is not a request number", r.PathValue("id"))
+		return core.WrapError(core.EINVALID, badParam{key: "bad_request_id", value: r.PathValue("id")}, "%q is not a request number", r.PathValue("id"))
 	}
 	status := core.MakeupStatus(r.PostFormValue("decision"))
 	if status != core.MakeupApproved && status != core.MakeupRejected && status != core.MakeupRevoked {
-		return core.Errorf(core.EINVALID, "decision must be approved, rejected or revoked")
+		return core.WrapError(core.EINVALID, badParam{key: "bad_decision", value: string(status)}, "decision must be approved, rejected or revoked, not %q", status)
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	back := url.Values{}
