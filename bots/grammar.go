@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/punchbot/punchbot/core"
 )
@@ -83,11 +84,16 @@ var words = map[string]Intent{
 	// The last seven days (core.HistoryDays), as a personal weekly report.
 	"记录": history, "打卡记录": history, "考勤记录": history, "历史": history, "历史记录": history, "本周": history, "这周": history,
 	"本周记录": history, "这周记录": history, "最近": history, "最近记录": history, "周报": history,
+	"我的记录": history, "查看记录": history, "查记录": history,
 	"history": history, "records": history, "my records": history, "this week": history, "week": history, "my week": history,
-	"recent": history, "last 7 days": history,
+	"recent": history, "last 7 days": history, "my history": history, "show history": history, "show my history": history,
+	"status 状态": status, "my status": status, "show status": status, "show my status": status, "what's my status": status,
 	"帮助": help, "help": help, "?": help, "菜单": help, "命令": help, "menu": help, "commands": help,
 	// A greeting is a first contact: the answer is the commands.
-	"你好": help, "您好": help, "嗨": help, "哈喽": help, "在吗": help, "hi": help, "hello": help, "hey": help,
+	"你好": help, "您好": help, "嗨": help, "哈喽": help, "在吗": help, "在": help, "早": help, "早上好": help, "早安": help,
+	"上午好": help, "中午好": help, "下午好": help, "晚上好": help,
+	"hi": help, "hello": help, "hey": help, "hi there": help, "hello there": help, "morning": help, "good morning": help,
+	"good afternoon": help, "good evening": help,
 	"确认": confirm, "确定": confirm, "确认下班": confirm, "确认打卡": confirm, "是": confirm, "是的": confirm, "好": confirm, "好的": confirm,
 	"confirm": confirm, "yes": confirm, "y": confirm, "ok": confirm, "okay": confirm,
 	"取消": decline, "取消打卡": decline, "取消下班": decline, "不": decline, "否": decline, "算了": decline, "不用了": decline,
@@ -128,6 +134,9 @@ func Parse(text string) Intent {
 	lower := make([]string, len(fields))
 	for i, f := range fields {
 		lower[i] = strings.ToLower(f)
+	}
+	if in, ok := afterGreeting(fields, lower); ok {
+		return in // "你好 上班", "你好，上班", "hi, in"
 	}
 	// "同意 12", "驳回 12 理由", "approve 12", "撤销 12 理由": a decision
 	// on any request (make-up, field punch, leave), as after 补卡.
@@ -190,6 +199,12 @@ func Parse(text string) Intent {
 			continue
 		}
 		next := lower[n]
+		if m, used, ok := punchAgain(in, lower[n:]); ok {
+			// "打卡 in", "下班 out", "in 上班", "clock in 上班": the same
+			// punch said twice, in two languages or two words.
+			m.Args, m.Lang = strings.Join(fields[n+used:], " "), lang
+			return m
+		}
 		if other, known := words[next]; known {
 			if other.Kind == core.CmdDecline {
 				// "打卡 取消", "clock out cancel": not a punch, the waiting one is dropped.
@@ -206,6 +221,60 @@ func Parse(text string) Intent {
 		return in
 	}
 	return Intent{Lang: lang}
+}
+
+// punchAgain reads a punch word (of one or two words) at the start of rest
+// that agrees with punch in: the same direction, or one of the two decided
+// by the time ("打卡 in" is in). It returns the punch, the words it used,
+// and false when rest does not start with an agreeing punch word ("上班
+// out" is no command).
+func punchAgain(in Intent, rest []string) (Intent, int, bool) {
+	for n := min(2, len(rest)); n >= 1; n-- {
+		other, ok := words[strings.Join(rest[:n], " ")]
+		if !ok || other.Kind != core.CmdPunch {
+			continue
+		}
+		switch {
+		case other.Punch == in.Punch, other.Punch == "":
+			return in, n, true
+		case in.Punch == "":
+			return other, n, true
+		}
+		return Intent{}, 0, false
+	}
+	return Intent{}, 0, false
+}
+
+// greetings open a message without changing what it asks: "你好，上班",
+// "hi, in". Alone, a greeting is a first contact (words: help).
+var greetings = []string{"你好", "您好", "嗨", "哈喽", "早", "早上好", "早安", "上午好", "中午好", "下午好", "晚上好", "hi", "hello", "hey", "morning"}
+
+// afterGreeting reads the command after a greeting that opens a message,
+// as its own word or glued to the first one with or without punctuation
+// ("你好，上班" is one word to strings.Fields). ok is false when there is
+// no greeting or no command after it.
+func afterGreeting(fields, lower []string) (Intent, bool) {
+	for _, g := range greetings {
+		rest, found := strings.CutPrefix(lower[0], g)
+		if !found || (rest == "" && len(fields) == 1) {
+			continue
+		}
+		if rest != "" {
+			r, _ := utf8.DecodeRuneInString(rest)
+			if !unicode.IsPunct(r) && !unicode.Is(unicode.Han, r) {
+				continue // "hint", "history": not a greeting
+			}
+			if len(lower[0]) == len(fields[0]) {
+				rest = fields[0][len(fields[0])-len(rest):] // the original case, for arguments
+			}
+			rest = strings.TrimLeftFunc(rest, unicode.IsPunct)
+		}
+		text := strings.TrimSpace(rest + " " + strings.Join(fields[1:], " "))
+		if in := Parse(text); text != "" && (in.Kind != "" || in.Verb != "") {
+			return in, true
+		}
+	}
+	return Intent{}, false
 }
 
 // answer reads a confirmation or a refusal followed by what it is about:
@@ -347,7 +416,7 @@ func negated(flat string, lower []string) bool {
 // "帮我打个卡", "下班啦".
 func chineseCommand(flat string) (Intent, bool) {
 	s := flat
-	for _, p := range []string{"我要", "我想", "帮我", "给我", "请帮我", "请", "我", "现在", "今天"} {
+	for _, p := range []string{"我要", "我想", "帮我", "给我", "请帮我", "请", "我", "现在", "今天", "查看", "看看", "看一下", "查一下", "查", "的"} {
 		s = strings.TrimPrefix(s, p)
 	}
 	for _, e := range []string{"一下", "了", "啦", "咯", "喽", "吧", "去", "成功"} {

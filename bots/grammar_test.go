@@ -183,7 +183,30 @@ func TestParseGrammar(t *testing.T) {
 		// Free text is nothing.
 		{text: "", want: ""},
 		{text: "地铁故障", want: ""},
-		{text: "hello there", want: ""},
+		{text: "see you tomorrow", want: ""},
+		// Mixed languages and doubled words: the same punch said twice.
+		{text: "打卡 in", want: "in"},
+		{text: "下班 out", want: "out"},
+		{text: "in 上班", want: "in"},
+		{text: "clock in 上班", want: "in"},
+		{text: "签到 in", want: "in"},
+		{text: "打卡 下班 谢谢", want: "out", args: "谢谢"},
+		{text: "上班 out", want: ""},
+		{text: "status 状态", want: "status"},
+		// A greeting before a command does not change it.
+		{text: "你好，上班", want: "in"},
+		{text: "嗨 下班", want: "out"},
+		{text: "hi, in", want: "in"},
+		{text: "hello there", want: "help"},
+		{text: "早上好", want: "help"},
+		{text: "你好 地铁故障", want: ""},
+		// Filler around status and history.
+		{text: "帮我看看状态", want: "status"},
+		{text: "查一下状态", want: "status"},
+		{text: "我的记录", want: "history"},
+		{text: "今天的记录", want: "history"},
+		{text: "what's my status", want: "status"},
+		{text: "show my history", want: "history"},
 	}
 	if len(tests) < 80 {
 		t.Fatalf("the grammar table has %d phrases, want at least 80", len(tests))
@@ -215,12 +238,23 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q).Lang = %q", text, in.Lang)
 		}
 		switch in.Kind {
-		case "", core.CmdPunch, core.CmdStatus, core.CmdHelp, core.CmdConfirm, core.CmdDecline, core.CmdLeave:
+		case "", core.CmdPunch, core.CmdStatus, core.CmdHistory, core.CmdHelp, core.CmdConfirm, core.CmdDecline, core.CmdLeave:
 		default:
 			t.Fatalf("Parse(%q).Kind = %q", text, in.Kind)
 		}
 		if in.Kind == core.CmdPunch && in.Punch != "" && in.Punch != core.KindIn && in.Punch != core.KindOut {
 			t.Fatalf("Parse(%q).Punch = %q", text, in.Punch)
+		}
+		if in.Garbled && (in.Kind != "" || in.Verb != "") {
+			t.Fatalf("Parse(%q) = %+v: garbled text taken as a command", text, in)
+		}
+		// The answer to anything not understood is clean text, whatever
+		// it quotes, and a guess is always a command.
+		if reply := NotUnderstoodText(text, in.Lang); core.TextProblem(reply) != "" {
+			t.Fatalf("NotUnderstoodText(%q) = %q: %s", text, reply, core.TextProblem(reply))
+		}
+		if g := Suggest(text); g != "" && Parse(g).Kind == "" && Parse(g).Verb == "" {
+			t.Fatalf("Suggest(%q) = %q, no command", text, g)
 		}
 	})
 }
