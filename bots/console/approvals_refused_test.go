@@ -84,3 +84,14 @@ func TestApprovalsHandMadeDecisionInReadersLanguage(t *testing.T) {
 		t.Errorf("a hand-made POST changed the request: %+v", m)
 	}
 }
+
+// TestApprovalsReadOnlyDecision: without the approval service the page
+// shows no forms; a stale form's POST is told why, in the reader's
+// language, rather than "invalid request" in English.
+func TestApprovalsReadOnlyDecision(t *testing.T) {
+	f := MustFixture(t, false)
+	res := f.MustSignIn(t, "H1").post(t, "/makeups/1/decide", url.Values{"decision": {"approved"}})
+	if res.Status != http.StatusConflict || !strings.Contains(res.Body, "补卡审批服务未启用") {
+		t.Errorf("status %d, want 409 saying the service is off:\n%s", res.Status, res.Body)
+	}
+}
