@@ -93,8 +93,14 @@ func Headline(r core.Reply, lang string) string {
 		}
 		return HelpText(lang)
 	case core.OutcomeUnknownUser:
-		return pick(lang, "你的账号还没有登记到 punchbot，请联系 "+r.Contact+" 把你加入组织名单。",
+		line := pick(lang, "你的账号还没有登记到 punchbot，请联系 "+r.Contact+" 把你加入组织名单。",
 			"Your account is not registered with punchbot yet. Please ask "+r.Contact+" to add you to the organisation file.")
+		if id, p := Quote(r.ActorID), string(r.Platform); id != "" && p != "" && p != string(core.PlatformWeb) {
+			// makeup_card.go's platformName: 企业微信, 飞书, Slack.
+			line += pick(lang, "请告诉对方你的"+platformName(p, lang)+"用户 ID："+id,
+				" Give them your "+platformName(p, lang)+" user ID: "+id)
+		}
+		return line
 	case core.OutcomeInactive:
 		// Said to a status or help request too: nothing is recorded or shown.
 		return pick(lang, "你的账号已停用，无法打卡或查询，什么也没有记录。如有疑问请联系 "+r.Contact+"。",
@@ -118,6 +124,11 @@ func punchLine(r core.Reply, lang string) string {
 		b.WriteString("✅ " + pick(lang, kindWord(lang, r.Kind)+"打卡成功 ", kindWord(lang, r.Kind)+" recorded at "))
 	}
 	b.WriteString(Clock(r, r.At))
+	if r.ShiftDate != "" && !r.At.IsZero() && r.At.In(zone(r.TimeZone)).Format(core.DateLayout) != r.ShiftDate {
+		// Past midnight on a night shift: say which day's shift it counts
+		// for, as the status and the reports will.
+		b.WriteString(pick(lang, "（计入 "+shortDate(r.ShiftDate)+" 的班次）", " (for the "+shortDate(r.ShiftDate)+" shift)"))
+	}
 	switch r.TimeResult {
 	case core.TimeLate:
 		b.WriteString(pick(lang, "（迟到 "+Minutes(r.LateMin, lang)+"）", " ("+Minutes(r.LateMin, lang)+" late)"))

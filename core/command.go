@@ -120,6 +120,10 @@ type Reply struct {
 	// punch.
 	SlotKind PunchKind `json:",omitempty"`
 	SlotAt   time.Time `json:",omitzero"`
+	// ActorID is, for OutcomeUnknownUser, the platform user id the message
+	// came from: the reply shows it, so the person can hand HR the exact id
+	// the org file must name.
+	ActorID string `json:",omitempty"`
 	// Days is, for the history command (an OutcomeStatus reply), the last
 	// HistoryDays day results, oldest first (history.go); SlotKind and
 	// SlotAt then name the slot of the latest day with a gap, and ShiftDate

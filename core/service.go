@@ -167,7 +167,7 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 		}
 	}
 	if ErrorCode(err) == ENOTFOUND {
-		reply := Reply{Outcome: OutcomeUnknownUser, Platform: cmd.Actor.Platform, Contact: s.cfg.Contact, At: cmd.ReceivedAt}
+		reply := Reply{Outcome: OutcomeUnknownUser, Platform: cmd.Actor.Platform, Contact: s.cfg.Contact, At: cmd.ReceivedAt, ActorID: cmd.Actor.UserID}
 		return reply, s.replyOnly(ctx, cmd, reply)
 	}
 	if err != nil {

@@ -64,7 +64,7 @@ func TestOfficialVectorAnsweredWithPassiveReply(t *testing.T) {
 	rec := serve(mux, http.MethodPost, target, fmt.Sprintf(w2BodyFormat, w2Encrypt))
 	got := mustOpenPassive(t, mustCrypto(t, vecToken, vecAESKey, vecCorpID), rec)
 	want := passiveTextIn{ToUserName: "mycreate", FromUserName: vecCorpID, MsgType: "text", CreateTime: 1409659813,
-		Content: RenderReply(core.Reply{Outcome: core.OutcomeUnknownUser, Platform: core.PlatformWeCom, Contact: "HR"}, "en")}
+		Content: RenderReply(core.Reply{Outcome: core.OutcomeUnknownUser, Platform: core.PlatformWeCom, Contact: "HR", ActorID: "mycreate"}, "en")}
 	if got.Msg != want {
 		t.Errorf("passive reply = %+v, want %+v", got.Msg, want)
 	}
