@@ -39,6 +39,10 @@ const (
 const (
 	ProblemID    = "id"    // a missing or unreadable request number
 	ProblemUsage = "usage" // 补卡 alone where there is no form to show
+	// ProblemBatch is a decision naming several requests ("同意 12 13"),
+	// which would otherwise approve 12 with the note "13" and leave 13
+	// waiting while the approver thinks both done.
+	ProblemBatch = "batch"
 )
 
 // MakeupIntent is a parsed make-up message. Problem names the part that
@@ -114,6 +118,9 @@ func ParseMakeup(args string) MakeupIntent {
 		}
 		in.Args.ID = id
 		in.Args.Note = strings.Join(fields[2:], " ")
+		if ok && len(fields) > 2 && allRequestIDs(fields[2:]) {
+			in.Problem = ProblemBatch
+		}
 		return in
 	}
 	in := MakeupIntent{Action: MakeupFile}
@@ -146,6 +153,17 @@ func ParseMakeup(args string) MakeupIntent {
 		in.Problem = core.ProblemReason
 	}
 	return in
+}
+
+// allRequestIDs reports whether every word reads as a request number,
+// "13" or "#13" (commas and 、 between them are dropped).
+func allRequestIDs(words []string) bool {
+	for _, w := range words {
+		if _, ok := requestID(strings.TrimRight(w, ",，、")); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func requestID(s string) (int64, bool) {

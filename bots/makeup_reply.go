@@ -28,6 +28,9 @@ func problemLine(problem, lang string) string {
 		return pick(lang, "请写上申请的编号，例如 12。", "Please give the request number, for example 12.")
 	case ProblemUsage:
 		return pick(lang, "补卡需要写明日期、时间、上班还是下班，以及原因。", "A make-up request needs the date, the time, in or out, and a reason.")
+	case ProblemBatch:
+		return pick(lang, "一次只能审批一个申请，这次什么也没有处理；请逐个发送，例如先发“同意 12”，再发“同意 13”。",
+			"One request at a time: nothing was decided. Send them one by one, for example “approve 12”, then “approve 13”.")
 	}
 	return pick(lang, "补卡申请有误。", "The make-up request is not valid.")
 }
@@ -112,6 +115,11 @@ func MakeupRefusalText(v core.MakeupView, lang string) string {
 	case core.MakeupAlreadyOpen:
 		why = pick(lang, v.Request.ShiftDate+" 的"+slot+"卡已有待审批的补卡申请", "there is already a pending request for the "+strings.ToLower(slot)+" of "+v.Request.ShiftDate)
 	case core.MakeupInvalid:
+		if v.Problem == ProblemID || v.Problem == ProblemBatch {
+			// A decision or a withdrawal the grammar could not read: no
+			// make-up was being filed.
+			return "❌ " + problemLine(v.Problem, lang) + "\n" + MakeupUsage(lang)
+		}
 		return "❌ " + pick(lang, "补卡未提交：", "Make-up not filed: ") + problemLine(v.Problem, lang) + "\n" + MakeupUsage(lang)
 	default:
 		why = r.Rule

@@ -36,6 +36,11 @@ func TestParseMakeup(t *testing.T) {
 		{"makeup approve", MakeupIntent{Action: MakeupApprove, Args: core.MakeupArgs{Decision: core.MakeupApproved}, Problem: ProblemID}},
 		{"补卡 驳回 #7 没有证明 请补充", MakeupIntent{Action: MakeupReject, Args: core.MakeupArgs{ID: 7, Decision: core.MakeupRejected, Note: "没有证明 请补充"}}},
 		{"makeup reject 7", MakeupIntent{Action: MakeupReject, Args: core.MakeupArgs{ID: 7, Decision: core.MakeupRejected}}},
+		// Several requests at once decide none, rather than the first with
+		// the others as its note.
+		{"同意 12 13", MakeupIntent{Action: MakeupApprove, Args: core.MakeupArgs{ID: 12, Decision: core.MakeupApproved, Note: "13"}, Problem: ProblemBatch}},
+		{"approve #12, #13 #14", MakeupIntent{Action: MakeupApprove, Args: core.MakeupArgs{ID: 12, Decision: core.MakeupApproved, Note: "#13 #14"}, Problem: ProblemBatch}},
+		{"驳回 12 2 次迟到", MakeupIntent{Action: MakeupReject, Args: core.MakeupArgs{ID: 12, Decision: core.MakeupRejected, Note: "2 次迟到"}}},
 	}
 	for _, tc := range tests {
 		in := Parse(tc.text)
@@ -141,6 +146,8 @@ func TestMakeupTexts(t *testing.T) {
 	deadline := core.MakeupView{Request: core.MakeupRequest{Kind: core.KindOut, ShiftDate: "2026-11-01"}, Refusal: &core.MakeupRefusal{Rule: core.MakeupPastDeadline, Days: 7}}
 	open := core.MakeupView{Request: core.MakeupRequest{Kind: core.KindOut, ShiftDate: "2026-11-24"}, Refusal: &core.MakeupRefusal{Rule: core.MakeupAlreadyOpen}}
 	bad := core.MakeupView{Refusal: &core.MakeupRefusal{Rule: core.MakeupInvalid}, Problem: core.ProblemDate}
+	batch := core.MakeupView{Refusal: &core.MakeupRefusal{Rule: core.MakeupInvalid}, Problem: ProblemBatch}
+	noID := core.MakeupView{Refusal: &core.MakeupRefusal{Rule: core.MakeupInvalid}, Problem: ProblemID}
 	longNote := sampleView(core.MakeupPending)
 	longNote.Refusal = &core.MakeupRefusal{Rule: core.DecisionNoteTooLong}
 	longLeave := longNote
@@ -158,6 +165,8 @@ func TestMakeupTexts(t *testing.T) {
 		{"already open", MakeupRefusalText(open, "zh"), "❌ 补卡未提交：2026-11-24 的下班卡已有待审批的补卡申请。"},
 		{"a decision note too long", MakeupRefusalText(longNote, "zh"), "❌ 理由或备注不能超过 500 字，补卡申请 #12 未处理；请缩短后重试。"},
 		{"a decision note too long en", MakeupRefusalText(longLeave, "en"), "❌ A reason or note can be at most 500 characters; leave request #12 is unchanged. Please shorten it and try again."},
+		{"several requests at once", strings.SplitN(MakeupRefusalText(batch, "zh"), "\n", 2)[0], "❌ 一次只能审批一个申请，这次什么也没有处理；请逐个发送，例如先发“同意 12”，再发“同意 13”。"},
+		{"no request number", strings.SplitN(MakeupRefusalText(noID, "en"), "\n", 2)[0], "❌ Please give the request number, for example 12."},
 		{"bad date", strings.SplitN(MakeupRefusalText(bad, "zh"), "\n", 2)[0], "❌ 补卡未提交：日期看不懂，请写成 11-25 或 2026-11-25。"},
 	}
 	for _, tc := range tests {
