@@ -130,7 +130,7 @@ func ParseMakeup(args string) MakeupIntent {
 		f := rest[0]
 		if d, ok := makeupDate(f); ok && !haveDate {
 			in.Args.Date, haveDate = d, true
-		} else if c, ok := makeupClock(f); ok && !haveTime {
+		} else if c, ok := spokenClock(f); ok && !haveTime {
 			in.Args.Clock, haveTime = c, true
 		} else if k, ok := makeupKind(f); ok && !haveKind {
 			in.Args.Kind, haveKind = k, true
@@ -209,8 +209,11 @@ func makeupClock(s string) (string, bool) {
 		if !ok {
 			return "", false
 		}
-		if m == "" {
+		switch m {
+		case "":
 			m = "00"
+		case "半":
+			m = "30"
 		}
 	}
 	hh, err1 := strconv.Atoi(h)
@@ -219,6 +222,38 @@ func makeupClock(s string) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprintf("%02d:%02d", hh, mm), true
+}
+
+// spokenClock is makeupClock with the part of the day Chinese speakers put
+// before a time: 上午 / 早上 / 凌晨 keep it, 下午 / 傍晚 / 晚上 move 1–11
+// o'clock to the afternoon ("下午6点半" is 18:30), 中午 moves 1–2 o'clock
+// ("中午1点" is 13:00); 晚上12点, midnight, is not read. Only a make-up
+// reads it: a leave's 上午 / 下午 are half days.
+func spokenClock(s string) (string, bool) {
+	for _, p := range []struct {
+		word  string
+		after int // hours below it move 12 hours on
+	}{{"上午", 0}, {"早上", 0}, {"凌晨", 0}, {"中午", 3}, {"下午", 12}, {"傍晚", 12}, {"晚上", 12}} {
+		rest, ok := strings.CutPrefix(s, p.word)
+		if !ok {
+			continue
+		}
+		c, ok := makeupClock(rest)
+		if !ok {
+			return "", false
+		}
+		h := int(c[0]-'0')*10 + int(c[1]-'0')
+		if p.word == "晚上" && h == 12 {
+			// Midnight, which belongs to the next day: better asked for
+			// as 00:00 than guessed.
+			return "", false
+		}
+		if h >= 1 && h < p.after {
+			c = fmt.Sprintf("%02d", h+12) + c[2:]
+		}
+		return c, true
+	}
+	return makeupClock(s)
 }
 
 // makeupDateTime accepts a date and a time glued together with "T" or
