@@ -107,9 +107,21 @@ func (c *Console) download(w http.ResponseWriter, r *http.Request, v *viewer) er
 		if period, err = dateParam(q, "date", c.today0()); err != nil {
 			return err
 		}
-		rep, err := core.BuildDailyReport(r.Context(), c.store, period, period, v.Scope, c.now())
+		// to= (optional) makes it the daily rows of a range, a month for
+		// payroll say, as the API's daily report has.
+		to, err := dateParam(q, "to", period)
 		if err != nil {
 			return err
+		}
+		if to < period {
+			return core.WrapError(core.EINVALID, badParam{key: "rep_bad_range", value: period + " – " + to}, "the range %s to %s ends before it starts", period, to)
+		}
+		rep, err := core.BuildDailyReport(r.Context(), c.store, period, to, v.Scope, c.now())
+		if err != nil {
+			return err
+		}
+		if to != period {
+			period += "_" + to // the API's name for a range
 		}
 		ids = rowIDs(rep.Rows, dailyID)
 		body, err = admin.EncodeDaily(rep, format, lang)
@@ -152,4 +164,16 @@ func sendFile(w http.ResponseWriter, contentType, name string, body []byte) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+}
+
+// The daily range's words, kept with the download.
+func init() {
+	for lang, m := range map[string]map[string]string{
+		"zh": {"rep_to": "至（可选）", "rep_bad_range": "日期范围 %s 的结束日期早于开始日期。"},
+		"en": {"rep_to": "to (optional)", "rep_bad_range": "The range %s ends before it starts."},
+	} {
+		for k, v := range m {
+			texts[lang][k] = v
+		}
+	}
 }

@@ -40,3 +40,55 @@ func TestReportPreviewHasTheDownloadsColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestDailyDownloadOfARange: the daily download takes an optional to=, so
+// HR gets a month of daily rows in one file, named like the API's; a range
+// ending before it starts is refused in the reader's language.
+func TestDailyDownloadOfARange(t *testing.T) {
+	f := MustFixture(t, false)
+	hr := f.MustSignIn(t, "H1")
+	if page := hr.get(t, "/reports").Body; !strings.Contains(page, `<input type="date" name="to" value="">`) {
+		t.Errorf("the daily form has no optional end date")
+	}
+	tests := []struct {
+		name, query string
+		status      int
+		dates       []string
+		file        string
+	}{
+		{"a range", "date=2026-11-02&to=2026-11-04", http.StatusOK, []string{"2026-11-02", "2026-11-03", "2026-11-04"}, "punchbot-daily-2026-11-02_2026-11-04.csv"},
+		{"one date (the form's empty to=)", "date=2026-11-02&to=", http.StatusOK, []string{"2026-11-02"}, "punchbot-daily-2026-11-02.csv"},
+		{"to before date", "date=2026-11-04&to=2026-11-02", http.StatusBadRequest, nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := hr.get(t, "/reports/download?kind=daily&format=csv&lang=zh&"+tc.query)
+			if res.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", res.Status, tc.status, res.Body)
+			}
+			if tc.status != http.StatusOK {
+				if !strings.Contains(res.Body, "日期范围 2026-11-04 – 2026-11-02 的结束日期早于开始日期") {
+					t.Errorf("refusal does not say why in Chinese:\n%s", res.Body)
+				}
+				return
+			}
+			if got := res.Header.Get("Content-Disposition"); got != `attachment; filename="`+tc.file+`"` {
+				t.Errorf("Content-Disposition = %q, want %s", got, tc.file)
+			}
+			seen := map[string]bool{}
+			for _, line := range strings.Split(strings.TrimPrefix(res.Body, "\ufeff"), "\r\n")[1:] {
+				if d, _, ok := strings.Cut(line, ","); ok {
+					seen[d] = true
+				}
+			}
+			var got []string
+			for d := range seen {
+				got = append(got, d)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.dates) {
+				t.Errorf("rows on %v, want %v", got, tc.dates)
+			}
+		})
+	}
+}
