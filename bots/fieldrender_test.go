@@ -43,6 +43,18 @@ func TestFieldPunchWording(t *testing.T) {
 			r.Outcome, r.Reasons, r.Day = core.OutcomeRepeat, []string{core.ReasonOutOfRange, core.ReasonFieldInPending}, pendingDay
 		}), "en", []string{"🟡 Your field clock-in is waiting for approval", "not filed again", "pending approval"}, []string{"✅", "already clocked in"}},
 	}
+	flagged := with(func(r *core.Reply) { r.Outcome, r.Reasons, r.Flags = core.OutcomeAccepted, nil, []string{core.FlagOutOfRange} })
+	tests = append(tests, []struct {
+		name string
+		r    core.Reply
+		lang string
+		want []string
+		not  []string
+	}{
+		// The schedule flags out-of-range punches: counted, as an anomaly.
+		{"flagged zh", flagged, "zh", []string{"⚠️ 上班打卡已记录（地点异常） 08:50 · 距 望京SOHO 1.2 km"}, []string{"✅", "⚠️ 不在打卡范围内"}},
+		{"flagged en", flagged, "en", []string{"⚠️ Clock-in recorded, outside the punch area, at 08:50 · 1.2 km from 望京SOHO"}, []string{"✅"}},
+	}...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Headline(tc.r, tc.lang)

@@ -118,9 +118,16 @@ func Headline(r core.Reply, lang string) string {
 
 func punchLine(r core.Reply, lang string) string {
 	var b strings.Builder
-	if r.Outcome == core.OutcomeField {
+	flags := r.Flags
+	switch {
+	case r.Outcome == core.OutcomeField:
 		b.WriteString("🟡 " + pick(lang, "外勤"+kindWord(lang, r.Kind)+"打卡已记录 ", "Field "+strings.ToLower(kindWord(lang, r.Kind))+" recorded at "))
-	} else {
+	case OutOfRangeFlagged(r):
+		// Counted, but as an anomaly (WeCom's option_out_range 0, 地点异常):
+		// never the green tick, and said up front rather than as a footnote.
+		b.WriteString("⚠️ " + pick(lang, kindWord(lang, r.Kind)+"打卡已记录（地点异常） ", kindWord(lang, r.Kind)+" recorded, outside the punch area, at "))
+		flags = slices.DeleteFunc(slices.Clone(flags), func(f string) bool { return f == core.FlagOutOfRange })
+	default:
 		b.WriteString("✅ " + pick(lang, kindWord(lang, r.Kind)+"打卡成功 ", kindWord(lang, r.Kind)+" recorded at "))
 	}
 	b.WriteString(Clock(r, r.At))
@@ -162,13 +169,20 @@ func punchLine(r core.Reply, lang string) string {
 		// A passkey is no warning: it says the punch came from one's own device.
 		b.WriteString(pick(lang, " · 🔐 已用绑定设备验证", " · 🔐 verified with your bound device"))
 	}
-	if notes := FlagNotes(r.Flags, lang); notes != "" {
+	if notes := FlagNotes(flags, lang); notes != "" {
 		b.WriteString(" ⚠️ " + notes)
 	}
 	if hint := PunchMakeupHint(r, lang); hint != "" {
 		b.WriteString("\n" + hint)
 	}
 	return b.String()
+}
+
+// OutOfRangeFlagged reports a punch that counts although it was away from
+// every site, under a schedule that flags such punches instead of refusing
+// them or filing them as field punches.
+func OutOfRangeFlagged(r core.Reply) bool {
+	return r.Outcome == core.OutcomeAccepted && slices.Contains(r.Flags, core.FlagOutOfRange)
 }
 
 // PunchMakeupHint spells out the 补卡 command for the slot a late, early or

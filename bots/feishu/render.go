@@ -98,6 +98,10 @@ func punchCard(r core.Reply, lang string) []byte {
 	switch r.Outcome {
 	case core.OutcomeAccepted:
 		colour, title = colourAccepted, pick(lang, "✅ "+kind+"打卡成功", "✅ "+kind+" recorded")
+		if bots.OutOfRangeFlagged(r) {
+			// Counted as an anomaly (地点异常): orange, never green.
+			colour, title = colourField, pick(lang, "⚠️ "+kind+"打卡已记录（地点异常）", "⚠️ "+kind+" recorded, outside the punch area")
+		}
 	case core.OutcomeField:
 		// Accepted: approved, or a flag-only field punch. Nothing waits.
 		colour, title = colourField, pick(lang, "🟡 外勤"+kind+"打卡已记录", "🟡 Field "+lowerFirst(kind)+" recorded")
@@ -116,7 +120,7 @@ func punchCard(r core.Reply, lang string) []byte {
 	if r.SiteName != "" {
 		fields = append(fields, field(pick(lang, "地点", "Site"), r.SiteName))
 		dist := bots.Distance(r.DistanceM)
-		if r.Outcome != core.OutcomeAccepted && r.RadiusM > 0 {
+		if (r.Outcome != core.OutcomeAccepted || bots.OutOfRangeFlagged(r)) && r.RadiusM > 0 {
 			dist += pick(lang, "（允许 ", " (allowed ") + bots.Distance(r.RadiusM) + pick(lang, "）", ")")
 		}
 		fields = append(fields, field(pick(lang, "距离", "Distance"), dist))

@@ -37,6 +37,9 @@ func TestRenderReply(t *testing.T) {
 			r.Outcome, r.Lang, r.Kind, r.DistanceM = core.OutcomeFieldPending, "en", core.KindOut, 1200
 		}), "", "interactive", "orange",
 			[]string{"🟡 Field clock-out · waiting for approval", "it does not count until approved"}},
+		{"accepted but flagged out of range: orange, never green", with(func(r *core.Reply) {
+			r.Outcome, r.Lang, r.DistanceM, r.Flags = core.OutcomeAccepted, "zh", 1200, []string{core.FlagOutOfRange}
+		}), "", "interactive", "orange", []string{"⚠️ 上班打卡已记录（地点异常）", "1.2 km（允许 300 m）"}},
 		{"rejected out of range", with(func(r *core.Reply) {
 			r.Outcome, r.Lang, r.Kind, r.DistanceM, r.Reasons = core.OutcomeRejected, "zh", core.KindOut, 1200, []string{core.ReasonOutOfRange}
 		}), "", "interactive", "red", []string{"❌ 下班打卡未记录", "不在打卡范围内：距 望京SOHO 1.2 km，允许 300 m"}},
