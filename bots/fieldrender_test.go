@@ -43,7 +43,9 @@ func TestFieldPunchWording(t *testing.T) {
 			r.Outcome, r.Reasons, r.Day = core.OutcomeRepeat, []string{core.ReasonOutOfRange, core.ReasonFieldInPending}, pendingDay
 		}), "en", []string{"🟡 Your field clock-in is waiting for approval", "not filed again", "pending approval"}, []string{"✅", "already clocked in"}},
 	}
-	flagged := with(func(r *core.Reply) { r.Outcome, r.Reasons, r.Flags = core.OutcomeAccepted, nil, []string{core.FlagOutOfRange} })
+	flagged := with(func(r *core.Reply) {
+		r.Outcome, r.Reasons, r.Flags = core.OutcomeAccepted, nil, []string{core.FlagOutOfRange}
+	})
 	tests = append(tests, []struct {
 		name string
 		r    core.Reply
