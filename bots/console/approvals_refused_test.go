@@ -91,7 +91,7 @@ func TestApprovalsHandMadeDecisionInReadersLanguage(t *testing.T) {
 func TestApprovalsReadOnlyDecision(t *testing.T) {
 	f := MustFixture(t, false)
 	res := f.MustSignIn(t, "H1").post(t, "/makeups/1/decide", url.Values{"decision": {"approved"}})
-	if res.Status != http.StatusConflict || !strings.Contains(res.Body, "补卡审批服务未启用") {
-		t.Errorf("status %d, want 409 saying the service is off:\n%s", res.Status, res.Body)
+	if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "补卡审批服务未启用") {
+		t.Errorf("status %d, want 400 saying the service is off:\n%s", res.Status, res.Body)
 	}
 }

@@ -204,7 +204,7 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, v *viewer) erro
 	}
 	if c.makeups == nil {
 		// The page shows no forms then; a stale one is told why.
-		c.errorPage(w, r, http.StatusConflict, v.Lang, "mk_readonly")
+		c.errorPage(w, r, http.StatusBadRequest, v.Lang, "mk_readonly")
 		return nil
 	}
 	// The page's own forms send valid values; a hand-made or stale POST is
