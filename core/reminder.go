@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"sort"
 	"strconv"
@@ -656,6 +657,10 @@ type ReminderStore interface {
 	// dedupe key, so nothing already sent is sent again.
 	RetryFailedDeliveries(ctx context.Context, firingID int64, now time.Time) (int, error)
 }
+
+// ErrStaleReminder is wrapped by the refusal to resend a punch reminder
+// long after its moment, so each caller can say so in its reader's words.
+var ErrStaleReminder = errors.New("stale punch reminder")
 
 // DeliveryProblem is a delivery of a firing that failed or is being
 // retried, as HR sees it: who, on which platform, and the platform's error.

@@ -141,8 +141,16 @@ func (s *Scheduler) DeliveryProblems(ctx context.Context, id string, firingID in
 // under the same key, so the people it already reached get nothing twice.
 // It returns the firing with its new counts and how many were requeued.
 func (s *Scheduler) RetryFailed(ctx context.Context, id string, firingID int64) (core.FiringReport, int, error) {
-	if _, err := s.firing(ctx, id, firingID); err != nil {
+	f, err := s.firing(ctx, id, firingID)
+	if err != nil {
 		return core.FiringReport{}, 0, err
+	}
+	// A punch reminder is about one moment ("your shift starts at 09:00"):
+	// resent later than a late firing would be, it misleads rather than
+	// helps, as the catch-up after downtime also judges.
+	if late := s.now().Sub(f.FireAt); (f.Kind == core.ReminderPunchIn || f.Kind == core.ReminderPunchOut) && late > s.cfg.LateWindow && f.Counts.Failed > 0 {
+		return f, 0, core.WrapError(core.EINVALID, core.ErrStaleReminder, "the %s reminder of %s is %s old, more than %s: resent now it would be out of date",
+			f.Kind, f.FireAt.Format(time.RFC3339), late.Truncate(time.Minute), s.cfg.LateWindow)
 	}
 	n, err := s.store.RetryFailedDeliveries(ctx, firingID, s.now())
 	if err != nil {
@@ -151,6 +159,6 @@ func (s *Scheduler) RetryFailed(ctx context.Context, id string, firingID int64) 
 	if n > 0 {
 		s.log.Info("scheduler: failed deliveries requeued", "reminder", id, "firing", firingID, "deliveries", n)
 	}
-	f, err := s.firing(ctx, id, firingID)
+	f, err = s.firing(ctx, id, firingID)
 	return f, n, err
 }

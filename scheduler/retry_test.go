@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -94,5 +95,60 @@ func TestRetryFailedDeliveries(t *testing.T) {
 		if _, _, err := e.sched.DeliveryProblems(ctx, tc.id, tc.firing, 0); core.ErrorCode(err) != core.ENOTFOUND {
 			t.Errorf("DeliveryProblems of %s: %v, want ENOTFOUND", tc.name, err)
 		}
+	}
+}
+
+// TestRetryRefusesStalePunchReminders: a failed punch-in reminder can be
+// resent within the late window, not hours after the shift started; a
+// broadcast can be resent any time.
+func TestRetryRefusesStalePunchReminders(t *testing.T) {
+	tests := []struct {
+		name     string
+		reminder string
+		after    time.Duration // from the firing to the retry
+		stale    bool
+	}{
+		{"a punch-in reminder 10 minutes on", "in10", 10 * time.Minute, false},
+		{"a punch-in reminder 3 hours on", "in10", 3 * time.Hour, true},
+		{"a broadcast 3 hours on", "weekly", 3 * time.Hour, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, schedOrg(), scheduler.Config{})
+			e.clock.Set(at(t, "Asia/Shanghai", "2026-11-30 08:50:00"))
+			rep, _, err := e.sched.Fire(ctx, tc.reminder)
+			if err != nil || rep.Recipients == 0 {
+				t.Fatalf("Fire(%s) = %+v, %v; want deliveries", tc.reminder, rep, err)
+			}
+			var claimed []core.OutboxMessage
+			for _, p := range []core.Platform{core.PlatformWeCom, core.PlatformFeishu, core.PlatformSlack} {
+				ms, err := e.store.ClaimOutboxLane(ctx, p, core.LaneDeliveries, 10, e.clock.Now(), time.Minute)
+				if err != nil {
+					t.Fatal(err)
+				}
+				claimed = append(claimed, ms...)
+			}
+			for i := range claimed {
+				claimed[i].Attempts, claimed[i].Status, claimed[i].LastError = 8, core.OutboxFailed, "platform down"
+			}
+			if err := e.store.FinishOutboxBatch(ctx, claimed); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Set(e.clock.Now().Add(tc.after))
+			_, n, err := e.sched.RetryFailed(ctx, tc.reminder, rep.ID)
+			if got := errors.Is(err, core.ErrStaleReminder); got != tc.stale {
+				t.Fatalf("RetryFailed = %d, %v; stale refusal %v, want %v", n, err, got, tc.stale)
+			}
+			if tc.stale {
+				if core.ErrorCode(err) != core.EINVALID || n != 0 {
+					t.Errorf("stale retry = %d, %v; want EINVALID and nothing requeued", n, err)
+				}
+				return
+			}
+			if n != len(claimed) {
+				t.Errorf("requeued %d, want %d", n, len(claimed))
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -186,6 +187,8 @@ func reminderFlash(r *http.Request, lang string) string {
 		return tr(lang, "rem_fired_pre") + q.Get("id") + tr(lang, "rem_fired_mid") + strconv.Itoa(n) + tr(lang, "rem_fired_post")
 	case "already":
 		return tr(lang, "rem_already_pre") + q.Get("id") + tr(lang, "rem_already_post")
+	case "stale":
+		return tr(lang, "rem_retry_stale")
 	case "retried":
 		if n == 0 {
 			return tr(lang, "rem_retried_none")
@@ -270,6 +273,11 @@ func (c *Console) retryFiring(w http.ResponseWriter, r *http.Request, v *viewer)
 		return err
 	}
 	f, n, err := c.reminders.RetryFailed(r.Context(), r.PathValue("id"), firing)
+	if errors.Is(err, core.ErrStaleReminder) {
+		q := url.Values{"done": {"stale"}}
+		http.Redirect(w, r, "/reminders/"+url.PathEscape(r.PathValue("id"))+"/firings/"+strconv.FormatInt(firing, 10)+"?"+q.Encode(), http.StatusSeeOther)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -301,6 +309,7 @@ func init() {
 			"rem_note":         "调度器备注",
 			"rem_retrying_n":   "其中 %d 条在重试（平台限流或出错，会自动重发）",
 			"rem_bad_firing":   "发送记录编号“%s”无效。",
+			"rem_retry_stale":  "这条上下班打卡提醒已过时，现在重发会误导员工，所以没有重发。",
 		},
 		"en": {
 			"rem_details":        "Delivery details",
@@ -319,6 +328,7 @@ func init() {
 			"rem_note":         "Scheduler note",
 			"rem_retrying_n":   "%d of them retrying after a rate limit or an error (sent again automatically)",
 			"rem_bad_firing":   "“%s” is not a firing number.",
+			"rem_retry_stale":  "This clock-in/out reminder is out of date: resent now it would mislead, so nothing was resent.",
 		},
 	} {
 		for k, v := range m {

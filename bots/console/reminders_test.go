@@ -239,3 +239,28 @@ func TestRemindersPageFollowsAFanOut(t *testing.T) {
 		})
 	}
 }
+
+// staleScheduler refuses to resend an out-of-date punch reminder.
+type staleScheduler struct{ outageScheduler }
+
+func (s *staleScheduler) RetryFailed(ctx context.Context, id string, firing int64) (core.FiringReport, int, error) {
+	return core.FiringReport{}, 0, core.WrapError(core.EINVALID, core.ErrStaleReminder, "the punch_in reminder is 3h0m0s old")
+}
+
+// TestRetryOfAStalePunchReminder: HR asking to resend a punch reminder
+// hours late is told, in their language, why nothing was resent.
+func TestRetryOfAStalePunchReminder(t *testing.T) {
+	sched := &staleScheduler{}
+	f := MustFixture(t, false, func(c *Config, d *Deps) { d.Reminders = sched })
+	sched.now = f.clock.Now
+	hr := f.MustSignIn(t, "H1")
+	res := hr.post(t, "/reminders/morning/firings/9/retry", nil)
+	if res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "done=stale") {
+		t.Fatalf("retry = %d → %q, want back to the details saying it is stale", res.Status, res.Location)
+	}
+	for lang, want := range map[string]string{"zh": "这条上下班打卡提醒已过时", "en": "This clock-in/out reminder is out of date"} {
+		if page := hr.get(t, res.Location+"&lang="+lang).Body; !strings.Contains(page, want) {
+			t.Errorf("%s: the details page lacks %q", lang, want)
+		}
+	}
+}
