@@ -136,16 +136,19 @@ func punchLine(r core.Reply, lang string) string {
 		// for, as the status and the reports will.
 		b.WriteString(pick(lang, "（计入 "+shortDate(r.ShiftDate)+" 的班次）", " (for the "+shortDate(r.ShiftDate)+" shift)"))
 	}
-	switch r.TimeResult {
-	case core.TimeLate:
+	superseded := slices.Contains(r.Reasons, core.ReasonOutSuperseded)
+	switch tr := r.TimeResult; {
+	case superseded:
+		// Its earliness does not count: a later clock-out does.
+	case tr == core.TimeLate:
 		b.WriteString(pick(lang, "（迟到 "+Minutes(r.LateMin, lang)+"）", " ("+Minutes(r.LateMin, lang)+" late)"))
-	case core.TimeSeriousLate:
+	case tr == core.TimeSeriousLate:
 		b.WriteString(pick(lang, "（严重迟到 "+Minutes(r.LateMin, lang)+"）", " (seriously late, "+Minutes(r.LateMin, lang)+")"))
-	case core.TimeAbsentLate:
+	case tr == core.TimeAbsentLate:
 		b.WriteString(pick(lang, "（迟到 "+Minutes(r.LateMin, lang)+"，记为旷工）", " ("+Minutes(r.LateMin, lang)+" late, counts as absent)"))
-	case core.TimeEarly:
+	case tr == core.TimeEarly:
 		b.WriteString(pick(lang, "（早退 "+Minutes(r.EarlyMin, lang)+"）", " ("+Minutes(r.EarlyMin, lang)+" early)"))
-	case core.TimeRestDay:
+	case tr == core.TimeRestDay:
 		if slices.Contains(r.Reasons, core.ReasonHoliday) {
 			b.WriteString(pick(lang, "（节假日）", " (holiday)"))
 		} else {
@@ -164,6 +167,12 @@ func punchLine(r core.Reply, lang string) string {
 	}
 	if slices.Contains(r.Reasons, core.ReasonNotIn) {
 		b.WriteString(pick(lang, "（本班次没有上班打卡）", " (no clock-in for this shift)"))
+	}
+	if slices.Contains(r.Reasons, core.ReasonOutUpdated) {
+		b.WriteString(pick(lang, "（已更新本班次的下班时间，以最后一次为准）", " (replaces this shift's earlier clock-out; the last one counts)"))
+	}
+	if superseded {
+		b.WriteString(pick(lang, "（本班次已有更晚的下班打卡，以最后一次为准，本次不改变考勤）", " (this shift has a later clock-out already; the last one counts, so this changes nothing)"))
 	}
 	if slices.Contains(r.Flags, core.FlagDeviceVerified) {
 		// A passkey is no warning: it says the punch came from one's own device.
@@ -253,6 +262,13 @@ func RejectReason(r core.Reply, lang string) string {
 		return pick(lang, "消息发送得太久以前（超过离线容忍时间），请重新打卡或申请补卡", "the message is too old to count; punch again or request a make-up")
 	case core.ReasonBlockedBySignal:
 		return pick(lang, "检测到异常（"+FlagNotes(r.Flags, lang)+"），请联系 "+r.Contact, "suspicious signal ("+FlagNotes(r.Flags, lang)+"); please contact "+r.Contact)
+	// Not refusals: they qualify a recorded punch, as the console lists it.
+	case core.ReasonNotIn:
+		return pick(lang, "本班次没有上班打卡", "no clock-in for this shift")
+	case core.ReasonOutUpdated:
+		return pick(lang, "更新了本班次的下班时间", "replaced the shift's earlier clock-out")
+	case core.ReasonOutSuperseded:
+		return pick(lang, "本班次已有更晚的下班打卡，不计入", "a later clock-out of the shift counts instead")
 	case core.ReasonDeviceRequired:
 		return pick(lang, "需要用你绑定的设备（通行密钥）验证本人后才能打卡；请在自己的手机上打开链接，或发送“绑定设备”绑定这台设备",
 			"this punch needs your bound device (passkey); open the link on your own phone, or send “bind device” to bind this one")
@@ -319,13 +335,13 @@ func StatusLine(r core.Reply, lang string) string {
 	if d.Has(core.DayNotStarted) && !r.WindowOpens.IsZero() {
 		line += pick(lang, "（"+Clock(r, r.WindowOpens)+" 开始可以打卡）", " (punching opens at "+Clock(r, r.WindowOpens)+")")
 	}
-	if d.Has(core.DayInProgress) && d.In == nil && d.Out == nil {
+	if d.In == nil && d.Out == nil && slices.Equal(d.Statuses, []core.DayStatus{core.DayInProgress}) {
 		// "In progress" alone reads as if all were well: say what is
 		// missing and the next step, in words every platform accepts.
 		line += pick(lang, "（还没有上班打卡，发送「上班」打卡）", " (not clocked in yet; send “in” to clock in)")
 	}
 	if d.WorkedMin > 0 {
-		line += pick(lang, fmt.Sprintf("；工作 %d 小时 %d 分", d.WorkedMin/60, d.WorkedMin%60), fmt.Sprintf("; worked %dh%02dm", d.WorkedMin/60, d.WorkedMin%60))
+		line += pick(lang, "；工作 "+Minutes(d.WorkedMin, lang), "; worked "+Minutes(d.WorkedMin, lang))
 	}
 	return line
 }

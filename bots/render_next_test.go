@@ -3,6 +3,7 @@ package bots
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/punchbot/punchbot/core"
 )
@@ -34,6 +35,36 @@ func TestRepliesSayWhatToDoNext(t *testing.T) {
 	for lang, want := range map[string]string{"zh": "⚠️ 离线延迟送达，按发送时间记录", "en": "⚠️ delivered late (offline), counted at the time it was sent"} {
 		if got := Headline(late, lang); !strings.HasSuffix(got, want) {
 			t.Errorf("offline punch, %s: Headline = %q, want it to end %q", lang, got, want)
+		}
+	}
+}
+
+// TestLaterClockOutWording: a clock-out that replaces the shift's earlier
+// one says the last counts; one delivered late with an earlier time says
+// it changes nothing and shows no early leave or make-up hint.
+func TestLaterClockOutWording(t *testing.T) {
+	sh := time.FixedZone("CST", 8*3600)
+	updated := core.Reply{Outcome: core.OutcomeAccepted, Kind: core.KindOut, TimeZone: "Asia/Shanghai", At: time.Date(2026, 11, 26, 18, 10, 0, 0, sh),
+		ShiftDate: "2026-11-26", Reasons: []string{core.ReasonOutUpdated}}
+	superseded := core.Reply{Outcome: core.OutcomeAccepted, Kind: core.KindOut, TimeZone: "Asia/Shanghai", At: time.Date(2026, 11, 26, 16, 0, 0, 0, sh),
+		ShiftDate: "2026-11-26", Reasons: []string{core.ReasonOutSuperseded}, TimeResult: core.TimeEarly, EarlyMin: 120, Flags: []string{core.FlagOfflineDelay}}
+	tests := []struct {
+		r          core.Reply
+		lang, want string
+	}{
+		{updated, "zh", "✅ 下班打卡成功 18:10（已更新本班次的下班时间，以最后一次为准）"},
+		{updated, "en", "✅ Clock-out recorded at 18:10 (replaces this shift's earlier clock-out; the last one counts)"},
+		{superseded, "zh", "✅ 下班打卡成功 16:00（本班次已有更晚的下班打卡，以最后一次为准，本次不改变考勤） ⚠️ 离线延迟送达，按发送时间记录"},
+	}
+	for _, tt := range tests {
+		if got := Headline(tt.r, tt.lang); got != tt.want {
+			t.Errorf("Headline =\n%q\nwant\n%q", got, tt.want)
+		}
+	}
+	// The console names these reasons in words, not codes.
+	for _, reason := range []string{core.ReasonOutUpdated, core.ReasonOutSuperseded, core.ReasonNotIn} {
+		if got := RejectReason(core.Reply{Reasons: []string{reason}}, "zh"); got == reason {
+			t.Errorf("RejectReason(%s) = the code itself", reason)
 		}
 	}
 }

@@ -31,6 +31,11 @@ func TestStatusLineNotStarted(t *testing.T) {
 			"📋 2026-11-26：上班 —，下班 —；进行中（还没有上班打卡，发送「上班」打卡）"},
 		{"in progress without a punch, en", core.Reply{TimeZone: "Asia/Shanghai", Day: day(core.DayInProgress)}, "en",
 			"📋 2026-11-26: in —, out —; in progress (not clocked in yet; send “in” to clock in)"},
+		// A field clock-in waiting for approval opens the day: no "clock in".
+		{"in progress with a field clock-in pending", core.Reply{TimeZone: "Asia/Shanghai", Day: day(core.DayInProgress, core.DayPendingApproval)}, "en",
+			"📋 2026-11-26: in —, out —; in progress, pending approval"},
+		{"worked time", core.Reply{TimeZone: "Asia/Shanghai", Day: &core.DayResult{Date: "2026-11-26", Workday: true,
+			Statuses: []core.DayStatus{core.DayNormal}, WorkedMin: 22}}, "zh", "📋 2026-11-26：上班 —，下班 —；正常；工作 22 分钟"},
 		{"in progress after the clock-in", core.Reply{TimeZone: "Asia/Shanghai", Day: &core.DayResult{Date: "2026-11-26", Workday: true,
 			Statuses: []core.DayStatus{core.DayInProgress}, In: &core.Punch{At: opens.Add(2 * time.Hour)}}}, "zh",
 			"📋 2026-11-26：上班 09:00，下班 —；进行中"},

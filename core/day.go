@@ -141,8 +141,8 @@ func daySlot(r Roster, d DayResult) (PunchKind, time.Time, bool) {
 // early clock-out. The missing clock-in comes first: it is the bigger gap.
 // A punch that does not count, or a day without a schedule, has none.
 func makeupSlot(p Punch, r Roster) (PunchKind, time.Time) {
-	if !p.Valid() || r.Schedule == nil {
-		return "", time.Time{}
+	if !p.Valid() || r.Schedule == nil || slices.Contains(p.Reasons, ReasonOutSuperseded) {
+		return "", time.Time{} // a superseded clock-out leaves no gap of its own
 	}
 	day, err := time.ParseInLocation(DateLayout, p.ShiftDate, r.Zone())
 	if err != nil {

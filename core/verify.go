@@ -188,6 +188,17 @@ func Verify(in VerifyInput) (Punch, error) {
 		}
 		p.TimeResult, p.EarlyMin = r.Schedule.ClassifyOut(shift, inAt, p.At)
 	}
+	if p.Kind == KindOut && !strict {
+		// Standard mode: the last clock-out counts (CountedPunches), so say
+		// whether this one moved it or, delivered late, changes nothing.
+		if last := lastValid(prior, KindOut); last != nil && last.EventID != p.EventID {
+			if p.At.After(last.At) {
+				p.Reasons = append(p.Reasons, ReasonOutUpdated)
+			} else {
+				p.Reasons = append(p.Reasons, ReasonOutSuperseded)
+			}
+		}
+	}
 
 	// Place: convert to WGS-84, measure every site, widen each radius by the
 	// fix's accuracy up to a cap so that honest GPS noise at the boundary
@@ -307,7 +318,29 @@ func nearestSite(sites []Site, lat, lng, allowance float64) (id string, dist flo
 	return id, dist, best <= allowance
 }
 
+// Reasons that qualify an accepted clock-out under the standard punch mode,
+// where the shift's last clock-out counts.
+const (
+	// ReasonOutUpdated: the shift had a clock-out already; this later one
+	// replaces it.
+	ReasonOutUpdated = "out_updated"
+	// ReasonOutSuperseded: the shift has a later clock-out already (this
+	// one was delivered late, from a phone offline); it is kept but does
+	// not change the day.
+	ReasonOutSuperseded = "out_superseded"
+)
+
 func hasValid(ps []Punch, k PunchKind) bool { return firstValid(ps, k) != nil }
+
+func lastValid(ps []Punch, k PunchKind) *Punch {
+	var last *Punch
+	for i := range ps {
+		if ps[i].Valid() && ps[i].Kind == k && (last == nil || ps[i].At.After(last.At)) {
+			last = &ps[i]
+		}
+	}
+	return last
+}
 
 func firstValid(ps []Punch, k PunchKind) *Punch {
 	var first *Punch
