@@ -46,6 +46,13 @@ type Employee struct {
 	ScheduleID string
 	SiteIDs    []string
 	Identities []Identity
+	// Joined and Left bound the employment (入职, 离职; DingTalk's and
+	// frappe HRMS's date_of_joining and relieving_date): dates YYYY-MM-DD
+	// in the employee's zone, both inclusive, Left being the last working
+	// day. "" leaves that side open. Days outside are not employed: not
+	// absent, not reminded, and a punch on them is refused (EmployedOn).
+	Joined string
+	Left   string
 }
 
 // Location returns the employee's time zone, falling back to UTC when the

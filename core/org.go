@@ -329,6 +329,7 @@ func (o *Org) Prepare() error {
 		if e.ManagerID == e.ID && e.ID != "" {
 			add(p+".manager", "an employee cannot manage themselves")
 		}
+		e.employmentProblems(p, add)
 		if e.ScheduleID != "" && !schedules[e.ScheduleID] {
 			add(p+".schedule", "unknown schedule %q", e.ScheduleID)
 		}
@@ -397,6 +398,38 @@ func (o *Org) Prepare() error {
 		return &ValidationError{Fields: errs}
 	}
 	return nil
+}
+
+// DayNotEmployed is a day outside the employee's employment (before
+// Joined or after Left): nothing is due on it, so it is neither absent
+// nor a scheduled working day, and it carries no other verdict.
+const DayNotEmployed DayStatus = "not_employed"
+
+// EmployedOn reports whether date (YYYY-MM-DD, a shift date in the
+// employee's zone) lies within [Joined, Left]. The dates share one layout,
+// so comparing the text compares the days.
+func (e Employee) EmployedOn(date string) bool {
+	return (e.Joined == "" || date >= e.Joined) && (e.Left == "" || date <= e.Left)
+}
+
+// employmentProblems checks Joined and Left: each a real date, and the
+// last working day not before the first (Feishu and DingTalk refuse the
+// same). path is the employee's, "employees[2]".
+func (e *Employee) employmentProblems(path string, add func(path, format string, args ...any)) {
+	e.Joined, e.Left = strings.TrimSpace(e.Joined), strings.TrimSpace(e.Left)
+	ok := true
+	for _, v := range []struct{ key, val string }{{"joined", e.Joined}, {"left", e.Left}} {
+		if v.val == "" {
+			continue
+		}
+		if t, err := time.Parse(DateLayout, v.val); err != nil || t.Format(DateLayout) != v.val {
+			add(path+"."+v.key, "date %q is not YYYY-MM-DD", v.val)
+			ok = false
+		}
+	}
+	if ok && e.Joined != "" && e.Left != "" && e.Left < e.Joined {
+		add(path+".left", "left %s is before joined %s: left is the last working day, on or after the first", e.Left, e.Joined)
+	}
 }
 
 // managerCycle returns a description of the first manager cycle, or "".

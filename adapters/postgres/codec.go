@@ -54,11 +54,11 @@ func nilIfEmpty[T any](v []T) []T {
 	return v
 }
 
-const employeeCols = `id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids`
+const employeeCols = `id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids, joined_on, left_on`
 
 func scanEmployee(row pgx.Row) (core.Employee, error) {
 	var e core.Employee
-	err := row.Scan(&e.ID, &e.Name, &e.Lang, &e.TimeZone, &e.ManagerID, &e.Department, &e.Role, &e.Active, &e.ScheduleID, &e.SiteIDs)
+	err := row.Scan(&e.ID, &e.Name, &e.Lang, &e.TimeZone, &e.ManagerID, &e.Department, &e.Role, &e.Active, &e.ScheduleID, &e.SiteIDs, &e.Joined, &e.Left)
 	e.SiteIDs = nilIfEmpty(e.SiteIDs)
 	return e, err
 }

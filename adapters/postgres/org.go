@@ -103,12 +103,14 @@ func (s *Store) applyOrg(ctx context.Context, tx pgx.Tx, org core.Org, audit cor
 	// other writer of several employees) never wait for each other in a
 	// cycle.
 	for _, e := range slices.SortedFunc(slices.Values(org.Employees), func(a, b core.Employee) int { return strings.Compare(a.ID, b.ID) }) {
-		b.Queue(`INSERT INTO employees (id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		b.Queue(`INSERT INTO employees (id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids, updated_at, joined_on, left_on)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, lang = excluded.lang, time_zone = excluded.time_zone,
 				manager_id = excluded.manager_id, department = excluded.department, role = excluded.role, active = excluded.active,
-				schedule_id = excluded.schedule_id, site_ids = excluded.site_ids, updated_at = excluded.updated_at`,
-			e.ID, e.Name, e.Lang, e.TimeZone, e.ManagerID, e.Department, string(e.Role), e.Active, e.ScheduleID, nonNil(e.SiteIDs), ts(audit.At))
+				schedule_id = excluded.schedule_id, site_ids = excluded.site_ids, updated_at = excluded.updated_at,
+				joined_on = excluded.joined_on, left_on = excluded.left_on`,
+			e.ID, e.Name, e.Lang, e.TimeZone, e.ManagerID, e.Department, string(e.Role), e.Active, e.ScheduleID, nonNil(e.SiteIDs), ts(audit.At),
+			e.Joined, e.Left)
 		listed = append(listed, e.ID)
 		res.Employees++
 	}

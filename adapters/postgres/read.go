@@ -15,14 +15,14 @@ import (
 // employeeWithIdentities selects an employee row followed by their
 // identities as one JSON array of [platform, tenant, user] triples, so that
 // an employee is one row and one statement.
-const employeeWithIdentities = `SELECT e.id, e.name, e.lang, e.time_zone, e.manager_id, e.department, e.role, e.active, e.schedule_id, e.site_ids,
+const employeeWithIdentities = `SELECT e.id, e.name, e.lang, e.time_zone, e.manager_id, e.department, e.role, e.active, e.schedule_id, e.site_ids, e.joined_on, e.left_on,
 	(SELECT json_agg(json_build_array(i2.platform, i2.tenant, i2.user_id) ORDER BY i2.position, i2.platform, i2.tenant, i2.user_id)
 	   FROM identities i2 WHERE i2.employee_id = e.id)`
 
 func scanEmployeeWithIdentities(row pgx.Row) (core.Employee, error) {
 	var e core.Employee
 	var ids []byte
-	if err := row.Scan(&e.ID, &e.Name, &e.Lang, &e.TimeZone, &e.ManagerID, &e.Department, &e.Role, &e.Active, &e.ScheduleID, &e.SiteIDs, &ids); err != nil {
+	if err := row.Scan(&e.ID, &e.Name, &e.Lang, &e.TimeZone, &e.ManagerID, &e.Department, &e.Role, &e.Active, &e.ScheduleID, &e.SiteIDs, &e.Joined, &e.Left, &ids); err != nil {
 		return e, err
 	}
 	e.SiteIDs = nilIfEmpty(e.SiteIDs)
@@ -200,7 +200,7 @@ func (s *Store) loadOrg(ctx context.Context) (map[string]core.Roster, map[accoun
 
 // rosterCols are the columns scanRosterRow reads, over employees e, their
 // schedule s and the make-up policy p.
-const rosterCols = `e.id, e.name, e.lang, e.time_zone, e.manager_id, e.department, e.role, e.active, e.schedule_id, e.site_ids,
+const rosterCols = `e.id, e.name, e.lang, e.time_zone, e.manager_id, e.department, e.role, e.active, e.schedule_id, e.site_ids, e.joined_on, e.left_on,
 	s.id, s.name, s.work_days, s.start_min, s.end_min, s.check_in_opens_min, s.check_out_closes_min, s.flexible_min,
 	s.late_grace_min, s.serious_late_min, s.absent_late_min, s.early_leave_grace_min, s.out_of_range, s.calendar_id,
 	s.punch_mode, s.confirm_within_min,
@@ -325,7 +325,7 @@ func scanRosterRow(row pgx.Row) (core.Roster, error) {
 		v                      [14]*int32
 		q, d, x                *int32
 	)
-	if err := row.Scan(&e.ID, &e.Name, &e.Lang, &e.TimeZone, &e.ManagerID, &e.Department, &e.Role, &e.Active, &e.ScheduleID, &e.SiteIDs,
+	if err := row.Scan(&e.ID, &e.Name, &e.Lang, &e.TimeZone, &e.ManagerID, &e.Department, &e.Role, &e.Active, &e.ScheduleID, &e.SiteIDs, &e.Joined, &e.Left,
 		&sID, &sName, &days, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &sOOR, &sCal, &sMode, &v[9],
 		&sOTMode, &v[10], &v[11], &v[12], &v[13], &q, &d, &x); err != nil {
 		return r, err

@@ -74,13 +74,13 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
-const employeeCols = `id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids`
+const employeeCols = `id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids, joined_on, left_on`
 
 func scanEmployee(sc scanner) (core.Employee, error) {
 	var e core.Employee
 	var role, sites string
 	var active int
-	if err := sc.Scan(&e.ID, &e.Name, &e.Lang, &e.TimeZone, &e.ManagerID, &e.Department, &role, &active, &e.ScheduleID, &sites); err != nil {
+	if err := sc.Scan(&e.ID, &e.Name, &e.Lang, &e.TimeZone, &e.ManagerID, &e.Department, &role, &active, &e.ScheduleID, &sites, &e.Joined, &e.Left); err != nil {
 		return e, err
 	}
 	e.Role, e.Active = core.Role(role), active != 0

@@ -99,13 +99,14 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 		res.Schedules++
 	}
 	for _, e := range org.Employees {
-		if err := exec("save employee "+e.ID, `INSERT INTO employees (id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		if err := exec("save employee "+e.ID, `INSERT INTO employees (id, name, lang, time_zone, manager_id, department, role, active, schedule_id, site_ids, updated_at, joined_on, left_on)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, lang = excluded.lang, time_zone = excluded.time_zone,
 				manager_id = excluded.manager_id, department = excluded.department, role = excluded.role, active = excluded.active,
-				schedule_id = excluded.schedule_id, site_ids = excluded.site_ids, updated_at = excluded.updated_at`,
+				schedule_id = excluded.schedule_id, site_ids = excluded.site_ids, updated_at = excluded.updated_at,
+				joined_on = excluded.joined_on, left_on = excluded.left_on`,
 			e.ID, e.Name, e.Lang, e.TimeZone, e.ManagerID, e.Department, string(e.Role), boolInt(e.Active), e.ScheduleID,
-			jsonList(e.SiteIDs), micros(audit.At)); err != nil {
+			jsonList(e.SiteIDs), micros(audit.At), e.Joined, e.Left); err != nil {
 			return res, err
 		}
 		if err := exec("replace identities of "+e.ID, `DELETE FROM identities WHERE employee_id = ?`, e.ID); err != nil {

@@ -90,6 +90,8 @@ type exportEmployee struct {
 	Role       string           `yaml:"role,omitempty"`
 	Manager    string           `yaml:"manager,omitempty"`
 	Active     bool             `yaml:"active"`
+	Joined     string           `yaml:"joined,omitempty"`
+	Left       string           `yaml:"left,omitempty"`
 	Schedule   string           `yaml:"schedule,omitempty"`
 	Sites      []string         `yaml:"sites,omitempty,flow"`
 	Identities []exportIdentity `yaml:"identities,omitempty"`
@@ -164,7 +166,7 @@ func MarshalOrg(org core.Org) ([]byte, error) {
 	}
 	for _, e := range org.Employees {
 		ee := exportEmployee{ID: e.ID, Name: e.Name, Lang: e.Lang, TimeZone: e.TimeZone, Department: e.Department, Role: string(e.Role),
-			Manager: e.ManagerID, Active: e.Active, Schedule: e.ScheduleID, Sites: e.SiteIDs}
+			Manager: e.ManagerID, Active: e.Active, Joined: e.Joined, Left: e.Left, Schedule: e.ScheduleID, Sites: e.SiteIDs}
 		for _, id := range e.Identities {
 			ee.Identities = append(ee.Identities, exportIdentity{Platform: string(id.Platform), Tenant: id.Tenant, User: id.UserID})
 		}

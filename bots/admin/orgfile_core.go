@@ -117,6 +117,7 @@ func (p *parser) toCore(f *fileOrg) (core.Org, map[string]string) {
 			ID: e.ID, Name: e.Name, Lang: lower(e.Lang), TimeZone: strings.TrimSpace(e.TimeZone),
 			ManagerID: e.Manager, Department: e.Department, Role: core.Role(lower(e.Role)),
 			Active: e.Active == nil || *e.Active, ScheduleID: e.Schedule, SiteIDs: e.Sites,
+			Joined: e.Joined, Left: e.Left,
 		}
 		for _, id := range e.Identities {
 			emp.Identities = append(emp.Identities, core.Identity{Platform: core.Platform(lower(id.Platform)), Tenant: id.Tenant, UserID: id.User, EmployeeID: e.ID})

@@ -114,6 +114,10 @@ type fileEmployee struct {
 	Schedule   string         `yaml:"schedule"`
 	Sites      []string       `yaml:"sites"`
 	Identities []fileIdentity `yaml:"identities"`
+	// Joined and Left are the first and last working day (入职, 离职),
+	// YYYY-MM-DD in the employee's zone; core.Employee says what they do.
+	Joined string `yaml:"joined"`
+	Left   string `yaml:"left"`
 }
 
 type fileIdentity struct {

@@ -35,8 +35,8 @@ func RunOrgReadSuite(t *testing.T, open func(t *testing.T) OrgReadStore) {
 			{ID: "spare", StartMin: 600, EndMin: 1200, OutOfRange: core.OutOfRangeField},
 		},
 		Employees: []core.Employee{
-			{ID: "E2", Name: "李四", ManagerID: "M1", Active: false, ScheduleID: "day", SiteIDs: []string{"hq", "zj"}},
-			{ID: "M1", Name: "王", Role: core.RoleManager, Active: true, Identities: []core.Identity{{Platform: core.PlatformSlack, Tenant: "T1", UserID: "U1"}, {Platform: core.PlatformWeCom, UserID: "wang"}}},
+			{ID: "E2", Name: "李四", ManagerID: "M1", Active: false, ScheduleID: "day", SiteIDs: []string{"hq", "zj"}, Joined: "2025-03-03", Left: "2026-11-20"},
+			{ID: "M1", Name: "王", Role: core.RoleManager, Active: true, Joined: "2026-11-16", Identities: []core.Identity{{Platform: core.PlatformSlack, Tenant: "T1", UserID: "U1"}, {Platform: core.PlatformWeCom, UserID: "wang"}}},
 		},
 		LeaveTypes: []core.LeaveType{{ID: "annual", Name: "年假", AnnualQuotaDays: 5, Paid: true}, {ID: "sick", Name: "病假"},
 			{ID: "comp", Name: "调休", Paid: true, FromOvertime: []core.OvertimeKind{core.OvertimeRestDay, core.OvertimeHoliday}, ExpireDays: 90}},
@@ -81,6 +81,44 @@ func RunOrgReadSuite(t *testing.T, open func(t *testing.T) OrgReadStore) {
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {
 			t.Errorf("Org %s =\n%+v\nwant\n%+v", c.name, c.got, c.want)
+		}
+	}
+	// Employment dates (入职, 离职) come back from every read the rules
+	// use, not only from Org: the punch path finds the employee by
+	// account, the reminders and reports by roster.
+	employment := func(e core.Employee) [2]string { return [2]string{e.Joined, e.Left} }
+	if got := employment(want.Employees[0]); got != [2]string{"2025-03-03", "2026-11-20"} {
+		t.Errorf("reference Org employee E2 joined, left = %q, want the applied dates", got)
+	}
+	if cs, ok := st.(core.Store); ok {
+		emp, err := cs.FindIdentity(ctx, core.PlatformWeCom, "", "wang")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := employment(emp), [2]string{"2026-11-16", ""}; got != want {
+			t.Errorf("FindIdentity(wang) joined, left = %q, want %q", got, want)
+		}
+		r, err := cs.Roster(ctx, "E2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := employment(r.Employee), [2]string{"2025-03-03", "2026-11-20"}; got != want {
+			t.Errorf("Roster(E2) joined, left = %q, want %q", got, want)
+		}
+	}
+	if rs, ok := st.(interface {
+		Rosters(ctx context.Context) ([]core.Roster, error)
+	}); ok {
+		all, err := rs.Rosters(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range all {
+			if r.Employee.ID == "E2" {
+				if got, want := employment(r.Employee), [2]string{"2025-03-03", "2026-11-20"}; got != want {
+					t.Errorf("Rosters E2 joined, left = %q, want %q", got, want)
+				}
+			}
 		}
 	}
 }
