@@ -68,7 +68,9 @@ func MakeupResultText(v core.MakeupView, lang string) string {
 		if m.Note != "" {
 			return line + pick(lang, "：", ": ") + m.Note
 		}
-		return line + pick(lang, "。", ".")
+		// A button rejects without a reason (WeCom, Feishu): say whom to
+		// ask rather than leave the employee guessing.
+		return line + pick(lang, "。未写理由，如有疑问请联系 "+who+"。", ". No reason was given; ask "+who+" if you have questions.")
 	case core.MakeupExpired:
 		return pick(lang, "⌛ 你的"+noun+" "+what+"长时间无人审批，已过期；如仍需要，请重新申请。", "⌛ Your "+noun+" "+what+" expired without a decision; file it again if you still need it.")
 	case core.MakeupCancelled:

@@ -145,6 +145,7 @@ func TestMakeupTexts(t *testing.T) {
 	approved := sampleView(core.MakeupApproved)
 	expired := sampleView(core.MakeupExpired)
 	expired.Request.DecidedBy = core.ActorSystem
+	noReason := sampleView(core.MakeupRejected)
 	console := sampleView(core.MakeupRejected)
 	console.Request.DecidedBy, console.DeciderName, console.Request.Note = core.ActorAdmin, "", "重复申请"
 	quota := core.MakeupView{Request: core.MakeupRequest{Kind: core.KindIn, ShiftDate: "2026-11-25"}, Refusal: &core.MakeupRefusal{Rule: core.MakeupQuotaExhausted, Used: 3, Quota: 3}}
@@ -165,6 +166,8 @@ func TestMakeupTexts(t *testing.T) {
 		{"approved", MakeupResultText(approved, "zh"), "✅ 你的补卡申请 #12（2026-11-25 上班 09:00）已被 Manager Mo 同意，当天考勤已更新。"},
 		{"expired en", MakeupResultText(expired, "en"), "⌛ Your make-up request #12 (2026-11-25 Clock-in 09:00) expired without a decision; file it again if you still need it."},
 		{"rejected at the console", MakeupResultText(console, "zh"), "❌ 你的补卡申请 #12（2026-11-25 上班 09:00）被 HR（管理后台） 驳回：重复申请"},
+		{"rejected by a button, no reason", MakeupResultText(noReason, "zh"), "❌ 你的补卡申请 #12（2026-11-25 上班 09:00）被 Manager Mo 驳回。未写理由，如有疑问请联系 Manager Mo。"},
+		{"rejected by a button, no reason, en", MakeupResultText(noReason, "en"), "❌ Your make-up request #12 (2026-11-25 Clock-in 09:00) was rejected by Manager Mo. No reason was given; ask Manager Mo if you have questions."},
 		{"quota", MakeupRefusalText(quota, "zh"), "❌ 补卡未提交：本月补卡次数已用完（3/3）。"},
 		{"deadline en", MakeupRefusalText(deadline, "en"), "❌ Make-up not filed: it is past the deadline (make-ups are allowed for the last 7 days)."},
 		{"already open", MakeupRefusalText(open, "zh"), "❌ 补卡未提交：2026-11-24 的下班卡已有待审批的补卡申请。"},
