@@ -382,11 +382,19 @@ func messageCommand(ev *messageEvent, hdr *larkevent.EventHeader, botOpenID stri
 
 	content := msg.Content
 	switch msg.MessageType {
-	case "text":
+	case "text", "post":
 		var c struct {
 			Text string `json:"text"`
 		}
-		if err := json.Unmarshal([]byte(content), &c); err != nil {
+		if msg.MessageType == "post" {
+			// Rich text (a message with a line break or formatting, which
+			// the client sends as post): its words are read as a text's.
+			t, err := postText(content)
+			if err != nil {
+				return core.Command{}, reject(http.StatusBadRequest, "post content is not JSON")
+			}
+			c.Text = t
+		} else if err := json.Unmarshal([]byte(content), &c); err != nil {
 			return core.Command{}, reject(http.StatusBadRequest, "text content is not JSON")
 		}
 		text := stripMentions(c.Text, msg.Mentions)
@@ -441,6 +449,51 @@ func messageCommand(ev *messageEvent, hdr *larkevent.EventHeader, botOpenID stri
 	buf, _ := json.Marshal(rt)
 	cmd.ReplyRoute = string(buf)
 	return cmd, nil
+}
+
+// postContent is a rich-text (post) message body as received: a title and
+// paragraphs of elements, the words in "text" and "a" elements, mentions in
+// "at" ones ("接收消息内容结构", 富文本 post:
+// https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/im-v1/message/events/message_content).
+// A body wrapped in a locale ({"zh_cn": {...}}, the shape sent) is read
+// too.
+type postContent struct {
+	Title   string          `json:"title"`
+	Content [][]postElement `json:"content"`
+}
+
+type postElement struct {
+	Tag  string `json:"tag"`
+	Text string `json:"text"`
+}
+
+// postText is the words of a post: its title and the text of its
+// paragraphs, a space between elements and between paragraphs.
+func postText(content string) (string, error) {
+	var p postContent
+	if err := json.Unmarshal([]byte(content), &p); err != nil {
+		return "", err
+	}
+	if p.Title == "" && len(p.Content) == 0 {
+		var byLocale map[string]postContent
+		if json.Unmarshal([]byte(content), &byLocale) == nil {
+			for _, lang := range []string{"zh_cn", "en_us"} {
+				if b, ok := byLocale[lang]; ok {
+					p = b
+					break
+				}
+			}
+		}
+	}
+	words := []string{p.Title}
+	for _, para := range p.Content {
+		for _, el := range para {
+			if el.Tag == "text" || el.Tag == "a" {
+				words = append(words, el.Text)
+			}
+		}
+	}
+	return strings.Join(strings.Fields(strings.Join(words, " ")), " "), nil
 }
 
 // mentionsBot reports whether a group message is addressed to the bot. When

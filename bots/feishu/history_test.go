@@ -116,3 +116,41 @@ func TestGarbledTextOnFeishu(t *testing.T) {
 		t.Errorf("an intent to punch was remembered")
 	}
 }
+
+// TestRichTextIsReadAsText: a rich-text (post) message, which the client
+// sends for text with a line break or formatting, is read as its words: a
+// status, a punch; a post that is no command is answered as text that is
+// not understood. Before, posts went unanswered.
+func TestRichTextIsReadAsText(t *testing.T) {
+	post := func(title string, paras ...[]map[string]string) map[string]any {
+		return map[string]any{"title": title, "content": paras}
+	}
+	tests := []struct {
+		name    string
+		content any
+		want    string
+	}{
+		{"status", post("", []map[string]string{{"tag": "text", "text": "状态"}}), "📋 2026-11-25"},
+		{"two lines", post("", []map[string]string{{"tag": "text", "text": "本周"}}, []map[string]string{{"tag": "text", "text": "记录"}}), "📋 最近 7 天"},
+		{"with a link", post("", []map[string]string{{"tag": "a", "text": "上班", "href": "https://example.com"}}), "📍 请在 5 分钟内发送你的位置"},
+		{"sent shape, in a locale", map[string]any{"zh_cn": post("", []map[string]string{{"tag": "text", "text": "帮助"}})}, "可用命令："},
+		{"no command", post("周报", []map[string]string{{"tag": "text", "text": "本周完成了三件事"}}), "没看懂“周报 本周完成了三件事”"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := MustHarness(t)
+			if rec := h.post(h.event(msgEvent{openID: aliceOpenID, msgType: "post", content: tt.content}), delivery{}); rec.Code != http.StatusOK {
+				t.Fatalf("status = %d (%s), want 200", rec.Code, rec.Body)
+			}
+			h.runOutbox()
+			replies := h.api.Calls("/reply")
+			if len(replies) != 1 {
+				t.Fatalf("%d replies, want 1", len(replies))
+			}
+			text, _ := sentContent(t, replies[0])["text"].(string)
+			if !strings.Contains(text, tt.want) {
+				t.Errorf("reply %q lacks %q", text, tt.want)
+			}
+		})
+	}
+}
