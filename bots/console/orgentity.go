@@ -1,7 +1,10 @@
 package console
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -113,6 +116,19 @@ func (c *Console) entityForm(w http.ResponseWriter, r *http.Request, v *viewer, 
 	if vals == nil {
 		vals = url.Values{}
 	}
+	// The form carries the item as it showed it: the stored one's, or the
+	// one a refused save was read against. A save refused because the
+	// item changed meanwhile now shows the stored values, so it carries
+	// theirs: pressing save again saves the input over what HR has seen.
+	_, stale := errs[fingerprintField]
+	fp := vals.Get(fingerprintField)
+	if fp == "" || stale {
+		fp = s.fingerprint(org, id)
+	}
+	if stale {
+		errs = maps.Clone(errs)
+		delete(errs, fingerprintField)
+	}
 	title := tr(v.Lang, "org_new_"+s.key)
 	action := "/org/" + s.key + "/new"
 	if id != "" {
@@ -126,6 +142,7 @@ func (c *Console) entityForm(w http.ResponseWriter, r *http.Request, v *viewer, 
 	d := formData{Action: action, Submit: tr(v.Lang, "save"), Back: s.list(), Fields: s.fields(p, org, vals, id == ""), Multipart: s.multipart}
 	if s.key == "sites" {
 		d.MapTiles = c.cfg.MapTileURL
+		d.Mainland = mainlandRings
 	}
 	if s.key == "reminders" {
 		d.Compose = true
@@ -134,10 +151,17 @@ func (c *Console) entityForm(w http.ResponseWriter, r *http.Request, v *viewer, 
 	if id != "" && s.extra != nil {
 		d.Extra = s.extra(p, org, id)
 	}
+	d.Fingerprint = fp
+	if stale {
+		d.Stale, d.Current = true, staleValues(p, s, org, id, vals)
+	}
 	d.withErrors(errs)
 	p.Data = d
 	status := http.StatusOK
-	if len(errs) > 0 {
+	switch {
+	case stale:
+		status = http.StatusConflict
+	case len(errs) > 0:
 		status = http.StatusUnprocessableEntity
 	}
 	c.render(w, r, status, "orgform", p)
@@ -172,6 +196,14 @@ func (c *Console) entitySave(w http.ResponseWriter, r *http.Request, v *viewer, 
 	}
 	var newID string
 	res, err := c.applyEdit(r.Context(), v, orgEdit{Entity: s.entity, ID: entityID(id, vals), Apply: func(org *core.Org) (int, fieldErrors) {
+		// Checked on every attempt, against the organisation the apply
+		// names the version of: an edit or erasure landing after the
+		// form was shown is not saved over (nor undone by redoing this).
+		if sent := vals.Get(fingerprintField); sent != "" && id != "" {
+			if now := s.fingerprint(*org, id); now != "" && now != sent {
+				return 0, fieldErrors{fingerprintField: tr(v.Lang, "org_stale")}
+			}
+		}
 		i, errs := s.apply(org, id, vals, upload, v.Lang)
 		newID = entityID(id, vals)
 		return i, errs
@@ -192,6 +224,79 @@ func (c *Console) entitySave(w http.ResponseWriter, r *http.Request, v *viewer, 
 	q := url.Values{"done": {done}, "id": {newID}, "n": {strconv.Itoa(len(res.Changed))}}
 	http.Redirect(w, r, s.list()+"?"+q.Encode(), http.StatusSeeOther)
 	return nil
+}
+
+// fingerprintField is the form's hidden input carrying the item's
+// fingerprint. A form posted without one (a script, a form from before
+// fingerprints) is saved as before.
+const fingerprintField = "fingerprint"
+
+// fingerprint is a hash of the item as its form shows it (its form
+// values, which are what a save writes back); "" for a new item or one
+// that is gone. Two HR people editing the same item: the later save finds
+// the fingerprint changed and is refused instead of silently undoing the
+// earlier one field by field.
+func (s *entitySpec) fingerprint(org core.Org, id string) string {
+	if id == "" {
+		return ""
+	}
+	vals, ok := s.values(org, id)
+	if !ok {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(s.key + "\n" + id + "\n" + vals.Encode())) // Encode sorts the keys
+	return hex.EncodeToString(sum[:16])
+}
+
+// staleValues are the stored item's fields, as its form would show them,
+// where they differ from the input kept in a refused form.
+func staleValues(p *page, s *entitySpec, org core.Org, id string, input url.Values) []shownValue {
+	cur, ok := s.values(org, id)
+	if !ok {
+		return nil
+	}
+	sent := map[string]string{}
+	for _, f := range s.fields(p, org, input, false) {
+		sent[f.Name] = shownAs(p, f)
+	}
+	var out []shownValue
+	for _, f := range s.fields(p, org, cur, false) {
+		if _, own := cur[f.Name]; !own || f.Type == "file" || f.Type == "hidden" {
+			continue // not the item's (a calendar's import year)
+		}
+		now := shownAs(p, f)
+		if now == sent[f.Name] {
+			continue
+		}
+		if now == "" {
+			now = p.T("org_stale_empty")
+		}
+		out = append(out, shownValue{Label: f.Label, Value: now})
+	}
+	return out
+}
+
+// shownAs is a field's value as HR reads it in the form.
+func shownAs(p *page, f formField) string {
+	switch f.Type {
+	case "select":
+		for _, o := range f.Options {
+			if o.Value == f.Value {
+				return o.Label
+			}
+		}
+	case "checks":
+		var on []string
+		for _, o := range f.Options {
+			if f.Checked(o.Value) {
+				on = append(on, o.Label)
+			}
+		}
+		return strings.Join(on, p.sep())
+	case "checkbox":
+		return yesNo(p, f.Value != "")
+	}
+	return strings.TrimSpace(strings.ReplaceAll(f.Value, "\r\n", "\n"))
 }
 
 // entityID is the edited entity's id: the path's, or the new one's from

@@ -49,12 +49,26 @@ type formData struct {
 	// MapTiles is the tile URL template of the site map picker; empty
 	// shows plain coordinate fields.
 	MapTiles string
+	// Mainland is core.MainlandBoundary as JSON, for the picker's
+	// GCJ-02 conversion.
+	Mainland string
+	// Fingerprint is the edited item's as the form shows it (hidden input
+	// "fingerprint"): a save finding the item changed since is refused.
+	Fingerprint string
+	// Stale is set when a save was refused so: Current lists the stored
+	// values where they differ from the input kept in the form.
+	Stale   bool
+	Current []shownValue
 	// Extra are further POST buttons on the entity (deactivate, send now).
 	Extra []formAction
 	// Preview is a server-rendered broadcast preview (works without
 	// JavaScript).
 	Preview []platformPreview
 }
+
+// shownValue is a field's label and its value as the form shows it (an
+// option's label, yes or no).
+type shownValue struct{ Label, Value string }
 
 type formAction struct {
 	Action, Label, Confirm, Class string

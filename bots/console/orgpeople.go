@@ -45,6 +45,9 @@ func personValues(org core.Org, id string) (url.Values, bool) {
 	e := org.Employees[i]
 	v := url.Values{"id": {e.ID}, "name": {e.Name}, "department": {e.Department}, "role": {string(e.Role)}, "manager": {e.ManagerID},
 		"schedule": {e.ScheduleID}, "sites": e.SiteIDs, "lang": {e.Lang}, "timezone": {e.TimeZone}, "identities": {identityLines(e.Identities)}}
+	// Always set, so a deactivation shows among a stale save's current
+	// values (orgentity.go staleValues).
+	v.Set("active", "")
 	if e.Active {
 		v.Set("active", "1")
 	}

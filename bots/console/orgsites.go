@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strconv"
@@ -37,6 +38,16 @@ func siteRows(p *page, org core.Org, q string) []listRow {
 	}
 	return out
 }
+
+// mainlandRings is where GCJ-02 applies, for the map picker to convert
+// exactly where core does (layout.html).
+var mainlandRings = func() string {
+	b, err := json.Marshal(core.MainlandBoundary())
+	if err != nil {
+		panic(err) // numbers only
+	}
+	return string(b)
+}()
 
 func coord(f float64) string { return strconv.FormatFloat(f, 'f', 6, 64) }
 
