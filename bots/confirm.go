@@ -49,7 +49,7 @@ func ConfirmQuestion(r core.Reply, lang string) string {
 	q := pick(lang, "⚠️ 确认下班打卡？", "⚠️ Confirm clock-out? ")
 	switch {
 	case r.EarlyMin > 0:
-		q += pick(lang, fmt.Sprintf("将记为早退 %d 分钟", r.EarlyMin), fmt.Sprintf("It will count as leaving %d minutes early", r.EarlyMin))
+		q += pick(lang, "将记为早退 "+Minutes(r.EarlyMin, lang), "It will count as leaving "+Minutes(r.EarlyMin, lang)+" early") // as the result will say
 	case r.Day != nil && r.Day.In != nil:
 		mins := int(r.At.Sub(r.Day.In.At).Minutes())
 		q += pick(lang, fmt.Sprintf("你 %s 刚上班打卡（%d 分钟前）", Clock(r, r.Day.In.At), mins),

@@ -21,8 +21,8 @@ func TestConfirmLines(t *testing.T) {
 	}{
 		{"early leave question", with(func(r *core.Reply) {
 			r.Outcome, r.EarlyMin, r.At = core.OutcomeConfirm, 545, time.Date(2026, 11, 26, 8, 55, 0, 0, loc)
-		}), []string{"确认下班打卡？将记为早退 545 分钟", "08:55", "5 分钟内有效"},
-			[]string{"Confirm clock-out? It will count as leaving 545 minutes early", "valid for 5 minutes"}},
+		}), []string{"确认下班打卡？将记为早退 9 小时 5 分钟", "08:55", "5 分钟内有效"},
+			[]string{"Confirm clock-out? It will count as leaving 9 h 5 min early", "valid for 5 minutes"}},
 		{"soon after the clock-in", with(func(r *core.Reply) {
 			r.Outcome, r.At, r.Day, r.Reasons = core.OutcomeConfirm, in.At.Add(3*time.Minute), day, []string{core.ReasonSoonAfterIn}
 		}), []string{"确认下班打卡？你 17:55 刚上班打卡（3 分钟前）"}, []string{"You clocked in only 3 minutes ago (17:55)"}},

@@ -40,7 +40,7 @@ func confirmMessage(r core.Reply, lang, forUser string) Message {
 		fields = append(fields, field(pick(lang, "上班时间", "Clock-in"), bots.Clock(r, r.Day.In.At)))
 	}
 	if r.EarlyMin > 0 {
-		fields = append(fields, field(pick(lang, "早退", "Early by"), fmt.Sprintf(pick(lang, "%d 分钟", "%d min"), r.EarlyMin)))
+		fields = append(fields, field(pick(lang, "早退", "Early by"), bots.Minutes(r.EarlyMin, lang)))
 	}
 	value := func(action string) map[string]string {
 		return map[string]string{"action": action, "for": forUser, "lang": lang}

@@ -68,7 +68,7 @@ func (h *harness) askClockOut(t *testing.T) []map[string]any {
 	}
 	card := sentContent(t, replies[0])
 	text, buttons := cardText(t, card)
-	for _, want := range []string{"确认下班打卡？将记为早退 522 分钟", "上班时间\n08:58", "早退\n522 分钟"} {
+	for _, want := range []string{"确认下班打卡？将记为早退 8 小时 42 分钟", "上班时间\n08:58", "早退\n8 小时 42 分钟"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("question card lacks %q:\n%s", want, text)
 		}

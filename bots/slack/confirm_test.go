@@ -102,7 +102,7 @@ func (e *env) askClockOut(t *testing.T) map[string]string {
 	mark := len(e.hooks.Calls("response_url"))
 	e.clock.Add(20 * time.Minute)
 	res := e.punchThroughPage("out")
-	if res["status"] != string(core.OutcomeConfirm) || !strings.Contains(fmt.Sprint(res["headline"]), "Confirm clock-out? It will count as leaving 525 minutes early") {
+	if res["status"] != string(core.OutcomeConfirm) || !strings.Contains(fmt.Sprint(res["headline"]), "Confirm clock-out? It will count as leaving 8 h 45 min early") {
 		t.Fatalf("page result = %v, want the question", res)
 	}
 	if n := len(e.clockOuts()); n != 0 {
@@ -110,7 +110,7 @@ func (e *env) askClockOut(t *testing.T) map[string]string {
 	}
 	e.runOutbox()
 	hooks := e.hooks.Calls("response_url")[mark:]
-	if len(hooks) != 1 || hooks[0].JSON["replace_original"] != true || !strings.Contains(hooks[0].text(), "525 minutes early") {
+	if len(hooks) != 1 || hooks[0].JSON["replace_original"] != true || !strings.Contains(hooks[0].text(), "8 h 45 min early") {
 		t.Fatalf("response_url calls = %+v, want the question replacing the message", hooks)
 	}
 	buttons := confirmButtons(t, hooks[0].blocks())

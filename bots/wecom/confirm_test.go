@@ -82,7 +82,7 @@ func (e *env) askClockOut(t *testing.T) (taskID string, mark int) {
 	e.post(textXML(testUser, "下班", "5002", e.unix(0)))
 	rec := e.deliver(e.seal(locationXML(testUser, lat, lng, "", "5003", e.unix(0))))
 	passive := mustOpenPassive(t, e.enc, rec)
-	for _, w := range []string{"确认下班打卡？将记为早退 520 分钟", "回复“确认”"} {
+	for _, w := range []string{"确认下班打卡？将记为早退 8 小时 40 分钟", "回复“确认”"} {
 		if !strings.Contains(passive.Msg.Content, w) {
 			t.Errorf("passive question %q, want it to contain %q", passive.Msg.Content, w)
 		}
