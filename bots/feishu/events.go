@@ -415,6 +415,11 @@ func messageCommand(ev *messageEvent, hdr *larkevent.EventHeader, botOpenID stri
 		switch intent.Kind {
 		case core.CmdPunch, core.CmdStatus, core.CmdHistory, core.CmdHelp, core.CmdConfirm, core.CmdDecline:
 			cmd.Kind, cmd.Punch = intent.Kind, intent.Punch
+			if intent.Kind == core.CmdHistory {
+				// A week of one person's attendance is theirs to read, not
+				// the group's: asked in a group, it goes to them directly.
+				rt = privateRoute(rt, primary, ids.OpenID != "")
+			}
 		default:
 			// Anything not understood (or a verb this bot does not handle
 			// yet) gets the command list rather than silence.

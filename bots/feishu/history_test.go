@@ -2,6 +2,7 @@ package feishu
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -152,5 +153,25 @@ func TestRichTextIsReadAsText(t *testing.T) {
 				t.Errorf("reply %q lacks %q", text, tt.want)
 			}
 		})
+	}
+}
+
+// TestHistoryAskedInAGroupGoesToThePerson: 记录 asked in a group chat
+// (mentioning the bot) is answered to the person, not to the group.
+func TestHistoryAskedInAGroupGoesToThePerson(t *testing.T) {
+	h := MustHarness(t)
+	ev := h.event(msgEvent{openID: aliceOpenID, chatType: "group", msgType: "text", content: textContent("@_user_1 记录"),
+		mentions: []map[string]any{{"key": "@_user_1", "name": "punchbot", "id": map[string]any{"open_id": "ou_bot"}}}})
+	if rec := h.post(ev, delivery{}); rec.Code != http.StatusOK {
+		t.Fatalf("status = %d (%s), want 200", rec.Code, rec.Body)
+	}
+	out := h.store.Outbox()
+	if len(out) != 1 {
+		t.Fatalf("%d replies queued, want 1", len(out))
+	}
+	var rt route
+	_ = json.Unmarshal([]byte(out[0].Route), &rt)
+	if rt.ReceiveIDType != "open_id" || rt.ReceiveID != aliceOpenID || rt.MessageID != "" {
+		t.Errorf("route = %+v, want a direct message to %s, not a reply in the group", rt, aliceOpenID)
 	}
 }
