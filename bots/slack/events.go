@@ -104,14 +104,18 @@ func (b *Bot) eventCommand(ev slackevents.EventsAPIEvent, eventID string) (core.
 	}
 	intent := bots.Parse(text)
 	kind, punch := intent.Kind, intent.Punch
+	said := ""
 	if kind == "" {
 		kind = core.CmdHelp
+		if bots.NotUnderstood(text) {
+			said = bots.Quote(text) // the reply names it (send.go)
+		}
 	}
 	cmd := core.Command{
 		Actor: identity(team, user), Kind: kind, Punch: punch,
 		At: messageTime(ts), ReceivedAt: b.now(),
 		Source: string(core.PlatformSlack), EventID: eventID,
-		ReplyRoute:     Route{Channel: channel, ThreadTS: thread, Ephemeral: ephemeral, Team: team, User: user}.Encode(),
+		ReplyRoute:     Route{Channel: channel, ThreadTS: thread, Ephemeral: ephemeral, Team: team, User: user, Said: said}.Encode(),
 		LocationByLink: true, // Slack messages carry no location: the reply links the page
 	}
 	bots.LinkCommand(intent, &cmd) // admin, mydata: a mention's reply is ephemeral, so the link stays private

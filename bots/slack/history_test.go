@@ -62,3 +62,40 @@ func TestSlashGarbledText(t *testing.T) {
 		t.Errorf("%d punches, want 0 (U3 punches anywhere, so a read \"in\" would have punched)", n)
 	}
 }
+
+// TestDirectMessageTypoIsNamed: a direct message that is no command is
+// answered, through the outbox, with what was not understood and the
+// command a slip meant, then the commands and buttons, as /punch is; a
+// greeting gets the plain help.
+func TestDirectMessageTypoIsNamed(t *testing.T) {
+	tests := []struct {
+		text, want, notWant string
+	}{
+		{"stauts", "Sorry, I did not understand “stauts”. Did you mean “status”?", ""},
+		{"hello", "👋 Hi Ann Lee!", "did not understand"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			e := MustEnv(t)
+			resp := e.post("/slack/events", "application/json", eventBody("T1", "EvTypo"+string(rune('0'+i)), dm("U1", tt.text)))
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d, want 200", resp.StatusCode)
+			}
+			if n := e.runOutbox(); n != 1 {
+				t.Fatalf("outbox sent %d, want 1", n)
+			}
+			posts := e.slack.Calls("chat.postMessage")
+			if len(posts) != 1 {
+				t.Fatalf("%d posts, want 1", len(posts))
+			}
+			text, blocks := posts[0].text(), posts[0].blocks()
+			if !strings.Contains(text, tt.want) || !strings.Contains(blocks, "punch_in") {
+				t.Errorf("post text %q blocks %s, want %q and the buttons", text, blocks, tt.want)
+			}
+			if tt.notWant != "" && strings.Contains(text, tt.notWant) {
+				t.Errorf("post text %q contains %q", text, tt.notWant)
+			}
+		})
+	}
+}

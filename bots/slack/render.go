@@ -109,6 +109,12 @@ func notUnderstood(in bots.Intent, text string) rendered {
 	return rendered{Text: head, Blocks: []slackapi.Block{section(head + "\n" + help), slackHint(lang), actionButtons(lang)}}
 }
 
+// saidMessage is notUnderstood for a direct message whose reply comes
+// from the outbox: the route keeps only the quote of what was said.
+func saidMessage(said, lang string) rendered {
+	return notUnderstood(bots.Intent{Lang: lang, Garbled: bots.Garbled(said)}, said)
+}
+
 // actionButtons let a user punch or check the day without typing.
 func actionButtons(lang string) slackapi.Block {
 	in := slackapi.NewButtonBlockElement(ActionPunchIn, string(core.KindIn), plain(pick(lang, "上班打卡", "Clock in"))).WithStyle(slackapi.StylePrimary)

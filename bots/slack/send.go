@@ -32,6 +32,9 @@ type Route struct {
 	Ephemeral   bool   `json:"ephemeral,omitempty"`
 	Team        string `json:"team,omitempty"`
 	User        string `json:"user,omitempty"`
+	// Said is, for a direct message that is no command, what it said (cut
+	// by bots.Quote): the help reply names it, as /punch does (events.go).
+	Said string `json:"said,omitempty"`
 }
 
 // Encode returns the route as the JSON the outbox stores.
@@ -84,6 +87,9 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 	}
 	if r.Outcome == core.OutcomeConfirm {
 		return b.deliver(ctx, rt, confirmMessage(r, lang, rt.Team, rt.User)) // confirm.go
+	}
+	if rt.Said != "" && r.Outcome == core.OutcomeHelp {
+		return b.deliver(ctx, rt, saidMessage(rt.Said, lang)) // render.go
 	}
 	// Only a DM answer becomes the requester's card, edited as the request
 	// changes; elsewhere the Withdraw button would outlive the decision.
