@@ -37,7 +37,7 @@ func TestApprovalsFlashNamesTheRequest(t *testing.T) {
 		decision  string
 		want      string
 	}{
-		{name: "a leave approved", who: "H1", id: approved, decision: "approved", want: fmt.Sprintf("已通过请假申请 #%d。", approved)},
+		{name: "a leave approved", who: "H1", id: approved, decision: "approved", want: fmt.Sprintf("已同意请假申请 #%d。", approved)},
 		{name: "a withdrawn leave", who: "M1", id: withdrawn, decision: "approved", want: fmt.Sprintf("请假申请 #%d 已经处理过了（已撤回），这次操作未做更改。", withdrawn)},
 		{name: "a trip rejected in English", who: "M2", id: trip, decision: "rejected", want: fmt.Sprintf("Business trip request #%d rejected.", trip)},
 	}

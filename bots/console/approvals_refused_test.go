@@ -68,7 +68,7 @@ func TestApprovalsHandMadeDecisionInReadersLanguage(t *testing.T) {
 		form            url.Values
 		want            string
 	}{
-		{"an unknown decision", "H1", fmt.Sprintf("/makeups/%d/decide", id), url.Values{"decision": {"maybe"}}, "请求无效：“maybe”不是审批操作：可选通过、拒绝或撤销。"},
+		{"an unknown decision", "H1", fmt.Sprintf("/makeups/%d/decide", id), url.Values{"decision": {"maybe"}}, "请求无效：“maybe”不是审批操作：可选同意、驳回或撤销。"},
 		{"an unknown decision in English", "M2", fmt.Sprintf("/makeups/%d/decide", id), url.Values{"decision": {"maybe"}}, "Invalid request: “maybe” is not a decision: approve, reject or revoke."},
 		{"not a request number", "H1", "/makeups/abc/decide", url.Values{"decision": {"approved"}}, "请求无效：“abc”不是申请编号。"},
 	}

@@ -224,7 +224,7 @@ func TestBrowserConsoleAsHR(t *testing.T) {
 		if st := eval[string](t, tb, `document.querySelector('`+sel+`').dataset.status`); st != "approved" {
 			t.Errorf("after approving, the request is %q", st)
 		}
-		if flash := eval[string](t, tb, `document.getElementById("flash").textContent`); !strings.Contains(flash, "已通过") {
+		if flash := eval[string](t, tb, `document.getElementById("flash").textContent`); !strings.Contains(flash, "已同意") {
 			t.Errorf("flash = %q", flash)
 		}
 		tb.shot(t, "makeups-approved")

@@ -275,7 +275,7 @@ func decisionRefusalText(err error, view core.MakeupView, lang string) string {
 		return pick(lang, "这份"+noun+"的审批已写入打卡记录，不能撤销；请在「异常」页更正打卡。",
 			"The approval of this "+noun+" wrote a punch, so it cannot be revoked; correct the punch on the exceptions page.")
 	case core.RevokeNotApproved:
-		return pick(lang, "这份"+noun+"还在待审批，请直接通过或拒绝。", "This "+noun+" is still pending: approve or reject it instead.")
+		return pick(lang, "这份"+noun+"还在待审批，请直接同意或驳回。", "This "+noun+" is still pending: approve or reject it instead.")
 	case core.RevokeNeedsReason:
 		return tr(lang, "mk_revoke_reason_required")
 	}
@@ -293,7 +293,7 @@ func pick(lang, zh, en string) string {
 }
 
 // approvalFlash is the notice after a decision, naming the request by its
-// type ("已通过请假申请 #12", not the make-up the console's generic notice
+// type ("已同意请假申请 #12", not the make-up the console's generic notice
 // says) and, when someone or something closed it first, how it ended
 // ("已撤回", "已过期"), as a card clicked too late says. rt and state come
 // from the redirect and are only ever shown through the catalogue, so a
@@ -317,9 +317,9 @@ func approvalFlash(r *http.Request, lang string) string {
 	n := strconv.FormatInt(id, 10)
 	switch q.Get("done") {
 	case "approved":
-		return pick(lang, "已通过"+noun+" #"+n+"。", Noun+" #"+n+" approved.")
+		return pick(lang, "已同意"+noun+" #"+n+"。", Noun+" #"+n+" approved.")
 	case "rejected":
-		return pick(lang, "已拒绝"+noun+" #"+n+"。", Noun+" #"+n+" rejected.")
+		return pick(lang, "已驳回"+noun+" #"+n+"。", Noun+" #"+n+" rejected.")
 	case "conflict":
 		state := core.MakeupStatus(q.Get("state"))
 		switch state {
