@@ -24,7 +24,9 @@ import (
 
 // TestBrowserSiteMapPicker: with a tile URL configured the site form shows
 // a map whose tiles load (the page's CSP admits that origin only there),
-// and a tap sets the coordinates in WGS-84; without one there is no map.
+// and a tap on a WGS-84 site's form sets its coordinates in WGS-84 (a
+// GCJ-02 site's: TestBrowserSiteMapPickerGCJ02); without one there is no
+// map.
 func TestBrowserSiteMapPicker(t *testing.T) {
 	var served atomic.Int32
 	tile := func() []byte {
