@@ -314,6 +314,9 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 		if rt.Said != "" && r.Outcome == core.OutcomeHelp {
 			msg = TextMessage(bots.NotUnderstoodHelp(r, rt.Said, rt.Lang))
 		}
+		if rt.Voice && r.Outcome == core.OutcomeHelp {
+			msg = TextMessage(bots.VoiceText(bots.Lang(r, rt.Lang)))
+		}
 		if r.Outcome == core.OutcomeConfirm {
 			msg = confirmMessage(r, bots.Lang(r, rt.Lang), rt.User) // confirm.go
 		}

@@ -318,6 +318,9 @@ type route struct {
 	// it said (cut to bots.MaxQuote characters): the help reply quotes it
 	// and, for a slip, names the command meant.
 	Said string `json:"said,omitempty"`
+	// Voice marks the help reply to a voice (audio) message, which says
+	// that only text and locations are read.
+	Voice bool `json:"voice,omitempty"`
 }
 
 // errIgnore marks an event the bot deliberately does nothing with.
@@ -441,6 +444,11 @@ func messageCommand(ev *messageEvent, hdr *larkevent.EventHeader, botOpenID stri
 		// "bad coordinates" and the user is asked to share it again.
 		cmd.Kind, cmd.Punch = core.CmdPunch, core.KindAuto
 		cmd.Location = &core.Location{Lat: number(c.Latitude), Lng: number(c.Longitude), Datum: core.GCJ02, Label: c.Name}
+	case "audio":
+		// A voice message (接收消息内容结构, 音频 audio:
+		// https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/im-v1/message/events/message_content)
+		// is answered that only text and locations are read.
+		cmd.Kind, rt.Voice = core.CmdHelp, true
 	case "image", "file", "media":
 		// Right after a make-up request, a file is its evidence.
 		args, ok := evidenceArgs(msg.MessageType, msg.MessageID, content)

@@ -175,3 +175,30 @@ func TestHistoryAskedInAGroupGoesToThePerson(t *testing.T) {
 		t.Errorf("route = %+v, want a direct message to %s, not a reply in the group", rt, aliceOpenID)
 	}
 }
+
+// TestVoiceMessageOnFeishu: an audio message is answered, in the
+// employee's language, that only text and locations are read. Before, it
+// went unanswered.
+func TestVoiceMessageOnFeishu(t *testing.T) {
+	for _, tt := range []struct{ open, user, want string }{
+		{aliceOpenID, "", "🎤 我还听不懂语音"},
+		{"ou_bob", bobUserID, "🎤 I cannot understand voice messages yet"},
+	} {
+		h := MustHarness(t)
+		ev := h.event(msgEvent{openID: tt.open, userID: tt.user, msgType: "audio", content: map[string]any{"file_key": "file_v2_x", "duration": 2000}})
+		if rec := h.post(ev, delivery{}); rec.Code != http.StatusOK {
+			t.Fatalf("status = %d (%s), want 200", rec.Code, rec.Body)
+		}
+		h.runOutbox()
+		replies := h.api.Calls("/reply")
+		if len(replies) != 1 {
+			t.Fatalf("%d replies, want 1", len(replies))
+		}
+		if text, _ := sentContent(t, replies[0])["text"].(string); !strings.HasPrefix(text, tt.want) {
+			t.Errorf("reply %q, want it to start %q", text, tt.want)
+		}
+		if n := len(h.punches()); n != 0 {
+			t.Errorf("%d punches, want 0", n)
+		}
+	}
+}

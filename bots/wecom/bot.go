@@ -301,6 +301,9 @@ func (b *Bot) receive(w http.ResponseWriter, r *http.Request) {
 // retry is answered with the stored reply.
 func (b *Bot) answerInline(w http.ResponseWriter, r *http.Request, msg Message, reply core.Reply) {
 	text := RenderReply(reply, inlineLang(msg))
+	if reply.Outcome == core.OutcomeHelp && msg.MsgType == MsgVoice {
+		text = bots.VoiceText(bots.Lang(reply, inlineLang(msg)))
+	}
 	if reply.Outcome == core.OutcomeHelp && msg.MsgType == MsgText && bots.NotUnderstood(msg.Content) {
 		// Say what was not understood (and the command a slip meant)
 		// before the list; a retry renders the same from the same message.
@@ -400,6 +403,9 @@ func (b *Bot) translate(m Message) (inbound, bool) {
 			// features add later): the answer is the command list.
 			cmd.Kind = core.CmdHelp
 		}
+	case m.MsgType == MsgVoice:
+		// Answered inline (answerInline) with what the bot does read.
+		cmd.Kind = core.CmdHelp
 	case m.MsgType == MsgLocation:
 		// A location alone is a punch; the core completes a text punch that
 		// is waiting for it.

@@ -2,6 +2,7 @@ package wecom
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -79,5 +80,21 @@ func TestGarbledTextOnWeCom(t *testing.T) {
 		if _, err := e.kv.Get(context.Background(), "intent:wecom:"+testCorpID+":"+testUser); err == nil {
 			t.Errorf("%q: an intent to punch was remembered", content)
 		}
+	}
+}
+
+// TestVoiceMessageIsAnswered: a voice message (doc 90239) is answered in
+// the passive reply that only text and locations are read; it punches
+// nothing. Before, it went unanswered.
+func TestVoiceMessageIsAnswered(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	voice := fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%d</CreateTime><MsgType><![CDATA[voice]]></MsgType><MediaId><![CDATA[media_1]]></MediaId><Format><![CDATA[amr]]></Format><MsgId>33001</MsgId><AgentID>%d</AgentID></xml>",
+		testCorpID, testUser, e.unix(0), testAgentID)
+	got := mustOpenPassive(t, e.enc, e.deliver(e.seal(voice)))
+	if !strings.HasPrefix(got.Msg.Content, "🎤 我还听不懂语音，什么也没有记录。") {
+		t.Errorf("passive reply %q, want the voice answer", got.Msg.Content)
+	}
+	if n := len(e.punches()); n != 0 {
+		t.Errorf("%d punches, want 0", n)
 	}
 }

@@ -9,12 +9,16 @@ import (
 	"github.com/punchbot/punchbot/core"
 )
 
-// Message types and events the bot understands. WeCom sends more (image,
-// voice, enter_agent, …); those are acknowledged and ignored.
+// Message types and events the bot understands. WeCom sends more
+// (enter_agent, …); those are acknowledged and ignored.
 const (
 	MsgText     = "text"
 	MsgLocation = "location"
 	MsgEvent    = "event"
+	// MsgVoice is a voice message (接收普通消息, voice:
+	// https://developer.work.weixin.qq.com/document/path/90239): answered
+	// that only text and locations are read, never ignored.
+	MsgVoice = "voice"
 
 	EventLocation       = "LOCATION"            // 上报地理位置
 	EventClick          = "click"               // custom menu click
