@@ -83,15 +83,17 @@ while the file is being applied (it is applied again over that edit).
   -f org.yaml            the organisation file; - reads standard input
 `
 
-const reportUsage = `usage: punchbot report --month 2026-11 --format csv|xlsx|json [--daily 2026-11-26] [--lang zh|en] [-o file]
+const reportUsage = `usage: punchbot report --month 2026-11 --format csv|xlsx|json [--daily 2026-11-26 [--to 2026-11-30]] [--lang zh|en] [-o file]
 
 The payroll report computed from punches and approved make-ups: monthly, or
-with --daily the daily report of one date. CSV is UTF-8 with a BOM. The
+with --daily the daily report of one date (with --to, of every date up to
+that one, in the same month). CSV is UTF-8 with a BOM. The
 export is audited. An xlsx report is not written to a terminal: give -o or
 redirect standard output.
 
   --month YYYY-MM        the month (default: this month in PUNCHBOT_TIMEZONE)
   --daily YYYY-MM-DD     the daily report of that date instead
+  --to YYYY-MM-DD        with --daily, the last date of a range (inclusive)
   --format csv           csv, xlsx or json (default: the -o file's extension, else csv)
   --lang zh|en           header language (default: the organisation's)
   -o file                write to file (atomically) instead of standard output
