@@ -25,19 +25,30 @@ func (s *Service) history(ctx context.Context, cmd Command, base Reply) (Reply, 
 	local := now.In(r.Loc)
 	reply := base
 	reply.Outcome, reply.At = OutcomeStatus, now
+	dates := make([]string, HistoryDays)
+	for i := range dates {
+		d := local.AddDate(0, 0, i-(HistoryDays-1))
+		dates[i] = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, r.Loc).Format(DateLayout)
+	}
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		for i := HistoryDays - 1; i >= 0; i-- {
-			d := local.AddDate(0, 0, -i)
-			date := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, r.Loc).Format(DateLayout)
-			punches, err := tx.ShiftPunches(ctx, r.Employee.ID, date)
-			if err != nil {
-				return err
-			}
-			approvals, err := dayApprovals(ctx, tx, r, date) // leave_day.go
-			if err != nil {
-				return err
-			}
-			day := ComputeDayWith(r, date, punches, approvals, now)
+		// Two reads for the week, not two a day: on PostgreSQL each read
+		// is a round trip.
+		punches, err := tx.ShiftPunchesBetween(ctx, r.Employee.ID, dates[0], dates[len(dates)-1])
+		if err != nil {
+			return err
+		}
+		byDate := map[string][]Punch{}
+		for _, p := range punches {
+			byDate[p.ShiftDate] = append(byDate[p.ShiftDate], p)
+		}
+		f := approvalFilter(dates[0], dates[len(dates)-1]) // ComputeDayWith keeps what touches each day
+		f.EmployeeID = r.Employee.ID
+		approvals, err := tx.ListMakeups(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, date := range dates {
+			day := ComputeDayWith(r, date, byDate[date], approvals, now)
 			day.In, day.Out = slimPunch(day.In), slimPunch(day.Out)
 			day.Approvals = nil
 			reply.Days = append(reply.Days, day)

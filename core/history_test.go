@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/punchbot/punchbot/core"
+	"github.com/punchbot/punchbot/core/coretest"
 )
 
 // TestHistoryIsTheLastSevenDays: 记录 / this week answers with the day
@@ -83,5 +84,63 @@ func TestHistoryOfANightShift(t *testing.T) {
 	}
 	if last := r.Days[len(r.Days)-1]; last.Date != "2026-11-26" || last.In != nil || last.Out != nil {
 		t.Errorf("11-26 = %+v, want no punches: the 02:05 clock-out is the 11-25 shift's", last)
+	}
+}
+
+// readCountingStore counts the reads a transaction makes of punches and
+// requests, to check a command's round trips on a store where each read is
+// one (PostgreSQL).
+type readCountingStore struct {
+	*coretest.MemStore
+	reads int
+}
+
+func (s *readCountingStore) InTx(ctx context.Context, fn func(core.Tx) error) error {
+	return s.MemStore.InTx(ctx, func(tx core.Tx) error { return fn(&readCountingTx{Tx: tx, reads: &s.reads}) })
+}
+
+type readCountingTx struct {
+	core.Tx
+	reads *int
+}
+
+func (t *readCountingTx) ShiftPunches(ctx context.Context, id, date string) ([]core.Punch, error) {
+	*t.reads++
+	return t.Tx.ShiftPunches(ctx, id, date)
+}
+
+func (t *readCountingTx) ShiftPunchesBetween(ctx context.Context, id, from, to string) ([]core.Punch, error) {
+	*t.reads++
+	return t.Tx.ShiftPunchesBetween(ctx, id, from, to)
+}
+
+func (t *readCountingTx) ListMakeups(ctx context.Context, f core.MakeupFilter) ([]core.MakeupRequest, error) {
+	*t.reads++
+	return t.Tx.ListMakeups(ctx, f)
+}
+
+// TestHistoryReadsTheWeekOnce: the week's punches and requests come in two
+// reads, not two a day, and each day still gets its own punches and the
+// requests that touch it.
+func TestHistoryReadsTheWeekOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	h.punch(t, "zhangsan", core.KindIn, sh(t, "2026-11-23 08:50:00"), north(office, 10), "a")
+	h.punch(t, "zhangsan", core.KindOut, sh(t, "2026-11-24 18:10:00"), north(office, 16), "b")
+	h.clock.Set(sh(t, "2026-11-27 10:00:00"))
+	counting := &readCountingStore{MemStore: h.store}
+	svc := core.NewService(counting, h.kv, h.kv, core.DefaultConfig(), h.clock.Now)
+	actor := core.Identity{Platform: core.PlatformWeCom, Tenant: "corp", UserID: "zhangsan"}
+	r, err := svc.Handle(context.Background(), core.Command{Actor: actor, Kind: core.CmdHistory, EventID: "hist", ReplyRoute: `{"touser":"zhangsan"}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counting.reads > 2 {
+		t.Errorf("history made %d reads of punches and requests, want 2 for the week", counting.reads)
+	}
+	want := map[string]core.DayStatus{"2026-11-23": core.DayMissingOut, "2026-11-24": core.DayMissingIn, "2026-11-25": core.DayAbsent}
+	for _, d := range r.Days {
+		if st, ok := want[d.Date]; ok && !d.Has(st) {
+			t.Errorf("day %s = %v, want %s", d.Date, d.Statuses, st)
+		}
 	}
 }
