@@ -262,6 +262,9 @@ func RejectReason(r core.Reply, lang string) string {
 		return pick(lang, "消息发送得太久以前（超过离线容忍时间），请重新打卡或申请补卡", "the message is too old to count; punch again or request a make-up")
 	case core.ReasonBlockedBySignal:
 		return pick(lang, "检测到异常（"+FlagNotes(r.Flags, lang)+"），请联系 "+r.Contact, "suspicious signal ("+FlagNotes(r.Flags, lang)+"); please contact "+r.Contact)
+	case core.ReasonNotEmployed:
+		return pick(lang, "这一天不在你的在职期间（入职日之前或最后工作日之后），打卡不计入；如有疑问请联系 "+r.Contact,
+			"this day is outside your employment (before your first or after your last working day), so the punch does not count; please contact "+r.Contact)
 	// Not refusals: they qualify a recorded punch, as the console lists it.
 	case core.ReasonNotIn:
 		return pick(lang, "本班次没有上班打卡", "no clock-in for this shift")
@@ -302,11 +305,13 @@ func DayStatusWord(st core.DayStatus, lang string) string {
 	zh := map[core.DayStatus]string{core.DayNormal: "正常", core.DayLate: "迟到", core.DaySeriousLate: "严重迟到", core.DayEarlyLeave: "早退",
 		core.DayMissingIn: "上班缺卡", core.DayMissingOut: "下班缺卡", core.DayAbsent: "旷工", core.DayHoliday: "节假日", core.DayRest: "休息日",
 		core.DayField: "外勤", core.DayInProgress: "进行中", core.DayNotStarted: "未开始",
-		core.DayLeave: "请假", core.DayTrip: "出差", core.DayOuting: "外出", core.DayPendingApproval: "待审批"}
+		core.DayLeave: "请假", core.DayTrip: "出差", core.DayOuting: "外出", core.DayPendingApproval: "待审批",
+		core.DayNotEmployed: "未在职"}
 	en := map[core.DayStatus]string{core.DayNormal: "normal", core.DayLate: "late", core.DaySeriousLate: "seriously late", core.DayEarlyLeave: "left early",
 		core.DayMissingIn: "missing clock-in", core.DayMissingOut: "missing clock-out", core.DayAbsent: "absent", core.DayHoliday: "holiday", core.DayRest: "rest day",
 		core.DayField: "field", core.DayInProgress: "in progress", core.DayNotStarted: "not started yet",
-		core.DayLeave: "on leave", core.DayTrip: "business trip", core.DayOuting: "outing", core.DayPendingApproval: "pending approval"}
+		core.DayLeave: "on leave", core.DayTrip: "business trip", core.DayOuting: "outing", core.DayPendingApproval: "pending approval",
+		core.DayNotEmployed: "not employed"}
 	if lang == "en" {
 		return en[st]
 	}

@@ -405,6 +405,11 @@ func (o *Org) Prepare() error {
 // nor a scheduled working day, and it carries no other verdict.
 const DayNotEmployed DayStatus = "not_employed"
 
+// ReasonNotEmployed refuses a punch whose shift date is outside the
+// employee's employment: before the first working day or after the last
+// (Feishu and DingTalk do not count those days either).
+const ReasonNotEmployed = "not_employed"
+
 // EmployedOn reports whether date (YYYY-MM-DD, a shift date in the
 // employee's zone) lies within [Joined, Left]. The dates share one layout,
 // so comparing the text compares the days.

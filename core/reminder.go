@@ -192,7 +192,7 @@ type Candidate struct {
 type groupKey struct{ schedule, calendar, zone string }
 
 // ReminderCandidates returns the active employees (narrowed by the
-// audience) whose shift makes the per-employee reminder r due at q.At:
+// audience, and employed on the shift's date) whose shift makes the per-employee reminder r due at q.At:
 // punch_in MinutesBefore the start of a worked shift, punch_out at its end
 // (or up to FlexibleMin later, settled by ReminderDeliveries once the
 // check-in is known), missed_punch at the morning notice time after a
@@ -229,7 +229,10 @@ func ReminderCandidates(r Reminder, rosters []Roster, q DueQuery) []Candidate {
 			}
 			memo[k] = v
 		}
-		if v.ok {
+		// The timing is shared; employment is each person's own: nothing
+		// is due on a shift before their first or after their last
+		// working day (org.go).
+		if v.ok && ro.Employee.EmployedOn(v.shift.Date) {
 			out = append(out, Candidate{Roster: ro, Shift: v.shift})
 		}
 	}

@@ -79,6 +79,11 @@ type DailyRow struct {
 	// OvertimeKind; the kind is empty when the schedule has overtime off.
 	OvertimeMin  int          `json:",omitempty"`
 	OvertimeKind OvertimeKind `json:",omitempty"`
+	// NotEmployed: the date is before the employee's first or after their
+	// last working day (Employee.Joined, Left). The row's only status is
+	// DayNotEmployed and it counts nothing; Workday still says whether the
+	// schedule would have had them work, for pro-rating a month's pay.
+	NotEmployed bool `json:",omitempty"`
 }
 
 // OvertimeHours is OvertimeMin in hours, rounded to two decimals.
@@ -108,21 +113,26 @@ type DailyReport struct {
 // MonthlyRow sums one employee's month. Counts are days unless named
 // otherwise.
 type MonthlyRow struct {
-	EmployeeID     string
-	Name           string
-	Department     string
-	Workdays       int // scheduled working days in the month
-	DaysWorked     int // days with at least one valid punch
-	LateCount      int // late or seriously late
-	LateMin        int
-	SeriousLate    int
-	EarlyLeave     int
-	EarlyMin       int
-	MissingPunches int // missing check-ins plus missing check-outs
-	Absences       int
-	MakeupsUsed    int // punches written by approved make-up requests
-	FieldPunches   int // valid punches accepted as field punches (外勤)
-	WorkedMin      int
+	EmployeeID   string
+	Name         string
+	Department   string
+	Joined, Left string // the employee's first and last working day, "" for none
+	Workdays     int    // scheduled working days in the month while employed
+	// NotEmployedWorkdays are the month's scheduled working days before
+	// Joined or after Left: Workdays plus these is the full month's, what
+	// a mid-month joiner's or leaver's pay is pro-rated against.
+	NotEmployedWorkdays int
+	DaysWorked          int // days with at least one valid punch
+	LateCount           int // late or seriously late
+	LateMin             int
+	SeriousLate         int
+	EarlyLeave          int
+	EarlyMin            int
+	MissingPunches      int // missing check-ins plus missing check-outs
+	Absences            int
+	MakeupsUsed         int // punches written by approved make-up requests
+	FieldPunches        int // valid punches accepted as field punches (外勤)
+	WorkedMin           int
 	// Leave sums approved leave by type (days and minutes); LeaveDays and
 	// LeaveMin are the totals.
 	Leave     LeaveByType `json:",omitzero"`
@@ -245,6 +255,16 @@ func DailyRowsWith(r Roster, dates []string, punches []Punch, approvals []Makeup
 }
 
 func dailyRow(r Roster, date string, punches []Punch, approvals []MakeupRequest, now time.Time) DailyRow {
+	if !r.Employee.EmployedOn(date) {
+		// Nothing is due before joining or after leaving (Feishu's 入职/
+		// 离职当月 exemptions, HRMS's date_of_joining and relieving_date):
+		// not absent, not late, no missing punch, no leave or overtime.
+		// A punch is refused on such a day; one stored before the dates
+		// were set does not count either.
+		day := ComputeDay(r, date, nil, now)
+		return DailyRow{EmployeeID: r.Employee.ID, Name: r.Employee.Name, Department: r.Employee.Department,
+			Date: date, Workday: day.Workday, Holiday: day.Holiday, Statuses: []DayStatus{DayNotEmployed}, NotEmployed: true}
+	}
 	day := ComputeDayWith(r, date, punches, approvals, now)
 	loc := r.Zone()
 	row := DailyRow{
@@ -285,8 +305,15 @@ func dailyRow(r Roster, date string, punches []Punch, approvals []MakeupRequest,
 // MonthlyRowOf sums an employee's daily rows (consecutive dates in order, as
 // DailyRows returns them) and counts their field punches.
 func MonthlyRowOf(r Roster, days []DailyRow, punches []Punch) MonthlyRow {
-	m := MonthlyRow{EmployeeID: r.Employee.ID, Name: r.Employee.Name, Department: r.Employee.Department}
+	m := MonthlyRow{EmployeeID: r.Employee.ID, Name: r.Employee.Name, Department: r.Employee.Department,
+		Joined: r.Employee.Joined, Left: r.Employee.Left}
 	for _, d := range days {
+		if d.NotEmployed {
+			if d.Workday {
+				m.NotEmployedWorkdays++
+			}
+			continue
+		}
 		if d.Workday {
 			m.Workdays++
 		}
@@ -344,7 +371,7 @@ func MonthlyRowOf(r Roster, days []DailyRow, punches []Punch) MonthlyRow {
 	// Days are consecutive dates, so "in the range" is two comparisons.
 	first, last := days[0].Date, days[len(days)-1].Date
 	for _, p := range punches {
-		if p.Valid() && p.Outcome == OutcomeField && p.ShiftDate >= first && p.ShiftDate <= last {
+		if p.Valid() && p.Outcome == OutcomeField && p.ShiftDate >= first && p.ShiftDate <= last && r.Employee.EmployedOn(p.ShiftDate) {
 			m.FieldPunches++
 		}
 	}
@@ -378,8 +405,20 @@ func reportLeaveTypes(ctx context.Context, src ReportSource, found []string) ([]
 // pending or approved) in the range: a departed employee's last month is
 // still paid, leave taken before leaving included, even when they did not
 // punch at all that month.
-func includeInReport(r Roster, hasPunches, hasRequests bool) bool {
-	return r.Employee.Active || hasPunches || hasRequests
+//
+// Employment dates decide first when the range is known: someone employed
+// on none of its days (joined after it, left before it) is left out, and a
+// leaver whose last day falls in it is in, active or not, punches or none:
+// that month is the one payroll settles.
+func includeInReport(r Roster, from, to string, hasPunches, hasRequests bool) bool {
+	e := r.Employee
+	if (e.Joined != "" && e.Joined > to) || (e.Left != "" && e.Left < from) {
+		return false
+	}
+	if e.Left != "" && e.Left <= to {
+		return true
+	}
+	return e.Active || hasPunches || hasRequests
 }
 
 // requestsTouch reports whether any of the employee's requests shows in the
@@ -457,7 +496,9 @@ func scanReport(ctx context.Context, src ReportSource, from, to string, scope Sc
 				return Errorf(EINTERNAL, "report: the store returned the punches of %s in more than one group", cur)
 			}
 			done[cur] = true
-			each(r, batch, approvals[cur])
+			if includeInReport(r, from, to, true, false) {
+				each(r, batch, approvals[cur])
+			}
 		}
 		batch = batch[:0] // each keeps nothing of the punches it is given
 		return nil
@@ -481,7 +522,7 @@ func scanReport(ctx context.Context, src ReportSource, from, to string, scope Sc
 		return err
 	}
 	for _, id := range ids {
-		if r := inScope[id]; !done[id] && includeInReport(r, false, requestsTouch(r, from, to, approvals[id], now)) {
+		if r := inScope[id]; !done[id] && includeInReport(r, from, to, false, requestsTouch(r, from, to, approvals[id], now)) {
 			each(r, nil, approvals[id])
 		}
 	}

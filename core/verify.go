@@ -132,6 +132,9 @@ func Verify(in VerifyInput) (Punch, error) {
 			return p, err
 		}
 	}
+	if !r.Employee.EmployedOn(p.ShiftDate) { // before joined or after left (org.go)
+		return reject(ReasonNotEmployed)
+	}
 
 	if prior, err = in.waitingField(prior, p.ShiftDate); err != nil { // field.go
 		return p, err
