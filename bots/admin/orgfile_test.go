@@ -342,7 +342,7 @@ employees:
 		`line 10: schedules[0].end: "25:61" is not a time like "09:00" (minutes 00-59; "26:00" is 02:00 the next day)`,
 		`line 11: schedules[0].work_days[1]: "someday" is not a day of the week (use mon..sun, monday..sunday or 周一..周日)`,
 		`line 15: employees[0].manager: unknown employee "E7"`,
-		`line 16: employees[0].colour: unknown field "colour" (expected one of: id, name, lang, timezone, department, role, manager, active, schedule, sites, identities)`,
+		`line 16: employees[0].colour: unknown field "colour" (expected one of: id, name, lang, timezone, department, role, manager, active, joined, left, schedule, sites, identities)`,
 	}
 	if got := err.Error(); got != strings.Join(want, "\n") {
 		t.Errorf("Error() =\n%s\nwant\n%s", got, strings.Join(want, "\n"))

@@ -103,21 +103,21 @@ type fileSchedule struct {
 const defaultConfirmWithinMin = 10
 
 type fileEmployee struct {
-	ID         string         `yaml:"id"`
-	Name       string         `yaml:"name"`
-	Lang       string         `yaml:"lang"`
-	TimeZone   string         `yaml:"timezone"`
-	Department string         `yaml:"department"`
-	Role       string         `yaml:"role"`
-	Manager    string         `yaml:"manager"`
-	Active     *bool          `yaml:"active"`
+	ID         string `yaml:"id"`
+	Name       string `yaml:"name"`
+	Lang       string `yaml:"lang"`
+	TimeZone   string `yaml:"timezone"`
+	Department string `yaml:"department"`
+	Role       string `yaml:"role"`
+	Manager    string `yaml:"manager"`
+	Active     *bool  `yaml:"active"`
+	// Joined and Left are the first and last working day (入职, 离职),
+	// YYYY-MM-DD in the employee's zone; core.Employee says what they do.
+	Joined     string         `yaml:"joined"`
+	Left       string         `yaml:"left"`
 	Schedule   string         `yaml:"schedule"`
 	Sites      []string       `yaml:"sites"`
 	Identities []fileIdentity `yaml:"identities"`
-	// Joined and Left are the first and last working day (入职, 离职),
-	// YYYY-MM-DD in the employee's zone; core.Employee says what they do.
-	Joined string `yaml:"joined"`
-	Left   string `yaml:"left"`
 }
 
 type fileIdentity struct {

@@ -104,6 +104,12 @@ var monthlyColumns = []column{
 	// Overtime of the kinds a leave type turns into time off (调休,
 	// core/comptime.go), left out of the paid columns above.
 	{"转调休（小时）", "Overtime as time off (hours)", "overtime_comp_hours"},
+	// Employment dates (入职, 离职, core.Employee): 应出勤天数 counts only the
+	// days employed; with the working days outside them a clerk pro-rates
+	// a mid-month joiner's or leaver's pay. Blank dates: no bound.
+	{"入职日期", "Joined", "joined"},
+	{"最后工作日（离职）", "Last working day (left)", "left"},
+	{"未在职工作日", "Workdays not employed", "not_employed_workdays"},
 }
 
 var dailyColumns = []column{
@@ -149,7 +155,8 @@ func MonthlyCells(r core.MonthlyRow) []any {
 	return []any{r.EmployeeID, r.Name, r.Department, r.Workdays, r.DaysWorked, r.LateCount, r.LateMin, r.SeriousLate,
 		r.EarlyLeave, r.EarlyMin, r.MissingPunches, r.Absences, r.MakeupsUsed, r.FieldPunches, r.WorkedHours(),
 		r.LeaveDays, hours(r.LeaveMin), r.TripDays, r.OutingDays, r.PendingApprovals,
-		r.OvertimeWorkdayHours(), r.OvertimeRestDayHours(), r.OvertimeHolidayHours(), r.OvertimeCompHours()}
+		r.OvertimeWorkdayHours(), r.OvertimeRestDayHours(), r.OvertimeHolidayHours(), r.OvertimeCompHours(),
+		r.Joined, r.Left, r.NotEmployedWorkdays}
 }
 
 // hours is minutes in hours, rounded to two decimals for payroll.
@@ -375,7 +382,7 @@ func EncodeDaily(rep core.DailyReport, format, lang string) ([]byte, error) {
 				"site_id": r.SiteID, "site": r.SiteName, "field": r.Field, "makeups": r.Makeups, "flags": nonNil(r.Flags),
 				"leave": leaveJSON(r.Leave), "leave_min": r.LeaveMin, "trip": r.Trip, "outing": r.Outing, "place": r.Place,
 				"pending_approvals": r.PendingApprovals, "overtime_hours": r.OvertimeHours(), "overtime_min": r.OvertimeMin,
-				"overtime_kind": overtimeKindCode(r),
+				"overtime_kind": overtimeKindCode(r), "not_employed": r.NotEmployed,
 			}
 		}
 		return json.Marshal(out)
