@@ -255,6 +255,7 @@ var problemZH = []struct {
 	{regexp.MustCompile(`^must be between 10 and 5000 metres, not (.*)$`), "半径必须在 10 到 5000 米之间，而不是 $1"},
 	{regexp.MustCompile(`^(".*") is not a CIDR range$`), "$1 不是 CIDR 网段（如 203.0.113.0/24）"},
 	{regexp.MustCompile(`^date (".*") is not YYYY-MM-DD$`), "日期 $1 不是 YYYY-MM-DD 格式"},
+	{regexp.MustCompile(`^left (\S+) is before joined (\S+): .*$`), "最后工作日 $1 早于入职日期 $2：离职日期是最后一个工作日，不能早于入职日期"},
 	{regexp.MustCompile(`^date (\S+) is listed twice$`), "日期 $1 重复"},
 	{regexp.MustCompile(`^must be between 00:00 and 23:59$`), "必须在 00:00 到 23:59 之间"},
 	{regexp.MustCompile(`^must be after start and at most 24 hours later.*$`), "必须晚于上班时间且不超过 24 小时（次日 02:00 写作 26:00）"},

@@ -44,7 +44,8 @@ func personValues(org core.Org, id string) (url.Values, bool) {
 	}
 	e := org.Employees[i]
 	v := url.Values{"id": {e.ID}, "name": {e.Name}, "department": {e.Department}, "role": {string(e.Role)}, "manager": {e.ManagerID},
-		"schedule": {e.ScheduleID}, "sites": e.SiteIDs, "lang": {e.Lang}, "timezone": {e.TimeZone}, "identities": {identityLines(e.Identities)}}
+		"schedule": {e.ScheduleID}, "sites": e.SiteIDs, "lang": {e.Lang}, "timezone": {e.TimeZone}, "identities": {identityLines(e.Identities)},
+		"joined": {e.Joined}, "left": {e.Left}}
 	// Always set, so a deactivation shows among a stale save's current
 	// values (orgentity.go staleValues).
 	v.Set("active", "")
@@ -103,6 +104,11 @@ func personFields(p *page, org core.Org, vals url.Values, isNew bool) []formFiel
 		{Name: "identities", Label: p.T("identities"), Type: "textarea", Value: vals.Get("identities"), Rows: 3, Placeholder: "slack U024BE7LH\nwecom corp zhangsan", Help: p.T("org_identities_help")},
 		{Name: "lang", Label: p.T("org_lang"), Type: "select", Value: vals.Get("lang"), Options: langs},
 		{Name: "timezone", Label: p.T("timezone"), Type: "text", Value: vals.Get("timezone"), Placeholder: "Asia/Shanghai"},
+		// The employment dates (core.Employee.Joined/Left): days outside are
+		// not employed, neither absent nor reminded. Left is the last working
+		// day, as Feishu's and DingTalk's 离职日期 are.
+		{Name: "joined", Label: p.T("org_joined"), Type: "date", Value: vals.Get("joined")},
+		{Name: "left", Label: p.T("org_left"), Type: "date", Value: vals.Get("left"), Help: p.T("org_left_help")},
 		{Name: "active", Label: p.T("active"), Type: "checkbox", Value: active},
 	}
 }
@@ -130,6 +136,10 @@ func applyPerson(org *core.Org, id string, vals url.Values, _ []byte, lang strin
 	e.Lang = vals.Get("lang")
 	e.TimeZone = strings.TrimSpace(vals.Get("timezone"))
 	e.Active = vals.Get("active") != ""
+	// Checked by core's Prepare (a real date, left not before joined) and
+	// shown next to the field (org.go fieldName).
+	e.Joined = strings.TrimSpace(vals.Get("joined"))
+	e.Left = strings.TrimSpace(vals.Get("left"))
 	e.Identities = nil
 	for n, line := range strings.Split(vals.Get("identities"), "\n") {
 		f := strings.Fields(line)
