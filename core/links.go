@@ -68,3 +68,43 @@ func (s *Service) link(ctx context.Context, cmd Command, emp Employee, base Repl
 	})
 	return s.settle(ctx, cmd, reply, err)
 }
+
+// linkRetryReasons are refusals the user fixes by trying again on the same
+// page: the browser's next fix may be precise, fresh or present at all.
+// Anything else (out of range, window closed, already in) stands, and the
+// link is spent on it.
+var linkRetryReasons = map[string]bool{
+	ReasonLowAccuracy: true, ReasonTooOld: true, ReasonFutureTime: true,
+	ReasonNoLocation: true, ReasonBadCoordinates: true,
+}
+
+// LinkRetryable reports whether a punch through the location page (source
+// "web") that got outcome for reasons leaves its link usable: a refusal
+// whose every reason the next fix may cure. The page offers "try again"
+// on it; the core stores such an attempt without the link's event id
+// (spareLink), so only a recorded punch claims the event and a replay of
+// that one answers with its first reply.
+func LinkRetryable(source string, outcome Outcome, reasons []string) bool {
+	if source != string(PlatformWeb) || outcome != OutcomeRejected || len(reasons) == 0 {
+		return false
+	}
+	for _, r := range reasons {
+		if !linkRetryReasons[r] {
+			return false
+		}
+	}
+	return true
+}
+
+// spareLink keeps a retryable refusal from using up its link: the attempt
+// is still stored and audited, but under no event id, so the punch, the
+// event record and the reply's dedupe key leave the link's id to the next
+// try. The database stays the judge: only a kept punch inserts the event,
+// and two tries racing with good fixes meet on its unique key.
+func spareLink(cmd Command, p *Punch) Command {
+	if !LinkRetryable(cmd.source(), p.Outcome, p.Reasons) {
+		return cmd
+	}
+	p.EventID, cmd.EventID = "", ""
+	return cmd
+}

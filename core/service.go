@@ -485,6 +485,7 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 		}
 		ApplyDeviceBinding(&p, binding, device) // device_rule.go
 		field.hold(&p)                          // field.go
+		cmd := spareLink(cmd, &p)               // links.go
 		if p.Outcome == OutcomeConfirm {
 			// Nothing is stored but the question, so a retry asks again.
 			asked, reply = &p, base

@@ -340,6 +340,11 @@ func (p *Pages) servePost(w http.ResponseWriter, r *http.Request) {
 	if reply.Outcome == core.OutcomeConfirm {
 		res.Headline += " " + bots.ConfirmInChat(lang)
 	}
+	if core.LinkRetryable(cmd.Source, reply.Outcome, reply.Reasons) {
+		// The core kept the link for another try (a fix too coarse or
+		// stale): the page offers "try again" with a new fix.
+		res.Retry = true
+	}
 	if reply.Outcome == core.OutcomeRateLimited {
 		// Nothing was recorded, so the same link may try again later.
 		status, res.Retry = http.StatusTooManyRequests, true
