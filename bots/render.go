@@ -102,6 +102,12 @@ func Headline(r core.Reply, lang string) string {
 		}
 		return line
 	case core.OutcomeInactive:
+		if r.Command == core.CmdMakeupDecide {
+			// A card click by a deactivated approver: no punch was
+			// involved, and the request still waits for a decision.
+			return pick(lang, "你的账号已停用，审批未处理，申请仍在等待审批。如有疑问请联系 "+r.Contact+"。",
+				"Your account is inactive: nothing was decided, and the request is still pending. Please contact "+r.Contact+".")
+		}
 		// Said to a status or help request too: nothing is recorded or shown.
 		return pick(lang, "你的账号已停用，无法打卡或查询，什么也没有记录。如有疑问请联系 "+r.Contact+"。",
 			"Your account is inactive: punchbot records and shows nothing for it. Please contact "+r.Contact+".")

@@ -124,6 +124,9 @@ type Reply struct {
 	// came from: the reply shows it, so the person can hand HR the exact id
 	// the org file must name.
 	ActorID string `json:",omitempty"`
+	// Command is, for OutcomeInactive, the kind of command refused, so the
+	// reply can say what was not done (a punch, a decision, …).
+	Command CommandKind `json:",omitempty"`
 	// Days is, for the history command (an OutcomeStatus reply), the last
 	// HistoryDays day results, oldest first (history.go); SlotKind and
 	// SlotAt then name the slot of the latest day with a gap, and ShiftDate

@@ -175,7 +175,7 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 	}
 	base := Reply{Platform: cmd.Actor.Platform, EmployeeID: emp.ID, EmployeeName: emp.Name, Lang: emp.Lang, TimeZone: emp.TimeZone, Contact: s.cfg.Contact}
 	if !emp.Active {
-		base.Outcome = OutcomeInactive
+		base.Outcome, base.Command = OutcomeInactive, cmd.Kind
 		return base, s.replyOnly(ctx, cmd, base)
 	}
 	// A punch skips the look-up of an earlier reply: its transaction records
