@@ -145,6 +145,13 @@ func Parse(text string) Intent {
 			return Intent{Verb: VerbMakeup, Args: strings.Join(fields, " "), Lang: lang}
 		}
 	}
+	if len(fields) == 1 && oneOf(strings.TrimRight(lower[0], "?？"), decisionWords) {
+		// "驳回", "approve" alone: a decision without its number. The
+		// request engine answers that the number is missing, with the
+		// usage ("驳回 12 理由"), rather than "not understood" and the
+		// whole help.
+		return Intent{Verb: VerbMakeup, Args: strings.TrimRight(fields[0], "?？"), Lang: lang}
+	}
 	// Commands with arguments first: their arguments may contain anything
 	// ("补卡 11-25 09:00 上班 忘了吗" is a make-up).
 	for n := min(2, len(fields)); n >= 1; n-- {

@@ -180,6 +180,13 @@ func TestParseGrammar(t *testing.T) {
 		{text: "驳回 #12 时间不对", want: "makeup", args: "驳回 #12 时间不对"},
 		{text: "approve 12", want: "makeup", args: "approve 12"},
 		{text: "reject 12 wrong day", want: "makeup", args: "reject 12 wrong day"},
+		// A decision word alone: the request engine answers with its usage.
+		{text: "驳回", want: "makeup", args: "驳回"},
+		{text: "同意", want: "makeup", args: "同意"},
+		{text: "reject", want: "makeup", args: "reject", lang: "en"},
+		{text: "Approve", want: "makeup", args: "Approve", lang: "en"},
+		{text: "驳回？", want: "makeup", args: "驳回"},
+		{text: "同意 你说的", want: ""},
 		// Free text is nothing.
 		{text: "", want: ""},
 		{text: "地铁故障", want: ""},
