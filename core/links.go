@@ -108,3 +108,16 @@ func spareLink(cmd Command, p *Punch) Command {
 	p.EventID, cmd.EventID = "", ""
 	return cmd
 }
+
+// spentLink answers a location-page punch whose link already recorded a
+// punch with that first reply. Without it a retry with a coarse fix would
+// be judged afresh, refused as retryable and stored under no event id
+// (spareLink), so the spent page would offer "try again" again. A punch
+// with a good fix needs no look-up (its event insert fails on the unique
+// key); only the page's punches pay for this read.
+func (s *Service) spentLink(ctx context.Context, cmd Command) (Reply, bool, error) {
+	if cmd.source() != string(PlatformWeb) {
+		return Reply{}, false, nil
+	}
+	return s.replayed(ctx, cmd)
+}

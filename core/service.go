@@ -418,6 +418,9 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 			return Reply{}, err
 		}
 	}
+	if rep, ok, err := s.spentLink(ctx, cmd); err != nil || ok { // links.go
+		return rep, err
+	}
 	r, err := s.Roster(ctx, base.EmployeeID)
 	if err != nil {
 		return Reply{}, err

@@ -31,6 +31,12 @@ func TestLowAccuracyRefusalKeepsTheLinkForARetry(t *testing.T) {
 	if status != http.StatusConflict || res.State != stateUsed || !strings.Contains(res.Headline, "Clock-in recorded") {
 		t.Errorf("replay of the kept punch = %d %+v, want 409 used with the first answer", status, res)
 	}
+	// The spent page with a coarse fix: the first answer, no retry, and
+	// no further attempt stored.
+	status, res = MustPost(t, link, at("39.9087", "116.3984", "3000"))
+	if status != http.StatusConflict || res.State != stateUsed || res.Retry || !strings.Contains(res.Headline, "Clock-in recorded") {
+		t.Errorf("coarse POST after the kept punch = %d %+v, want 409 used with the first answer", status, res)
+	}
 	var accepted, rejected int
 	for _, p := range f.punches(t) {
 		switch p.Outcome {
