@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -109,15 +110,9 @@ func spareLink(cmd Command, p *Punch) Command {
 	return cmd
 }
 
-// spentLink answers a location-page punch whose link already recorded a
-// punch with that first reply. Without it a retry with a coarse fix would
-// be judged afresh, refused as retryable and stored under no event id
-// (spareLink), so the spent page would offer "try again" again. A punch
-// with a good fix needs no look-up (its event insert fails on the unique
-// key); only the page's punches pay for this read.
-func (s *Service) spentLink(ctx context.Context, cmd Command) (Reply, bool, error) {
-	if cmd.source() != string(PlatformWeb) {
-		return Reply{}, false, nil
-	}
-	return s.replayed(ctx, cmd)
-}
+// errLinkRetry rolls back a location-page punch the first time its
+// verdict is a refusal LinkRetryable allows, before anything is written:
+// punch then looks the link's event up once (a spent link answers with its
+// first reply) and runs the transaction again. Every other punch skips
+// that look-up, the event's unique key judging its retries.
+var errLinkRetry = errors.New("retryable refusal of a location-page punch: look the link up first")

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/netip"
 	"slices"
 	"sync"
@@ -418,9 +419,6 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 			return Reply{}, err
 		}
 	}
-	if rep, ok, err := s.spentLink(ctx, cmd); err != nil || ok { // links.go
-		return rep, err
-	}
 	r, err := s.Roster(ctx, base.EmployeeID)
 	if err != nil {
 		return Reply{}, err
@@ -476,9 +474,10 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 	}
 	var reply Reply
 	var asked *Punch // a clock-out waiting for confirmation (confirm.go)
+	linkChecked := false
 	// One transaction: the employee's lock, the reads the rules need, the
 	// punch with its audit entry, event record and reply.
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	tx := func(tx Tx) error {
 		if err := tx.LockEmployee(ctx, r.Employee.ID); err != nil {
 			return err
 		}
@@ -488,7 +487,10 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 		}
 		ApplyDeviceBinding(&p, binding, device) // device_rule.go
 		field.hold(&p)                          // field.go
-		cmd := spareLink(cmd, &p)               // links.go
+		if !linkChecked && LinkRetryable(cmd.source(), p.Outcome, p.Reasons) {
+			return errLinkRetry // nothing is written yet; see below
+		}
+		cmd := spareLink(cmd, &p) // links.go
 		if p.Outcome == OutcomeConfirm {
 			// Nothing is stored but the question, so a retry asks again.
 			asked, reply = &p, base
@@ -514,7 +516,19 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 			return err
 		}
 		return s.record(ctx, tx, cmd, reply)
-	})
+	}
+	err = s.store.InTx(ctx, tx)
+	if errors.Is(err, errLinkRetry) {
+		// A refusal that leaves the location page's link usable: unless
+		// the link already recorded a punch (then its first reply
+		// answers), the attempt is stored without the link's event id.
+		// Only such refusals pay for this look-up.
+		if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
+			return rep, err
+		}
+		linkChecked = true
+		err = s.store.InTx(ctx, tx)
+	}
 	if err == nil && usedIntent {
 		// Only once the punch is committed: a process that dies before
 		// leaves the intent for the platform's retry.
