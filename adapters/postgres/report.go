@@ -248,6 +248,12 @@ func (s *Store) ErasePersonalData(ctx context.Context, employeeID string, reduce
 		if _, err := count(`UPDATE employees SET name = $2 WHERE id = $1`, employeeID, core.ErasedName); err != nil {
 			return err
 		}
+		// The org export now shows another name: the version moves on, so a
+		// console save read before this erasure is refused (core.Org.Version).
+		if _, err := count(`INSERT INTO org_version AS v (id, version) VALUES (1, 2)
+			ON CONFLICT (id) DO UPDATE SET version = v.version + 1`); err != nil {
+			return err
+		}
 		if res.Identities, err = count(`DELETE FROM identities WHERE employee_id = $1`, employeeID); err != nil {
 			return err
 		}

@@ -170,6 +170,12 @@ func (s *Store) ErasePersonalData(ctx context.Context, employeeID string, reduce
 		if _, err := count("erase name", `UPDATE employees SET name = ? WHERE id = ?`, core.ErasedName, employeeID); err != nil {
 			return err
 		}
+		// The org export now shows another name: the version moves on, so a
+		// console save read before this erasure is refused (core.Org.Version).
+		if _, err := count("move the organisation's version on", `INSERT INTO org_version (id, version) VALUES (1, 2)
+			ON CONFLICT (id) DO UPDATE SET version = version + 1`); err != nil {
+			return err
+		}
 		if res.Identities, err = count("unbind identities", `DELETE FROM identities WHERE employee_id = ?`, employeeID); err != nil {
 			return err
 		}

@@ -124,6 +124,7 @@ func (m *MemStore) ErasePersonalData(ctx context.Context, employeeID string, red
 	}
 	e.Name = core.ErasedName
 	m.state.employees[employeeID] = e
+	m.state.org.applies++ // the export shows another name: the version moves on, as in the SQL stores
 	before := len(m.state.identities)
 	m.state.identities = slices.DeleteFunc(m.state.identities, func(i core.Identity) bool { return i.EmployeeID == employeeID })
 	res.Identities = before - len(m.state.identities)

@@ -108,6 +108,28 @@ func stOrgVersion(t *testing.T, s Store) {
 	if won != 1 {
 		t.Errorf("%d of %d applies over one version went in, want exactly 1 (%v)", won, racers, errs)
 	}
+
+	// An erasure changes what the export shows (the name): the version
+	// moves on, so a save read before it is refused.
+	if es, ok := s.(core.EraseStore); ok {
+		before := stReadOrg(t, s).Version
+		keep := func(p core.Punch) core.Punch { return p }
+		entry := func(core.ErasureResult) core.AuditEntry {
+			return core.AuditEntry{At: stNow, Actor: "hr", Action: "employee.erased", Subject: "gone"}
+		}
+		if _, err := es.ErasePersonalData(ctx, "gone", keep, entry); err != nil {
+			t.Fatalf("ErasePersonalData: %v", err)
+		}
+		if got := stReadOrg(t, s).Version; got == before {
+			t.Errorf("version after an erasure = %d, want it moved on from %d", got, before)
+		}
+		stale := stOrg(t)
+		stale.Version = before
+		_, err := s.ApplyOrg(ctx, stale, core.AuditEntry{At: stNow, Actor: "admin", Action: "org.applied"})
+		if !errors.Is(err, core.ErrOrgChanged) {
+			t.Errorf("ApplyOrg over the version read before an erasure: %v, want core.ErrOrgChanged", err)
+		}
+	}
 }
 
 // stSiteDatum: a site written in GCJ-02 comes back with its datum and the
