@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,7 +34,13 @@ var policySpec = &entitySpec{
 		errs := fieldErrors{}
 		org.Makeup = core.MakeupPolicy{MonthlyQuota: intField(vals, "monthly_quota", errs, lang), DeadlineDays: intField(vals, "deadline_days", errs, lang),
 			ExpireAfterHours: intField(vals, "expire_after_hours", errs, lang)}
-		if _, sent := vals["leave_types"]; sent {
+		// Only an edited list is written: the form shows an organisation
+		// without leave types as blank, and the core then implies the
+		// defaults (core.LeaveTypes), so a blank list saved back must stay
+		// none stored, not become the defaults written out.
+		if text, sent := vals["leave_types"]; sent && sameLines(text[0], leaveTypeLines(org.LeaveTypes)) {
+			// unchanged: keep what is stored
+		} else if sent {
 			org.LeaveTypes = parseLeaveTypes(vals.Get("leave_types"), errs, lang)
 		}
 		return 0, errs
@@ -89,4 +96,19 @@ func parseLeaveTypes(s string, errs fieldErrors, lang string) []core.LeaveType {
 		return core.DefaultLeaveTypes()
 	}
 	return out
+}
+
+// sameLines says whether two textareas hold the same non-blank lines,
+// whatever the line endings and surrounding spaces a browser sends.
+func sameLines(a, b string) bool {
+	norm := func(s string) []string {
+		var out []string
+		for l := range strings.Lines(s) {
+			if l = strings.TrimSpace(l); l != "" {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	return slices.Equal(norm(a), norm(b))
 }

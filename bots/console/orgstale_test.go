@@ -227,16 +227,21 @@ func TestFreshFormSaves(t *testing.T) {
 			page = "/org/policy"
 		}
 		form := formOf(t, hr.get(t, page).Body)
-		// The fixture's organisation predates leave types, and the
-		// policy form saved writes the default ones: not unchanged.
-		if page != "/org/policy" {
-			if res := hr.post(t, tt.path, form); res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "unchanged") {
-				t.Errorf("%s saved unchanged = %d %s, want 303 to an unchanged notice", tt.path, res.Status, res.Location)
-			}
+		// The fixture's organisation has no leave types: the policy form
+		// saved unchanged must not write the defaults the core implies.
+		audits := len(mustAuditLog(t, f))
+		if res := hr.post(t, tt.path, form); res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "unchanged") {
+			t.Errorf("%s saved unchanged = %d %s, want 303 to an unchanged notice", tt.path, res.Status, res.Location)
+		}
+		if got := mustAuditLog(t, f); len(got) != audits {
+			t.Errorf("%s saved unchanged wrote %d audit entries, want none", tt.path, len(got)-audits)
 		}
 		tt.input(form)
 		if res := hr.post(t, tt.path, form); res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "saved") {
 			t.Errorf("%s saved = %d %s, want 303 to a saved notice:\n%s", tt.path, res.Status, res.Location, res.Body)
+		} else if page == "/org/policy" && !strings.HasSuffix(res.Location, "&n=2") {
+			// The quota's line out and in, no leave types written with it.
+			t.Errorf("%s: the quota edited saved as %s, want only its line changed (n=2)", tt.path, res.Location)
 		}
 		if !tt.check(mustOrg(t, f)) {
 			t.Errorf("%s: the edit is not in the organisation", tt.path)
@@ -246,4 +251,21 @@ func TestFreshFormSaves(t *testing.T) {
 	if res := hr.post(t, "/org/people/E1", form); res.Status != http.StatusSeeOther {
 		t.Errorf("a post without a fingerprint = %d, want 303", res.Status)
 	}
+}
+
+// mustAuditLog lists the audit entries of organisation changes (org.*),
+// not the console's page views.
+func mustAuditLog(t *testing.T, f *fixture) []core.AuditEntry {
+	t.Helper()
+	all, err := f.store.ListAudit(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []core.AuditEntry
+	for _, e := range all {
+		if strings.HasPrefix(e.Action, "org.") {
+			got = append(got, e)
+		}
+	}
+	return got
 }
