@@ -263,3 +263,30 @@ func TestRemindersOutsideEmployment(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusAndHistoryOutsideEmployment: a leaver still active who asks
+// 状态 after their last day, or 记录 across it, sees the days after it as
+// not employed, not absent, as the reports show them.
+func TestStatusAndHistoryOutsideEmployment(t *testing.T) {
+	h := employedHarness(t, map[string][2]string{"E1": {joined, left}})
+	h.punch(t, "zhangsan", core.KindIn, sh(t, "2026-11-20 08:55:00"), north(office, 10), "last-in")
+	h.clock.Set(sh(t, "2026-11-24 11:00:00")) // Tuesday after the last day
+	actor := core.Identity{Platform: core.PlatformWeCom, Tenant: "corp", UserID: "zhangsan"}
+	status, err := h.svc.Handle(context.Background(), core.Command{Actor: actor, Kind: core.CmdStatus, EventID: "st"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status.Day == nil || !status.Day.Has(core.DayNotEmployed) || status.Day.Has(core.DayAbsent) {
+		t.Errorf("status after leaving = %+v, want not employed only", status.Day)
+	}
+	hist, err := h.svc.Handle(context.Background(), core.Command{Actor: actor, Kind: core.CmdHistory, EventID: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]core.DayStatus{"2026-11-20": core.DayMissingOut, "2026-11-23": core.DayNotEmployed, "2026-11-24": core.DayNotEmployed}
+	for _, d := range hist.Days {
+		if st, ok := want[d.Date]; ok && (!d.Has(st) || (st == core.DayNotEmployed && len(d.Statuses) != 1)) {
+			t.Errorf("history day %s = %v, want %s", d.Date, d.Statuses, st)
+		}
+	}
+}

@@ -140,7 +140,15 @@ func (a *DayApprovals) LeaveMin() int {
 // ComputeDayWith is ComputeDay with the employee's approvals: approved and
 // pending requests of any type (others' and unrelated ones are ignored, so
 // a report may pass everything it read for the person).
+// A day outside the employee's employment (before joined, after left) is
+// DayNotEmployed and nothing else, as the reports show it: the status and
+// history commands answer the same.
 func ComputeDayWith(r Roster, date string, punches []Punch, approvals []MakeupRequest, now time.Time) DayResult {
+	if !r.Employee.EmployedOn(date) {
+		res := ComputeDay(r, date, nil, now)
+		res.Statuses = []DayStatus{DayNotEmployed}
+		return res
+	}
 	res := ComputeDay(r, date, punches, now)
 	if len(approvals) > 0 {
 		applyApprovals(r, date, &res, approvals, now)
