@@ -255,17 +255,16 @@ func DailyRowsWith(r Roster, dates []string, punches []Punch, approvals []Makeup
 }
 
 func dailyRow(r Roster, date string, punches []Punch, approvals []MakeupRequest, now time.Time) DailyRow {
-	if !r.Employee.EmployedOn(date) {
+	day := ComputeDayWith(r, date, punches, approvals, now)
+	if day.Has(DayNotEmployed) {
 		// Nothing is due before joining or after leaving (Feishu's 入职/
 		// 离职当月 exemptions, HRMS's date_of_joining and relieving_date):
 		// not absent, not late, no missing punch, no leave or overtime.
 		// A punch is refused on such a day; one stored before the dates
-		// were set does not count either.
-		day := ComputeDay(r, date, nil, now)
+		// were set does not count either (ComputeDayWith ignores it).
 		return DailyRow{EmployeeID: r.Employee.ID, Name: r.Employee.Name, Department: r.Employee.Department,
-			Date: date, Workday: day.Workday, Holiday: day.Holiday, Statuses: []DayStatus{DayNotEmployed}, NotEmployed: true}
+			Date: date, Workday: day.Workday, Holiday: day.Holiday, Statuses: day.Statuses, NotEmployed: true}
 	}
-	day := ComputeDayWith(r, date, punches, approvals, now)
 	loc := r.Zone()
 	row := DailyRow{
 		EmployeeID: r.Employee.ID, Name: r.Employee.Name, Department: r.Employee.Department,
