@@ -97,15 +97,12 @@ func LinkRetryable(source string, outcome Outcome, reasons []string) bool {
 	return true
 }
 
-// spareLink keeps a retryable refusal from using up its link: the attempt
+// spareLink keeps a retryable refusal (LinkRetryable) from using up its link: the attempt
 // is still stored and audited, but under no event id, so the punch, the
 // event record and the reply's dedupe key leave the link's id to the next
 // try. The database stays the judge: only a kept punch inserts the event,
 // and two tries racing with good fixes meet on its unique key.
 func spareLink(cmd Command, p *Punch) Command {
-	if !LinkRetryable(cmd.source(), p.Outcome, p.Reasons) {
-		return cmd
-	}
 	p.EventID, cmd.EventID = "", ""
 	return cmd
 }

@@ -487,10 +487,13 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 		}
 		ApplyDeviceBinding(&p, binding, device) // device_rule.go
 		field.hold(&p)                          // field.go
-		if !linkChecked && LinkRetryable(cmd.source(), p.Outcome, p.Reasons) {
-			return errLinkRetry // nothing is written yet; see below
+		cmd := cmd
+		if LinkRetryable(cmd.source(), p.Outcome, p.Reasons) { // links.go
+			if !linkChecked {
+				return errLinkRetry // nothing is written yet; see below
+			}
+			cmd = spareLink(cmd, &p)
 		}
-		cmd := spareLink(cmd, &p) // links.go
 		if p.Outcome == OutcomeConfirm {
 			// Nothing is stored but the question, so a retry asks again.
 			asked, reply = &p, base
