@@ -3,6 +3,7 @@ package bots
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/punchbot/punchbot/core"
 )
@@ -94,6 +95,9 @@ func MakeupResultText(v core.MakeupView, lang string) string {
 // ("本月补卡次数已用完（3/3）").
 func MakeupRefusalText(v core.MakeupView, lang string) string {
 	if line, ok := takeBackRefusal(v, lang); ok {
+		return line
+	}
+	if line, ok := notEmployedRefusal(v, lang); ok {
 		return line
 	}
 	if v.Request.TypeOf() != core.RequestMakeup {
@@ -286,4 +290,162 @@ func takeBackRefusal(v core.MakeupView, lang string) (string, bool) {
 			fmt.Sprintf("❌ Give a reason to revoke; the requester receives it, for example: revoke %d came to work after all.", m.ID)), true
 	}
 	return "", false
+}
+
+// notEmployedRefusal is the whole answer to a core.RequestNotEmployed
+// refusal, headed like the request's other refusals; ok is false for
+// other refusals.
+func notEmployedRefusal(v core.MakeupView, lang string) (string, bool) {
+	why, ok := NotEmployedReason(v, lang)
+	if !ok {
+		return "", false
+	}
+	m := v.Request
+	t := m.TypeOf()
+	noun := RequestNoun(t, lang) // approvalcard.go
+	Noun := noun
+	if lang == "en" {
+		Noun = strings.ToUpper(noun[:1]) + noun[1:]
+	}
+	switch {
+	case m.ID != 0:
+		return "❌ " + pick(lang, fmt.Sprintf("%s #%d 未同意：", noun, m.ID), fmt.Sprintf("%s #%d not approved: ", Noun, m.ID)) + why, true
+	case t == core.RequestMakeup:
+		return "❌ " + pick(lang, "补卡未提交：", "Make-up not filed: ") + why, true
+	}
+	return "❌ " + pick(lang, noun+"未提交：", Noun+" not filed: ") + why, true
+}
+
+// NotEmployedReason explains a core.RequestNotEmployed refusal in one
+// line, naming the dates outside the employment and the first or last
+// working day: to the requester (a request not filed, Request.ID 0) what
+// cannot be filed, and for a leave range the employment to file within;
+// to an approver (a pending request) why it cannot be approved and what
+// to do instead. The console shows it as it is; ok is false for other
+// refusals.
+func NotEmployedReason(v core.MakeupView, lang string) (string, bool) {
+	r := v.Refusal
+	if r == nil || r.Rule != core.RequestNotEmployed {
+		return "", false
+	}
+	m := v.Request
+	approving := m.ID != 0
+	name := v.EmployeeName
+	if name == "" {
+		name = pick(lang, "申请人", "the requester")
+	}
+	var zh, en []string
+	many := false
+	for _, sp := range r.Outside {
+		many = many || sp.From != sp.To
+		if r.Joined != "" && sp.To < r.Joined {
+			zdates, edates := spanText(sp, r.Joined, "zh"), spanText(sp, r.Joined, "en")
+			verb := "is"
+			if sp.From != sp.To {
+				verb = "are"
+			}
+			if approving {
+				zh = append(zh, zdates+" "+name+"尚未入职（入职日期 "+r.Joined+"）")
+				en = append(en, edates+" "+verb+" before "+name+" joined ("+r.Joined+")")
+			} else {
+				zh = append(zh, zdates+" 你尚未入职（入职日期 "+r.Joined+"）")
+				en = append(en, edates+" "+verb+" before you joined ("+r.Joined+")")
+			}
+			continue
+		}
+		zdates, edates := spanText(sp, r.Left, "zh"), spanText(sp, r.Left, "en")
+		verb := "is"
+		if sp.From != sp.To {
+			verb = "are"
+		}
+		if approving {
+			zh = append(zh, zdates+" "+name+"已离职（最后工作日 "+r.Left+"）")
+			en = append(en, edates+" "+verb+" after "+name+"'s last working day ("+r.Left+")")
+		} else {
+			zh = append(zh, zdates+" 你已离职（最后工作日 "+r.Left+"）")
+			en = append(en, edates+" "+verb+" after your last working day ("+r.Left+")")
+		}
+	}
+	if len(zh) == 0 { // a refusal without its dates
+		zh, en = []string{"日期不在在职期间（" + employmentText(r, "zh") + "）"}, []string{"the date is outside the employment (" + employmentText(r, "en") + ")"}
+	}
+	if approving {
+		return pick(lang,
+			strings.Join(zh, "；")+"，不在在职期间，不能同意；请驳回，或请 HR 先更正在职日期后再审批。",
+			upperFirst(strings.Join(en, "; "))+": outside the employment, so it cannot be approved; reject it, or ask HR to correct the employment dates first."), true
+	}
+	zhVerb, enWhat := "补卡", "make-up"
+	switch m.TypeOf() {
+	case core.RequestLeave:
+		zhVerb, enWhat = "请假", "leave"
+	case core.RequestTrip:
+		zhVerb, enWhat = "申请出差", "business trip"
+	case core.RequestOuting:
+		zhVerb, enWhat = "申请外出", "outing"
+	case core.RequestOvertime:
+		zhVerb, enWhat = "申请加班", "overtime"
+	case core.RequestField:
+		zhVerb, enWhat = "按外勤计入", "field punch"
+	}
+	them := "it"
+	if many || len(r.Outside) > 1 {
+		them = "them"
+	}
+	zhLine := strings.Join(zh, "；") + "，不能" + zhVerb + "。"
+	enLine := upperFirst(strings.Join(en, "; ")) + "; no " + enWhat + " can be filed for " + them + "."
+	if t := m.TypeOf(); t == core.RequestLeave || t == core.RequestTrip || t == core.RequestOuting {
+		// A period may reach out of the employment on one side: the
+		// part inside can be filed in one try.
+		zhLine += "请只申请在职期间（" + employmentText(r, "zh") + "）内的日期。"
+		enLine += " Ask only for dates within your employment (" + employmentText(r, "en") + ")."
+	}
+	return pick(lang, zhLine, enLine), true
+}
+
+// employmentText is the employment of a refusal: "2026-11-24 至
+// 2026-11-26", "2026-11-24 起"; "2026-11-24 to 2026-11-26", "from
+// 2026-11-24".
+func employmentText(r *core.MakeupRefusal, lang string) string {
+	switch {
+	case r.Joined != "" && r.Left != "":
+		return pick(lang, r.Joined+" 至 "+r.Left, r.Joined+" to "+r.Left)
+	case r.Joined != "":
+		return pick(lang, r.Joined+" 起", "from "+r.Joined)
+	}
+	return pick(lang, "至 "+r.Left, "until "+r.Left)
+}
+
+// spanText names dates as a person reads them, "12月1日", "12月1日至12月4日",
+// "Dec 1", "Dec 1 to Dec 4", with the year when it is not that of ref
+// (the first or last working day named next to them).
+func spanText(sp core.DateSpan, ref, lang string) string {
+	one := func(date string) string {
+		t, err := time.Parse(core.DateLayout, date)
+		if err != nil {
+			return date
+		}
+		withYear := len(ref) < 4 || !strings.HasPrefix(date, ref[:4])
+		if lang == "en" {
+			if withYear {
+				return t.Format("Jan 2, 2006")
+			}
+			return t.Format("Jan 2")
+		}
+		if withYear {
+			return t.Format("2006年1月2日")
+		}
+		return t.Format("1月2日")
+	}
+	if sp.From == sp.To {
+		return one(sp.From)
+	}
+	return one(sp.From) + pick(lang, "至", " to ") + one(sp.To)
+}
+
+// upperFirst capitalises an English sentence's first letter.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -20,6 +20,11 @@ import (
 // inside a site is a genuine on-site punch and counts; the field request
 // stays decidable, and approving it then records the decision without a
 // second counting clock-in (FieldView.Superseded).
+//
+// A punch on a date outside the employee's employment is refused before
+// it can become a field punch (Verify, ReasonNotEmployed), so no field
+// request is filed for one; a field request pending when the employment
+// dates change is refused approval (employment_requests.go).
 
 // FlagField marks the counting punch written when a field punch is
 // approved.

@@ -270,12 +270,13 @@ func resolveLeave(a LeaveArgs, r Roster, types []LeaveType, now time.Time) (m Ma
 
 // RequestLeave files a leave, trip or outing request for an employee: the
 // arguments are read against their roster (dates, clocks, the leave type),
-// then checked in one transaction: the period must cover working time,
-// must not overlap a pending or approved leave, trip or outing, and must
-// fit the leave type's yearly balance. A refusal is an EINVALID error
-// wrapping the *MakeupRefusal (see AsRefusal) with the view carrying the
-// numbers; on success the approver's card is queued in the same
-// transaction.
+// every date of the period must lie within the employment
+// (RequestNotEmployed), then it is checked in one transaction: the period
+// must cover working time, must not overlap a pending or approved leave,
+// trip or outing, and must fit the leave type's yearly balance. A refusal
+// is an EINVALID error wrapping the *MakeupRefusal (see AsRefusal) with
+// the view carrying the numbers; on success the approver's card is queued
+// in the same transaction.
 func (s *Service) RequestLeave(ctx context.Context, employeeID string, a LeaveArgs, platform Platform) (MakeupView, error) {
 	return s.fileLeave(ctx, employeeID, a, platform, nil)
 }
@@ -310,6 +311,12 @@ func (s *Service) fileLeave(ctx context.Context, employeeID string, a LeaveArgs,
 	}
 	if problem != "" {
 		return refuse(&MakeupRefusal{Rule: MakeupInvalid}, problem)
+	}
+	if ref := employmentRefusal(r, m); ref != nil {
+		// Every date of the period, before the working time, the balance
+		// and the card (employment_requests.go).
+		v.Refusal = ref
+		return v, employmentError(ref)
 	}
 	var cost leaveAmount
 	overlapping := leaveTypesOfRequests

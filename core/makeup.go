@@ -209,6 +209,11 @@ type MakeupRefusal struct {
 	// LeaveCompExhausted: the comp time available and asked, in minutes.
 	AvailableMin int `json:",omitempty"`
 	AskedMin     int `json:",omitempty"`
+	// RequestNotEmployed (employment_requests.go): the employment, "" for
+	// an open end, and the request's dates outside it.
+	Joined  string     `json:",omitempty"`
+	Left    string     `json:",omitempty"`
+	Outside []DateSpan `json:",omitempty"`
 }
 
 func (r *MakeupRefusal) Error() string {

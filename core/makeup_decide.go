@@ -142,6 +142,11 @@ func (s *Service) decide(ctx context.Context, d MakeupDecision, after func(Tx, M
 			v, err = s.takeBack(ctx, tx, d.Actor, m, note, d.Via, p, &closed, after)
 			return err
 		}
+		if d.Status == MakeupApproved && m.Status == MakeupPending {
+			if err := s.refuseUnemployedApproval(ctx, tx, m, p, &closed); err != nil { // employment_requests.go
+				return err
+			}
+		}
 		if err := m.Transition(d.Status, d.Actor, now, note); err != nil {
 			return s.closedView(ctx, tx, m, p, &closed, err)
 		}

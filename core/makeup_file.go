@@ -77,7 +77,8 @@ func monthBounds(t time.Time, loc *time.Location) (time.Time, time.Time) {
 }
 
 // RequestMakeup files a make-up request for an employee after checking the
-// policy: not in the future, within the deadline, within the monthly
+// policy: for a date within their employment (RequestNotEmployed), not in
+// the future, within the deadline, within the monthly
 // quota, not for a slot that already has a valid normal punch, and not
 // while another request for the slot is open. A refusal is an EINVALID
 // error wrapping the *MakeupRefusal (see AsRefusal); the returned view
@@ -105,6 +106,13 @@ func (s *Service) fileMakeup(ctx context.Context, employeeID string, a MakeupArg
 	}
 	if problem != "" {
 		return refuse(MakeupInvalid, problem)
+	}
+	if ref := employmentRefusal(r, v.Request); ref != nil {
+		// Before the quota, the deadline and the card, for HR's
+		// corrections too: no day outside employment counts
+		// (employment_requests.go).
+		v.Refusal = ref
+		return v, employmentError(ref)
 	}
 	if v.Request.Reason == "" || utf8.RuneCountInString(v.Request.Reason) > MaxMakeupReason {
 		return refuse(MakeupInvalid, ProblemReason)

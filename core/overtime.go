@@ -22,7 +22,9 @@ const (
 
 // RequestOvertime asks to work overtime (加班) for a span of a day: filed
 // with CmdLeave (LeaveArgs.Type) and decided like leave; under the
-// approval and both modes the approved span counts (OvertimeOf).
+// approval and both modes the approved span counts (OvertimeOf). Its
+// shift date must lie within the employee's employment, when filed and
+// when approved (RequestNotEmployed).
 const RequestOvertime RequestType = "overtime"
 
 // MaxOvernightOvertime is the longest overtime an end at or before its
