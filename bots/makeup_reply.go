@@ -296,7 +296,7 @@ func takeBackRefusal(v core.MakeupView, lang string) (string, bool) {
 // refusal, headed like the request's other refusals; ok is false for
 // other refusals.
 func notEmployedRefusal(v core.MakeupView, lang string) (string, bool) {
-	why, ok := NotEmployedReason(v, lang)
+	why, ok := NotEmployedReason(v, lang, false)
 	if !ok {
 		return "", false
 	}
@@ -318,53 +318,43 @@ func notEmployedRefusal(v core.MakeupView, lang string) (string, bool) {
 
 // NotEmployedReason explains a core.RequestNotEmployed refusal in one
 // line, naming the dates outside the employment and the first or last
-// working day: to the requester (a request not filed, Request.ID 0) what
-// cannot be filed, and for a leave range the employment to file within;
-// to an approver (a pending request) why it cannot be approved and what
-// to do instead. The console shows it as it is; ok is false for other
-// refusals.
-func NotEmployedReason(v core.MakeupView, lang string) (string, bool) {
+// working day. Of a request not filed (Request.ID 0) it says what cannot
+// be filed, and for a leave, trip or outing the employment to file
+// within; of a pending request, to its approver, why it cannot be
+// approved and what to do instead. It speaks to the requester ("你尚未入
+// 职") unless onBehalf (HR or a manager filing at the console) or the
+// request is being approved; then it names the employee. ok is false for
+// other refusals.
+func NotEmployedReason(v core.MakeupView, lang string, onBehalf bool) (string, bool) {
 	r := v.Refusal
 	if r == nil || r.Rule != core.RequestNotEmployed {
 		return "", false
 	}
 	m := v.Request
 	approving := m.ID != 0
-	name := v.EmployeeName
-	if name == "" {
-		name = pick(lang, "申请人", "the requester")
+	// zhWho 尚未入职; enWho joined, enWhose last working day.
+	zhWho, enWho, enWhose := "你", "you", "your"
+	if approving || onBehalf {
+		name := v.EmployeeName
+		if name == "" {
+			name = pick(lang, "该员工", "the employee")
+		}
+		zhWho, enWho, enWhose = name, name, name+"'s"
 	}
 	var zh, en []string
-	many := false
+	many := len(r.Outside) > 1
 	for _, sp := range r.Outside {
-		many = many || sp.From != sp.To
-		if r.Joined != "" && sp.To < r.Joined {
-			zdates, edates := spanText(sp, r.Joined, "zh"), spanText(sp, r.Joined, "en")
-			verb := "is"
-			if sp.From != sp.To {
-				verb = "are"
-			}
-			if approving {
-				zh = append(zh, zdates+" "+name+"尚未入职（入职日期 "+r.Joined+"）")
-				en = append(en, edates+" "+verb+" before "+name+" joined ("+r.Joined+")")
-			} else {
-				zh = append(zh, zdates+" 你尚未入职（入职日期 "+r.Joined+"）")
-				en = append(en, edates+" "+verb+" before you joined ("+r.Joined+")")
-			}
-			continue
-		}
-		zdates, edates := spanText(sp, r.Left, "zh"), spanText(sp, r.Left, "en")
 		verb := "is"
 		if sp.From != sp.To {
-			verb = "are"
+			verb, many = "are", true
 		}
-		if approving {
-			zh = append(zh, zdates+" "+name+"已离职（最后工作日 "+r.Left+"）")
-			en = append(en, edates+" "+verb+" after "+name+"'s last working day ("+r.Left+")")
-		} else {
-			zh = append(zh, zdates+" 你已离职（最后工作日 "+r.Left+"）")
-			en = append(en, edates+" "+verb+" after your last working day ("+r.Left+")")
+		if r.Joined != "" && sp.To < r.Joined {
+			zh = append(zh, spanText(sp, r.Joined, "zh")+" "+zhWho+"尚未入职（入职日期 "+r.Joined+"）")
+			en = append(en, spanText(sp, r.Joined, "en")+" "+verb+" before "+enWho+" joined ("+r.Joined+")")
+			continue
 		}
+		zh = append(zh, spanText(sp, r.Left, "zh")+" "+zhWho+"已离职（最后工作日 "+r.Left+"）")
+		en = append(en, spanText(sp, r.Left, "en")+" "+verb+" after "+enWhose+" last working day ("+r.Left+")")
 	}
 	if len(zh) == 0 { // a refusal without its dates
 		zh, en = []string{"日期不在在职期间（" + employmentText(r, "zh") + "）"}, []string{"the date is outside the employment (" + employmentText(r, "en") + ")"}
@@ -388,7 +378,7 @@ func NotEmployedReason(v core.MakeupView, lang string) (string, bool) {
 		zhVerb, enWhat = "按外勤计入", "field punch"
 	}
 	them := "it"
-	if many || len(r.Outside) > 1 {
+	if many {
 		them = "them"
 	}
 	zhLine := strings.Join(zh, "；") + "，不能" + zhVerb + "。"
@@ -397,7 +387,7 @@ func NotEmployedReason(v core.MakeupView, lang string) (string, bool) {
 		// A period may reach out of the employment on one side: the
 		// part inside can be filed in one try.
 		zhLine += "请只申请在职期间（" + employmentText(r, "zh") + "）内的日期。"
-		enLine += " Ask only for dates within your employment (" + employmentText(r, "en") + ")."
+		enLine += " Ask only for dates within the employment (" + employmentText(r, "en") + ")."
 	}
 	return pick(lang, zhLine, enLine), true
 }

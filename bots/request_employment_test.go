@@ -40,15 +40,15 @@ func TestNotEmployedRefusalTexts(t *testing.T) {
 		{"leave reaching past the last day", "zh", filed(core.RequestLeave, "2026-12-16", refusal("2026-03-02", "2026-12-18", core.DateSpan{From: "2026-12-19", To: "2026-12-22"})),
 			"❌ 请假申请未提交：12月19日至12月22日 你已离职（最后工作日 2026-12-18），不能请假。请只申请在职期间（2026-03-02 至 2026-12-18）内的日期。"},
 		{"leave reaching past the last day", "en", filed(core.RequestLeave, "2026-12-16", refusal("2026-03-02", "2026-12-18", core.DateSpan{From: "2026-12-19", To: "2026-12-22"})),
-			"❌ Leave request not filed: Dec 19 to Dec 22 are after your last working day (2026-12-18); no leave can be filed for them. Ask only for dates within your employment (2026-03-02 to 2026-12-18)."},
+			"❌ Leave request not filed: Dec 19 to Dec 22 are after your last working day (2026-12-18); no leave can be filed for them. Ask only for dates within the employment (2026-03-02 to 2026-12-18)."},
 		{"trip on both sides", "zh", filed(core.RequestTrip, "2026-11-30", refusal("2026-12-01", "2026-12-02", one("2026-11-30"), one("2026-12-03"))),
 			"❌ 出差申请未提交：11月30日 你尚未入职（入职日期 2026-12-01）；12月3日 你已离职（最后工作日 2026-12-02），不能申请出差。请只申请在职期间（2026-12-01 至 2026-12-02）内的日期。"},
 		{"trip on both sides", "en", filed(core.RequestTrip, "2026-11-30", refusal("2026-12-01", "2026-12-02", one("2026-11-30"), one("2026-12-03"))),
-			"❌ Business trip request not filed: Nov 30 is before you joined (2026-12-01); Dec 3 is after your last working day (2026-12-02); no business trip can be filed for them. Ask only for dates within your employment (2026-12-01 to 2026-12-02)."},
+			"❌ Business trip request not filed: Nov 30 is before you joined (2026-12-01); Dec 3 is after your last working day (2026-12-02); no business trip can be filed for them. Ask only for dates within the employment (2026-12-01 to 2026-12-02)."},
 		{"outing before joined, another year", "zh", filed(core.RequestOuting, "2025-12-31", refusal("2026-01-05", "", one("2025-12-31"))),
 			"❌ 外出申请未提交：2025年12月31日 你尚未入职（入职日期 2026-01-05），不能申请外出。请只申请在职期间（2026-01-05 起）内的日期。"},
 		{"outing before joined, another year", "en", filed(core.RequestOuting, "2025-12-31", refusal("2026-01-05", "", one("2025-12-31"))),
-			"❌ Outing request not filed: Dec 31, 2025 is before you joined (2026-01-05); no outing can be filed for it. Ask only for dates within your employment (from 2026-01-05)."},
+			"❌ Outing request not filed: Dec 31, 2025 is before you joined (2026-01-05); no outing can be filed for it. Ask only for dates within the employment (from 2026-01-05)."},
 		{"overtime after left", "zh", filed(core.RequestOvertime, "2026-12-19", refusal("", "2026-12-18", one("2026-12-19"))),
 			"❌ 加班申请未提交：12月19日 你已离职（最后工作日 2026-12-18），不能申请加班。"},
 		{"overtime after left", "en", filed(core.RequestOvertime, "2026-12-19", refusal("", "2026-12-18", one("2026-12-19"))),
@@ -75,7 +75,23 @@ func TestNotEmployedRefusalTexts(t *testing.T) {
 			t.Errorf("%s: the text has a line break; a Slack form shows only its first line", tt.name)
 		}
 	}
-	if _, ok := NotEmployedReason(filed(core.RequestMakeup, "2026-12-01", &core.MakeupRefusal{Rule: core.MakeupQuotaExhausted}), "zh"); ok {
+	if _, ok := NotEmployedReason(filed(core.RequestMakeup, "2026-12-01", &core.MakeupRefusal{Rule: core.MakeupQuotaExhausted}), "zh", false); ok {
 		t.Error("NotEmployedReason answered a quota refusal")
+	}
+}
+
+// TestNotEmployedReasonOnBehalf: HR or a manager filing at the console is
+// told about the employee, by name, not "you".
+func TestNotEmployedReasonOnBehalf(t *testing.T) {
+	v := core.MakeupView{Request: core.MakeupRequest{ShiftDate: "2026-11-24"}, EmployeeName: "李四",
+		Refusal: &core.MakeupRefusal{Rule: core.RequestNotEmployed, Joined: "2026-11-25", Outside: []core.DateSpan{{From: "2026-11-24", To: "2026-11-24"}}}}
+	tests := []struct{ lang, want string }{
+		{"zh", "11月24日 李四尚未入职（入职日期 2026-11-25），不能补卡。"},
+		{"en", "Nov 24 is before 李四 joined (2026-11-25); no make-up can be filed for it."},
+	}
+	for _, tt := range tests {
+		if got, ok := NotEmployedReason(v, tt.lang, true); !ok || got != tt.want {
+			t.Errorf("%s: %q, %v; want %q", tt.lang, got, ok, tt.want)
+		}
 	}
 }

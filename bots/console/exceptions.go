@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/punchbot/punchbot/bots"
 	"github.com/punchbot/punchbot/core"
 )
 
@@ -220,6 +221,9 @@ func (c *Console) recordMakeup(w http.ResponseWriter, r *http.Request, v *viewer
 
 // refusalText explains a make-up refusal in the console's words.
 func refusalText(ref *core.MakeupRefusal, v core.MakeupView, lang string) string {
+	if s, ok := bots.NotEmployedReason(v, lang, true); ok { // the dates outside the employment, naming the employee
+		return s
+	}
 	zh := map[string]string{
 		core.MakeupQuotaExhausted: "本月补卡次数已用完", core.MakeupPastDeadline: "已超过补卡期限", core.MakeupInFuture: "不能为将来的时间补卡",
 		core.MakeupSlotValid: "该时段已有正常打卡", core.MakeupAlreadyOpen: "该时段已有待审批的补卡申请", core.MakeupInvalid: "时间、类型或原因无效",

@@ -211,7 +211,7 @@ func leaveProblemBlock(v *core.MakeupView) string {
 	case core.ProblemKind:
 		return blockLeaveType
 	}
-	if v.Refusal != nil && (v.Refusal.Rule == core.LeaveOverlap || v.Refusal.Rule == core.LeaveNoWorkingTime) {
+	if v.Refusal != nil && (v.Refusal.Rule == core.LeaveOverlap || v.Refusal.Rule == core.LeaveNoWorkingTime || v.Refusal.Rule == core.RequestNotEmployed) {
 		return blockLeaveFrom
 	}
 	if v.Refusal != nil && v.Refusal.Rule == core.LeaveBalanceExhausted {

@@ -124,7 +124,7 @@ func overtimeProblemBlock(v *core.MakeupView) string {
 		return blockOvertimeDate
 	case v.Problem == core.ProblemTime, v.Refusal != nil && v.Refusal.Rule == core.OvertimeNoTime:
 		return blockOvertimeStart
-	case v.Refusal != nil && v.Refusal.Rule == core.LeaveOverlap:
+	case v.Refusal != nil && (v.Refusal.Rule == core.LeaveOverlap || v.Refusal.Rule == core.RequestNotEmployed):
 		return blockOvertimeDate
 	}
 	return blockOvertimeReason
