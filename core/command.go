@@ -107,6 +107,10 @@ type Reply struct {
 	Replayed     bool          `json:",omitempty"` // this is the stored answer to an earlier delivery
 	// Makeup describes the make-up request a make-up command acted on.
 	Makeup *MakeupView `json:",omitempty"`
+	// Batch is, for OutcomeMakeupPendingList and OutcomeMakeupBatch, the
+	// approver's pending requests or what a batch decision did to each
+	// (makeup_batch.go).
+	Batch *MakeupBatch `json:",omitempty"`
 	// Link is, for OutcomeLink, the signed one-time URL; LinkPurpose says
 	// where it leads and LinkExpires when it stops working.
 	Link        string    `json:",omitempty"`

@@ -97,6 +97,11 @@ type MakeupArgs struct {
 	// decision's transaction, so the update edits that very card (WeCom
 	// hands out a fresh one-time response code with every click).
 	Card *CardRef
+	// IDs are, for CmdMakeupBatch, the requests one decision is for;
+	// none lists the approver's pending requests, All saying the
+	// approver asked for all of them (全部同意). See makeup_batch.go.
+	IDs []int64 `json:",omitempty"`
+	All bool    `json:",omitempty"`
 }
 
 // MakeupView is a request with everything a card or a message about it

@@ -177,6 +177,7 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 	base := Reply{Platform: cmd.Actor.Platform, EmployeeID: emp.ID, EmployeeName: emp.Name, Lang: emp.Lang, TimeZone: emp.TimeZone, Contact: s.cfg.Contact}
 	if !emp.Active {
 		base.Outcome, base.Command = OutcomeInactive, cmd.Kind
+		base.Makeup = s.handedOverView(ctx, emp, cmd) // makeup_queries.go
 		return base, s.replyOnly(ctx, cmd, base)
 	}
 	// A punch skips the look-up of an earlier reply: its transaction records
@@ -252,6 +253,8 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 		return s.link(ctx, cmd, emp, base)
 	case CmdMakeup, CmdMakeupCancel, CmdMakeupDecide, CmdMakeupEvidence, CmdLeave:
 		return s.handleMakeup(ctx, cmd, base)
+	case CmdMakeupBatch:
+		return s.handleBatch(ctx, cmd, base) // makeup_batch.go
 	default:
 		return Reply{}, Errorf(EINVALID, "unknown command %q", cmd.Kind)
 	}
