@@ -141,16 +141,23 @@ func Parse(text string) Intent {
 	// "同意 12", "驳回 12 理由", "approve 12", "撤销 12 理由": a decision
 	// on any request (make-up, field punch, leave), as after 补卡.
 	if len(fields) >= 2 && (oneOf(lower[0], decisionWords) || oneOf(lower[0], makeupRevokeWords)) {
-		if _, ok := requestID(fields[1]); ok {
+		// "同意 12、13", "驳回 12,13 理由": several at once (makeup_batch.go).
+		first, _, _ := strings.Cut(strings.NewReplacer("，", "、", ",", "、").Replace(fields[1]), "、")
+		if _, ok := requestID(first); ok {
 			return Intent{Verb: VerbMakeup, Args: strings.Join(fields, " "), Lang: lang}
 		}
 	}
 	if len(fields) == 1 && oneOf(strings.TrimRight(lower[0], "?？"), decisionWords) {
 		// "驳回", "approve" alone: a decision without its number. The
-		// request engine answers that the number is missing, with the
-		// usage ("驳回 12 理由"), rather than "not understood" and the
-		// whole help.
+		// request engine lists the approver's pending requests with the
+		// exact commands ("同意 12", "驳回 12 理由"), or says there are
+		// none, rather than "not understood" and the whole help.
 		return Intent{Verb: VerbMakeup, Args: strings.TrimRight(fields[0], "?？"), Lang: lang}
+	}
+	if isBatchAll(lower) {
+		// "全部同意", "同意全部", "approve all", "全部驳回 理由": the list
+		// of pending requests to confirm (makeup_batch.go).
+		return Intent{Verb: VerbMakeup, Args: strings.Join(fields, " "), Lang: lang}
 	}
 	// Commands with arguments first: their arguments may contain anything
 	// ("补卡 11-25 09:00 上班 忘了吗" is a make-up).

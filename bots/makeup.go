@@ -33,6 +33,12 @@ const (
 	// 理由 / revoke 12 reason. The core lets the approver or HR revoke
 	// and has the requester's own 撤销 withdraw.
 	MakeupRevoke MakeupAction = "revoke"
+	// MakeupBatch is a decision on several requests, "同意 12 13 14" /
+	// "驳回 12 13 理由" (Args.IDs), the listing that asks to confirm one,
+	// "全部同意" / "approve all" (Args.All), or a decision word alone,
+	// which lists the approver's pending requests (core.CmdMakeupBatch;
+	// makeup_batch.go).
+	MakeupBatch MakeupAction = "batch"
 )
 
 // Problems only the grammar finds, besides the core's ProblemDate, …
@@ -81,10 +87,12 @@ func oneOf(word string, set []string) bool {
 // "同意 12" / "approve 12", "驳回 12 理由" / "reject 12 reason", or
 // "撤销 12 理由" / "revoke 12 reason".
 func ParseMakeup(args string) MakeupIntent {
+	args = idList.ReplaceAllString(idList.ReplaceAllString(args, "$1、$2"), "$1、$2") // makeup_batch.go
 	fields := strings.Fields(strings.NewReplacer("：", ":", "，", " ", ",", " ").Replace(args))
 	if len(fields) == 0 {
 		return MakeupIntent{Action: MakeupForm}
 	}
+	fields = splitBatchAll(fields) // makeup_batch.go: 全部同意 → 同意 全部
 	head := strings.ToLower(fields[0])
 	switch {
 	case oneOf(head, makeupCancelWords) && (len(fields) == 1 || !oneOf(head, makeupRevokeWords)):
@@ -109,7 +117,21 @@ func ParseMakeup(args string) MakeupIntent {
 			in.Action, in.Args.Decision = MakeupRevoke, core.MakeupRevoked
 		}
 		if len(fields) < 2 {
+			if in.Action != MakeupRevoke {
+				// 同意 / 驳回 alone: the approver's pending requests.
+				in.Action = MakeupBatch
+				return in
+			}
 			in.Problem = ProblemID
+			return in
+		}
+		if oneOf(fields[1], batchAllWords) {
+			// 同意全部 / approve all: the list to confirm, nothing decided.
+			in.Action, in.Args.All, in.Args.Note = MakeupBatch, true, strings.Join(fields[2:], " ")
+			return in
+		}
+		if ids, n := leadingIDs(fields[1:]); len(ids) > 1 {
+			in.Action, in.Args.IDs, in.Args.Note = MakeupBatch, ids, strings.Join(fields[1+n:], " ")
 			return in
 		}
 		id, ok := requestID(fields[1])
@@ -118,9 +140,6 @@ func ParseMakeup(args string) MakeupIntent {
 		}
 		in.Args.ID = id
 		in.Args.Note = strings.Join(fields[2:], " ")
-		if ok && len(fields) > 2 && allRequestIDs(fields[2:]) {
-			in.Problem = ProblemBatch
-		}
 		return in
 	}
 	in := MakeupIntent{Action: MakeupFile}
@@ -153,17 +172,6 @@ func ParseMakeup(args string) MakeupIntent {
 		in.Problem = core.ProblemReason
 	}
 	return in
-}
-
-// allRequestIDs reports whether every word reads as a request number,
-// "13" or "#13" (commas and 、 between them are dropped).
-func allRequestIDs(words []string) bool {
-	for _, w := range words {
-		if _, ok := requestID(strings.TrimRight(w, ",，、")); !ok {
-			return false
-		}
-	}
-	return true
 }
 
 func requestID(s string) (int64, bool) {
@@ -288,6 +296,8 @@ func MakeupCommand(in MakeupIntent) core.Command {
 	switch {
 	case in.Action == MakeupForm:
 		args.Problem = ProblemUsage
+	case in.Action == MakeupBatch:
+		cmd.Kind = core.CmdMakeupBatch
 	case in.Problem != "":
 		args.Problem = in.Problem
 	case in.Action == MakeupCancel:

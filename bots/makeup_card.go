@@ -206,6 +206,41 @@ type MakeupCard struct {
 	Approve  string     // button labels
 	Reject   string
 	Lang     string
+	// HandedOver marks the card of an approver the request was taken
+	// from (HandedOverCardContent): no buttons, and Status says whom it
+	// went to.
+	HandedOver bool
+}
+
+// HandedOverStatus says, on the card of an approver a pending request was
+// taken from, whom it was handed over to: the manager or HR now routed
+// (v.ApproverName), or HR at the console when nobody could be found.
+func HandedOverStatus(v core.MakeupView, lang string) string {
+	if v.ApproverName == "" {
+		return pick(lang, "↪️ 已转交 HR 在管理后台审批，此卡片上的按钮已失效", "↪️ Handed over to HR at the console; the buttons on this card no longer work")
+	}
+	return pick(lang, "↪️ 已转交给 "+v.ApproverName+" 审批，此卡片上的按钮已失效", "↪️ Handed over to "+v.ApproverName+"; the buttons on this card no longer work")
+}
+
+// HandedOverCardContent is the approval card of v as its previous
+// approver's copy becomes once the request was handed over
+// (core.OutboxMakeupHandedOver): the same facts, no buttons, and the
+// state naming whom it went to.
+func HandedOverCardContent(v core.MakeupView, lang string) MakeupCard {
+	c := MakeupCardContent(v, lang)
+	c.Pending, c.HandedOver, c.Status = false, true, HandedOverStatus(v, lang)
+	return c
+}
+
+// HandedOverText is the message sent instead when the old card can no
+// longer be edited: which request, and whom it went to.
+func HandedOverText(v core.MakeupView, lang string) string {
+	t := v.Request.TypeOf()
+	head := pick(lang, fmt.Sprintf("%s #%d（%s）", RequestNoun(t, lang), v.Request.ID, v.EmployeeName), fmt.Sprintf("%s #%d (%s)", RequestNoun(t, lang), v.Request.ID, v.EmployeeName))
+	if lang == "en" {
+		head = strings.ToUpper(head[:1]) + head[1:]
+	}
+	return head + pick(lang, "：", ": ") + strings.TrimPrefix(HandedOverStatus(v, lang), "↪️ ")
 }
 
 // Line renders a field as one line: "原因：地铁故障", "Reason: subway".

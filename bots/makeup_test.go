@@ -38,14 +38,24 @@ func TestParseMakeup(t *testing.T) {
 		{"makeup cancel #12", MakeupIntent{Action: MakeupCancel, Args: core.MakeupArgs{ID: 12}}},
 		{"makeup cancel please", MakeupIntent{Action: MakeupCancel, Problem: ProblemID}},
 		{"补卡 同意 12", MakeupIntent{Action: MakeupApprove, Args: core.MakeupArgs{ID: 12, Decision: core.MakeupApproved}}},
-		{"makeup approve", MakeupIntent{Action: MakeupApprove, Args: core.MakeupArgs{Decision: core.MakeupApproved}, Problem: ProblemID}},
+		// A decision word alone lists the approver's pending requests.
+		{"makeup approve", MakeupIntent{Action: MakeupBatch, Args: core.MakeupArgs{Decision: core.MakeupApproved}}},
 		{"补卡 驳回 #7 没有证明 请补充", MakeupIntent{Action: MakeupReject, Args: core.MakeupArgs{ID: 7, Decision: core.MakeupRejected, Note: "没有证明 请补充"}}},
 		{"makeup reject 7", MakeupIntent{Action: MakeupReject, Args: core.MakeupArgs{ID: 7, Decision: core.MakeupRejected}}},
-		// Several requests at once decide none, rather than the first with
-		// the others as its note.
-		{"同意 12 13", MakeupIntent{Action: MakeupApprove, Args: core.MakeupArgs{ID: 12, Decision: core.MakeupApproved, Note: "13"}, Problem: ProblemBatch}},
-		{"approve #12, #13 #14", MakeupIntent{Action: MakeupApprove, Args: core.MakeupArgs{ID: 12, Decision: core.MakeupApproved, Note: "#13 #14"}, Problem: ProblemBatch}},
+		// Several requests at once are a batch (makeup_batch.go), never
+		// the first with the others as its note.
+		{"同意 12 13", MakeupIntent{Action: MakeupBatch, Args: core.MakeupArgs{Decision: core.MakeupApproved, IDs: []int64{12, 13}}}},
+		{"approve #12, #13 #14", MakeupIntent{Action: MakeupBatch, Args: core.MakeupArgs{Decision: core.MakeupApproved, IDs: []int64{12, 13, 14}}}},
 		{"驳回 12 2 次迟到", MakeupIntent{Action: MakeupReject, Args: core.MakeupArgs{ID: 12, Decision: core.MakeupRejected, Note: "2 次迟到"}}},
+		{"驳回 12、13 都没有证明", MakeupIntent{Action: MakeupBatch, Args: core.MakeupArgs{Decision: core.MakeupRejected, IDs: []int64{12, 13}, Note: "都没有证明"}}},
+		{"reject #12 #13 no evidence", MakeupIntent{Action: MakeupBatch, Args: core.MakeupArgs{Decision: core.MakeupRejected, IDs: []int64{12, 13}, Note: "no evidence"}}},
+		{"驳回 12,13 2 次迟到", MakeupIntent{Action: MakeupBatch, Args: core.MakeupArgs{Decision: core.MakeupRejected, IDs: []int64{12, 13}, Note: "2 次迟到"}}},
+		{"全部同意", MakeupIntent{Action: MakeupBatch, Args: core.MakeupArgs{Decision: core.MakeupApproved, All: true}}},
+		{"同意全部", MakeupIntent{Action: MakeupBatch, Args: core.MakeupArgs{Decision: core.MakeupApproved, All: true}}},
+		{"approve all", MakeupIntent{Action: MakeupBatch, Args: core.MakeupArgs{Decision: core.MakeupApproved, All: true}}},
+		{"全部驳回 重新提交", MakeupIntent{Action: MakeupBatch, Args: core.MakeupArgs{Decision: core.MakeupRejected, All: true, Note: "重新提交"}}},
+		{"reject all wrong dates", MakeupIntent{Action: MakeupBatch, Args: core.MakeupArgs{Decision: core.MakeupRejected, All: true, Note: "wrong dates"}}},
+		{"revoke 12 13", MakeupIntent{Action: MakeupBatch, Args: core.MakeupArgs{Decision: core.MakeupRevoked, IDs: []int64{12, 13}}}},
 	}
 	for _, tc := range tests {
 		in := Parse(tc.text)
@@ -69,7 +79,10 @@ func TestMakeupCommand(t *testing.T) {
 		{"取消", core.CmdMakeupCancel, ""},
 		{"同意 3", core.CmdMakeupDecide, ""},
 		{"驳回 3 no", core.CmdMakeupDecide, ""},
-		{"同意", core.CmdMakeup, ProblemID},
+		{"同意", core.CmdMakeupBatch, ""},
+		{"同意 3 4", core.CmdMakeupBatch, ""},
+		{"全部同意", core.CmdMakeupBatch, ""},
+		{"同意 abc", core.CmdMakeup, ProblemID},
 		{"", core.CmdMakeup, ProblemUsage},
 		{"11-25 上班 地铁", core.CmdMakeup, core.ProblemTime},
 	}

@@ -16,8 +16,10 @@ func ResolveMakeupCore(makeups MakeupCore, c Core) MakeupCore {
 }
 
 // IsMakeupKind reports whether an outbox kind is one of the make-up
-// kinds (the approver's card, its update, the requester's result), which
+// kinds (the approver's card, its update, a handed-over card's edit, the
+// requester's result), which
 // every bot's Send hands to its make-up delivery.
 func IsMakeupKind(kind string) bool {
-	return kind == core.OutboxMakeupCard || kind == core.OutboxMakeupUpdate || kind == core.OutboxMakeupResult
+	return kind == core.OutboxMakeupCard || kind == core.OutboxMakeupUpdate || kind == core.OutboxMakeupResult ||
+		kind == core.OutboxMakeupHandedOver
 }

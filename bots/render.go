@@ -63,6 +63,9 @@ func kindWord(lang string, k core.PunchKind) string {
 // distance, and why when rejected.
 func Headline(r core.Reply, lang string) string {
 	lang = Lang(r, lang)
+	if line, ok := ApprovalLine(r, lang); ok { // makeup_batch.go
+		return line
+	}
 	if line, ok := MakeupLine(r, lang); ok {
 		return line
 	}

@@ -183,7 +183,12 @@ var mdEscape = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`, "(", `\(`, "
 // Reject buttons (value: action and request id). update_multi is set, as
 // PATCH requires it before and after.
 func makeupCard(v core.MakeupView, lang string) makeupCardDoc {
-	c := bots.MakeupCardContent(v, lang)
+	return approvalCardDoc(v, bots.MakeupCardContent(v, lang), lang)
+}
+
+// approvalCardDoc lays out card content c of request v; a handed-over
+// card (c.HandedOver) is grey and has no buttons.
+func approvalCardDoc(v core.MakeupView, c bots.MakeupCard, lang string) makeupCardDoc {
 	field := func(label, value string, short bool) CardField {
 		return CardField{IsShort: short, Text: CardText{Tag: "plain_text", Content: label + "\n" + value}}
 	}
@@ -192,7 +197,7 @@ func makeupCard(v core.MakeupView, lang string) makeupCardDoc {
 		fields = append(fields, field(f.Label, f.Value, !f.Long))
 	}
 	colour := map[core.MakeupStatus]string{core.MakeupPending: pendingColour(c.Type), core.MakeupApproved: "green", core.MakeupRejected: "red"}[v.Request.Status]
-	if colour == "" {
+	if colour == "" || c.HandedOver {
 		colour = "grey"
 	}
 	doc := makeupCardDoc{
@@ -308,6 +313,9 @@ func (b *Bot) sendMakeup(ctx context.Context, m core.OutboxMessage) error {
 		_, err := b.client.CreateMessage(ctx, receiveIDType(recipient), recipient, TextMessage(bots.MakeupResultText(v, lang)), uuid)
 		return err
 	}
+	if m.Kind == core.OutboxMakeupHandedOver {
+		return b.retireCard(ctx, recipient, v, lang, uuid)
+	}
 	if m.Kind == core.OutboxMakeupUpdate && b.makeups != nil {
 		stored, err := b.makeups.CardRef(ctx, v.Request.ID, core.PlatformFeishu, recipient)
 		if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
@@ -337,4 +345,36 @@ func (b *Bot) sendMakeup(ctx context.Context, m core.OutboxMessage) error {
 		}
 	}
 	return nil
+}
+
+// retireCard edits the approval card recipient holds of a request handed
+// over to another approver (core.OutboxMakeupHandedOver): PATCH
+// /open-apis/im/v1/messages/:message_id with the card without buttons,
+// which names the new approver, as a decision's update does ("更新应用发送
+// 的消息卡片", https://open.larkoffice.com/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/patch;
+// update_multi set before and after, messages up to 14 days old). With no
+// card on record there is nothing to edit; a card that can no longer be
+// edited gets a text message saying whom the request went to.
+func (b *Bot) retireCard(ctx context.Context, recipient string, v core.MakeupView, lang, uuid string) error {
+	if b.makeups == nil {
+		return nil
+	}
+	stored, err := b.makeups.CardRef(ctx, v.Request.ID, core.PlatformFeishu, recipient)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var ref cardRef
+	if json.Unmarshal([]byte(stored.Ref), &ref) == nil && ref.MessageID != "" {
+		buf, _ := json.Marshal(approvalCardDoc(v, bots.HandedOverCardContent(v, lang), lang))
+		err := b.client.PatchCard(ctx, ref.MessageID, buf)
+		if err == nil || core.ErrorCode(err) != core.EINVALID {
+			return err
+		}
+		b.log.Warn("feishu: the handed-over card cannot be updated; sending a message", "request", v.Request.ID, "err", err)
+	}
+	_, err = b.client.CreateMessage(ctx, receiveIDType(recipient), recipient, TextMessage(bots.HandedOverText(v, lang)), uuid)
+	return err
 }

@@ -437,7 +437,12 @@ func mrkdwnText(text string) *slackapi.TextBlockObject {
 // fields, the reason and the day's punches, evidence links, the state, and
 // while pending Approve and Reject buttons whose value is the request id.
 func makeupMessage(v core.MakeupView, lang string) rendered {
-	c := bots.MakeupCardContent(v, lang)
+	return approvalMessage(v, bots.MakeupCardContent(v, lang))
+}
+
+// approvalMessage lays out card content c of request v; a handed-over
+// card (c.HandedOver) has no buttons.
+func approvalMessage(v core.MakeupView, c bots.MakeupCard) rendered {
 	var fields []*slackapi.TextBlockObject
 	var rest []slackapi.Block
 	for _, f := range c.Fields {
@@ -501,6 +506,9 @@ func (b *Bot) sendMakeup(ctx context.Context, m core.OutboxMessage) error {
 		text := bots.MakeupResultText(v, lang)
 		return b.deliver(ctx, Route{Channel: recipient}, rendered{Text: text, Blocks: []slackapi.Block{section(text)}})
 	}
+	if m.Kind == core.OutboxMakeupHandedOver {
+		return b.retireCard(ctx, recipient, v, lang)
+	}
 	msg := makeupMessage(v, lang)
 	if m.Kind == core.OutboxMakeupUpdate && b.makeups != nil {
 		stored, err := b.makeups.CardRef(ctx, v.Request.ID, core.PlatformSlack, recipient)
@@ -530,4 +538,34 @@ func (b *Bot) sendMakeup(ctx context.Context, m core.OutboxMessage) error {
 		}
 	}
 	return nil
+}
+
+// retireCard edits the approval card recipient holds of a request handed
+// over to another approver (core.OutboxMakeupHandedOver) with chat.update
+// on the channel and ts on record, as a decision's update does
+// (https://docs.slack.dev/reference/methods/chat.update): the same card
+// without buttons, naming the new approver. With no card on record there
+// is nothing to edit; a card Slack will not edit any more gets a DM
+// saying whom the request went to.
+func (b *Bot) retireCard(ctx context.Context, recipient string, v core.MakeupView, lang string) error {
+	if b.makeups == nil {
+		return nil
+	}
+	stored, err := b.makeups.CardRef(ctx, v.Request.ID, core.PlatformSlack, recipient)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var ref cardRef
+	if json.Unmarshal([]byte(stored.Ref), &ref) == nil && ref.Channel != "" && ref.TS != "" {
+		err := b.deliver(ctx, Route{Channel: ref.Channel, TS: ref.TS}, approvalMessage(v, bots.HandedOverCardContent(v, lang)))
+		if err == nil || core.ErrorCode(err) != core.EINVALID {
+			return err
+		}
+		b.log.Warn("slack: the handed-over card cannot be updated; sending a message", "request", v.Request.ID, "err", err)
+	}
+	text := bots.HandedOverText(v, lang)
+	return b.deliver(ctx, Route{Channel: recipient}, rendered{Text: text, Blocks: []slackapi.Block{section(text)}})
 }

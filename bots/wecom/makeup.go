@@ -131,7 +131,12 @@ func tr(lang, zh, en string) string {
 // way to a grey replace_text and the title's description says who decided
 // and when.
 func makeupCard(v core.MakeupView, lang, taskID string) TemplateCard {
-	c := bots.MakeupCardContent(v, lang)
+	return approvalCardOf(v, bots.MakeupCardContent(v, lang), lang, taskID)
+}
+
+// approvalCardOf lays out card content c of request v; a handed-over
+// card (c.HandedOver) has its buttons greyed out.
+func approvalCardOf(v core.MakeupView, c bots.MakeupCard, lang, taskID string) TemplateCard {
 	if c.Type != core.RequestMakeup {
 		return approvalCard(v, c, lang, taskID)
 	}
@@ -175,11 +180,14 @@ func makeupCard(v core.MakeupView, lang, taskID string) TemplateCard {
 // since the 驳回 button cannot ask for one; once closed, the buttons give
 // way to the short state (replace_text) and the hint goes.
 func pendingCard(card *TemplateCard, v core.MakeupView, c bots.MakeupCard, lang string) {
-	if c.Pending {
+	switch {
+	case c.Pending:
 		card.QuoteArea = &CardQuoteArea{QuoteText: bots.RejectHint(c.Type, v.Request.ID, lang)}
-		return
+	case c.HandedOver:
+		card.ReplaceText = tr(lang, "已转交", "Handed over")
+	default:
+		card.ReplaceText = shortStatus(v.Request.Status, lang)
 	}
-	card.ReplaceText = shortStatus(v.Request.Status, lang)
 }
 
 // approvalSource names the card's kind in its source line, which WeCom
@@ -278,6 +286,8 @@ func (b *Bot) sendMakeup(ctx context.Context, m core.OutboxMessage) error {
 	switch m.Kind {
 	case core.OutboxMakeupResult:
 		return b.sendTo(ctx, to.UserID, AppMessage{MsgType: "text", Text: &Content{Content: bots.MakeupResultText(v, lang)}})
+	case core.OutboxMakeupHandedOver:
+		return b.retireCard(ctx, to.UserID, v, lang)
 	case core.OutboxMakeupCard:
 		taskID := makeupTaskID(v.Request.ID, m.ID, m.Attempts)
 		res, err := b.client.SendTemplateCard(ctx, to.UserID, makeupCard(v, lang, taskID))
@@ -328,6 +338,45 @@ func (b *Bot) sendMakeup(ctx context.Context, m core.OutboxMessage) error {
 		}
 	}
 	return b.sendTo(ctx, to.UserID, AppMessage{MsgType: "text", Text: &Content{Content: bots.MakeupCardContent(v, lang).Text()}})
+}
+
+// retireCard edits the approval card user holds of a request handed over
+// to another approver (core.OutboxMakeupHandedOver) with the one-time
+// response_code on record, as a decision's update does:
+// message/update_template_card with the whole card, whose replace_text
+// greys the buttons out ("更新模版卡片消息",
+// https://developer.work.weixin.qq.com/document/path/94888) and whose
+// title names the new approver. The code is then marked spent. With no
+// card on record there is nothing to edit; with no code left (or a card
+// WeCom will not edit) a text message says whom the request went to.
+func (b *Bot) retireCard(ctx context.Context, user string, v core.MakeupView, lang string) error {
+	if b.makeups == nil {
+		return nil
+	}
+	stored, err := b.makeups.CardRef(ctx, v.Request.ID, core.PlatformWeCom, user)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var ref cardRef
+	if json.Unmarshal([]byte(stored.Ref), &ref) == nil && ref.ResponseCode != "" && ref.TaskID != "" {
+		card := approvalCardOf(v, bots.HandedOverCardContent(v, lang), lang, ref.TaskID)
+		err := b.client.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{user}, ResponseCode: ref.ResponseCode, TemplateCard: &card})
+		if err == nil {
+			stored.Ref = cardRef{TaskID: ref.TaskID}.encode()
+			if err := b.makeups.RecordCardRef(ctx, stored); err != nil {
+				b.log.Warn("wecom: cannot mark the response code spent", "request", v.Request.ID, "err", err)
+			}
+			return nil
+		}
+		if core.ErrorCode(err) != core.EINVALID {
+			return err
+		}
+		b.log.Warn("wecom: the handed-over card cannot be updated; sending a message", "request", v.Request.ID, "err", err)
+	}
+	return b.sendTo(ctx, user, AppMessage{MsgType: "text", Text: &Content{Content: bots.HandedOverText(v, lang)}})
 }
 
 // sendTo sends one application message to a user.

@@ -290,8 +290,11 @@ func TestMakeupSyntaxOnWeCom(t *testing.T) {
 	for i, tc := range []struct{ text, want string }{
 		{"补卡", "补卡需要写明日期、时间、上班还是下班，以及原因。"},
 		{"补卡 02-27 上班 地铁", "时间看不懂"},
-		{"补卡 同意", "请写上申请的编号"},
-		{"同意 12 13", "❌ 一次只能审批一个申请，这次什么也没有处理"},
+		{"补卡 同意 x", "请写上申请的编号"},
+		// A decision word alone lists the pending requests; several
+		// numbers are a batch (makeup_batch.go).
+		{"补卡 同意", "✅ 你没有待审批的申请。"},
+		{"同意 12 13", "批量同意：已处理 0 个，2 个未处理。\n❓ #12 没有这个申请\n❓ #13 没有这个申请"},
 		{"makeup 2026-02-20 09:00 in late train", "已超过补卡期限（只能补 7 天内的卡）"},
 		{"补卡 03-02 18:00 下班 提前", "不能为还没到的时间补卡"},
 	} {
