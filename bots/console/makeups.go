@@ -41,6 +41,12 @@ type makeupData struct {
 	// Refused is a decision sent back: the row, the note typed and what
 	// to fix.
 	Refused *refusedDecision
+	// Batch is the batch form (approvals_batch.go), nil when the viewer
+	// can decide no row on the page or the service cannot batch;
+	// BatchHead and BatchResults say what the last batch did.
+	Batch        *batchForm
+	BatchHead    string
+	BatchResults []batchResult
 }
 
 type refusedDecision struct {
@@ -125,6 +131,12 @@ func period(m core.MakeupRequest, loc *time.Location) string {
 }
 
 func (c *Console) showApprovals(w http.ResponseWriter, r *http.Request, v *viewer, q url.Values, refused *refusedDecision) error {
+	return c.showApprovalsWith(w, r, v, q, refused, nil)
+}
+
+// showApprovalsWith is showApprovals with the batch form as sent back
+// (nil: a fresh one, if the viewer can decide any row).
+func (c *Console) showApprovalsWith(w http.ResponseWriter, r *http.Request, v *viewer, q url.Values, refused *refusedDecision, batch *batchForm) error {
 	status := q.Get("status")
 	typ := q.Get("type")
 	f := core.MakeupFilter{}
@@ -189,8 +201,15 @@ func (c *Console) showApprovals(w http.ResponseWriter, r *http.Request, v *viewe
 	if err := c.auditView(r.Context(), v, "console.viewed", "makeups", rowIDs(ids, func(s string) string { return s }), map[string]any{"page": "makeups"}); err != nil {
 		return err
 	}
+	if _, ok := c.makeups.(BatchMakeups); ok && !d.ReadOnly && slices.ContainsFunc(d.Rows, func(row makeupRow) bool { return row.CanDecide }) {
+		d.Batch = batch
+		if d.Batch == nil {
+			d.Batch = newBatchForm(v.Lang)
+		}
+	}
+	d.BatchHead, d.BatchResults = batchResults(r.URL.Query(), v.Lang)
 	code := http.StatusOK
-	if refused != nil {
+	if refused != nil || (batch != nil && batch.Error != "") {
 		code = http.StatusUnprocessableEntity
 	}
 	c.render(w, r, code, "makeups", &page{Lang: v.Lang, Title: tr(v.Lang, "mk_title"), Nav: "makeups", V: v, Flash: approvalFlash(r, v.Lang), Data: d})

@@ -26,6 +26,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.Handle("POST /exceptions/makeup", c.authenticated(c.recordMakeup))
 	mux.Handle("GET /makeups", c.authenticated(c.makeupList))
 	mux.Handle("POST /makeups/{id}/decide", c.authenticated(c.decide))
+	mux.Handle("POST /makeups/batch", c.authenticated(c.batchDecide)) // approvals_batch.go
 	mux.Handle("GET /reports", c.authenticated(c.reports))
 	mux.Handle("GET /reports/download", c.authenticated(c.download))
 	mux.Handle("GET /reminders", c.authenticated(c.reminderList))
