@@ -155,7 +155,9 @@ func TestBrowserApprovalsBatch(t *testing.T) {
 	tb.run(t, chromedp.Click(chromedp.ID("continue")), chromedp.WaitVisible(chromedp.ID("counts")))
 	tb.open(t, f.srv.URL+"/makeups?status=pending")
 	tb.shot(t, "makeups-batch-form")
-	pick := func(id int64) string { return `#makeup-table input.batch-pick[value="` + strconv.FormatInt(id, 10) + `"]` }
+	pick := func(id int64) string {
+		return `#makeup-table input.batch-pick[value="` + strconv.FormatInt(id, 10) + `"]`
+	}
 	tb.run(t, chromedp.Click(chromedp.CSS(pick(s.a))), chromedp.Click(chromedp.CSS(pick(s.b))), chromedp.Click(chromedp.ID("batch-reject")),
 		chromedp.WaitVisible(chromedp.ID("batch-error")))
 	if msg := eval[string](t, tb, `document.getElementById("batch-error").textContent`); !strings.Contains(msg, "批量驳回需要填写理由") {
