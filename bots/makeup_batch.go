@@ -286,3 +286,48 @@ func ApprovalLine(r core.Reply, lang string) (string, bool) {
 	}
 	return handedOverLine(r, lang)
 }
+
+// BatchConfirmOffer reports whether reply is a listing to confirm
+// ("全部同意", or "全部驳回 理由" with its reason) that a card may carry a
+// confirmation button for: the button decides exactly the listed
+// numbers, as the typed command does.
+func BatchConfirmOffer(r core.Reply) (core.MakeupBatch, bool) {
+	if r.Outcome != core.OutcomeMakeupPendingList || r.Batch == nil || !r.Batch.All || len(r.Batch.Items) == 0 {
+		return core.MakeupBatch{}, false
+	}
+	b := *r.Batch
+	switch {
+	case b.Decision == core.MakeupApproved:
+		return b, true
+	case b.Decision == core.MakeupRejected && strings.TrimSpace(b.Note) != "":
+		return b, true
+	}
+	return core.MakeupBatch{}, false
+}
+
+// BatchConfirmLabel is the confirmation button: "确认同意这 3 个".
+func BatchConfirmLabel(b core.MakeupBatch, lang string) string {
+	n := strconv.Itoa(len(b.Items))
+	if b.Decision == core.MakeupRejected {
+		return pick(lang, "确认驳回这 "+n+" 个", "Reject these "+n)
+	}
+	return pick(lang, "确认同意这 "+n+" 个", "Approve these "+n)
+}
+
+// BatchIDsValue encodes the listed numbers for a button's value ("12,13");
+// ParseBatchIDs reads them back, refusing anything else.
+func BatchIDsValue(ids []int64) string { return strings.ReplaceAll(joinIDs(ids), " ", ",") }
+
+// ParseBatchIDs reads a button's numbers ("12,13"); ok is false for an
+// empty list, a bad number or more than core.MaxBatch.
+func ParseBatchIDs(s string) ([]int64, bool) {
+	var ids []int64
+	for _, p := range strings.Split(s, ",") {
+		id, ok := requestID(p)
+		if !ok {
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, len(ids) > 0 && len(ids) <= core.MaxBatch
+}

@@ -202,3 +202,61 @@ func TestBatchApprovalOnFeishu(t *testing.T) {
 		t.Errorf("同意 alone with nothing pending = %q", lone)
 	}
 }
+
+// TestBatchConfirmButtonOnFeishu: "全部驳回 理由" answers with a card
+// whose one button carries exactly the listed numbers and the reason;
+// the click rejects both and replaces the card with the results, without
+// the button; a second click decides nothing more.
+func TestBatchConfirmButtonOnFeishu(t *testing.T) {
+	h := MustHarness(t)
+	h.applyOrg(approvalsOrg(true))
+	h.say(aliceOpenID, "补卡 11-24 09:00 上班 地铁故障")
+	h.say(peerOpenID, "补卡 11-24 18:00 下班 忘记打卡")
+	a, p := h.requestOf("E1"), h.requestOf("P1")
+	h.say(managerOpenID, "全部驳回 请补充证明")
+	replies := h.api.Calls("/reply")
+	card := sentContent(t, replies[len(replies)-1])
+	text, buttons := cardText(t, card)
+	if len(buttons) != 1 || !strings.Contains(text, "确认全部驳回这 2 个") {
+		t.Fatalf("全部驳回 card: buttons %v\n%s", buttons, text)
+	}
+	value := buttons[0]["value"].(map[string]any)
+	if value["action"] != ActionMakeupBatch || value["ids"] != fmt.Sprintf("%d,%d", a, p) || value["decision"] != "rejected" || value["note"] != "请补充证明" ||
+		buttons[0]["text"].(map[string]any)["content"] != "确认驳回这 2 个" {
+		t.Fatalf("confirmation button = %v", buttons[0])
+	}
+	if n := h.audits("makeup.rejected"); n != 0 {
+		t.Fatalf("the listing decided %d", n)
+	}
+	h.clock.Add(time.Minute)
+	click := h.mustClick(h.cardAction("ev-batch", managerOpenID, "om_list", value))
+	if click.Toast.Type != "success" || click.Toast.Content != "批量驳回：已处理 2 个。" || click.Card == nil {
+		t.Fatalf("batch click answer = %+v", click)
+	}
+	if text, buttons := cardText(t, decodeCard(t, click.Card.Data)); len(buttons) != 0 || !strings.Contains(text, fmt.Sprintf("✅ #%d Alice · 补卡申请（2026-11-24 上班 09:00） 已驳回", a)) {
+		t.Errorf("card after the click: buttons %v\n%s", buttons, text)
+	}
+	if n := h.audits("makeup.rejected"); n != 2 {
+		t.Errorf("%d rejections audited, want 2", n)
+	}
+	h.runOutbox()
+	for _, who := range []string{aliceOpenID, peerOpenID} {
+		told := false
+		for _, c := range h.api.Calls("/open-apis/im/v1/messages") {
+			if c.Body["receive_id"] == who && c.Body["msg_type"] == "text" && strings.Contains(sentContent(t, c)["text"].(string), "被 王经理 驳回：请补充证明") {
+				told = true
+			}
+		}
+		if !told {
+			t.Errorf("%s was not told the reason", who)
+		}
+	}
+	again := h.mustClick(h.cardAction("ev-batch-2", managerOpenID, "om_list", value))
+	if again.Toast.Type != "info" || again.Toast.Content != "批量驳回：已处理 0 个，2 个未处理。" || h.audits("makeup.rejected") != 2 {
+		t.Errorf("second click = %+v", again)
+	}
+	// Numbers the button cannot carry are the callback's fault.
+	if rec := h.post(h.cardAction("ev-batch-bad", managerOpenID, "om_list", map[string]any{"action": ActionMakeupBatch, "decision": "approved", "ids": "1,x"}), delivery{}); rec.Code != http.StatusBadRequest {
+		t.Errorf("bad numbers: status %d, want 400", rec.Code)
+	}
+}

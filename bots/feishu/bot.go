@@ -320,6 +320,9 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 		if r.Outcome == core.OutcomeConfirm {
 			msg = confirmMessage(r, bots.Lang(r, rt.Lang), rt.User) // confirm.go
 		}
+		if card, ok := batchConfirmMessage(r, bots.Lang(r, rt.Lang)); ok { // batch.go
+			msg = card
+		}
 		if card, ok := withdrawMessage(r, bots.Lang(r, rt.Lang), rt.User); ok { // withdraw.go
 			msg, filed = card, r.Makeup.Request.ID
 		}

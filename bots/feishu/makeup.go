@@ -37,7 +37,8 @@ func (b *Bot) registerCardActions(deps Deps) {
 	b.cardActions = map[string]CardActionHandler{}
 	b.OnCardAction(ActionMakeupApprove, b.onMakeupAction)
 	b.OnCardAction(ActionMakeupReject, b.onMakeupAction)
-	b.registerConfirmActions() // confirm.go
+	b.OnCardAction(ActionMakeupBatch, b.onBatchAction) // batch.go
+	b.registerConfirmActions()                         // confirm.go
 	b.OnCardAction(ActionLeaveForm, b.onLeaveForm)
 	b.OnCardAction(ActionMakeupWithdraw, b.onWithdrawAction) // withdraw.go
 }
