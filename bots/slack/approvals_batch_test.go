@@ -2,6 +2,7 @@ package slack_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"slices"
@@ -152,4 +153,69 @@ func TestDecisionWordsAndBatchOnSlack(t *testing.T) {
 	if none := e.slashText("UM", "reject"); none != "✅ You have no requests waiting for your decision." {
 		t.Errorf("reject alone afterwards = %q", none)
 	}
+}
+
+// TestBatchConfirmButtonOnSlack: "reject all reason" answers with the
+// listing and one button carrying exactly the listed numbers and the
+// reason; the click rejects both and its answer replaces the listing.
+func TestBatchConfirmButtonOnSlack(t *testing.T) {
+	e, _ := approvalsEnv(t)
+	_, _, first := e.mustCard()
+	if text := e.slashText("U3", "makeup 2026-02-27 18:00 out forgot"); !strings.Contains(text, "waiting for Mia Manager") {
+		t.Fatalf("Rita's request: %s", text)
+	}
+	e.runOutbox()
+	e.clock.Add(time.Second)
+	_, ack, raw := e.slash("T1", "UM", "reject all no evidence")
+	blocks, _ := json.Marshal(ack["blocks"])
+	var value string
+	var parsed []map[string]any
+	_ = json.Unmarshal(blocks, &parsed)
+	for _, b := range parsed {
+		if b["type"] == "actions" {
+			el := b["elements"].([]any)[0].(map[string]any)
+			if el["action_id"] == punchslack.ActionMakeupBatch && el["text"].(map[string]any)["text"] == "Reject these 2" {
+				value = el["value"].(string)
+			}
+		}
+	}
+	var v map[string]string
+	if err := json.Unmarshal([]byte(value), &v); err != nil || !strings.HasPrefix(v["ids"], first+",") || v["d"] != "rejected" || v["note"] != "no evidence" {
+		t.Fatalf("confirmation button value %q (%v) in %s", value, err, raw)
+	}
+	if n := e.audits("makeup.rejected"); n != 0 {
+		t.Fatalf("the listing decided %d", n)
+	}
+	e.clock.Add(time.Minute)
+	if code, _ := e.interact(batchClick(e, value, "9.2.b")); code != http.StatusOK {
+		t.Fatalf("batch click = %d", code)
+	}
+	e.runOutbox()
+	hooks := e.hooks.Calls("response_url")
+	if len(hooks) == 0 {
+		t.Fatal("no answer to the batch click")
+	}
+	last := hooks[len(hooks)-1]
+	if last.JSON["replace_original"] != true || !strings.HasPrefix(last.text(), "Batch rejection: 2 decided.") || strings.Contains(last.blocks(), punchslack.ActionMakeupBatch) {
+		t.Errorf("batch click answer = %+v", last.JSON)
+	}
+	if n := e.audits("makeup.rejected"); n != 2 {
+		t.Errorf("%d rejections audited, want 2", n)
+	}
+	if code, _ := e.interact(batchClick(e, `{"d":"approved","ids":"x"}`, "9.3.c")); code != http.StatusBadRequest {
+		t.Errorf("bad button value = %d, want 400", code)
+	}
+}
+
+// batchClick is Mia's block_actions payload for the confirmation button
+// with value.
+func batchClick(e *env, value, trigger string) string {
+	buf, _ := json.Marshal(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": "UM", "team_id": "T1"}, "api_app_id": "A1", "trigger_id": trigger,
+		"team":      map[string]any{"id": "T1", "domain": "acme"},
+		"container": map[string]any{"type": "message", "message_ts": "1772412999.000001", "channel_id": "DUM", "is_ephemeral": true},
+		"channel":   map[string]any{"id": "DUM"}, "response_url": e.hookURL,
+		"actions": []map[string]any{{"action_id": punchslack.ActionMakeupBatch, "block_id": "makeup_batch_actions", "type": "button", "value": value, "action_ts": "1772413000.000100"}},
+	})
+	return string(buf)
 }

@@ -185,6 +185,10 @@ func (b *Bot) makeupInteraction(w http.ResponseWriter, r *http.Request, cb slack
 				b.makeupClick(w, r, cb, a)
 				return true
 			}
+			if a.ActionID == ActionMakeupBatch {
+				b.batchClick(w, r, cb, a) // batch.go
+				return true
+			}
 		}
 	}
 	return false

@@ -83,7 +83,7 @@ func replyMessage(r core.Reply, lang string) rendered {
 	if r.Outcome == core.OutcomeHelp {
 		m.Blocks = append(m.Blocks, slackHint(lang), actionButtons(lang))
 	}
-	return m
+	return withBatchButton(m, r, lang) // batch.go
 }
 
 // slackHint says how the shared commands are typed in Slack, which has no
