@@ -128,6 +128,12 @@ func TestHandedOverCardOnFeishu(t *testing.T) {
 	if header := retired["header"].(map[string]any); header["template"] != "grey" || retired["config"].(map[string]any)["update_multi"] != true {
 		t.Errorf("retired card header %v config %v, want grey with update_multi", header, retired["config"])
 	}
+	// Alice's own "submitted" card now names HR as the approver.
+	if own := h.api.Calls("/open-apis/im/v1/messages/" + h.cardMessage(id, aliceOpenID)); len(own) != 1 {
+		t.Errorf("Alice's card was patched %d times, want once", len(own))
+	} else if text, _ := cardText(t, sentContent(t, own[0])); !strings.Contains(text, "HR 韩") {
+		t.Errorf("Alice's card after the handover:\n%s", text)
+	}
 	hrCard, _ := h.cardTo(hrOpenID)
 	if text, buttons := cardText(t, hrCard); len(buttons) != 2 || !strings.Contains(text, "⏳ 待审批（审批人：HR 韩）") {
 		t.Errorf("HR's card: buttons %v\n%s", buttons, text)
