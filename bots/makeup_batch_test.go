@@ -39,6 +39,8 @@ func TestBatchTexts(t *testing.T) {
 			{ID: 15, Outcome: core.OutcomeMakeupNotFound},
 		}}}, "en",
 			"Batch approval: 1 decided, 3 not.\n✅ #12 Alice · make-up request (2026-11-25 Clock-in 09:00): approved\n⚠️ #13 Bob · make-up request (2026-11-25 Clock-in 09:00): expired; not changed\n🚫 #14: not yours to decide; not changed\n❓ #15: no such request\nEach requester is told the outcome."},
+		{"batch by an inactive account, zh", core.Reply{Outcome: core.OutcomeInactive, Command: core.CmdMakeupBatch, Contact: "HR"}, "zh",
+			"你的账号已停用，审批未处理，申请仍在等待审批。如有疑问请联系 HR。"},
 		{"old card, en", core.Reply{Outcome: core.OutcomeInactive, Command: core.CmdMakeupDecide, Contact: "HR",
 			Makeup: &core.MakeupView{Request: core.MakeupRequest{ID: 12, Type: core.RequestLeave, Status: core.MakeupPending}, ApproverName: "HR Han"}}, "en",
 			"Your account is inactive, so nothing was decided: leave request #12 was handed over to HR Han."},

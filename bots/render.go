@@ -105,7 +105,7 @@ func Headline(r core.Reply, lang string) string {
 		}
 		return line
 	case core.OutcomeInactive:
-		if r.Command == core.CmdMakeupDecide {
+		if r.Command == core.CmdMakeupDecide || r.Command == core.CmdMakeupBatch {
 			// A card click by a deactivated approver: no punch was
 			// involved, and the request still waits for a decision.
 			return pick(lang, "你的账号已停用，审批未处理，申请仍在等待审批。如有疑问请联系 "+r.Contact+"。",
