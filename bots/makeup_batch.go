@@ -121,8 +121,8 @@ func joinIDs(ids []int64) string {
 // quoteCmd quotes a command to type: 「同意 12」, “approve 12”.
 func quoteCmd(cmd, lang string) string { return pick(lang, "「"+cmd+"」", "“"+cmd+"”") }
 
-// batchRequestLine names one request: "#12 张三 · 补卡申请（11-25 上班 09:00）".
-func batchRequestLine(v core.MakeupView, lang string) string {
+// BatchRequestLine names one request: "#12 张三 · 补卡申请（11-25 上班 09:00）".
+func BatchRequestLine(v core.MakeupView, lang string) string {
 	line := "#" + strconv.FormatInt(v.Request.ID, 10)
 	if v.EmployeeName != "" {
 		line += " " + v.EmployeeName
@@ -164,7 +164,7 @@ func PendingListText(b core.MakeupBatch, lang string) string {
 	var sb strings.Builder
 	sb.WriteString(pick(lang, fmt.Sprintf("⏳ 你有 %d 个待审批的申请：", len(b.Items)+b.More), fmt.Sprintf("⏳ %d request(s) wait for your decision:", len(b.Items)+b.More)))
 	for _, it := range b.Items {
-		sb.WriteString("\n• " + batchRequestLine(it.View, lang))
+		sb.WriteString("\n• " + BatchRequestLine(it.View, lang))
 	}
 	if b.More > 0 {
 		sb.WriteString(pick(lang, fmt.Sprintf("\n……另有 %d 个未列出，处理完上面的再查看。", b.More), fmt.Sprintf("\n… and %d more, listed once these are done.", b.More)))
@@ -233,16 +233,16 @@ func BatchText(b core.MakeupBatch, lang string) string {
 			if v.Request.Status == core.MakeupRejected {
 				word = pick(lang, "已驳回", "rejected")
 			}
-			sb.WriteString("\n✅ " + batchRequestLine(v, lang) + pick(lang, " "+word, ": "+word))
+			sb.WriteString("\n✅ " + BatchRequestLine(v, lang) + pick(lang, " "+word, ": "+word))
 		case core.OutcomeMakeupClosed:
-			sb.WriteString("\n⚠️ " + batchRequestLine(v, lang) + pick(lang, " "+closedWord(v, lang)+"，未更改", ": "+closedWord(v, lang)+"; not changed"))
+			sb.WriteString("\n⚠️ " + BatchRequestLine(v, lang) + pick(lang, " "+closedWord(v, lang)+"，未更改", ": "+closedWord(v, lang)+"; not changed"))
 		case core.OutcomeMakeupForbidden:
 			sb.WriteString("\n🚫 " + n + pick(lang, " 不是由你审批的申请，未处理", ": not yours to decide; not changed"))
 		case core.OutcomeMakeupNotFound:
 			sb.WriteString("\n❓ " + n + pick(lang, " 没有这个申请", ": no such request"))
 		case core.OutcomeMakeupRefused:
 			first, _, _ := strings.Cut(strings.TrimPrefix(MakeupRefusalText(v, lang), "❌ "), "\n")
-			sb.WriteString("\n❌ " + batchRequestLine(v, lang) + pick(lang, "：", ": ") + first)
+			sb.WriteString("\n❌ " + BatchRequestLine(v, lang) + pick(lang, "：", ": ") + first)
 		default:
 			sb.WriteString("\n❌ " + n + pick(lang, " 暂时无法处理，请稍后再发送一次", ": could not be decided just now; send it again later"))
 		}

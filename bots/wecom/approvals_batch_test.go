@@ -155,3 +155,54 @@ func TestBatchRejectionOnWeCom(t *testing.T) {
 		t.Errorf("employee told %d times, %d rejections audited; want 2 and 2", told, e.makeupAudits("makeup.rejected"))
 	}
 }
+
+// TestBatchApproveCardOnWeCom: "全部同意" answers with a button card whose
+// key carries exactly the listed numbers; a colleague's click on it (a
+// forwarded card) decides nothing; the manager's approves both, greys the
+// button out with the click's code and answers with each result.
+func TestBatchApproveCardOnWeCom(t *testing.T) {
+	e, _ := newApprovalsEnv(t)
+	e.say(testUser, "补卡 02-27 09:00 上班 地铁故障", 1)
+	e.say(testUser, "补卡 02-27 18:00 下班 忘记打卡", 2)
+	mark := len(e.fake.Calls())
+	e.clock.Advance(time.Second)
+	e.post(textXML("manager", "全部同意", "9601", e.unix(0)))
+	out, mark := e.drain(mark)
+	cards := findSent(out, "/cgi-bin/message/send", "manager")
+	if len(cards) != 1 || cards[0].Body["msgtype"] != "template_card" {
+		t.Fatalf("全部同意 answered %+v, want one card", out)
+	}
+	card := cards[0].Body["template_card"].(map[string]any)
+	button := card["button_list"].([]any)[0].(map[string]any)
+	key, taskID := button["key"].(string), card["task_id"].(string)
+	ids := strings.Split(strings.TrimPrefix(key, keyBatchPrefix), ",")
+	if len(ids) != 2 || button["text"] != "确认同意这 2 个" || !strings.Contains(card["sub_title_text"].(string), "• #"+ids[0]+" 张三 · 补卡申请（2026-02-27 上班 09:00）") {
+		t.Fatalf("batch card = %v", card)
+	}
+	e.clock.Advance(time.Second)
+	e.post(cardEventXML("peer", key, taskID, "PEER_CODE", e.unix(0)))
+	e.drain(mark)
+	if n := e.makeupAudits("makeup.approved"); n != 0 {
+		t.Fatalf("a colleague's click on the forwarded card decided %d", n)
+	}
+	mark = len(e.fake.Calls())
+	e.clock.Advance(time.Second)
+	e.post(cardEventXML("manager", key, taskID, "BATCH_CODE", e.unix(0)))
+	out, _ = e.drain(mark)
+	updates := findSent(out, "/cgi-bin/message/update_template_card", "manager")
+	var greyed bool
+	for _, u := range updates {
+		if u.Body["response_code"] == "BATCH_CODE" && u.Body["button"].(map[string]any)["replace_name"] == "已处理" {
+			greyed = true
+		}
+	}
+	if !greyed {
+		t.Errorf("the batch card was not greyed out: %+v", updates)
+	}
+	if got := findSent(out, "/cgi-bin/message/send", "manager"); len(got) != 1 || !strings.HasPrefix(textOf(got[0]), "批量同意：已处理 2 个。") {
+		t.Errorf("batch click answered %+v", got)
+	}
+	if n := e.makeupAudits("makeup.approved"); n != 2 {
+		t.Errorf("%d approvals, want 2", n)
+	}
+}

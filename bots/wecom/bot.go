@@ -383,6 +383,9 @@ func (b *Bot) translate(m Message) (inbound, bool) {
 	if in, ok := b.confirmInbound(m, cmd); ok {
 		return in, true
 	}
+	if in, ok := b.batchInbound(m, cmd); ok { // batch.go
+		return in, true
+	}
 	if in, ok := b.withdrawInbound(m, cmd); ok { // withdraw.go
 		return in, true
 	}

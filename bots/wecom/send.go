@@ -50,6 +50,9 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 		if done, err := b.sendConfirm(ctx, m, reply); done { // confirm.go
 			return err
 		}
+		if done, err := b.sendBatch(ctx, m, reply); done { // batch.go
+			return err
+		}
 		text = RenderReply(reply, route.Lang)
 	default:
 		return core.Errorf(core.EINVALID, "wecom: outbox message %d: unsupported kind %q", m.ID, m.Kind)
