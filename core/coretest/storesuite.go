@@ -70,7 +70,8 @@ func RunStoreSuite(t *testing.T, open func(t *testing.T) Store) {
 		{"Makeups", stMakeups},
 		{"MakeupConcurrentDecisions", stMakeupConcurrentDecisions},
 		{"MakeupCardRefs", stCardRefs},
-		{"MakeupRevoked", stMakeupRevoked}, // makeupsuite.go
+		{"MakeupRevoked", stMakeupRevoked},             // makeupsuite.go
+		{"MakeupHandoverAndBatch", stHandoverAndBatch}, // approvalsuite.go
 		{"ListAudit", stListAudit},
 	}
 	for _, c := range cases {
