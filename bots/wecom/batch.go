@@ -12,8 +12,9 @@ import (
 
 // The "全部同意" listing goes out as a button_interaction card (doc 90372,
 // 模板卡片消息 按钮交互型) with one button that approves exactly the
-// listed numbers. Its key carries them ("makeup_batch:12,13"; a key holds
-// up to 1024 bytes, enough for core.MaxBatch numbers); a batch rejection's
+// listed numbers. Its key carries them ("makeup_batch:12,13"; doc 90372,
+// https://developer.work.weixin.qq.com/document/path/90236: button_list.key
+// "最长支持1024字节", enough for core.MaxBatch numbers); a batch rejection's
 // reason does not fit a key, so "全部驳回" keeps the typed command. The
 // task_id carries the recipient's tag, as a confirmation card's does, so
 // only the manager the list was shown to can click it.
