@@ -220,10 +220,10 @@ const OutboxMakeupHandedOver = "makeup_handed_over"
 // handover to next leaves behind: each approval card on record whose
 // recipient is not one of next's accounts gets OutboxMakeupHandedOver, in
 // the language of prev (the departed approver, when still known), and the
-// requester's own card an update naming the new approver. It runs
-// inside tx, so the people come loaded (a store's plain reads may not
-// run inside a transaction). Each edit is
-// queued once per card and new approver, however many rounds run.
+// requester's own card an update naming the new approver. Each edit is
+// queued once per card and new approver, however many rounds run. It runs
+// inside tx, so the people come loaded (a store's plain reads may not run
+// inside a transaction).
 func (s *Service) retireCards(ctx context.Context, tx Tx, v MakeupView, requester, prev, next Employee) error {
 	mt, err := makeupTx(tx)
 	if err != nil {
