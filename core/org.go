@@ -78,15 +78,24 @@ func (s OrgSite) WrittenLatLng() (lat, lng float64) {
 // interprets it; the store keeps it as declared.
 type Reminder struct {
 	ID            string
-	Kind          string // punch_in, punch_out, missed_punch, approval_digest, broadcast
-	Cron          string // for broadcasts and digests; "CRON_TZ=" prefixes allowed
+	Kind          string // punch_in, punch_out, missed_punch, still_clocked_in, makeup_deadline, approval_digest, broadcast
+	Cron          string // for broadcasts, digests and make-up deadlines; "CRON_TZ=" prefixes allowed
 	MinutesBefore int    // punch_in: how long before shift start
 	OlderThanHrs  int    // approval_digest: requests waiting longer than this
-	Text          string
-	Markdown      bool
-	Audience      Audience
-	Until         string // last date (inclusive), "" for no end
-	Enabled       bool
+	// HoursAfter is, for still_clocked_in, how long after the clock-in a
+	// person still clocked in is reminded; 0 is DefaultStillClockedInHours
+	// (Jibble's "Jibbled In Reminder" default).
+	HoursAfter int
+	// Text is a broadcast's message, or a note HR adds under any other
+	// reminder's own words; it is the Chinese text, or the one text for
+	// everybody when TextEn is empty. TextEn is the English text: people
+	// whose language is en get it instead (reminder_text.go).
+	Text     string
+	TextEn   string
+	Markdown bool
+	Audience Audience
+	Until    string // last date (inclusive), "" for no end
+	Enabled  bool
 }
 
 // Reminder kinds.
@@ -96,7 +105,18 @@ const (
 	ReminderMissedPunch    = "missed_punch"
 	ReminderApprovalDigest = "approval_digest"
 	ReminderBroadcast      = "broadcast"
+	// ReminderStillClockedIn reminds a person who clocked in HoursAfter
+	// hours ago and has not clocked out (reminder_still.go).
+	ReminderStillClockedIn = "still_clocked_in"
+	// ReminderMakeupDeadline tells each person, at its cron time, the gaps
+	// they may still file a 补卡 for before the deadline and the monthly
+	// quota close (WeCom buka_remind; reminder_deadline.go).
+	ReminderMakeupDeadline = "makeup_deadline"
 )
+
+// MaxStillClockedInHours bounds hours_after: a shift's clock-out window
+// closes at most a day after it starts, so a longer wait never fires.
+const MaxStillClockedInHours = 24
 
 // Audience selects who receives a broadcast.
 type Audience struct {
@@ -363,7 +383,7 @@ func (o *Org) Prepare() error {
 		add("makeup", "quota, deadline and expiry must not be negative")
 	}
 
-	kinds := []string{ReminderPunchIn, ReminderPunchOut, ReminderMissedPunch, ReminderApprovalDigest, ReminderBroadcast}
+	kinds := []string{ReminderPunchIn, ReminderPunchOut, ReminderMissedPunch, ReminderStillClockedIn, ReminderMakeupDeadline, ReminderApprovalDigest, ReminderBroadcast}
 	reminders := map[string]bool{}
 	for i := range o.Reminders {
 		r := &o.Reminders[i]
@@ -377,11 +397,19 @@ func (o *Org) Prepare() error {
 		if !slices.Contains(kinds, r.Kind) {
 			add(p+".kind", "must be one of %s, not %q", strings.Join(kinds, ", "), r.Kind)
 		}
-		if (r.Kind == ReminderBroadcast || r.Kind == ReminderApprovalDigest) && r.Cron == "" {
+		if (r.Kind == ReminderBroadcast || r.Kind == ReminderApprovalDigest || r.Kind == ReminderMakeupDeadline) && r.Cron == "" {
 			add(p+".cron", "is required for %s reminders", r.Kind)
 		}
 		if r.Kind == ReminderBroadcast && r.Text == "" {
 			add(p+".text", "is required for broadcasts")
+		}
+		if r.TextEn != "" && r.Text == "" {
+			add(p+".text_en", "needs text as well: text is the Chinese text (or the one text for everybody), text_en the English one")
+		}
+		if r.HoursAfter < 0 || r.HoursAfter > MaxStillClockedInHours {
+			add(p+".hours_after", "must be from 1 to %d hours after the clock-in (0 or absent: %d), not %d", MaxStillClockedInHours, DefaultStillClockedInHours, r.HoursAfter)
+		} else if r.HoursAfter != 0 && r.Kind != ReminderStillClockedIn {
+			add(p+".hours_after", "is only for %s reminders", ReminderStillClockedIn)
 		}
 		if r.Until != "" {
 			if _, err := time.Parse(DateLayout, r.Until); err != nil {

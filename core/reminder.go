@@ -45,7 +45,23 @@ type Notice struct {
 	PendingTotal   int             `json:"pending_total,omitempty"`
 	OlderThanHours int             `json:"older_than_hours,omitempty"`
 
-	// broadcast: the text HR wrote.
+	// still_clocked_in: when the person clocked in (the start of the
+	// stretch they are still in) and after how many hours they are told.
+	ClockedInAt time.Time `json:"clocked_in_at,omitzero"`
+	HoursAfter  int       `json:"hours_after,omitempty"`
+
+	// makeup_deadline: how many gaps the person may still file a 补卡
+	// for, the last date the earliest of them can be filed ("" when the
+	// policy has no deadline), the make-ups left this month (0 when the
+	// policy has no monthly quota: a person with none left is not told),
+	// and the latest gap, whose command the notice spells out.
+	Gaps      int          `json:"gaps,omitempty"`
+	FileBy    string       `json:"file_by,omitempty"`
+	QuotaLeft int          `json:"quota_left,omitempty"`
+	LatestGap *MissingSlot `json:"latest_gap,omitempty"`
+
+	// broadcast: the text HR wrote, in the recipient's language; for any
+	// other kind a note HR added under the reminder's own words.
 	Text     string `json:"text,omitempty"`
 	Markdown bool   `json:"markdown,omitempty"`
 }
@@ -128,8 +144,11 @@ func DeliveryMessages(ds []Delivery, firingID int64, now time.Time) ([]OutboxMes
 // PerEmployee reports whether the reminder's timing follows each
 // employee's own shifts and zone (punch_in, punch_out, missed_punch) rather
 // than one cron expression.
+// still_clocked_in counts as one: its timing follows each person's own
+// clock-in, and like the others it goes to each person it concerns and
+// records no firing when that is nobody.
 func (r Reminder) PerEmployee() bool {
-	return r.Kind == ReminderPunchIn || r.Kind == ReminderPunchOut || r.Kind == ReminderMissedPunch
+	return r.Kind == ReminderPunchIn || r.Kind == ReminderPunchOut || r.Kind == ReminderMissedPunch || r.Kind == ReminderStillClockedIn
 }
 
 // Expired reports whether date ("2006-01-02") is after the reminder's last
@@ -416,7 +435,7 @@ func ReminderDeliveries(r Reminder, cands []Candidate, punches map[string][]Punc
 			}
 		}
 		n := &Notice{Reminder: r.ID, Kind: r.Kind, FireAt: at, Late: late, Lang: e.Lang, TimeZone: c.Roster.Zone().String(), Name: e.Name,
-			ShiftDate: c.Shift.Date, ShiftStart: c.Shift.Start, ShiftEnd: c.Shift.End}
+			ShiftDate: c.Shift.Date, ShiftStart: c.Shift.Start, ShiftEnd: c.Shift.End, Text: r.TextFor(e.Lang), Markdown: r.Markdown}
 		switch r.Kind {
 		case ReminderPunchIn:
 			if in != nil || outP != nil || awayAt(away[e.ID], c.Shift.Start) {
@@ -472,11 +491,32 @@ func punchAt(p *Punch) time.Time {
 // employee it names (each on their preferred chat platform) and every named
 // chat. A person named twice (by department and by id) gets one message.
 // unreachable lists the ids of selected employees with no chat identity.
+//
+// With an English text (TextEn) each person gets the text of their own
+// language, and a chat gets both, lang's first (reminder_text.go): one
+// notice per language, shared by its recipients, so a large audience still
+// costs a payload or three. Without one everybody gets Text, as before.
 func BroadcastDeliveries(r Reminder, employees []Employee, at time.Time, lang string, late bool) (out []Delivery, unreachable []string) {
 	at = at.Truncate(time.Minute)
-	n := &Notice{Reminder: r.ID, Kind: r.Kind, FireAt: at, Late: late, Text: r.Text, Markdown: r.Markdown, Lang: lang}
+	base := Notice{Reminder: r.ID, Kind: r.Kind, FireAt: at, Late: late, Text: r.Text, Markdown: r.Markdown, Lang: lang}
 	if r.Audience.Empty() {
 		return nil, nil
+	}
+	byLang := map[string]*Notice{}
+	noticeIn := func(l string) *Notice {
+		if r.TextEn == "" {
+			l = lang // one text: one shared notice, in the chats' language
+		}
+		n, ok := byLang[l]
+		if !ok {
+			n = new(Notice)
+			*n = base
+			if r.TextEn != "" {
+				n.Lang, n.Text = l, r.TextFor(l)
+			}
+			byLang[l] = n
+		}
+		return n
 	}
 	seen := map[string]bool{}
 	for _, e := range employees {
@@ -489,8 +529,9 @@ func BroadcastDeliveries(r Reminder, employees []Employee, at time.Time, lang st
 			unreachable = append(unreachable, e.ID)
 			continue
 		}
-		out = append(out, Delivery{Recipient: to, Notice: n, Key: DeliveryKey(r.ID, at, to)})
+		out = append(out, Delivery{Recipient: to, Notice: noticeIn(e.Lang), Key: DeliveryKey(r.ID, at, to)})
 	}
+	var chat *Notice
 	for _, c := range r.Audience.Chats {
 		to := Recipient{Platform: c.Platform, ChatID: c.ChatID, Lang: lang}
 		key := DeliveryKey(r.ID, at, to)
@@ -498,7 +539,14 @@ func BroadcastDeliveries(r Reminder, employees []Employee, at time.Time, lang st
 			continue
 		}
 		seen[key] = true
-		out = append(out, Delivery{Recipient: to, Notice: n, Key: key})
+		if chat == nil && r.TextEn == "" {
+			chat = noticeIn(lang)
+		} else if chat == nil {
+			chat = new(Notice)
+			*chat = base
+			chat.Text = r.ChatText(lang)
+		}
+		out = append(out, Delivery{Recipient: to, Notice: chat, Key: key})
 	}
 	return out, unreachable
 }
@@ -558,7 +606,7 @@ func DigestDeliveries(r Reminder, pending []MakeupRequest, employees []Employee,
 		q := queues[id]
 		sort.SliceStable(q, func(i, j int) bool { return q[i].CreatedAt.Before(q[j].CreatedAt) })
 		n := &Notice{Reminder: r.ID, Kind: r.Kind, FireAt: at, Late: late, Lang: approver.Lang, TimeZone: approver.TimeZone,
-			Name: approver.Name, PendingTotal: len(q), OlderThanHours: r.OlderThanHrs}
+			Name: approver.Name, PendingTotal: len(q), OlderThanHours: r.OlderThanHrs, Text: r.TextFor(approver.Lang), Markdown: r.Markdown}
 		for _, m := range q[:min(len(q), MaxDigestItems)] {
 			n.Pending = append(n.Pending, PendingMakeup{ID: m.ID, EmployeeID: m.EmployeeID, EmployeeName: byID[m.EmployeeID].Name,
 				ShiftDate: m.ShiftDate, Kind: m.Kind, At: m.At, CreatedAt: m.CreatedAt})
