@@ -88,7 +88,7 @@ func (s *Scheduler) Fire(ctx context.Context, id string) (core.FiringReport, boo
 	// Firing by hand ignores the timing, so only a problem with the
 	// recipients or the kind stops it.
 	switch {
-	case r.Kind == core.ReminderBroadcast && r.Audience.Empty(), !r.PerEmployee() && r.Kind != core.ReminderBroadcast && r.Kind != core.ReminderApprovalDigest:
+	case r.Kind == core.ReminderBroadcast && r.Audience.Empty(), !r.PerEmployee() && r.Kind != core.ReminderBroadcast && r.Kind != core.ReminderApprovalDigest && r.Kind != core.ReminderMakeupDeadline:
 		return core.FiringReport{}, false, core.Errorf(core.EINVALID, "reminder %s cannot fire: %s", id, c.problem)
 	}
 	c.problem = ""

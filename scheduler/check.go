@@ -57,7 +57,7 @@ func CheckReminders(org core.Org) []core.FieldError {
 		for j, c := range r.Audience.Chats {
 			cp := fmt.Sprintf("%s.audience.chats[%d]", p, j)
 			switch {
-			case r.PerEmployee() || r.Kind == core.ReminderApprovalDigest:
+			case r.PerEmployee() || r.Kind == core.ReminderApprovalDigest || r.Kind == core.ReminderMakeupDeadline:
 				problems = append(problems, core.FieldError{Path: cp,
 					Message: fmt.Sprintf("a %s reminder goes to each person concerned, not to chats: name departments or employees", r.Kind)})
 			case !slices.Contains([]core.Platform{core.PlatformWeCom, core.PlatformFeishu, core.PlatformSlack}, c.Platform):

@@ -276,7 +276,7 @@ func (s *Scheduler) keep(ctx context.Context, lease core.Lease, resign func()) {
 // compiled is a reminder with its schedule parsed.
 type compiled struct {
 	core.Reminder
-	spec    *cron.SpecSchedule // broadcast and approval_digest
+	spec    *cron.SpecSchedule // broadcast, approval_digest and makeup_deadline
 	loc     *time.Location     // the cron expression's zone: its end date is read there
 	local   *cron.SpecSchedule // missed_punch with its own time: evaluated in each employee's zone
 	problem string
@@ -288,7 +288,7 @@ type compiled struct {
 func (s *Scheduler) compile(r core.Reminder) compiled {
 	c := compiled{Reminder: r, loc: s.cfg.Zone}
 	switch r.Kind {
-	case core.ReminderBroadcast, core.ReminderApprovalDigest:
+	case core.ReminderBroadcast, core.ReminderApprovalDigest, core.ReminderMakeupDeadline:
 		if r.Kind == core.ReminderBroadcast && r.Audience.Empty() {
 			c.problem = "the audience is empty: name everyone, departments, employees or chats"
 		}
@@ -326,7 +326,7 @@ func (s *Scheduler) compile(r core.Reminder) compiled {
 			return c
 		}
 		c.local = spec
-	case core.ReminderPunchIn, core.ReminderPunchOut:
+	case core.ReminderPunchIn, core.ReminderPunchOut, core.ReminderStillClockedIn:
 	default:
 		c.problem = fmt.Sprintf("unknown kind %q", r.Kind)
 	}
@@ -386,6 +386,8 @@ func (c compiled) describe() string {
 			return fmt.Sprintf("cron %q in each employee's zone, about the previous shift", c.Cron)
 		}
 		return "09:00 in each employee's zone, about the previous shift"
+	case core.ReminderStillClockedIn:
+		return fmt.Sprintf("%d h after each clock-in not yet clocked out, once per shift", int(c.StillClockedInAfter()/time.Hour))
 	}
 	return fmt.Sprintf("cron %q (%s)", c.Cron, c.loc)
 }

@@ -66,14 +66,21 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickResult, error)
 		}
 		schedules = core.DistinctSchedules(rs)
 	}
+	stillDue, err := s.stillClockedInMinutes(ctx, compiledRems, start, minute)
+	if err != nil {
+		return res, err
+	}
 	for m := start; !m.After(minute); m = m.Add(time.Minute) {
 		late := now.Sub(m) >= time.Minute
 		tooLate := now.Sub(m) > s.cfg.LateWindow
 		for _, c := range compiledRems {
-			if !s.dueAt(c, m, schedules) {
+			if !s.dueAt(c, m, schedules, stillDue) {
 				continue
 			}
-			if tooLate {
+			// A still-clocked-in reminder stays true until the person
+			// clocks out, and the plan asks whether they still can: after
+			// downtime it goes out late rather than being skipped.
+			if tooLate && c.Kind != core.ReminderStillClockedIn {
 				created, err := s.skip(ctx, c, m, now)
 				if err != nil {
 					return res, err
@@ -118,15 +125,49 @@ func (s *Scheduler) organisationLocked(ctx context.Context, now time.Time) ([]co
 }
 
 // dueAt reports whether a reminder fires in minute m: by its cron, or, for
-// a per-employee reminder, for anyone on any schedule.
-func (s *Scheduler) dueAt(c compiled, m time.Time, schedules []core.Roster) bool {
+// a per-employee reminder, for anyone on any schedule, or, for
+// still_clocked_in, for anyone who clocked in HoursAfter before m.
+func (s *Scheduler) dueAt(c compiled, m time.Time, schedules []core.Roster, stillDue map[string]map[int64]bool) bool {
 	if c.problem != "" || !c.Enabled {
 		return false
+	}
+	if c.Kind == core.ReminderStillClockedIn {
+		return stillDue[c.ID][m.Unix()]
 	}
 	if c.PerEmployee() {
 		return core.ReminderDueAny(c.Reminder, schedules, core.DueQuery{At: m, LocalFires: c.localFires(m)})
 	}
 	return c.firesAt(m)
+}
+
+// stillClockedInMinutes lists, for each enabled still_clocked_in
+// reminder, the minutes in [start, end] when someone's clock-in makes it
+// due: one read of the clock-ins HoursAfter earlier for the whole range,
+// however many minutes a catch-up replays. A minute listed may still
+// reach nobody (a repeated clock-in, someone who clocked out since): the
+// plan decides, and a per-employee firing that reaches nobody records
+// nothing.
+func (s *Scheduler) stillClockedInMinutes(ctx context.Context, rems []compiled, start, end time.Time) (map[string]map[int64]bool, error) {
+	out := map[string]map[int64]bool{}
+	for _, c := range rems {
+		if c.Kind != core.ReminderStillClockedIn || !c.Enabled || c.problem != "" {
+			continue
+		}
+		from, _ := core.StillClockedInWindow(c.Reminder, core.DueQuery{At: start})
+		_, to := core.StillClockedInWindow(c.Reminder, core.DueQuery{At: end})
+		ps, err := s.store.ListPunches(ctx, core.PunchFilter{From: from, To: to})
+		if err != nil {
+			return nil, err
+		}
+		due := map[int64]bool{} // minutes, as Unix seconds: time.Time keys compare zones too
+		for _, p := range ps {
+			if p.Valid() && p.Kind == core.KindIn {
+				due[c.StillClockedInDueAt(p.At).Unix()] = true
+			}
+		}
+		out[c.ID] = due
+	}
+	return out, nil
 }
 
 // skip records a firing missed by more than LateWindow.
@@ -286,6 +327,16 @@ func (s *Scheduler) plan(ctx context.Context, c compiled, m time.Time, forced, l
 		return p, err
 	}
 	switch {
+	case r.Kind == core.ReminderStillClockedIn:
+		p.Deliveries, err = s.planStillClockedIn(ctx, r, rosters, core.DueQuery{At: m, Forced: forced}, late)
+		if err != nil {
+			return p, err
+		}
+	case r.Kind == core.ReminderMakeupDeadline:
+		p.Deliveries, err = s.planMakeupDeadline(ctx, r, rosters, m, late)
+		if err != nil {
+			return p, err
+		}
 	case r.PerEmployee():
 		q := core.DueQuery{At: m, Forced: forced, LocalFires: c.localFires(m)}
 		cands := core.ReminderCandidates(r, rosters, q)
@@ -394,4 +445,98 @@ func (s *Scheduler) slotMakeups(ctx context.Context, cands []core.Candidate) ([]
 		return nil
 	})
 	return out, err
+}
+
+// planStillClockedIn reads the clock-ins that can make r due at q.At, then
+// the punches and make-ups of the people who made them, and lets the core
+// settle who is still clocked in.
+func (s *Scheduler) planStillClockedIn(ctx context.Context, r core.Reminder, rosters []core.Roster, q core.DueQuery, late bool) ([]core.Delivery, error) {
+	from, to := core.StillClockedInWindow(r, q)
+	ins, err := s.store.ListPunches(ctx, core.PunchFilter{From: from, To: to})
+	if err != nil {
+		return nil, err
+	}
+	who := map[string]bool{}
+	for _, p := range ins {
+		if p.Valid() && p.Kind == core.KindIn {
+			who[p.EmployeeID] = true
+		}
+	}
+	if len(who) == 0 {
+		return nil, nil
+	}
+	// Up to now, not the minute fired: a late firing must see a
+	// clock-out made since.
+	since, until := core.StillClockedInHistory(from), time.Time{}
+	punches := map[string][]core.Punch{}
+	if len(who) <= smallPlan {
+		for id := range who {
+			ps, err := s.store.ListPunches(ctx, core.PunchFilter{EmployeeID: id, From: since, To: until})
+			if err != nil {
+				return nil, err
+			}
+			punches[id] = ps
+		}
+	} else {
+		ps, err := s.store.ListPunches(ctx, core.PunchFilter{From: since, To: until})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			if who[p.EmployeeID] {
+				punches[p.EmployeeID] = append(punches[p.EmployeeID], p)
+			}
+		}
+	}
+	var makeups []core.MakeupRequest
+	err = s.store.InTx(ctx, func(tx core.Tx) error {
+		var err error
+		makeups, err = tx.ListMakeups(ctx, core.MakeupFilter{From: since, Types: []core.RequestType{core.RequestMakeup},
+			Statuses: []core.MakeupStatus{core.MakeupPending, core.MakeupApproved}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return core.StillClockedInDeliveries(r, rosters, punches, makeups, q, late), nil
+}
+
+// planMakeupDeadline reads what the make-up deadline reminder judges: the
+// punches of the days it looks at, the requests created since the
+// earliest of those days or month starts (make-ups, and the quota), and
+// the leave, trips and outings covering those days.
+func (s *Scheduler) planMakeupDeadline(ctx context.Context, r core.Reminder, rosters []core.Roster, m time.Time, late bool) ([]core.Delivery, error) {
+	punchesFrom, createdFrom := core.MakeupDeadlineRange(rosters, m)
+	if punchesFrom.IsZero() {
+		return nil, nil
+	}
+	until := m.Truncate(time.Minute).Add(time.Minute)
+	ps, err := s.store.ListPunches(ctx, core.PunchFilter{From: punchesFrom, To: until})
+	if err != nil {
+		return nil, err
+	}
+	var reqs []core.MakeupRequest
+	err = s.store.InTx(ctx, func(tx core.Tx) error {
+		recent, err := tx.ListMakeups(ctx, core.MakeupFilter{From: createdFrom})
+		if err != nil {
+			return err
+		}
+		away, err := tx.ListMakeups(ctx, core.MakeupFilter{Types: []core.RequestType{core.RequestLeave, core.RequestTrip, core.RequestOuting},
+			Statuses: []core.MakeupStatus{core.MakeupPending, core.MakeupApproved}, CoverFrom: punchesFrom, CoverTo: until})
+		if err != nil {
+			return err
+		}
+		seen := map[int64]bool{}
+		for _, m := range append(recent, away...) {
+			if !seen[m.ID] {
+				seen[m.ID] = true
+				reqs = append(reqs, m)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return core.MakeupDeadlineDeliveries(r, rosters, ps, reqs, m, late), nil
 }
