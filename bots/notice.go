@@ -23,6 +23,10 @@ func NoticeTitle(n core.Notice, lang string) string {
 		return pick(lang, "下班打卡提醒", "Clock-out reminder")
 	case core.ReminderMissedPunch:
 		return pick(lang, "缺卡提醒", "Missed punch")
+	case core.ReminderStillClockedIn:
+		return pick(lang, "仍在上班提醒", "Still clocked in")
+	case core.ReminderMakeupDeadline:
+		return pick(lang, "补卡截止提醒", "Make-up deadline")
 	case core.ReminderApprovalDigest:
 		if !onlyMakeups(n) {
 			return pick(lang, "待审批的申请", "Requests waiting for you")
@@ -63,6 +67,25 @@ func shiftWhen(n core.Notice) (zh, en string) {
 	return date + " " + clock, clock + " on " + date
 }
 
+// sinceWhen says when a still-clocked-in person clocked in, seen from the
+// reminder: "今天 08:45" / "08:45 today", 昨天 / yesterday for a night
+// shift, else the date.
+func sinceWhen(n core.Notice) (zh, en string) {
+	loc := zone(n.TimeZone)
+	in := n.ClockedInAt.In(loc)
+	clock := in.Format("15:04")
+	fy, fm, fd := n.FireAt.In(loc).Date()
+	days := time.Date(fy, fm, fd, 0, 0, 0, 0, time.UTC).Sub(time.Date(in.Year(), in.Month(), in.Day(), 0, 0, 0, 0, time.UTC)) / (24 * time.Hour)
+	switch days {
+	case 0:
+		return "今天 " + clock, clock + " today"
+	case 1:
+		return "昨天 " + clock, clock + " yesterday"
+	}
+	date := in.Format(core.DateLayout)
+	return " " + date + " " + clock, clock + " on " + date
+}
+
 // NoticeText renders a reminder delivery as plain text: one line saying
 // what is due and what to do, plus the list a missed-punch notice or a
 // digest carries. A broadcast is HR's text as written.
@@ -94,6 +117,7 @@ func PunchHow(platform core.Platform, k core.PunchKind, lang string) string {
 func NoticeTextOn(n core.Notice, lang string, platform core.Platform) string {
 	lang = NoticeLang(n, lang)
 	var b strings.Builder
+	note := true // HR's note goes under the reminder's own words
 	switch n.Kind {
 	case core.ReminderBroadcast:
 		return n.Text
@@ -126,6 +150,35 @@ func NoticeTextOn(n core.Notice, lang string, platform core.Platform) string {
 			b.WriteString(pick(lang, "如需补卡，请发送：", "To request a make-up, send: "))
 			b.WriteString(MakeupHint(n, n.Missing[0], lang))
 		}
+	case core.ReminderStillClockedIn:
+		b.WriteString("⏰ ")
+		zhSince, enSince := sinceWhen(n)
+		hours := n.HoursAfter
+		if !n.FireAt.IsZero() && !n.ClockedInAt.IsZero() {
+			hours = int(n.FireAt.Sub(n.ClockedInAt.Truncate(time.Minute)) / time.Hour)
+		}
+		b.WriteString(pick(lang,
+			fmt.Sprintf("仍在上班提醒：你自%s 上班打卡，%d 小时后仍未下班打卡。如已下班，请%s。", zhSince, hours, PunchHow(platform, core.KindOut, lang)),
+			fmt.Sprintf("Still clocked in: you clocked in at %s and have not clocked out %d hours later. If you have finished, %s.", enSince, hours, PunchHow(platform, core.KindOut, lang))))
+	case core.ReminderMakeupDeadline:
+		b.WriteString("📋 ")
+		zh := fmt.Sprintf("补卡截止提醒：你还有 %d 处缺卡、迟到或早退可以补卡", n.Gaps)
+		en := fmt.Sprintf("Make-up deadline: you can still request a make-up for %d missing, late or early punch(es)", n.Gaps)
+		if n.FileBy != "" {
+			zh += fmt.Sprintf("，最早的一处最晚在 %s 提交", n.FileBy)
+			en += fmt.Sprintf("; the earliest must be filed by %s", n.FileBy)
+		}
+		if n.QuotaLeft > 0 {
+			zh += fmt.Sprintf("；本月还可申请补卡 %d 次", n.QuotaLeft)
+			en += fmt.Sprintf("; %d make-up request(s) left this month", n.QuotaLeft)
+		}
+		b.WriteString(pick(lang, zh+"。", en+"."))
+		if g := n.LatestGap; g != nil {
+			b.WriteString("\n")
+			b.WriteString(pick(lang, "最近一处（"+g.Date+" "+kindWord(lang, g.Kind)+"）的补卡请发送：",
+				"For the latest ("+g.Date+" "+strings.ToLower(kindWord(lang, g.Kind))+"), send: "))
+			b.WriteString(MakeupHint(n, *g, lang))
+		}
 	case core.ReminderApprovalDigest:
 		b.WriteString("📝 ")
 		b.WriteString(pick(lang,
@@ -140,6 +193,13 @@ func NoticeTextOn(n core.Notice, lang string, platform core.Platform) string {
 			b.WriteString(pick(lang, fmt.Sprintf("……还有 %d 条", more), fmt.Sprintf("…and %d more", more)))
 		}
 	default:
+		b.WriteString(n.Text)
+		note = false
+	}
+	if note && n.Text != "" {
+		// A note HR added under the reminder's own words, in the
+		// recipient's language (core Reminder.TextFor).
+		b.WriteString("\n")
 		b.WriteString(n.Text)
 	}
 	if n.Late && n.Kind != core.ReminderBroadcast {
