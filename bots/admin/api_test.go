@@ -177,7 +177,7 @@ func TestAuth(t *testing.T) {
 func TestPutOrg(t *testing.T) {
 	f := MustFixture(t, testToken)
 	res := MustDecode[applyJSON](t, f.MustDo(t, http.MethodPut, "/api/v1/org", ExampleOrg(), http.StatusOK))
-	if want := (applyJSON{Name: "Acme 远程办公 (demo)", Sites: 2, Schedules: 2, Calendars: 1, Employees: 20, Identities: 36, Reminders: 2}); res != want {
+	if want := (applyJSON{Name: "Acme 远程办公 (demo)", Sites: 2, Schedules: 2, Calendars: 1, Employees: 20, Identities: 36, Reminders: 4}); res != want {
 		t.Errorf("apply = %+v, want %+v", res, want)
 	}
 	before := f.MustDo(t, http.MethodGet, "/api/v1/employees", nil, http.StatusOK)

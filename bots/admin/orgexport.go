@@ -109,7 +109,9 @@ type exportReminder struct {
 	Cron           string         `yaml:"cron,omitempty"`
 	MinutesBefore  int            `yaml:"minutes_before,omitempty"`
 	OlderThanHours int            `yaml:"older_than_hours,omitempty"`
+	HoursAfter     int            `yaml:"hours_after,omitempty"`
 	Text           string         `yaml:"text,omitempty"`
+	TextEn         string         `yaml:"text_en,omitempty"`
 	Markdown       bool           `yaml:"markdown,omitempty"`
 	Audience       exportAudience `yaml:"audience,omitempty"`
 	Until          string         `yaml:"until,omitempty"`
@@ -173,7 +175,7 @@ func MarshalOrg(org core.Org) ([]byte, error) {
 		f.Employees = append(f.Employees, ee)
 	}
 	for _, r := range org.Reminders {
-		er := exportReminder{ID: r.ID, Kind: r.Kind, Cron: r.Cron, MinutesBefore: r.MinutesBefore, OlderThanHours: r.OlderThanHrs, Text: r.Text,
+		er := exportReminder{ID: r.ID, Kind: r.Kind, Cron: r.Cron, MinutesBefore: r.MinutesBefore, OlderThanHours: r.OlderThanHrs, HoursAfter: r.HoursAfter, Text: r.Text, TextEn: r.TextEn,
 			Markdown: r.Markdown, Until: r.Until, Enabled: r.Enabled,
 			Audience: exportAudience{Everyone: r.Audience.Everyone, Departments: r.Audience.Departments, Employees: r.Audience.Employees}}
 		for _, c := range r.Audience.Chats {

@@ -139,7 +139,7 @@ func (p *parser) toCore(f *fileOrg) (core.Org, map[string]string) {
 	for _, r := range f.Reminders {
 		rem := core.Reminder{
 			ID: r.ID, Kind: lower(r.Kind), Cron: strings.TrimSpace(r.Cron), MinutesBefore: r.MinutesBefore,
-			OlderThanHrs: r.OlderThanHours, Text: r.Text, Markdown: r.Markdown, Until: strings.TrimSpace(r.Until),
+			OlderThanHrs: r.OlderThanHours, HoursAfter: r.HoursAfter, Text: r.Text, TextEn: r.TextEn, Markdown: r.Markdown, Until: strings.TrimSpace(r.Until),
 			Enabled:  r.Enabled == nil || *r.Enabled,
 			Audience: core.Audience{Everyone: r.Audience.Everyone, Departments: r.Audience.Departments, Employees: r.Audience.Employees},
 		}

@@ -3,6 +3,7 @@ package admin
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -498,8 +499,15 @@ func TestExampleOrg(t *testing.T) {
 	if got := org.Makeup; got != (core.MakeupPolicy{MonthlyQuota: 3, DeadlineDays: 7, ExpireAfterHours: 72}) {
 		t.Errorf("makeup = %+v", got)
 	}
-	if len(org.Reminders) != 2 || org.Reminders[0].Kind != core.ReminderPunchIn || org.Reminders[1].Kind != core.ReminderBroadcast {
-		t.Errorf("reminders = %+v, want a punch_in and a broadcast", org.Reminders)
+	var kinds []string
+	for _, r := range org.Reminders {
+		kinds = append(kinds, r.Kind)
+	}
+	if want := []string{core.ReminderPunchIn, core.ReminderStillClockedIn, core.ReminderMakeupDeadline, core.ReminderBroadcast}; !slices.Equal(kinds, want) {
+		t.Errorf("reminder kinds = %v, want %v", kinds, want)
+	}
+	if b := org.Reminders[len(org.Reminders)-1]; b.Text == "" || b.TextEn == "" {
+		t.Errorf("the demo broadcast = %+v, want a Chinese and an English text", b)
 	}
 	// Callers get a copy: changing it cannot change the next caller's file.
 	ExampleOrg()[0] = 'X'

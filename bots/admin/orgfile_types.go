@@ -133,16 +133,22 @@ type fileMakeup struct {
 }
 
 type fileReminder struct {
-	ID             string       `yaml:"id"`
-	Kind           string       `yaml:"kind"`
-	Cron           string       `yaml:"cron"`
-	MinutesBefore  int          `yaml:"minutes_before"`
-	OlderThanHours int          `yaml:"older_than_hours"`
-	Text           string       `yaml:"text"`
-	Markdown       bool         `yaml:"markdown"`
-	Audience       fileAudience `yaml:"audience"`
-	Until          string       `yaml:"until"`
-	Enabled        *bool        `yaml:"enabled"`
+	ID             string `yaml:"id"`
+	Kind           string `yaml:"kind"`
+	Cron           string `yaml:"cron"`
+	MinutesBefore  int    `yaml:"minutes_before"`
+	OlderThanHours int    `yaml:"older_than_hours"`
+	// HoursAfter is, for still_clocked_in, the hours after a clock-in
+	// (absent: 9).
+	HoursAfter int `yaml:"hours_after"`
+	// Text is the Chinese text (or the one text for everybody), TextEn
+	// the English one that people whose lang is en get instead.
+	Text     string       `yaml:"text"`
+	TextEn   string       `yaml:"text_en"`
+	Markdown bool         `yaml:"markdown"`
+	Audience fileAudience `yaml:"audience"`
+	Until    string       `yaml:"until"`
+	Enabled  *bool        `yaml:"enabled"`
 }
 
 type fileAudience struct {
