@@ -23,7 +23,7 @@ var remindersSpec = &entitySpec{
 	values: reminderValues, fields: reminderFields, apply: applyReminder, extra: reminderExtra,
 }
 
-var kindKeys = []string{core.ReminderBroadcast, core.ReminderPunchIn, core.ReminderPunchOut, core.ReminderMissedPunch, core.ReminderApprovalDigest}
+var kindKeys = []string{core.ReminderBroadcast, core.ReminderPunchIn, core.ReminderPunchOut, core.ReminderMissedPunch, core.ReminderStillClockedIn, core.ReminderMakeupDeadline, core.ReminderApprovalDigest}
 
 // oneOff is the cron of a reminder scheduled for one moment: minute, hour,
 // day and month, with Until on that date so it never fires again.
@@ -35,9 +35,12 @@ func reminderValues(org core.Org, id string) (url.Values, bool) {
 		return nil, false
 	}
 	r := org.Reminders[i]
-	v := url.Values{"id": {r.ID}, "kind": {r.Kind}, "cron": {r.Cron}, "text": {r.Text}, "until": {r.Until},
+	v := url.Values{"id": {r.ID}, "kind": {r.Kind}, "cron": {r.Cron}, "text": {r.Text}, "text_en": {r.TextEn}, "until": {r.Until},
 		"minutes_before": {strconv.Itoa(r.MinutesBefore)}, "older_than_hours": {strconv.Itoa(r.OlderThanHrs)},
 		"departments": r.Audience.Departments, "employees": r.Audience.Employees}
+	if r.HoursAfter != 0 {
+		v.Set("hours_after", strconv.Itoa(r.HoursAfter))
+	}
 	if m := oneOff.FindStringSubmatch(r.Cron); m != nil && r.Until != "" {
 		if loc, err := time.LoadLocation(m[1]); err == nil {
 			mi, _ := strconv.Atoi(m[2])
@@ -97,6 +100,7 @@ func reminderFields(p *page, org core.Org, vals url.Values, isNew bool) []formFi
 		idField(p, vals, isNew, p.T("org_id_help")),
 		{Name: "kind", Label: p.T("rem_kind"), Type: "select", Value: vals.Get("kind"), Options: kinds},
 		{Name: "text", Label: p.T("rem_text"), Type: "textarea", Value: vals.Get("text"), Rows: 6, Help: p.T("rem_text_help")},
+		{Name: "text_en", Label: p.T("rem_text_en"), Type: "textarea", Value: vals.Get("text_en"), Rows: 4, Help: p.T("rem_text_en_help")},
 		{Name: "markdown", Label: p.T("rem_markdown"), Type: "checkbox", Value: vals.Get("markdown")},
 		{Name: "everyone", Label: p.T("everyone"), Type: "checkbox", Value: vals.Get("everyone")},
 		{Name: "departments", Label: p.T("department"), Type: "checks", Values: vals["departments"], Options: deptOpts},
@@ -106,6 +110,7 @@ func reminderFields(p *page, org core.Org, vals url.Values, isNew bool) []formFi
 		{Name: "cron", Label: p.T("rem_cron"), Type: "text", Value: vals.Get("cron"), Placeholder: "CRON_TZ=Asia/Shanghai 0 9 * * MON", Help: p.T("rem_cron_help")},
 		{Name: "minutes_before", Label: p.T("rem_minutes_before"), Type: "number", Value: vals.Get("minutes_before"), Step: "1"},
 		{Name: "older_than_hours", Label: p.T("rem_older_than"), Type: "number", Value: vals.Get("older_than_hours"), Step: "1"},
+		{Name: "hours_after", Label: p.T("rem_hours_after"), Type: "number", Value: vals.Get("hours_after"), Step: "1", Help: p.T("rem_hours_after_help")},
 		{Name: "until", Label: p.T("rem_until"), Type: "date", Value: vals.Get("until")},
 		{Name: "enabled", Label: p.T("rem_enabled"), Type: "checkbox", Value: vals.Get("enabled")},
 		{Name: "send_now", Label: p.T("rem_send_now"), Type: "checkbox", Value: vals.Get("send_now"), Help: p.T("rem_send_now_help")},
@@ -125,10 +130,12 @@ func applyReminder(org *core.Org, id string, vals url.Values, _ []byte, lang str
 	r := &org.Reminders[i]
 	r.Kind = vals.Get("kind")
 	r.Text = strings.TrimSpace(strings.ReplaceAll(vals.Get("text"), "\r\n", "\n"))
+	r.TextEn = strings.TrimSpace(strings.ReplaceAll(vals.Get("text_en"), "\r\n", "\n"))
 	r.Markdown = vals.Get("markdown") != ""
 	r.Enabled = vals.Get("enabled") != ""
 	r.MinutesBefore = intField(vals, "minutes_before", errs, lang)
 	r.OlderThanHrs = intField(vals, "older_than_hours", errs, lang)
+	r.HoursAfter = intField(vals, "hours_after", errs, lang)
 	r.Cron = strings.TrimSpace(vals.Get("cron"))
 	r.Until = strings.TrimSpace(vals.Get("until"))
 	if at := strings.TrimSpace(vals.Get("at")); at != "" {
@@ -268,5 +275,8 @@ func init() {
 		{regexp.MustCompile(`^must not be negative, not (-?\d+)$`), "不能为负数（$1）"},
 		{regexp.MustCompile(`^a (\S+) reminder goes to each person concerned, not to chats: name departments or employees$`), "$1 提醒发给每位相关的人，不能发到群聊：请选择部门或员工"},
 		{regexp.MustCompile(`^must be wecom, feishu or slack, not (".*")$`), "必须是 wecom、feishu 或 slack，而不是 $1"},
+		{regexp.MustCompile(`^must be from 1 to (\d+) hours after the clock-in \(0 or absent: (\d+)\), not (-?\d+)$`), "必须是上班打卡后 1 到 $1 小时（留空为 $2），而不是 $3"},
+		{regexp.MustCompile(`^is only for still_clocked_in reminders$`), "只用于仍在上班提醒（still_clocked_in）"},
+		{regexp.MustCompile(`^needs text as well: text is the Chinese text \(or the one text for everybody\), text_en the English one$`), "填写英文内容时也须填写中文内容：中文内容发给其他人，英文内容发给语言为 en 的员工"},
 	}...)
 }
