@@ -98,7 +98,9 @@ type reminderJSON struct {
 	Cron           string       `json:"cron,omitempty"`
 	MinutesBefore  int          `json:"minutes_before,omitempty"`
 	OlderThanHours int          `json:"older_than_hours,omitempty"`
+	HoursAfter     int          `json:"hours_after,omitempty"`
 	Text           string       `json:"text,omitempty"`
+	TextEn         string       `json:"text_en,omitempty"`
 	Markdown       bool         `json:"markdown,omitempty"`
 	Audience       audienceJSON `json:"audience"`
 	Until          string       `json:"until,omitempty"`
@@ -110,7 +112,7 @@ type reminderJSON struct {
 func toReminderJSON(st core.ReminderStatus, loc *time.Location) reminderJSON {
 	r := st.Reminder
 	out := reminderJSON{ID: r.ID, Kind: r.Kind, Enabled: r.Enabled, Schedule: st.Schedule, Cron: r.Cron, MinutesBefore: r.MinutesBefore,
-		OlderThanHours: r.OlderThanHrs, Text: r.Text, Markdown: r.Markdown, Until: r.Until, Problem: st.Problem, Recent: []firingJSON{},
+		OlderThanHours: r.OlderThanHrs, HoursAfter: r.HoursAfter, Text: r.Text, TextEn: r.TextEn, Markdown: r.Markdown, Until: r.Until, Problem: st.Problem, Recent: []firingJSON{},
 		Audience: audienceJSON{Everyone: r.Audience.Everyone, Departments: r.Audience.Departments, Employees: r.Audience.Employees}}
 	for _, c := range r.Audience.Chats {
 		out.Audience.Chats = append(out.Audience.Chats, chatJSON{Platform: c.Platform, Chat: c.ChatID})

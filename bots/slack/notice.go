@@ -179,7 +179,7 @@ func noticeMessage(n core.Notice, lang, fallback string, makeupForm bool) render
 		msg.Blocks = append(msg.Blocks, slackapi.NewHeaderBlock(plain(bots.NoticeTitle(n, lang))))
 	}
 	msg.Blocks = append(msg.Blocks, section(text))
-	if n.Kind == core.ReminderPunchIn || n.Kind == core.ReminderPunchOut {
+	if n.Kind == core.ReminderPunchIn || n.Kind == core.ReminderPunchOut || n.Kind == core.ReminderStillClockedIn {
 		// Slack cannot send a location: the buttons run the punch, whose
 		// answer carries the button to the location page.
 		msg.Blocks = append(msg.Blocks, actionButtons(lang))
