@@ -386,7 +386,11 @@ func TestApplyRefusesABrokenCron(t *testing.T) {
 	line := strings.Count(doc[:strings.Index(doc, "every monday")], "\n") + 1
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"apply", "-f", file}, env("PUNCHBOT_DB_PATH", filepath.Join(dir, "p.db")), &out, &errOut)
-	if want := fmt.Sprintf("line %d: reminders[2].cron", line); code != 1 || !strings.Contains(errOut.String(), want) {
+	demo, err := admin.ParseOrg(admin.ExampleOrg())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("line %d: reminders[%d].cron", line, len(demo.Reminders)); code != 1 || !strings.Contains(errOut.String(), want) {
 		t.Errorf("apply = %d %q, want a refusal naming %q", code, errOut.String(), want)
 	}
 }

@@ -101,7 +101,12 @@ func TestPlaygroundBroadcastReachesEveryPane(t *testing.T) {
 		for {
 			found := false
 			for _, e := range sims.Hub.Conversation(w.Platform, w.UserID) {
-				found = found || strings.Contains(e.Text+cardText(e.Card), "09:30 前打卡")
+				// People whose language is en get the demo's English text.
+				text := "09:30 前打卡"
+				if w.Lang == "en" {
+					text = "clock in by 09:30"
+				}
+				found = found || strings.Contains(e.Text+cardText(e.Card), text)
 			}
 			if found {
 				break
