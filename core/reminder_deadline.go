@@ -181,6 +181,35 @@ func lastFilingDate(p MakeupPolicy, s MissingSlot, now time.Time, loc *time.Loca
 	return last
 }
 
+// MakeupDeadlineCandidates returns the rosters the reminder may message:
+// active people in its audience with a schedule (FileableGaps finds no gap
+// without one).
+func MakeupDeadlineCandidates(r Reminder, rosters []Roster) []Roster {
+	var out []Roster
+	for _, ro := range rosters {
+		if ro.Employee.Active && ro.Schedule != nil && r.Audience.Includes(ro.Employee) {
+			out = append(out, ro)
+		}
+	}
+	return out
+}
+
+// MakeupDeadlineDates returns the shift dates whose punches FileableGaps
+// reads for the rosters at now: from the earliest day any of them looks at
+// to the latest (today, in the easternmost zone).
+func MakeupDeadlineDates(rosters []Roster, now time.Time) (from, to string) {
+	for i := range rosters {
+		first, last := gapDates(rosters[i], now)
+		if from == "" || first < from {
+			from = first
+		}
+		if last > to {
+			to = last
+		}
+	}
+	return from, to
+}
+
 // MakeupDeadlineDeliveries builds the make-up deadline reminder fired at
 // at: one message to every active person in the audience with at least one
 // gap FileableGaps allows, none to anybody else. punches and requests are

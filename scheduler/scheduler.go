@@ -33,6 +33,7 @@ import (
 type Store interface {
 	core.Store
 	core.ReminderStore
+	shiftPunchScanner
 }
 
 // checkpointName names the scheduler's checkpoint in the store.

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -90,6 +91,18 @@ func TestStillClockedInAfterDowntime(t *testing.T) {
 // still file gets one message with the count, the last date and the
 // quota; nobody else (no chat account, inactive, no schedule) does.
 func TestMakeupDeadlineFires(t *testing.T) {
+	for _, chunk := range []int{1000, 1, 2} {
+		t.Run(fmt.Sprintf("chunk %d", chunk), func(t *testing.T) {
+			defer scheduler.SetDeadlineChunk(chunk)()
+			testMakeupDeadlineFires(t)
+		})
+	}
+}
+
+// testMakeupDeadlineFires is TestMakeupDeadlineFires with the punches read
+// in chunks of whatever size the caller set: chunks of one person or two
+// must find the same gaps as one read of everybody.
+func testMakeupDeadlineFires(t *testing.T) {
 	org := schedOrg()
 	org.Makeup = core.MakeupPolicy{MonthlyQuota: 3, DeadlineDays: 7}
 	org.Reminders = []core.Reminder{{ID: "month-end", Kind: core.ReminderMakeupDeadline, Cron: "CRON_TZ=Asia/Shanghai 0 10 28 * *", Enabled: true}}

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/punchbot/punchbot/core"
@@ -501,22 +502,31 @@ func (s *Scheduler) planStillClockedIn(ctx context.Context, r core.Reminder, ros
 	return core.StillClockedInDeliveries(r, rosters, punches, makeups, q, late), nil
 }
 
+// deadlineChunk is how many people's punches the make-up deadline reminder
+// holds at once. It looks back up to a month: everybody's at once would be
+// a month of punches of the whole company in memory (ten thousand people
+// are some 600,000 punches); a chunk's are a few megabytes.
+var deadlineChunk = 1000
+
+// shiftPunchScanner streams the punches of a range of shift dates of some
+// people, in one query (core.ReportSource; every store has it).
+type shiftPunchScanner interface {
+	ScanShiftPunches(ctx context.Context, r core.ShiftRange, fn func(core.Punch) error) error
+}
+
 // planMakeupDeadline reads what the make-up deadline reminder judges: the
-// punches of the days it looks at, the requests created since the
-// earliest of those days or month starts (make-ups, and the quota), and
-// the leave, trips and outings covering those days.
+// requests created since the earliest of the days it looks at or month
+// starts (make-ups, and the quota), the leave, trips and outings covering
+// those days, and, deadlineChunk people at a time, the punches of those
+// days.
 func (s *Scheduler) planMakeupDeadline(ctx context.Context, r core.Reminder, rosters []core.Roster, m time.Time, late bool) ([]core.Delivery, error) {
 	punchesFrom, createdFrom := core.MakeupDeadlineRange(rosters, m)
 	if punchesFrom.IsZero() {
 		return nil, nil
 	}
 	until := m.Truncate(time.Minute).Add(time.Minute)
-	ps, err := s.store.ListPunches(ctx, core.PunchFilter{From: punchesFrom, To: until})
-	if err != nil {
-		return nil, err
-	}
 	var reqs []core.MakeupRequest
-	err = s.store.InTx(ctx, func(tx core.Tx) error {
+	err := s.store.InTx(ctx, func(tx core.Tx) error {
 		recent, err := tx.ListMakeups(ctx, core.MakeupFilter{From: createdFrom})
 		if err != nil {
 			return err
@@ -538,5 +548,22 @@ func (s *Scheduler) planMakeupDeadline(ctx context.Context, r core.Reminder, ros
 	if err != nil {
 		return nil, err
 	}
-	return core.MakeupDeadlineDeliveries(r, rosters, ps, reqs, m, late), nil
+	var out []core.Delivery
+	for chunk := range slices.Chunk(core.MakeupDeadlineCandidates(r, rosters), deadlineChunk) {
+		from, to := core.MakeupDeadlineDates(chunk, m)
+		ids := make([]string, len(chunk))
+		for i, ro := range chunk {
+			ids[i] = ro.Employee.ID
+		}
+		var ps []core.Punch
+		err := s.store.ScanShiftPunches(ctx, core.ShiftRange{From: from, To: to, EmployeeIDs: ids}, func(p core.Punch) error {
+			ps = append(ps, p)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, core.MakeupDeadlineDeliveries(r, chunk, ps, reqs, m, late)...)
+	}
+	return out, nil
 }

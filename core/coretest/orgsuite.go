@@ -40,7 +40,7 @@ func RunOrgReadSuite(t *testing.T, open func(t *testing.T) OrgReadStore) {
 		},
 		LeaveTypes: []core.LeaveType{{ID: "annual", Name: "年假", AnnualQuotaDays: 5, Paid: true}, {ID: "sick", Name: "病假"},
 			{ID: "comp", Name: "调休", Paid: true, FromOvertime: []core.OvertimeKind{core.OvertimeRestDay, core.OvertimeHoliday}, ExpireDays: 90}},
-		Makeup:    core.MakeupPolicy{MonthlyQuota: 3, DeadlineDays: 7, ExpireAfterHours: 48},
+		Makeup: core.MakeupPolicy{MonthlyQuota: 3, DeadlineDays: 7, ExpireAfterHours: 48},
 		Reminders: []core.Reminder{{ID: "b", Kind: core.ReminderBroadcast, Cron: "0 9 * * MON", Text: "hi", TextEn: "hello", Markdown: true, Enabled: true, Audience: core.Audience{Departments: []string{"研发"}, Chats: []core.ChatTarget{{Platform: core.PlatformSlack, ChatID: "C1"}}}},
 			// The keys of still_clocked_in and two-language text are kept as written.
 			{ID: "still", Kind: core.ReminderStillClockedIn, HoursAfter: 10, Text: "请下班打卡", TextEn: "Clock out", Enabled: true}},
