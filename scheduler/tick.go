@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -467,27 +468,22 @@ func (s *Scheduler) planStillClockedIn(ctx context.Context, r core.Reminder, ros
 		return nil, nil
 	}
 	// Up to now, not the minute fired: a late firing must see a
-	// clock-out made since.
-	since, until := core.StillClockedInHistory(from), time.Time{}
+	// clock-out made since. One query for just the people clocked in
+	// in the window (at 18:00 that is everybody who came at 09:00), by
+	// shift dates wide enough for any zone (a local date is the UTC one
+	// ±1, an overnight shift's the day before); the instant decides.
+	since := core.StillClockedInHistory(from)
+	ids := slices.Sorted(maps.Keys(who))
+	r0 := core.ShiftRange{From: since.UTC().AddDate(0, 0, -2).Format(core.DateLayout), To: s.now().UTC().AddDate(0, 0, 1).Format(core.DateLayout), EmployeeIDs: ids}
 	punches := map[string][]core.Punch{}
-	if len(who) <= smallPlan {
-		for id := range who {
-			ps, err := s.store.ListPunches(ctx, core.PunchFilter{EmployeeID: id, From: since, To: until})
-			if err != nil {
-				return nil, err
-			}
-			punches[id] = ps
+	err = s.store.ScanShiftPunches(ctx, r0, func(p core.Punch) error {
+		if !p.At.Before(since) {
+			punches[p.EmployeeID] = append(punches[p.EmployeeID], p)
 		}
-	} else {
-		ps, err := s.store.ListPunches(ctx, core.PunchFilter{From: since, To: until})
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range ps {
-			if who[p.EmployeeID] {
-				punches[p.EmployeeID] = append(punches[p.EmployeeID], p)
-			}
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	var makeups []core.MakeupRequest
 	err = s.store.InTx(ctx, func(tx core.Tx) error {
