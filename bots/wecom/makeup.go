@@ -320,24 +320,41 @@ func (b *Bot) sendMakeup(ctx context.Context, m core.OutboxMessage) error {
 		if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
 			return err
 		}
-		var ref cardRef
-		if err == nil && json.Unmarshal([]byte(stored.Ref), &ref) == nil && ref.ResponseCode != "" && ref.TaskID != "" {
-			card := makeupCard(v, lang, ref.TaskID)
-			err := b.client.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{to.UserID}, ResponseCode: ref.ResponseCode, TemplateCard: &card})
-			if err == nil {
-				stored.Ref = cardRef{TaskID: ref.TaskID}.encode()
-				if err := b.makeups.RecordCardRef(ctx, stored); err != nil {
-					b.log.Warn("wecom: cannot mark the response code spent", "request", v.Request.ID, "err", err)
-				}
-				return nil
-			}
-			if core.ErrorCode(err) != core.EINVALID {
+		if err == nil {
+			if edited, err := b.editCardOnRecord(ctx, stored, func(taskID string) TemplateCard { return makeupCard(v, lang, taskID) }); edited || err != nil {
 				return err
 			}
-			b.log.Warn("wecom: the approval card cannot be updated; sending the outcome as a message", "request", v.Request.ID, "err", err)
 		}
 	}
 	return b.sendTo(ctx, to.UserID, AppMessage{MsgType: "text", Text: &Content{Content: bots.MakeupCardContent(v, lang).Text()}})
+}
+
+// editCardOnRecord replaces the approval card on record (stored) with
+// card(taskID) through message/update_template_card and its one-time
+// response_code ("更新模版卡片消息",
+// https://developer.work.weixin.qq.com/document/path/94888), then marks the
+// code spent. edited is false, with no error, when there is no code left
+// or WeCom will not edit the card (EINVALID): the caller says it in a
+// message instead.
+func (b *Bot) editCardOnRecord(ctx context.Context, stored core.CardRef, card func(taskID string) TemplateCard) (edited bool, err error) {
+	var ref cardRef
+	if json.Unmarshal([]byte(stored.Ref), &ref) != nil || ref.ResponseCode == "" || ref.TaskID == "" {
+		return false, nil
+	}
+	c := card(ref.TaskID)
+	err = b.client.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{stored.Recipient}, ResponseCode: ref.ResponseCode, TemplateCard: &c})
+	if core.ErrorCode(err) == core.EINVALID {
+		b.log.Warn("wecom: the approval card cannot be updated; sending a message", "request", stored.RequestID, "err", err)
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	stored.Ref = cardRef{TaskID: ref.TaskID}.encode()
+	if err := b.makeups.RecordCardRef(ctx, stored); err != nil {
+		b.log.Warn("wecom: cannot mark the response code spent", "request", stored.RequestID, "err", err)
+	}
+	return true, nil
 }
 
 // retireCard edits the approval card user holds of a request handed over
@@ -360,21 +377,11 @@ func (b *Bot) retireCard(ctx context.Context, user string, v core.MakeupView, la
 	if err != nil {
 		return err
 	}
-	var ref cardRef
-	if json.Unmarshal([]byte(stored.Ref), &ref) == nil && ref.ResponseCode != "" && ref.TaskID != "" {
-		card := approvalCardOf(v, bots.HandedOverCardContent(v, lang), lang, ref.TaskID)
-		err := b.client.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{user}, ResponseCode: ref.ResponseCode, TemplateCard: &card})
-		if err == nil {
-			stored.Ref = cardRef{TaskID: ref.TaskID}.encode()
-			if err := b.makeups.RecordCardRef(ctx, stored); err != nil {
-				b.log.Warn("wecom: cannot mark the response code spent", "request", v.Request.ID, "err", err)
-			}
-			return nil
-		}
-		if core.ErrorCode(err) != core.EINVALID {
-			return err
-		}
-		b.log.Warn("wecom: the handed-over card cannot be updated; sending a message", "request", v.Request.ID, "err", err)
+	card := func(taskID string) TemplateCard {
+		return approvalCardOf(v, bots.HandedOverCardContent(v, lang), lang, taskID)
+	}
+	if edited, err := b.editCardOnRecord(ctx, stored, card); edited || err != nil {
+		return err
 	}
 	return b.sendTo(ctx, user, AppMessage{MsgType: "text", Text: &Content{Content: bots.HandedOverText(v, lang)}})
 }
