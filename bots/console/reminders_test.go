@@ -69,7 +69,8 @@ func TestRemindersWithTheScheduler(t *testing.T) {
 	hr, m1 := f.MustSignIn(t, "H1"), f.MustSignIn(t, "M1")
 
 	page := hr.get(t, "/reminders")
-	for _, want := range []string{`data-id="morning"`, "10 min before each shift", "排队 5 · 已发送 4 · 待发送 0 · 失败 1", `action="/reminders/weekly/run"`} {
+	for _, want := range []string{`data-id="morning"`, "10 min before each shift", "排队 5 · 已发送 4 · 待发送 0 · 失败 1", `action="/reminders/weekly/run"`,
+		`<span class="kind" title="punch_in">上班提醒</span>`, `<span class="kind" title="broadcast">群发消息</span>`} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("reminders page lacks %q", want)
 		}
@@ -115,6 +116,9 @@ func TestRemindersWithoutTheScheduler(t *testing.T) {
 	page := hr.get(t, "/reminders")
 	if !strings.Contains(page.Body, `id="static"`) || !strings.Contains(page.Body, `data-id="weekly"`) || strings.Contains(page.Body, "/run") {
 		t.Errorf("static reminders page:\n%s", page.Body)
+	}
+	if want := `<span class="kind" title="broadcast">群发消息</span>`; !strings.Contains(page.Body, want) {
+		t.Errorf("static reminders page lacks the kind's name %q", want)
 	}
 	if res := hr.post(t, "/reminders/weekly/run", nil); res.Status != http.StatusBadRequest {
 		t.Errorf("run without a scheduler = %d, want 400", res.Status)

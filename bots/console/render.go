@@ -57,6 +57,15 @@ type page struct {
 // T translates a catalogue key in the page's language.
 func (p *page) T(key string) string { return tr(p.Lang, key) }
 
+// ReminderKind names a reminder kind in the reader's language (上班提醒,
+// clock-in reminder), or gives the kind as written when it has no name.
+func (p *page) ReminderKind(kind string) string {
+	if name := tr(p.Lang, "rk_"+kind); name != "rk_"+kind {
+		return name
+	}
+	return kind
+}
+
 // Tf translates a key and formats it with args.
 func (p *page) Tf(key string, args ...any) string { return fmt.Sprintf(tr(p.Lang, key), args...) }
 
