@@ -192,6 +192,18 @@ func NoticeTextOn(n core.Notice, lang string, platform core.Platform) string {
 			b.WriteString("\n")
 			b.WriteString(pick(lang, fmt.Sprintf("……还有 %d 条", more), fmt.Sprintf("…and %d more", more)))
 		}
+		if len(n.Pending) > 1 {
+			// The batch command of exactly the requests listed here, which
+			// the approver has just been shown (makeup_batch.go).
+			ids := make([]int64, len(n.Pending))
+			for i, p := range n.Pending {
+				ids[i] = p.ID
+			}
+			approve := quoteCmd(decisionWord(core.MakeupApproved, lang)+" "+joinIDs(ids), lang)
+			b.WriteString("\n")
+			b.WriteString(pick(lang, "回复"+approve+"同意以上全部，或「驳回 编号 理由」驳回其中一条。",
+				"Reply "+approve+" to approve all of these, or “reject <number> <reason>” to reject one."))
+		}
 	default:
 		b.WriteString(n.Text)
 		note = false

@@ -1,6 +1,7 @@
 package bots
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,51 @@ func TestPunchInNoticeSaysWhichDay(t *testing.T) {
 			n := core.Notice{Kind: core.ReminderPunchIn, Lang: tc.lang, TimeZone: tc.zone, ShiftDate: "2026-11-27", ShiftStart: start, FireAt: tc.fire}
 			if got := NoticeText(n, tc.lang); !strings.Contains(got, tc.want) {
 				t.Errorf("NoticeText = %q, want it to contain %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestDigestEndsWithTheBatchCommand: a digest of several requests ends
+// with the command that approves exactly those it listed, and that
+// command reads back as the batch decision of those numbers.
+func TestDigestEndsWithTheBatchCommand(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	fire := time.Date(2026, 12, 2, 9, 0, 0, 0, sh)
+	pending := []core.PendingMakeup{
+		{ID: 12, EmployeeName: "张三", ShiftDate: "2026-12-01", Kind: core.KindIn, At: time.Date(2026, 12, 1, 9, 0, 0, 0, sh), CreatedAt: fire.Add(-30 * time.Hour)},
+		{ID: 15, EmployeeName: "李四", ShiftDate: "2026-12-01", Kind: core.KindOut, At: time.Date(2026, 12, 1, 18, 0, 0, 0, sh), CreatedAt: fire.Add(-26 * time.Hour)},
+	}
+	tests := []struct {
+		name    string
+		pending []core.PendingMakeup
+		total   int
+		lang    string
+		want    string // the last line; "" for no batch line
+		command string // the command in it
+	}{
+		{"two, zh", pending, 2, "zh", "回复「同意 12 15」同意以上全部，或「驳回 编号 理由」驳回其中一条。", "同意 12 15"},
+		{"two of five, en: only the listed ones", pending, 5, "en", "Reply “approve 12 15” to approve all of these, or “reject <number> <reason>” to reject one.", "approve 12 15"},
+		{"one: the card's own command is enough", pending[:1], 1, "zh", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := core.Notice{Kind: core.ReminderApprovalDigest, TimeZone: "Asia/Shanghai", FireAt: fire, Pending: tc.pending, PendingTotal: tc.total, OlderThanHours: 24}
+			text := NoticeText(n, tc.lang)
+			lines := strings.Split(text, "\n")
+			last := lines[len(lines)-1]
+			if tc.want == "" {
+				if strings.Contains(text, "同意以上全部") || strings.Contains(text, "approve all") {
+					t.Errorf("digest of one offers a batch command:\n%s", text)
+				}
+				return
+			}
+			if last != tc.want {
+				t.Errorf("last line = %q, want %q", last, tc.want)
+			}
+			got := ParseMakeup(tc.command)
+			if got.Action != MakeupBatch || got.Args.Decision != core.MakeupApproved || !slices.Equal(got.Args.IDs, []int64{12, 15}) {
+				t.Errorf("ParseMakeup(%q) = %+v, want the batch approval of 12 and 15", tc.command, got)
 			}
 		})
 	}
