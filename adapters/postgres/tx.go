@@ -264,9 +264,14 @@ const selectShiftPunches = `SELECT ` + punchCols + ` FROM punches WHERE employee
 
 const selectPunchesBetween = `SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND shift_date BETWEEN $2 AND $3 ORDER BY at, id`
 
-const selectPunchesFrom = `SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND shift_date >= $2 ORDER BY at, id`
-
-const selectLatestLocated = `SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND has_location ORDER BY at DESC, id DESC LIMIT 1`
+// selectReadAhead is what the employee's locked read fetches: their punches
+// of shift dates from $2 on, and their latest located punch, which is one of
+// those rows again unless it is older. One statement rather than two: the
+// server parses, plans and answers each statement of a batch on its own.
+const selectReadAhead = `SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND shift_date >= $2
+	UNION ALL
+	(SELECT ` + punchCols + ` FROM punches WHERE employee_id = $1 AND has_location ORDER BY at DESC, id DESC LIMIT 1)
+	ORDER BY at, id`
 
 const selectLastLocated = `SELECT ` + punchCols + ` FROM punches
 	WHERE employee_id = $1 AND has_location AND at <= $2 ORDER BY at DESC, id DESC LIMIT 1`
@@ -312,23 +317,36 @@ func (t *pgTx) ShiftPunches(ctx context.Context, employeeID, shiftDate string) (
 		return t.queryPunches(ctx, "shift punches", selectShiftPunches, employeeID, shiftDate)
 	}
 	ra := &readAhead{from: day.AddDate(0, 0, -1).Format(core.DateLayout)}
-	var latest []core.Punch
+	var rows []core.Punch
 	err = t.send(ctx, "shift punches", func(b *pgx.Batch) {
-		b.Queue(selectPunchesFrom, employeeID, ra.from).Query(collectPunches(&ra.punches))
-		b.Queue(selectLatestLocated, employeeID).Query(collectPunches(&latest))
+		b.Queue(selectReadAhead, employeeID, ra.from).Query(collectPunches(&rows))
 		b.Queue(nextPunchID).QueryRow(func(row pgx.Row) error { return row.Scan(&ra.punchID) })
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(latest) > 0 {
-		ra.latest = &latest[0]
-	}
+	ra.take(rows)
 	if t.ahead == nil {
 		t.ahead = map[string]*readAhead{}
 	}
 	t.ahead[employeeID] = ra
 	return t.ShiftPunches(ctx, employeeID, shiftDate)
+}
+
+// take splits the rows of selectReadAhead, ordered by (at, id): those of
+// shift dates from ra.from on, each once, and the latest located of all of
+// them, which is the employee's latest located punch.
+func (ra *readAhead) take(rows []core.Punch) {
+	for i := range rows {
+		p := &rows[i]
+		if p.HasLocation {
+			ra.latest = p // the last located row is the latest
+		}
+		if p.ShiftDate < ra.from || (len(ra.punches) > 0 && ra.punches[len(ra.punches)-1].ID == p.ID) {
+			continue // the latest located punch, older than the window or read twice
+		}
+		ra.punches = append(ra.punches, *p)
+	}
 }
 
 // ShiftPunchesBetween returns the employee's punches of shift dates from

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -272,25 +273,50 @@ func TestLocksCarryTheCallersDeadline(t *testing.T) {
 // draw different ones).
 func TestReadAheadAnswersLikeTheDatabase(t *testing.T) {
 	s := MustOpen(t)
-	ctx := context.Background()
 	day := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
-	seed := []struct {
-		shift   string
-		at      time.Duration // after day
-		located bool
+	for _, c := range []struct {
+		name string
+		seed []seededPunch
 	}{
-		{"2026-11-24", -48 * time.Hour, true},
-		{"2026-11-25", -24 * time.Hour, false},
-		{"2026-11-25", -14 * time.Hour, true}, // overnight: the shift of the day before
-		{"2026-11-26", 0, false},
-		{"2026-11-26", 8 * time.Hour, true},
-		{"2026-11-27", 24 * time.Hour, false},
+		{"latest located read twice", []seededPunch{
+			{"2026-11-24", -48 * time.Hour, true},
+			{"2026-11-25", -24 * time.Hour, false},
+			{"2026-11-25", -14 * time.Hour, true}, // overnight: the shift of the day before
+			{"2026-11-26", 0, false},
+			{"2026-11-26", 8 * time.Hour, true},
+			{"2026-11-27", 24 * time.Hour, false},
+		}},
+		{"latest located older than the window", []seededPunch{
+			{"2026-11-23", -72 * time.Hour, true},
+			{"2026-11-24", -48 * time.Hour, true},
+			{"2026-11-25", -24 * time.Hour, false},
+			{"2026-11-26", 0, false},
+		}},
+		{"nothing located", []seededPunch{
+			{"2026-11-26", 0, false},
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) { checkReadAhead(t, s, "e-"+strings.ReplaceAll(c.name, " ", "-"), day, c.seed) })
 	}
+}
+
+// seededPunch is a punch TestReadAheadAnswersLikeTheDatabase stores first.
+type seededPunch struct {
+	shift   string
+	at      time.Duration // after the day
+	located bool
+}
+
+// checkReadAhead seeds the employee's punches, then checks that their reads
+// answer the same with the lock (from what the locked read fetched) as
+// without it (one statement each).
+func checkReadAhead(t *testing.T, s *Store, emp string, day time.Time, seed []seededPunch) {
+	ctx := context.Background()
 	if err := s.InTx(ctx, func(tx core.Tx) error {
 		for i, p := range seed {
 			at := day.Add(p.at)
-			punch := core.Punch{EmployeeID: "e1", Kind: core.KindIn, At: at, ReceivedAt: at, ShiftDate: p.shift, Source: "slack",
-				EventID: fmt.Sprintf("seed-%d", i), HasLocation: p.located, Lat: float64(i), Outcome: core.OutcomeAccepted, Reasons: []string{"r"}}
+			punch := core.Punch{EmployeeID: emp, Kind: core.KindIn, At: at, ReceivedAt: at, ShiftDate: p.shift, Source: "slack",
+				EventID: fmt.Sprintf("%s-seed-%d", emp, i), HasLocation: p.located, Lat: float64(i), Outcome: core.OutcomeAccepted, Reasons: []string{"r"}}
 			if err := tx.InsertPunch(ctx, &punch); err != nil {
 				return err
 			}
@@ -307,14 +333,14 @@ func TestReadAheadAnswersLikeTheDatabase(t *testing.T) {
 		a := answer{Shifts: map[string][]core.Punch{}, Last: map[time.Duration]string{}}
 		// The first read decides what is read along: today's shift.
 		for _, d := range []string{"2026-11-26", "2026-11-25", "2026-11-24", "2026-11-27", "2026-11-28"} {
-			ps, err := tx.ShiftPunches(ctx, "e1", d)
+			ps, err := tx.ShiftPunches(ctx, emp, d)
 			if err != nil {
 				return a, err
 			}
 			a.Shifts[d] = ps
 		}
 		for _, before := range []time.Duration{9 * time.Hour, 8 * time.Hour, time.Hour, -20 * time.Hour, -49 * time.Hour} {
-			p, err := tx.LastLocatedPunch(ctx, "e1", day.Add(before))
+			p, err := tx.LastLocatedPunch(ctx, emp, day.Add(before))
 			if err != nil {
 				a.Last[before] = core.ErrorCode(err)
 				continue
@@ -330,8 +356,8 @@ func TestReadAheadAnswersLikeTheDatabase(t *testing.T) {
 			if want[i], err = read(tx); err != nil {
 				return err
 			}
-			p := core.Punch{EmployeeID: "e1", Kind: core.KindOut, At: day.Add(9 * time.Hour), ReceivedAt: day.Add(9 * time.Hour), ShiftDate: "2026-11-26",
-				Source: "slack", EventID: fmt.Sprintf("plain-%d", i), HasLocation: true, Outcome: core.OutcomeAccepted}
+			p := core.Punch{EmployeeID: emp, Kind: core.KindOut, At: day.Add(9 * time.Hour), ReceivedAt: day.Add(9 * time.Hour), ShiftDate: "2026-11-26",
+				Source: "slack", EventID: fmt.Sprintf("%s-plain-%d", emp, i), HasLocation: true, Outcome: core.OutcomeAccepted}
 			if err := tx.InsertPunch(ctx, &p); err != nil {
 				return err
 			}
@@ -341,7 +367,7 @@ func TestReadAheadAnswersLikeTheDatabase(t *testing.T) {
 		t.Fatal("the transaction without a lock committed")
 	}
 	if err := s.InTx(ctx, func(tx core.Tx) error {
-		if err := tx.LockEmployee(ctx, "e1"); err != nil {
+		if err := tx.LockEmployee(ctx, emp); err != nil {
 			return err
 		}
 		for i := range 2 {
@@ -349,8 +375,8 @@ func TestReadAheadAnswersLikeTheDatabase(t *testing.T) {
 			if got[i], err = read(tx); err != nil {
 				return err
 			}
-			p := core.Punch{EmployeeID: "e1", Kind: core.KindOut, At: day.Add(9 * time.Hour), ReceivedAt: day.Add(9 * time.Hour), ShiftDate: "2026-11-26",
-				Source: "slack", EventID: fmt.Sprintf("plain-%d", i), HasLocation: true, Outcome: core.OutcomeAccepted}
+			p := core.Punch{EmployeeID: emp, Kind: core.KindOut, At: day.Add(9 * time.Hour), ReceivedAt: day.Add(9 * time.Hour), ShiftDate: "2026-11-26",
+				Source: "slack", EventID: fmt.Sprintf("%s-plain-%d", emp, i), HasLocation: true, Outcome: core.OutcomeAccepted}
 			if err := tx.InsertPunch(ctx, &p); err != nil {
 				return err
 			}
