@@ -28,9 +28,10 @@ const lockEmployee = `SELECT pg_advisory_xact_lock($1, hashtext($2))`
 // lock_timeout to $3.
 const lockEmployeeWithin = `SELECT set_config('lock_timeout', $3, true), pg_advisory_xact_lock($1, hashtext($2))`
 
-// nextPunchID draws a punch id ahead of the insert, so that the insert can
-// wait for COMMIT's round trip while the caller already knows the id.
-const nextPunchID = `SELECT nextval('punches_id_seq')`
+// drawPunchID, added to an employee's lock statement, draws a punch id ahead
+// of the insert, so that the insert can wait for COMMIT's round trip while
+// the caller already knows the id.
+const drawPunchID = `, nextval('punches_id_seq')`
 
 // pgTx is one transaction of InTx, on a connection of its own: BEGIN goes
 // out with the first statement that needs an answer, the employee locks
@@ -51,6 +52,10 @@ type pgTx struct {
 	lockDeadline bool
 	writes       []*pgx.QueuedQuery // writes to send before the next statement
 	ahead        map[string]*readAhead
+	// idFor, when set, is the employee whose pending lock statement also
+	// draws a punch id, into *idInto (see ShiftPunches).
+	idFor  string
+	idInto *int64
 }
 
 // readAhead is what the read sent with an employee's lock fetched, so that
@@ -213,23 +218,32 @@ func (t *pgTx) send(ctx context.Context, what string, queue func(b *pgx.Batch)) 
 		b.Queue(`BEGIN`)
 		t.begun = true
 	}
-	if len(t.locks) > 0 {
-		for i, id := range t.locks {
-			if dl, ok := ctx.Deadline(); ok && i == 0 {
-				// The server stops waiting for a lock when the caller
-				// does: a backend left waiting would otherwise hold a
-				// connection slot until the lock is free, long after the
-				// client left. The setting is made in the first lock's
-				// statement, before its lock (PostgreSQL evaluates a
-				// select list in order), and lasts the transaction.
-				b.Queue(lockEmployeeWithin, int32(employeeLockClass), id, lockTimeout(time.Until(dl)))
-				t.lockDeadline = true
-				continue
-			}
-			b.Queue(lockEmployee, int32(employeeLockClass), id)
+	for i, id := range t.locks {
+		sql, args := lockEmployee, []any{int32(employeeLockClass), id}
+		if dl, ok := ctx.Deadline(); ok && i == 0 {
+			// The server stops waiting for a lock when the caller does: a
+			// backend left waiting would otherwise hold a connection slot
+			// until the lock is free, long after the client left. The
+			// setting is made in the first lock's statement, before its
+			// lock (PostgreSQL evaluates a select list in order), and lasts
+			// the transaction.
+			sql, args = lockEmployeeWithin, append(args, lockTimeout(time.Until(dl)))
+			t.lockDeadline = true
 		}
-		t.locks = t.locks[:0]
+		if id != t.idFor {
+			b.Queue(sql, args...)
+			continue
+		}
+		into, withTimeout := t.idInto, len(args) == 3
+		b.Queue(sql+drawPunchID, args...).QueryRow(func(row pgx.Row) error {
+			if withTimeout {
+				return row.Scan(nil, nil, into)
+			}
+			return row.Scan(nil, into)
+		})
+		t.idFor, t.idInto = "", nil
 	}
+	t.locks = t.locks[:0]
 	b.QueuedQueries = append(b.QueuedQueries, t.writes...)
 	t.writes = t.writes[:0]
 	queue(b)
@@ -296,9 +310,9 @@ func collectPunches(out *[]core.Punch) func(pgx.Rows) error {
 // punches from the day before on and their latest located punch, in the
 // lock's round trip: the rules' other reads (the previous shift of an
 // overnight schedule, the last located punch) are then answered from that.
-// The same round trip draws the id of the punch the rules usually decide
-// to insert next, so that InsertPunch needs no round trip of its own; an
-// id drawn and not used is a gap, as a rolled-back insert leaves.
+// The lock's own statement draws the id of the punch the rules usually
+// decide to insert next, so that InsertPunch needs no round trip of its
+// own; an id drawn and not used is a gap, as a rolled-back insert leaves.
 func (t *pgTx) ShiftPunches(ctx context.Context, employeeID, shiftDate string) ([]core.Punch, error) {
 	if t.err != nil {
 		return nil, t.err
@@ -318,9 +332,9 @@ func (t *pgTx) ShiftPunches(ctx context.Context, employeeID, shiftDate string) (
 	}
 	ra := &readAhead{from: day.AddDate(0, 0, -1).Format(core.DateLayout)}
 	var rows []core.Punch
+	t.idFor, t.idInto = employeeID, &ra.punchID
 	err = t.send(ctx, "shift punches", func(b *pgx.Batch) {
 		b.Queue(selectReadAhead, employeeID, ra.from).Query(collectPunches(&rows))
-		b.Queue(nextPunchID).QueryRow(func(row pgx.Row) error { return row.Scan(&ra.punchID) })
 	})
 	if err != nil {
 		return nil, err

@@ -205,7 +205,8 @@ func TestLockTimeout(t *testing.T) {
 
 // A transaction whose caller has a deadline sets its lock_timeout in the
 // statement of its first employee lock, and takes every lock it was asked
-// for; without a deadline the server's setting stays.
+// for; without a deadline the server's setting stays. The lock statement of
+// the employee whose punches are read draws the next punch's id.
 func TestLocksCarryTheCallersDeadline(t *testing.T) {
 	s := MustOpen(t)
 	tests := []struct {
@@ -216,6 +217,7 @@ func TestLocksCarryTheCallersDeadline(t *testing.T) {
 	}{
 		{"deadline, one lock", 30 * time.Second, []string{"e1"}, 25 * time.Second, 30 * time.Second},
 		{"deadline, two locks", 10 * time.Second, []string{"e1", "e2"}, 5 * time.Second, 10 * time.Second},
+		{"deadline, the read's lock second", 10 * time.Second, []string{"e2", "e1"}, 5 * time.Second, 10 * time.Second},
 		{"no deadline", 0, []string{"e1"}, 0, 0},
 	}
 	for _, tt := range tests {
@@ -228,6 +230,7 @@ func TestLocksCarryTheCallersDeadline(t *testing.T) {
 			}
 			var setting string
 			var held int
+			var drawn int64
 			err := s.InTx(ctx, func(tx core.Tx) error {
 				for _, e := range tt.employees {
 					if err := tx.LockEmployee(ctx, e); err != nil {
@@ -236,6 +239,9 @@ func TestLocksCarryTheCallersDeadline(t *testing.T) {
 				}
 				if _, err := tx.ShiftPunches(ctx, "e1", "2026-11-26"); err != nil {
 					return err
+				}
+				if ra := tx.(*pgTx).ahead["e1"]; ra != nil {
+					drawn = ra.punchID // by e1's lock statement
 				}
 				conn := tx.(*pgTx).conn
 				if err := conn.QueryRow(ctx, `SELECT current_setting('lock_timeout')`).Scan(&setting); err != nil {
@@ -249,6 +255,9 @@ func TestLocksCarryTheCallersDeadline(t *testing.T) {
 			}
 			if held != len(tt.employees) {
 				t.Errorf("advisory locks held = %d, want %d", held, len(tt.employees))
+			}
+			if drawn <= 0 {
+				t.Errorf("punch id drawn with the lock = %d, want one of the sequence", drawn)
 			}
 			if tt.wantMax == 0 {
 				if setting != "0" {
