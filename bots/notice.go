@@ -41,7 +41,7 @@ func noticeClock(n core.Notice, t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(zone(n.TimeZone)).Format("15:04")
+	return t.In(Zone(n.TimeZone)).Format("15:04")
 }
 
 // shiftWhen says when a punch-in reminder's shift starts, seen from when
@@ -53,7 +53,7 @@ func shiftWhen(n core.Notice) (zh, en string) {
 	clock, date := noticeClock(n, n.ShiftStart), n.ShiftDate
 	days := time.Duration(0)
 	if !n.FireAt.IsZero() && !n.ShiftStart.IsZero() {
-		loc := zone(n.TimeZone)
+		loc := Zone(n.TimeZone)
 		fy, fm, fd := n.FireAt.In(loc).Date()
 		sy, sm, sd := n.ShiftStart.In(loc).Date()
 		days = time.Date(sy, sm, sd, 0, 0, 0, 0, time.UTC).Sub(time.Date(fy, fm, fd, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour)
@@ -71,7 +71,7 @@ func shiftWhen(n core.Notice) (zh, en string) {
 // reminder: "今天 08:45" / "08:45 today", 昨天 / yesterday for a night
 // shift, else the date.
 func sinceWhen(n core.Notice) (zh, en string) {
-	loc := zone(n.TimeZone)
+	loc := Zone(n.TimeZone)
 	in := n.ClockedInAt.In(loc)
 	clock := in.Format("15:04")
 	fy, fm, fd := n.FireAt.In(loc).Date()

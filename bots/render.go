@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -37,11 +38,23 @@ func Distance(m float64) string {
 	return fmt.Sprintf("%.1f km", m/1000)
 }
 
-func zone(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil && name != "" {
-		return loc
+// zones memoises Zone. A time zone is immutable data, and time.LoadLocation
+// reads and parses the zone database on every call: once per reply line
+// and per reminder of a broadcast, that was a visible part of rendering.
+var zones sync.Map // name → *time.Location
+
+// Zone is the time zone of an IANA name, UTC for "" or an unknown name
+// (validation rejects those before they are stored).
+func Zone(name string) *time.Location {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location)
 	}
-	return time.UTC
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "" {
+		return time.UTC // not kept: the memo holds only real zones
+	}
+	zones.Store(name, loc)
+	return loc
 }
 
 // Clock formats t as HH:MM in the reply's time zone.
@@ -49,7 +62,7 @@ func Clock(r core.Reply, t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(zone(r.TimeZone)).Format("15:04")
+	return t.In(Zone(r.TimeZone)).Format("15:04")
 }
 
 func kindWord(lang string, k core.PunchKind) string {
@@ -140,7 +153,7 @@ func punchLine(r core.Reply, lang string) string {
 		b.WriteString("✅ " + pick(lang, kindWord(lang, r.Kind)+"打卡成功 ", kindWord(lang, r.Kind)+" recorded at "))
 	}
 	b.WriteString(Clock(r, r.At))
-	if r.ShiftDate != "" && !r.At.IsZero() && r.At.In(zone(r.TimeZone)).Format(core.DateLayout) != r.ShiftDate {
+	if r.ShiftDate != "" && !r.At.IsZero() && r.At.In(Zone(r.TimeZone)).Format(core.DateLayout) != r.ShiftDate {
 		// Past midnight on a night shift: say which day's shift it counts
 		// for, as the status and the reports will.
 		b.WriteString(pick(lang, "（计入 "+shortDate(r.ShiftDate)+" 的班次）", " (for the "+shortDate(r.ShiftDate)+" shift)"))

@@ -194,12 +194,7 @@ func noticeMessage(n core.Notice, lang, fallback string, makeupForm bool) render
 	return msg
 }
 
-func noticeZone(n core.Notice) *time.Location {
-	if loc, err := time.LoadLocation(n.TimeZone); err == nil && n.TimeZone != "" {
-		return loc
-	}
-	return time.UTC
-}
+func noticeZone(n core.Notice) *time.Location { return bots.Zone(n.TimeZone) }
 
 // noticeInteraction answers a click on a notice's "Request make-up"
 // button by opening the make-up form for the slot. It reports whether the
