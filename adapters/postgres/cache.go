@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"maps"
 	"slices"
 	"sync"
 
@@ -20,11 +21,13 @@ type account struct {
 	tenant, user string
 }
 
-// rosterCache keeps identities and rosters read from the database, for as
-// long as nothing says they changed: it is used only while the store's
-// listener is connected (live), and every organisation applied on any
-// replica clears it (see listen.go). Every command reads both before its
-// transaction, so keeping them takes that read off nearly every punch.
+// rosterCache keeps identities, rosters and the device-binding policy read
+// from the database, for as long as nothing says they changed: it is used
+// only while the store's listener is connected (live), and every
+// organisation applied on any replica clears it (see listen.go). Every
+// command reads an identity and a roster before its transaction, and every
+// location-page punch the policy, so keeping them takes those reads off
+// nearly every punch.
 //
 // gen counts clears and changes of live: a read that began before one must
 // not put what it read afterwards, or a replica could keep serving the
@@ -45,6 +48,10 @@ type rosterCache struct {
 	// loaded is the generation a load was last started at, plus one (0:
 	// none yet): one load per generation, even when it fails.
 	loaded uint64
+	// devices is the device-binding policy, which only an apply changes
+	// (nil: not read in this generation); every location-page punch needs
+	// it.
+	devices *core.DevicePolicy
 }
 
 func newRosterCache() *rosterCache {
@@ -118,6 +125,30 @@ func (c *rosterCache) put(gen uint64, a *account, r *core.Roster) {
 	}
 }
 
+// devicePolicy returns a copy of the cached device-binding policy.
+func (c *rosterCache) devicePolicy() (core.DevicePolicy, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.devices == nil || !c.live {
+		return core.DevicePolicy{}, false
+	}
+	p := *c.devices
+	p.Schedules = maps.Clone(p.Schedules)
+	return p, true
+}
+
+// putDevicePolicy keeps the policy a read begun at generation gen found,
+// unless the cache was cleared or went out of use since.
+func (c *rosterCache) putDevicePolicy(gen uint64, p core.DevicePolicy) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen || !c.live {
+		return
+	}
+	p.Schedules = maps.Clone(p.Schedules)
+	c.devices = &p
+}
+
 // startLoad reports whether the caller should load the whole organisation
 // and put it with putAll: the cache is in use, does not hold it and no load
 // was started in this generation. gen is the generation to pass to putAll.
@@ -163,6 +194,7 @@ func (c *rosterCache) setLive(live bool) {
 
 func (c *rosterCache) clearLocked() {
 	c.gen++
+	c.devices = nil
 	if c.full {
 		// New maps: the whole organisation's go to the collector.
 		c.rosters, c.accounts, c.full = map[string]core.Roster{}, map[account]string{}, false

@@ -35,8 +35,23 @@ func queueDevicePolicy(b *pgx.Batch, org core.Org) {
 	}
 }
 
-// DevicePolicy returns the policy of the last apply.
+// DevicePolicy returns the policy of the last apply, from the cache while
+// no apply has cleared it (see rosterCache): every location-page punch
+// asks, and only an apply changes it.
 func (s *Store) DevicePolicy(ctx context.Context) (core.DevicePolicy, error) {
+	if p, ok := s.cache.devicePolicy(); ok {
+		return p, nil
+	}
+	gen := s.cache.generation()
+	p, err := s.readDevicePolicy(ctx)
+	if err == nil {
+		s.cache.putDevicePolicy(gen, p)
+	}
+	return p, err
+}
+
+// readDevicePolicy reads the policy of the last apply.
+func (s *Store) readDevicePolicy(ctx context.Context) (core.DevicePolicy, error) {
 	rows, err := s.pool.Query(ctx, `SELECT scope, binding FROM device_policy`)
 	if err != nil {
 		return core.DevicePolicy{}, translate(err, "load device policy")

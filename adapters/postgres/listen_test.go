@@ -356,3 +356,49 @@ func TestErasureReachesEveryReplica(t *testing.T) {
 		t.Errorf("store B's Roster(b000) name = %q, %v; want %q", r.Employee.Name, err, core.ErasedName)
 	}
 }
+
+// The device-binding policy is read once per organisation: a change made
+// behind the stores' back is not seen, and an apply on another store is
+// seen within a second.
+func TestDevicePolicyReachesEveryReplica(t *testing.T) {
+	ctx := context.Background()
+	a := MustOpen(t)
+	b := mustOpenReplica(t, a)
+	org := coretest.BenchOrg(t, 2, 1)
+	org.Devices = core.DevicePolicy{Default: core.DeviceBindingOptional}
+	audit := core.AuditEntry{At: time.Now(), Actor: "test", Action: "org.applied"}
+	if _, err := a.ApplyOrg(ctx, org, audit); err != nil {
+		t.Fatalf("ApplyOrg: %v", err)
+	}
+	mustEventually(t, 5*time.Second, "store B listens", b.cache.inUse)
+	policy := func() core.DeviceBinding {
+		t.Helper()
+		p, err := b.DevicePolicy(ctx)
+		if err != nil {
+			t.Fatalf("DevicePolicy on store B: %v", err)
+		}
+		return p.Default
+	}
+	// The apply's own notification may clear the cache once after B
+	// listens: read until B keeps the policy.
+	mustEventually(t, 2*time.Second, "store B caches the policy", func() bool {
+		if got := policy(); got != core.DeviceBindingOptional {
+			t.Fatalf("store B's policy before the change = %q, want %q", got, core.DeviceBindingOptional)
+		}
+		_, ok := b.cache.devicePolicy()
+		return ok
+	})
+	if _, err := a.pool.Exec(ctx, `UPDATE device_policy SET binding = 'off'`); err != nil {
+		t.Fatal(err)
+	}
+	if got := policy(); got != core.DeviceBindingOptional {
+		t.Errorf("store B's policy after a change without an apply = %q, want the cached %q (no read per call)", got, core.DeviceBindingOptional)
+	}
+
+	org.Devices.Default = core.DeviceBindingRequired
+	if _, err := a.ApplyOrg(ctx, org, audit); err != nil {
+		t.Fatalf("ApplyOrg requiring devices: %v", err)
+	}
+	took := mustEventually(t, time.Second, "store B requires devices", func() bool { return policy() == core.DeviceBindingRequired })
+	t.Logf("store B saw the new policy %v after the apply", took)
+}
