@@ -62,7 +62,8 @@ func (l plainLimiter) AllowRead() {} // hides the promoted method: not a Session
 // TestPunchRoundTrips: a shared location costs one round trip to the
 // short-lived state, the rate limit and the intent it may complete read
 // together, and the punch is the same as with separate calls. (A text punch
-// also arms its intent and ends any wait for a confirmation.)
+// also arms its intent; the location's punch deletes it once used. Asking
+// for a location leaves any wait for a confirmation alone: no Delete.)
 func TestPunchRoundTrips(t *testing.T) {
 	at := sh(t, "2026-11-26 17:30:00")
 	type step struct {
@@ -82,11 +83,11 @@ func TestPunchRoundTrips(t *testing.T) {
 			{core.KindAuto, north(office, 10), "l1", []string{"AllowRead"}, core.OutcomeAccepted, core.KindOut},
 		}},
 		{"a text punch, then its location", false, []step{
-			{core.KindOut, nil, "t1", []string{"AllowRead", "Put", "Delete"}, core.OutcomeNeedLocation, core.KindOut},
+			{core.KindOut, nil, "t1", []string{"AllowRead", "Put"}, core.OutcomeNeedLocation, core.KindOut},
 			{core.KindAuto, north(office, 10), "l1", []string{"AllowRead", "Delete"}, core.OutcomeAccepted, core.KindOut},
 		}},
 		{"a limiter apart from the sessions", true, []step{
-			{core.KindOut, nil, "t1", []string{"Allow", "Get", "Put", "Delete"}, core.OutcomeNeedLocation, core.KindOut},
+			{core.KindOut, nil, "t1", []string{"Allow", "Get", "Put"}, core.OutcomeNeedLocation, core.KindOut},
 			{core.KindAuto, north(office, 10), "l1", []string{"Allow", "Get", "Delete"}, core.OutcomeAccepted, core.KindOut},
 		}},
 	}

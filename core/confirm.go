@@ -206,14 +206,17 @@ func (s *Service) decline(ctx context.Context, cmd Command, base Reply) (Reply, 
 // dropsPendingClockOut reports whether a handled command ends the wait for
 // a confirmation: anything the user does other than confirm or decline,
 // except a position the app reports by itself, a retry of an earlier event,
-// and the question itself.
+// the question itself, and a punch that only asks for a location (Slack's
+// /punch link, a text 下班 with no position): the punch that location
+// brings is what ends the wait, and until then the question still stands.
+// A punch that asks for a location thus costs no session round trip.
 func dropsPendingClockOut(cmd Command, reply Reply) bool {
 	switch cmd.Kind {
 	case CmdConfirm, CmdDecline, CmdReportLocation:
 		return false
 	}
 	switch reply.Outcome {
-	case OutcomeConfirm, OutcomeNoted, OutcomeUnknownUser, OutcomeInactive:
+	case OutcomeConfirm, OutcomeNoted, OutcomeUnknownUser, OutcomeInactive, OutcomeNeedLocation:
 		return false
 	}
 	return !reply.Replayed
