@@ -219,7 +219,8 @@ func (t *pgTx) send(ctx context.Context, what string, queue func(b *pgx.Batch)) 
 		t.begun = true
 	}
 	for i, id := range t.locks {
-		sql, args := lockEmployee, []any{int32(employeeLockClass), id}
+		// skip holds a scan target for each column before a drawn id.
+		sql, args, skip := lockEmployee, []any{int32(employeeLockClass), id}, []any{nil}
 		if dl, ok := ctx.Deadline(); ok && i == 0 {
 			// The server stops waiting for a lock when the caller does: a
 			// backend left waiting would otherwise hold a connection slot
@@ -227,20 +228,15 @@ func (t *pgTx) send(ctx context.Context, what string, queue func(b *pgx.Batch)) 
 			// setting is made in the first lock's statement, before its
 			// lock (PostgreSQL evaluates a select list in order), and lasts
 			// the transaction.
-			sql, args = lockEmployeeWithin, append(args, lockTimeout(time.Until(dl)))
+			sql, args, skip = lockEmployeeWithin, append(args, lockTimeout(time.Until(dl))), []any{nil, nil}
 			t.lockDeadline = true
 		}
 		if id != t.idFor {
 			b.Queue(sql, args...)
 			continue
 		}
-		into, withTimeout := t.idInto, len(args) == 3
-		b.Queue(sql+drawPunchID, args...).QueryRow(func(row pgx.Row) error {
-			if withTimeout {
-				return row.Scan(nil, nil, into)
-			}
-			return row.Scan(nil, into)
-		})
+		dest := append(skip, t.idInto)
+		b.Queue(sql+drawPunchID, args...).QueryRow(func(row pgx.Row) error { return row.Scan(dest...) })
 		t.idFor, t.idInto = "", nil
 	}
 	t.locks = t.locks[:0]

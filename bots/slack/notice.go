@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
@@ -186,15 +185,13 @@ func noticeMessage(n core.Notice, lang, fallback string, makeupForm bool) render
 	}
 	if n.Kind == core.ReminderMissedPunch && makeupForm && len(n.Missing) > 0 {
 		slot := n.Missing[0]
-		value, _ := json.Marshal(noticeMakeup{Date: slot.Date, Time: slot.At.In(noticeZone(n)).Format("15:04"), Kind: string(slot.Kind), Lang: lang})
+		value, _ := json.Marshal(noticeMakeup{Date: slot.Date, Time: slot.At.In(bots.Zone(n.TimeZone)).Format("15:04"), Kind: string(slot.Kind), Lang: lang})
 		btn := slackapi.NewButtonBlockElement(ActionNoticeMakeup, string(value), plain(bots.MakeupButtonLabel(lang)))
 		btn.Style = slackapi.StylePrimary
 		msg.Blocks = append(msg.Blocks, slackapi.NewActionBlock("notice_actions", btn))
 	}
 	return msg
 }
-
-func noticeZone(n core.Notice) *time.Location { return bots.Zone(n.TimeZone) }
 
 // noticeInteraction answers a click on a notice's "Request make-up"
 // button by opening the make-up form for the slot. It reports whether the
