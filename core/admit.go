@@ -7,8 +7,8 @@ import (
 
 // SessionReadingLimiter is a RateLimiter that is also the SessionStore and
 // can read one session value in the same round trip as it counts an event
-// (Redis: a pipeline of the limiter's script and a GET). A punch needs both:
-// the rate limit, then the position or intent it completes. Each round trip
+// (Redis: a pipeline of the limiter's script and a GET). A text punch needs
+// both: the rate limit, then the position the platform reported. Each round trip
 // to Redis wakes another process, and on a busy machine that wake-up, not
 // Redis's work, is what a punch waits for, so the Service uses one when its
 // limiter offers it.
@@ -36,16 +36,11 @@ type sessionRead struct {
 
 // punchSessionKey names the session value a punch reads before its
 // transaction: the position the platform reported a moment ago, for a text
-// punch without a location, or the intent a shared location completes. ""
-// when it reads none.
+// punch without a location. "" when it reads none. (A shared location's
+// punch reads the intent it completes in its transaction: intent.go.)
 func punchSessionKey(cmd Command) string {
-	switch {
-	case cmd.Kind != CmdPunch:
-		return ""
-	case cmd.Location == nil && !cmd.LocationByLink:
+	if cmd.Kind == CmdPunch && cmd.Location == nil && !cmd.LocationByLink {
 		return sessionKey("pos", cmd.Actor)
-	case cmd.Location != nil && cmd.Punch == KindAuto:
-		return sessionKey("intent", cmd.Actor)
 	}
 	return ""
 }

@@ -206,7 +206,8 @@ func (s *Service) decline(ctx context.Context, cmd Command, base Reply) (Reply, 
 // dropsPendingClockOut reports whether a handled command ends the wait for
 // a confirmation: anything the user does other than confirm or decline,
 // except a position the app reports by itself, a retry of an earlier event,
-// the question itself, and a punch that only asks for a location (Slack's
+// the question itself, a command the rate limit refused (it did nothing),
+// and a punch that only asks for a location (Slack's
 // /punch link, a text 下班 with no position): the punch that location
 // brings is what ends the wait, and until then the question still stands.
 // A punch that asks for a location thus costs no session round trip.
@@ -216,7 +217,7 @@ func dropsPendingClockOut(cmd Command, reply Reply) bool {
 		return false
 	}
 	switch reply.Outcome {
-	case OutcomeConfirm, OutcomeNoted, OutcomeUnknownUser, OutcomeInactive, OutcomeNeedLocation:
+	case OutcomeConfirm, OutcomeNoted, OutcomeUnknownUser, OutcomeInactive, OutcomeNeedLocation, OutcomeRateLimited:
 		return false
 	}
 	return !reply.Replayed

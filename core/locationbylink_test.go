@@ -43,8 +43,8 @@ func TestLocationByLink(t *testing.T) {
 			if got.Outcome != tt.wantOutcome {
 				t.Errorf("text 上班 = %s, want %s", got.Outcome, tt.wantOutcome)
 			}
-			if keys := h.kv.Keys("intent:"); (len(keys) > 0) != tt.wantIntent {
-				t.Errorf("intent keys = %v, want kept %t", keys, tt.wantIntent)
+			if in, ok := h.store.Intent("E1"); ok != tt.wantIntent {
+				t.Errorf("waiting text punch = %+v, %t; want kept %t", in, ok, tt.wantIntent)
 			}
 			if n := len(h.store.Outbox()); n != 0 {
 				t.Errorf("queued %d messages, want 0 (no reply route)", n)

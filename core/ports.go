@@ -47,6 +47,14 @@ type Tx interface {
 	// EnqueueOutbox queues a message; a duplicate non-empty DedupeKey is
 	// silently skipped (the message is already queued).
 	EnqueueOutbox(ctx context.Context, m OutboxMessage) error
+	// PunchIntent returns the employee's text punch waiting for a location,
+	// if it expires after now; ENOTFOUND if none.
+	PunchIntent(ctx context.Context, employeeID string, now time.Time) (PunchIntent, error)
+	// ArmIntent stores the employee's waiting text punch, replacing theirs.
+	ArmIntent(ctx context.Context, in PunchIntent) error
+	// ClearIntent deletes the intent PunchIntent returned, unless it was
+	// replaced since (then the newer one stays).
+	ClearIntent(ctx context.Context, in PunchIntent) error
 
 	// InsertMakeup stores m and sets m.ID.
 	InsertMakeup(ctx context.Context, m *MakeupRequest) error

@@ -35,16 +35,11 @@ func newCountingHarness(tb testing.TB, mutate func(*core.Config)) (*harness, *lo
 	return h, counter
 }
 
-func intentOf(tb testing.TB, h *harness, user string) (string, bool) {
+// intentOf is the kind of the employee's waiting text punch, if any.
+func intentOf(tb testing.TB, h *harness, employeeID string) (string, bool) {
 	tb.Helper()
-	buf, err := h.kv.Get(context.Background(), "intent:wecom:corp:"+user)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return "", false
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return string(buf), true
+	in, ok := h.store.Intent(employeeID)
+	return string(in.Kind), ok
 }
 
 func TestFirstDeliveryOfAPunchLooksNothingUp(t *testing.T) {
@@ -91,14 +86,14 @@ func TestRetriesOfAPunchNeverChangeAnything(t *testing.T) {
 				t.Fatalf("text punch = %s, want need_location", first.Outcome)
 			}
 			h.punch(t, "zhangsan", core.KindAuto, at.Add(time.Minute), north(office, 10), "loc-1")
-			if intent, ok := intentOf(t, h, "zhangsan"); ok {
+			if intent, ok := intentOf(t, h, "E1"); ok {
 				t.Fatalf("intent after the location = %q, want used up", intent)
 			}
 			again := h.punch(t, "zhangsan", core.KindOut, at.Add(2*time.Minute), nil, "text-1")
 			if !again.Replayed || again.Outcome != core.OutcomeNeedLocation {
 				t.Errorf("retry = %s replayed %v, want need_location replayed", again.Outcome, again.Replayed)
 			}
-			if intent, ok := intentOf(t, h, "zhangsan"); ok {
+			if intent, ok := intentOf(t, h, "E1"); ok {
 				t.Errorf("intent after the retry = %q, want none", intent)
 			}
 		}},
@@ -110,7 +105,7 @@ func TestRetriesOfAPunchNeverChangeAnything(t *testing.T) {
 			if !again.Replayed || again.PunchID != first.PunchID || again.Kind != core.KindOut {
 				t.Errorf("retry = %+v, want the first out punch %d replayed", again, first.PunchID)
 			}
-			if intent, ok := intentOf(t, h, "zhangsan"); !ok || intent != string(core.KindIn) {
+			if intent, ok := intentOf(t, h, "E1"); !ok || intent != string(core.KindIn) {
 				t.Errorf("intent after the retry = %q, %v, want the newer in", intent, ok)
 			}
 		}},

@@ -190,7 +190,7 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 		}
 	}
 	var pre *sessionRead // the session value a punch needs, read with the rate limit
-	if s.limiter != nil && s.cfg.RateLimit > 0 && cmd.Kind != CmdReportLocation {
+	if s.limiter != nil && s.cfg.RateLimit > 0 && cmd.Kind != CmdReportLocation && !judgedByStore(cmd) {
 		var ok bool
 		var after time.Duration
 		ok, after, pre, err = s.admit(ctx, cmd, emp.ID) // admit.go
@@ -234,12 +234,15 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 		if err := s.sessions.Put(ctx, sessionKey("pos", cmd.Actor), buf, s.cfg.ReportedLocationTTL); err != nil {
 			return Reply{}, err
 		}
-		key := sessionKey("intent", cmd.Actor)
-		if intent, err := s.sessions.Get(ctx, key); err == nil {
+		waiting, err := s.waitingIntent(ctx, cmd, emp.ID) // intent.go
+		if err != nil {
+			return Reply{}, err
+		}
+		if waiting {
 			// A text punch waiting for a location: the reported one
 			// completes it as a shared location would.
 			cmd.Kind, cmd.Punch = CmdPunch, KindAuto
-			return s.punch(ctx, cmd, base, &sessionRead{key: key, value: intent, found: true})
+			return s.punch(ctx, cmd, base, nil, true)
 		}
 		base.Outcome = OutcomeNoted
 		return base, nil
@@ -248,7 +251,7 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 	case CmdDecline:
 		return s.decline(ctx, cmd, base)
 	case CmdPunch:
-		return s.punch(ctx, cmd, base, pre)
+		return s.punch(ctx, cmd, base, pre, false)
 	case CmdLink:
 		return s.link(ctx, cmd, emp, base)
 	case CmdMakeup, CmdMakeupCancel, CmdMakeupDecide, CmdMakeupEvidence, CmdLeave:
@@ -403,8 +406,9 @@ func (s *Service) status(ctx context.Context, cmd Command, base Reply) (Reply, e
 }
 
 // punch verifies and stores a punch. pre is the session value read ahead
-// with the rate limit, if any (admit.go).
-func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessionRead) (Reply, error) {
+// with the rate limit, if any (admit.go). A location the platform reported
+// (onlyIntent) punches only to complete a waiting text punch.
+func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessionRead, onlyIntent bool) (Reply, error) {
 	loc := cmd.Location
 	var flags []string
 	// A text punch without a location either uses a position the platform
@@ -443,31 +447,14 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 		askLocation = !refused
 	}
 	if askLocation {
-		if !cmd.LocationByLink {
-			// A retry must not arm the intent again: it may have been used.
-			if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
-				return rep, err
-			}
-			if err := s.sessions.Put(ctx, sessionKey("intent", cmd.Actor), []byte(cmd.Punch), s.cfg.IntentTTL); err != nil {
-				return Reply{}, err
-			}
-		}
 		reply := base
 		reply.Outcome, reply.Kind, reply.At = OutcomeNeedLocation, cmd.Punch, cmd.ReceivedAt
-		return s.commitReply(ctx, cmd, reply)
+		if cmd.LocationByLink {
+			return s.commitReply(ctx, cmd, reply) // the page brings its own kind
+		}
+		return s.armIntent(ctx, cmd, r.Employee.ID, reply) // intent.go
 	}
 	kind := cmd.Punch
-	usedIntent := false
-	if cmd.Location != nil && kind == KindAuto {
-		// A shared location completes a text punch that was waiting for it.
-		if buf, err := s.session(ctx, pre, sessionKey("intent", cmd.Actor)); err == nil {
-			// A retry must not use up an intent a later command left.
-			if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
-				return rep, err
-			}
-			kind, usedIntent = PunchKind(buf), true
-		}
-	}
 
 	// A punch outside every site under out_of_range: field waits for
 	// approval; its approver is routed before the transaction (field.go).
@@ -483,6 +470,29 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 	tx := func(tx Tx) error {
 		if err := tx.LockEmployee(ctx, r.Employee.ID); err != nil {
 			return err
+		}
+		if judgedByStore(cmd) {
+			if err := s.checkPunchRate(ctx, tx, r, cmd); err != nil { // punch_rate.go
+				return err
+			}
+		}
+		kind = cmd.Punch
+		if cmd.Location != nil && kind == KindAuto {
+			// A shared location completes a text punch that was waiting
+			// for it, and uses it up in the same commit: a retry of the
+			// location fails on its event's key and leaves a newer intent.
+			in, ok, err := intentFor(ctx, tx, r.Employee.ID, cmd, s.now()) // intent.go
+			if err != nil {
+				return err
+			}
+			if ok {
+				if err := tx.ClearIntent(ctx, in); err != nil {
+					return err
+				}
+				kind = in.Kind
+			} else if onlyIntent {
+				return errNoIntent // used up since it was looked up
+			}
 		}
 		p, err := s.verifyIn(ctx, tx, r, cmd, kind, loc, flags, false)
 		if err != nil {
@@ -535,10 +545,18 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 		linkChecked = true
 		err = s.store.InTx(ctx, tx)
 	}
-	if err == nil && usedIntent {
-		// Only once the punch is committed: a process that dies before
-		// leaves the intent for the platform's retry.
-		_ = s.sessions.Delete(ctx, sessionKey("intent", cmd.Actor))
+	switch {
+	case errors.Is(err, errNoIntent):
+		base.Outcome = OutcomeNoted
+		return base, nil
+	case ErrorCode(err) == ERATELIMIT:
+		// A retried punch counts against the limit; a refused one still
+		// gets the answer its first delivery got.
+		if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
+			return rep, err
+		}
+		base.Outcome, base.RetryAfter = OutcomeRateLimited, RetryAfter(err)
+		return base, s.replyOnly(ctx, cmd, base)
 	}
 	if err == nil && asked != nil {
 		if err := s.holdClockOut(ctx, cmd, *asked, loc, flags, kind); err != nil {

@@ -276,6 +276,10 @@ func (s *Store) ErasePersonalData(ctx context.Context, employeeID string, reduce
 		if res.Events, err = count(`DELETE FROM events WHERE employee_id = $1`, employeeID); err != nil {
 			return err
 		}
+		// A text punch still waiting names the platform account.
+		if _, err := tx.Exec(ctx, `DELETE FROM punch_intents WHERE employee_id = $1`, employeeID); err != nil {
+			return err
+		}
 		if res.Outbox, err = count(`DELETE FROM outbox WHERE status <> 'pending' AND (strpos(payload::text, $1) > 0 OR strpos(route, $2) > 0)`,
 			employeeMention("EmployeeID", employeeID), employeeMention("employee_id", employeeID)); err != nil {
 			return err

@@ -60,14 +60,16 @@ type pgTx struct {
 
 // readAhead is what the read sent with an employee's lock fetched, so that
 // the rules' further reads in the transaction need no round trip: the
-// employee's punches of shift dates from on, ordered by (at, id), and their
-// latest located punch (nil: none). It is read under the lock and forgotten
-// when the transaction inserts a punch of the employee. punchID is an id
-// drawn in the same round trip for that punch.
+// employee's punches of shift dates from on, ordered by (at, id), their
+// latest located punch (nil: none) and their waiting text punch (nil:
+// none). It is read under the lock and forgotten when the transaction
+// inserts a punch of the employee. punchID is an id drawn in the same
+// round trip for that punch.
 type readAhead struct {
 	from    string
 	punches []core.Punch
 	latest  *core.Punch
+	intent  *core.PunchIntent
 	punchID int64
 }
 
@@ -326,21 +328,36 @@ func (t *pgTx) ShiftPunches(ctx context.Context, employeeID, shiftDate string) (
 	if err != nil || !t.lockPending(employeeID) {
 		return t.queryPunches(ctx, "shift punches", selectShiftPunches, employeeID, shiftDate)
 	}
-	ra := &readAhead{from: day.AddDate(0, 0, -1).Format(core.DateLayout)}
-	var rows []core.Punch
-	t.idFor, t.idInto = employeeID, &ra.punchID
-	err = t.send(ctx, "shift punches", func(b *pgx.Batch) {
-		b.Queue(selectReadAhead, employeeID, ra.from).Query(collectPunches(&rows))
-	})
-	if err != nil {
+	if err := t.readAhead(ctx, employeeID, day.AddDate(0, 0, -1)); err != nil {
 		return nil, err
 	}
+	return t.ShiftPunches(ctx, employeeID, shiftDate)
+}
+
+// readAhead sends the employee's pending lock with the read of their
+// punches of shift dates from on, their latest located punch and their
+// waiting text punch, and keeps the answers for the transaction.
+func (t *pgTx) readAhead(ctx context.Context, employeeID string, from time.Time) error {
+	ra := &readAhead{from: from.Format(core.DateLayout)}
+	var rows []core.Punch
+	var intents []core.PunchIntent
+	t.idFor, t.idInto = employeeID, &ra.punchID
+	err := t.send(ctx, "shift punches", func(b *pgx.Batch) {
+		b.Queue(selectReadAhead, employeeID, ra.from).Query(collectPunches(&rows))
+		b.Queue(selectIntent, employeeID).Query(collectIntents(&intents))
+	})
+	if err != nil {
+		return err
+	}
 	ra.take(rows)
+	if len(intents) > 0 {
+		ra.intent = &intents[0]
+	}
 	if t.ahead == nil {
 		t.ahead = map[string]*readAhead{}
 	}
 	t.ahead[employeeID] = ra
-	return t.ShiftPunches(ctx, employeeID, shiftDate)
+	return nil
 }
 
 // take splits the rows of selectReadAhead, ordered by (at, id): those of
@@ -360,10 +377,28 @@ func (ra *readAhead) take(rows []core.Punch) {
 }
 
 // ShiftPunchesBetween returns the employee's punches of shift dates from
-// to to by time, in one statement (sent with the pending lock and writes).
+// to to by time: from what the employee's locked read fetched when it
+// covers them, as the first read under a pending lock by fetching that
+// (from the day before from on, as ShiftPunches does), else in one
+// statement.
 func (t *pgTx) ShiftPunchesBetween(ctx context.Context, employeeID, from, to string) ([]core.Punch, error) {
 	if t.err != nil {
 		return nil, t.err
+	}
+	if ra := t.ahead[employeeID]; ra != nil && from >= ra.from {
+		var out []core.Punch
+		for _, p := range ra.punches {
+			if p.ShiftDate >= from && p.ShiftDate <= to {
+				out = append(out, clonePunch(p))
+			}
+		}
+		return out, nil
+	}
+	if day, err := time.Parse(core.DateLayout, from); err == nil && t.lockPending(employeeID) {
+		if err := t.readAhead(ctx, employeeID, day.AddDate(0, 0, -1)); err != nil {
+			return nil, err
+		}
+		return t.ShiftPunchesBetween(ctx, employeeID, from, to)
 	}
 	return t.queryPunches(ctx, "shift punches", selectPunchesBetween, employeeID, from, to)
 }

@@ -194,6 +194,10 @@ func (s *Store) ErasePersonalData(ctx context.Context, employeeID string, reduce
 		if res.Events, err = count("remove recorded replies", `DELETE FROM events WHERE employee_id = ?`, employeeID); err != nil {
 			return err
 		}
+		// A text punch still waiting names the platform account.
+		if _, err := count("remove a waiting text punch", `DELETE FROM punch_intents WHERE employee_id = ?`, employeeID); err != nil {
+			return err
+		}
 		if res.Outbox, err = count("remove delivered messages", `DELETE FROM outbox WHERE status <> 'pending'
 			AND (instr(CAST(payload AS TEXT), ?) > 0 OR instr(route, ?) > 0)`,
 			employeeMention("EmployeeID", employeeID), employeeMention("employee_id", employeeID)); err != nil {

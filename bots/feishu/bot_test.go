@@ -364,7 +364,7 @@ func TestForgedAndBrokenRequestsStoreNothing(t *testing.T) {
 			if got := len(h.store.Outbox()); got != 0 {
 				t.Errorf("%d replies queued, want 0", got)
 			}
-			if got := h.kv.Keys("intent:"); len(got) != 0 {
+			if got := h.store.Intents(); len(got) != 0 {
 				t.Errorf("intents remembered: %v, want none", got)
 			}
 		})

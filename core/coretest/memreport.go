@@ -128,6 +128,7 @@ func (m *MemStore) ErasePersonalData(ctx context.Context, employeeID string, red
 	before := len(m.state.identities)
 	m.state.identities = slices.DeleteFunc(m.state.identities, func(i core.Identity) bool { return i.EmployeeID == employeeID })
 	res.Identities = before - len(m.state.identities)
+	delete(m.state.intents, employeeID) // a waiting text punch names the account
 	for i, p := range m.state.punches {
 		if p.EmployeeID == employeeID && p.Precise() {
 			m.state.punches[i] = withPlace(p, reduce(p))

@@ -32,6 +32,7 @@ type memState struct {
 	reminders  map[string]core.Reminder
 	policy     core.MakeupPolicy
 	events     map[string]core.EventRecord
+	intents    map[string]core.PunchIntent // by employee id; see memintent.go
 	punches    []core.Punch
 	audit      []core.AuditEntry
 	outbox     []core.OutboxMessage
@@ -72,6 +73,7 @@ func (s memState) clone() memState {
 	c.outbox, c.makeups = slices.Clone(s.outbox), slices.Clone(s.makeups)
 	c.cardRefs = slices.Clone(s.cardRefs)
 	c.retention = maps.Clone(s.retention)
+	c.intents = maps.Clone(s.intents)
 	c.devices = s.devices.clone()
 	c.org = s.org.clone()
 	return c

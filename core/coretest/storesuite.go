@@ -65,6 +65,7 @@ func RunStoreSuite(t *testing.T, open func(t *testing.T) Store) {
 		{"ShiftPunchesAndListing", stShiftPunches},
 		{"LastLocatedPunch", stLastLocated},
 		{"EventRoundTrip", stEventRoundTrip},
+		{"PunchIntents", stIntents}, // intentsuite.go
 		{"Outbox", stOutbox},
 		{"OutboxConcurrentClaims", stOutboxConcurrentClaims},
 		{"Makeups", stMakeups},
@@ -987,21 +988,16 @@ func stShiftPunches(t *testing.T, s Store) {
 	// A span of shift dates in one read, the overnight punch with the
 	// shift it belongs to; a punch inserted earlier in the same
 	// transaction is seen.
-	stMustInTx(t, s, func(tx core.Tx) error {
-		late := stPunch(base.Add(48*time.Hour), "s6")
-		late.ShiftDate = "2026-11-28"
-		if err := tx.InsertPunch(ctx, &late); err != nil {
-			return err
-		}
-		spans := []struct {
-			from, to string
-			want     []string
-		}{
-			{"2026-11-26", "2026-11-27", []string{"s1", "s2", "s3", "s4"}},
-			{"2026-11-27", "2026-11-27", []string{"s4"}},
-			{"2026-11-25", "2026-11-30", []string{"s1", "s2", "s3", "s4", "s6"}},
-			{"2026-11-29", "2026-11-30", nil},
-		}
+	spans := []struct {
+		from, to string
+		want     []string
+	}{
+		{"2026-11-26", "2026-11-27", []string{"s1", "s2", "s3", "s4"}},
+		{"2026-11-27", "2026-11-27", []string{"s4"}},
+		{"2026-11-25", "2026-11-30", []string{"s1", "s2", "s3", "s4", "s6"}},
+		{"2026-11-29", "2026-11-30", nil},
+	}
+	readSpans := func(tx core.Tx, what string) error {
 		for _, sp := range spans {
 			ps, err := tx.ShiftPunchesBetween(ctx, "li", sp.from, sp.to)
 			if err != nil {
@@ -1011,10 +1007,31 @@ func stShiftPunches(t *testing.T, s Store) {
 			for _, p := range ps {
 				got = append(got, p.EventID)
 			}
-			stDiff(t, "ShiftPunchesBetween "+sp.from+".."+sp.to, got, sp.want)
+			stDiff(t, what+" ShiftPunchesBetween "+sp.from+".."+sp.to, got, sp.want)
 		}
 		return nil
+	}
+	stMustInTx(t, s, func(tx core.Tx) error {
+		late := stPunch(base.Add(48*time.Hour), "s6")
+		late.ShiftDate = "2026-11-28"
+		if err := tx.InsertPunch(ctx, &late); err != nil {
+			return err
+		}
+		return readSpans(tx, "after an insert:")
 	})
+	// The same spans as the first reads under the employee's lock, which a
+	// store may answer from one read of the days around them.
+	for _, first := range spans {
+		stMustInTx(t, s, func(tx core.Tx) error {
+			if err := tx.LockEmployee(ctx, "li"); err != nil {
+				return err
+			}
+			if _, err := tx.ShiftPunchesBetween(ctx, "li", first.from, first.to); err != nil {
+				return err
+			}
+			return readSpans(tx, "locked, "+first.from+" first:")
+		})
+	}
 }
 
 func stLastLocated(t *testing.T, s Store) {

@@ -1,0 +1,62 @@
+package core_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+	"github.com/punchbot/punchbot/core/coretest"
+)
+
+// TestLocatedPunchRateIsCountedByTheStore: a located punch's rate limit is
+// the employee's punches received within the window, counted in the
+// punch's transaction, so replicas with limiters of their own (or Redis
+// down, each on its in-process one) still refuse the punch over the limit,
+// and its limiter is never asked. A text punch still counts in the limiter.
+func TestLocatedPunchRateIsCountedByTheStore(t *testing.T) {
+	h := newHarness(t, func(c *core.Config) { c.RateLimit = 3 })
+	cfg := core.DefaultConfig()
+	cfg.RateLimit = 3
+	replicas := make([]*core.Service, 3)
+	limiters := make([]*countingKV, 3)
+	for i := range replicas {
+		limiters[i] = &countingKV{MemKV: coretest.NewMemKV(h.clock.Now)}
+		replicas[i] = core.NewService(h.store, limiters[i], limiters[i], cfg, h.clock.Now)
+	}
+	at := sh(t, "2026-11-26 08:50:00")
+	punchOn := func(i int, event string, when time.Time, loc *core.Location) core.Reply {
+		t.Helper()
+		h.svc = replicas[i]
+		return h.punch(t, "zhangsan", core.KindIn, when, loc, event)
+	}
+	for i := range 3 {
+		if got := punchOn(i, fmt.Sprint("e", i), at.Add(time.Duration(i)*time.Second), north(office, 10)); got.Outcome == core.OutcomeRateLimited {
+			t.Fatalf("punch %d on replica %d was rate limited", i+1, i)
+		}
+	}
+	got := punchOn(0, "e4", at.Add(10*time.Second), north(office, 10))
+	if got.Outcome != core.OutcomeRateLimited {
+		t.Fatalf("4th located punch = %s, want rate_limited", got.Outcome)
+	}
+	// The first punch was received at :00, so a slot frees 50 s after :10.
+	if want := 50 * time.Second; got.RetryAfter != want {
+		t.Errorf("retry after = %s, want %s", got.RetryAfter, want)
+	}
+	if n := len(h.punches(t, "E1")); n != 3 {
+		t.Errorf("stored %d punches, want 3", n)
+	}
+	for i, l := range limiters {
+		if calls := l.take(); len(calls) != 0 {
+			t.Errorf("replica %d asked its limiter %v for located punches, want nothing", i, calls)
+		}
+	}
+	if later := punchOn(1, "e5", at.Add(time.Minute+time.Second), north(office, 10)); later.Outcome == core.OutcomeRateLimited {
+		t.Errorf("a minute after the first punch: still rate limited")
+	}
+	// A text punch (no location) counts in the limiter, as other commands do.
+	punchOn(2, "t1", at.Add(time.Minute+2*time.Second), nil)
+	if calls := limiters[2].take(); len(calls) != 1 {
+		t.Errorf("a text punch asked its limiter %v, want one call", calls)
+	}
+}
