@@ -77,6 +77,12 @@ func OpenWithSchema(ctx context.Context, url, schema string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openConfig(ctx, cfg, schema)
+}
+
+// openConfig is OpenWithSchema on a parsed configuration (tests add a
+// tracer to it).
+func openConfig(ctx context.Context, cfg *pgxpool.Config, schema string) (*Store, error) {
 	if schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = schema
 	}
