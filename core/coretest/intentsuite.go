@@ -17,7 +17,7 @@ func stIntents(t *testing.T, s Store) {
 	actor := core.Identity{Platform: core.PlatformFeishu, Tenant: "t1", UserID: "ou_li"}
 	armed := stNow.Add(-time.Minute)
 	first := core.PunchIntent{EmployeeID: "li", Actor: actor, Kind: core.KindOut, ArmedAt: armed, ExpiresAt: armed.Add(5 * time.Minute)}
-	read := func(what string, lockFirst bool, now time.Time) (core.PunchIntent, error) {
+	read := func(lockFirst bool, now time.Time) (core.PunchIntent, error) {
 		var got core.PunchIntent
 		err := s.InTx(ctx, func(tx core.Tx) error {
 			if lockFirst {
@@ -37,18 +37,18 @@ func stIntents(t *testing.T, s Store) {
 	}
 
 	for _, lock := range []bool{false, true} {
-		_, err := read("none yet", lock, stNow)
+		_, err := read(lock, stNow)
 		stWantCode(t, "intent before any", err, core.ENOTFOUND)
 	}
 	stMustInTx(t, s, func(tx core.Tx) error { return tx.ArmIntent(ctx, first) })
 	for _, lock := range []bool{false, true} {
-		got, err := read("armed", lock, stNow)
+		got, err := read(lock, stNow)
 		if err != nil {
 			t.Fatalf("intent (locked %t): %v", lock, err)
 		}
 		stDiff(t, "intent as armed", norm(got), norm(first))
 	}
-	_, err := read("expired", true, first.ExpiresAt)
+	_, err := read(true, first.ExpiresAt)
 	stWantCode(t, "intent at its expiry", err, core.ENOTFOUND)
 
 	// A newer text punch replaces it; clearing the older one then leaves
@@ -57,7 +57,7 @@ func stIntents(t *testing.T, s Store) {
 	newer.Kind, newer.ArmedAt, newer.ExpiresAt = core.KindIn, stNow, stNow.Add(5*time.Minute)
 	stMustInTx(t, s, func(tx core.Tx) error { return tx.ArmIntent(ctx, newer) })
 	stMustInTx(t, s, func(tx core.Tx) error { return tx.ClearIntent(ctx, first) })
-	got, err := read("after clearing the older", false, stNow)
+	got, err := read(false, stNow)
 	if err != nil {
 		t.Fatalf("intent after clearing the older: %v", err)
 	}
@@ -90,19 +90,19 @@ func stIntents(t *testing.T, s Store) {
 		})
 	}
 	stWantCode(t, "a failed use", useUp(true), core.EINTERNAL)
-	if _, err := read("after a rollback", false, stNow); err != nil {
+	if _, err := read(false, stNow); err != nil {
 		t.Errorf("intent after a rolled-back use: %v, want kept", err)
 	}
 	if err := useUp(false); err != nil {
 		t.Fatalf("use up: %v", err)
 	}
-	_, err = read("used up", true, stNow)
+	_, err = read(true, stNow)
 	stWantCode(t, "intent used up", err, core.ENOTFOUND)
 
 	// Another employee's is their own.
 	other := first
 	other.EmployeeID = "boss"
 	stMustInTx(t, s, func(tx core.Tx) error { return tx.ArmIntent(ctx, other) })
-	_, err = read("another's", true, stNow)
+	_, err = read(true, stNow)
 	stWantCode(t, "li's intent after boss's", err, core.ENOTFOUND)
 }
