@@ -1,7 +1,10 @@
 package core_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,5 +61,46 @@ func TestLocatedPunchRateIsCountedByTheStore(t *testing.T) {
 	punchOn(2, "t1", at.Add(time.Minute+2*time.Second), nil)
 	if calls := limiters[2].take(); len(calls) != 1 {
 		t.Errorf("a text punch asked its limiter %v, want one call", calls)
+	}
+}
+
+// TestRetryAfterTheRateLimitIsAnswered: a delivery refused by the rate
+// limit records nothing, so the platform's retry after the wait is
+// handled (a located punch is stored, a text punch asks for its location),
+// and its reply is queued next to the refusal's, not dropped as its
+// duplicate. A second refusal of the same event is queued once.
+func TestRetryAfterTheRateLimitIsAnswered(t *testing.T) {
+	for _, located := range []bool{true, false} {
+		t.Run(fmt.Sprint("located ", located), func(t *testing.T) {
+			h := newHarness(t, func(c *core.Config) { c.RateLimit = 1 })
+			at := sh(t, "2026-11-26 08:50:00")
+			loc := north(office, 10)
+			if !located {
+				loc = nil // a text punch: counted by the limiter
+			}
+			h.punch(t, "zhangsan", core.KindIn, at, loc, "first")
+			for i := range 2 {
+				if got := h.punch(t, "zhangsan", core.KindOut, at.Add(time.Duration(i+1)*time.Second), loc, "late"); got.Outcome != core.OutcomeRateLimited {
+					t.Fatalf("delivery %d of the second punch = %s, want rate_limited", i+1, got.Outcome)
+				}
+			}
+			retry := h.punch(t, "zhangsan", core.KindOut, at.Add(2*time.Minute), loc, "late")
+			if retry.Outcome == core.OutcomeRateLimited || (located && retry.PunchID == 0) {
+				t.Fatalf("retry after the wait = %s (punch %d), want it handled", retry.Outcome, retry.PunchID)
+			}
+			var outcomes []core.Outcome
+			for _, m := range h.store.Outbox() {
+				var r core.Reply
+				if err := json.Unmarshal(m.Payload, &r); err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(m.DedupeKey, ":late") {
+					outcomes = append(outcomes, r.Outcome)
+				}
+			}
+			if want := []core.Outcome{core.OutcomeRateLimited, retry.Outcome}; !slices.Equal(outcomes, want) {
+				t.Errorf("replies queued for the event = %v, want %v", outcomes, want)
+			}
+		})
 	}
 }

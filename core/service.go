@@ -203,8 +203,7 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 			if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
 				return rep, err
 			}
-			base.Outcome, base.RetryAfter = OutcomeRateLimited, after
-			return base, s.replyOnly(ctx, cmd, base)
+			return s.rateLimited(ctx, cmd, base, after)
 		}
 	}
 
@@ -288,6 +287,22 @@ func (s *Service) replyOnly(ctx context.Context, cmd Command, reply Reply) error
 		return nil
 	}
 	return s.store.InTx(ctx, func(tx Tx) error { return tx.EnqueueOutbox(ctx, s.replyMessage(cmd, reply)) })
+}
+
+// rateLimited answers a command the rate limit refused. Its reply is
+// queued under a key of its own: the event is not recorded, so a retry
+// after the wait may still punch, and that punch's reply must not be
+// taken for this one's duplicate.
+func (s *Service) rateLimited(ctx context.Context, cmd Command, base Reply, after time.Duration) (Reply, error) {
+	base.Outcome, base.RetryAfter = OutcomeRateLimited, after
+	if cmd.ReplyRoute == "" || cmd.ReplyInline {
+		return base, nil
+	}
+	m := s.replyMessage(cmd, base)
+	if m.DedupeKey != "" {
+		m.DedupeKey += ":" + string(OutcomeRateLimited)
+	}
+	return base, s.store.InTx(ctx, func(tx Tx) error { return tx.EnqueueOutbox(ctx, m) })
 }
 
 func (s *Service) replyMessage(cmd Command, reply Reply) OutboxMessage {
@@ -555,8 +570,7 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 		if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
 			return rep, err
 		}
-		base.Outcome, base.RetryAfter = OutcomeRateLimited, RetryAfter(err)
-		return base, s.replyOnly(ctx, cmd, base)
+		return s.rateLimited(ctx, cmd, base, RetryAfter(err))
 	}
 	if err == nil && asked != nil {
 		if err := s.holdClockOut(ctx, cmd, *asked, loc, flags, kind); err != nil {
