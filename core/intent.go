@@ -30,7 +30,12 @@ func intentFor(ctx context.Context, tx Tx, employeeID string, cmd Command, now t
 	if err != nil {
 		return PunchIntent{}, false, err
 	}
-	return in, in.Actor == cmd.Actor && (in.Kind == KindIn || in.Kind == KindOut), nil
+	return in, completes(in, cmd), nil
+}
+
+// completes reports whether a location sent by cmd's actor completes in.
+func completes(in PunchIntent, cmd Command) bool {
+	return in.Actor == cmd.Actor && (in.Kind == KindIn || in.Kind == KindOut)
 }
 
 // armIntent records a text punch that now waits for its location, with the
@@ -49,15 +54,15 @@ func (s *Service) armIntent(ctx context.Context, cmd Command, employeeID string,
 }
 
 // waitingIntent reports whether the employee has a text punch a location
-// reported by cmd's actor completes: a read outside the punch, which reads
-// it again under the lock.
+// reported by cmd's actor completes: one read outside the punch, which
+// reads it again under the lock. WeCom may report a position every few
+// seconds, so this is not a transaction.
 func (s *Service) waitingIntent(ctx context.Context, cmd Command, employeeID string) (bool, error) {
-	var ok bool
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
-		_, ok, err = intentFor(ctx, tx, employeeID, cmd, s.now())
-		return err
-	})
-	return ok, err
+	in, err := s.store.WaitingIntent(ctx, employeeID, s.now())
+	if ErrorCode(err) == ENOTFOUND {
+		return false, nil
+	}
+	return err == nil && completes(in, cmd), err
 }
 
 // errNoIntent ends the transaction of a reported location whose waiting

@@ -21,6 +21,9 @@ type Store interface {
 	EventReply(ctx context.Context, source, eventID string) (EventRecord, error)
 	// ListPunches returns punches ordered by time.
 	ListPunches(ctx context.Context, f PunchFilter) ([]Punch, error)
+	// WaitingIntent is Tx.PunchIntent outside a transaction: one read, for
+	// a location the platform reports on its own, often.
+	WaitingIntent(ctx context.Context, employeeID string, now time.Time) (PunchIntent, error)
 }
 
 // Tx is the transactional view of a Store used inside InTx.

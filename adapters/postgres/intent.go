@@ -81,3 +81,20 @@ func (t *pgTx) ClearIntent(ctx context.Context, in core.PunchIntent) error {
 	}
 	return t.write("use up waiting text punch", `DELETE FROM punch_intents WHERE employee_id = $1 AND armed_at = $2`, in.EmployeeID, ts(in.ArmedAt))
 }
+
+// WaitingIntent reads the employee's waiting text punch, if it expires
+// after now, in one statement outside any transaction.
+func (s *Store) WaitingIntent(ctx context.Context, employeeID string, now time.Time) (core.PunchIntent, error) {
+	rows, err := s.pool.Query(ctx, selectIntent+` AND expires_at > $2`, employeeID, ts(now))
+	if err != nil {
+		return core.PunchIntent{}, translate(err, "read waiting text punch")
+	}
+	var found []core.PunchIntent
+	if err := collectIntents(&found)(rows); err != nil {
+		return core.PunchIntent{}, translate(err, "read waiting text punch")
+	}
+	if len(found) == 0 {
+		return core.PunchIntent{}, core.Errorf(core.ENOTFOUND, "no waiting text punch of %s", employeeID)
+	}
+	return found[0], nil
+}

@@ -53,7 +53,9 @@ func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEnd
 // punch; then the punch, audit, event and outbox inserts with COMMIT. Its
 // rate limit and the text punch it completes need nothing more, and using
 // that text punch up is one more statement with COMMIT. A text punch
-// waiting for its location is one round trip of writes.
+// waiting for its location is one round trip of writes, and a position the
+// platform reports on its own two single reads (an earlier reply to its
+// event, the waiting text punch) with no transaction.
 func TestPunchRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	a := MustOpen(t)
@@ -103,6 +105,8 @@ func TestPunchRoundTrips(t *testing.T) {
 
 	text := cmd
 	text.Location, text.Punch = nil, core.KindOut
+	report := cmd
+	report.Kind, report.ReplyRoute = core.CmdReportLocation, ""
 	tests := []struct {
 		name     string
 		cmd      core.Command
@@ -113,6 +117,8 @@ func TestPunchRoundTrips(t *testing.T) {
 		{"a shared location", cmd, core.OutcomeAccepted, "", []int{4, 5}},
 		{"a text punch waiting for its location", text, core.OutcomeNeedLocation, core.KindOut, []int{5}},
 		{"the location completing it", cmd, core.OutcomeAccepted, core.KindOut, []int{4, 6}},
+		// The look-up of an earlier reply to the event, then the read.
+		{"a reported position, nothing waiting", report, core.OutcomeNoted, "", []int{1, 1}},
 	}
 	for _, tt := range tests {
 		got := handle(tt.cmd)

@@ -12,10 +12,21 @@ import (
 // PunchIntent returns the employee's waiting text punch if it expires
 // after now.
 func (t *sqliteTx) PunchIntent(ctx context.Context, employeeID string, now time.Time) (core.PunchIntent, error) {
+	return readIntent(ctx, t.tx, employeeID, now)
+}
+
+// WaitingIntent is PunchIntent outside a transaction.
+func (s *Store) WaitingIntent(ctx context.Context, employeeID string, now time.Time) (core.PunchIntent, error) {
+	return readIntent(ctx, poolConn{s.rs}, employeeID, now)
+}
+
+func readIntent(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}, employeeID string, now time.Time) (core.PunchIntent, error) {
 	in := core.PunchIntent{EmployeeID: employeeID}
 	var platform, kind string
 	var armed, expires int64
-	err := t.tx.QueryRowContext(ctx, `SELECT platform, tenant, user_id, kind, armed_at, expires_at FROM punch_intents
+	err := q.QueryRowContext(ctx, `SELECT platform, tenant, user_id, kind, armed_at, expires_at FROM punch_intents
 		WHERE employee_id = ? AND expires_at > ?`, employeeID, micros(now)).Scan(&platform, &in.Actor.Tenant, &in.Actor.UserID, &kind, &armed, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return core.PunchIntent{}, core.Errorf(core.ENOTFOUND, "no waiting text punch of %s", employeeID)

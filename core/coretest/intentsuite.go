@@ -17,10 +17,15 @@ func stIntents(t *testing.T, s Store) {
 	actor := core.Identity{Platform: core.PlatformFeishu, Tenant: "t1", UserID: "ou_li"}
 	armed := stNow.Add(-time.Minute)
 	first := core.PunchIntent{EmployeeID: "li", Actor: actor, Kind: core.KindOut, ArmedAt: armed, ExpiresAt: armed.Add(5 * time.Minute)}
-	read := func(lockFirst bool, now time.Time) (core.PunchIntent, error) {
+	// read answers in one of three ways: in a transaction, as its first
+	// read under the employee's lock, or outside any (Store.WaitingIntent).
+	read := func(way string, now time.Time) (core.PunchIntent, error) {
+		if way == "outside" {
+			return s.WaitingIntent(ctx, "li", now)
+		}
 		var got core.PunchIntent
 		err := s.InTx(ctx, func(tx core.Tx) error {
-			if lockFirst {
+			if way == "locked" {
 				if err := tx.LockEmployee(ctx, "li"); err != nil {
 					return err
 				}
@@ -31,25 +36,26 @@ func stIntents(t *testing.T, s Store) {
 		})
 		return got, err
 	}
+	ways := []string{"in a transaction", "locked", "outside"}
 	norm := func(in core.PunchIntent) core.PunchIntent {
 		in.ArmedAt, in.ExpiresAt = stUTC(in.ArmedAt), stUTC(in.ExpiresAt)
 		return in
 	}
 
-	for _, lock := range []bool{false, true} {
-		_, err := read(lock, stNow)
-		stWantCode(t, "intent before any", err, core.ENOTFOUND)
+	for _, way := range ways {
+		_, err := read(way, stNow)
+		stWantCode(t, "intent before any, "+way, err, core.ENOTFOUND)
 	}
 	stMustInTx(t, s, func(tx core.Tx) error { return tx.ArmIntent(ctx, first) })
-	for _, lock := range []bool{false, true} {
-		got, err := read(lock, stNow)
+	for _, way := range ways {
+		got, err := read(way, stNow)
 		if err != nil {
-			t.Fatalf("intent (locked %t): %v", lock, err)
+			t.Fatalf("intent, %s: %v", way, err)
 		}
-		stDiff(t, "intent as armed", norm(got), norm(first))
+		stDiff(t, "intent as armed, "+way, norm(got), norm(first))
+		_, err = read(way, first.ExpiresAt)
+		stWantCode(t, "intent at its expiry, "+way, err, core.ENOTFOUND)
 	}
-	_, err := read(true, first.ExpiresAt)
-	stWantCode(t, "intent at its expiry", err, core.ENOTFOUND)
 
 	// A newer text punch replaces it; clearing the older one then leaves
 	// the newer in place.
@@ -57,7 +63,7 @@ func stIntents(t *testing.T, s Store) {
 	newer.Kind, newer.ArmedAt, newer.ExpiresAt = core.KindIn, stNow, stNow.Add(5*time.Minute)
 	stMustInTx(t, s, func(tx core.Tx) error { return tx.ArmIntent(ctx, newer) })
 	stMustInTx(t, s, func(tx core.Tx) error { return tx.ClearIntent(ctx, first) })
-	got, err := read(false, stNow)
+	got, err := read("outside", stNow)
 	if err != nil {
 		t.Fatalf("intent after clearing the older: %v", err)
 	}
@@ -90,19 +96,19 @@ func stIntents(t *testing.T, s Store) {
 		})
 	}
 	stWantCode(t, "a failed use", useUp(true), core.EINTERNAL)
-	if _, err := read(false, stNow); err != nil {
+	if _, err := read("outside", stNow); err != nil {
 		t.Errorf("intent after a rolled-back use: %v, want kept", err)
 	}
 	if err := useUp(false); err != nil {
 		t.Fatalf("use up: %v", err)
 	}
-	_, err = read(true, stNow)
+	_, err = read("locked", stNow)
 	stWantCode(t, "intent used up", err, core.ENOTFOUND)
 
 	// Another employee's is their own.
 	other := first
 	other.EmployeeID = "boss"
 	stMustInTx(t, s, func(tx core.Tx) error { return tx.ArmIntent(ctx, other) })
-	_, err = read(true, stNow)
+	_, err = read("locked", stNow)
 	stWantCode(t, "li's intent after boss's", err, core.ENOTFOUND)
 }

@@ -49,3 +49,10 @@ func (m *MemStore) Intents() []core.PunchIntent {
 	defer m.mu.Unlock()
 	return slices.Collect(maps.Values(m.state.intents))
 }
+
+// WaitingIntent reads the employee's live waiting text punch.
+func (m *MemStore) WaitingIntent(ctx context.Context, employeeID string, now time.Time) (core.PunchIntent, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return memTx{m}.PunchIntent(ctx, employeeID, now)
+}
