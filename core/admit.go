@@ -48,7 +48,7 @@ func punchSessionKey(cmd Command) string {
 // admit counts the command against the employee's rate limit. When the
 // limiter can, the session value the punch will need comes back with it.
 func (s *Service) admit(ctx context.Context, cmd Command, employeeID string) (ok bool, retryAfter time.Duration, pre *sessionRead, err error) {
-	rateKey := "punch:" + employeeID
+	rateKey := rateKey(employeeID)
 	if key := punchSessionKey(cmd); key != "" && s.reader != nil {
 		a, err := s.reader.AllowRead(ctx, rateKey, s.cfg.RateLimit, s.cfg.RateWindow, key)
 		if err != nil {
@@ -59,6 +59,9 @@ func (s *Service) admit(ctx context.Context, cmd Command, employeeID string) (ok
 	ok, retryAfter, err = s.limiter.Allow(ctx, rateKey, s.cfg.RateLimit, s.cfg.RateWindow)
 	return ok, retryAfter, nil, err
 }
+
+// rateKey is the limiter's key of an employee's commands.
+func rateKey(employeeID string) string { return "punch:" + employeeID }
 
 // sessionReader is limiter as a SessionReadingLimiter when it is also the
 // session store, so that a value it reads is the session store's: both are

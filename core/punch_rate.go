@@ -12,7 +12,8 @@ import (
 // limiter costs a round trip to Redis on every punch. Every located punch
 // attempt is stored (accepted, refused or a repeat), so the count is the
 // number of attempts, and it is exact across replicas and with Redis down.
-// Commands without a location still count in the limiter (admit.go).
+// Commands without a location still count in the limiter (admit.go), and
+// so does a located clock-out that only asks for a confirmation.
 
 // judgedByStore reports whether cmd's rate limit is counted in its
 // transaction instead of by the limiter.
@@ -53,4 +54,19 @@ func (s *Service) checkPunchRate(ctx context.Context, tx Tx, r Roster, cmd Comma
 	}
 	after := max(oldest.Add(s.cfg.RateWindow).Sub(now), time.Second)
 	return &Error{Code: ERATELIMIT, Message: "too many punches: " + strconv.Itoa(counted) + " within " + s.cfg.RateWindow.String(), RetryAfter: after}
+}
+
+// countQuestion counts a located clock-out that only asks for a
+// confirmation in the limiter: it stores no punch for checkPunchRate to
+// count, and the question it records is work a flood could repeat. Only
+// this rare outcome pays the limiter's round trip.
+func (s *Service) countQuestion(ctx context.Context, cmd Command, employeeID string) error {
+	if !judgedByStore(cmd) || s.limiter == nil || s.cfg.RateLimit <= 0 {
+		return nil
+	}
+	ok, after, err := s.limiter.Allow(ctx, rateKey(employeeID), s.cfg.RateLimit, s.cfg.RateWindow)
+	if err != nil || ok {
+		return err
+	}
+	return &Error{Code: ERATELIMIT, Message: "too many questions within " + s.cfg.RateWindow.String(), RetryAfter: after}
 }

@@ -104,3 +104,22 @@ func TestRetryAfterTheRateLimitIsAnswered(t *testing.T) {
 		})
 	}
 }
+
+// TestEarlyClockOutQuestionsAreRateLimited: a located clock-out that only
+// asks for a confirmation stores no punch, so the store's count cannot
+// see it; it counts in the limiter instead, and the 11th question within
+// a minute is refused like any 11th command.
+func TestEarlyClockOutQuestionsAreRateLimited(t *testing.T) {
+	h := newModeHarness(t, core.PunchStandard)
+	limit := core.DefaultConfig().RateLimit
+	for i := range limit + 1 {
+		want := core.OutcomeConfirm
+		if i == limit {
+			want = core.OutcomeRateLimited
+		}
+		got := h.do(t, step{at: fmt.Sprintf("2026-11-26 08:55:%02d", i), kind: core.KindOut, located: true, event: fmt.Sprint("out-", i)})
+		if got.Outcome != want {
+			t.Fatalf("early clock-out %d = %s, want %s", i+1, got.Outcome, want)
+		}
+	}
+}

@@ -524,6 +524,9 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 		}
 		if p.Outcome == OutcomeConfirm {
 			// Nothing is stored but the question, so a retry asks again.
+			if err := s.countQuestion(ctx, cmd, r.Employee.ID); err != nil { // punch_rate.go
+				return err
+			}
 			asked, reply = &p, base
 			fillReply(&reply, p, r)
 			if reply.Day, err = s.daySoFar(ctx, tx, r, p.ShiftDate); err != nil {
