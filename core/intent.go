@@ -15,7 +15,7 @@ import (
 type PunchIntent struct {
 	EmployeeID string
 	Actor      Identity  // who typed it: only their location completes it
-	Kind       PunchKind // in or out
+	Kind       PunchKind // in, out, or KindAuto for an undirected 打卡
 	ArmedAt    time.Time // told apart from a newer one by this
 	ExpiresAt  time.Time
 }
@@ -34,9 +34,9 @@ func intentFor(ctx context.Context, tx Tx, employeeID string, cmd Command, now t
 }
 
 // completes reports whether a location sent by cmd's actor completes in.
-func completes(in PunchIntent, cmd Command) bool {
-	return in.Actor == cmd.Actor && (in.Kind == KindIn || in.Kind == KindOut)
-}
+// Any kind does: an undirected 打卡 (KindAuto) waits too, and its location
+// is then judged by the day so far.
+func completes(in PunchIntent, cmd Command) bool { return in.Actor == cmd.Actor }
 
 // armIntent records a text punch that now waits for its location, with the
 // reply that asks for it: a retry of the text fails on the event's key and

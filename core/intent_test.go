@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -34,6 +35,29 @@ func TestIntentIsSharedThroughTheStore(t *testing.T) {
 	got := h.punch(t, "zhangsan", core.KindAuto, at.Add(2*time.Minute), north(office, 10), "loc-1")
 	if got.Outcome != core.OutcomeAccepted || got.Kind != core.KindOut {
 		t.Errorf("location on the other replica = %s/%s, want an accepted out", got.Outcome, got.Kind)
+	}
+	if in, ok := h.store.Intent("E1"); ok {
+		t.Errorf("waiting text punch after its location = %+v, want used up", in)
+	}
+}
+
+// TestUndirectedTextPunchWaitsToo: 打卡 without a direction and without a
+// location waits like 上班 does, and the position the platform reports
+// next completes it, the direction decided by the day so far.
+func TestUndirectedTextPunchWaitsToo(t *testing.T) {
+	h := newHarness(t, nil)
+	at := sh(t, "2026-11-26 08:50:00")
+	if got := h.punch(t, "zhangsan", core.KindAuto, at, nil, "text-1"); got.Outcome != core.OutcomeNeedLocation {
+		t.Fatalf("text 打卡 = %s, want need_location", got.Outcome)
+	}
+	h.clock.Set(at.Add(20 * time.Second))
+	actor := core.Identity{Platform: core.PlatformWeCom, Tenant: "corp", UserID: "zhangsan"}
+	got, err := h.svc.Handle(context.Background(), core.Command{Actor: actor, Kind: core.CmdReportLocation, At: at.Add(20 * time.Second), Location: north(office, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Outcome != core.OutcomeAccepted || got.Kind != core.KindIn {
+		t.Errorf("report after 打卡 = %s/%s, want an accepted clock-in", got.Outcome, got.Kind)
 	}
 	if in, ok := h.store.Intent("E1"); ok {
 		t.Errorf("waiting text punch after its location = %+v, want used up", in)

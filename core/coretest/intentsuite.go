@@ -105,6 +105,15 @@ func stIntents(t *testing.T, s Store) {
 	_, err = read("locked", stNow)
 	stWantCode(t, "intent used up", err, core.ENOTFOUND)
 
+	// 打卡 without a direction waits too: its location decides by context.
+	auto := first
+	auto.Kind, auto.ArmedAt, auto.ExpiresAt = core.KindAuto, stNow, stNow.Add(5*time.Minute)
+	stMustInTx(t, s, func(tx core.Tx) error { return tx.ArmIntent(ctx, auto) })
+	if got, err := read("outside", stNow); err != nil || got.Kind != core.KindAuto {
+		t.Errorf("an undirected text punch = %+v, %v; want it waiting", got, err)
+	}
+	stMustInTx(t, s, func(tx core.Tx) error { return tx.ClearIntent(ctx, auto) })
+
 	// Another employee's is their own.
 	other := first
 	other.EmployeeID = "boss"

@@ -9,7 +9,7 @@ CREATE TABLE punch_intents (
     platform    text NOT NULL,
     tenant      text NOT NULL,
     user_id     text NOT NULL,
-    kind        text NOT NULL CHECK (kind IN ('in', 'out')),
+    kind        text NOT NULL CHECK (kind IN ('', 'in', 'out')), -- '': 打卡, decided by context
     armed_at    timestamptz NOT NULL,
     expires_at  timestamptz NOT NULL
 );

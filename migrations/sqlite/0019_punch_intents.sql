@@ -9,7 +9,7 @@ CREATE TABLE punch_intents (
     platform    TEXT NOT NULL,
     tenant      TEXT NOT NULL,
     user_id     TEXT NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('in', 'out')),
+    kind        TEXT NOT NULL CHECK (kind IN ('', 'in', 'out')), -- '': 打卡, decided by context
     armed_at    INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL
 ) STRICT;
