@@ -198,11 +198,6 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 			return Reply{}, err
 		}
 		if !ok {
-			// A retried punch counts against the limit; a refused one
-			// still gets the answer its first delivery got.
-			if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
-				return rep, err
-			}
 			return s.rateLimited(ctx, cmd, base, after)
 		}
 	}
@@ -279,30 +274,38 @@ func (s *Service) replayed(ctx context.Context, cmd Command) (reply Reply, ok bo
 	return rec.Reply, true, nil
 }
 
-// replyOnly queues a reply that records nothing else (unknown users, rate
-// limits). The dedupe key keeps platform retries from answering twice.
+// replyOnly queues a reply that records nothing else (unknown users,
+// inactive ones). The dedupe key keeps platform retries from answering
+// twice.
 func (s *Service) replyOnly(ctx context.Context, cmd Command, reply Reply) error {
+	return s.queueOnly(ctx, cmd, s.replyMessage(cmd, reply))
+}
+
+// queueOnly queues m, the reply to cmd, in a transaction of its own.
+func (s *Service) queueOnly(ctx context.Context, cmd Command, m OutboxMessage) error {
 	// An inline answer is the bot's to give; there is nothing to record.
 	if cmd.ReplyRoute == "" || cmd.ReplyInline {
 		return nil
 	}
-	return s.store.InTx(ctx, func(tx Tx) error { return tx.EnqueueOutbox(ctx, s.replyMessage(cmd, reply)) })
+	return s.store.InTx(ctx, func(tx Tx) error { return tx.EnqueueOutbox(ctx, m) })
 }
 
-// rateLimited answers a command the rate limit refused. Its reply is
-// queued under a key of its own: the event is not recorded, so a retry
-// after the wait may still punch, and that punch's reply must not be
-// taken for this one's duplicate.
+// rateLimited answers a command the rate limit refused. A retried event
+// counts against the limit too, so a refused retry gets the answer its
+// first delivery got. Otherwise the refusal's reply is queued under a key
+// of its own: the event is not recorded, so a retry after the wait may
+// still punch, and that punch's reply must not be taken for this one's
+// duplicate.
 func (s *Service) rateLimited(ctx context.Context, cmd Command, base Reply, after time.Duration) (Reply, error) {
-	base.Outcome, base.RetryAfter = OutcomeRateLimited, after
-	if cmd.ReplyRoute == "" || cmd.ReplyInline {
-		return base, nil
+	if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
+		return rep, err
 	}
+	base.Outcome, base.RetryAfter = OutcomeRateLimited, after
 	m := s.replyMessage(cmd, base)
 	if m.DedupeKey != "" {
 		m.DedupeKey += ":" + string(OutcomeRateLimited)
 	}
-	return base, s.store.InTx(ctx, func(tx Tx) error { return tx.EnqueueOutbox(ctx, m) })
+	return base, s.queueOnly(ctx, cmd, m)
 }
 
 func (s *Service) replyMessage(cmd Command, reply Reply) OutboxMessage {
@@ -568,11 +571,6 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 		base.Outcome = OutcomeNoted
 		return base, nil
 	case ErrorCode(err) == ERATELIMIT:
-		// A retried punch counts against the limit; a refused one still
-		// gets the answer its first delivery got.
-		if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
-			return rep, err
-		}
 		return s.rateLimited(ctx, cmd, base, RetryAfter(err))
 	}
 	if err == nil && asked != nil {

@@ -40,23 +40,32 @@ func (t *pgTx) PunchIntent(ctx context.Context, employeeID string, now time.Time
 		}
 		ra = t.ahead[employeeID]
 	}
-	var found *core.PunchIntent
 	if ra != nil {
-		found = ra.intent
-	} else {
-		var rows []core.PunchIntent
-		err := t.send(ctx, "waiting text punch", func(b *pgx.Batch) { b.Queue(selectIntent, employeeID).Query(collectIntents(&rows)) })
-		if err != nil {
-			return core.PunchIntent{}, err
-		}
-		if len(rows) > 0 {
-			found = &rows[0]
-		}
+		return liveIntent(ra.intent, employeeID, now)
 	}
-	if found == nil || !found.ExpiresAt.After(now) {
+	var rows []core.PunchIntent
+	err := t.send(ctx, "waiting text punch", func(b *pgx.Batch) { b.Queue(selectIntent, employeeID).Query(collectIntents(&rows)) })
+	if err != nil {
+		return core.PunchIntent{}, err
+	}
+	return liveIntent(firstIntent(rows), employeeID, now)
+}
+
+// liveIntent is the waiting text punch read, unless there was none or it
+// expired by now.
+func liveIntent(in *core.PunchIntent, employeeID string, now time.Time) (core.PunchIntent, error) {
+	if in == nil || !in.ExpiresAt.After(now) {
 		return core.PunchIntent{}, core.Errorf(core.ENOTFOUND, "no waiting text punch of %s", employeeID)
 	}
-	return *found, nil
+	return *in, nil
+}
+
+// firstIntent is the first of rows, or nil.
+func firstIntent(rows []core.PunchIntent) *core.PunchIntent {
+	if len(rows) == 0 {
+		return nil
+	}
+	return &rows[0]
 }
 
 // ArmIntent stores the employee's waiting text punch, replacing theirs,
@@ -85,7 +94,7 @@ func (t *pgTx) ClearIntent(ctx context.Context, in core.PunchIntent) error {
 // WaitingIntent reads the employee's waiting text punch, if it expires
 // after now, in one statement outside any transaction.
 func (s *Store) WaitingIntent(ctx context.Context, employeeID string, now time.Time) (core.PunchIntent, error) {
-	rows, err := s.pool.Query(ctx, selectIntent+` AND expires_at > $2`, employeeID, ts(now))
+	rows, err := s.pool.Query(ctx, selectIntent, employeeID)
 	if err != nil {
 		return core.PunchIntent{}, translate(err, "read waiting text punch")
 	}
@@ -93,8 +102,5 @@ func (s *Store) WaitingIntent(ctx context.Context, employeeID string, now time.T
 	if err := collectIntents(&found)(rows); err != nil {
 		return core.PunchIntent{}, translate(err, "read waiting text punch")
 	}
-	if len(found) == 0 {
-		return core.PunchIntent{}, core.Errorf(core.ENOTFOUND, "no waiting text punch of %s", employeeID)
-	}
-	return found[0], nil
+	return liveIntent(firstIntent(found), employeeID, now)
 }

@@ -350,9 +350,7 @@ func (t *pgTx) readAhead(ctx context.Context, employeeID string, from time.Time)
 		return err
 	}
 	ra.take(rows)
-	if len(intents) > 0 {
-		ra.intent = &intents[0]
-	}
+	ra.intent = firstIntent(intents)
 	if t.ahead == nil {
 		t.ahead = map[string]*readAhead{}
 	}
