@@ -396,3 +396,106 @@ func stMakeupRevoked(t *testing.T, s Store) {
 		t.Errorf("%d withdrawal notices to the manager on Slack, want 1", notices)
 	}
 }
+
+func stMakeups(t *testing.T, s Store) {
+	ctx := context.Background()
+	shanghai := stZone(t, "Asia/Shanghai")
+	mk := func(emp, date string, kind core.PunchKind, created time.Time) core.MakeupRequest {
+		return core.MakeupRequest{EmployeeID: emp, ShiftDate: date, Kind: kind, At: time.Date(2026, 11, 20, 18, 5, 0, 0, shanghai),
+			Reason: "忘记打卡", Evidence: []string{"file_v2_1", "file_v2_2"}, Status: core.MakeupPending, ApproverID: "boss",
+			Platform: core.PlatformFeishu, CreatedAt: created}
+	}
+	reqs := []core.MakeupRequest{
+		mk("li", "2026-11-20", core.KindOut, time.Date(2026, 11, 21, 10, 0, 0, 0, shanghai)),
+		mk("li", "2026-11-24", core.KindIn, time.Date(2026, 11, 24, 12, 0, 0, 0, shanghai)),
+		mk("li", "2026-10-30", core.KindIn, time.Date(2026, 10, 31, 12, 0, 0, 0, shanghai)),
+		mk("boss", "2026-11-20", core.KindOut, time.Date(2026, 11, 21, 11, 0, 0, 0, shanghai)),
+	}
+	reqs[2].Evidence = nil
+	stMustInTx(t, s, func(tx core.Tx) error {
+		for i := range reqs {
+			if err := tx.InsertMakeup(ctx, &reqs[i]); err != nil {
+				return err
+			}
+			if reqs[i].ID == 0 {
+				t.Errorf("InsertMakeup left the id at 0")
+			}
+		}
+		return nil
+	})
+
+	// Approve the first: load for update, transition, write back.
+	decided := time.Date(2026, 11, 21, 14, 30, 0, 0, shanghai)
+	stMustInTx(t, s, func(tx core.Tx) error {
+		m, err := tx.GetMakeupForUpdate(ctx, reqs[0].ID)
+		if err != nil {
+			return err
+		}
+		stDiff(t, "GetMakeupForUpdate", stNormMakeup(m), stNormMakeup(reqs[0]))
+		if err := m.Transition(core.MakeupApproved, "boss", decided, "ok"); err != nil {
+			return err
+		}
+		m.PunchID = 77
+		reqs[0] = m
+		return tx.UpdateMakeup(ctx, m)
+	})
+	stMustInTx(t, s, func(tx core.Tx) error {
+		m, err := tx.GetMakeupForUpdate(ctx, reqs[0].ID)
+		if err != nil {
+			return err
+		}
+		stDiff(t, "approved request", stNormMakeup(m), stNormMakeup(reqs[0]))
+		return nil
+	})
+	// A second decision on the same request is refused by the core, and
+	// the stored state stays approved.
+	err := s.InTx(ctx, func(tx core.Tx) error {
+		m, err := tx.GetMakeupForUpdate(ctx, reqs[0].ID)
+		if err != nil {
+			return err
+		}
+		if err := m.Transition(core.MakeupRejected, "hr", decided, "no"); err != nil {
+			return err
+		}
+		return tx.UpdateMakeup(ctx, m)
+	})
+	stWantCode(t, "second decision", err, core.ECONFLICT)
+
+	ids := func(ms []core.MakeupRequest) []int64 {
+		var out []int64
+		for _, m := range ms {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		f    core.MakeupFilter
+		want []int64
+	}{
+		{"one employee, oldest first", core.MakeupFilter{EmployeeID: "li"}, []int64{reqs[2].ID, reqs[0].ID, reqs[1].ID}},
+		{"by shift date", core.MakeupFilter{EmployeeID: "li", ShiftDate: "2026-11-24"}, []int64{reqs[1].ID}},
+		{"by status", core.MakeupFilter{EmployeeID: "li", Statuses: []core.MakeupStatus{core.MakeupPending}}, []int64{reqs[2].ID, reqs[1].ID}},
+		{"several statuses", core.MakeupFilter{Statuses: []core.MakeupStatus{core.MakeupApproved, core.MakeupRejected}}, []int64{reqs[0].ID}},
+		{"created in November (Shanghai)", core.MakeupFilter{EmployeeID: "li", From: time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai), To: time.Date(2026, 12, 1, 0, 0, 0, 0, shanghai)}, []int64{reqs[0].ID, reqs[1].ID}},
+		{"to is exclusive", core.MakeupFilter{EmployeeID: "li", To: reqs[1].CreatedAt}, []int64{reqs[2].ID, reqs[0].ID}},
+		{"everyone", core.MakeupFilter{}, []int64{reqs[2].ID, reqs[0].ID, reqs[3].ID, reqs[1].ID}},
+	}
+	stMustInTx(t, s, func(tx core.Tx) error {
+		for _, tc := range tests {
+			ms, err := tx.ListMakeups(ctx, tc.f)
+			if err != nil {
+				return err
+			}
+			stDiff(t, "ListMakeups "+tc.name, ids(ms), tc.want)
+		}
+		ms, err := tx.ListMakeups(ctx, core.MakeupFilter{EmployeeID: "boss"})
+		if err != nil {
+			return err
+		}
+		if len(ms) == 1 {
+			stDiff(t, "listed request", stNormMakeup(ms[0]), stNormMakeup(reqs[3]))
+		}
+		return nil
+	})
+}
