@@ -68,6 +68,8 @@ type MakeupPolicy struct {
 type MakeupFilter struct {
 	EmployeeID string
 	ShiftDate  string
+	// ApproverID keeps only requests routed to this approver.
+	ApproverID string
 	Statuses   []MakeupStatus
 	From, To   time.Time // CreatedAt range; zero means unbounded
 	// Types keeps only requests of these types (RequestMakeup also matches
@@ -86,6 +88,7 @@ func (f MakeupFilter) Matches(m MakeupRequest) bool {
 	switch {
 	case f.EmployeeID != "" && m.EmployeeID != f.EmployeeID,
 		f.ShiftDate != "" && m.ShiftDate != f.ShiftDate,
+		f.ApproverID != "" && m.ApproverID != f.ApproverID,
 		len(f.Statuses) > 0 && !slices.Contains(f.Statuses, m.Status),
 		len(f.Types) > 0 && !slices.Contains(f.Types, m.TypeOf()),
 		!f.From.IsZero() && m.CreatedAt.Before(f.From),

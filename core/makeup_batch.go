@@ -183,12 +183,12 @@ func batchItem(id int64, v MakeupView, err error) BatchItem {
 // more counts the rest. HR's listing is what is routed to HR, not every
 // request HR may decide.
 func (s *Service) PendingApprovals(ctx context.Context, employeeID string) (views []MakeupView, more int, err error) {
-	pending, err := s.ListMakeups(ctx, MakeupFilter{Statuses: []MakeupStatus{MakeupPending}})
+	pending, err := s.ListMakeups(ctx, MakeupFilter{ApproverID: employeeID, Statuses: []MakeupStatus{MakeupPending}})
 	if err != nil {
 		return nil, 0, err
 	}
 	for _, m := range pending {
-		if m.ApproverID != employeeID || m.EmployeeID == employeeID {
+		if m.EmployeeID == employeeID { // their own, routed to them: not theirs to decide
 			continue
 		}
 		if len(views) == MaxBatch {

@@ -122,6 +122,9 @@ func makeupQuery(f core.MakeupFilter) (string, []any) {
 	if f.ShiftDate != "" {
 		add("shift_date = $%d", f.ShiftDate)
 	}
+	if f.ApproverID != "" {
+		add("approver_id = $%d", f.ApproverID)
+	}
 	if len(f.Statuses) > 0 {
 		sts := make([]string, len(f.Statuses))
 		for i, st := range f.Statuses {

@@ -129,6 +129,9 @@ func makeupQuery(f core.MakeupFilter) (string, []any) {
 	if f.ShiftDate != "" {
 		where, args = append(where, "shift_date = ?"), append(args, f.ShiftDate)
 	}
+	if f.ApproverID != "" {
+		where, args = append(where, "approver_id = ?"), append(args, f.ApproverID)
+	}
 	if len(f.Statuses) > 0 {
 		var vals []string
 		for _, st := range f.Statuses {

@@ -412,6 +412,7 @@ func stMakeups(t *testing.T, s Store) {
 		mk("boss", "2026-11-20", core.KindOut, time.Date(2026, 11, 21, 11, 0, 0, 0, shanghai)),
 	}
 	reqs[2].Evidence = nil
+	reqs[1].ApproverID = "hr" // routed elsewhere, for the ApproverID filter
 	stMustInTx(t, s, func(tx core.Tx) error {
 		for i := range reqs {
 			if err := tx.InsertMakeup(ctx, &reqs[i]); err != nil {
@@ -480,6 +481,8 @@ func stMakeups(t *testing.T, s Store) {
 		{"created in November (Shanghai)", core.MakeupFilter{EmployeeID: "li", From: time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai), To: time.Date(2026, 12, 1, 0, 0, 0, 0, shanghai)}, []int64{reqs[0].ID, reqs[1].ID}},
 		{"to is exclusive", core.MakeupFilter{EmployeeID: "li", To: reqs[1].CreatedAt}, []int64{reqs[2].ID, reqs[0].ID}},
 		{"everyone", core.MakeupFilter{}, []int64{reqs[2].ID, reqs[0].ID, reqs[3].ID, reqs[1].ID}},
+		{"waiting for one approver", core.MakeupFilter{ApproverID: "boss", Statuses: []core.MakeupStatus{core.MakeupPending}}, []int64{reqs[2].ID, reqs[3].ID}},
+		{"routed to another", core.MakeupFilter{ApproverID: "hr"}, []int64{reqs[1].ID}},
 	}
 	stMustInTx(t, s, func(tx core.Tx) error {
 		for _, tc := range tests {
