@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestBenchWebhook runs `punchbot bench webhook` as a user would, small, on
+// each platform and store: every delivery is acknowledged, the database
+// holds one punch per delivery (counted in SQL by the command, warmup
+// included), and on PostgreSQL the raw INSERT yardstick and the ratio are
+// printed. The figures themselves are the machine's; what is checked is
+// that the command measures the whole path and says so.
+func TestBenchWebhook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server per platform and store")
+	}
+	pgURL, redisURL := os.Getenv("PUNCHBOT_TEST_DATABASE_URL"), os.Getenv("PUNCHBOT_TEST_REDIS_URL")
+	const n, warmup = 120, 10
+	tests := []struct {
+		platform, store string
+	}{
+		{"feishu", "sqlite"},
+		{"wecom", "sqlite"},
+		{"slack", "sqlite"},
+		{"feishu", "postgres"},
+		{"wecom", "postgres"},
+		{"slack", "postgres"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.platform+"/"+tt.store, func(t *testing.T) {
+			args := []string{"bench", "webhook", "-platform", tt.platform, "-store", tt.store,
+				"-n", fmt.Sprint(n), "-warmup", fmt.Sprint(warmup), "-conc", "8", "-employees", "40", "-sites", "2"}
+			if tt.store == "postgres" {
+				if pgURL == "" {
+					t.Skip("PUNCHBOT_TEST_DATABASE_URL is not set")
+				}
+				redis := redisURL
+				if redis == "" {
+					redis = "none"
+				}
+				args = append(args, "-db", pgURL, "-redis", redis)
+			}
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); code != 0 {
+				t.Fatalf("punchbot %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+			}
+			out := stdout.String()
+			wants := []string{
+				fmt.Sprintf("acked:   %d, ", n),
+				"non-2xx: none",
+				fmt.Sprintf("stored:  %d punches (%d distinct event ids) for %d acknowledged deliveries incl. warmup", n+warmup, n+warmup, n+warmup),
+			}
+			for _, want := range wants {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			ratio := regexp.MustCompile(`(?m)^ratio:   \d+\.\d\d \(acknowledged/s ÷ raw INSERTs/s\)$`)
+			raw := regexp.MustCompile(`(?m)^raw:     [1-9]\d* single-row INSERTs by 8 connections in `)
+			if got, want := ratio.MatchString(out) && raw.MatchString(out), tt.store == "postgres"; got != want {
+				t.Errorf("raw INSERT yardstick and ratio printed = %t, want %t:\n%s", got, want, out)
+			}
+		})
+	}
+}
