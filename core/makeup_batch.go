@@ -187,11 +187,13 @@ func (s *Service) PendingApprovals(ctx context.Context, employeeID string) (view
 	if err != nil {
 		return nil, 0, err
 	}
+	var listed []MakeupRequest
+	var people []makeupPeople
 	for _, m := range pending {
 		if m.EmployeeID == employeeID { // their own, routed to them: not theirs to decide
 			continue
 		}
-		if len(views) == MaxBatch {
+		if len(listed) == MaxBatch {
 			more++
 			continue
 		}
@@ -199,15 +201,25 @@ func (s *Service) PendingApprovals(ctx context.Context, employeeID string) (view
 		if err != nil {
 			return nil, 0, err
 		}
-		var v MakeupView
-		if err := s.store.InTx(ctx, func(tx Tx) error {
-			var err error
-			v, err = s.view(ctx, tx, m, p)
-			return err
-		}); err != nil {
-			return nil, 0, err
+		listed, people = append(listed, m), append(people, p)
+	}
+	if len(listed) == 0 {
+		return nil, more, nil
+	}
+	// One transaction for the whole listing, not one per request.
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		views = views[:0]
+		for i, m := range listed {
+			v, err := s.view(ctx, tx, m, people[i])
+			if err != nil {
+				return err
+			}
+			views = append(views, v)
 		}
-		views = append(views, v)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	return views, more, nil
 }
