@@ -188,7 +188,7 @@ func (s *Service) PendingApprovals(ctx context.Context, employeeID string) (view
 		return nil, 0, err
 	}
 	var listed []MakeupRequest
-	var people []makeupPeople
+	var listedPeople []makeupPeople
 	for _, m := range pending {
 		if m.EmployeeID == employeeID { // their own, routed to them: not theirs to decide
 			continue
@@ -201,7 +201,7 @@ func (s *Service) PendingApprovals(ctx context.Context, employeeID string) (view
 		if err != nil {
 			return nil, 0, err
 		}
-		listed, people = append(listed, m), append(people, p)
+		listed, listedPeople = append(listed, m), append(listedPeople, p)
 	}
 	if len(listed) == 0 {
 		return nil, more, nil
@@ -210,7 +210,7 @@ func (s *Service) PendingApprovals(ctx context.Context, employeeID string) (view
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		views = views[:0]
 		for i, m := range listed {
-			v, err := s.view(ctx, tx, m, people[i])
+			v, err := s.view(ctx, tx, m, listedPeople[i])
 			if err != nil {
 				return err
 			}

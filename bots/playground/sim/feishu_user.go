@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -231,14 +230,5 @@ func (s *Feishu) deliver(ctx context.Context, ev map[string]any) ([]byte, error)
 	for k, v := range sig {
 		req.Header.Set(k, v)
 	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return nil, core.Errorf(core.EUNAVAILABLE, "the bot answered the Feishu callback with %d: %s", resp.StatusCode, bytes.TrimSpace(out))
-	}
-	return out, nil
+	return callBot(s.http, req, "the Feishu callback")
 }

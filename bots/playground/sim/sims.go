@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -188,4 +189,20 @@ func (p *Platforms) Chat(platform core.Platform) Person {
 		return p.Slack
 	}
 	return nil
+}
+
+// callBot sends a person's signed callback to the bot and returns its
+// answer; anything but a 200 is an error naming what (the callback or
+// request of which platform).
+func callBot(client *http.Client, req *http.Request, what string) ([]byte, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return nil, core.Errorf(core.EUNAVAILABLE, "the bot answered %s with %d: %s", what, resp.StatusCode, bytes.TrimSpace(out))
+	}
+	return out, nil
 }

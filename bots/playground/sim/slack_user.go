@@ -185,14 +185,5 @@ func (s *Slack) deliver(ctx context.Context, path string, body []byte) ([]byte, 
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
 	req.Header.Set("X-Slack-Signature", slack.Sign(s.cfg.SigningSecret, ts, body))
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return nil, core.Errorf(core.EUNAVAILABLE, "the bot answered the Slack request with %d: %s", resp.StatusCode, bytes.TrimSpace(out))
-	}
-	return out, nil
+	return callBot(s.http, req, "the Slack request")
 }

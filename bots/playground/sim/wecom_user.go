@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -147,14 +146,9 @@ func (s *WeCom) deliver(ctx context.Context, user, plain string) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "text/xml")
-	resp, err := s.http.Do(req)
+	out, err := callBot(s.http, req, "the WeCom callback")
 	if err != nil {
 		return err
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return core.Errorf(core.EUNAVAILABLE, "the bot answered the WeCom callback with %d: %s", resp.StatusCode, bytes.TrimSpace(out))
 	}
 	if len(bytes.TrimSpace(out)) == 0 {
 		return nil
