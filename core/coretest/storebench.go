@@ -96,16 +96,23 @@ func RunHandleVsRaw(b *testing.B, s Store, raw func(ctx context.Context, i int) 
 	if _, err := s.ApplyOrg(ctx, BenchOrg(b, BenchEmployees, BenchSitesPer), core.AuditEntry{At: benchStart, Actor: "bench", Action: "org.applied"}); err != nil {
 		b.Fatalf("ApplyOrg: %v", err)
 	}
+	// The clock follows the punches, which move on a day every two punches
+	// of an employee: a clock stuck on the first day would have every
+	// punch read, as "today and after", all of its employee's punches so
+	// far, and the cost of a punch would grow with -benchtime.
+	var clock benchClock
+	clock.advance(benchStart)
 	// No rate limiter: the benchmark measures the store, and 16 callers
 	// punching as 64 employees would exceed any sane per-employee limit.
-	now := func() time.Time { return benchStart }
-	svc := core.NewService(s, NewMemKV(now), nil, core.DefaultConfig(), now)
+	svc := core.NewService(s, NewMemKV(clock.now), nil, core.DefaultConfig(), clock.now)
 
 	var next atomic.Int64
 	handle := func(n int) error {
 		return benchParallel(n, func(int) error {
 			i := int(next.Add(1))
-			r, err := svc.Handle(ctx, BenchCommand(i, BenchEmployees, BenchSitesPer))
+			cmd := BenchCommand(i, BenchEmployees, BenchSitesPer)
+			clock.advance(cmd.ReceivedAt)
+			r, err := svc.Handle(ctx, cmd)
 			if err == nil && (r.PunchID == 0 || r.Replayed) {
 				err = fmt.Errorf("punch %d was not stored: %+v", i, r)
 			}
@@ -158,6 +165,21 @@ func RunHandleVsRaw(b *testing.B, s Store, raw func(ctx context.Context, i int) 
 	// which competes with the database for the same cores.
 	b.ReportMetric(float64(handleAlloc)/float64(per*rounds), "handle_B/punch")
 	return res
+}
+
+// benchClock is the latest time it was advanced to, safe for concurrent
+// use.
+type benchClock struct{ unixNano atomic.Int64 }
+
+func (c *benchClock) now() time.Time { return time.Unix(0, c.unixNano.Load()).UTC() }
+
+func (c *benchClock) advance(t time.Time) {
+	for {
+		cur := c.unixNano.Load()
+		if t.UnixNano() <= cur || c.unixNano.CompareAndSwap(cur, t.UnixNano()) {
+			return
+		}
+	}
 }
 
 // benchParallel runs fn n times on BenchConcurrency goroutines and returns
