@@ -71,6 +71,14 @@ func (a cpuTimes) until(b cpuTimes, n int) cpuUse {
 	return cpuUse{busy: b.busy - a.busy, steal: b.steal - a.steal, total: b.total - a.total, n: n, ok: true}
 }
 
+// plus is two phases as one; unmeasured if either was.
+func (u cpuUse) plus(o cpuUse) cpuUse {
+	if !u.ok || !o.ok {
+		return cpuUse{}
+	}
+	return cpuUse{busy: u.busy + o.busy, steal: u.steal + o.steal, total: u.total + o.total, n: u.n + o.n, ok: true}
+}
+
 // perOp is the CPU all processes spent per operation.
 func (u cpuUse) perOp() time.Duration { return u.busy / time.Duration(max(u.n, 1)) }
 

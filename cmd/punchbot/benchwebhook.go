@@ -38,7 +38,7 @@ location page they link to. Replies go to an in-process fake of the
 platform's API. Prints acknowledged/s, latency percentiles, non-2xx answers
 by status and the punches stored (counted in SQL); on PostgreSQL also raw
 single-row INSERTs/s into the same database at the same concurrency in the
-same run, and the ratio.
+same run, just before and just after the measured path, and the ratio.
 
   -platform feishu       feishu, wecom or slack
   -store sqlite          sqlite (a temporary file) or postgres (a fresh
@@ -338,6 +338,17 @@ func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error
 		ws := summarize(w)
 		fmt.Fprintf(stdout, "warmup:  %d deliveries, %d acknowledged (not part of the figures)\n", ws.Sent, ws.Acked)
 	}
+	var yard *rawYardstick
+	var rawBefore rawResult
+	if st.pgURL != "" {
+		if yard, err = openRawYardstick(ctx, st.pgURL, o.conc); err != nil {
+			return fmt.Errorf("raw inserts: %w", err)
+		}
+		defer yard.Close()
+		if rawBefore, err = yard.measure(ctx, 50*o.n, rawPhase); err != nil {
+			return fmt.Errorf("raw inserts: %w", err)
+		}
+	}
 	if o.cpuProfile != "" {
 		// The measured phase only: client and server share the process,
 		// so the profile shows both, as the machine spends them.
@@ -376,16 +387,16 @@ func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error
 	}
 	fmt.Fprintf(stdout, "stored:  %d punches (%d distinct event ids) for %d acknowledged deliveries incl. warmup; %d reply API calls to the fake\n",
 		punches, events, sum.Acked+o.warmup, sink.calls.Load())
-	if st.pgURL == "" {
+	if yard == nil {
 		return nil
 	}
-	// As long as the webhook phase took (within 3–20 s), so that both
-	// figures average over similar stretches of a noisy machine.
-	raw, err := rawInserts(ctx, st.pgURL, o.conc, 50*o.n, min(max(res.Elapsed, 3*time.Second), 20*time.Second))
+	rawAfter, err := yard.measure(ctx, 50*o.n, rawPhase)
 	if err != nil {
 		return fmt.Errorf("raw inserts: %w", err)
 	}
-	fmt.Fprintf(stdout, "raw:     %d single-row INSERTs by %d connections in %s: %.1f/s\n", raw.n, o.conc, raw.elapsed.Round(time.Millisecond), raw.perSec())
+	raw := rawBefore.plus(rawAfter)
+	fmt.Fprintf(stdout, "raw:     %d single-row INSERTs by %d connections in %s: %.1f/s (%.1f/s just before the path, %.1f/s just after)\n",
+		raw.n, o.conc, raw.elapsed.Round(time.Millisecond), raw.perSec(), rawBefore.perSec(), rawAfter.perSec())
 	fmt.Fprintf(stdout, "raw cpu: %s\n", raw.cpu.describe("INSERT"))
 	fmt.Fprintf(stdout, "ratio:   %.2f (acknowledged/s ÷ raw INSERTs/s)\n", sum.AckedPerSec/raw.perSec())
 	if pathCPU.ok && raw.cpu.ok {
@@ -400,55 +411,4 @@ func cmp0(v, def int) int {
 		return def
 	}
 	return v
-}
-
-type rawResult struct {
-	n       int
-	elapsed time.Duration
-	cpu     cpuUse
-}
-
-func (r rawResult) perSec() float64 { return float64(r.n) / max(r.elapsed.Seconds(), 1e-9) }
-
-// rawInserts is the yardstick: conc callers on conc connections inserting
-// single punch rows, autocommit, into a copy of the punches table (same
-// columns, indexes and identity), n rows or d, whichever comes first.
-func rawInserts(ctx context.Context, pgURL string, conc, n int, d time.Duration) (rawResult, error) {
-	pc, err := pgxpool.ParseConfig(pgURL)
-	if err != nil {
-		return rawResult{}, err
-	}
-	pc.MaxConns, pc.MinConns = int32(conc), int32(conc)
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return rawResult{}, err
-	}
-	defer pool.Close()
-	if _, err := pool.Exec(ctx, `CREATE TABLE raw_punches (LIKE punches INCLUDING ALL)`); err != nil {
-		return rawResult{}, err
-	}
-	const raw = `INSERT INTO raw_punches (employee_id, kind, at, received_at, shift_date, source, event_id, has_location,
-		lat, lng, accuracy_m, label, site_id, distance_m, client_ip, outcome, time_result, late_min, early_min, reasons, flags, makeup_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`
-	// Warm every connection (and its prepared statement) first.
-	var wg sync.WaitGroup
-	for range conc {
-		wg.Go(func() { _, _ = pool.Exec(ctx, `SELECT 1`) })
-	}
-	wg.Wait()
-	var failed atomic.Value
-	before := readCPUTimes()
-	res := runClosedLoop(ctx, conc, 0, n, d, func(ctx context.Context, i int) opResult {
-		now := time.Now()
-		_, err := pool.Exec(ctx, raw, fmt.Sprintf("E%05d", i%10000), "in", now, now, now.Format(core.DateLayout), "feishu", "raw-"+strconv.Itoa(i), true,
-			31.2, 121.4, 0.0, "Office", "site-0001", 2.2, "", "accepted", "normal", 0, 0, "[]", "[]", int64(0))
-		if err != nil {
-			failed.CompareAndSwap(nil, err)
-		}
-		return opResult{}
-	})
-	if err, _ := failed.Load().(error); err != nil {
-		return rawResult{}, err
-	}
-	return rawResult{n: len(res.Results), elapsed: res.Elapsed, cpu: before.until(readCPUTimes(), len(res.Results))}, nil
 }

@@ -62,7 +62,7 @@ func TestBenchWebhook(t *testing.T) {
 				}
 			}
 			ratio := regexp.MustCompile(`(?m)^ratio:   \d+\.\d\d \(acknowledged/s ÷ raw INSERTs/s\)$`)
-			raw := regexp.MustCompile(`(?m)^raw:     [1-9]\d* single-row INSERTs by 8 connections in `)
+			raw := regexp.MustCompile(`(?m)^raw:     [1-9]\d* single-row INSERTs by 8 connections in .*: \d+\.\d/s \([1-9]\d*\.\d/s just before the path, [1-9]\d*\.\d/s just after\)$`)
 			if got, want := ratio.MatchString(out) && raw.MatchString(out), tt.store == "postgres"; got != want {
 				t.Errorf("raw INSERT yardstick and ratio printed = %t, want %t:\n%s", got, want, out)
 			}
