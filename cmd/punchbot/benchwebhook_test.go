@@ -13,9 +13,10 @@ import (
 // TestBenchWebhook runs `punchbot bench webhook` as a user would, small, on
 // each platform and store: every delivery is acknowledged, the database
 // holds one punch per delivery (counted in SQL by the command, warmup
-// included), and on PostgreSQL the raw INSERT yardstick and the ratio are
-// printed. The figures themselves are the machine's; what is checked is
-// that the command measures the whole path and says so.
+// included), and on PostgreSQL a closed loop prints the raw INSERT
+// yardstick and the ratio, while an open loop says why it has none. The
+// figures themselves are the machine's; what is checked is that the
+// command measures the whole path and says so.
 func TestBenchWebhook(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server per platform and store")
@@ -24,18 +25,24 @@ func TestBenchWebhook(t *testing.T) {
 	const n, warmup = 120, 10
 	tests := []struct {
 		platform, store string
+		rate            int // open loop; 0: closed
 	}{
-		{"feishu", "sqlite"},
-		{"wecom", "sqlite"},
-		{"slack", "sqlite"},
-		{"feishu", "postgres"},
-		{"wecom", "postgres"},
-		{"slack", "postgres"},
+		{"feishu", "sqlite", 0},
+		{"wecom", "sqlite", 0},
+		{"slack", "sqlite", 0},
+		{"feishu", "postgres", 0},
+		{"wecom", "postgres", 0},
+		{"slack", "postgres", 0},
+		{"feishu", "postgres", 400},
 	}
 	for _, tt := range tests {
-		t.Run(tt.platform+"/"+tt.store, func(t *testing.T) {
+		name := tt.platform + "/" + tt.store
+		if tt.rate > 0 {
+			name += "/open"
+		}
+		t.Run(name, func(t *testing.T) {
 			args := []string{"bench", "webhook", "-platform", tt.platform, "-store", tt.store,
-				"-n", fmt.Sprint(n), "-warmup", fmt.Sprint(warmup), "-conc", "8", "-employees", "40", "-sites", "2"}
+				"-n", fmt.Sprint(n), "-warmup", fmt.Sprint(warmup), "-conc", "8", "-employees", "40", "-sites", "2", "-rate", fmt.Sprint(tt.rate)}
 			if tt.store == "postgres" {
 				if pgURL == "" {
 					t.Skip("PUNCHBOT_TEST_DATABASE_URL is not set")
@@ -63,8 +70,11 @@ func TestBenchWebhook(t *testing.T) {
 			}
 			ratio := regexp.MustCompile(`(?m)^ratio:   \d+\.\d\d \(acknowledged/s ÷ raw INSERTs/s\)$`)
 			raw := regexp.MustCompile(`(?m)^raw:     [1-9]\d* single-row INSERTs by 8 connections in .*: \d+\.\d/s \([1-9]\d*\.\d/s just before the path, [1-9]\d*\.\d/s just after\)$`)
-			if got, want := ratio.MatchString(out) && raw.MatchString(out), tt.store == "postgres"; got != want {
+			if got, want := ratio.MatchString(out) && raw.MatchString(out), tt.store == "postgres" && tt.rate == 0; got != want {
 				t.Errorf("raw INSERT yardstick and ratio printed = %t, want %t:\n%s", got, want, out)
+			}
+			if got, want := strings.Contains(out, "ratio:   not measured in an open loop"), tt.store == "postgres" && tt.rate > 0; got != want {
+				t.Errorf("open loop's ratio explained = %t, want %t:\n%s", got, want, out)
 			}
 		})
 	}
