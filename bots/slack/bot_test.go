@@ -151,7 +151,7 @@ func (r *recorder) jsonHandler(method string) http.HandlerFunc {
 // env is punchbot's Slack bot and location page over a real core with the
 // in-memory fakes, slacktest as Slack's Web API, and a response_url server.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	store   *coretest.MemStore
 	kv      *coretest.MemKV
 	clock   *clock
@@ -171,7 +171,7 @@ type env struct {
 	lastPage string
 }
 
-func MustEnv(t *testing.T) *env {
+func MustEnv(t testing.TB) *env {
 	t.Helper()
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	e := &env{t: t, clock: &clock{t: time.Date(2026, 3, 2, 8, 55, 0, 0, sh)}, slack: &recorder{}, hooks: &recorder{}}
@@ -227,7 +227,11 @@ func MustEnv(t *testing.T) *env {
 
 	e.app = httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(e.app.Close)
-	log := slog.New(slog.NewTextHandler(t.Output(), nil))
+	var out io.Writer = t.Output()
+	if _, fuzzing := t.(*testing.F); fuzzing {
+		out = io.Discard // a fuzz run would log every one of its inputs
+	}
+	log := slog.New(slog.NewTextHandler(out, nil))
 	pages, err := web.New(web.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), PublicURL: e.app.URL}, web.Deps{Core: counted, Now: e.clock.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)

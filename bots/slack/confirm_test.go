@@ -53,7 +53,7 @@ func (e *env) punchThroughPage(text string) map[string]any {
 
 // confirmButtons returns the action_id → value of the confirmation
 // buttons in a message's blocks.
-func confirmButtons(t *testing.T, blocks string) map[string]string {
+func confirmButtons(t testing.TB, blocks string) map[string]string {
 	t.Helper()
 	var bs []map[string]any
 	if err := json.Unmarshal([]byte(blocks), &bs); err != nil {

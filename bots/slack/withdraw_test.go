@@ -15,7 +15,7 @@ import (
 
 // withdrawButton returns the value of the Withdraw button in a message's
 // blocks, "" when there is none.
-func withdrawButton(t *testing.T, blocks string) string {
+func withdrawButton(t testing.TB, blocks string) string {
 	t.Helper()
 	return confirmButtons(t, blocks)[punchslack.ActionMakeupWithdraw]
 }
