@@ -10,8 +10,9 @@ import (
 // FuzzEventHandler feeds arbitrary plaintext through the whole callback path
 // (signature, optional encryption, envelope, SDK dispatch, message parsing,
 // core) with valid credentials, so the fuzzer reaches the parsers behind the
-// signature check. Whatever the input, the handler must not panic and must
-// answer 200 or a 4xx, never 500 (the in-memory core does not fail).
+// signature check, for message events and card callbacks alike. Whatever
+// the input, the handler must not panic and must answer 200 or a 4xx, never
+// 500 (the in-memory core does not fail).
 func FuzzEventHandler(f *testing.F) {
 	h := MustHarness(f)
 	seeds := []any{
@@ -22,7 +23,21 @@ func FuzzEventHandler(f *testing.F) {
 		h.event(msgEvent{openID: aliceOpenID, chatType: "group", msgType: "text", content: textContent("@_user_1 out"),
 			mentions: []map[string]any{{"key": "@_user_1", "id": map[string]any{"open_id": "ou_bot"}}}}),
 		h.event(msgEvent{userID: bobUserID, msgType: "text", content: textContent("status")}),
+		// Card callbacks: every button and form the bot sends, with ids that
+		// exist, do not, or are not numbers, clicked by someone unknown.
+		h.cardAction("ca-1", aliceOpenID, "om_1", map[string]any{"action": ActionMakeupApprove, "id": "1"}),
+		h.cardAction("ca-2", aliceOpenID, "om_1", map[string]any{"action": ActionMakeupReject, "id": 1e300}),
+		h.cardAction("ca-3", "ou_nobody", "om_1", map[string]any{"action": ActionMakeupWithdraw, "id": "-1"}),
+		h.cardAction("ca-4", aliceOpenID, "om_1", map[string]any{"action": ActionMakeupBatch, "decision": "approved", "ids": "1,2,x"}),
+		h.cardAction("ca-5", aliceOpenID, "om_1", map[string]any{"action": ActionPunchConfirm, "kind": "out"}),
+		h.cardAction("ca-6", aliceOpenID, "om_1", map[string]any{"action": ActionPunchDecline}),
+		h.cardAction("ca-7", aliceOpenID, "om_1", map[string]any{"action": ActionNoticeMakeup, "date": "2026-13-40"}),
+		h.cardAction("ca-8", aliceOpenID, "om_1", map[string]any{"action": "no_such_action"}),
 	}
+	leave := h.cardAction("ca-9", aliceOpenID, "om_1", nil)
+	leave["event"].(map[string]any)["action"] = map[string]any{"tag": "button", "name": ActionLeaveForm,
+		"form_value": map[string]any{"type": "leave", "from": "2026-03-05 +0800", "to": "2026-03-04", "reason": "\u0000"}}
+	seeds = append(seeds, leave)
 	for _, s := range seeds {
 		buf, _ := json.Marshal(s)
 		f.Add(buf, true)
