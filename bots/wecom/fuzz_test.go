@@ -10,7 +10,15 @@ import (
 func parseSeeds() []string {
 	return []string{w2Plain, docText, docLocation, capturedLocationEvent, docCardEvent, plainNoCDATA, stringMsgID,
 		locationSelectXML("zhangsan", "punch_in", 40.001, 116.486, 1772413200), clickXML("zhangsan", "punch_out", 1772413200),
-		locationEventXML("zhangsan", 39.99, 116.48, 65, 1772413200), "", "<xml/>", "<xml><MsgType>text</MsgType></xml>"}
+		locationEventXML("zhangsan", 39.99, 116.48, 65, 1772413200), "", "<xml/>", "<xml><MsgType>text</MsgType></xml>",
+		// Card clicks: approval buttons on requests that exist or not, by an
+		// unknown member, the clock-out confirmation, a leave form.
+		cardEventXML(testUser, KeyMakeupApprove, "makeup-1-1-1", "code-1", 1772413200),
+		cardEventXML(testUser, KeyMakeupReject, "makeup-99999999999999999999-1-1", "code-2", 1772413200),
+		cardEventXML("nobody", KeyMakeupApprove, "makeup--1", "", 1772413200),
+		cardEventXML(testUser, KeyPunchConfirm, "confirm-x", "code-3", 1772413200),
+		cardEventXML(testUser, KeyPunchDecline, "", "", 1772413200),
+		leaveFormXML(testUser, "leave-1", "code-4", 1772413200, [][2]string{{"type", "leave"}, {"from", "2026-13-01"}, {"to", ""}})}
 }
 
 // FuzzParse feeds arbitrary plaintext to the message parser: it must never
