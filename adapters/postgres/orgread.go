@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -52,24 +51,11 @@ func (s *Store) Org(ctx context.Context) (core.Org, error) {
 	})
 	sites := map[string]core.Site{}
 	b.Queue(`SELECT ` + siteCols + ` FROM sites st`).Query(func(rows pgx.Rows) error { return scanSites(rows, sites) })
-	b.Queue(`SELECT id, name, work_days, start_min, end_min, check_in_opens_min, check_out_closes_min, flexible_min,
-		late_grace_min, serious_late_min, absent_late_min, early_leave_grace_min, out_of_range, calendar_id, punch_mode, confirm_within_min,
-		overtime_mode, overtime_starts_after_min, overtime_min_min, overtime_unit_min, overtime_before_start_min
-		FROM schedules ORDER BY id`).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT ` + scheduleCols + ` FROM schedules ORDER BY id`).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
-			var sc core.Schedule
-			var days []int16
-			var v [14]int32
-			if err := rows.Scan(&sc.ID, &sc.Name, &days, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &sc.OutOfRange, &sc.CalendarID,
-				&sc.PunchMode, &v[9], &sc.Overtime.Mode, &v[10], &v[11], &v[12], &v[13]); err != nil {
+			sc, err := scanSchedule(rows)
+			if err != nil {
 				return err
-			}
-			sc.StartMin, sc.EndMin, sc.CheckInOpensMin, sc.CheckOutClosesMin, sc.FlexibleMin = int(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4])
-			sc.LateGraceMin, sc.SeriousLateMin, sc.AbsentLateMin, sc.EarlyLeaveGraceMin = int(v[5]), int(v[6]), int(v[7]), int(v[8])
-			sc.ConfirmWithinMin = int(v[9])
-			sc.Overtime.StartsAfterMin, sc.Overtime.MinMin, sc.Overtime.UnitMin, sc.Overtime.BeforeStartMin = int(v[10]), int(v[11]), int(v[12]), int(v[13])
-			for _, d := range days {
-				sc.WorkDays = append(sc.WorkDays, time.Weekday(d))
 			}
 			org.Schedules = append(org.Schedules, sc)
 		}
