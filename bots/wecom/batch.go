@@ -90,13 +90,8 @@ func (b *Bot) sendBatch(ctx context.Context, m core.OutboxMessage, reply core.Re
 	if reply.Outcome != core.OutcomeMakeupBatch || rt.ResponseCode == "" || !strings.HasPrefix(rt.TaskID, batchTaskPrefix) {
 		return false, nil
 	}
-	err = b.client.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{rt.ToUser}, AgentID: rt.AgentID, ResponseCode: rt.ResponseCode,
-		Button: &ReplaceButton{ReplaceName: tr(lang, "已处理", "Done")}})
-	if err != nil && core.ErrorCode(err) != core.EINVALID {
+	if err := b.markClicked(ctx, rt.Route, rt.ResponseCode, tr(lang, "已处理", "Done"), "batch"); err != nil {
 		return true, err
-	}
-	if err != nil {
-		b.log.Warn("wecom: the batch card cannot be updated; answering with a message", "user", rt.ToUser, "err", err)
 	}
 	return false, nil
 }

@@ -105,19 +105,28 @@ func (b *Bot) sendConfirm(ctx context.Context, m core.OutboxMessage, reply core.
 	if rt.ResponseCode == "" {
 		return false, nil
 	}
-	// The clicked card shows the outcome instead of its buttons
-	// (message/update_template_card with the click's response_code and a
-	// replace_name, doc 94888 更新模版卡片消息), and the one line that says
-	// what happened follows as a message.
-	err = b.client.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{rt.ToUser}, AgentID: rt.AgentID, ResponseCode: rt.ResponseCode,
-		Button: &ReplaceButton{ReplaceName: bots.ConfirmDoneLabel(reply, lang)}})
-	if err != nil && core.ErrorCode(err) != core.EINVALID {
+	// The clicked card shows the outcome instead of its buttons, and the
+	// one line that says what happened follows as a message.
+	if err := b.markClicked(ctx, rt.Route, rt.ResponseCode, bots.ConfirmDoneLabel(reply, lang), "confirmation"); err != nil {
 		return true, err
 	}
-	if err != nil {
-		b.log.Warn("wecom: the confirmation card cannot be updated; answering with a message", "user", rt.ToUser, "err", err)
-	}
 	return false, nil
+}
+
+// markClicked replaces the buttons of the card a click came from with
+// label (message/update_template_card with the click's response_code and
+// a replace_name, doc 94888 更新模版卡片消息). A code WeCom refuses as
+// invalid (spent by a retried send) is logged, as the message that follows
+// the update still answers the click; any other failure is returned, for
+// the outbox to retry.
+func (b *Bot) markClicked(ctx context.Context, rt Route, responseCode, label, card string) error {
+	err := b.client.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{rt.ToUser}, AgentID: rt.AgentID, ResponseCode: responseCode,
+		Button: &ReplaceButton{ReplaceName: label}})
+	if core.ErrorCode(err) == core.EINVALID {
+		b.log.Warn("wecom: the "+card+" card cannot be updated; answering with a message", "user", rt.ToUser, "err", err)
+		return nil
+	}
+	return err
 }
 
 // confirmInbound translates clicks on a confirmation card into CmdConfirm

@@ -109,14 +109,8 @@ func (b *Bot) sendWithdraw(ctx context.Context, m core.OutboxMessage, reply core
 	if rt.Withdraw == 0 || rt.ResponseCode == "" {
 		return false, nil
 	}
-	err = b.client.UpdateTemplateCard(ctx, TemplateCardUpdate{UserIDs: []string{rt.ToUser}, AgentID: rt.AgentID, ResponseCode: rt.ResponseCode,
-		Button: &ReplaceButton{ReplaceName: bots.WithdrawDoneLabel(reply, lang)}})
-	if err != nil && core.ErrorCode(err) != core.EINVALID {
+	if err := b.markClicked(ctx, rt.Route, rt.ResponseCode, bots.WithdrawDoneLabel(reply, lang), "withdraw"); err != nil {
 		return true, err
-	}
-	if err != nil {
-		// A spent code (a retried send): the message below still answers.
-		b.log.Warn("wecom: the withdraw card cannot be updated; answering with a message", "user", rt.ToUser, "err", err)
 	}
 	// Sent here rather than by Send: the route carries a response code,
 	// which sendConfirm would spend again on the confirmation's labels.
