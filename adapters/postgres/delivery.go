@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -232,30 +231,17 @@ func (s *Store) FinishFiring(ctx context.Context, id int64, status string, recip
 
 // ListFirings returns matching firings, newest fire time first.
 func (s *Store) ListFirings(ctx context.Context, f core.FiringFilter) ([]core.Firing, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var c conditions
 	if f.ReminderID != "" {
-		add("reminder_id = $%d", f.ReminderID)
+		c.add("reminder_id = $%d", f.ReminderID)
 	}
 	if f.Status != "" {
-		add("status = $%d", f.Status)
+		c.add("status = $%d", f.Status)
 	}
 	if !f.Since.IsZero() {
-		add("fire_at >= $%d", ts(f.Since))
+		c.add("fire_at >= $%d", ts(f.Since))
 	}
-	q := `SELECT ` + firingCols + ` FROM reminder_firings`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY fire_at DESC, id DESC`
-	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		q += fmt.Sprintf(` LIMIT $%d`, len(args))
-	}
+	q, args := c.query(`SELECT `+firingCols+` FROM reminder_firings`, `fire_at DESC, id DESC`, f.Limit)
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, translate(err, "list firings")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -110,27 +109,22 @@ func (t *pgTx) UpdateMakeup(ctx context.Context, m core.MakeupRequest) error {
 // makeupQuery is the SELECT of the requests matching f, ordered by
 // creation; it follows core.MakeupFilter.Matches.
 func makeupQuery(f core.MakeupFilter) (string, []any) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var c conditions
 	if f.EmployeeID != "" {
-		add("employee_id = $%d", f.EmployeeID)
+		c.add("employee_id = $%d", f.EmployeeID)
 	}
 	if f.ShiftDate != "" {
-		add("shift_date = $%d", f.ShiftDate)
+		c.add("shift_date = $%d", f.ShiftDate)
 	}
 	if f.ApproverID != "" {
-		add("approver_id = $%d", f.ApproverID)
+		c.add("approver_id = $%d", f.ApproverID)
 	}
 	if len(f.Statuses) > 0 {
 		sts := make([]string, len(f.Statuses))
 		for i, st := range f.Statuses {
 			sts[i] = string(st)
 		}
-		add("status = ANY($%d)", sts)
+		c.add("status = ANY($%d)", sts)
 	}
 	if len(f.Types) > 0 {
 		types := make([]string, len(f.Types))
@@ -140,23 +134,19 @@ func makeupQuery(f core.MakeupFilter) (string, []any) {
 		if slices.Contains(f.Types, core.RequestMakeup) {
 			types = append(types, "") // written with no type
 		}
-		add("type = ANY($%d)", types)
+		c.add("type = ANY($%d)", types)
 	}
 	if !f.From.IsZero() {
-		add("created_at >= $%d", ts(f.From))
+		c.add("created_at >= $%d", ts(f.From))
 	}
 	if !f.To.IsZero() {
-		add("created_at < $%d", ts(f.To))
+		c.add("created_at < $%d", ts(f.To))
 	}
 	if !f.CoverFrom.IsZero() && !f.CoverTo.IsZero() {
-		add("start_at < $%d", ts(f.CoverTo))
-		add("end_at >= $%d", ts(f.CoverFrom))
+		c.add("start_at < $%d", ts(f.CoverTo))
+		c.add("end_at >= $%d", ts(f.CoverFrom))
 	}
-	q := `SELECT ` + makeupCols + ` FROM makeup_requests`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	return q + ` ORDER BY created_at, id`, args
+	return c.query(`SELECT `+makeupCols+` FROM makeup_requests`, `created_at, id`, 0)
 }
 
 // ListMakeups returns matching requests ordered by creation.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -370,30 +368,17 @@ func (s *Store) EventReply(ctx context.Context, source, eventID string) (core.Ev
 
 // ListPunches returns punches in [From, To) ordered by time.
 func (s *Store) ListPunches(ctx context.Context, f core.PunchFilter) ([]core.Punch, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var c conditions
 	if f.EmployeeID != "" {
-		add("employee_id = $%d", f.EmployeeID)
+		c.add("employee_id = $%d", f.EmployeeID)
 	}
 	if !f.From.IsZero() {
-		add("at >= $%d", ts(f.From))
+		c.add("at >= $%d", ts(f.From))
 	}
 	if !f.To.IsZero() {
-		add("at < $%d", ts(f.To))
+		c.add("at < $%d", ts(f.To))
 	}
-	q := `SELECT ` + punchCols + ` FROM punches`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY at, id`
-	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		q += fmt.Sprintf(` LIMIT $%d`, len(args))
-	}
+	q, args := c.query(`SELECT `+punchCols+` FROM punches`, `at, id`, f.Limit)
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, translate(err, "list punches")

@@ -296,32 +296,18 @@ func (s *Store) ErasePersonalData(ctx context.Context, employeeID string, reduce
 
 // FindAudit lists matching audit entries, newest first.
 func (s *Store) FindAudit(ctx context.Context, f core.AuditFilter) ([]core.AuditEntry, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var c conditions
 	if f.Subject != "" {
-		add("subject = $%d", f.Subject)
+		c.add("subject = $%d", f.Subject)
 	}
 	if f.Actor != "" {
-		add("actor = $%d", f.Actor)
+		c.add("actor = $%d", f.Actor)
 	}
 	if f.Action != "" {
 		// starts_with, not LIKE: LIKE reads % and _ as wildcards.
-		add("starts_with(action, $%d)", f.Action)
+		c.add("starts_with(action, $%d)", f.Action)
 	}
-	q := `SELECT id, at, actor, action, subject, detail FROM audit`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	var lim any
-	if f.Limit > 0 {
-		lim = f.Limit
-	}
-	args = append(args, lim)
-	q += fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args))
+	q, args := c.query(`SELECT id, at, actor, action, subject, detail FROM audit`, `id DESC`, f.Limit)
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, translate(err, "find audit")
