@@ -247,25 +247,17 @@ func (s *Store) FinishFiring(ctx context.Context, id int64, status string, recip
 
 // ListFirings returns matching firings, newest fire time first.
 func (s *Store) ListFirings(ctx context.Context, f core.FiringFilter) ([]core.Firing, error) {
-	var where []string
-	var args []any
+	var c conditions
 	if f.ReminderID != "" {
-		where, args = append(where, "reminder_id = ?"), append(args, f.ReminderID)
+		c.add("reminder_id = ?", f.ReminderID)
 	}
 	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
+		c.add("status = ?", f.Status)
 	}
 	if !f.Since.IsZero() {
-		where, args = append(where, "fire_at >= ?"), append(args, micros(f.Since))
+		c.add("fire_at >= ?", micros(f.Since))
 	}
-	q := `SELECT ` + firingCols + ` FROM reminder_firings`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY fire_at DESC, id DESC`
-	if f.Limit > 0 {
-		q, args = q+` LIMIT ?`, append(args, f.Limit)
-	}
+	q, args := c.query(`SELECT `+firingCols+` FROM reminder_firings`, `fire_at DESC, id DESC`, f.Limit)
 	return queryAll(ctx, poolConn{s.rs}, "list firings", q, args, scanFiring)
 }
 

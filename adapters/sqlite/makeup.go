@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"slices"
-	"strings"
 
 	"github.com/punchbot/punchbot/core"
 )
@@ -115,29 +114,22 @@ func (t *sqliteTx) UpdateMakeup(ctx context.Context, m core.MakeupRequest) error
 // makeupQuery is the SELECT of the requests matching f, ordered by
 // creation; it follows core.MakeupFilter.Matches.
 func makeupQuery(f core.MakeupFilter) (string, []any) {
-	var where []string
-	var args []any
-	in := func(col string, vals []string) {
-		where = append(where, col+" IN (?"+strings.Repeat(", ?", len(vals)-1)+")")
-		for _, v := range vals {
-			args = append(args, v)
-		}
-	}
+	var c conditions
 	if f.EmployeeID != "" {
-		where, args = append(where, "employee_id = ?"), append(args, f.EmployeeID)
+		c.add("employee_id = ?", f.EmployeeID)
 	}
 	if f.ShiftDate != "" {
-		where, args = append(where, "shift_date = ?"), append(args, f.ShiftDate)
+		c.add("shift_date = ?", f.ShiftDate)
 	}
 	if f.ApproverID != "" {
-		where, args = append(where, "approver_id = ?"), append(args, f.ApproverID)
+		c.add("approver_id = ?", f.ApproverID)
 	}
 	if len(f.Statuses) > 0 {
 		var vals []string
 		for _, st := range f.Statuses {
 			vals = append(vals, string(st))
 		}
-		in("status", vals)
+		c.in("status", vals)
 	}
 	if len(f.Types) > 0 {
 		var vals []string
@@ -147,22 +139,18 @@ func makeupQuery(f core.MakeupFilter) (string, []any) {
 		if slices.Contains(f.Types, core.RequestMakeup) {
 			vals = append(vals, "") // written before types, or with none
 		}
-		in("type", vals)
+		c.in("type", vals)
 	}
 	if !f.From.IsZero() {
-		where, args = append(where, "created_at >= ?"), append(args, micros(f.From))
+		c.add("created_at >= ?", micros(f.From))
 	}
 	if !f.To.IsZero() {
-		where, args = append(where, "created_at < ?"), append(args, micros(f.To))
+		c.add("created_at < ?", micros(f.To))
 	}
 	if !f.CoverFrom.IsZero() && !f.CoverTo.IsZero() {
-		where, args = append(where, "start_at IS NOT NULL AND start_at < ? AND end_at >= ?"), append(args, micros(f.CoverTo), micros(f.CoverFrom))
+		c.add("start_at IS NOT NULL AND start_at < ? AND end_at >= ?", micros(f.CoverTo), micros(f.CoverFrom))
 	}
-	q := `SELECT ` + makeupCols + ` FROM makeup_requests`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	return q + ` ORDER BY created_at, id`, args
+	return c.query(`SELECT `+makeupCols+` FROM makeup_requests`, `created_at, id`, 0)
 }
 
 // ListMakeups returns matching requests ordered by creation.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strings"
 
 	"github.com/punchbot/punchbot/core"
 )
@@ -237,25 +236,17 @@ func (s *Store) EventReply(ctx context.Context, source, eventID string) (core.Ev
 
 // ListPunches returns punches in [From, To) ordered by time.
 func (s *Store) ListPunches(ctx context.Context, f core.PunchFilter) ([]core.Punch, error) {
-	var where []string
-	var args []any
+	var c conditions
 	if f.EmployeeID != "" {
-		where, args = append(where, "employee_id = ?"), append(args, f.EmployeeID)
+		c.add("employee_id = ?", f.EmployeeID)
 	}
 	if !f.From.IsZero() {
-		where, args = append(where, "at >= ?"), append(args, micros(f.From))
+		c.add("at >= ?", micros(f.From))
 	}
 	if !f.To.IsZero() {
-		where, args = append(where, "at < ?"), append(args, micros(f.To))
+		c.add("at < ?", micros(f.To))
 	}
-	q := `SELECT ` + punchCols + ` FROM punches`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY at, id`
-	if f.Limit > 0 {
-		q, args = q+` LIMIT ?`, append(args, f.Limit)
-	}
+	q, args := c.query(`SELECT `+punchCols+` FROM punches`, `at, id`, f.Limit)
 	return punches(ctx, s.r, q, args...)
 }
 

@@ -213,26 +213,17 @@ func (s *Store) ErasePersonalData(ctx context.Context, employeeID string, reduce
 
 // FindAudit lists matching audit entries, newest first.
 func (s *Store) FindAudit(ctx context.Context, f core.AuditFilter) ([]core.AuditEntry, error) {
-	var where []string
-	var args []any
+	var c conditions
 	if f.Subject != "" {
-		where, args = append(where, "subject = ?"), append(args, f.Subject)
+		c.add("subject = ?", f.Subject)
 	}
 	if f.Actor != "" {
-		where, args = append(where, "actor = ?"), append(args, f.Actor)
+		c.add("actor = ?", f.Actor)
 	}
 	if f.Action != "" {
 		// substr, not LIKE: LIKE folds case and reads % and _ as wildcards.
-		where, args = append(where, "substr(action, 1, length(?)) = ?"), append(args, f.Action, f.Action)
+		c.add("substr(action, 1, length(?)) = ?", f.Action, f.Action)
 	}
-	q := `SELECT id, at, actor, action, subject, detail FROM audit`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = -1
-	}
-	q, args = q+` ORDER BY id DESC LIMIT ?`, append(args, limit)
+	q, args := c.query(`SELECT id, at, actor, action, subject, detail FROM audit`, `id DESC`, f.Limit)
 	return queryAll(ctx, poolConn{s.rs}, "find audit", q, args, scanAudit)
 }
