@@ -25,23 +25,6 @@ const batchTaskPrefix = "batch-"
 // keyBatchPrefix starts the confirmation button's key.
 const keyBatchPrefix = "makeup_batch:"
 
-func batchTaskID(messageID int64, attempt int, tag string) string {
-	return fmt.Sprintf("%s%d-%d-%s", batchTaskPrefix, messageID, attempt, tag)
-}
-
-// batchTaskTag returns the user tag of a batch card's task_id.
-func batchTaskTag(taskID string) (string, bool) {
-	rest, ok := strings.CutPrefix(taskID, batchTaskPrefix)
-	if !ok {
-		return "", false
-	}
-	parts := strings.Split(rest, "-")
-	if len(parts) != 3 || parts[2] == "" {
-		return "", false
-	}
-	return parts[2], true
-}
-
 // batchCardLines is how many requests the card lists by name;
 // sub_title_text is meant to stay short (doc 90372 suggests 160
 // characters), the numbers on the button's title say the rest.
@@ -81,7 +64,7 @@ func (b *Bot) sendBatch(ctx context.Context, m core.OutboxMessage, reply core.Re
 	}
 	lang := bots.Lang(reply, rt.Lang)
 	if offer, ok := bots.BatchConfirmOffer(reply); ok && offer.Decision == core.MakeupApproved {
-		res, err := b.client.SendTemplateCard(ctx, rt.ToUser, batchCard(offer, lang, batchTaskID(m.ID, m.Attempts, userTag(b.cfg.CorpID, rt.ToUser))))
+		res, err := b.client.SendTemplateCard(ctx, rt.ToUser, batchCard(offer, lang, taggedTaskID(batchTaskPrefix, m.ID, m.Attempts, userTag(b.cfg.CorpID, rt.ToUser))))
 		if err != nil {
 			return true, err
 		}
@@ -103,7 +86,7 @@ func (b *Bot) batchInbound(m Message, cmd core.Command) (inbound, bool) {
 	if m.MsgType != MsgEvent || m.Event != EventTemplateCard {
 		return inbound{}, false
 	}
-	tag, ok := batchTaskTag(m.TaskID)
+	tag, ok := taskTag(m.TaskID, batchTaskPrefix)
 	rest, isBatch := strings.CutPrefix(m.EventKey, keyBatchPrefix)
 	if !ok || !isBatch || tag != userTag(b.cfg.CorpID, m.FromUserName) {
 		return inbound{}, false

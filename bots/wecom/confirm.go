@@ -33,13 +33,17 @@ func userTag(corpID, user string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-func confirmTaskID(messageID int64, attempt int, tag string) string {
-	return fmt.Sprintf("%s%d-%d-%s", confirmTaskPrefix, messageID, attempt, tag)
+// taggedTaskID is the task_id of a card sent to one user: prefix, the
+// outbox message id and attempt (WeCom refuses a task_id it has seen, so a
+// retried send needs a new one) and the user's tag, by which a click is
+// told to come from the card's recipient.
+func taggedTaskID(prefix string, messageID int64, attempt int, tag string) string {
+	return fmt.Sprintf("%s%d-%d-%s", prefix, messageID, attempt, tag)
 }
 
-// confirmTaskTag returns the user tag of a confirmation card's task_id.
-func confirmTaskTag(taskID string) (string, bool) {
-	rest, ok := strings.CutPrefix(taskID, confirmTaskPrefix)
+// taskTag returns the user tag of a task_id taggedTaskID made with prefix.
+func taskTag(taskID, prefix string) (string, bool) {
+	rest, ok := strings.CutPrefix(taskID, prefix)
 	if !ok {
 		return "", false
 	}
@@ -95,7 +99,7 @@ func (b *Bot) sendConfirm(ctx context.Context, m core.OutboxMessage, reply core.
 	}
 	lang := bots.Lang(reply, rt.Lang)
 	if reply.Outcome == core.OutcomeConfirm {
-		card := confirmCard(reply, lang, confirmTaskID(m.ID, m.Attempts, userTag(b.cfg.CorpID, rt.ToUser)))
+		card := confirmCard(reply, lang, taggedTaskID(confirmTaskPrefix, m.ID, m.Attempts, userTag(b.cfg.CorpID, rt.ToUser)))
 		res, err := b.client.SendTemplateCard(ctx, rt.ToUser, card)
 		if err != nil {
 			return true, err
@@ -136,7 +140,7 @@ func (b *Bot) confirmInbound(m Message, cmd core.Command) (inbound, bool) {
 	if m.MsgType != MsgEvent || m.Event != EventTemplateCard {
 		return inbound{}, false
 	}
-	tag, ok := confirmTaskTag(m.TaskID)
+	tag, ok := taskTag(m.TaskID, confirmTaskPrefix)
 	if !ok || tag != userTag(b.cfg.CorpID, m.FromUserName) {
 		return inbound{}, false
 	}
@@ -160,7 +164,7 @@ func (b *Bot) confirmClickNotForYou(w http.ResponseWriter, r *http.Request, m Me
 	if m.MsgType != MsgEvent || m.Event != EventTemplateCard {
 		return false
 	}
-	tag, ok := confirmTaskTag(m.TaskID)
+	tag, ok := taskTag(m.TaskID, confirmTaskPrefix)
 	if !ok || tag == userTag(b.cfg.CorpID, m.FromUserName) {
 		return false
 	}
