@@ -92,8 +92,15 @@ func (w *OutboxWorker) claim(ctx context.Context, platform Platform, sender Send
 		msgs, err := w.Store.ClaimOutbox(ctx, platform, w.Batch, now, w.Lease)
 		return msgs, now, err
 	}
-	msgs, err := ls.ClaimOutboxLane(ctx, platform, LaneReplies, w.Batch, now, w.Lease)
-	if err == nil && len(msgs) < w.Batch && !paused {
+	// A BatchSender may put waiting replies into one call (Feishu's
+	// confirmations during a rush), so its replies are claimed like its
+	// deliveries: about a second's worth of calls. Replies stay first.
+	replies := w.Batch
+	if _, ok := sender.(BatchSender); ok {
+		replies = limit
+	}
+	msgs, err := ls.ClaimOutboxLane(ctx, platform, LaneReplies, replies, now, w.Lease)
+	if err == nil && len(msgs) < replies && !paused {
 		var more []OutboxMessage
 		more, err = ls.ClaimOutboxLane(ctx, platform, LaneDeliveries, limit, now, w.Lease)
 		msgs = append(msgs, more...)

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	lark "github.com/larksuite/oapi-sdk-go/v3"
@@ -79,6 +80,10 @@ type Bot struct {
 	makeups     bots.MakeupCore
 	cardActions map[string]CardActionHandler // see OnCardAction
 	sessions    core.SessionStore
+	// rushOffUntil (unix nanoseconds) holds confirmations out of
+	// batch_send after the platform refused it for the app's set-up
+	// (rush.go).
+	rushOffUntil atomic.Int64
 }
 
 var _ core.Sender = (*Bot)(nil)
@@ -302,33 +307,14 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 	if err := json.Unmarshal([]byte(m.Route), &rt); err != nil {
 		return core.WrapError(core.EINVALID, err, "feishu: outbox message %d has a bad route", m.ID)
 	}
-	var msg Message
-	var filed int64 // the request whose "submitted" card msg is, recorded once sent
-	switch m.Kind {
-	case "reply", "":
-		var r core.Reply
-		if err := json.Unmarshal(m.Payload, &r); err != nil {
-			return core.WrapError(core.EINVALID, err, "feishu: outbox message %d has a bad reply payload", m.ID)
-		}
-		msg = RenderReply(r, rt.Lang)
-		if rt.Said != "" && r.Outcome == core.OutcomeHelp {
-			msg = TextMessage(bots.NotUnderstoodHelp(r, rt.Said, rt.Lang))
-		}
-		if rt.Voice && r.Outcome == core.OutcomeHelp {
-			msg = TextMessage(bots.VoiceText(bots.Lang(r, rt.Lang)))
-		}
-		if r.Outcome == core.OutcomeConfirm {
-			msg = confirmMessage(r, bots.Lang(r, rt.Lang), rt.User) // confirm.go
-		}
-		if card, ok := batchConfirmMessage(r, bots.Lang(r, rt.Lang)); ok { // batch.go
-			msg = card
-		}
-		if card, ok := withdrawMessage(r, bots.Lang(r, rt.Lang), rt.User); ok { // withdraw.go
-			msg, filed = card, r.Makeup.Request.ID
-		}
-	default:
+	if m.Kind != "reply" && m.Kind != "" {
 		return core.Errorf(core.EINVALID, "feishu: outbox kind %q is not supported", m.Kind)
 	}
+	var r core.Reply
+	if err := json.Unmarshal(m.Payload, &r); err != nil {
+		return core.WrapError(core.EINVALID, err, "feishu: outbox message %d has a bad reply payload", m.ID)
+	}
+	msg, filed := replyMessage(r, rt)
 	// uuid lets the platform drop a request we repeat after a lost answer.
 	if rt.MessageID != "" {
 		sent, err := b.client.ReplyMessage(ctx, rt.MessageID, msg, fmt.Sprintf("punchbot-r-%d", m.ID))
@@ -348,6 +334,28 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 		b.recordRequesterCard(ctx, filed, rt.User, sent, "") // withdraw.go
 	}
 	return err
+}
+
+// replyMessage is the message that answers r on rt, and the make-up
+// request whose "submitted" card it is (0: none), recorded once sent.
+func replyMessage(r core.Reply, rt route) (msg Message, filed int64) {
+	msg = RenderReply(r, rt.Lang)
+	if rt.Said != "" && r.Outcome == core.OutcomeHelp {
+		msg = TextMessage(bots.NotUnderstoodHelp(r, rt.Said, rt.Lang))
+	}
+	if rt.Voice && r.Outcome == core.OutcomeHelp {
+		msg = TextMessage(bots.VoiceText(bots.Lang(r, rt.Lang)))
+	}
+	if r.Outcome == core.OutcomeConfirm {
+		msg = confirmMessage(r, bots.Lang(r, rt.Lang), rt.User) // confirm.go
+	}
+	if card, ok := batchConfirmMessage(r, bots.Lang(r, rt.Lang)); ok { // batch.go
+		msg = card
+	}
+	if card, ok := withdrawMessage(r, bots.Lang(r, rt.Lang), rt.User); ok { // withdraw.go
+		msg, filed = card, r.Makeup.Request.ID
+	}
+	return msg, filed
 }
 
 // Constant answers, encoded once.

@@ -149,10 +149,16 @@ func cardMessage(card any) Message {
 }
 
 // Group puts broadcast deliveries to people with the same content and id
-// kind together, up to 200 per batch_send; everything else goes alone.
+// kind together, up to 200 per batch_send, and during a rush confirmations
+// that read the same (rush.go); everything else goes alone.
 func (b *Bot) Group(msgs []core.OutboxMessage) [][]core.OutboxMessage {
 	memo := noticeMemo{}
-	return bots.GroupNotices(msgs, maxBatchIDs, func(m core.OutboxMessage) (string, bool) {
+	rush := b.rushKeys(msgs)
+	return bots.GroupMessages(msgs, maxBatchIDs, func(m core.OutboxMessage) (string, bool) {
+		if m.Kind != core.OutboxNotice {
+			k, ok := rush[m.ID]
+			return k, ok
+		}
 		r := memo.render(m)
 		if r.err != nil || !r.batch {
 			return "", false
@@ -162,11 +168,15 @@ func (b *Bot) Group(msgs []core.OutboxMessage) [][]core.OutboxMessage {
 }
 
 // SendGroup makes one call for a group made by Group: a batch_send for
-// several broadcast deliveries, a message create otherwise.
+// several broadcast deliveries or twin confirmations, a message create or
+// reply otherwise.
 func (b *Bot) SendGroup(ctx context.Context, group []core.OutboxMessage) []error {
 	errs := make([]error, len(group))
 	if len(group) == 0 {
 		return errs
+	}
+	if group[0].Kind == "reply" && len(group) > 1 {
+		return b.sendRushCards(ctx, group) // rush.go
 	}
 	if group[0].Kind != core.OutboxNotice {
 		errs[0] = b.Send(ctx, group[0])

@@ -18,7 +18,7 @@ import (
 )
 
 // noticeAPI is a fake Open Platform for notices: the tenant token, message
-// create (keyed by uuid, as the platform deduplicates) and batch_send, which
+// create (keyed by uuid, as the platform deduplicates), reply and batch_send, which
 // refuses ids starting with "ou_ghost". limited answers the next calls with
 // the gateway's 99991400 and a reset header.
 type noticeAPI struct {
@@ -26,10 +26,14 @@ type noticeAPI struct {
 
 	mu      sync.Mutex
 	creates []map[string]any
+	replies []map[string]any // with "message_id": the message answered
 	batches []map[string]any
 	got     map[string]int
 	uuids   map[string]bool
 	limited int
+	// noBatch answers batch_send as Feishu does without
+	// im:message:send_multi_users.
+	noBatch bool
 	times   []time.Time
 }
 
@@ -71,6 +75,11 @@ func (a *noticeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		reply(map[string]any{"code": 0, "data": map[string]any{"message_id": "om_1"}})
 	case "/open-apis/message/v4/batch_send/":
 		a.batches = append(a.batches, body)
+		if a.noBatch {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, scopeMissingBody)
+			return
+		}
 		var invalid []string
 		for _, id := range body["open_ids"].([]any) {
 			if strings.HasPrefix(id.(string), "ou_ghost") {
@@ -81,6 +90,13 @@ func (a *noticeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		reply(map[string]any{"code": 0, "data": map[string]any{"message_id": "bm_1", "invalid_open_ids": invalid}})
 	default:
+		if id, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/open-apis/im/v1/messages/"), "/reply"); ok && !strings.Contains(id, "/") {
+			body["message_id"] = id
+			a.replies = append(a.replies, body)
+			a.got[id]++
+			reply(map[string]any{"code": 0, "data": map[string]any{"message_id": "om_r"}})
+			return
+		}
 		w.WriteHeader(http.StatusNotFound)
 		reply(map[string]any{"code": 404})
 	}

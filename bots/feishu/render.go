@@ -90,6 +90,16 @@ const (
 )
 
 func punchCard(r core.Reply, lang string) []byte {
+	return punchCardWith(r, lang, false)
+}
+
+// punchCardWith is punchCard, or when shared the card many people share
+// during a rush (rush.go): the time and the line, without the site and the
+// distance, which differ between them.
+func punchCardWith(r core.Reply, lang string, shared bool) []byte {
+	if shared {
+		r.SiteName, r.DistanceM = "", 0 // off the headline and the fields
+	}
 	kind := pick(lang, "上班", "Clock-in")
 	if r.Kind == core.KindOut {
 		kind = pick(lang, "下班", "Clock-out")
@@ -126,7 +136,9 @@ func punchCard(r core.Reply, lang string) []byte {
 		fields = append(fields, field(pick(lang, "距离", "Distance"), dist))
 	}
 	card := Card{
-		Config: CardConfig{WideScreenMode: true, UpdateMulti: true},
+		// batch_send messages cannot be updated, so a shared card is not
+		// marked updatable.
+		Config: CardConfig{WideScreenMode: true, UpdateMulti: !shared},
 		Header: CardHeader{Template: colour, Title: CardText{Tag: "plain_text", Content: title}},
 		Elements: []CardElement{
 			{Tag: "div", Text: &CardText{Tag: "plain_text", Content: bots.Headline(r, lang)}},

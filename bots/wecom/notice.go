@@ -101,7 +101,10 @@ func (memo noticeMemo) render(m core.OutboxMessage) renderedNotice {
 // 1000 per call; everything else is sent on its own.
 func (b *Bot) Group(msgs []core.OutboxMessage) [][]core.OutboxMessage {
 	memo := noticeMemo{}
-	return bots.GroupNotices(msgs, maxUsers, func(m core.OutboxMessage) (string, bool) {
+	return bots.GroupMessages(msgs, maxUsers, func(m core.OutboxMessage) (string, bool) {
+		if m.Kind != core.OutboxNotice {
+			return "", false
+		}
 		r := memo.render(m)
 		if r.err != nil || r.to.ChatID != "" || len(r.slots) > 0 {
 			return "", false

@@ -115,6 +115,7 @@ type rushResult struct {
 	Inline        int     // replies read from the callback's own answer
 	ViaAPI        int     // replies the fake API delivered (distinct recipients)
 	APIKind       string  // which API carried them
+	Batched       int     // of ViaAPI, recipients reached by batch_send (Feishu in a rush)
 	Violations    int     // calls the fake refused for a limit
 	Handled       int     // of those, recipients that got their reply later
 	LastReply     time.Duration
@@ -179,6 +180,17 @@ func rushPlatform(ctx context.Context, o rushOptions, p core.Platform, stdout io
 	defer st.cleanup()
 	fake := newRushFake(p, o.compress, o.limits)
 	defer fake.srv.Close()
+	if p == core.PlatformFeishu {
+		// loadClient's location messages are om_<run>-<seq>, from employee
+		// seq mod the organisation.
+		fake.sender = func(id string) string {
+			seq, err := strconv.Atoi(id[strings.LastIndexByte(id, '-')+1:])
+			if err != nil {
+				return id
+			}
+			return org.UserID(seq % org.Employees)
+		}
+	}
 	fmt.Fprintf(stdout, "%s: organisation applied in %s; fake API limits: %s\n", p, time.Since(t0).Round(time.Millisecond), fake.describe())
 
 	envm := serverEnv(st.env, p, testCreds, fake.srv.URL, o.redis)
@@ -284,7 +296,10 @@ func rushPlatform(ctx context.Context, o rushOptions, p core.Platform, stdout io
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	res.ViaAPI, res.APIKind = fake.delivered(), fake.apiKind
+	res.ViaAPI, res.APIKind = fake.delivered(), fake.describeAPI()
+	fake.mu.Lock()
+	res.Batched = fake.batched
+	fake.mu.Unlock()
 	res.Violations, res.Handled = fake.violations()
 	last := time.Unix(0, lastInline.Load())
 	if s := fake.stats(); s.Last.After(last) {
@@ -379,6 +394,22 @@ type rushFake struct {
 	perUser  []*slidingLimit // per recipient
 	mu       sync.Mutex
 	refused  map[string]int // recipient → refusals
+	// sender, when set, names the person who sent a message the bot
+	// replies to, so that a reply and a batch_send count the same person.
+	sender func(messageID string) string
+	// batches and batched count Feishu's message/v4/batch_send calls and
+	// their recipients (confirmations sent together during the rush).
+	batches, batched int
+}
+
+// describeAPI names the calls replies went through.
+func (f *rushFake) describeAPI() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.batches == 0 {
+		return f.apiKind
+	}
+	return fmt.Sprintf("%s, %d of them in %d message/v4/batch_send calls", f.apiKind, f.batched, f.batches)
 }
 
 func newRushFake(p core.Platform, compress, limits float64) *rushFake {
@@ -420,15 +451,25 @@ func (f *rushFake) describe() string {
 // admit checks the app's windows and the recipient's; a refusal is
 // counted against the recipient.
 func (f *rushFake) admit(recipient string) (bool, time.Duration) {
+	if ok, wait := f.admitApp(recipient); !ok {
+		return false, wait
+	}
 	now := time.Now()
-	for _, l := range f.app {
-		if ok, wait := l.allow("", now); !ok {
+	for _, l := range f.perUser {
+		if ok, wait := l.allow(recipient, now); !ok {
 			f.refuse(recipient)
 			return false, wait
 		}
 	}
-	for _, l := range f.perUser {
-		if ok, wait := l.allow(recipient, now); !ok {
+	return true, 0
+}
+
+// admitApp checks the app's windows alone; a refusal is counted against
+// recipient.
+func (f *rushFake) admitApp(recipient string) (bool, time.Duration) {
+	now := time.Now()
+	for _, l := range f.app {
+		if ok, wait := l.allow("", now); !ok {
 			f.refuse(recipient)
 			return false, wait
 		}
@@ -480,6 +521,10 @@ func (f *rushFake) serve(w http.ResponseWriter, r *http.Request) {
 			_ = json.Unmarshal(body, &req)
 			if req.ReceiveID == "" {
 				req.ReceiveID = strings.TrimSuffix(strings.TrimPrefix(p, "/open-apis/im/v1/messages/"), "/reply")
+				if f.sender != nil {
+					// The person, as batch_send names them.
+					req.ReceiveID = f.sender(req.ReceiveID)
+				}
 			}
 			if ok, wait := f.admit(req.ReceiveID); !ok {
 				// Feishu's answer beyond a limit (frequency-control doc).
@@ -489,6 +534,30 @@ func (f *rushFake) serve(w http.ResponseWriter, r *http.Request) {
 			}
 			f.record(req.ReceiveID)
 			writeLoadJSON(w, http.StatusOK, map[string]any{"code": 0, "msg": "success", "data": map[string]any{"message_id": "om_rush"}})
+		case "/open-apis/message/v4/batch_send/":
+			// One call of the app's limits to up to 200 people (docs
+			// "批量发送消息": 1000/min, 50/s).
+			var req struct {
+				OpenIDs []string `json:"open_ids"`
+				UserIDs []string `json:"user_ids"`
+			}
+			_ = json.Unmarshal(body, &req)
+			to := append(req.OpenIDs, req.UserIDs...)
+			if len(to) == 0 || len(to) > 200 {
+				writeLoadJSON(w, http.StatusBadRequest, map[string]any{"code": 9499, "msg": "bad request"})
+				return
+			}
+			if ok, wait := f.admitApp(to[0]); !ok {
+				w.Header().Set("x-ogw-ratelimit-reset", seconds(wait))
+				writeLoadJSON(w, http.StatusTooManyRequests, map[string]any{"code": 99991400, "msg": "request trigger frequency limit"})
+				return
+			}
+			f.record(to...)
+			f.mu.Lock()
+			f.batches++
+			f.batched += len(to)
+			f.mu.Unlock()
+			writeLoadJSON(w, http.StatusOK, map[string]any{"code": 0, "msg": "ok", "data": map[string]any{"message_id": "bm_rush"}})
 		default:
 			writeLoadJSON(w, http.StatusOK, map[string]any{"code": 0, "msg": "ok", "bot": map[string]any{"open_id": "ou_bot"}, "data": map[string]any{}})
 		}

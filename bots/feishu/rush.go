@@ -1,0 +1,129 @@
+package feishu
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/punchbot/punchbot/bots"
+	"github.com/punchbot/punchbot/core"
+)
+
+// Confirmations in a rush. An app may send 1000 messages a minute and 50 a
+// second (docs "频控策略"; the default bucket sends 15 a second), and every
+// punch's confirmation is one of them. A company of 100,000 punching in
+// within 15 minutes would wait up to 110 minutes for its last confirmation.
+// So when more confirmations wait in one claim than the bucket's burst,
+// those that read the same once the site and the distance are left off
+// (the outcome, the minute and the line, late minutes included) go out
+// together through message/v4/batch_send, up to 200 people per call, which
+// costs one call of the same limit (docs "批量发送消息": 1000/min, 50/s).
+// Such a card arrives in the person's chat with the bot rather than as a
+// reply to their location message, which batch_send cannot make. A
+// confirmation with no twin in the claim goes alone, as a reply with its
+// site and distance, as it does outside a rush.
+//
+// Unlike a reply, batch_send takes no uuid: a crash after the platform
+// accepted a call and before the outbox recorded it sends that card again
+// once the lease runs out, as for a broadcast.
+
+// rushOff is how long confirmations go one by one after batch_send was
+// refused for the app's set-up (im:message:send_multi_users not granted,
+// SETUP.md): the refused ones are tried again, alone, after the outbox's
+// wait for a set-up error, and the operator sees why.
+const rushOff = 10 * time.Minute
+
+// rushReplies is how many shareable confirmations one claim holds before
+// it counts as a rush: the default bucket's burst.
+const rushReplies = DefaultNoticeBurst
+
+// rushCard is a confirmation as a card its twins share, and its addressee.
+type rushCard struct {
+	idType, id string
+	msg        Message
+}
+
+// asRushCard reads m as a confirmation that may share a batch_send: the
+// reply to an accepted punch (or a field punch recorded) in the person's
+// own chat with the bot, with nothing on its card that is theirs alone.
+func asRushCard(m core.OutboxMessage) (rushCard, bool) {
+	if m.Kind != "reply" || m.FiringID != 0 {
+		return rushCard{}, false
+	}
+	var rt route
+	if err := json.Unmarshal([]byte(m.Route), &rt); err != nil || rt.ReceiveID == "" {
+		return rushCard{}, false
+	}
+	switch rt.ReceiveIDType {
+	case "open_id", "user_id", "union_id": // what batch_send addresses
+	default:
+		return rushCard{}, false // a group chat, or an e-mail address
+	}
+	var r core.Reply
+	if err := json.Unmarshal(m.Payload, &r); err != nil {
+		return rushCard{}, false
+	}
+	if r.Outcome != core.OutcomeAccepted && r.Outcome != core.OutcomeField {
+		return rushCard{}, false
+	}
+	if msg, filed := replyMessage(r, rt); filed != 0 || msg != RenderReply(r, rt.Lang) {
+		return rushCard{}, false // a card of its own (confirm.go, batch.go, withdraw.go)
+	}
+	lang := bots.Lang(r, rt.Lang)
+	return rushCard{idType: rt.ReceiveIDType, id: rt.ReceiveID, msg: Message{MsgType: "interactive", Content: string(punchCardWith(r, lang, true))}}, true
+}
+
+// rushKeys maps the ids of msgs' shareable confirmations to their batch
+// keys when there are more than rushReplies of them, and is empty
+// otherwise or while batch_send is off.
+func (b *Bot) rushKeys(msgs []core.OutboxMessage) map[int64]string {
+	keys := map[int64]string{}
+	if b.now().UnixNano() < b.rushOffUntil.Load() {
+		return keys
+	}
+	for _, m := range msgs {
+		if c, ok := asRushCard(m); ok {
+			keys[m.ID] = c.idType + "\x00" + c.msg.Content
+		}
+	}
+	if len(keys) <= rushReplies {
+		clear(keys)
+	}
+	return keys
+}
+
+// sendRushCards sends one group of twin confirmations made by Group with
+// one batch_send.
+func (b *Bot) sendRushCards(ctx context.Context, group []core.OutboxMessage) []error {
+	errs := make([]error, len(group))
+	ids := make([]string, len(group))
+	var first rushCard
+	for i, m := range group {
+		c, ok := asRushCard(m)
+		if i == 0 {
+			first = c
+		}
+		if !ok || c.idType != first.idType || c.msg != first.msg {
+			for j := range errs {
+				errs[j] = core.Errorf(core.EINVALID, "feishu: reply %d does not belong to this batch", m.ID)
+			}
+			return errs
+		}
+		ids[i] = c.id
+	}
+	invalid, err := b.client.BatchSend(ctx, first.idType, ids, first.msg)
+	if core.ErrorCode(err) == core.ECONFIG {
+		b.rushOffUntil.Store(b.now().Add(rushOff).UnixNano())
+		b.log.Warn("feishu: batch_send refused, sending confirmations one by one", "for", rushOff, "err", err)
+	}
+	for i, id := range ids {
+		switch {
+		case err != nil:
+			errs[i] = err
+		case slices.Contains(invalid, id):
+			errs[i] = core.Errorf(core.EINVALID, "feishu: %s %q cannot receive messages from the app", first.idType, id)
+		}
+	}
+	return errs
+}

@@ -1,0 +1,221 @@
+package feishu
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+	"github.com/punchbot/punchbot/core/coretest"
+)
+
+// queueReplies puts one confirmation per route into the outbox, as the
+// core does for a punch: the reply with its own distance to the site.
+func queueReplies(t testing.TB, store *coretest.MemStore, at time.Time, routes []route, reply func(i int) core.Reply) {
+	t.Helper()
+	ctx := context.Background()
+	if err := store.InTx(ctx, func(tx core.Tx) error {
+		for i, rt := range routes {
+			rtJSON, _ := json.Marshal(rt)
+			payload, _ := json.Marshal(reply(i))
+			if err := tx.EnqueueOutbox(ctx, core.OutboxMessage{Platform: core.PlatformFeishu, Route: string(rtJSON), Kind: "reply",
+				Payload: payload, DedupeKey: fmt.Sprint("reply-", i), CreatedAt: at, NextAttempt: at}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func p2p(i int) route {
+	id := fmt.Sprintf("ou_%03d", i)
+	return route{MessageID: fmt.Sprintf("om_%03d", i), ReceiveID: id, ReceiveIDType: "open_id", User: id}
+}
+
+// clockIn is an on-time clock-in at 09:02 Shanghai, i metres from the site.
+func clockIn(i int) core.Reply {
+	return core.Reply{Outcome: core.OutcomeAccepted, Kind: core.KindIn, Lang: "zh", TimeZone: "Asia/Shanghai",
+		At: time.Date(2026, 12, 3, 1, 2, 30, 0, time.UTC), ShiftDate: "2026-12-03", TimeResult: core.TimeNormal,
+		SiteName: "上海总部", DistanceM: float64(10 + i), RadiusM: 200, EmployeeID: fmt.Sprint("e", i)}
+}
+
+func runOutbox(t testing.TB, store *coretest.MemStore, bot *Bot) {
+	t.Helper()
+	w := core.OutboxWorker{Store: store, Senders: map[core.Platform]core.Sender{core.PlatformFeishu: bot}, Log: slog.New(slog.DiscardHandler),
+		Limits: map[core.Platform]*core.TokenBucket{core.PlatformFeishu: core.NewTokenBucket(1000, 100, nil, nil)}}
+	for range 5 {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestRushConfirmationsShareBatchSend(t *testing.T) {
+	api := newNoticeAPI(t)
+	bot := newNoticeBot(t, api)
+	store := coretest.NewMemStore()
+	at := time.Now().Add(-time.Minute)
+	var routes []route
+	for i := range 450 {
+		routes = append(routes, p2p(i))
+	}
+	// Three that cannot share a card: an answer in a group chat, one late
+	// clock-in (the only one with its late minutes) and a rejection.
+	group := p2p(450)
+	group.ReceiveID, group.ReceiveIDType = "oc_team", "chat_id"
+	routes = append(routes, group, p2p(451), p2p(452))
+	queueReplies(t, store, at, routes, func(i int) core.Reply {
+		r := clockIn(i)
+		switch i {
+		case 451:
+			r.TimeResult, r.LateMin = core.TimeLate, 7
+		case 452:
+			r.Outcome, r.Reasons = core.OutcomeRejected, []string{core.ReasonNoLocation}
+		}
+		return r
+	})
+	runOutbox(t, store, bot)
+
+	// 450 twins claimed in one round: 200 + 200 + 50.
+	if len(api.batches) != 3 {
+		t.Fatalf("%d batch_send calls, want 3 (450 twins, up to 200 each)", len(api.batches))
+	}
+	for _, b := range api.batches {
+		card, _ := json.Marshal(b["card"])
+		if b["msg_type"] != "interactive" || len(b["open_ids"].([]any)) > 200 {
+			t.Errorf("batch body = %v, want a card to at most 200 open ids", b)
+		}
+		// One card for many: the time and the line, nothing of one person.
+		for _, want := range []string{"上班打卡成功", "09:02"} {
+			if !strings.Contains(string(card), want) {
+				t.Errorf("shared card %s lacks %q", card, want)
+			}
+		}
+		for _, not := range []string{"上海总部", "距离", `"update_multi":true`} {
+			if strings.Contains(string(card), not) {
+				t.Errorf("shared card %s has %q, which differs per person or cannot be done for a batch", card, not)
+			}
+		}
+	}
+	// The rest answer their messages one by one, with site and distance.
+	if len(api.replies) != 3 {
+		t.Fatalf("%d replies, want 3 (group chat, late, rejected)", len(api.replies))
+	}
+	for _, r := range api.replies {
+		if c, _ := r["content"].(string); r["message_id"] == "om_450" && !strings.Contains(c, "上海总部") {
+			t.Errorf("group-chat reply %v lacks the site", r)
+		}
+	}
+	for id, n := range api.got {
+		if n != 1 {
+			t.Errorf("%s received %d confirmations, want 1", id, n)
+		}
+	}
+	if len(api.got) != 453 {
+		t.Errorf("%d people answered, want 453", len(api.got))
+	}
+	if left, _ := store.ClaimOutbox(context.Background(), core.PlatformFeishu, 1000, at.Add(time.Hour), time.Minute); len(left) != 0 {
+		t.Errorf("%d confirmations still due, want none", len(left))
+	}
+}
+
+func TestFewConfirmationsStayReplies(t *testing.T) {
+	api := newNoticeAPI(t)
+	bot := newNoticeBot(t, api)
+	store := coretest.NewMemStore()
+	at := time.Now().Add(-time.Minute)
+	var routes []route
+	for i := range rushReplies {
+		routes = append(routes, p2p(i))
+	}
+	queueReplies(t, store, at, routes, clockIn)
+	runOutbox(t, store, bot)
+	if len(api.batches) != 0 {
+		t.Errorf("%d batch_send calls for %d confirmations, want none outside a rush", len(api.batches), rushReplies)
+	}
+	if len(api.replies) != rushReplies {
+		t.Fatalf("%d replies, want %d", len(api.replies), rushReplies)
+	}
+	for _, r := range api.replies {
+		if c, _ := r["content"].(string); !strings.Contains(c, "上海总部") || !strings.Contains(c, "距离") {
+			t.Errorf("reply %v lacks the site and distance", r)
+		}
+	}
+}
+
+func TestRushBatchRefusalsFailOnlyThoseIDs(t *testing.T) {
+	api := newNoticeAPI(t)
+	bot := newNoticeBot(t, api)
+	var group []core.OutboxMessage
+	for i := range 3 {
+		rt := p2p(i)
+		if i == 1 {
+			rt.ReceiveID, rt.User = "ou_ghost", "ou_ghost"
+		}
+		rtJSON, _ := json.Marshal(rt)
+		payload, _ := json.Marshal(clockIn(i))
+		group = append(group, core.OutboxMessage{ID: int64(i + 1), Platform: core.PlatformFeishu, Kind: "reply", Route: string(rtJSON), Payload: payload})
+	}
+	errs := bot.SendGroup(context.Background(), group)
+	for i, err := range errs {
+		if got, want := core.ErrorCode(err), map[bool]string{true: core.EINVALID, false: ""}[i == 1]; got != want {
+			t.Errorf("message %d: error %v (code %q), want code %q", i, err, got, want)
+		}
+	}
+	// A reply whose card is not its twins' is refused as a whole.
+	late := clockIn(9)
+	late.TimeResult, late.LateMin = core.TimeLate, 3
+	payload, _ := json.Marshal(late)
+	mixed := append(group[:1:1], core.OutboxMessage{ID: 9, Platform: core.PlatformFeishu, Kind: "reply", Route: group[2].Route, Payload: payload})
+	for i, err := range bot.SendGroup(context.Background(), mixed) {
+		if core.ErrorCode(err) != core.EINVALID {
+			t.Errorf("mixed batch message %d: error %v, want EINVALID", i, err)
+		}
+	}
+	if len(api.batches) != 1 {
+		t.Errorf("%d batch_send calls, want 1 (the mixed batch sends nothing)", len(api.batches))
+	}
+}
+
+// scopeMissingBody is Feishu's answer to batch_send for an app without
+// im:message:send_multi_users (trouble-shooting doc of 99991672).
+const scopeMissingBody = `{"code":99991672,"msg":"Access denied. One of the following scopes is required: [im:message:send_multi_users].","error":{"permission_violations":[{"type":"action_scope_required","subject":"im:message:send_multi_users"}]}}`
+
+func TestRushWithoutBatchScopeRepliesOneByOne(t *testing.T) {
+	api := newNoticeAPI(t)
+	api.noBatch = true
+	bot := newNoticeBot(t, api)
+	store := coretest.NewMemStore()
+	at := time.Now().Add(-time.Minute)
+	var routes []route
+	for i := range 100 {
+		routes = append(routes, p2p(i))
+	}
+	queueReplies(t, store, at, routes, clockIn)
+	w := core.OutboxWorker{Store: store, Senders: map[core.Platform]core.Sender{core.PlatformFeishu: bot}, Log: slog.New(slog.DiscardHandler),
+		Limits:      map[core.Platform]*core.TokenBucket{core.PlatformFeishu: core.NewTokenBucket(1000, 100, nil, nil)},
+		ConfigRetry: time.Millisecond}
+	for range 5 {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if len(api.batches) != 1 {
+		t.Errorf("%d batch_send calls, want 1 refused, then none", len(api.batches))
+	}
+	if len(api.replies) != 100 {
+		t.Errorf("%d replies after the refusal, want all 100 one by one", len(api.replies))
+	}
+	for id, n := range api.got {
+		if n != 1 {
+			t.Errorf("%s received %d confirmations, want 1", id, n)
+		}
+	}
+}
