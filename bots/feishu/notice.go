@@ -200,12 +200,19 @@ func (b *Bot) SendGroup(ctx context.Context, group []core.OutboxMessage) []error
 		ids[i] = r.id
 	}
 	invalid, err := b.client.BatchSend(ctx, first.idType, ids, first.msg)
+	return batchErrors(first.idType, ids, invalid, err)
+}
+
+// batchErrors is one error per recipient of a batch_send: err for all, or
+// for the ids the platform refused.
+func batchErrors(idType string, ids, invalid []string, err error) []error {
+	errs := make([]error, len(ids))
 	for i, id := range ids {
 		switch {
 		case err != nil:
 			errs[i] = err
 		case slices.Contains(invalid, id):
-			errs[i] = core.Errorf(core.EINVALID, "feishu: %s %q cannot receive messages from the app", first.idType, id)
+			errs[i] = core.Errorf(core.EINVALID, "feishu: %s %q cannot receive messages from the app", idType, id)
 		}
 	}
 	return errs

@@ -3,7 +3,6 @@ package feishu
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"time"
 
 	"github.com/punchbot/punchbot/bots"
@@ -117,13 +116,5 @@ func (b *Bot) sendRushCards(ctx context.Context, group []core.OutboxMessage) []e
 		b.rushOffUntil.Store(b.now().Add(rushOff).UnixNano())
 		b.log.Warn("feishu: batch_send refused, sending confirmations one by one", "for", rushOff, "err", err)
 	}
-	for i, id := range ids {
-		switch {
-		case err != nil:
-			errs[i] = err
-		case slices.Contains(invalid, id):
-			errs[i] = core.Errorf(core.EINVALID, "feishu: %s %q cannot receive messages from the app", first.idType, id)
-		}
-	}
-	return errs
+	return batchErrors(first.idType, ids, invalid, err) // notice.go
 }
