@@ -160,16 +160,30 @@ func benchStore(ctx context.Context, o benchOptions) (store, func(), error) {
 		s.Close()
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if conn, err := pgx.Connect(dctx, o.db); err == nil {
-			_, _ = conn.Exec(dctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
-			conn.Close(dctx)
-		}
+		_ = pgExecOnce(dctx, o.db, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
 	}
 	if _, err := s.Migrate(ctx); err != nil {
 		drop()
 		return nil, nil, err
 	}
 	return pgStore{s}, drop, nil
+}
+
+// pgExecOnce runs one statement on a connection of its own to the
+// database url names, pool_* parameters (which pgx.Connect would send to
+// the server as settings) allowed.
+func pgExecOnce(ctx context.Context, url, sql string) error {
+	cfg, err := postgres.ParsePoolConfig(url)
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
 }
 
 // benchOrg is n employees spread over the platforms, and one broadcast to

@@ -188,19 +188,10 @@ func prepareWebhookStore(ctx context.Context, o webhookOptions, run string, org 
 	drop := func() {
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if conn, err := pgx.Connect(dctx, o.db); err == nil {
-			_, _ = conn.Exec(dctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
-			conn.Close(dctx)
-		}
+		_ = pgExecOnce(dctx, o.db, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`) // bench.go
 	}
-	conn, err := pgx.Connect(ctx, o.db)
-	if err != nil {
-		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
-	}
-	_, err = conn.Exec(ctx, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize())
-	conn.Close(ctx)
-	if err != nil {
-		return nil, err
+	if err := pgExecOnce(ctx, o.db, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize()); err != nil {
+		return nil, fmt.Errorf("PostgreSQL: %w", err)
 	}
 	// The URL's search_path puts every table in the schema.
 	if err := migrate(ctx, config{DatabaseURL: pgURL}, io.Discard); err != nil {

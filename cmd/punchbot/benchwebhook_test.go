@@ -51,7 +51,12 @@ func TestBenchWebhook(t *testing.T) {
 				if redis == "" {
 					redis = "none"
 				}
-				args = append(args, "-db", pgURL, "-redis", redis)
+				db := pgURL
+				if tt.rate > 0 {
+					// A pool size in the URL, as serve takes it.
+					db += map[bool]string{true: "&", false: "?"}[strings.Contains(db, "?")] + "pool_max_conns=4"
+				}
+				args = append(args, "-db", db, "-redis", redis)
 			}
 			var stdout, stderr bytes.Buffer
 			if code := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); code != 0 {
@@ -62,6 +67,9 @@ func TestBenchWebhook(t *testing.T) {
 				fmt.Sprintf("acked:   %d, ", n),
 				"non-2xx: none",
 				fmt.Sprintf("stored:  %d punches (%d distinct event ids) for %d acknowledged deliveries incl. warmup", n+warmup, n+warmup, n+warmup),
+			}
+			if tt.store == "postgres" && tt.rate > 0 {
+				wants = append(wants, ", 4 PostgreSQL connections\n")
 			}
 			for _, want := range wants {
 				if !strings.Contains(out, want) {
