@@ -125,7 +125,7 @@ func (s *Service) confirm(ctx context.Context, cmd Command, base Reply) (Reply, 
 		return Reply{}, err
 	}
 	var reply Reply
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		if err := tx.LockEmployee(ctx, r.Employee.ID); err != nil {
 			return err
 		}

@@ -44,7 +44,7 @@ func completes(in PunchIntent, cmd Command) bool { return in.Actor == cmd.Actor 
 func (s *Service) armIntent(ctx context.Context, cmd Command, employeeID string, reply Reply) (Reply, error) {
 	now := s.now()
 	in := PunchIntent{EmployeeID: employeeID, Actor: cmd.Actor, Kind: cmd.Punch, ArmedAt: now, ExpiresAt: now.Add(s.cfg.IntentTTL)}
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		if err := tx.ArmIntent(ctx, in); err != nil {
 			return err
 		}

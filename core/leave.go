@@ -344,7 +344,7 @@ func (s *Service) fileLeave(ctx context.Context, employeeID string, a LeaveArgs,
 	m.Status, m.ApproverID, m.CreatedAt = MakeupPending, p.approver.ID, now
 
 	var refusal *MakeupRefusal
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		if err := tx.LockEmployee(ctx, employeeID); err != nil {
 			return err
 		}

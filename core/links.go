@@ -61,7 +61,7 @@ func (s *Service) link(ctx context.Context, cmd Command, emp Employee, base Repl
 	reply.Outcome, reply.At = OutcomeLink, s.now()
 	reply.Link, reply.LinkPurpose, reply.LinkExpires = url, cmd.LinkPurpose, expires
 	detail, _ := json.Marshal(map[string]any{"purpose": cmd.LinkPurpose, "platform": cmd.Actor.Platform, "expires": expires.UTC().Format(time.RFC3339)})
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		if err := tx.InsertAudit(ctx, AuditEntry{At: s.now(), Actor: emp.ID, Action: "link.issued", Subject: emp.ID, Detail: string(detail)}); err != nil {
 			return err
 		}

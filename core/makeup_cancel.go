@@ -18,7 +18,7 @@ func (s *Service) CancelMakeup(ctx context.Context, employeeID string, id int64)
 // latestPending returns the employee's most recent pending request.
 func (s *Service) latestPending(ctx context.Context, employeeID string) (int64, error) {
 	var id int64
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		open, err := tx.ListMakeups(ctx, MakeupFilter{EmployeeID: employeeID, Statuses: []MakeupStatus{MakeupPending}})
 		if err != nil {
 			return err
@@ -44,7 +44,7 @@ func (s *Service) cancel(ctx context.Context, employeeID string, id int64, after
 		return MakeupView{}, err
 	}
 	var v, closed MakeupView
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		m, err := tx.GetMakeupForUpdate(ctx, id)
 		if err != nil {
 			return err
@@ -130,7 +130,7 @@ func (s *Service) attach(ctx context.Context, employeeID string, id int64, refs 
 		return MakeupView{}, err
 	}
 	var v, closed MakeupView
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		m, err := tx.GetMakeupForUpdate(ctx, id)
 		if err != nil {
 			return err

@@ -40,7 +40,7 @@ func (s *Service) ResendApprovalCards(ctx context.Context, id int64, occasion st
 		return 0, err
 	}
 	n := 0
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		n = 0
 		m, err := tx.GetMakeupForUpdate(ctx, id)
 		if err != nil {

@@ -59,6 +59,9 @@ type OutboxWorker struct {
 	// Config, when set, records the ECONFIG errors, which the log, metrics,
 	// console and /readyz report once per platform and reason.
 	Config *ConfigErrors
+	// Bell, when set, ends an idle loop's wait as soon as it rings (see
+	// OutboxBell): the service rings it after each commit.
+	Bell *OutboxBell
 
 	perCall sync.Map // Platform → messages per call in the last round, see outbox_batch.go
 }

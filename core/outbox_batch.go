@@ -282,15 +282,18 @@ func (w *OutboxWorker) finishMany(ctx context.Context, msgs []OutboxMessage) {
 	}
 }
 
-// claimed is the result of a claim.
+// claimed is the result of a claim; rung is the bell's channel as it was
+// just before the claim, so that a ring after the claim is not missed.
 type claimed struct {
 	msgs []OutboxMessage
 	at   time.Time
 	err  error
+	rung <-chan struct{}
 }
 
 // runLoop drains one platform until ctx ends: straight on while there is
-// work, otherwise every interval (or when the platform's pause ends). The
+// work, otherwise every interval or when the bell rings (or when the
+// platform's pause ends, which the bell does not cut short). The
 // next round is claimed while the current one is sent, and started while
 // the current one's last calls finish and their results are recorded, so
 // the platform's rate is used without gaps; at most two rounds are
@@ -307,8 +310,9 @@ func (w *OutboxWorker) runLoop(ctx context.Context, platform Platform, sender Se
 	prefetch := func() chan claimed {
 		ch := make(chan claimed, 1)
 		go func() {
+			rung := w.Bell.rung()
 			msgs, at, err := w.claim(ctx, platform, sender)
-			ch <- claimed{msgs, at, err}
+			ch <- claimed{msgs, at, err, rung}
 		}()
 		return ch
 	}
@@ -319,13 +323,15 @@ func (w *OutboxWorker) runLoop(ctx context.Context, platform Platform, sender Se
 		}
 		if len(cur.msgs) == 0 {
 			wait()
-			pause := interval
+			pause, rung := interval, cur.rung
 			if l := w.Limits[platform]; l != nil {
 				if d := l.PausedFor(); d > 0 {
-					pause = min(d, 10*interval)
+					// The platform asked us to wait: a new message does
+					// not change that.
+					pause, rung = min(d, 10*interval), nil
 				}
 			}
-			if SleepContext(ctx, pause) != nil {
+			if idle(ctx, pause, rung) != nil {
 				return
 			}
 			cur = <-prefetch()

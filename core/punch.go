@@ -140,7 +140,7 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 		}
 		return s.record(ctx, tx, cmd, reply)
 	}
-	err = s.store.InTx(ctx, tx)
+	err = s.inTx(ctx, tx)
 	if errors.Is(err, errLinkRetry) {
 		// A refusal that leaves the location page's link usable: unless
 		// the link already recorded a punch (then its first reply
@@ -150,7 +150,7 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 			return rep, err
 		}
 		linkChecked = true
-		err = s.store.InTx(ctx, tx)
+		err = s.inTx(ctx, tx)
 	}
 	switch {
 	case errors.Is(err, errNoIntent):
@@ -188,7 +188,7 @@ func (s *Service) refusedOnTime(ctx context.Context, r Roster, cmd Command) (boo
 		return false, nil
 	}
 	var refused bool
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		p, err := s.verifyIn(ctx, tx, r, cmd, cmd.Punch, nil, nil, false)
 		if err != nil {
 			return err

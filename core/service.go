@@ -75,6 +75,8 @@ type Service struct {
 
 	deviceLinks LinkSigner  // answers CmdLink for LinkDevice; see SetDeviceLinkSigner
 	devices     DeviceStore // device binding; see SetDevices (device_rule.go)
+
+	bell *OutboxBell // rung after every commit; see RingOnCommit (outbox_bell.go)
 }
 
 // NewService wires the core. now is the clock; tests pass a fixed one.
@@ -284,7 +286,7 @@ func (s *Service) queueOnly(ctx context.Context, cmd Command, m OutboxMessage) e
 	if cmd.ReplyRoute == "" || cmd.ReplyInline {
 		return nil
 	}
-	return s.store.InTx(ctx, func(tx Tx) error { return tx.EnqueueOutbox(ctx, m) })
+	return s.inTx(ctx, func(tx Tx) error { return tx.EnqueueOutbox(ctx, m) })
 }
 
 // rateLimited answers a command the rate limit refused. A retried event
@@ -330,7 +332,7 @@ func (s *Service) commitReply(ctx context.Context, cmd Command, reply Reply) (Re
 	if !cmd.recordsReply() {
 		return reply, nil // nothing to record: no transaction
 	}
-	err := s.store.InTx(ctx, func(tx Tx) error { return s.record(ctx, tx, cmd, reply) })
+	err := s.inTx(ctx, func(tx Tx) error { return s.record(ctx, tx, cmd, reply) })
 	return s.settle(ctx, cmd, reply, err)
 }
 

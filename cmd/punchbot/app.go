@@ -153,6 +153,9 @@ type server struct {
 	// an untrusted IP): the outbox writes it, the metrics, the console
 	// banner and /readyz?verbose read it.
 	configErrs *core.ConfigErrors
+	// outboxBell wakes this replica's outbox worker when the service
+	// commits, so confirmations do not wait for the worker's next poll.
+	outboxBell *core.OutboxBell
 }
 
 // newServer opens the stores and wires the core, the bots and the HTTP
@@ -172,6 +175,8 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, now func() tim
 	coreCfg.Contact = cfg.Contact
 	s := &server{cfg: cfg, log: log, store: st, kv: k, mux: http.NewServeMux(), senders: map[core.Platform]core.Sender{}}
 	s.svc = core.NewService(st, k, k, coreCfg, now)
+	s.outboxBell = &core.OutboxBell{}
+	s.svc.RingOnCommit(s.outboxBell)
 	s.metrics = newMetrics(st)
 	s.metrics.watchDependencies(st, redisUp(k))
 	s.configErrs = core.NewConfigErrors(now, log)
@@ -381,7 +386,7 @@ func (s *server) run(ctx context.Context, ready func(addr string, s *server)) er
 	worker := &core.OutboxWorker{Store: s.store, Senders: s.senders, Log: s.log, OnResult: s.metrics.outboxResult,
 		Limits: s.cfg.Sched.buckets(), Concurrency: s.cfg.Sched.Concurrency,
 		Shared: s.kv, Windows: sendWindows(s.cfg.Sched.Compress), Apps: sendApps(s.cfg), // pacing.go
-		Config: s.configErrs}
+		Config: s.configErrs, Bell: s.outboxBell}
 	go func() {
 		defer close(workersDone)
 		expiry := s.expireMakeups(workerCtx)

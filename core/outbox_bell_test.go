@@ -1,0 +1,87 @@
+package core_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/punchbot/punchbot/core"
+	"github.com/punchbot/punchbot/core/coretest"
+)
+
+// claimWatcher is a MemStore that reports each claim of replies, so a test
+// knows when the worker's loop has found nothing and gone idle.
+type claimWatcher struct {
+	*coretest.MemStore
+	claims chan struct{}
+}
+
+func (c claimWatcher) ClaimOutboxLane(ctx context.Context, p core.Platform, lane core.OutboxLane, limit int, now time.Time, lease time.Duration) ([]core.OutboxMessage, error) {
+	msgs, err := c.MemStore.ClaimOutboxLane(ctx, p, lane, limit, now, lease)
+	if lane == core.LaneReplies {
+		select {
+		case c.claims <- struct{}{}:
+		default:
+		}
+	}
+	return msgs, err
+}
+
+// reportingSender says on sent when it sends.
+type reportingSender struct{ sent chan int64 }
+
+func (s reportingSender) Send(ctx context.Context, m core.OutboxMessage) error {
+	s.sent <- m.ID
+	return nil
+}
+
+// A punch's confirmation leaves as soon as the punch commits, not at the
+// idle worker's next poll (an hour here); without the bell it waits.
+func TestOutboxBellWakesIdleWorker(t *testing.T) {
+	tests := []struct {
+		name     string
+		ring     bool
+		wantSent bool
+	}{
+		{"the service rings the worker's bell", true, true},
+		{"no bell: the message waits for the poll", false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			h.clock.Set(sh(t, "2026-11-26 08:50:00"))
+			bell := &core.OutboxBell{}
+			if tc.ring {
+				h.svc.RingOnCommit(bell)
+			}
+			store := claimWatcher{h.store, make(chan struct{}, 1)}
+			sender := reportingSender{make(chan int64, 4)}
+			w := &core.OutboxWorker{Store: store, Senders: map[core.Platform]core.Sender{core.PlatformWeCom: sender}, Now: h.clock.Now, Bell: bell}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { defer close(done); w.Run(ctx, time.Hour) }()
+			defer func() { cancel(); <-done }()
+
+			select {
+			case <-store.claims: // the first claim found nothing: idle from here
+			case <-time.After(5 * time.Second):
+				t.Fatal("the worker never claimed")
+			}
+			h.punch(t, "zhangsan", core.KindIn, sh(t, "2026-11-26 08:50:00"), north(office, 10), "e-bell")
+			wait := 5 * time.Second
+			if !tc.wantSent {
+				wait = 300 * time.Millisecond
+			}
+			select {
+			case id := <-sender.sent:
+				if !tc.wantSent {
+					t.Errorf("message %d sent before the worker's poll, with no bell to wake it", id)
+				}
+			case <-time.After(wait):
+				if tc.wantSent {
+					t.Errorf("confirmation not sent within %s of the commit, want at once", wait)
+				}
+			}
+		})
+	}
+}
