@@ -269,7 +269,14 @@ func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error
 	defer st.cleanup()
 	fmt.Fprintf(stdout, "setup:   organisation applied in %s (not part of the figures)\n", time.Since(t0).Round(time.Millisecond))
 
-	sink := newReplySink()
+	// An open loop runs below capacity, where what a user waits for, the
+	// confirmation, is worth timing; a closed loop's outbox lags by design.
+	// WeCom's confirmation is the passive reply in the callback's answer.
+	var timer *confirmTimer
+	if o.rate > 0 && o.platform != core.PlatformWeCom {
+		timer = newConfirmTimer()
+	}
+	sink := newReplySink(timer)
 	defer sink.Close()
 	envm := serverEnv(st.env, o.platform, testCreds, sink.URL(), o.redis)
 	if o.inflight > 0 {
@@ -357,7 +364,14 @@ func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error
 	}
 	cpuBefore := readCPUTimes()
 	var res loadRun
-	if o.rate > 0 {
+	if timer != nil {
+		timed := func(ctx context.Context, seq int) opResult {
+			ev := client.Event(seq)
+			timer.expect(ev.ID, client.Org.UserID(ev.Employee), time.Now())
+			return client.Deliver(ctx, ev)
+		}
+		res = runOpenLoop(ctx, o.rate, o.warmup, o.n, o.duration, 16384, timed)
+	} else if o.rate > 0 {
 		res = runOpenLoop(ctx, o.rate, o.warmup, o.n, o.duration, 16384, deliver)
 	} else {
 		res = runClosedLoop(ctx, o.conc, o.warmup, o.n, o.duration, deliver)
@@ -372,6 +386,9 @@ func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error
 
 	// Let the outbox finish what it is doing, then count what the
 	// database holds: every acknowledged punch, warmup included.
+	if timer != nil {
+		timer.wait(10 * time.Second)
+	}
 	if err := shutdown(); err != nil {
 		return err
 	}
@@ -381,6 +398,12 @@ func benchWebhook(ctx context.Context, o webhookOptions, stdout io.Writer) error
 	}
 	fmt.Fprintf(stdout, "stored:  %d punches (%d distinct event ids) for %d acknowledged deliveries incl. warmup; %d reply API calls to the fake\n",
 		punches, events, sum.Acked+o.warmup, sink.calls.Load())
+	switch {
+	case timer != nil:
+		fmt.Fprintf(stdout, "confirm: %s\n", timer.describe())
+	case o.rate > 0:
+		fmt.Fprintf(stdout, "confirm: in the callback's answer (an encrypted passive reply), so as the latency above\n")
+	}
 	if yard == nil {
 		if st.pgURL != "" {
 			fmt.Fprintf(stdout, "ratio:   not measured in an open loop, which runs at the rate it is offered: run without -rate to compare capacity with raw INSERTs\n")

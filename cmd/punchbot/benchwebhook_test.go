@@ -34,6 +34,8 @@ func TestBenchWebhook(t *testing.T) {
 		{"wecom", "postgres", 0},
 		{"slack", "postgres", 0},
 		{"feishu", "postgres", 400},
+		{"wecom", "sqlite", 400},
+		{"slack", "sqlite", 400},
 	}
 	for _, tt := range tests {
 		name := tt.platform + "/" + tt.store
@@ -83,6 +85,15 @@ func TestBenchWebhook(t *testing.T) {
 			}
 			if got, want := strings.Contains(out, "ratio:   not measured in an open loop"), tt.store == "postgres" && tt.rate > 0; got != want {
 				t.Errorf("open loop's ratio explained = %t, want %t:\n%s", got, want, out)
+			}
+			// Every measured punch's confirmation reaches the fake and is
+			// matched to its event, whatever way the platform addresses it.
+			confirm := regexp.MustCompile(fmt.Sprintf(`(?m)^confirm: %d confirmations reached the fake, p50 .*, max .* after the event was sent \(0 not seen\)$`, n))
+			if tt.platform == "wecom" {
+				confirm = regexp.MustCompile(`(?m)^confirm: in the callback's answer`)
+			}
+			if got, want := confirm.MatchString(out), tt.rate > 0; got != want {
+				t.Errorf("confirmations timed = %t, want %t:\n%s", got, want, out)
 			}
 		})
 	}

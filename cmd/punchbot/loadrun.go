@@ -212,16 +212,23 @@ func (s loadSummary) Format(w io.Writer, run loadRun) {
 
 // replySink is a fake of the platforms' send APIs that accepts everything,
 // so the outbox drains during a run; the rate-limited fakes of
-// loadplatforms.go are for the broadcast benchmark. It counts calls.
+// loadplatforms.go are for the broadcast benchmark. It counts calls and,
+// given a timer, times the confirmations it receives.
 type replySink struct {
 	srv   *httptest.Server
 	calls atomic.Int64
+	timer *confirmTimer
 }
 
-func newReplySink() *replySink {
-	k := &replySink{}
+func newReplySink(timer *confirmTimer) *replySink {
+	k := &replySink{timer: timer}
 	k.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 4<<20))
+		if k.timer != nil {
+			body, _ := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+			k.timer.observe(r, body, time.Now())
+		} else {
+			_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 4<<20))
+		}
 		k.calls.Add(1)
 		p := r.URL.Path
 		switch {

@@ -296,7 +296,7 @@ func newOutsideIn(t *testing.T, employees int, redisURL string, vars map[string]
 	if err != nil {
 		t.Fatalf("apply org: %v", err)
 	}
-	sink := newReplySink()
+	sink := newReplySink(nil)
 	t.Cleanup(sink.Close)
 	env := serverEnv(map[string]string{"PUNCHBOT_DATABASE_URL": dbURL}, core.PlatformFeishu, testCreds, sink.URL(), redisURL)
 	env["PUNCHBOT_LOG_LEVEL"] = "warn"
