@@ -36,17 +36,28 @@ func (c *confirmTimer) expect(id, user string, at time.Time) {
 	}
 }
 
-// wait returns when every expected event was confirmed or after d, so the
-// report counts the confirmations the outbox had left to send.
-func (c *confirmTimer) wait(d time.Duration) {
-	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+// wait returns how many expected events are still unconfirmed once all
+// were confirmed or d passed, so the report counts the confirmations the
+// outbox had left to send.
+func (c *confirmTimer) wait(d time.Duration) int {
+	for end := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
 		c.mu.Lock()
 		left := len(c.sent)
 		c.mu.Unlock()
-		if left == 0 {
-			return
+		if left == 0 || !time.Now().Before(end) {
+			return left
 		}
 	}
+}
+
+// reset forgets every event and timing, so that what follows is timed
+// alone.
+func (c *confirmTimer) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.sent)
+	clear(c.users)
+	c.took = c.took[:0]
 }
 
 // observe times the events a call to the sink confirms.

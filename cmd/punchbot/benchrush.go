@@ -171,7 +171,7 @@ func runRush(ctx context.Context, o rushOptions, stdout io.Writer) ([]rushResult
 func rushPlatform(ctx context.Context, o rushOptions, p core.Platform, stdout io.Writer) (rushResult, error) {
 	res := rushResult{Platform: p, TargetPerSec: float64(o.employees) / (o.rush.Seconds() / o.compress)}
 	run := newRunID()
-	org := loadOrg{Platform: p, Prefix: run, Employees: o.employees, SitesPer: 1, Creds: testCreds}
+	org := loadOrg{Platform: p, Prefix: run, Employees: o.employees, SitesPer: 1, Creds: testCreds.forRun(run)}
 	t0 := time.Now()
 	st, err := prepareWebhookStore(ctx, webhookOptions{store: o.store, db: o.db, pool: 32}, run, org.Org())
 	if err != nil {
@@ -193,7 +193,7 @@ func rushPlatform(ctx context.Context, o rushOptions, p core.Platform, stdout io
 	}
 	fmt.Fprintf(stdout, "%s: organisation applied in %s; fake API limits: %s\n", p, time.Since(t0).Round(time.Millisecond), fake.describe())
 
-	envm := serverEnv(st.env, p, testCreds, fake.srv.URL, o.redis)
+	envm := serverEnv(st.env, p, org.Creds, fake.srv.URL, o.redis)
 	envm["PUNCHBOT_OUTBOX_CONCURRENCY"] = "32"
 	// The in-process buckets run compress times faster, like the windows.
 	for _, pl := range []core.Platform{core.PlatformWeCom, core.PlatformFeishu, core.PlatformSlack} {

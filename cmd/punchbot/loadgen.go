@@ -29,6 +29,16 @@ var testCreds = loadCreds{
 	SlackSecret: "slack-signing-secret-for-load", SlackToken: "xoxb-load", SlackTeam: "TLOAD",
 }
 
+// forRun gives the Feishu app of one run an id of its own. The outbox's
+// send windows (1,000 calls a minute per app, pacing.go) live in the
+// shared limiter under the app's id, and Redis outlives a run: with one
+// id, a run's confirmations would wait behind the calls of the run before
+// it, which a fresh app never does.
+func (c loadCreds) forRun(run string) loadCreds {
+	c.FeishuAppID += "_" + run
+	return c
+}
+
 // env returns the PUNCHBOT_* variables that enable platform p with these
 // credentials, its API pointed at the fake at api (a replySink).
 func (c loadCreds) env(p core.Platform, api string) map[string]string {
