@@ -97,7 +97,12 @@ func (b *Bot) onMakeupAction(ctx context.Context, ev *callback.CardActionTrigger
 		return nil, &handlerError{status: http.StatusBadRequest, err: fmt.Errorf("card action without an operator id")}
 	}
 	cmd := b.operatorCommand(ev, actor, core.CmdMakeupDecide)
+	// A reason typed into the card's input comes with the rejection; a
+	// button click has none.
 	cmd.Makeup = &core.MakeupArgs{ID: id, Decision: decision}
+	if decision == core.MakeupRejected {
+		cmd.Makeup.Note = e.Action.InputValue
+	}
 	reply, err := b.core.Handle(ctx, cmd)
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
@@ -162,6 +167,19 @@ type (
 	cardNote struct {
 		Tag      string     `json:"tag"`
 		Elements []CardText `json:"elements"`
+	}
+	// cardInput is a standalone input box (JSON 1.0 "input",
+	// https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-components/interactive-components/input):
+	// outside a form, submitting it (Enter) sends card.action.trigger at
+	// once with action.tag "input", the text as action.input_value and
+	// Value as action.value (the SDK's callback.CallBackAction.InputValue).
+	cardInput struct {
+		Tag         string            `json:"tag"`
+		Name        string            `json:"name"`
+		Placeholder CardText          `json:"placeholder"`
+		Width       string            `json:"width"`
+		MaxLength   int               `json:"max_length"`
+		Value       map[string]string `json:"value"`
 	}
 	cardHR struct {
 		Tag string `json:"tag"`
@@ -232,6 +250,11 @@ func approvalCardDoc(v core.MakeupView, c bots.MakeupCard, lang string) makeupCa
 				{Tag: "button", Text: CardText{Tag: "plain_text", Content: c.Approve}, Type: "primary", Value: map[string]string{"action": ActionMakeupApprove, "id": id}},
 				{Tag: "button", Text: CardText{Tag: "plain_text", Content: c.Reject}, Type: "danger", Value: map[string]string{"action": ActionMakeupReject, "id": id}},
 			}},
+			// Rejecting with a reason on the card itself, as the text
+			// command in the note below does in the chat.
+			cardInput{Tag: "input", Name: "reject_note", Width: "fill", MaxLength: core.MaxMakeupReason,
+				Placeholder: CardText{Tag: "plain_text", Content: pick(lang, "驳回理由：填写后按回车即驳回", "Reason to reject: type it and press Enter to reject")},
+				Value:       map[string]string{"action": ActionMakeupReject, "id": id}},
 			cardNote{Tag: "note", Elements: []CardText{{Tag: "plain_text", Content: bots.RejectHint(c.Type, v.Request.ID, lang)}}},
 		)
 	}
