@@ -56,14 +56,7 @@ func SleepContext(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return idle(ctx, d, nil) // outbox_bell.go; a nil channel never fires
 }
 
 // Rate returns the configured rate per second.

@@ -25,15 +25,7 @@ func TestTripOnFeishu(t *testing.T) {
 	if text, _ := cardText(t, sentContent(t, replies[0])); !strings.Contains(text, "（上海 2026-11-26（周四） 至 2026-11-27（周五）），等待 王经理 审批。") {
 		t.Fatalf("requester's reply = %+v", replies)
 	}
-	var card map[string]any
-	for _, c := range h.api.Calls("/open-apis/im/v1/messages") {
-		if c.Body["receive_id"] == managerOpenID {
-			card = sentContent(t, c)
-		}
-	}
-	if card == nil {
-		t.Fatal("no card for the manager")
-	}
+	card := h.lastMessageTo(t, managerOpenID)
 	header := card["header"].(map[string]any)
 	title := header["title"].(map[string]any)["content"].(string)
 	if header["template"] != "turquoise" || !strings.HasPrefix(title, "出差申请 #") || !strings.HasSuffix(title, " · Alice") {

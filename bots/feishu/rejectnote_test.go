@@ -6,6 +6,22 @@ import (
 	"time"
 )
 
+// lastMessageTo is the content of the last message created for openID
+// (not a reply); the test fails when there is none.
+func (h *harness) lastMessageTo(tb testing.TB, openID string) map[string]any {
+	tb.Helper()
+	var last map[string]any
+	for _, c := range h.api.Calls("/open-apis/im/v1/messages") {
+		if c.Body["receive_id"] == openID {
+			last = sentContent(tb, c)
+		}
+	}
+	if last == nil {
+		tb.Fatalf("no message for %s", openID)
+	}
+	return last
+}
+
 // inputAction is the card.action.trigger Feishu sends when someone submits
 // a standalone input box: action.tag "input", the text as
 // action.input_value and the input's value as action.value.
@@ -32,15 +48,7 @@ func TestRejectWithReasonOnCard(t *testing.T) {
 				t.Fatalf("request: %d %s", rec.Code, rec.Body)
 			}
 			h.runOutbox()
-			var card map[string]any
-			for _, c := range h.api.Calls("/open-apis/im/v1/messages") {
-				if c.Body["receive_id"] == managerOpenID {
-					card = sentContent(t, c)
-				}
-			}
-			if card == nil {
-				t.Fatal("no card for the manager")
-			}
+			card := h.lastMessageTo(t, managerOpenID)
 			var input map[string]any
 			for _, el := range card["elements"].([]any) {
 				if e := el.(map[string]any); e["tag"] == "input" {
