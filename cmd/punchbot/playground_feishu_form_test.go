@@ -20,7 +20,8 @@ import (
 // client sends (action.name the button's name, action.form_value the
 // values; PLATFORMS.md §7.2), the bot files the overtime and its answer's
 // card replaces the form; the approval card reaches her manager 周丽's
-// Feishu pane. No documented rule is broken.
+// Feishu pane, who rejects it with a reason typed into the card's box
+// and Enter; 吴婷 is told why. No documented rule is broken.
 func TestPlaygroundFeishuOvertimeForm(t *testing.T) {
 	base, _, _ := startDemo(t)
 	ctx := playgroundBrowser(t)
@@ -66,7 +67,22 @@ func TestPlaygroundFeishuOvertimeForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitInPage(t, ctx, "the form replaced by the bot's answer", paneText(pane)+`.includes("已提交") && !(`+form+`)`)
-	waitInPage(t, ctx, "the approval card in 周丽's Feishu pane", `!!(`+paneCard(managerPane, "吴婷", "19:00")+`)?.querySelector(".btn.primary")`)
+	card := paneCard(managerPane, "吴婷", "19:00")
+	waitInPage(t, ctx, "the approval card in 周丽's Feishu pane, with its reason box", `(c => !!c && !!c.querySelector(".btn.primary") && !!c.querySelector(".form input[type=text]"))(`+card+`)`)
+
+	// 周丽 types a reason into the card's box and presses Enter: rejected
+	// with it (an input outside a form calls back alone, action.tag input),
+	// the card turns to its decided state and 吴婷 is told why.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+	  const f = (`+card+`).querySelector(".form input[type=text]");
+	  f.value = "请先和客户确认时间"; f.dispatchEvent(new Event("input"));
+	  f.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+	  return true;
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	waitInPage(t, ctx, "the rejection with its reason in 吴婷's pane", paneText(pane)+`.includes("驳回") && `+paneText(pane)+`.includes("请先和客户确认时间")`)
+	waitInPage(t, ctx, "周丽's card decided, without buttons or box", `(c => !!c && !c.querySelector(".btn") && !c.querySelector(".form input"))(`+paneCard(managerPane, "吴婷", "已驳回")+`)`)
 
 	violations, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#viol")))
 	if err != nil {

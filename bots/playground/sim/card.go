@@ -81,6 +81,10 @@ type Input struct {
 	Initial     string   `json:"initial,omitempty"`
 	MaxLength   int      `json:"max_length,omitempty"`
 	Options     []Option `json:"options,omitempty"`
+	// Value is set on an input box outside a form (JSON 1.0 "input"):
+	// pressing Enter in it sends this back as action.value, with the text
+	// as action.input_value, at once and alone.
+	Value any `json:"value,omitempty"`
 }
 
 // Submit is the submit button; Key comes back as the event's EventKey
@@ -264,6 +268,10 @@ func (c *Card) feishuElements(els []any) {
 			}
 		case "form":
 			c.feishuForm(list(el, "elements"))
+		case "input":
+			// Outside a form: https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-components/interactive-components/input
+			c.Inputs = append(c.Inputs, Input{Tag: "input", Name: str(el, "name"), Label: str(el, "label", "content"),
+				Placeholder: str(el, "placeholder", "content"), MaxLength: int(num(el, "max_length")), Value: el.(map[string]any)["value"]})
 		case "hr":
 		default:
 			if t := str(el, "text", "content"); t != "" {

@@ -40,10 +40,14 @@ const feishuOvertimeForm = `{"schema":"2.0","config":{"update_multi":true},"head
 // back), a select left alone with its initial option. Like the client, a
 // required input left empty, an option not offered or text over
 // max_length sends nothing. The card in the answer replaces the form.
-func TestFeishuSubmitForm(t *testing.T) {
+// formBot is a bot's callback endpoint that checks the signature,
+// decrypts each card.action.trigger into *events and answers with answer,
+// and a simulator that has sent card (JSON) to ou_1 as message id.
+func formBot(t *testing.T, card, answer string) (s *Feishu, hub *Hub, id string, events *[]map[string]any) {
+	t.Helper()
 	const key = "encrypt-key-form"
 	var mu sync.Mutex
-	var events []map[string]any
+	events = &[]map[string]any{}
 	bot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		var env struct{ Encrypt string }
@@ -60,17 +64,17 @@ func TestFeishuSubmitForm(t *testing.T) {
 		var ev map[string]any
 		_ = json.Unmarshal(plain, &ev)
 		mu.Lock()
-		events = append(events, ev)
+		*events = append(*events, ev)
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"toast":{"type":"success","content":"已提交"},"card":{"type":"raw","data":{"schema":"2.0","header":{"template":"orange","title":{"tag":"plain_text","content":"加班申请 #7 已提交"}},"body":{"elements":[{"tag":"markdown","content":"等待审批"}]}}}}`))
+		_, _ = w.Write([]byte(answer))
 	}))
-	defer bot.Close()
-	hub := NewHub(newClock().Now, nil)
-	s := newFeishu(FeishuConfig{AppID: "cli_1", AppSecret: "sec", EncryptKey: key}, hub, func() string { return bot.URL }, bot.Client())
+	t.Cleanup(bot.Close)
+	hub = NewHub(newClock().Now, nil)
+	s = newFeishu(FeishuConfig{AppID: "cli_1", AppSecret: "sec", EncryptKey: key}, hub, func() string { return bot.URL }, bot.Client())
 	_, out, _ := do(t, s, "POST", "/open-apis/auth/v3/tenant_access_token/internal", "application/json", `{"app_id":"cli_1","app_secret":"sec"}`)
 	r := httptest.NewRequest("POST", "/open-apis/im/v1/messages?receive_id_type=open_id",
-		bytes.NewReader([]byte(`{"receive_id":"ou_1","msg_type":"interactive","content":`+quote(feishuOvertimeForm)+`}`)))
+		bytes.NewReader([]byte(`{"receive_id":"ou_1","msg_type":"interactive","content":`+quote(card)+`}`)))
 	r.Header.Set("Authorization", "Bearer "+out["tenant_access_token"].(string))
 	w := httptest.NewRecorder()
 	s.ServeHTTP(w, r)
@@ -80,9 +84,13 @@ func TestFeishuSubmitForm(t *testing.T) {
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &sent); err != nil || sent.Data.MessageID == "" {
-		t.Fatalf("send the form = %d %s", w.Code, w.Body)
+		t.Fatalf("send the card = %d %s", w.Code, w.Body)
 	}
-	id := sent.Data.MessageID
+	return s, hub, sent.Data.MessageID, events
+}
+
+func TestFeishuSubmitForm(t *testing.T) {
+	s, hub, id, sent := formBot(t, feishuOvertimeForm, `{"toast":{"type":"success","content":"已提交"},"card":{"type":"raw","data":{"schema":"2.0","header":{"template":"orange","title":{"tag":"plain_text","content":"加班申请 #7 已提交"}},"body":{"elements":[{"tag":"markdown","content":"等待审批"}]}}}}`)
 
 	e, _ := hub.find(core.PlatformFeishu, "ou_1", id)
 	wantInputs := []Input{
@@ -125,12 +133,14 @@ func TestFeishuSubmitForm(t *testing.T) {
 			t.Errorf("%s: SubmitForm = %v, want %s", tt.name, err, core.EINVALID)
 		}
 	}
+	events := *sent
 	if len(events) != 0 {
 		t.Fatalf("callbacks = %d, want none for forms a client would not send", len(events))
 	}
 	if err := s.SubmitForm(ctx, "ou_1", id, full); err != nil {
 		t.Fatal(err)
 	}
+	events = *sent
 	if len(events) != 1 {
 		t.Fatalf("callbacks = %d, want 1", len(events))
 	}
@@ -156,5 +166,54 @@ func TestFeishuSubmitForm(t *testing.T) {
 	}
 	if err := s.SubmitForm(ctx, "ou_1", id, full); core.ErrorCode(err) != core.ENOTFOUND {
 		t.Errorf("a second submit on the replaced card = %v, want %s", err, core.ENOTFOUND)
+	}
+}
+
+// feishuApprovalCard is a JSON 1.0 card with buttons and an input box
+// outside any form, as the bot's approval card has it
+// (bots/feishu/makeup.go; 输入框, JSON 1.0:
+// https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-components/interactive-components/input).
+const feishuApprovalCard = `{"config":{"wide_screen_mode":true,"update_multi":true},"header":{"template":"blue","title":{"tag":"plain_text","content":"补卡申请 #3"}},
+"elements":[{"tag":"action","actions":[{"tag":"button","text":{"tag":"plain_text","content":"同意"},"type":"primary","value":{"action":"makeup_approve","id":"3"}}]},
+{"tag":"input","name":"reject_note","width":"fill","max_length":5,"placeholder":{"tag":"plain_text","content":"驳回理由"},"value":{"action":"makeup_reject","id":"3"}}]}`
+
+// TestFeishuSubmitInput: an input box outside a form is drawn as an input
+// with its value, and Enter in it sends card.action.trigger with
+// action.tag input, the text as input_value and the box's value; like the
+// client, an empty box or text over max_length sends nothing.
+func TestFeishuSubmitInput(t *testing.T) {
+	s, hub, id, sent := formBot(t, feishuApprovalCard, `{"toast":{"type":"success","content":"已驳回"}}`)
+	e, _ := hub.find(core.PlatformFeishu, "ou_1", id)
+	want := []Input{{Tag: "input", Name: "reject_note", Placeholder: "驳回理由", MaxLength: 5, Value: map[string]any{"action": "makeup_reject", "id": "3"}}}
+	if e.Card == nil || !reflect.DeepEqual(e.Card.Inputs, want) || e.Card.Submit != nil || len(e.Card.Buttons) != 1 {
+		t.Fatalf("card = %+v, want the button and the input box %+v", e.Card, want)
+	}
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name   string
+		values map[string]string
+	}{
+		{"nothing typed", map[string]string{"reject_note": "  "}},
+		{"over max_length", map[string]string{"reject_note": "一二三四五六"}},
+		{"a box the card does not have", map[string]string{"note": "x"}},
+		{"two at once", map[string]string{"reject_note": "x", "other": "y"}},
+	} {
+		if err := s.SubmitForm(ctx, "ou_1", id, tt.values); core.ErrorCode(err) != core.EINVALID {
+			t.Errorf("%s: SubmitForm = %v, want %s", tt.name, err, core.EINVALID)
+		}
+	}
+	if len(*sent) != 0 {
+		t.Fatalf("callbacks = %d, want none for input a client would not send", len(*sent))
+	}
+	if err := s.SubmitForm(ctx, "ou_1", id, map[string]string{"reject_note": "缺证明"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(*sent) != 1 {
+		t.Fatalf("callbacks = %d, want 1", len(*sent))
+	}
+	got := (*sent)[0]["event"].(map[string]any)["action"]
+	wantAction := map[string]any{"tag": "input", "name": "reject_note", "input_value": "缺证明", "value": map[string]any{"action": "makeup_reject", "id": "3"}}
+	if !reflect.DeepEqual(got, wantAction) {
+		t.Errorf("action = %v\nwant %v", got, wantAction)
 	}
 }

@@ -146,14 +146,43 @@ var (
 // PLATFORMS.md §7.2).
 func (s *Feishu) SubmitForm(ctx context.Context, user, id string, values map[string]string) error {
 	e, ok := s.hub.find(core.PlatformFeishu, user, id)
-	if !ok || e.Card == nil || e.Card.Submit == nil || len(e.Card.Inputs) == 0 {
+	if !ok || e.Card == nil || len(e.Card.Inputs) == 0 {
 		return core.Errorf(core.ENOTFOUND, "message %s has no form to submit", id)
+	}
+	if e.Card.Submit == nil {
+		return s.submitInput(ctx, user, id, e.Card.Inputs, values)
 	}
 	form, err := feishuFormValue(e.Card.Inputs, values)
 	if err != nil {
 		return err
 	}
 	return s.trigger(ctx, user, id, map[string]any{"tag": "button", "name": e.Card.Submit.Key, "form_value": form, "timezone": feishuClientZone})
+}
+
+// submitInput presses Enter in the one input box outside a form that
+// values names: the callback is card.action.trigger with action.tag
+// input, action.input_value the text and action.value the box's value
+// (输入框, JSON 1.0). Like the client it sends nothing for an empty box or
+// text over max_length.
+func (s *Feishu) submitInput(ctx context.Context, user, id string, inputs []Input, values map[string]string) error {
+	if len(values) != 1 {
+		return core.Errorf(core.EINVALID, "an input box outside a form is submitted alone, not %d at once", len(values))
+	}
+	for name, v := range values {
+		i := slices.IndexFunc(inputs, func(in Input) bool { return in.Name == name && in.Value != nil })
+		if i < 0 {
+			return core.Errorf(core.EINVALID, "the card has no input box %q", name)
+		}
+		in, v := inputs[i], strings.TrimSpace(v)
+		if v == "" {
+			return core.Errorf(core.EINVALID, "%s: nothing typed, nothing sent", cmp.Or(in.Placeholder, in.Name))
+		}
+		if in.MaxLength > 0 && utf8.RuneCountInString(v) > in.MaxLength {
+			return core.Errorf(core.EINVALID, "%s: at most %d characters", cmp.Or(in.Placeholder, in.Name), in.MaxLength)
+		}
+		return s.trigger(ctx, user, id, map[string]any{"tag": "input", "name": name, "input_value": v, "value": in.Value})
+	}
+	return nil
 }
 
 // feishuFormValue is the form_value a client sends for inputs filled with
