@@ -60,15 +60,17 @@ func idle(ctx context.Context, d time.Duration, rung <-chan struct{}) error {
 	}
 }
 
-// RingOnCommit makes every transaction the service commits ring bell, the
-// one this process's OutboxWorker listens to. It rings for every commit
-// rather than only those that queued a message: nearly all of them do
-// (a punch queues its confirmation), and a needless ring costs one empty
-// claim.
+// RingOnCommit makes the service's transactions that may queue a message
+// (a punch's confirmation, a request's cards and notices) ring bell, the
+// one this process's OutboxWorker listens to, once they commit. Reads, and
+// writes that tell nobody, use store.InTx and do not ring: the senders
+// themselves read views and card references, and a ring there would send
+// every loop to claim again for nothing. A ring that finds nothing costs
+// one empty claim; a missing one, a wait for the next poll.
 func (s *Service) RingOnCommit(bell *OutboxBell) { s.bell = bell }
 
-// inTx is store.InTx followed, once the transaction committed, by the
-// outbox bell.
+// inTx is store.InTx for a transaction that may queue an outbox message:
+// once it committed, the outbox bell rings.
 func (s *Service) inTx(ctx context.Context, fn func(Tx) error) error {
 	if err := s.store.InTx(ctx, fn); err != nil {
 		return err
