@@ -175,12 +175,23 @@ func (s *Feishu) submitInput(ctx context.Context, user, id string, inputs []Inpu
 		}
 		in, v := inputs[i], strings.TrimSpace(v)
 		if v == "" {
-			return core.Errorf(core.EINVALID, "%s: nothing typed, nothing sent", cmp.Or(in.Placeholder, in.Name))
+			return core.Errorf(core.EINVALID, "%s: nothing typed, nothing sent", in.label())
 		}
-		if in.MaxLength > 0 && utf8.RuneCountInString(v) > in.MaxLength {
-			return core.Errorf(core.EINVALID, "%s: at most %d characters", cmp.Or(in.Placeholder, in.Name), in.MaxLength)
+		if err := in.tooLong(v); err != nil {
+			return err
 		}
 		return s.trigger(ctx, user, id, map[string]any{"tag": "input", "name": name, "input_value": v, "value": in.Value})
+	}
+	return nil
+}
+
+// label is how the client names an input: its label, else its placeholder.
+func (in Input) label() string { return cmp.Or(in.Label, in.Placeholder, in.Name) }
+
+// tooLong refuses text over the input's max_length, as the client does.
+func (in Input) tooLong(v string) error {
+	if in.MaxLength > 0 && utf8.RuneCountInString(v) > in.MaxLength {
+		return core.Errorf(core.EINVALID, "%s: at most %d characters", in.label(), in.MaxLength)
 	}
 	return nil
 }
@@ -196,7 +207,7 @@ func feishuFormValue(inputs []Input, values map[string]string) (map[string]any, 
 		if v == "" {
 			v = in.Initial
 		}
-		label := cmp.Or(in.Label, in.Placeholder, in.Name)
+		label := in.label()
 		if v == "" {
 			if in.Required {
 				return nil, core.Errorf(core.EINVALID, "有必填项未填写 / a required field is empty: %s", label)
@@ -219,8 +230,8 @@ func feishuFormValue(inputs []Input, values map[string]string) (map[string]any, 
 			}
 			v += " " + feishuClientOffset
 		case "input":
-			if in.MaxLength > 0 && utf8.RuneCountInString(v) > in.MaxLength {
-				return nil, core.Errorf(core.EINVALID, "%s: at most %d characters", label, in.MaxLength)
+			if err := in.tooLong(v); err != nil {
+				return nil, err
 			}
 		}
 		form[in.Name] = v
