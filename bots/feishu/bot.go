@@ -339,23 +339,39 @@ func (b *Bot) Send(ctx context.Context, m core.OutboxMessage) error {
 // replyMessage is the message that answers r on rt, and the make-up
 // request whose "submitted" card it is (0: none), recorded once sent.
 func replyMessage(r core.Reply, rt route) (msg Message, filed int64) {
-	msg = RenderReply(r, rt.Lang)
-	if rt.Said != "" && r.Outcome == core.OutcomeHelp {
-		msg = TextMessage(bots.NotUnderstoodHelp(r, rt.Said, rt.Lang))
+	if !rt.ownMessage(r) {
+		return RenderReply(r, rt.Lang), 0
 	}
-	if rt.Voice && r.Outcome == core.OutcomeHelp {
-		msg = TextMessage(bots.VoiceText(bots.Lang(r, rt.Lang)))
+	lang := bots.Lang(r, rt.Lang)
+	switch {
+	case r.Outcome == core.OutcomeHelp && rt.Voice:
+		return TextMessage(bots.VoiceText(lang)), 0
+	case r.Outcome == core.OutcomeHelp:
+		return TextMessage(bots.NotUnderstoodHelp(r, rt.Said, rt.Lang)), 0
+	case r.Outcome == core.OutcomeConfirm:
+		return confirmMessage(r, lang, rt.User), 0 // confirm.go
 	}
-	if r.Outcome == core.OutcomeConfirm {
-		msg = confirmMessage(r, bots.Lang(r, rt.Lang), rt.User) // confirm.go
+	if card, ok := batchConfirmMessage(r, lang); ok { // batch.go
+		return card, 0
 	}
-	if card, ok := batchConfirmMessage(r, bots.Lang(r, rt.Lang)); ok { // batch.go
-		msg = card
+	card, _ := withdrawMessage(r, lang, rt.User) // withdraw.go
+	return card, r.Makeup.Request.ID
+}
+
+// ownMessage reports whether r is answered on rt by something other than
+// RenderReply's message: the help for what a user said or for a voice
+// message, a confirmation's buttons, a batch decision's or a filed
+// request's card. The rush (rush.go) asks this before it renders anything.
+func (rt route) ownMessage(r core.Reply) bool {
+	switch r.Outcome {
+	case core.OutcomeHelp:
+		return rt.Said != "" || rt.Voice
+	case core.OutcomeConfirm:
+		return true
 	}
-	if card, ok := withdrawMessage(r, bots.Lang(r, rt.Lang), rt.User); ok { // withdraw.go
-		msg, filed = card, r.Makeup.Request.ID
-	}
-	return msg, filed
+	_, batch := bots.BatchConfirmOffer(r)
+	_, filed := bots.WithdrawOffer(r)
+	return batch || filed
 }
 
 // Constant answers, encoded once.

@@ -66,7 +66,7 @@ func asRushCard(m core.OutboxMessage) (rushCard, bool) {
 	if r.Outcome != core.OutcomeAccepted && r.Outcome != core.OutcomeField {
 		return rushCard{}, false
 	}
-	if msg, filed := replyMessage(r, rt); filed != 0 || msg != RenderReply(r, rt.Lang) {
+	if rt.ownMessage(r) {
 		return rushCard{}, false // a card of its own (confirm.go, batch.go, withdraw.go)
 	}
 	lang := bots.Lang(r, rt.Lang)

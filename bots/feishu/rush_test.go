@@ -219,3 +219,42 @@ func TestRushWithoutBatchScopeRepliesOneByOne(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnMessageAgreesWithReplyMessage: the rush decides from ownMessage,
+// without rendering, whether a confirmation's message is RenderReply's.
+// Whenever ownMessage says no, replyMessage must send exactly RenderReply's
+// message, or a rush would send a twin card in place of buttons or of a
+// filed request's card.
+func TestOwnMessageAgreesWithReplyMessage(t *testing.T) {
+	filed := core.Reply{Outcome: core.OutcomeMakeupFiled, Lang: "en",
+		Makeup: &core.MakeupView{Request: core.MakeupRequest{ID: 7, EmployeeID: "e1", Kind: core.KindIn, ShiftDate: "2026-12-03"}}}
+	batch := core.Reply{Outcome: core.OutcomeMakeupPendingList, Lang: "zh",
+		Batch: &core.MakeupBatch{All: true, Decision: core.MakeupApproved, Items: []core.BatchItem{{ID: 3}}}}
+	with := func(r core.Reply, o core.Outcome) core.Reply { r.Outcome = o; return r }
+	cases := []struct {
+		name string
+		r    core.Reply
+		rt   route
+		want bool
+	}{
+		{"accepted", clockIn(1), p2p(1), false},
+		{"field", with(clockIn(2), core.OutcomeField), p2p(2), false},
+		{"rejected", with(clockIn(3), core.OutcomeRejected), p2p(3), false},
+		{"help", core.Reply{Outcome: core.OutcomeHelp, Lang: "zh"}, p2p(4), false},
+		{"help for what was said", core.Reply{Outcome: core.OutcomeHelp, Lang: "en"}, route{ReceiveID: "ou_5", ReceiveIDType: "open_id", Said: "clock inn"}, true},
+		{"help for a voice message", core.Reply{Outcome: core.OutcomeHelp, Lang: "zh"}, route{ReceiveID: "ou_6", ReceiveIDType: "open_id", Voice: true}, true},
+		{"confirm", core.Reply{Outcome: core.OutcomeConfirm, Lang: "zh", Kind: core.KindOut}, p2p(7), true},
+		{"batch decision", batch, p2p(8), true},
+		{"filed request", filed, p2p(9), true},
+		{"batch list without a decision", core.Reply{Outcome: core.OutcomeMakeupPendingList, Lang: "zh", Batch: &core.MakeupBatch{}}, p2p(10), false},
+	}
+	for _, c := range cases {
+		got := c.rt.ownMessage(c.r)
+		if got != c.want {
+			t.Errorf("%s: ownMessage = %v, want %v", c.name, got, c.want)
+		}
+		if msg, filedID := replyMessage(c.r, c.rt); !got && (filedID != 0 || msg != RenderReply(c.r, c.rt.Lang)) {
+			t.Errorf("%s: ownMessage = false, but replyMessage sends %s %.80s (filed %d), not RenderReply's", c.name, msg.MsgType, msg.Content, filedID)
+		}
+	}
+}
