@@ -100,7 +100,11 @@ func newHarness(tb testing.TB, mutate func(*core.Config)) *harness {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	return &harness{svc: core.NewService(store, kv, kv, cfg, clock.Now), store: store, kv: kv, clock: clock}
+	svc := core.NewService(store, kv, kv, cfg, clock.Now)
+	// Every test's transactions go through the bell's wrapper, as in the
+	// server; a test of the bell rings one of its own.
+	svc.RingOnCommit(&core.OutboxBell{})
+	return &harness{svc: svc, store: store, kv: kv, clock: clock}
 }
 
 // at returns a location near office, metres north of its centre.

@@ -60,7 +60,8 @@ type OutboxWorker struct {
 	// console and /readyz report once per platform and reason.
 	Config *ConfigErrors
 	// Bell, when set, ends an idle loop's wait as soon as it rings (see
-	// OutboxBell): the service rings it after each commit.
+	// OutboxBell): the service rings it for the platforms a commit queued
+	// messages for.
 	Bell *OutboxBell
 
 	perCall sync.Map // Platform → messages per call in the last round, see outbox_batch.go

@@ -310,7 +310,7 @@ func (w *OutboxWorker) runLoop(ctx context.Context, platform Platform, sender Se
 	prefetch := func() chan claimed {
 		ch := make(chan claimed, 1)
 		go func() {
-			rung := w.Bell.rung()
+			rung := w.Bell.rung(platform)
 			msgs, at, err := w.claim(ctx, platform, sender)
 			ch <- claimed{msgs, at, err, rung}
 		}()

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,15 +11,31 @@ import (
 )
 
 // claimWatcher is a MemStore that reports each claim of replies, so a test
-// knows when the worker's loop has found nothing and gone idle.
+// knows when the worker's loop has found nothing and gone idle, and counts
+// them per platform.
 type claimWatcher struct {
 	*coretest.MemStore
 	claims chan struct{}
+	mu     *sync.Mutex
+	count  map[core.Platform]int
+}
+
+func newClaimWatcher(m *coretest.MemStore) claimWatcher {
+	return claimWatcher{m, make(chan struct{}, 1), &sync.Mutex{}, map[core.Platform]int{}}
+}
+
+func (c claimWatcher) replyClaims(p core.Platform) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.count[p]
 }
 
 func (c claimWatcher) ClaimOutboxLane(ctx context.Context, p core.Platform, lane core.OutboxLane, limit int, now time.Time, lease time.Duration) ([]core.OutboxMessage, error) {
 	msgs, err := c.MemStore.ClaimOutboxLane(ctx, p, lane, limit, now, lease)
 	if lane == core.LaneReplies {
+		c.mu.Lock()
+		c.count[p]++
+		c.mu.Unlock()
 		select {
 		case c.claims <- struct{}{}:
 		default:
@@ -54,7 +71,7 @@ func TestOutboxBellWakesIdleWorker(t *testing.T) {
 			if tc.ring {
 				h.svc.RingOnCommit(bell)
 			}
-			store := claimWatcher{h.store, make(chan struct{}, 1)}
+			store := newClaimWatcher(h.store)
 			sender := reportingSender{make(chan int64, 4)}
 			w := &core.OutboxWorker{Store: store, Senders: map[core.Platform]core.Sender{core.PlatformWeCom: sender}, Now: h.clock.Now, Bell: bell}
 			ctx, cancel := context.WithCancel(context.Background())
@@ -83,5 +100,41 @@ func TestOutboxBellWakesIdleWorker(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A ring is for the platforms the transaction queued messages for: a WeCom
+// punch wakes the WeCom loop and leaves the idle Feishu loop asleep, which
+// would otherwise claim for nothing after every punch of the company.
+func TestOutboxBellRingsOnlyQueuedPlatforms(t *testing.T) {
+	h := newHarness(t, nil)
+	h.clock.Set(sh(t, "2026-11-26 08:50:00"))
+	bell := &core.OutboxBell{}
+	h.svc.RingOnCommit(bell)
+	store := newClaimWatcher(h.store)
+	wecom, feishu := reportingSender{make(chan int64, 4)}, reportingSender{make(chan int64, 4)}
+	w := &core.OutboxWorker{Store: store, Senders: map[core.Platform]core.Sender{core.PlatformWeCom: wecom, core.PlatformFeishu: feishu}, Now: h.clock.Now, Bell: bell}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx, time.Hour) }()
+	defer func() { cancel(); <-done }()
+
+	deadline := time.Now().Add(5 * time.Second)
+	for store.replyClaims(core.PlatformWeCom) == 0 || store.replyClaims(core.PlatformFeishu) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the loops never claimed")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	feishuBefore := store.replyClaims(core.PlatformFeishu)
+	h.punch(t, "zhangsan", core.KindIn, sh(t, "2026-11-26 08:50:00"), north(office, 10), "e-bell-wecom")
+	select {
+	case <-wecom.sent:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the WeCom confirmation was not sent at once")
+	}
+	time.Sleep(100 * time.Millisecond) // room for a wrongly woken loop to claim
+	if got := store.replyClaims(core.PlatformFeishu); got != feishuBefore {
+		t.Errorf("Feishu loop claimed replies %d times after a WeCom punch, want 0 (it was not rung)", got-feishuBefore)
 	}
 }

@@ -76,7 +76,7 @@ type Service struct {
 	deviceLinks LinkSigner  // answers CmdLink for LinkDevice; see SetDeviceLinkSigner
 	devices     DeviceStore // device binding; see SetDevices (device_rule.go)
 
-	bell *OutboxBell // rung after every commit; see RingOnCommit (outbox_bell.go)
+	bell *OutboxBell // rung after a commit that queued messages; see RingOnCommit (outbox_bell.go)
 }
 
 // NewService wires the core. now is the clock; tests pass a fixed one.
