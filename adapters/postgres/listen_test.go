@@ -363,13 +363,16 @@ func TestErasureReachesEveryReplica(t *testing.T) {
 func TestDevicePolicyReachesEveryReplica(t *testing.T) {
 	ctx := context.Background()
 	a := MustOpen(t)
-	b := mustOpenReplica(t, a)
 	org := coretest.BenchOrg(t, 2, 1)
 	org.Devices = core.DevicePolicy{Default: core.DeviceBindingOptional}
 	audit := core.AuditEntry{At: time.Now(), Actor: "test", Action: "org.applied"}
 	if _, err := a.ApplyOrg(ctx, org, audit); err != nil {
 		t.Fatalf("ApplyOrg: %v", err)
 	}
+	// B opens after the first apply, so that apply's notification never
+	// reaches it: otherwise it may arrive late, after B cached the policy
+	// and after the change below, and clear the cache the test relies on.
+	b := mustOpenReplica(t, a)
 	mustEventually(t, 5*time.Second, "store B listens", b.cache.inUse)
 	policy := func() core.DeviceBinding {
 		t.Helper()
@@ -379,8 +382,7 @@ func TestDevicePolicyReachesEveryReplica(t *testing.T) {
 		}
 		return p.Default
 	}
-	// The apply's own notification may clear the cache once after B
-	// listens: read until B keeps the policy.
+	// Read until B keeps the policy.
 	mustEventually(t, 2*time.Second, "store B caches the policy", func() bool {
 		if got := policy(); got != core.DeviceBindingOptional {
 			t.Fatalf("store B's policy before the change = %q, want %q", got, core.DeviceBindingOptional)
