@@ -30,7 +30,7 @@ func (s *Service) history(ctx context.Context, cmd Command, base Reply) (Reply, 
 		d := local.AddDate(0, 0, i-(HistoryDays-1))
 		dates[i] = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, r.Loc).Format(DateLayout)
 	}
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		// Two reads for the week, not two a day: on PostgreSQL each read
 		// is a round trip.
 		punches, err := tx.ShiftPunchesBetween(ctx, r.Employee.ID, dates[0], dates[len(dates)-1])

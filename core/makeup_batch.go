@@ -207,7 +207,7 @@ func (s *Service) PendingApprovals(ctx context.Context, employeeID string) (view
 		return nil, more, nil
 	}
 	// One transaction for the whole listing, not one per request.
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		views = views[:0]
 		for i, m := range listed {
 			v, err := s.view(ctx, tx, m, listedPeople[i])

@@ -18,7 +18,7 @@ func (s *Service) CancelMakeup(ctx context.Context, employeeID string, id int64)
 // latestPending returns the employee's most recent pending request.
 func (s *Service) latestPending(ctx context.Context, employeeID string) (int64, error) {
 	var id int64
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		open, err := tx.ListMakeups(ctx, MakeupFilter{EmployeeID: employeeID, Statuses: []MakeupStatus{MakeupPending}})
 		if err != nil {
 			return err

@@ -12,7 +12,7 @@ import (
 // loaded before the transaction that changes it.
 func (s *Service) peek(ctx context.Context, id int64) (MakeupRequest, error) {
 	var m MakeupRequest
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		var err error
 		m, err = tx.GetMakeupForUpdate(ctx, id)
 		return err

@@ -20,7 +20,7 @@ import (
 // wait for nobody until it expires.
 func (s *Service) ExpireMakeups(ctx context.Context) (int, error) {
 	var pending []MakeupRequest
-	if err := s.store.InTx(ctx, func(tx Tx) error {
+	if err := s.inTx(ctx, func(tx Tx) error {
 		var err error
 		pending, err = tx.ListMakeups(ctx, MakeupFilter{Statuses: []MakeupStatus{MakeupPending}})
 		return err
@@ -73,13 +73,13 @@ func (s *Service) RecordCardRef(ctx context.Context, ref CardRef) error {
 	if ref.RequestID <= 0 {
 		return Errorf(EINVALID, "a card reference needs a request id")
 	}
-	return s.store.InTx(ctx, func(tx Tx) error { return s.putCard(ctx, tx, ref.RequestID, ref) })
+	return s.inTx(ctx, func(tx Tx) error { return s.putCard(ctx, tx, ref.RequestID, ref) })
 }
 
 // CardRefs returns the recorded card references of a request.
 func (s *Service) CardRefs(ctx context.Context, requestID int64) ([]CardRef, error) {
 	var refs []CardRef
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		mt, err := makeupTx(tx)
 		if err != nil {
 			return err
@@ -116,7 +116,7 @@ func (s *Service) MakeupView(ctx context.Context, id int64) (MakeupView, error) 
 		return MakeupView{}, err
 	}
 	var v MakeupView
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		m, err := tx.GetMakeupForUpdate(ctx, id)
 		if err != nil {
 			return err
@@ -130,7 +130,7 @@ func (s *Service) MakeupView(ctx context.Context, id int64) (MakeupView, error) 
 // ListMakeups returns the requests matching f, oldest first.
 func (s *Service) ListMakeups(ctx context.Context, f MakeupFilter) ([]MakeupRequest, error) {
 	var out []MakeupRequest
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		var err error
 		out, err = tx.ListMakeups(ctx, f)
 		return err

@@ -71,17 +71,17 @@ func idle(ctx context.Context, d time.Duration, rung <-chan struct{}) error {
 	}
 }
 
-// RingOnCommit makes the service's transactions that may queue a message
-// (a punch's confirmation, a request's cards and notices) ring bell, the
-// one this process's OutboxWorker listens to, once they commit, for the
-// platforms they queued messages for. Reads, and writes that tell nobody,
-// use store.InTx and ring nothing. A ring that finds nothing costs one
-// empty claim; a missing one, a wait for the next poll.
+// RingOnCommit makes the service's transactions ring bell, the one this
+// process's OutboxWorker listens to, once they commit, for the platforms
+// they queued messages for (a punch's confirmation, a request's cards and
+// notices). A transaction that queued nothing rings nothing, so every
+// transaction of the service goes through inTx and none has to be chosen
+// by hand. A ring that finds nothing costs one empty claim; a missing
+// one, a wait for the next poll.
 func (s *Service) RingOnCommit(bell *OutboxBell) { s.bell = bell }
 
-// inTx is store.InTx for a transaction that may queue an outbox message:
-// once it committed, the outbox bell rings for the platforms of the
-// messages it queued.
+// inTx is store.InTx, and once the transaction committed, the outbox
+// bell for the platforms of the messages it queued.
 func (s *Service) inTx(ctx context.Context, fn func(Tx) error) error {
 	if s.bell == nil {
 		return s.store.InTx(ctx, fn)

@@ -188,7 +188,7 @@ func (s *Service) refusedOnTime(ctx context.Context, r Roster, cmd Command) (boo
 		return false, nil
 	}
 	var refused bool
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		p, err := s.verifyIn(ctx, tx, r, cmd, cmd.Punch, nil, nil, false)
 		if err != nil {
 			return err

@@ -25,7 +25,7 @@ func (s *Service) status(ctx context.Context, cmd Command, base Reply) (Reply, e
 	}
 	reply := base
 	reply.Outcome, reply.At = OutcomeStatus, now
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		if !matched {
 			// After midnight a rest day's stint is still the day a
 			// clock-out would close (overtime_restday.go).

@@ -354,8 +354,10 @@ func replyMessage(r core.Reply, rt route) (msg Message, filed int64) {
 	if card, ok := batchConfirmMessage(r, lang); ok { // batch.go
 		return card, 0
 	}
-	card, _ := withdrawMessage(r, lang, rt.User) // withdraw.go
-	return card, r.Makeup.Request.ID
+	if card, ok := withdrawMessage(r, lang, rt.User); ok { // withdraw.go
+		return card, r.Makeup.Request.ID
+	}
+	return RenderReply(r, rt.Lang), 0
 }
 
 // ownMessage reports whether r is answered on rt by something other than
