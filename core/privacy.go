@@ -157,10 +157,20 @@ type RetentionStore interface {
 	// only the place fields are written back. Rows another transaction holds
 	// are skipped rather than waited for. It returns how many it rewrote.
 	ReducePunches(ctx context.Context, before time.Time, limit int, reduce func(Punch) Punch) (int, error)
+	// PruneReplies deletes, in one transaction, up to limit of the bot's
+	// replies (outbox messages of kind OutboxReply) created before before
+	// that are no longer pending, oldest first, and returns how many it
+	// deleted. A reply repeats the punch's distance and accuracy, and
+	// nothing reads it once it is delivered: a platform's retry is
+	// answered from the event record, not the outbox. Approval cards and
+	// reminder deliveries stay (cards are updated after a decision, and the
+	// firing reports count deliveries), as do pending messages.
+	PruneReplies(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // RetentionJob reduces precise positions older than Days to a site and a
-// distance band, once a day. It is idempotent (a reduced punch is not
+// distance band, and deletes the delivered replies that repeat them, once
+// a day. It is idempotent (a reduced punch is not
 // Precise, and reducing it again changes nothing) and safe with several
 // replicas: the day is claimed in the store, so one replica does the work,
 // and rows are rewritten under row locks that the others skip.
@@ -173,7 +183,7 @@ type RetentionJob struct {
 	Zone  *time.Location
 	Now   func() time.Time
 	Log   *slog.Logger
-	Batch int // punches per transaction; 0 means 500
+	Batch int // punches or replies per transaction; 0 means 500
 }
 
 // RetentionResult says what one run did.
@@ -181,7 +191,8 @@ type RetentionResult struct {
 	Day     string
 	Cutoff  time.Time
 	Claimed bool // false: another run already did this day
-	Reduced int
+	Reduced int  // punches reduced
+	Pruned  int  // delivered replies deleted
 }
 
 func (j *RetentionJob) defaults() {
@@ -203,8 +214,8 @@ func (j *RetentionJob) defaults() {
 }
 
 // RunOnce claims today and, when the claim is new, reduces every precise
-// punch older than the retention period, in batches, then writes one audit
-// entry with the count.
+// punch older than the retention period and deletes the delivered replies
+// as old, in batches, then writes one audit entry with the counts.
 func (j *RetentionJob) RunOnce(ctx context.Context) (RetentionResult, error) {
 	j.defaults()
 	now := j.Now()
@@ -214,26 +225,31 @@ func (j *RetentionJob) RunOnce(ctx context.Context) (RetentionResult, error) {
 		return res, err
 	}
 	res.Claimed = true
-	res, err = j.reduce(ctx, res)
-	if err != nil {
+	if res.Reduced, err = inBatches(ctx, j.Batch, func() (int, error) { return j.Store.ReducePunches(ctx, res.Cutoff, j.Batch, ReducePunch) }); err != nil {
 		return res, err
 	}
-	detail, _ := json.Marshal(map[string]any{"cutoff": res.Cutoff.UTC().Format(time.RFC3339), "days": j.Days, "reduced": res.Reduced})
+	if res.Pruned, err = inBatches(ctx, j.Batch, func() (int, error) { return j.Store.PruneReplies(ctx, res.Cutoff, j.Batch) }); err != nil {
+		return res, err
+	}
+	detail, _ := json.Marshal(map[string]any{"cutoff": res.Cutoff.UTC().Format(time.RFC3339), "days": j.Days, "reduced": res.Reduced, "pruned_replies": res.Pruned})
 	err = j.Store.InTx(ctx, func(tx Tx) error {
 		return tx.InsertAudit(ctx, AuditEntry{At: j.Now(), Actor: "system", Action: "retention.reduced", Subject: res.Day, Detail: string(detail)})
 	})
 	return res, err
 }
 
-func (j *RetentionJob) reduce(ctx context.Context, res RetentionResult) (RetentionResult, error) {
+// inBatches calls step, one transaction of up to batch rows, until a step
+// does fewer rows than batch, and returns the total.
+func inBatches(ctx context.Context, batch int, step func() (int, error)) (int, error) {
+	total := 0
 	for {
-		n, err := j.Store.ReducePunches(ctx, res.Cutoff, j.Batch, ReducePunch)
-		res.Reduced += n
-		if err != nil || n < j.Batch {
-			return res, err
+		n, err := step()
+		total += n
+		if err != nil || n < batch {
+			return total, err
 		}
 		if err := ctx.Err(); err != nil {
-			return res, err
+			return total, err
 		}
 	}
 }
@@ -249,9 +265,9 @@ func (j *RetentionJob) Run(ctx context.Context, interval time.Duration) {
 		res, err := j.RunOnce(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			j.Log.Error("retention run failed", "day", res.Day, "reduced", res.Reduced, "err", err)
+			j.Log.Error("retention run failed", "day", res.Day, "reduced", res.Reduced, "pruned_replies", res.Pruned, "err", err)
 		case res.Claimed:
-			j.Log.Info("retention run done", "day", res.Day, "cutoff", res.Cutoff, "reduced", res.Reduced)
+			j.Log.Info("retention run done", "day", res.Day, "cutoff", res.Cutoff, "reduced", res.Reduced, "pruned_replies", res.Pruned)
 		}
 		select {
 		case <-ctx.Done():

@@ -2,12 +2,14 @@ package core_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/punchbot/punchbot/core"
+	"github.com/punchbot/punchbot/core/coretest"
 )
 
 func TestScopeFor(t *testing.T) {
@@ -109,20 +111,21 @@ func TestRetentionJob(t *testing.T) {
 	)
 	recent := h.mustInsert(t, core.Punch{EmployeeID: "E1", Kind: core.KindIn, At: sh(t, "2026-11-20 09:00:00"), ShiftDate: "2026-11-20",
 		Outcome: core.OutcomeAccepted, HasLocation: true, Lat: 39.9, Lng: 116.46, SiteID: "office", DistanceM: 42})
+	deliverReplies(t, h.store, sh(t, "2026-10-20 09:00:01"), sh(t, "2026-10-20 18:00:01"), sh(t, "2026-11-20 09:00:01"))
 	h.clock.Set(sh(t, "2026-11-26 03:00:00"))
 	job := &core.RetentionJob{Store: h.store, Days: 30, Zone: loc, Now: h.clock.Now, Batch: 1, Log: slog.New(slog.DiscardHandler)}
 
 	res, err := job.RunOnce(context.Background())
-	if err != nil || !res.Claimed || res.Reduced != 2 || res.Day != "2026-11-26" {
-		t.Fatalf("first run = %+v, %v; want the day claimed and 2 punches reduced", res, err)
+	if err != nil || !res.Claimed || res.Reduced != 2 || res.Pruned != 2 || res.Day != "2026-11-26" {
+		t.Fatalf("first run = %+v, %v; want the day claimed, 2 punches reduced and their 2 replies deleted", res, err)
 	}
 	res, err = job.RunOnce(context.Background())
 	if err != nil || res.Claimed || res.Reduced != 0 {
 		t.Errorf("second run the same day = %+v, %v; want nothing done", res, err)
 	}
 	h.clock.Set(sh(t, "2026-11-27 03:00:00"))
-	if res, err = job.RunOnce(context.Background()); err != nil || !res.Claimed || res.Reduced != 0 {
-		t.Errorf("next day = %+v, %v; want claimed with nothing left to reduce", res, err)
+	if res, err = job.RunOnce(context.Background()); err != nil || !res.Claimed || res.Reduced != 0 || res.Pruned != 0 {
+		t.Errorf("next day = %+v, %v; want claimed with nothing left to reduce or delete", res, err)
 	}
 	ps := h.punches(t, "E1")
 	want := []core.Punch{core.ReducePunch(old[0]), core.ReducePunch(old[1]), recent[0]}
@@ -133,8 +136,38 @@ func TestRetentionJob(t *testing.T) {
 		t.Errorf("the rejected attempt keeps %v m, want the >5 km band", ps[1].DistanceM)
 	}
 	entries, err := h.store.FindAudit(context.Background(), core.AuditFilter{Action: "retention."})
-	if err != nil || len(entries) != 2 || entries[1].Detail != `{"cutoff":"2026-10-26T19:00:00Z","days":30,"reduced":2}` || entries[1].Actor != "system" {
+	if err != nil || len(entries) != 2 || entries[1].Detail != `{"cutoff":"2026-10-26T19:00:00Z","days":30,"pruned_replies":2,"reduced":2}` || entries[1].Actor != "system" {
 		t.Errorf("retention audit = %+v, %v", entries, err)
+	}
+}
+
+// deliverReplies queues one reply created at each of ats and marks them
+// delivered, as the outbox worker does.
+func deliverReplies(t *testing.T, st *coretest.MemStore, ats ...time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	err := st.InTx(ctx, func(tx core.Tx) error {
+		for i, at := range ats {
+			m := core.OutboxMessage{Platform: core.PlatformWeCom, Route: `{"touser":"lilei"}`, Kind: core.OutboxReply,
+				Payload: []byte(`{"DistanceM":42}`), DedupeKey: fmt.Sprint("reply:wecom:ev", i), Status: core.OutboxPending, CreatedAt: at, NextAttempt: at}
+			if err := tx.EnqueueOutbox(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := st.ClaimOutbox(ctx, core.PlatformWeCom, len(ats), ats[len(ats)-1], time.Minute)
+	if err != nil || len(msgs) != len(ats) {
+		t.Fatalf("ClaimOutbox = %d, %v; want %d", len(msgs), err, len(ats))
+	}
+	for _, m := range msgs {
+		m.Status, m.Attempts, m.SentAt = core.OutboxSent, 1, m.CreatedAt
+		if err := st.FinishOutbox(ctx, m); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

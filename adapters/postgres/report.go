@@ -212,6 +212,24 @@ func (s *Store) ReducePunches(ctx context.Context, before time.Time, limit int, 
 	return n, nil
 }
 
+// PruneReplies deletes up to limit delivered or failed replies created
+// before before, oldest first, in one statement. The partial index of
+// migration 0021 (doneReplies is its predicate) finds them without reading
+// the cards and reminder deliveries that stay; rows another transaction
+// holds are skipped rather than waited for.
+func (s *Store) PruneReplies(ctx context.Context, before time.Time, limit int) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM outbox WHERE id IN
+		(SELECT id FROM outbox WHERE `+doneReplies+` AND created_at < $1 ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)`, ts(before), limit)
+	if err != nil {
+		return 0, translate(err, "prune replies")
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// doneReplies is the SQL form of a reply (core.OutboxReply) that is no
+// longer pending.
+const doneReplies = `kind = 'reply' AND status <> 'pending'`
+
 // employeeMention is how a stored JSON document names the employee: the
 // field of a core.Reply payload or of a core.Recipient route.
 func employeeMention(field, id string) string {

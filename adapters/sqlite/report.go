@@ -136,6 +136,28 @@ func (s *Store) ReducePunches(ctx context.Context, before time.Time, limit int, 
 	return n, nil
 }
 
+// PruneReplies deletes up to limit delivered or failed replies created
+// before before, oldest first, in one write transaction. The partial index
+// of migration 0021 (doneReplies is its predicate) finds them without
+// reading the cards and reminder deliveries that stay.
+func (s *Store) PruneReplies(ctx context.Context, before time.Time, limit int) (int, error) {
+	var n int64
+	err := s.writeTx(ctx, func(tx txConn) error {
+		r, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id IN
+			(SELECT id FROM outbox WHERE `+doneReplies+` AND created_at < ? ORDER BY created_at, id LIMIT ?)`, micros(before), limit)
+		if err != nil {
+			return translate(err, "prune replies")
+		}
+		n, err = r.RowsAffected()
+		return translate(err, "prune replies")
+	})
+	return int(n), err
+}
+
+// doneReplies is the SQL form of a reply (core.OutboxReply) that is no
+// longer pending.
+const doneReplies = `kind = 'reply' AND status <> 'pending'`
+
 // employeeMention is how a stored JSON document names the employee: the
 // field of a core.Reply payload or of a core.Recipient route.
 func employeeMention(field, id string) string {

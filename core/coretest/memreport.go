@@ -103,6 +103,22 @@ func (m *MemStore) ReducePunches(ctx context.Context, before time.Time, limit in
 	return n, nil
 }
 
+// PruneReplies deletes up to limit replies created before before that are
+// no longer pending, lowest id first.
+func (m *MemStore) PruneReplies(ctx context.Context, before time.Time, limit int) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	m.state.outbox = slices.DeleteFunc(m.state.outbox, func(o core.OutboxMessage) bool {
+		if n < limit && o.Kind == core.OutboxReply && o.Status != core.OutboxPending && o.CreatedAt.Before(before) {
+			n++
+			return true
+		}
+		return false
+	})
+	return n, nil
+}
+
 // mentions reports whether an outbox message is addressed to or about the
 // employee, by the same text match the SQL stores use.
 func mentions(o core.OutboxMessage, employeeID string) bool {

@@ -38,6 +38,7 @@ func RunReportStoreSuite(t *testing.T, open func(t *testing.T) ReportStore) {
 		{"ClaimRetentionRun", rsClaim},
 		{"ReducePunches", rsReduce},
 		{"ConcurrentReducePunches", rsConcurrentReduce},
+		{"PruneReplies", rsPruneReplies},
 		{"ErasePersonalData", rsErase},
 		{"FindAudit", rsFindAudit},
 		{"Approvals", rsApprovals}, // makeupsuite.go
@@ -424,5 +425,73 @@ func rsFindAudit(t *testing.T, s ReportStore) {
 	stDiff(t, "limit 2", actions(core.AuditFilter{Limit: 2}), []string{"li punch.accepted li", "boss report.exported 2026-11"})
 	if got := actions(core.AuditFilter{Action: "console.%"}); got != nil {
 		t.Errorf("a LIKE wildcard in the prefix matched %v, want nothing", got)
+	}
+}
+
+// rsPruneReplies: only replies that are no longer pending and older than
+// the cutoff go, oldest first, limit at a time; cards, reminder deliveries
+// and pending replies stay whatever their age.
+func rsPruneReplies(t *testing.T, s ReportStore) {
+	ctx := context.Background()
+	old := stNow.Add(-40 * 24 * time.Hour)
+	type queued struct {
+		key    string
+		kind   string
+		at     time.Time
+		status string
+	}
+	msgs := []queued{
+		{"sent-old", core.OutboxReply, old, core.OutboxSent},
+		{"failed-old", core.OutboxReply, old.Add(time.Minute), core.OutboxFailed},
+		{"pending-old", core.OutboxReply, old, core.OutboxPending},
+		{"card-old", "card", old, core.OutboxSent},
+		{"notice-old", core.OutboxNotice, old, core.OutboxSent},
+		{"sent-recent", core.OutboxReply, stNow, core.OutboxSent},
+	}
+	stMustInTx(t, s, func(tx core.Tx) error {
+		for _, q := range msgs {
+			m := core.OutboxMessage{Platform: core.PlatformWeCom, Route: `{"touser":"lilei"}`, Kind: q.kind, Payload: []byte(`{"DistanceM":37.5}`),
+				DedupeKey: q.key, Status: core.OutboxPending, CreatedAt: q.at, NextAttempt: stNow}
+			if q.status == core.OutboxPending {
+				m.NextAttempt = stNow.Add(time.Hour) // not claimed below
+			}
+			if err := tx.EnqueueOutbox(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	claimed, err := s.ClaimOutbox(ctx, core.PlatformWeCom, 10, stNow, time.Minute)
+	if err != nil || len(claimed) != len(msgs)-1 {
+		t.Fatalf("ClaimOutbox = %d, %v; want %d", len(claimed), err, len(msgs)-1)
+	}
+	for _, m := range claimed {
+		m.Status, m.Attempts, m.SentAt = core.OutboxSent, 1, stNow
+		if m.DedupeKey == "failed-old" {
+			m.Status, m.SentAt, m.LastError = core.OutboxFailed, time.Time{}, "blocked by the user"
+		}
+		if err := s.FinishOutbox(ctx, m); err != nil {
+			t.Fatalf("FinishOutbox: %v", err)
+		}
+	}
+
+	cutoff := stNow.Add(-30 * 24 * time.Hour)
+	for i, want := range []int{1, 1, 0} {
+		if n, err := s.PruneReplies(ctx, cutoff, 1); err != nil || n != want {
+			t.Errorf("PruneReplies(limit 1) call %d = %d, %v; want %d", i+1, n, err, want)
+		}
+	}
+	if n, err := s.PruneReplies(ctx, stNow.Add(time.Minute), 10); err != nil || n != 1 {
+		t.Errorf("PruneReplies(after the recent reply) = %d, %v; want 1, the recent reply", n, err)
+	}
+	if n, err := s.PruneReplies(ctx, stNow.Add(365*24*time.Hour), 10); err != nil || n != 0 {
+		t.Errorf("PruneReplies(a year on) = %d, %v; want 0: cards, notices and pending replies stay", n, err)
+	}
+	if got := stMustDepth(t, s); got != 1 {
+		t.Errorf("OutboxDepth after pruning = %d, want 1 (the pending reply)", got)
+	}
+	left, err := s.ClaimOutbox(ctx, core.PlatformWeCom, 10, stNow.Add(2*time.Hour), time.Minute)
+	if err != nil || len(left) != 1 || left[0].DedupeKey != "pending-old" {
+		t.Errorf("ClaimOutbox after pruning = %+v, %v; want the pending reply", left, err)
 	}
 }
