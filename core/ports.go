@@ -19,6 +19,10 @@ type Store interface {
 	Roster(ctx context.Context, employeeID string) (Roster, error)
 	// EventReply returns the reply recorded for (source, eventID); ENOTFOUND if none.
 	EventReply(ctx context.Context, source, eventID string) (EventRecord, error)
+	// PunchByEvent returns the punch stored under (source, eventID);
+	// ENOTFOUND if none. It answers a retry whose event record the
+	// retention job deleted with its punch (RetentionStore.ReducePunches).
+	PunchByEvent(ctx context.Context, source, eventID string) (Punch, error)
 	// ListPunches returns punches ordered by time.
 	ListPunches(ctx context.Context, f PunchFilter) ([]Punch, error)
 	// WaitingIntent is Tx.PunchIntent outside a transaction: one read, for

@@ -156,6 +156,9 @@ type RetentionStore interface {
 	// time before before that are still Precise, each replaced by reduce(p);
 	// only the place fields are written back. Rows another transaction holds
 	// are skipped rather than waited for. It returns how many it rewrote.
+	// The event record each was stored under goes in the same transaction:
+	// its reply repeats the distance and the accuracy, and from then on the
+	// punch's own unique event key answers a retry (Store.PunchByEvent).
 	ReducePunches(ctx context.Context, before time.Time, limit int, reduce func(Punch) Punch) (int, error)
 	// PruneReplies deletes, in one transaction, up to limit of the bot's
 	// replies (outbox messages of kind OutboxReply) created before before

@@ -220,3 +220,40 @@ func TestErasePersonalDataKeepsMonthlyNumbers(t *testing.T) {
 		t.Errorf("erasure audit = %+v, want one entry by admin", entries)
 	}
 }
+
+// A retry of a punch whose event record the retention job deleted is
+// answered with the punch stored under the event, and stores nothing.
+func TestRetryAfterRetentionAnswersWithTheStoredPunch(t *testing.T) {
+	h := newHarness(t, nil)
+	at := sh(t, "2026-10-20 08:55:00")
+	first := h.punch(t, "zhangsan", core.KindIn, at, north(office, 40), "ev-old")
+	if first.Outcome != core.OutcomeAccepted || first.PunchID == 0 {
+		t.Fatalf("first punch = %+v, want accepted", first)
+	}
+	h.clock.Set(sh(t, "2026-11-26 03:00:00"))
+	job := &core.RetentionJob{Store: h.store, Days: 30, Now: h.clock.Now, Log: slog.New(slog.DiscardHandler)}
+	if res, err := job.RunOnce(context.Background()); err != nil || res.Reduced != 1 {
+		t.Fatalf("retention run = %+v, %v; want the punch reduced", res, err)
+	}
+	if _, err := h.store.EventReply(context.Background(), "wecom", "ev-old"); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("EventReply after retention = %v; want ENOTFOUND", err)
+	}
+
+	ctx := context.Background()
+	got, err := h.svc.Handle(ctx, core.Command{Actor: core.Identity{Platform: core.PlatformWeCom, Tenant: "corp", UserID: "zhangsan"},
+		Kind: core.CmdPunch, Punch: core.KindIn, At: at, Location: north(office, 40), EventID: "ev-old", ReplyRoute: `{"touser":"zhangsan"}`})
+	if err != nil {
+		t.Fatalf("retry after retention: %v", err)
+	}
+	want := core.Reply{Outcome: core.OutcomeAccepted, Kind: core.KindIn, PunchID: first.PunchID, SiteID: "office", EmployeeID: "E1", Replayed: true}
+	if got.Outcome != want.Outcome || got.Kind != want.Kind || got.PunchID != want.PunchID || got.SiteID != want.SiteID ||
+		got.EmployeeID != want.EmployeeID || !got.Replayed || !got.At.Equal(at) {
+		t.Errorf("retry after retention = %+v\n want %+v at %v", got, want, at)
+	}
+	if got.DistanceM != core.BandDistanceM(first.DistanceM) || got.AccuracyM != 0 {
+		t.Errorf("retry after retention tells %v m (accuracy %v), want the reduced band %v m", got.DistanceM, got.AccuracyM, core.BandDistanceM(first.DistanceM))
+	}
+	if ps := h.punches(t, "E1"); len(ps) != 1 {
+		t.Errorf("punches after the retry = %d, want the 1 stored before", len(ps))
+	}
+}

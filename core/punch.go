@@ -164,7 +164,25 @@ func (s *Service) punch(ctx context.Context, cmd Command, base Reply, pre *sessi
 			return Reply{}, err
 		}
 	}
-	return s.settle(ctx, cmd, reply, err)
+	reply, err = s.settle(ctx, cmd, reply, err)
+	if ErrorCode(err) == ECONFLICT && cmd.EventID != "" {
+		return s.storedPunchReply(ctx, cmd, base, r, err)
+	}
+	return reply, err
+}
+
+// storedPunchReply answers a retry of a punch whose event record the
+// retention job deleted (RetentionStore.ReducePunches) with the punch
+// stored under the event, as its reply did; any other conflict stays one.
+func (s *Service) storedPunchReply(ctx context.Context, cmd Command, base Reply, r Roster, conflict error) (Reply, error) {
+	p, err := s.store.PunchByEvent(ctx, cmd.source(), cmd.EventID)
+	if err != nil {
+		return Reply{}, conflict
+	}
+	reply := base
+	fillReply(&reply, p, r)
+	reply.Replayed = true
+	return reply, nil
 }
 
 // refusedOnTime reports whether Verify refuses cmd's punch on its time

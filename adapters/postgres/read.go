@@ -347,6 +347,15 @@ func scanRosterRow(row pgx.Row) (core.Roster, error) {
 	return r, nil
 }
 
+// PunchByEvent returns the punch stored under an event (punches_event_key).
+func (s *Store) PunchByEvent(ctx context.Context, source, eventID string) (core.Punch, error) {
+	p, err := scanPunch(s.pool.QueryRow(ctx, `SELECT `+punchCols+` FROM punches WHERE source = $1 AND event_id = $2 AND event_id <> ''`, source, eventID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, core.Errorf(core.ENOTFOUND, "no punch for event %s/%s", source, eventID)
+	}
+	return p, translate(err, "load punch of event")
+}
+
 // EventReply returns the reply recorded for an event.
 func (s *Store) EventReply(ctx context.Context, source, eventID string) (core.EventRecord, error) {
 	rec := core.EventRecord{Source: source, EventID: eventID}

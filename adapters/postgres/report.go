@@ -183,12 +183,24 @@ func rewritePlaces(ctx context.Context, tx pgx.Tx, ps []core.Punch, reduce func(
 	return err
 }
 
+// eventKeys are the (source, event id) keys of the punches stored under an
+// event, as two columns.
+func eventKeys(ps []core.Punch) (sources, ids []string) {
+	sources, ids = []string{}, []string{}
+	for _, p := range ps {
+		if p.EventID != "" {
+			sources, ids = append(sources, p.Source), append(ids, p.EventID)
+		}
+	}
+	return sources, ids
+}
+
 func collectPunchRows(rows pgx.Rows) ([]core.Punch, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (core.Punch, error) { return scanPunch(row) })
 }
 
 // ReducePunches rewrites the place of up to limit precise punches older
-// than before in one transaction. Rows another replica has locked are
+// than before, and deletes their event records, in one transaction. Rows another replica has locked are
 // skipped (FOR UPDATE SKIP LOCKED), so concurrent runs share the work
 // instead of waiting for each other, and each punch is rewritten once.
 func (s *Store) ReducePunches(ctx context.Context, before time.Time, limit int, reduce func(core.Punch) core.Punch) (int, error) {
@@ -204,7 +216,13 @@ func (s *Store) ReducePunches(ctx context.Context, before time.Time, limit int, 
 			return err
 		}
 		n = len(ps)
-		return rewritePlaces(ctx, tx, ps, reduce)
+		if err := rewritePlaces(ctx, tx, ps, reduce); err != nil {
+			return err
+		}
+		sources, ids := eventKeys(ps)
+		_, err = tx.Exec(ctx, `DELETE FROM events e USING unnest($1::text[], $2::text[]) AS k(source, event_id)
+			WHERE e.source = k.source AND e.event_id = k.event_id`, sources, ids)
+		return err
 	})
 	if err != nil {
 		return 0, translate(err, "reduce punches")

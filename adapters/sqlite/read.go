@@ -214,6 +214,15 @@ func sites(ctx context.Context, q querier, ids []string) ([]core.Site, error) {
 	return out, nil
 }
 
+// PunchByEvent returns the punch stored under an event (punches_event_key).
+func (s *Store) PunchByEvent(ctx context.Context, source, eventID string) (core.Punch, error) {
+	p, err := scanPunch(poolConn{s.rs}.QueryRowContext(ctx, `SELECT `+punchCols+` FROM punches WHERE source = ? AND event_id = ? AND event_id <> ''`, source, eventID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, core.Errorf(core.ENOTFOUND, "no punch for event %s/%s", source, eventID)
+	}
+	return p, translate(err, "load punch of event")
+}
+
 // EventReply returns the reply recorded for an event.
 func (s *Store) EventReply(ctx context.Context, source, eventID string) (core.EventRecord, error) {
 	rec := core.EventRecord{Source: source, EventID: eventID}

@@ -118,7 +118,7 @@ func rewritePlaces(ctx context.Context, tx txConn, ps []core.Punch, reduce func(
 }
 
 // ReducePunches rewrites the place of up to limit precise punches older
-// than before in one write transaction. SQLite has one writer, so no other
+// than before, and deletes their event records, in one write transaction. SQLite has one writer, so no other
 // transaction can hold the rows.
 func (s *Store) ReducePunches(ctx context.Context, before time.Time, limit int, reduce func(core.Punch) core.Punch) (int, error) {
 	var n int
@@ -128,7 +128,18 @@ func (s *Store) ReducePunches(ctx context.Context, before time.Time, limit int, 
 			return err
 		}
 		n = len(ps)
-		return rewritePlaces(ctx, tx, ps, reduce)
+		if err := rewritePlaces(ctx, tx, ps, reduce); err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if p.EventID == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM events WHERE source = ? AND event_id = ?`, p.Source, p.EventID); err != nil {
+				return translate(err, "delete event record")
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err

@@ -2,6 +2,7 @@ package coretest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -252,6 +253,15 @@ func stConflicts(t *testing.T, s Store) {
 		if p.EventID == "m1" && p.Source == "wecom" && p.ID != first.ID {
 			t.Errorf("duplicate punch for wecom/m1 stored with id %d", p.ID)
 		}
+	}
+	// The conflict's other side: the punch stored under an event.
+	got, err := s.PunchByEvent(ctx, "wecom", "m1")
+	if err != nil || got.ID != first.ID {
+		t.Errorf("PunchByEvent(wecom, m1) = punch %d, %v; want punch %d", got.ID, err, first.ID)
+	}
+	for _, k := range [][2]string{{"wecom", "fresh"}, {"feishu", "m1"}, {core.SourceAdmin, ""}} {
+		_, err := s.PunchByEvent(ctx, k[0], k[1])
+		stWantCode(t, fmt.Sprintf("PunchByEvent(%s, %q)", k[0], k[1]), err, core.ENOTFOUND)
 	}
 }
 

@@ -86,7 +86,7 @@ func withPlace(p, reduced core.Punch) core.Punch {
 }
 
 // ReducePunches rewrites the place of up to limit precise punches older than
-// before, lowest id first.
+// before, lowest id first, and deletes their event records.
 func (m *MemStore) ReducePunches(ctx context.Context, before time.Time, limit int, reduce func(core.Punch) core.Punch) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -97,6 +97,9 @@ func (m *MemStore) ReducePunches(ctx context.Context, before time.Time, limit in
 		}
 		if p.At.Before(before) && p.Precise() {
 			m.state.punches[i] = withPlace(p, reduce(p))
+			if p.EventID != "" {
+				delete(m.state.events, p.Source+"\x00"+p.EventID)
+			}
 			n++
 		}
 	}

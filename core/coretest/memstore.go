@@ -274,6 +274,18 @@ func (m *MemStore) EventReply(ctx context.Context, source, eventID string) (core
 	return rec, nil
 }
 
+// PunchByEvent returns the punch stored under an event.
+func (m *MemStore) PunchByEvent(ctx context.Context, source, eventID string) (core.Punch, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range m.state.punches {
+		if eventID != "" && p.Source == source && p.EventID == eventID {
+			return p, nil
+		}
+	}
+	return core.Punch{}, core.Errorf(core.ENOTFOUND, "no punch for event %s/%s", source, eventID)
+}
+
 // ListPunches returns matching punches by time.
 func (m *MemStore) ListPunches(ctx context.Context, f core.PunchFilter) ([]core.Punch, error) {
 	m.mu.Lock()

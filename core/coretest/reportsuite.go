@@ -197,12 +197,30 @@ func rsClaim(t *testing.T, s ReportStore) {
 func rsReduce(t *testing.T, s ReportStore) {
 	ctx := context.Background()
 	stMustApply(t, s, stOrg(t))
-	old1 := stMustInsertPunch(t, s, rsPunch("li", "2026-10-12", 9, 0, core.KindIn, core.OutcomeAccepted))
+	old1 := rsPunch("li", "2026-10-12", 9, 0, core.KindIn, core.OutcomeAccepted)
+	old1.EventID = "ev-old1"
+	old1 = stMustInsertPunch(t, s, old1)
 	old2 := rsPunch("li", "2026-10-12", 18, 0, core.KindOut, core.OutcomeRejected)
 	old2.DistanceM, old2.Reasons = 1234, []string{core.ReasonOutOfRange}
 	old2 = stMustInsertPunch(t, s, old2)
 	old3 := stMustInsertPunch(t, s, rsPunch("boss", "2026-10-13", 9, 0, core.KindIn, core.OutcomeAccepted))
-	recent := stMustInsertPunch(t, s, rsPunch("li", "2026-11-25", 9, 0, core.KindIn, core.OutcomeAccepted))
+	recent := rsPunch("li", "2026-11-25", 9, 0, core.KindIn, core.OutcomeAccepted)
+	recent.EventID = "ev-recent"
+	recent = stMustInsertPunch(t, s, recent)
+	// The event records of the old punch, of the recent one, and of an old
+	// command that stored no punch (a make-up request, say).
+	stMustInTx(t, s, func(tx core.Tx) error {
+		for _, e := range []core.EventRecord{
+			{Source: "wecom", EventID: "ev-old1", EmployeeID: "li", Reply: core.Reply{Outcome: core.OutcomeAccepted, DistanceM: 14, AccuracyM: 20}, CreatedAt: old1.At},
+			{Source: "wecom", EventID: "ev-recent", EmployeeID: "li", Reply: core.Reply{Outcome: core.OutcomeAccepted}, CreatedAt: recent.At},
+			{Source: "wecom", EventID: "ev-makeup", EmployeeID: "li", Reply: core.Reply{Outcome: core.OutcomeMakeupFiled}, CreatedAt: old1.At},
+		} {
+			if err := tx.InsertEvent(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	cutoff := stNow.Add(-30 * 24 * time.Hour)
 
 	n, err := s.ReducePunches(ctx, cutoff, 2, core.ReducePunch)
@@ -229,6 +247,18 @@ func rsReduce(t *testing.T, s ReportStore) {
 	if p := byID[recent.ID]; !p.Precise() || p.Lat == 0 {
 		t.Errorf("a recent punch was reduced: %+v", p)
 	}
+	_, err = s.EventReply(ctx, "wecom", "ev-old1")
+	stWantCode(t, "EventReply of a reduced punch's event", err, core.ENOTFOUND)
+	for _, id := range []string{"ev-recent", "ev-makeup"} {
+		if _, err := s.EventReply(ctx, "wecom", id); err != nil {
+			t.Errorf("EventReply(%s) = %v; want it kept", id, err)
+		}
+	}
+	p, err := s.PunchByEvent(ctx, "wecom", "ev-old1")
+	if err != nil {
+		t.Fatalf("PunchByEvent(ev-old1): %v", err)
+	}
+	stDiff(t, "PunchByEvent(ev-old1)", stNormPunch(p), stNormPunch(core.ReducePunch(old1)))
 }
 
 func rsConcurrentReduce(t *testing.T, s ReportStore) {
