@@ -37,10 +37,11 @@ func startDemoOn(t *testing.T, path string, clock func() time.Time) demoRun {
 }
 
 // startDemoWith is startDemoOn with the demo's arguments; with
-// -serve=false it returns once the demo has finished.
-func startDemoWith(t *testing.T, path string, clock func() time.Time, args []string) demoRun {
+// -serve=false it returns once the demo has finished. settings are more
+// PUNCHBOT_ variables and their values.
+func startDemoWith(t *testing.T, path string, clock func() time.Time, args []string, settings ...string) demoRun {
 	t.Helper()
-	cfg, err := loadConfig(env("PUNCHBOT_DB_PATH", path, "PUNCHBOT_ADDR", "127.0.0.1:0"))
+	cfg, err := loadConfig(env(append([]string{"PUNCHBOT_DB_PATH", path, "PUNCHBOT_ADDR", "127.0.0.1:0"}, settings...)...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,10 @@ func TestDemoRerunResendsWaitingCards(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "punchbot.db")
 	clock := demoClock()
 
-	first := startDemoOn(t, path, clock)
+	// Twenty days' retention: the first run's retention job reduces the
+	// first part of last month and deletes those punches' event records,
+	// so the rerun's history replays them from the punches.
+	first := startDemoWith(t, path, clock, nil, "PUNCHBOT_RETENTION_DAYS", "20")
 	before := waitingRequests(t, first)
 	types, managers := map[core.RequestType]bool{}, map[string]bool{}
 	for _, w := range before {
@@ -191,6 +195,7 @@ func TestDemoRerunResendsWaitingCards(t *testing.T) {
 	if out := first.stdout.String(); strings.Contains(out, "sent again") {
 		t.Errorf("first run's output says cards are sent again:\n%s", out)
 	}
+	waitForRetention(t, first)
 	first.stop()
 
 	second := startDemoOn(t, path, clock)
@@ -200,6 +205,12 @@ func TestDemoRerunResendsWaitingCards(t *testing.T) {
 	}
 	if out, want := second.stdout.String(), fmt.Sprintf("the approval cards of the %d requests still waiting are sent again", len(before)); !strings.Contains(out, want) {
 		t.Errorf("rerun's output lacks %q:\n%s", want, out)
+	}
+	// The first run's retention job deleted the event records of the first
+	// part of last month: the rerun's history is answered from the punches,
+	// and its summary is the first run's.
+	if got, want := historySummary(t, second.stdout.String()), historySummary(t, first.stdout.String()); got != want {
+		t.Errorf("rerun's history summary:\n got  %s\n want %s", got, want)
 	}
 	cards := waitForCards(t, second, after, "rerun")
 
@@ -276,4 +287,36 @@ func TestDemoServeAfterNoServe(t *testing.T) {
 			waitForCards(t, run, ws, "serving rerun, later")
 		})
 	}
+}
+
+// waitForRetention waits for the run's retention job to finish its day and
+// checks that it reduced punches.
+func waitForRetention(t *testing.T, run demoRun) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		entries, err := run.s.store.FindAudit(context.Background(), core.AuditFilter{Action: "retention."})
+		if err == nil && len(entries) > 0 {
+			var d struct{ Reduced int }
+			if json.Unmarshal([]byte(entries[0].Detail), &d) != nil || d.Reduced == 0 {
+				t.Fatalf("retention run = %s, want last month's first days reduced", entries[0].Detail)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no retention run after 15 s (%v)", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// historySummary is the demo's line about its history, without the time it
+// took.
+func historySummary(t *testing.T, out string) string {
+	t.Helper()
+	line := regexp.MustCompile(`History of .*`).FindString(out)
+	if line == "" {
+		t.Fatalf("no history summary in:\n%s", out)
+	}
+	return regexp.MustCompile(`\([^)]*\d+(\.\d+)?[mµn]?s\)`).ReplaceAllString(line, "(…)")
 }

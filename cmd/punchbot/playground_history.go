@@ -464,7 +464,7 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 			return st, fmt.Errorf("history decision %s %s: %w", g.emp.ID, date, err)
 		}
 	}
-	if err := historyReportCounts(ctx, s.store, &st, realNow); err != nil {
+	if err := historyReportCounts(ctx, s.store, &st, realNow, skip); err != nil {
 		return st, fmt.Errorf("history report: %w", err)
 	}
 	return st, nil
@@ -477,7 +477,9 @@ func demoHistory(ctx context.Context, s *server, org core.Org, realNow time.Time
 // summary and the reports agree. What the history planned differs: a
 // late arrival who leaves on time is late and early, a field punch the
 // manager rejected makes no field day, an approved make-up fills a gap.
-func historyReportCounts(ctx context.Context, src core.ReportSource, st *historyStats, now time.Time) error {
+// The days skip leaves to the story are not the history's: counted before
+// the story punches, the story's day would be absent on a first run only.
+func historyReportCounts(ctx context.Context, src core.ReportSource, st *historyStats, now time.Time, skip func(employee, date string) bool) error {
 	st.Late, st.Early, st.Missing, st.Absent, st.Field = 0, 0, 0, 0, 0
 	if st.From == "" || st.To < st.From {
 		return nil // nobody to punch, or no day before today
@@ -487,6 +489,9 @@ func historyReportCounts(ctx context.Context, src core.ReportSource, st *history
 		return err
 	}
 	for _, r := range rep.Rows {
+		if skip != nil && skip(r.EmployeeID, r.Date) {
+			continue
+		}
 		for _, status := range r.Statuses {
 			switch status {
 			case core.DayLate, core.DaySeriousLate:
