@@ -172,8 +172,8 @@ type RetentionStore interface {
 }
 
 // RetentionJob reduces precise positions older than Days to a site and a
-// distance band, and deletes the delivered replies that repeat them, once
-// a day. It is idempotent (a reduced punch is not
+// distance band, and deletes the event records and delivered replies that
+// repeat them, once a day. It is idempotent (a reduced punch is not
 // Precise, and reducing it again changes nothing) and safe with several
 // replicas: the day is claimed in the store, so one replica does the work,
 // and rows are rewritten under row locks that the others skip.

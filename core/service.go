@@ -181,8 +181,10 @@ func (s *Service) handle(ctx context.Context, cmd Command) (Reply, error) {
 	}
 	// A punch skips the look-up of an earlier reply: its transaction records
 	// the event, so a retry fails there on the event's unique key and settle
-	// answers with the first reply. That saves a round trip on every punch;
-	// punch looks the reply up itself before it touches session state.
+	// answers with the first reply (or, once the retention job deleted the
+	// record, punch answers with the stored punch: storedPunchReply). That
+	// saves a round trip on every punch; punch looks the reply up itself
+	// before it touches session state.
 	if cmd.Kind != CmdPunch {
 		if rep, ok, err := s.replayed(ctx, cmd); err != nil || ok {
 			return rep, err

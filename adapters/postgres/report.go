@@ -200,9 +200,10 @@ func collectPunchRows(rows pgx.Rows) ([]core.Punch, error) {
 }
 
 // ReducePunches rewrites the place of up to limit precise punches older
-// than before, and deletes their event records, in one transaction. Rows another replica has locked are
-// skipped (FOR UPDATE SKIP LOCKED), so concurrent runs share the work
-// instead of waiting for each other, and each punch is rewritten once.
+// than before, and deletes their event records, in one transaction. Rows
+// another replica has locked are skipped (FOR UPDATE SKIP LOCKED), so
+// concurrent runs share the work instead of waiting for each other, and
+// each punch is rewritten once.
 func (s *Store) ReducePunches(ctx context.Context, before time.Time, limit int, reduce func(core.Punch) core.Punch) (int, error) {
 	var n int
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {

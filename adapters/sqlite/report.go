@@ -118,8 +118,8 @@ func rewritePlaces(ctx context.Context, tx txConn, ps []core.Punch, reduce func(
 }
 
 // ReducePunches rewrites the place of up to limit precise punches older
-// than before, and deletes their event records, in one write transaction. SQLite has one writer, so no other
-// transaction can hold the rows.
+// than before, and deletes their event records, in one write transaction.
+// SQLite has one writer, so no other transaction can hold the rows.
 func (s *Store) ReducePunches(ctx context.Context, before time.Time, limit int, reduce func(core.Punch) core.Punch) (int, error) {
 	var n int
 	err := s.writeTx(ctx, func(tx txConn) error {
