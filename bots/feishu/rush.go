@@ -78,7 +78,7 @@ func asRushCard(m core.OutboxMessage) (rushCard, bool) {
 // otherwise or while batch_send is off.
 func (b *Bot) rushKeys(msgs []core.OutboxMessage) map[int64]string {
 	keys := map[int64]string{}
-	if b.now().UnixNano() < b.rushOffUntil.Load() {
+	if b.now().UnixNano() < b.rushOffUntil.Load() || !mayRush(msgs) {
 		return keys
 	}
 	for _, m := range msgs {
@@ -90,6 +90,19 @@ func (b *Bot) rushKeys(msgs []core.OutboxMessage) map[int64]string {
 		clear(keys)
 	}
 	return keys
+}
+
+// mayRush reports whether msgs hold more than rushReplies replies that
+// asRushCard might share, judged by their kind alone: outside a rush, the
+// common case, no card is drawn twice (here and again when it is sent).
+func mayRush(msgs []core.OutboxMessage) bool {
+	n := 0
+	for _, m := range msgs {
+		if m.Kind == "reply" && m.FiringID == 0 {
+			n++
+		}
+	}
+	return n > rushReplies
 }
 
 // sendRushCards sends one group of twin confirmations made by Group with

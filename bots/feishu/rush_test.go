@@ -258,3 +258,28 @@ func TestOwnMessageAgreesWithReplyMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestMayRushCountsOnlyReplies(t *testing.T) {
+	replies := func(n int, kind string, firing int64) []core.OutboxMessage {
+		var msgs []core.OutboxMessage
+		for range n {
+			msgs = append(msgs, core.OutboxMessage{Kind: kind, FiringID: firing})
+		}
+		return msgs
+	}
+	tests := []struct {
+		name string
+		msgs []core.OutboxMessage
+		want bool
+	}{
+		{"a burst of replies", replies(rushReplies, "reply", 0), false},
+		{"one more than a burst", replies(rushReplies+1, "reply", 0), true},
+		{"reminder deliveries", replies(rushReplies+1, "reply", 7), false},
+		{"notices and a burst of replies", append(replies(rushReplies, "reply", 0), replies(5, core.OutboxNotice, 0)...), false},
+	}
+	for _, tt := range tests {
+		if got := mayRush(tt.msgs); got != tt.want {
+			t.Errorf("%s: mayRush = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
