@@ -47,7 +47,7 @@ type rushCard struct {
 // reply to an accepted punch (or a field punch recorded) in the person's
 // own chat with the bot, with nothing on its card that is theirs alone.
 func asRushCard(m core.OutboxMessage) (rushCard, bool) {
-	if m.Kind != "reply" || m.FiringID != 0 {
+	if !isReply(m) {
 		return rushCard{}, false
 	}
 	var rt route
@@ -92,13 +92,17 @@ func (b *Bot) rushKeys(msgs []core.OutboxMessage) map[int64]string {
 	return keys
 }
 
-// mayRush reports whether msgs hold more than rushReplies replies that
-// asRushCard might share, judged by their kind alone: outside a rush, the
-// common case, no card is drawn twice (here and again when it is sent).
+// isReply reports whether m is a reply to a command, not a reminder
+// delivery: the only messages asRushCard may share.
+func isReply(m core.OutboxMessage) bool { return m.Kind == core.OutboxReply && m.FiringID == 0 }
+
+// mayRush reports whether msgs hold more than rushReplies replies, which
+// asRushCard might share: outside a rush, the common case, no card is drawn
+// twice (here and again when it is sent).
 func mayRush(msgs []core.OutboxMessage) bool {
 	n := 0
 	for _, m := range msgs {
-		if m.Kind == "reply" && m.FiringID == 0 {
+		if isReply(m) {
 			n++
 		}
 	}

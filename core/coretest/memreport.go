@@ -98,7 +98,7 @@ func (m *MemStore) ReducePunches(ctx context.Context, before time.Time, limit in
 		if p.At.Before(before) && p.Precise() {
 			m.state.punches[i] = withPlace(p, reduce(p))
 			if p.EventID != "" {
-				delete(m.state.events, p.Source+"\x00"+p.EventID)
+				delete(m.state.events, eventKey(p.Source, p.EventID))
 			}
 			n++
 		}

@@ -263,11 +263,14 @@ func (m *MemStore) Roster(ctx context.Context, employeeID string) (core.Roster, 
 	return r, nil
 }
 
+// eventKey is the key of an event's record in the state's events.
+func eventKey(source, eventID string) string { return source + "\x00" + eventID }
+
 // EventReply returns the recorded reply of an event.
 func (m *MemStore) EventReply(ctx context.Context, source, eventID string) (core.EventRecord, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	rec, ok := m.state.events[source+"\x00"+eventID]
+	rec, ok := m.state.events[eventKey(source, eventID)]
 	if !ok {
 		return rec, core.Errorf(core.ENOTFOUND, "no event %s/%s", source, eventID)
 	}
@@ -367,7 +370,7 @@ type memTx struct{ m *MemStore }
 func (t memTx) LockEmployee(ctx context.Context, employeeID string) error { return nil }
 
 func (t memTx) InsertEvent(ctx context.Context, e core.EventRecord) error {
-	key := e.Source + "\x00" + e.EventID
+	key := eventKey(e.Source, e.EventID)
 	if _, dup := t.m.state.events[key]; dup {
 		return core.Errorf(core.ECONFLICT, "event %s/%s already recorded", e.Source, e.EventID)
 	}
