@@ -78,6 +78,7 @@ func TestPragmas(t *testing.T) {
 		{"synchronous", "2"}, // FULL: an acknowledged punch survives power loss
 		{"foreign_keys", "1"},
 		{"busy_timeout", "10000"},
+		{"temp_store", "2"}, // MEMORY: savepoints' journals cost no syscalls
 	}
 	for _, tc := range tests {
 		var got string
