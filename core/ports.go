@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -90,6 +91,28 @@ func (r Roster) Zone() *time.Location {
 		return r.Loc
 	}
 	return r.Employee.Location()
+}
+
+// Clone copies everything a caller could change in place, so that a store
+// that keeps rosters never shares one with its callers or between them.
+func (r Roster) Clone() Roster {
+	r.Employee.SiteIDs = slices.Clone(r.Employee.SiteIDs)
+	r.Employee.Identities = slices.Clone(r.Employee.Identities)
+	r.Sites = slices.Clone(r.Sites)
+	for i := range r.Sites {
+		r.Sites[i].IPRanges = slices.Clone(r.Sites[i].IPRanges)
+	}
+	if r.Schedule != nil {
+		sc := *r.Schedule
+		sc.WorkDays = slices.Clone(sc.WorkDays)
+		r.Schedule = &sc
+	}
+	if r.Calendar != nil {
+		cal := *r.Calendar
+		cal.Days = slices.Clone(cal.Days)
+		r.Calendar = &cal
+	}
+	return r
 }
 
 // OutboxStore is what the outbox worker needs.

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"maps"
-	"slices"
 	"sync"
 
 	"github.com/punchbot/punchbot/core"
@@ -94,7 +93,7 @@ func (c *rosterCache) roster(employeeID string) (core.Roster, bool) {
 	if !ok || !c.live {
 		return core.Roster{}, false
 	}
-	return cloneRoster(r), true
+	return r.Clone(), true
 }
 
 // put keeps what a read begun at generation gen found: the roster (nil
@@ -121,7 +120,7 @@ func (c *rosterCache) put(gen uint64, a *account, r *core.Roster) {
 		if len(c.rosters) >= rosterCacheMax {
 			clear(c.rosters)
 		}
-		c.rosters[r.Employee.ID] = cloneRoster(*r)
+		c.rosters[r.Employee.ID] = r.Clone()
 	}
 }
 
@@ -202,26 +201,4 @@ func (c *rosterCache) clearLocked() {
 	}
 	clear(c.rosters)
 	clear(c.accounts)
-}
-
-// cloneRoster copies everything a caller could change in place, so that
-// callers never share a roster with the cache or with each other.
-func cloneRoster(r core.Roster) core.Roster {
-	r.Employee.SiteIDs = slices.Clone(r.Employee.SiteIDs)
-	r.Employee.Identities = slices.Clone(r.Employee.Identities)
-	r.Sites = slices.Clone(r.Sites)
-	for i := range r.Sites {
-		r.Sites[i].IPRanges = slices.Clone(r.Sites[i].IPRanges)
-	}
-	if r.Schedule != nil {
-		sc := *r.Schedule
-		sc.WorkDays = slices.Clone(sc.WorkDays)
-		r.Schedule = &sc
-	}
-	if r.Calendar != nil {
-		cal := *r.Calendar
-		cal.Days = slices.Clone(cal.Days)
-		r.Calendar = &cal
-	}
-	return r
 }

@@ -192,7 +192,7 @@ func (s *Store) loadOrg(ctx context.Context) (map[string]core.Roster, map[accoun
 		rosters[id] = r
 	}
 	// The schedule and calendar values are shared between rosters here;
-	// the cache copies them for every caller (cloneRoster).
+	// the cache copies them for every caller (core.Roster.Clone).
 	return rosters, accounts, nil
 }
 

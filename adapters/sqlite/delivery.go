@@ -22,12 +22,17 @@ var (
 // Rosters returns every employee with schedule, calendar, sites and the
 // make-up policy, read from one snapshot with one query per table.
 func (s *Store) Rosters(ctx context.Context) ([]core.Roster, error) {
-	rtx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, translate(err, "begin read")
-	}
-	defer rtx.Rollback()
-	q := txConn{tx: rtx, c: s.rs}
+	var out []core.Roster
+	err := s.readOrg(ctx, func(tx txConn, _ int64) (err error) {
+		out, err = rosters(ctx, tx)
+		return err
+	})
+	return out, err
+}
+
+// rosters reads every employee's roster in q; rosters on one schedule
+// share it and its calendar.
+func rosters(ctx context.Context, q querier) ([]core.Roster, error) {
 	emps, err := queryAll(ctx, q, "list rosters", `SELECT `+employeeCols+` FROM employees ORDER BY id`, nil, scanEmployee)
 	if err != nil {
 		return nil, err

@@ -38,7 +38,7 @@ func applyOrg(ctx context.Context, tx txConn, org core.Org, audit core.AuditEntr
 	// (core.Org.Version). The write transaction holds the database's one
 	// write lock, so nobody moves it between this read and the commit.
 	var stored int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT version FROM org_version WHERE id = 1), 1)`).Scan(&stored); err != nil {
+	if err := tx.QueryRowContext(ctx, orgVersionSQL).Scan(&stored); err != nil {
 		return res, translate(err, "read the organisation's version")
 	}
 	if org.Version != 0 && org.Version != stored {

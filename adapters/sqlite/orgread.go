@@ -30,7 +30,7 @@ func (s *Store) Org(ctx context.Context) (core.Org, error) {
 		if err != nil {
 			return err
 		}
-		if err := q.QueryRowContext(ctx, `SELECT COALESCE((SELECT version FROM org_version WHERE id = 1), 1)`).Scan(&org.Version); err != nil {
+		if err := q.QueryRowContext(ctx, orgVersionSQL).Scan(&org.Version); err != nil {
 			return translate(err, "read the organisation's version")
 		}
 		written, err := queryAll(ctx, q, "list sites' datums", `SELECT id, datum, written_lat, written_lng FROM sites WHERE datum <> 'wgs84'`, nil,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/punchbot/punchbot/core"
 )
@@ -37,19 +38,31 @@ func queryAll[T any](ctx context.Context, q querier, what, query string, args []
 }
 
 // FindIdentity returns the employee bound to the account; an identity with
-// an exact tenant wins over a tenant-less one.
+// an exact tenant wins over a tenant-less one. It reads the employee's
+// roster too, which the service asks for next; both are kept until the
+// organisation's version moves (orgCache).
 func (s *Store) FindIdentity(ctx context.Context, platform core.Platform, tenant, userID string) (core.Employee, error) {
-	var empID string
-	err := poolConn{s.rs}.QueryRowContext(ctx, `SELECT employee_id FROM identities
-		WHERE platform = ? AND user_id = ? AND (tenant = ? OR tenant = '')
-		ORDER BY tenant = '' LIMIT 1`, string(platform), userID, tenant).Scan(&empID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return core.Employee{}, core.Errorf(core.ENOTFOUND, "no employee for %s user %s", platform, userID)
-	}
-	if err != nil {
-		return core.Employee{}, translate(err, "find identity")
-	}
-	return employee(ctx, poolConn{s.rs}, empID)
+	a := account{platform: platform, tenant: tenant, user: userID}
+	var e core.Employee
+	err := s.readOrg(ctx, func(tx txConn, version int64) error {
+		empID, ok := s.cache.account(version, a)
+		if !ok {
+			err := tx.QueryRowContext(ctx, `SELECT employee_id FROM identities
+				WHERE platform = ? AND user_id = ? AND (tenant = ? OR tenant = '')
+				ORDER BY tenant = '' LIMIT 1`, string(platform), userID, tenant).Scan(&empID)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return translate(err, "find identity")
+			}
+			s.cache.putAccount(version, a, empID)
+		}
+		if empID == "" {
+			return core.Errorf(core.ENOTFOUND, "no employee for %s user %s", platform, userID)
+		}
+		r, err := s.cachedRoster(ctx, tx, version, empID)
+		e = r.Employee
+		return err
+	})
+	return e, err
 }
 
 // Employee returns one employee with identities.
@@ -121,11 +134,23 @@ func (s *Store) ListEmployees(ctx context.Context) ([]core.Employee, error) {
 }
 
 // Roster returns an employee with schedule, sites, calendar and policy, read
-// from one snapshot.
+// from one snapshot and kept until the organisation's version moves
+// (orgCache).
 func (s *Store) Roster(ctx context.Context, employeeID string) (core.Roster, error) {
+	var r core.Roster
+	err := s.readOrg(ctx, func(tx txConn, version int64) (err error) {
+		r, err = s.cachedRoster(ctx, tx, version, employeeID)
+		return err
+	})
+	return r, err
+}
+
+// readOrg runs fn in a read transaction with the organisation's version
+// that transaction's snapshot holds.
+func (s *Store) readOrg(ctx context.Context, fn func(tx txConn, version int64) error) error {
 	rtx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return core.Roster{}, translate(err, "begin read")
+		return translate(err, "begin read")
 	}
 	var missed []string
 	defer func() {
@@ -133,6 +158,61 @@ func (s *Store) Roster(ctx context.Context, employeeID string) (core.Roster, err
 		s.rs.prepare(ctx, missed)
 	}()
 	tx := txConn{tx: rtx, c: s.rs, missed: &missed}
+	var version int64
+	if err := tx.QueryRowContext(ctx, orgVersionSQL).Scan(&version); err != nil {
+		return translate(err, "read the organisation's version")
+	}
+	s.preload(version)
+	return fn(tx, version)
+}
+
+// preloadTimeout bounds a load of every roster.
+const preloadTimeout = time.Minute
+
+// preload loads every roster at version into the cache in the background,
+// once per version: employees punching for the first time since the store
+// opened or the organisation changed would each cost a roster's read
+// otherwise. Those reads go on meanwhile, as without a cache.
+func (s *Store) preload(version int64) {
+	s.closing.Lock()
+	defer s.closing.Unlock()
+	if s.background.Err() != nil || !s.cache.startLoad(version) {
+		return
+	}
+	s.loads.Go(func() {
+		ctx, cancel := context.WithTimeout(s.background, preloadTimeout)
+		defer cancel()
+		// A failed load leaves single reads until the next version.
+		_ = s.readOrg(ctx, func(tx txConn, v int64) error {
+			rs, err := rosters(ctx, tx)
+			if err == nil {
+				s.cache.putRosters(v, rs)
+			}
+			return err
+		})
+	})
+}
+
+// orgVersionSQL reads the organisation's version; a missing row reads as 1
+// (migration 0017).
+const orgVersionSQL = `SELECT COALESCE((SELECT version FROM org_version WHERE id = 1), 1)`
+
+// cachedRoster returns the roster of an employee at version, from the
+// cache or read in tx and kept.
+func (s *Store) cachedRoster(ctx context.Context, tx txConn, version int64, employeeID string) (core.Roster, error) {
+	if r, ok := s.cache.roster(version, employeeID); ok {
+		return r, nil
+	}
+	r, err := roster(ctx, tx, employeeID)
+	if err != nil {
+		return r, err
+	}
+	s.cache.putRoster(version, r)
+	return r, nil
+}
+
+// roster reads the roster of an employee in tx.
+func roster(ctx context.Context, tx querier, employeeID string) (core.Roster, error) {
 	e, err := employee(ctx, tx, employeeID)
 	if err != nil {
 		return core.Roster{}, err

@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/punchbot/punchbot/core"
@@ -42,6 +43,14 @@ type Store struct {
 	rs     *stmtCache
 	writes writeGroup
 	path   string
+	cache  *orgCache
+	// background ends when the store closes; loads are the loads of every
+	// roster it runs (Store.preload).
+	// closing guards stop against a load starting while Close waits.
+	background context.Context
+	closing    sync.Mutex
+	stop       context.CancelFunc
+	loads      sync.WaitGroup
 }
 
 var (
@@ -85,7 +94,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, ws: newStmtCache(w), path: path}
+	s := &Store{w: w, ws: newStmtCache(w), path: path, cache: newOrgCache()}
+	s.background, s.stop = context.WithCancel(context.Background())
 	// The writer opens first so the file is in WAL mode before any reader
 	// connects.
 	if err := s.w.PingContext(ctx); err != nil {
@@ -109,6 +119,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes both connection pools.
 func (s *Store) Close() error {
+	s.closing.Lock()
+	s.stop()
+	s.closing.Unlock()
+	s.loads.Wait()
 	return errors.Join(s.rs.close(), s.ws.close(), s.r.Close(), s.w.Close())
 }
 
