@@ -34,12 +34,15 @@ func TestBenchWebhook(t *testing.T) {
 		{"feishu", "postgres", 0},
 		{"wecom", "postgres", 0},
 		{"slack", "postgres", 0},
-		{"feishu", "postgres", 400},
-		{"wecom", "sqlite", 400},
-		// Below the server's rate even under -race, so that the time from
-		// the ack to the confirmation is the outbox's alone; Slack's
-		// response_url is not metered (pacing.go), unlike Feishu's send
-		// API, whose 15 a second the run above exceeds on purpose.
+		// Open loops stay below what the server takes under -race on a
+		// 2-core CI machine that is running the browser tests beside this
+		// package (about 200/s there; 400/s was shed with 503s), since
+		// every delivery must be acknowledged. Feishu's still exceeds its
+		// send API's 15 a second on purpose.
+		{"feishu", "postgres", 150},
+		{"wecom", "sqlite", 100},
+		// Slack's response_url is not metered (pacing.go), so the time
+		// from the ack to the confirmation is the outbox's alone.
 		{"slack", "sqlite", 100},
 	}
 	for _, tt := range tests {
