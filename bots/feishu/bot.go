@@ -84,6 +84,8 @@ type Bot struct {
 	// batch_send after the platform refused it for the app's set-up
 	// (rush.go).
 	rushOffUntil atomic.Int64
+	// drawn holds the rush cards Group drew, for SendGroup (rush.go).
+	drawn drawnRush
 }
 
 var _ core.Sender = (*Bot)(nil)

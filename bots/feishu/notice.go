@@ -179,6 +179,9 @@ func (b *Bot) SendGroup(ctx context.Context, group []core.OutboxMessage) []error
 		return b.sendRushCards(ctx, group) // rush.go
 	}
 	if group[0].Kind != core.OutboxNotice {
+		// A confirmation with no twin goes alone, as a reply with its
+		// site; the rush card drawn for it is not needed.
+		b.drawn.take(group[0].ID)
 		errs[0] = b.Send(ctx, group[0])
 		return errs
 	}

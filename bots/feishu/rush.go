@@ -3,6 +3,8 @@ package feishu
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"sync"
 	"time"
 
 	"github.com/punchbot/punchbot/bots"
@@ -81,15 +83,57 @@ func (b *Bot) rushKeys(msgs []core.OutboxMessage) map[int64]string {
 	if b.now().UnixNano() < b.rushOffUntil.Load() || !mayRush(msgs) {
 		return keys
 	}
+	cards := map[int64]rushCard{}
 	for _, m := range msgs {
-		if c, ok := asRushCard(m); ok {
+		c, ok := b.drawn.take(m.ID)
+		if !ok {
+			c, ok = asRushCard(m)
+		}
+		if ok {
+			cards[m.ID] = c
 			keys[m.ID] = c.idType + "\x00" + c.msg.Content
 		}
 	}
 	if len(keys) <= rushReplies {
 		clear(keys)
+		return keys
 	}
+	b.drawn.put(cards)
 	return keys
+}
+
+// drawnRushMax bounds the cards drawnRush holds: more than a claim's worth
+// (core's outbox worker claims up to 5,000), and cleared whole past it, as
+// messages claimed here and sent by another replica are never taken.
+const drawnRushMax = 1 << 14
+
+// drawnRush keeps, by outbox message id, the cards rushKeys drew during a
+// rush, so that sendRushCards sends them without drawing them again, and a
+// claim's confirmations given back untried are not drawn again when next
+// claimed. A message's route and payload never change once queued, so its
+// id names its card.
+type drawnRush struct {
+	mu    sync.Mutex
+	cards map[int64]rushCard
+}
+
+// put remembers cards.
+func (d *drawnRush) put(cards map[int64]rushCard) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cards == nil || len(d.cards)+len(cards) > drawnRushMax {
+		d.cards = make(map[int64]rushCard, len(cards))
+	}
+	maps.Copy(d.cards, cards)
+}
+
+// take returns and forgets the card drawn for message id.
+func (d *drawnRush) take(id int64) (rushCard, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c, ok := d.cards[id]
+	delete(d.cards, id)
+	return c, ok
 }
 
 // isReply reports whether m is a reply to a command, not a reminder
@@ -97,8 +141,8 @@ func (b *Bot) rushKeys(msgs []core.OutboxMessage) map[int64]string {
 func isReply(m core.OutboxMessage) bool { return m.Kind == core.OutboxReply && m.FiringID == 0 }
 
 // mayRush reports whether msgs hold more than rushReplies replies, which
-// asRushCard might share: outside a rush, the common case, no card is drawn
-// twice (here and again when it is sent).
+// asRushCard might share: outside a rush, the common case, no rush card is
+// drawn at all.
 func mayRush(msgs []core.OutboxMessage) bool {
 	n := 0
 	for _, m := range msgs {
@@ -116,7 +160,10 @@ func (b *Bot) sendRushCards(ctx context.Context, group []core.OutboxMessage) []e
 	ids := make([]string, len(group))
 	var first rushCard
 	for i, m := range group {
-		c, ok := asRushCard(m)
+		c, ok := b.drawn.take(m.ID)
+		if !ok {
+			c, ok = asRushCard(m)
+		}
 		if i == 0 {
 			first = c
 		}

@@ -123,6 +123,32 @@ func TestRushConfirmationsShareBatchSend(t *testing.T) {
 	if left, _ := store.ClaimOutbox(context.Background(), core.PlatformFeishu, 1000, at.Add(time.Hour), time.Minute); len(left) != 0 {
 		t.Errorf("%d confirmations still due, want none", len(left))
 	}
+	// Every card Group drew was taken by the call that sent it, the lone
+	// ones' included: nothing stays behind after the rush.
+	if n := len(bot.drawn.cards); n != 0 {
+		t.Errorf("%d drawn cards kept after every confirmation was sent, want 0", n)
+	}
+}
+
+func TestDrawnRushIsBounded(t *testing.T) {
+	var d drawnRush
+	card := rushCard{idType: "open_id", id: "ou_1", msg: Message{MsgType: "interactive", Content: "{}"}}
+	d.put(map[int64]rushCard{1: card})
+	if got, ok := d.take(1); !ok || got != card {
+		t.Fatalf("take(1) = %v, %t; want the card put", got, ok)
+	}
+	if _, ok := d.take(1); ok {
+		t.Errorf("take(1) again found a card; want it forgotten once taken")
+	}
+	full := map[int64]rushCard{}
+	for i := range int64(drawnRushMax) {
+		full[i] = card
+	}
+	d.put(full)
+	d.put(map[int64]rushCard{-1: card})
+	if got := len(d.cards); got != 1 {
+		t.Errorf("%d cards held after going past %d, want 1 (cleared, then the new one)", got, drawnRushMax)
+	}
 }
 
 func TestFewConfirmationsStayReplies(t *testing.T) {
