@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/url"
 	"reflect"
@@ -72,18 +71,7 @@ func TestApplyOrgReachesEveryReplica(t *testing.T) {
 			mustEventually(t, 5*time.Second, "store B listens", b.cache.inUse)
 			now := func() time.Time { return time.Date(2026, 1, 5, 1, 0, 0, 0, time.UTC) }
 			svc := core.NewService(b, coretest.NewMemKV(now), nil, core.DefaultConfig(), now)
-			n := 0
-			punch := func() core.Reply {
-				t.Helper()
-				n++
-				cmd := coretest.BenchCommand(0, 2, 1)
-				cmd.EventID = fmt.Sprintf("ev-%d", n)
-				r, err := svc.Handle(ctx, cmd)
-				if err != nil {
-					t.Fatalf("Handle on store B: %v", err)
-				}
-				return r
-			}
+			punch := coretest.BenchPuncher(t, svc, 2, 1)
 			// Punch until store B serves the employee from its cache (the
 			// first apply's own notification may clear it once), or this
 			// test would prove nothing.

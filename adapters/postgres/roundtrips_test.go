@@ -101,6 +101,10 @@ func TestPunchRoundTrips(t *testing.T) {
 		id, ok := b.cache.account(account{platform: core.PlatformSlack, tenant: "T1", user: "U000"})
 		return ok && id == "b000"
 	})
+	// The first miss started a load of the whole organisation in the
+	// background; under load its batch could otherwise be sent while a
+	// case below is counted.
+	b.loads.Wait()
 	trips.take()
 
 	text := cmd

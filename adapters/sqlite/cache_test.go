@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -45,18 +44,7 @@ func TestApplyByAnotherStoreReachesTheNextCommand(t *testing.T) {
 	}
 	now := func() time.Time { return time.Date(2026, 1, 5, 1, 0, 0, 0, time.UTC) }
 	svc := core.NewService(b, coretest.NewMemKV(now), nil, core.DefaultConfig(), now)
-	n := 0
-	punch := func() core.Reply {
-		t.Helper()
-		n++
-		cmd := coretest.BenchCommand(0, 2, 1)
-		cmd.EventID = fmt.Sprintf("ev-%d", n)
-		r, err := svc.Handle(ctx, cmd)
-		if err != nil {
-			t.Fatalf("Handle on store B: %v", err)
-		}
-		return r
-	}
+	punch := coretest.BenchPuncher(t, svc, 2, 1)
 	if got := punch(); got.Outcome != core.OutcomeAccepted {
 		t.Fatalf("punch on store B before the change = %s, want %s", got.Outcome, core.OutcomeAccepted)
 	}

@@ -74,6 +74,25 @@ func BenchCommand(i, n, sitesPer int) core.Command {
 	}
 }
 
+// BenchPuncher returns a function that punches for employee 0 of
+// BenchOrg(n, sitesPer) through svc, each call under an event id of its
+// own, failing tb on an error: for tests that watch one employee's next
+// command after the organisation changed.
+func BenchPuncher(tb testing.TB, svc *core.Service, n, sitesPer int) func() core.Reply {
+	calls := 0
+	return func() core.Reply {
+		tb.Helper()
+		calls++
+		cmd := BenchCommand(0, n, sitesPer)
+		cmd.EventID = fmt.Sprintf("puncher-%d", calls)
+		r, err := svc.Handle(context.Background(), cmd)
+		if err != nil {
+			tb.Fatalf("Handle: %v", err)
+		}
+		return r
+	}
+}
+
 // HandleVsRaw is the result of RunHandleVsRaw.
 type HandleVsRaw struct {
 	HandlePerSec float64 // punches per second through core.Service.Handle
