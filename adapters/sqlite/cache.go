@@ -11,12 +11,6 @@ import (
 // five sites.
 const orgCacheMax = 1 << 16
 
-// account is an identity lookup key.
-type account struct {
-	platform     core.Platform
-	tenant, user string
-}
-
 // orgCache keeps identities and rosters read at one version of the
 // organisation (the org_version row, which every ApplyOrg and every erasure
 // moves on in its transaction). Every command reads an identity and a
@@ -32,16 +26,18 @@ type account struct {
 type orgCache struct {
 	mu sync.Mutex
 	// version is the organisation's version the maps were read at.
-	version  int64
-	rosters  map[string]core.Roster
-	accounts map[account]string // "" when no employee is bound
+	version int64
+	rosters map[string]core.Roster
+	// accounts maps an account looked up (an identity without its
+	// employee) to its employee, "" when none is bound.
+	accounts map[core.Identity]string
 	// loading is the version a load of every roster was last started at
 	// (0: none): one load per version, even when it fails.
 	loading int64
 }
 
 func newOrgCache() *orgCache {
-	return &orgCache{rosters: map[string]core.Roster{}, accounts: map[account]string{}}
+	return &orgCache{rosters: map[string]core.Roster{}, accounts: map[core.Identity]string{}}
 }
 
 // at makes the cache hold version v, forgetting what it held for another.
@@ -57,7 +53,7 @@ func (c *orgCache) at(v int64) {
 
 // account returns the employee bound to a at version v, "" for none; ok is
 // false when the cache does not know.
-func (c *orgCache) account(v int64, a account) (employeeID string, ok bool) {
+func (c *orgCache) account(v int64, a core.Identity) (employeeID string, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.at(v)
@@ -78,29 +74,29 @@ func (c *orgCache) roster(v int64, employeeID string) (core.Roster, bool) {
 }
 
 // putAccount keeps the employee a read at version v found bound to a.
-func (c *orgCache) putAccount(v int64, a account, employeeID string) {
+func (c *orgCache) putAccount(v int64, a core.Identity, employeeID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.version != v {
-		return
+	if c.version == v {
+		keep(c.accounts, a, employeeID)
 	}
-	if len(c.accounts) >= orgCacheMax {
-		clear(c.accounts)
-	}
-	c.accounts[a] = employeeID
 }
 
 // putRoster keeps a roster read at version v.
 func (c *orgCache) putRoster(v int64, r core.Roster) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.version != v {
-		return
+	if c.version == v {
+		keep(c.rosters, r.Employee.ID, r.Clone())
 	}
-	if len(c.rosters) >= orgCacheMax {
-		clear(c.rosters)
+}
+
+// keep sets m[k], starting m again from empty when it holds orgCacheMax.
+func keep[K comparable, V any](m map[K]V, k K, v V) {
+	if len(m) >= orgCacheMax {
+		clear(m)
 	}
-	c.rosters[r.Employee.ID] = r.Clone()
+	m[k] = v
 }
 
 // startLoad reports whether the caller should load every roster at version

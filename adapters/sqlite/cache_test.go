@@ -11,7 +11,7 @@ import (
 )
 
 // benchAccount is how coretest.BenchOrg binds employee b000.
-var benchAccount = account{platform: core.PlatformSlack, tenant: "T1", user: "U000"}
+var benchAccount = core.Identity{Platform: core.PlatformSlack, Tenant: "T1", UserID: "U000"}
 
 // mustOpenTwo opens two stores on one file, as the server and `punchbot
 // apply` in another process would.
@@ -38,10 +38,7 @@ func TestApplyByAnotherStoreReachesTheNextCommand(t *testing.T) {
 	ctx := context.Background()
 	a, b := mustOpenTwo(t)
 	org := coretest.BenchOrg(t, 2, 1)
-	audit := core.AuditEntry{At: time.Now(), Actor: "test", Action: "org.applied"}
-	if _, err := a.ApplyOrg(ctx, org, audit); err != nil {
-		t.Fatalf("ApplyOrg: %v", err)
-	}
+	mustApply(t, a, org)
 	now := func() time.Time { return time.Date(2026, 1, 5, 1, 0, 0, 0, time.UTC) }
 	svc := core.NewService(b, coretest.NewMemKV(now), nil, core.DefaultConfig(), now)
 	punch := coretest.BenchPuncher(t, svc, 2, 1)
@@ -58,9 +55,7 @@ func TestApplyByAnotherStoreReachesTheNextCommand(t *testing.T) {
 	}
 
 	org.Employees[0].Active = false
-	if _, err := a.ApplyOrg(ctx, org, audit); err != nil {
-		t.Fatalf("ApplyOrg deactivating b000: %v", err)
-	}
+	mustApply(t, a, org) // deactivating b000
 	if got := punch(); got.Outcome != core.OutcomeInactive {
 		t.Errorf("punch on store B right after the apply = %s, want %s", got.Outcome, core.OutcomeInactive)
 	}
@@ -76,11 +71,9 @@ func TestErasureReachesCachedIdentities(t *testing.T) {
 	a, b := mustOpenTwo(t)
 	org := coretest.BenchOrg(t, 2, 1)
 	org.Employees[0].Active = false // only an inactive employee's data may be erased
-	if _, err := a.ApplyOrg(ctx, org, core.AuditEntry{At: time.Now(), Actor: "test", Action: "org.applied"}); err != nil {
-		t.Fatalf("ApplyOrg: %v", err)
-	}
+	mustApply(t, a, org)
 	for _, s := range []*Store{a, b} {
-		if e, err := s.FindIdentity(ctx, benchAccount.platform, benchAccount.tenant, benchAccount.user); err != nil || e.ID != "b000" {
+		if e, err := s.FindIdentity(ctx, benchAccount.Platform, benchAccount.Tenant, benchAccount.UserID); err != nil || e.ID != "b000" {
 			t.Fatalf("FindIdentity before the erasure = %q, %v; want b000", e.ID, err)
 		}
 	}
@@ -92,7 +85,7 @@ func TestErasureReachesCachedIdentities(t *testing.T) {
 		t.Fatalf("ErasePersonalData: %v", err)
 	}
 	for name, s := range map[string]*Store{"the erasing store": a, "the other store": b} {
-		e, err := s.FindIdentity(ctx, benchAccount.platform, benchAccount.tenant, benchAccount.user)
+		e, err := s.FindIdentity(ctx, benchAccount.Platform, benchAccount.Tenant, benchAccount.UserID)
 		if core.ErrorCode(err) != core.ENOTFOUND {
 			t.Errorf("FindIdentity on %s after the erasure = %q, %v; want %s", name, e.ID, err, core.ENOTFOUND)
 		}
@@ -107,9 +100,7 @@ func TestErasureReachesCachedIdentities(t *testing.T) {
 func TestCachedRosterIsACopy(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpen(t)
-	if _, err := s.ApplyOrg(ctx, coretest.BenchOrg(t, 1, 2), core.AuditEntry{At: time.Now(), Actor: "test", Action: "org.applied"}); err != nil {
-		t.Fatalf("ApplyOrg: %v", err)
-	}
+	mustApply(t, s, coretest.BenchOrg(t, 1, 2))
 	first, err := s.Roster(ctx, "b000")
 	if err != nil || len(first.Sites) != 2 || first.Schedule == nil {
 		t.Fatalf("Roster = %+v, %v; want two sites and a schedule", first, err)
@@ -134,22 +125,25 @@ func TestUnknownAccountLearntAfterApply(t *testing.T) {
 	ctx := context.Background()
 	a, b := mustOpenTwo(t)
 	org := coretest.BenchOrg(t, 1, 1)
-	audit := core.AuditEntry{At: time.Now(), Actor: "test", Action: "org.applied"}
-	if _, err := a.ApplyOrg(ctx, org, audit); err != nil {
-		t.Fatalf("ApplyOrg: %v", err)
-	}
+	mustApply(t, a, org)
 	if _, err := b.FindIdentity(ctx, core.PlatformSlack, "T1", "U999"); core.ErrorCode(err) != core.ENOTFOUND {
 		t.Fatalf("FindIdentity(U999) = %v, want %s", err, core.ENOTFOUND)
 	}
-	if id, ok := b.cache.account(readVersion(t, b), account{platform: core.PlatformSlack, tenant: "T1", user: "U999"}); !ok || id != "" {
+	if id, ok := b.cache.account(readVersion(t, b), core.Identity{Platform: core.PlatformSlack, Tenant: "T1", UserID: "U999"}); !ok || id != "" {
 		t.Errorf("cache of U999 = %q, %v; want known as nobody", id, ok)
 	}
 	org.Employees[0].Identities = append(org.Employees[0].Identities, core.Identity{Platform: core.PlatformSlack, Tenant: "T1", UserID: "U999"})
-	if _, err := a.ApplyOrg(ctx, org, audit); err != nil {
-		t.Fatalf("ApplyOrg binding U999: %v", err)
-	}
+	mustApply(t, a, org) // binding U999
 	if e, err := b.FindIdentity(ctx, core.PlatformSlack, "T1", "U999"); err != nil || e.ID != "b000" {
 		t.Errorf("FindIdentity(U999) after the apply = %q, %v; want b000", e.ID, err)
+	}
+}
+
+// mustApply applies org through s.
+func mustApply(t *testing.T, s *Store, org core.Org) {
+	t.Helper()
+	if _, err := s.ApplyOrg(context.Background(), org, core.AuditEntry{At: time.Now(), Actor: "test", Action: "org.applied"}); err != nil {
+		t.Fatalf("ApplyOrg: %v", err)
 	}
 }
 
@@ -160,4 +154,22 @@ func readVersion(t *testing.T, s *Store) int64 {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// The reminders' read of every roster is the load a command's first read
+// would start in the background: the cache keeps it, and no second load
+// of that version starts.
+func TestRostersFillTheCache(t *testing.T) {
+	s := MustOpen(t)
+	mustApply(t, s, coretest.BenchOrg(t, 3, 1))
+	if rs, err := s.Rosters(context.Background()); err != nil || len(rs) != 3 {
+		t.Fatalf("Rosters = %d rosters, %v; want 3", len(rs), err)
+	}
+	v := readVersion(t, s)
+	if _, ok := s.cache.roster(v, "b002"); !ok {
+		t.Error("no roster of b002 cached after Rosters")
+	}
+	if s.cache.startLoad(v) {
+		t.Error("a load of every roster may still start after Rosters read them all")
+	}
 }

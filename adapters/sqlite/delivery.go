@@ -20,11 +20,16 @@ var (
 )
 
 // Rosters returns every employee with schedule, calendar, sites and the
-// make-up policy, read from one snapshot with one query per table.
+// make-up policy, read from one snapshot with one query per table. They are
+// what a command's first read of that version would load again in the
+// background (preload), so the cache keeps them instead.
 func (s *Store) Rosters(ctx context.Context) ([]core.Roster, error) {
 	var out []core.Roster
-	err := s.readOrg(ctx, func(tx txConn, _ int64) (err error) {
+	err := s.readOrg(ctx, func(tx txConn, version int64) (err error) {
 		out, err = rosters(ctx, tx)
+		if err == nil && s.cache.startLoad(version) {
+			s.cache.putRosters(version, out)
+		}
 		return err
 	})
 	return out, err

@@ -42,9 +42,10 @@ func queryAll[T any](ctx context.Context, q querier, what, query string, args []
 // roster too, which the service asks for next; both are kept until the
 // organisation's version moves (orgCache).
 func (s *Store) FindIdentity(ctx context.Context, platform core.Platform, tenant, userID string) (core.Employee, error) {
-	a := account{platform: platform, tenant: tenant, user: userID}
+	a := core.Identity{Platform: platform, Tenant: tenant, UserID: userID}
 	var e core.Employee
 	err := s.readOrg(ctx, func(tx txConn, version int64) error {
+		s.preload(version)
 		empID, ok := s.cache.account(version, a)
 		if !ok {
 			err := tx.QueryRowContext(ctx, `SELECT employee_id FROM identities
@@ -109,26 +110,20 @@ func identities(ctx context.Context, q querier, where string, args ...any) (map[
 
 // ListEmployees returns every employee with identities, ordered by id.
 func (s *Store) ListEmployees(ctx context.Context) ([]core.Employee, error) {
-	rtx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, translate(err, "begin read")
-	}
-	var missed []string
-	defer func() {
-		rtx.Rollback()
-		s.rs.prepare(ctx, missed)
-	}()
-	tx := txConn{tx: rtx, c: s.rs, missed: &missed}
-	out, err := queryAll(ctx, tx, "list employees", `SELECT `+employeeCols+` FROM employees ORDER BY id`, nil, scanEmployee)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := identities(ctx, tx, ``)
+	var out []core.Employee
+	err := s.readTx(ctx, func(tx txConn) (err error) {
+		out, err = queryAll(ctx, tx, "list employees", `SELECT `+employeeCols+` FROM employees ORDER BY id`, nil, scanEmployee)
+		if err != nil {
+			return err
+		}
+		ids, err := identities(ctx, tx, ``)
+		for i := range out {
+			out[i].Identities = ids[out[i].ID]
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	for i := range out {
-		out[i].Identities = ids[out[i].ID]
 	}
 	return out, nil
 }
@@ -139,6 +134,7 @@ func (s *Store) ListEmployees(ctx context.Context) ([]core.Employee, error) {
 func (s *Store) Roster(ctx context.Context, employeeID string) (core.Roster, error) {
 	var r core.Roster
 	err := s.readOrg(ctx, func(tx txConn, version int64) (err error) {
+		s.preload(version)
 		r, err = s.cachedRoster(ctx, tx, version, employeeID)
 		return err
 	})
@@ -148,31 +144,23 @@ func (s *Store) Roster(ctx context.Context, employeeID string) (core.Roster, err
 // readOrg runs fn in a read transaction with the organisation's version
 // that transaction's snapshot holds.
 func (s *Store) readOrg(ctx context.Context, fn func(tx txConn, version int64) error) error {
-	rtx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return translate(err, "begin read")
-	}
-	var missed []string
-	defer func() {
-		rtx.Rollback()
-		s.rs.prepare(ctx, missed)
-	}()
-	tx := txConn{tx: rtx, c: s.rs, missed: &missed}
-	var version int64
-	if err := tx.QueryRowContext(ctx, orgVersionSQL).Scan(&version); err != nil {
-		return translate(err, "read the organisation's version")
-	}
-	s.preload(version)
-	return fn(tx, version)
+	return s.readTx(ctx, func(tx txConn) error {
+		var version int64
+		if err := tx.QueryRowContext(ctx, orgVersionSQL).Scan(&version); err != nil {
+			return translate(err, "read the organisation's version")
+		}
+		return fn(tx, version)
+	})
 }
 
 // preloadTimeout bounds a load of every roster.
 const preloadTimeout = time.Minute
 
 // preload loads every roster at version into the cache in the background,
-// once per version: employees punching for the first time since the store
-// opened or the organisation changed would each cost a roster's read
-// otherwise. Those reads go on meanwhile, as without a cache.
+// once per version (or not at all when Rosters has read them at version
+// first): employees punching for the first time since the store opened or
+// the organisation changed would each cost a roster's read otherwise.
+// Those reads go on meanwhile, as without a cache.
 func (s *Store) preload(version int64) {
 	s.closing.Lock()
 	defer s.closing.Unlock()
