@@ -44,6 +44,31 @@ type BatchSender interface {
 	SendGroup(ctx context.Context, group []OutboxMessage) []error
 }
 
+// BudgetGrouper is a BatchSender whose grouping depends on how many calls
+// the platform lets go right now: Feishu answers confirmations one by one
+// while its bucket can pay for each of them at once, and lets twins share
+// batch_send calls once it cannot, rather than keep people waiting behind
+// the bucket (bots/feishu/rush.go).
+type BudgetGrouper interface {
+	// GroupWithin is Group for a round in which calls calls may go without
+	// waiting; calls is negative when the platform is not paced in process.
+	GroupWithin(msgs []OutboxMessage, calls int) [][]OutboxMessage
+}
+
+// groupRound splits a round's messages into calls, telling a BudgetGrouper
+// what the platform's bucket holds now.
+func groupRound(bs BatchSender, msgs []OutboxMessage, limiter *TokenBucket) [][]OutboxMessage {
+	bg, ok := bs.(BudgetGrouper)
+	if !ok {
+		return bs.Group(msgs)
+	}
+	calls := -1
+	if limiter != nil {
+		calls = limiter.Available()
+	}
+	return bg.GroupWithin(msgs, calls)
+}
+
 // maxClaim bounds the messages claimed at once for a fast platform.
 const maxClaim = 5000
 
@@ -117,7 +142,7 @@ func (w *OutboxWorker) dispatch(ctx context.Context, platform Platform, sender S
 	bs, batching := sender.(BatchSender)
 	var groups [][]OutboxMessage
 	if batching {
-		groups = bs.Group(msgs)
+		groups = groupRound(bs, msgs, limiter)
 	} else {
 		for _, m := range msgs {
 			groups = append(groups, []OutboxMessage{m})

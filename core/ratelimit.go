@@ -130,6 +130,19 @@ func (b *TokenBucket) WaitBefore(ctx context.Context, deadline time.Time) error 
 	}
 }
 
+// Available returns how many calls could go at once now without waiting:
+// the whole tokens in the bucket, none while it is paused.
+func (b *TokenBucket) Available() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	b.refill(now)
+	if now.Before(b.pausedUntil) {
+		return 0
+	}
+	return int(b.tokens)
+}
+
 // PausedFor returns how long the bucket stays paused after a throttle.
 func (b *TokenBucket) PausedFor() time.Duration {
 	b.mu.Lock()

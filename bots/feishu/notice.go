@@ -148,12 +148,18 @@ func cardMessage(card any) Message {
 	return Message{MsgType: "interactive", Content: string(buf)}
 }
 
-// Group puts broadcast deliveries to people with the same content and id
-// kind together, up to 200 per batch_send, and during a rush confirmations
-// that read the same (rush.go); everything else goes alone.
-func (b *Bot) Group(msgs []core.OutboxMessage) [][]core.OutboxMessage {
+var _ core.BudgetGrouper = (*Bot)(nil)
+
+// Group is GroupWithin when the bucket is not known.
+func (b *Bot) Group(msgs []core.OutboxMessage) [][]core.OutboxMessage { return b.GroupWithin(msgs, -1) }
+
+// GroupWithin puts broadcast deliveries to people with the same content and
+// id kind together, up to 200 per batch_send, and during a rush (more
+// confirmations than the calls the bucket holds now) confirmations that
+// read the same (rush.go); everything else goes alone.
+func (b *Bot) GroupWithin(msgs []core.OutboxMessage, calls int) [][]core.OutboxMessage {
 	memo := noticeMemo{}
-	rush := b.rushKeys(msgs)
+	rush := b.rushKeys(msgs, calls)
 	return bots.GroupMessages(msgs, maxBatchIDs, func(m core.OutboxMessage) (string, bool) {
 		if m.Kind != core.OutboxNotice {
 			k, ok := rush[m.ID]

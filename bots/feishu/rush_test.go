@@ -225,7 +225,8 @@ func TestRushWithoutBatchScopeRepliesOneByOne(t *testing.T) {
 	}
 	queueReplies(t, store, at, routes, clockIn)
 	w := core.OutboxWorker{Store: store, Senders: map[core.Platform]core.Sender{core.PlatformFeishu: bot}, Log: slog.New(slog.DiscardHandler),
-		Limits:      map[core.Platform]*core.TokenBucket{core.PlatformFeishu: core.NewTokenBucket(1000, 100, nil, nil)},
+		// A rush: more confirmations than the bucket's 50 calls at once.
+		Limits:      map[core.Platform]*core.TokenBucket{core.PlatformFeishu: core.NewTokenBucket(1000, 50, nil, nil)},
 		ConfigRetry: time.Millisecond}
 	for range 5 {
 		if _, err := w.RunOnce(context.Background()); err != nil {
@@ -294,18 +295,63 @@ func TestMayRushCountsOnlyReplies(t *testing.T) {
 		return msgs
 	}
 	tests := []struct {
-		name string
-		msgs []core.OutboxMessage
-		want bool
+		name  string
+		msgs  []core.OutboxMessage
+		calls int
+		want  bool
 	}{
-		{"a burst of replies", replies(rushReplies, "reply", 0), false},
-		{"one more than a burst", replies(rushReplies+1, "reply", 0), true},
-		{"reminder deliveries", replies(rushReplies+1, "reply", 7), false},
-		{"notices and a burst of replies", append(replies(rushReplies, "reply", 0), replies(5, core.OutboxNotice, 0)...), false},
+		{"a burst of replies", replies(rushReplies, "reply", 0), rushReplies, false},
+		{"one more than a burst", replies(rushReplies+1, "reply", 0), rushReplies, true},
+		{"reminder deliveries", replies(rushReplies+1, "reply", 7), rushReplies, false},
+		{"notices and a burst of replies", append(replies(rushReplies, "reply", 0), replies(5, core.OutboxNotice, 0)...), rushReplies, false},
+		{"three replies, two calls left", replies(3, "reply", 0), 2, true},
+		{"three replies, three calls left", replies(3, "reply", 0), 3, false},
+		{"one reply, the bucket dry", replies(1, "reply", 0), 0, true},
 	}
 	for _, tt := range tests {
-		if got := mayRush(tt.msgs); got != tt.want {
-			t.Errorf("%s: mayRush = %v, want %v", tt.name, got, tt.want)
+		if got := mayRush(tt.msgs, tt.calls); got != tt.want {
+			t.Errorf("%s: mayRush(%d calls) = %v, want %v", tt.name, tt.calls, got, tt.want)
 		}
+	}
+}
+
+// The worker's bucket, not the claim's size, decides: twins share a call
+// as soon as the bucket cannot pay for each of them, and go one by one,
+// with their site and distance, while it can.
+func TestRushFollowsTheBucket(t *testing.T) {
+	tests := []struct {
+		name         string
+		twins, burst int
+		wantBatches  int
+		wantReplies  int
+	}{
+		{"the bucket pays for each", 5, 5, 0, 5},
+		{"one more than the bucket holds", 6, 5, 1, 0},
+		{"a small claim, a dry bucket", 3, 1, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newNoticeAPI(t)
+			bot := newNoticeBot(t, api)
+			store := coretest.NewMemStore()
+			at := time.Now().Add(-time.Minute)
+			var routes []route
+			for i := range tt.twins {
+				routes = append(routes, p2p(i))
+			}
+			queueReplies(t, store, at, routes, clockIn)
+			w := core.OutboxWorker{Store: store, Senders: map[core.Platform]core.Sender{core.PlatformFeishu: bot}, Log: slog.New(slog.DiscardHandler),
+				Limits: map[core.Platform]*core.TokenBucket{core.PlatformFeishu: core.NewTokenBucket(1000, tt.burst, nil, nil)}}
+			if _, err := w.RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if len(api.batches) != tt.wantBatches || len(api.replies) != tt.wantReplies {
+				t.Errorf("%d twins, a bucket of %d: %d batch_send calls and %d replies, want %d and %d",
+					tt.twins, tt.burst, len(api.batches), len(api.replies), tt.wantBatches, tt.wantReplies)
+			}
+			if len(api.got) != tt.twins {
+				t.Errorf("%d people answered, want %d", len(api.got), tt.twins)
+			}
+		})
 	}
 }
