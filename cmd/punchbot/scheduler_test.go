@@ -191,9 +191,7 @@ func TestBroadcastRestartResumesWithoutDuplicates(t *testing.T) {
 	ctx1, stop1 := context.WithCancel(ctx)
 	done1 := make(chan struct{})
 	go func() { w1.Run(ctx1, 10*time.Millisecond); close(done1) }()
-	for deadline := time.Now().Add(20 * time.Second); f.slack.stats().Calls < 100 && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFor(t, "100 Slack calls", func() bool { return f.slack.stats().Calls >= 100 })
 	stop1()
 	<-done1
 	mid := waitSent(t, st2, firing, 0, func(core.DeliveryCounts) bool { return true })
